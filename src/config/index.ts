@@ -1,0 +1,54 @@
+// The one place the process environment is read. Each area declares its variables in its own file;
+// parsing happens once at boot and a bad value stops the process with the variable's name.
+import { z } from 'zod';
+import { resolve } from 'node:path';
+import { serverEnv } from './server.js';
+import { storageEnv } from './storage.js';
+import { databaseEnv } from './database.js';
+import { redisEnv } from './redis.js';
+import { bootstrapEnv } from './bootstrap.js';
+import { agentEnv } from './agent.js';
+
+export const envSchema = z.object({
+  ...serverEnv.shape,
+  ...storageEnv.shape,
+  ...databaseEnv.shape,
+  ...redisEnv.shape,
+  ...bootstrapEnv.shape,
+  ...agentEnv.shape,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env;
+  dataDir: string;
+  artifactDir: string;
+  agentCacheDir: string;
+  publicUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset" (docker-compose and shells often export VAR= ).
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.NPUBENCH_DATA_DIR);
+  return {
+    env,
+    dataDir,
+    artifactDir: resolve(env.NPUBENCH_ARTIFACT_DIR ?? `${dataDir}/artifacts`),
+    agentCacheDir: resolve(env.NPUBENCH_AGENT_CACHE_DIR ?? `${dataDir}/agent-cache`),
+    publicUrl: (env.NPUBENCH_PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`).replace(/\/$/, ''),
+  };
+}

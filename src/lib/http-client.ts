@@ -1,0 +1,87 @@
+// The one HTTP client for talking to the npubench API (agents and the CLI). Problem+json answers
+// become ApiRequestError with the server's stable code, so callers branch on codes, not on text.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiRequestError';
+  }
+  /** Network trouble and 5xx are worth retrying; 4xx are not. */
+  get transient(): boolean {
+    return this.status === 0 || this.status >= 500 || this.status === 429;
+  }
+}
+
+export class ApiHttpClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string | undefined,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  private headers(extra?: Record<string, string>): Record<string, string> {
+    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
+  }
+
+  async request<T>(method: string, path: string, opts: { json?: unknown; form?: FormData; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<T> {
+    const res = await this.send(method, path, opts);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  private async send(method: string, path: string, opts: { json?: unknown; form?: FormData; headers?: Record<string, string>; timeoutMs?: number }): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: this.headers({ ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers }),
+        body: opts.form ?? (opts.json !== undefined ? JSON.stringify(opts.json) : undefined),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
+      });
+    } catch (err) {
+      throw new ApiRequestError(0, 'network.unreachable', `Cannot reach ${this.baseUrl}: ${(err as Error).message}`);
+    }
+    if (!res.ok) {
+      const body: unknown = await res.json().catch(() => undefined);
+      const problem = (body ?? {}) as { code?: string; detail?: string };
+      throw new ApiRequestError(res.status, problem.code ?? `http.${res.status}`, problem.detail ?? `${method} ${path} answered ${res.status}`, body);
+    }
+    return res;
+  }
+
+  /** Streams a download to `dest`, checking its sha256 on the way; the file appears only if it matches. */
+  async download(path: string, dest: string, expectedSha256: string, timeoutMs = 10 * 60_000): Promise<void> {
+    const res = await this.send('GET', path, { timeoutMs });
+    if (!res.body) throw new ApiRequestError(res.status, 'download.empty', `${path} returned no body`);
+    const hash = createHash('sha256');
+    const tmp = `${dest}.${process.pid}.partial`;
+    try {
+      await pipeline(
+        Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+        new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            hash.update(chunk);
+            done(null, chunk);
+          },
+        }),
+        createWriteStream(tmp),
+      );
+      const actual = hash.digest('hex');
+      if (actual !== expectedSha256) throw new ApiRequestError(0, 'download.digest_mismatch', `Downloaded ${path} has sha256 ${actual}, expected ${expectedSha256}`);
+      await rename(tmp, dest);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+}
