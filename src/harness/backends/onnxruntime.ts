@@ -1,0 +1,116 @@
+// onnxruntime-node backend. The execution provider and its options go to onnxruntime untouched; when a
+// requested accelerator cannot create the session we fail, because a silent CPU fallback would publish
+// CPU numbers under an NPU's name.
+import { InferenceSession, Tensor, env } from 'onnxruntime-node';
+import { z } from 'zod';
+import { HarnessError, errorMessage } from '../../lib/errors.js';
+import type { HostTensor, TensorSignatureLike } from '../tensors.js';
+import type { BackendDescription, InferenceBackend, LoadInfo, PreparedFeeds } from './backend.js';
+
+export const onnxRuntimeBackendConfigSchema = z.strictObject({
+  /** 'cpu', 'cuda', 'tensorrt', 'webgpu', 'coreml', 'dml', 'qnn', ... as onnxruntime names them. */
+  executionProvider: z.string().min(1),
+  /** Passed to onnxruntime as the provider's options (e.g. { backendPath: 'libQnnHtp.so' } for qnn). */
+  epOptions: z.record(z.string(), z.unknown()).optional(),
+  intraOpNumThreads: z.int().min(0).max(1024).optional(),
+  interOpNumThreads: z.int().min(0).max(1024).optional(),
+  graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+});
+
+export type OnnxRuntimeBackendConfig = z.output<typeof onnxRuntimeBackendConfigSchema>;
+
+export const ONNXRUNTIME_BACKEND_NAME = 'onnxruntime-node';
+
+class OnnxRuntimeFeeds implements PreparedFeeds {
+  readonly backendName = ONNXRUNTIME_BACKEND_NAME;
+  constructor(readonly tensors: Readonly<Record<string, Tensor>>) {}
+}
+
+function toSignature(metadata: InferenceSession.ValueMetadata): TensorSignatureLike {
+  if (!metadata.isTensor) return { name: metadata.name, elementType: 'non-tensor', shape: [] };
+  return {
+    name: metadata.name,
+    // The rest of npubench says 'double' where onnxruntime says 'float64'.
+    elementType: metadata.type === 'float64' ? 'double' : metadata.type,
+    // onnxruntime reports a dim with neither value nor name as ''.
+    shape: metadata.shape.map((dim) => (dim === '' ? null : dim)),
+  };
+}
+
+export class OnnxRuntimeBackend implements InferenceBackend {
+  readonly name = ONNXRUNTIME_BACKEND_NAME;
+  private session: InferenceSession | null = null;
+  private readonly config: OnnxRuntimeBackendConfig;
+
+  constructor(config: OnnxRuntimeBackendConfig) {
+    const parsed = onnxRuntimeBackendConfigSchema.safeParse(config);
+    if (!parsed.success) throw new HarnessError('harness.invalid_backend_config', `Invalid onnxruntime backend config: ${z.prettifyError(parsed.error)}`);
+    this.config = parsed.data;
+  }
+
+  private sessionOptions(): InferenceSession.SessionOptions {
+    const { executionProvider, epOptions, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel } = this.config;
+    return {
+      executionProviders: [epOptions === undefined ? executionProvider : { ...epOptions, name: executionProvider }],
+      ...(intraOpNumThreads !== undefined && { intraOpNumThreads }),
+      ...(interOpNumThreads !== undefined && { interOpNumThreads }),
+      ...(graphOptimizationLevel !== undefined && { graphOptimizationLevel }),
+    };
+  }
+
+  async load(modelPath: string): Promise<LoadInfo> {
+    if (this.session !== null) throw new Error('OnnxRuntimeBackend.load called twice');
+    const provider = this.config.executionProvider;
+    try {
+      this.session = await InferenceSession.create(modelPath, this.sessionOptions());
+    } catch (err) {
+      if (provider !== 'cpu') {
+        throw new HarnessError('harness.ep_unavailable', `Execution provider '${provider}' could not create a session for this model: ${errorMessage(err)}`, { cause: err });
+      }
+      throw new HarnessError('harness.model_load_failed', `onnxruntime could not load the model: ${errorMessage(err)}`, { cause: err });
+    }
+    return { inputs: this.session.inputMetadata.map(toSignature), outputs: this.session.outputMetadata.map(toSignature) };
+  }
+
+  prepareFeeds(tensors: readonly HostTensor[]): PreparedFeeds {
+    const feeds: Record<string, Tensor> = {};
+    for (const tensor of tensors) {
+      const type = tensor.elementType === 'double' ? 'float64' : tensor.elementType;
+      feeds[tensor.name] = new Tensor(type, tensor.data, tensor.dims);
+    }
+    return new OnnxRuntimeFeeds(feeds);
+  }
+
+  async run(feeds: PreparedFeeds): Promise<void> {
+    if (this.session === null) throw new Error('OnnxRuntimeBackend.run called before load');
+    if (!(feeds instanceof OnnxRuntimeFeeds)) throw new Error(`feeds were prepared by backend '${feeds.backendName}', not ${this.name}`);
+    try {
+      await this.session.run(feeds.tensors);
+    } catch (err) {
+      throw new HarnessError('harness.inference_failed', `Inference failed: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    await session?.release();
+  }
+
+  describe(): BackendDescription {
+    const { executionProvider, epOptions, ...sessionOptions } = this.config;
+    return {
+      runtime: ONNXRUNTIME_BACKEND_NAME,
+      runtimeVersion: env.versions.node ?? env.versions.common,
+      executionProvider,
+      // onnxruntime always registers the CPU provider last for nodes the requested one does not support.
+      registeredProviders: executionProvider === 'cpu' ? ['cpu'] : [executionProvider, 'cpu'],
+      executionProviderOptions: epOptions ?? {},
+      sessionOptions,
+    };
+  }
+}
+
+export function createOnnxRuntimeBackend(config: OnnxRuntimeBackendConfig): InferenceBackend {
+  return new OnnxRuntimeBackend(config);
+}

@@ -1,0 +1,158 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  MONOTONIC_CLOCK,
+  RAW_SAMPLES_FORMAT,
+  rawSamplesSchema,
+  recomputeSummaryFromRawSamples,
+  resolveSuiteSpec,
+  runBenchmark,
+  verifySummaryAgainstRawSamples,
+  type BenchmarkProgress,
+  type InferenceBackend,
+  type RawSamples,
+} from '../../src/harness/index.js';
+import { HarnessError } from '../../src/lib/errors.js';
+
+const MLP = fileURLToPath(new URL('../fixtures/models/mlp-classifier.onnx', import.meta.url));
+
+/** A backend whose queries take `queryMs`; `onRun` sees the query number. */
+function fakeBackend(queryMs: number, onRun: (query: number) => void = () => {}) {
+  let runs = 0;
+  const state = { closed: false };
+  const backend: InferenceBackend = {
+    name: 'fake',
+    load: async () => ({ inputs: [{ name: 'x', elementType: 'float32', shape: [1, 4] }], outputs: [] }),
+    prepareFeeds: () => ({ backendName: 'fake' }),
+    run: async () => {
+      onRun(++runs);
+      await new Promise((resolve) => setTimeout(resolve, queryMs));
+    },
+    close: async () => {
+      state.closed = true;
+    },
+    describe: () => ({ runtime: 'fake', runtimeVersion: '0', executionProvider: 'cpu', registeredProviders: ['cpu'], executionProviderOptions: {}, sessionOptions: {} }),
+  };
+  return { backend, state };
+}
+
+describe('runBenchmark, single-stream', () => {
+  it('runs the mlp fixture on onnxruntime and reports only numbers the raw samples give', async () => {
+    const progress: BenchmarkProgress[] = [];
+    const spec = resolveSuiteSpec({ preset: 'smoke', dynamicDims: { batch: 4 } });
+    const { summary, rawSamples, environment } = await runBenchmark({
+      modelPath: MLP,
+      spec,
+      backend: { executionProvider: 'cpu', intraOpNumThreads: 1 },
+      onProgress: (p) => progress.push(p),
+    });
+
+    expect(rawSamplesSchema.parse(rawSamples)).toEqual(rawSamples);
+    expect(rawSamples).toMatchObject({ format: RAW_SAMPLES_FORMAT, clock: MONOTONIC_CLOCK, unit: 'ns', scenario: 'single-stream' });
+    expect(rawSamples.queries.length).toBeGreaterThanOrEqual(32);
+    expect(summary.queryCount).toBe(rawSamples.queries.length);
+    expect(summary.durationNs).toBeGreaterThanOrEqual(200e6);
+
+    const recomputed = recomputeSummaryFromRawSamples(rawSamples, summary.spec);
+    expect(summary).toMatchObject(recomputed);
+    expect(recomputeSummaryFromRawSamples(rawSamples)).toEqual({
+      queryCount: recomputed.queryCount,
+      durationNs: recomputed.durationNs,
+      qps: recomputed.qps,
+      qpsWithoutOverhead: recomputed.qpsWithoutOverhead,
+      latency: recomputed.latency,
+    });
+    expect(verifySummaryAgainstRawSamples(summary, rawSamples)).toEqual([]);
+
+    expect(summary).toMatchObject({
+      scenario: 'single-stream',
+      spec,
+      targetPercentile: 90,
+      targetLatencyNs: summary.latency.p90Ns,
+      minQueriesSatisfied: true,
+      minDurationSatisfied: true,
+      stoppedByMaxDuration: false,
+      backend: { runtime: 'onnxruntime-node', runtimeVersion: '1.30.0', executionProvider: 'cpu', sessionOptions: { intraOpNumThreads: 1 } },
+    });
+    expect(summary.modelLoadMs).toBeGreaterThan(0);
+    expect(summary.firstInferenceMs).toBeGreaterThan(0);
+    expect(environment).toMatchObject({ runtime: { name: 'onnxruntime-node', version: '1.30.0', executionProvider: 'cpu' }, nodeVersion: process.version });
+
+    expect(progress[0]).toEqual({ phase: 'load', fraction: 0, queries: 0 });
+    expect(progress.find((p) => p.phase === 'measure')).toEqual({ phase: 'measure', fraction: 0, queries: 0 });
+    expect(progress.filter((p) => p.phase === 'measure').length).toBeGreaterThan(1); // 200 ms run, 100 ms throttle
+    expect(progress.at(-1)).toEqual({ phase: 'done', fraction: 1, queries: summary.queryCount });
+    for (const p of progress) expect(p.fraction >= 0 && p.fraction <= 1).toBe(true);
+  });
+
+  it('detects a summary that does not follow from its raw samples', async () => {
+    const { summary, rawSamples } = await runBenchmark({ modelPath: MLP, spec: resolveSuiteSpec({ preset: 'smoke', minDurationMs: 0 }), backend: { executionProvider: 'cpu' } });
+    const tampered = { ...summary, latency: { ...summary.latency, p90Ns: summary.latency.p90Ns - 1 }, qps: summary.qps * 2 };
+    expect(verifySummaryAgainstRawSamples(tampered, rawSamples)).toEqual(['qps', 'latency']);
+    const lowered = { ...summary, spec: { ...summary.spec, minQueryCount: 1_000_000 } };
+    expect(verifySummaryAgainstRawSamples(lowered, rawSamples)).toEqual(['minQueriesSatisfied', 'stoppedByMaxDuration']);
+  });
+
+  it('stops at maxDurationMs and says so', async () => {
+    const { backend, state } = fakeBackend(5);
+    const { summary, rawSamples } = await runBenchmark({
+      modelPath: 'unused.onnx',
+      spec: resolveSuiteSpec({ warmupQueries: 0, minQueryCount: 10_000, minDurationMs: 0, maxDurationMs: 60 }),
+      backend,
+    });
+    expect(summary).toMatchObject({ stoppedByMaxDuration: true, minQueriesSatisfied: false, minDurationSatisfied: true });
+    expect(summary.queryCount).toBeLessThan(10_000);
+    expect(summary.durationNs).toBeGreaterThanOrEqual(60e6);
+    expect(verifySummaryAgainstRawSamples(summary, rawSamples)).toEqual([]);
+    expect(state.closed).toBe(true);
+  });
+
+  it('stops when aborted and closes the backend', async () => {
+    const controller = new AbortController();
+    const { backend, state } = fakeBackend(1, (query) => query === 3 && controller.abort());
+    const run = runBenchmark({ modelPath: 'unused.onnx', spec: resolveSuiteSpec({ warmupQueries: 0 }), backend, signal: controller.signal });
+    await expect(run).rejects.toThrow(HarnessError);
+    await expect(run).rejects.toMatchObject({ code: 'harness.aborted' });
+    expect(state.closed).toBe(true);
+  });
+
+  it('refuses an execution provider onnxruntime cannot provide instead of falling back to CPU', async () => {
+    const run = runBenchmark({ modelPath: MLP, spec: resolveSuiteSpec({ preset: 'smoke' }), backend: { executionProvider: 'no-such-npu' } });
+    await expect(run).rejects.toMatchObject({ code: 'harness.ep_unavailable' });
+  });
+
+  it('reports a CPU load failure as a model problem', async () => {
+    const run = runBenchmark({ modelPath: fileURLToPath(import.meta.url), spec: resolveSuiteSpec({}), backend: { executionProvider: 'cpu' } });
+    await expect(run).rejects.toMatchObject({ code: 'harness.model_load_failed' });
+  });
+});
+
+describe('recomputeSummaryFromRawSamples', () => {
+  const raw = (queries: [number, number][]): RawSamples => ({ format: RAW_SAMPLES_FORMAT, clock: MONOTONIC_CLOCK, unit: 'ns', scenario: 'single-stream', queries });
+  const criteria = { targetPercentile: 90, minQueryCount: 3, minDurationMs: 0 };
+
+  it('computes duration, throughput and latencies from start/end pairs', () => {
+    expect(recomputeSummaryFromRawSamples(raw([[0, 100], [100, 300], [350, 650]]), criteria)).toEqual({
+      queryCount: 3,
+      durationNs: 650,
+      qps: 3 / 650e-9,
+      qpsWithoutOverhead: 1e9 / 200,
+      latency: { count: 3, minNs: 100, maxNs: 300, meanNs: 200, p50Ns: 200, p90Ns: 300, p95Ns: 300, p97Ns: 300, p99Ns: 300, p999Ns: 300 },
+      targetPercentile: 90,
+      targetLatencyNs: 300,
+      minQueriesSatisfied: true,
+      minDurationSatisfied: true,
+      stoppedByMaxDuration: false,
+    });
+  });
+
+  it.each<[string, [number, number][]]>([
+    ['no queries', []],
+    ['a query ending before it starts', [[10, 5]]],
+    ['a zero-length query', [[10, 10]]],
+    ['overlapping queries', [[0, 100], [50, 150]]],
+    ['fractional times', [[0, 1.5]]],
+  ])('rejects %s', (_label, queries) => {
+    expect(() => recomputeSummaryFromRawSamples(raw(queries), criteria)).toThrow(expect.objectContaining({ code: 'harness.invalid_raw_samples' }));
+  });
+});
