@@ -1,0 +1,71 @@
+// build() assembles the HTTP API without listening, so tests drive it with app.inject and the server
+// entry point decides where to listen.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ServiceDeps } from '../services/deps.js';
+import { registerProblemDetails } from './plugins/problem-details.js';
+import { authGuards } from './plugins/authentication.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+import { deviceRoutes } from './routes/devices.js';
+import { jobRoutes } from './routes/jobs.js';
+import { reportRoutes } from './routes/reports.js';
+import { adminRoutes } from './routes/admin.js';
+import { agentProtocolRoutes } from './routes/agent-protocol.js';
+
+export interface AppDeps extends ServiceDeps {
+  redis: Redis;
+}
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export async function build(deps: AppDeps): Promise<App> {
+  // Typed as fastify's logger so the instance keeps fastify's default generics.
+  const loggerInstance: FastifyBaseLogger = deps.log;
+  const app = Fastify({
+    loggerInstance,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('principal', null);
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  registerProblemDetails(app);
+
+  await app.register(multipart, {
+    limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, fileSize: Math.max(deps.config.env.NPUBENCH_MAX_UPLOAD_BYTES, deps.config.env.NPUBENCH_MAX_RESULT_BYTES) + 1 },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'npubench API', version: '1', description: 'Submit models, run NPU benchmarks on device agents, read signed reference reports.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key (npb_…) or agent token (npba_…)' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const guards = authGuards(deps.db);
+  await app.register(healthRoutes(deps));
+  await app.register(modelRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(deviceRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(jobRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(reportRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(adminRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(agentProtocolRoutes(deps, guards), { prefix: '/v1/agent' });
+  return app;
+}

@@ -1,0 +1,64 @@
+// Bearer authentication. Routes declare who may call them with `requireUser(roles)` or
+// `requireAgent`; the principal is attached to the request for the service call.
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Role } from '@prisma/client';
+import type { Db } from '../../lib/database.js';
+import { forbidden, unauthorized } from '../../lib/errors.js';
+import { authenticateAgent, authenticateApiKey } from '../../services/auth/authenticate.js';
+import type { AgentPrincipal, Principal, UserPrincipal } from '../../services/auth/principal.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m?.[1]) throw unauthorized('auth.malformed_header', 'Use "Authorization: Bearer <key>".');
+  return m[1];
+}
+
+export const ALL_ROLES: Role[] = ['ADMIN', 'CERTIFIER', 'VENDOR'];
+
+export function authGuards(db: Db) {
+  const requireUser =
+    (roles: Role[] = ALL_ROLES): preHandlerAsyncHookHandler =>
+    async (request) => {
+      const token = bearerToken(request);
+      if (!token) throw unauthorized('auth.missing_credentials', 'This endpoint needs an API key: "Authorization: Bearer <key>".');
+      const principal = await authenticateApiKey(db, token);
+      if (!roles.includes(principal.role)) {
+        throw forbidden('auth.forbidden_role', `This endpoint needs one of the roles: ${roles.join(', ').toLowerCase()}.`);
+      }
+      request.principal = principal;
+    };
+
+  /** For public endpoints that show more to a signed-in user. */
+  const optionalUser: preHandlerAsyncHookHandler = async (request) => {
+    const token = bearerToken(request);
+    request.principal = token ? await authenticateApiKey(db, token) : null;
+  };
+
+  const requireAgent: preHandlerAsyncHookHandler = async (request) => {
+    const token = bearerToken(request);
+    if (!token) throw unauthorized('auth.missing_credentials', 'This endpoint needs an agent token.');
+    request.principal = await authenticateAgent(db, token);
+  };
+
+  return { requireUser, optionalUser, requireAgent };
+}
+
+export type AuthGuards = ReturnType<typeof authGuards>;
+
+export function userOf(request: FastifyRequest): UserPrincipal {
+  if (request.principal?.kind !== 'user') throw unauthorized('auth.missing_credentials', 'This endpoint needs an API key.');
+  return request.principal;
+}
+
+export function agentOf(request: FastifyRequest): AgentPrincipal {
+  if (request.principal?.kind !== 'agent') throw unauthorized('auth.missing_credentials', 'This endpoint needs an agent token.');
+  return request.principal;
+}

@@ -1,0 +1,110 @@
+// The one error handler: every failure leaves the API as RFC 9457 application/problem+json with a
+// stable `code` and the request id. Unknown errors become a 500 that reveals nothing internal.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { Prisma } from '@prisma/client';
+import { AppError } from '../../lib/errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+interface Problem {
+  status: number;
+  code: string;
+  detail: string;
+  extra?: Record<string, unknown> | undefined;
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem) {
+  if (problem.status === 503) void reply.header('retry-after', '5');
+  return reply
+    .status(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send({
+      // Extensions first: they can never override the standard members.
+      ...problem.extra,
+      type: `https://npubench.dev/problems/${problem.code}`,
+      title: TITLES[problem.status] ?? 'Error',
+      status: problem.status,
+      detail: problem.detail,
+      code: problem.code,
+      instance: request.url.split('?')[0],
+      requestId: request.id,
+    });
+}
+
+// Fastify's own errors (body parsing, limits, content type) carry FST_* codes; map them to ours.
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request.body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'request.unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'request.empty_json_body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'request.invalid_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.invalid_content_length',
+  FST_REQ_FILE_TOO_LARGE: 'upload.too_large',
+  FST_PARTS_LIMIT: 'upload.too_many_parts',
+  FST_FILES_LIMIT: 'upload.unexpected_file',
+  FST_FIELDS_LIMIT: 'upload.too_many_fields',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'upload.not_multipart',
+  FST_PROTO_VIOLATION: 'request.invalid_json',
+};
+
+function toProblem(error: unknown): Problem {
+  if (error instanceof AppError) return { status: error.status, code: error.code, detail: error.message, extra: error.extra };
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return {
+      status: 400,
+      code: 'validation.failed',
+      detail: 'The request does not match the schema.',
+      extra: {
+        errors: error.validation.map((v) => ({
+          path: [error.validationContext, ...(v.instancePath ? v.instancePath.split('/').filter(Boolean) : [])].join('.'),
+          message: v.message,
+        })),
+      },
+    };
+  }
+  if (error instanceof Prisma.PrismaClientInitializationError || isDbConnectionError(error)) {
+    return { status: 503, code: 'database.unavailable', detail: 'The database is unavailable; retry later.' };
+  }
+  const fe = error as FastifyError;
+  if (!isResponseSerializationError(error) && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code = (fe.code && FASTIFY_CODES[fe.code]) ?? (fe.statusCode === 404 ? 'route.not_found' : 'request.invalid');
+    return { status: fe.statusCode, code, detail: fe.message };
+  }
+  return { status: 500, code: 'internal', detail: 'An internal error occurred. Quote the request id when reporting it.' };
+}
+
+function isDbConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    (error instanceof Prisma.PrismaClientKnownRequestError && ['P1001', 'P1002', 'P1017', 'P2024'].includes(error.code)) ||
+    code === 'ECONNREFUSED' ||
+    (error instanceof Error && /DatabaseNotReachable|Connection terminated|ECONNREFUSED/.test(error.message))
+  );
+}
+
+export function registerProblemDetails(app: FastifyInstance) {
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, request, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, { status: 404, code: 'route.not_found', detail: `No route ${request.method} ${request.url.split('?')[0]}.` }),
+  );
+}

@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppDeps } from '../app.js';
+import type { AuthGuards } from '../plugins/authentication.js';
+import { getReport, openRawSamples, RAW_SAMPLES_MEDIA_TYPE } from '../../services/reports/reports.js';
+import { idParams } from './pagination.js';
+
+const principalOf = (p: { kind: string } | null) => (p?.kind === 'user' ? (p as Parameters<typeof getReport>[1]) : null);
+
+export const reportRoutes =
+  (deps: AppDeps, guards: AuthGuards): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get('/reports/:id', { preHandler: guards.optionalUser, schema: { tags: ['reports'], params: idParams } }, async (request) =>
+      getReport(deps.db, principalOf(request.principal), request.params.id),
+    );
+
+    app.get(
+      '/reports/:id/raw-samples',
+      { preHandler: guards.optionalUser, schema: { tags: ['reports'], summary: 'Download the raw per-query samples the report was computed from', params: idParams } },
+      async (request, reply) => {
+        const raw = await openRawSamples(deps, principalOf(request.principal), request.params.id);
+        return reply
+          .type(RAW_SAMPLES_MEDIA_TYPE)
+          .header('content-length', raw.size)
+          .header('digest', `sha-256=:${Buffer.from(raw.digest, 'hex').toString('base64')}:`)
+          .header('content-disposition', `attachment; filename="raw-samples-${request.params.id}.json"`)
+          .send(raw.stream);
+      },
+    );
+  };

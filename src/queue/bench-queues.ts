@@ -1,0 +1,40 @@
+// Producer side of the per-device benchmark queues: one BullMQ Queue per device, created on first use.
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { BENCH_JOB_NAME, benchJobOptions, benchQueueName, type BenchJobPayload } from './bench-jobs.js';
+
+export class BenchQueues {
+  private readonly queues = new Map<string, Queue<BenchJobPayload>>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private queue(deviceSlug: string): Queue<BenchJobPayload> {
+    let q = this.queues.get(deviceSlug);
+    if (!q) {
+      q = new Queue<BenchJobPayload>(benchQueueName(deviceSlug), { connection: this.connection, prefix: this.prefix });
+      this.queues.set(deviceSlug, q);
+    }
+    return q;
+  }
+
+  async enqueue(payload: BenchJobPayload): Promise<void> {
+    await this.queue(payload.deviceSlug).add(BENCH_JOB_NAME, payload, benchJobOptions(payload.jobId));
+  }
+
+  /** Removes a job that no agent has taken yet; returns false when it is already active or gone. */
+  async removeWaiting(deviceSlug: string, jobId: string): Promise<boolean> {
+    const job = await this.queue(deviceSlug).getJob(jobId);
+    if (!job) return false;
+    const state = await job.getState();
+    if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;
+    return (await this.queue(deviceSlug).remove(jobId)) === 1;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

@@ -1,0 +1,15 @@
+// Everything a service needs, passed as one object so tests can hand in their own database,
+// queue prefix or artifact directory (no module-level singletons).
+import type { Db } from '../lib/database.js';
+import type { ArtifactStore } from '../lib/artifact-store.js';
+import type { Logger } from '../lib/logger.js';
+import type { BenchQueues } from '../queue/bench-queues.js';
+import type { Config } from '../config/index.js';
+
+export interface ServiceDeps {
+  db: Db;
+  store: ArtifactStore;
+  queues: BenchQueues;
+  config: Config;
+  log: Logger;
+}

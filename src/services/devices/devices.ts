@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { Db } from '../../lib/database.js';
+import { conflict, notFound } from '../../lib/errors.js';
+import { isUniqueViolation } from '../prisma-errors.js';
+
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'webgpu', 'coreml', 'dml', 'qnn', 'openvino', 'xnnpack', 'rocm', 'migraphx', 'nnapi', 'vitisai'] as const;
+
+export const deviceSlug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter or digit (max 63)');
+
+export const deviceInput = z.strictObject({
+  slug: deviceSlug,
+  name: z.string().min(1).max(200),
+  manufacturer: z.string().min(1).max(200),
+  soc: z.string().max(200).nullish(),
+  npu: z.string().max(200).nullish(),
+  backendKind: z.enum(['onnxruntime']).default('onnxruntime'),
+  executionProvider: z.enum(EXECUTION_PROVIDERS).default('cpu'),
+  backendOptions: z
+    .strictObject({
+      epOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      intraOpNumThreads: z.number().int().min(1).max(1024).optional(),
+      interOpNumThreads: z.number().int().min(1).max(1024).optional(),
+      graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+    })
+    .default({}),
+  isPublic: z.boolean().default(true),
+});
+export type DeviceInput = z.infer<typeof deviceInput>;
+export const deviceUpdate = deviceInput.omit({ slug: true }).partial();
+export type DeviceBackendOptions = DeviceInput['backendOptions'];
+
+export async function createDevice(db: Db, input: DeviceInput) {
+  try {
+    return await db.device.create({ data: { ...input, backendOptions: input.backendOptions } });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('device.exists', `Device ${input.slug} already exists.`);
+    throw err;
+  }
+}
+
+export async function updateDevice(db: Db, slug: string, patch: z.infer<typeof deviceUpdate>) {
+  const { backendOptions, ...rest } = patch;
+  const res = await db.device.updateMany({
+    where: { slug },
+    data: { ...rest, ...(backendOptions ? { backendOptions } : {}) },
+  });
+  if (res.count === 0) throw notFound('device.not_found', `No device ${slug}.`);
+  return getDevice(db, slug, true);
+}
+
+/** Private devices are visible to the lab only. */
+export async function getDevice(db: Db, slug: string, includePrivate: boolean) {
+  const device = await db.device.findUnique({
+    where: { slug },
+    include: { agents: { include: { agent: { select: { id: true, name: true, lastHeartbeatAt: true, version: true } } } } },
+  });
+  if (!device || (!device.isPublic && !includePrivate)) throw notFound('device.not_found', `No device ${slug}.`);
+  return device;
+}
+
+export async function listDevices(db: Db, includePrivate: boolean) {
+  return db.device.findMany({ where: includePrivate ? {} : { isPublic: true }, orderBy: { slug: 'asc' } });
+}

@@ -1,0 +1,67 @@
+// The agent's side of a job's life: claim → progress → result or failure. Every transition is a
+// conditional update on the current status, so a canceled job cannot be revived by a late agent
+// message and two agents cannot both finish the same job.
+import { z } from 'zod';
+import type { Db } from '../../lib/database.js';
+import { forbidden, notFound } from '../../lib/errors.js';
+import { agentServesDevice } from '../agents/agents.js';
+import { JobNotClaimableError } from './jobs.js';
+import type { DeviceBackendOptions } from '../devices/devices.js';
+
+export const progressInput = z.strictObject({
+  fraction: z.number().min(0).max(1),
+  phase: z.string().min(1).max(64),
+});
+
+export const failureInput = z.strictObject({
+  code: z.string().regex(/^[a-z0-9_.]{1,64}$/),
+  message: z.string().max(4000),
+});
+
+async function jobForAgent(db: Db, agentId: string, jobId: string) {
+  const job = await db.job.findUnique({ where: { id: jobId }, include: { device: true, model: { include: { artifact: true } } } });
+  if (!job) throw notFound('job.not_found', 'No such job.');
+  if (!(await agentServesDevice(db, agentId, job.deviceId))) {
+    throw forbidden('agent.device_not_assigned', 'This agent does not serve the job\'s device.');
+  }
+  return job;
+}
+
+/** What the agent needs to run the job. Returned only when the job was moved to RUNNING for this agent. */
+export async function claimJob(db: Db, agentId: string, jobId: string) {
+  const job = await jobForAgent(db, agentId, jobId);
+  // RUNNING is claimable again: a retry after the previous agent process died mid-run.
+  const res = await db.job.updateMany({
+    where: { id: jobId, status: { in: ['QUEUED', 'RUNNING'] } },
+    data: { status: 'RUNNING', agentId, startedAt: new Date(), attempts: { increment: 1 }, progress: 0, phase: 'claimed', errorCode: null, errorMessage: null },
+  });
+  if (res.count === 0) throw new JobNotClaimableError(job.status);
+  return {
+    jobId: job.id,
+    suite: job.suite,
+    model: { id: job.model.id, digest: job.model.artifactDigest, sizeBytes: Number(job.model.artifact.size), signature: job.model.signature },
+    device: {
+      slug: job.device.slug,
+      backendKind: job.device.backendKind,
+      executionProvider: job.device.executionProvider,
+      backendOptions: job.device.backendOptions as DeviceBackendOptions,
+    },
+  };
+}
+
+/** Records progress; tells the agent whether to keep going (false once the job was canceled). */
+export async function reportProgress(db: Db, agentId: string, jobId: string, input: z.infer<typeof progressInput>) {
+  const res = await db.job.updateMany({ where: { id: jobId, agentId, status: 'RUNNING' }, data: { progress: input.fraction, phase: input.phase } });
+  if (res.count === 1) return { continue: true, status: 'RUNNING' as const };
+  const job = await jobForAgent(db, agentId, jobId);
+  return { continue: false, status: job.status };
+}
+
+export async function failJob(db: Db, agentId: string, jobId: string, input: z.infer<typeof failureInput>) {
+  const res = await db.job.updateMany({
+    where: { id: jobId, agentId, status: 'RUNNING' },
+    data: { status: 'FAILED', errorCode: input.code, errorMessage: input.message, finishedAt: new Date() },
+  });
+  const job = await jobForAgent(db, agentId, jobId);
+  return { recorded: res.count === 1, status: job.status };
+}

@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Job, JobStatus, Prisma } from '@prisma/client';
+import type { ServiceDeps } from '../deps.js';
+import type { Db } from '../../lib/database.js';
+import { AppError, badRequest, conflict, notFound, serviceUnavailable, unprocessable } from '../../lib/errors.js';
+import { resolveSuiteSpec } from '../../harness/suite-spec.js';
+import { isUniqueViolation } from '../prisma-errors.js';
+import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+import { deviceSlug } from '../devices/devices.js';
+
+export const jobSubmission = z.strictObject({
+  modelId: z.uuid(),
+  device: deviceSlug,
+  /** Suite spec; see the harness's suite-spec for fields, presets and defaults. */
+  suite: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const TERMINAL_STATUSES: JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELED'];
+
+export function presentJob(job: Job & { device?: { slug: string } }) {
+  return {
+    id: job.id,
+    orgId: job.orgId,
+    modelId: job.modelId,
+    device: job.device?.slug,
+    suite: job.suite,
+    status: job.status,
+    progress: job.progress,
+    phase: job.phase,
+    attempts: job.attempts,
+    agentId: job.agentId,
+    error: job.errorCode ? { code: job.errorCode, message: job.errorMessage } : null,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+  };
+}
+
+const withDevice = { device: { select: { slug: true } } } as const;
+
+function requestHash(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+/**
+ * Records the job in Postgres (the source of truth) and then queues it for the device's agents.
+ * With an Idempotency-Key, a repeated request returns the first job instead of running twice; the
+ * same key with a different body is refused.
+ */
+export async function submitJob(
+  deps: ServiceDeps,
+  principal: UserPrincipal,
+  input: z.infer<typeof jobSubmission>,
+  idempotencyKey?: string,
+): Promise<{ job: ReturnType<typeof presentJob>; created: boolean }> {
+  const hash = requestHash(input);
+  if (idempotencyKey) {
+    const existing = await findByIdempotencyKey(deps.db, principal.orgId, idempotencyKey);
+    if (existing) return { job: replay(existing, hash), created: false };
+  }
+  let suite;
+  try {
+    suite = resolveSuiteSpec(input.suite);
+  } catch (err) {
+    if (err instanceof z.ZodError) {
+      throw badRequest('suite.invalid', 'Invalid suite spec.', { errors: err.issues.map((i) => ({ path: ['suite', ...i.path].join('.'), message: i.message })) });
+    }
+    throw err;
+  }
+  const device = await deps.db.device.findUnique({ where: { slug: input.device } });
+  if (!device || (!device.isPublic && !seesAllOrgs(principal))) throw notFound('device.not_found', `No device ${input.device}.`);
+  const model = await deps.db.model.findFirst({
+    where: { id: input.modelId, ...(seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] }) },
+  });
+  if (!model) throw notFound('model.not_found', 'No such model.');
+
+  let job: Job & { device: { slug: string } };
+  try {
+    job = await deps.db.job.create({
+      data: {
+        orgId: principal.orgId,
+        modelId: model.id,
+        deviceId: device.id,
+        suite,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash: hash,
+      },
+      include: withDevice,
+    });
+  } catch (err) {
+    // A concurrent request with the same key won the race: answer with its job.
+    if (idempotencyKey && isUniqueViolation(err)) {
+      const existing = await findByIdempotencyKey(deps.db, principal.orgId, idempotencyKey);
+      if (existing) return { job: replay(existing, hash), created: false };
+    }
+    throw err;
+  }
+  try {
+    await deps.queues.enqueue({ jobId: job.id, deviceSlug: device.slug, modelDigest: model.artifactDigest, suite });
+  } catch (err) {
+    // Without the queue the job would wait forever: remove it so the client can simply retry.
+    await deps.db.job.delete({ where: { id: job.id } });
+    deps.log.error({ err, jobId: job.id }, 'enqueue failed');
+    throw serviceUnavailable('queue.unavailable', 'The job queue is unavailable; retry later.');
+  }
+  return { job: presentJob(job), created: true };
+}
+
+async function findByIdempotencyKey(db: Db, orgId: string, key: string) {
+  return db.job.findUnique({ where: { orgId_idempotencyKey: { orgId, idempotencyKey: key } }, include: withDevice });
+}
+
+function replay(job: Job & { device: { slug: string } }, hash: string) {
+  if (job.requestHash !== hash) {
+    throw unprocessable('idempotency.key_reused', 'This Idempotency-Key was already used with a different request body.');
+  }
+  return presentJob(job);
+}
+
+/** Vendors read only their own jobs; the lab reads all. Others get 404, not 403, so ids do not leak. */
+function visibleJobs(principal: UserPrincipal): Prisma.JobWhereInput {
+  return seesAllOrgs(principal) ? {} : { orgId: principal.orgId };
+}
+
+export async function getJob(db: Db, principal: UserPrincipal, id: string) {
+  const job = await db.job.findFirst({ where: { AND: [{ id }, visibleJobs(principal)] }, include: { ...withDevice, report: { select: { id: true } } } });
+  if (!job) throw notFound('job.not_found', 'No such job.');
+  return { ...presentJob(job), reportId: job.report?.id ?? null };
+}
+
+export async function listJobs(db: Db, principal: UserPrincipal, page: { limit: number; cursor?: string | undefined; status?: JobStatus | undefined }) {
+  const rows = await db.job.findMany({
+    where: { AND: [visibleJobs(principal), page.status ? { status: page.status } : {}] },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: page.limit + 1,
+    ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
+    include: withDevice,
+  });
+  const items = rows.slice(0, page.limit).map(presentJob);
+  return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/**
+ * Cancels a job. A queued job is removed from its queue; a running one is marked CANCELED and its
+ * agent stops the harness at its next progress report.
+ */
+export async function cancelJob(deps: ServiceDeps, principal: UserPrincipal, id: string) {
+  const job = await deps.db.job.findFirst({ where: { AND: [{ id }, visibleJobs(principal)] }, include: withDevice });
+  if (!job) throw notFound('job.not_found', 'No such job.');
+  if (TERMINAL_STATUSES.includes(job.status)) {
+    throw conflict('job.already_finished', `The job is already ${job.status}.`, { jobStatus: job.status });
+  }
+  const res = await deps.db.job.updateMany({
+    where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
+    data: { status: 'CANCELED', finishedAt: new Date(), errorCode: 'job.canceled', errorMessage: 'Canceled by request.' },
+  });
+  if (res.count === 0) return getJob(deps.db, principal, id);
+  if (job.status === 'QUEUED') {
+    await deps.queues.removeWaiting(job.device.slug, id).catch((err: unknown) => deps.log.warn({ err, jobId: id }, 'could not remove canceled job from queue'));
+  }
+  return getJob(deps.db, principal, id);
+}
+
+export class JobNotClaimableError extends AppError {
+  constructor(status: JobStatus) {
+    super('job.not_claimable', 409, `The job is ${status} and cannot be run.`, { jobStatus: status });
+  }
+}

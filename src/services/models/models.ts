@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import type { Readable } from 'node:stream';
+import type { Prisma } from '@prisma/client';
+import type { ServiceDeps } from '../deps.js';
+import type { Db } from '../../lib/database.js';
+import { AppError, badRequest, conflict, notFound, payloadTooLarge } from '../../lib/errors.js';
+import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
+import { readOnnxSignature } from '../../lib/onnx/model-signature.js';
+import { isUniqueViolation } from '../prisma-errors.js';
+import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+
+export const ONNX_MEDIA_TYPE = 'application/vnd.onnx';
+
+export const modelFields = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore (max 128)'),
+  version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/).default('1'),
+  task: z.string().max(100).optional(),
+  visibility: z.enum(['PRIVATE', 'PUBLIC']).default('PRIVATE'),
+});
+
+/** One part of a multipart upload, as @fastify/multipart yields it. */
+export type UploadPart =
+  | { type: 'file'; fieldname: string; filename: string; file: Readable }
+  | { type: 'field'; fieldname: string; value: unknown };
+
+const modelSelect = {
+  id: true,
+  orgId: true,
+  name: true,
+  version: true,
+  format: true,
+  artifactDigest: true,
+  signature: true,
+  task: true,
+  visibility: true,
+  createdAt: true,
+  artifact: { select: { size: true } },
+} satisfies Prisma.ModelSelect;
+
+type ModelRow = Prisma.ModelGetPayload<{ select: typeof modelSelect }>;
+
+export function presentModel(m: ModelRow) {
+  const { artifact, ...rest } = m;
+  return { ...rest, sizeBytes: Number(artifact.size) };
+}
+
+/**
+ * Streams the uploaded file to the artifact store (hashing as it goes), reads its ONNX signature
+ * without executing it, and only then records artifact and model in one transaction, so a rejected
+ * upload leaves nothing behind.
+ */
+export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, parts: AsyncIterable<UploadPart>) {
+  const fields: Record<string, unknown> = {};
+  let staged: StagedBlob | undefined;
+  let filename: string | undefined;
+  try {
+    for await (const part of parts) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = part.value;
+        continue;
+      }
+      if (part.fieldname !== 'file' || staged) {
+        part.file.resume();
+        throw badRequest('upload.unexpected_file', 'Send exactly one file, in the form field "file".');
+      }
+      filename = part.filename;
+      staged = await deps.store.stage(part.file, deps.config.env.NPUBENCH_MAX_UPLOAD_BYTES);
+    }
+    if (!staged) throw badRequest('upload.missing_file', 'No model file: send it in the multipart form field "file".');
+    if (staged.size === 0) throw badRequest('model.empty', 'The uploaded file is empty.');
+
+    const parsedFields = modelFields.safeParse({ ...fields, name: fields.name ?? defaultModelName(filename) });
+    if (!parsedFields.success) {
+      throw badRequest('validation.failed', 'Invalid model fields.', { errors: parsedFields.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    }
+    const signature = await readOnnxSignature(staged.path);
+    if (signature.usesExternalData) {
+      throw new AppError('model.external_data_unsupported', 422, 'The model references external data files; upload a single self-contained .onnx file.');
+    }
+    const blob = await staged.commit();
+    staged = undefined;
+    try {
+      const model = await deps.db.$transaction(async (tx) => {
+        await tx.artifact.createMany({
+          data: [{ digest: blob.digest, size: BigInt(blob.size), mediaType: ONNX_MEDIA_TYPE, storageKey: blob.storageKey }],
+          skipDuplicates: true,
+        });
+        return tx.model.create({
+          data: {
+            orgId: principal.orgId,
+            name: parsedFields.data.name,
+            version: parsedFields.data.version,
+            task: parsedFields.data.task ?? null,
+            visibility: parsedFields.data.visibility,
+            format: 'onnx',
+            artifactDigest: blob.digest,
+            signature: signature as unknown as Prisma.InputJsonObject,
+          },
+          select: modelSelect,
+        });
+      });
+      return presentModel(model);
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw conflict('model.exists', `Model ${parsedFields.data.name} version ${parsedFields.data.version} already exists in your organization.`);
+      }
+      throw err;
+    }
+  } catch (err) {
+    if (err instanceof BlobTooLargeError) {
+      throw payloadTooLarge('upload.too_large', `The model is larger than the limit of ${err.limit} bytes.`, { limitBytes: err.limit });
+    }
+    throw err;
+  } finally {
+    await staged?.discard();
+  }
+}
+
+function defaultModelName(filename: string | undefined): string | undefined {
+  const base = filename?.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '');
+  return base ? base.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128) || undefined : undefined;
+}
+
+/** What a user may read: the lab reads everything, a vendor its own models and public ones. */
+function visibleModels(principal: UserPrincipal): Prisma.ModelWhereInput {
+  return seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] };
+}
+
+export async function getModel(db: Db, principal: UserPrincipal, id: string) {
+  const model = await db.model.findFirst({ where: { AND: [{ id }, visibleModels(principal)] }, select: modelSelect });
+  if (!model) throw notFound('model.not_found', 'No such model.');
+  return presentModel(model);
+}
+
+export interface ModelFilter {
+  limit: number;
+  cursor?: string | undefined;
+  name?: string | undefined;
+  version?: string | undefined;
+  /** Only the caller's organization's models. */
+  mine?: boolean | undefined;
+}
+
+export async function listModels(db: Db, principal: UserPrincipal, filter: ModelFilter) {
+  const page = filter;
+  const rows = await db.model.findMany({
+    where: {
+      AND: [visibleModels(principal), filter.mine ? { orgId: principal.orgId } : {}, filter.name ? { name: filter.name } : {}, filter.version ? { version: filter.version } : {}],
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: page.limit + 1,
+    ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
+    select: modelSelect,
+  });
+  const items = rows.slice(0, page.limit).map(presentModel);
+  return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}

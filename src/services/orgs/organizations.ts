@@ -1,0 +1,17 @@
+import type { OrgKind } from '@prisma/client';
+import type { Db } from '../../lib/database.js';
+import { conflict } from '../../lib/errors.js';
+import { isUniqueViolation } from '../prisma-errors.js';
+
+export async function createOrganization(db: Db, input: { slug: string; name: string; kind: OrgKind }) {
+  try {
+    return await db.organization.create({ data: input });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('organization.exists', `Organization ${input.slug} already exists.`);
+    throw err;
+  }
+}
+
+export async function listOrganizations(db: Db) {
+  return db.organization.findMany({ orderBy: { createdAt: 'asc' } });
+}

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import type { Readable } from 'node:stream';
+import { readFile } from 'node:fs/promises';
+import type { Prisma } from '@prisma/client';
+import type { ServiceDeps } from '../deps.js';
+import type { Db } from '../../lib/database.js';
+import { badRequest, conflict, forbidden, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
+import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
+import { isDeepStrictEqual } from 'node:util';
+import { environmentSchema, latencySummaryReportSchema, rawSamplesSchema, RAW_SAMPLES_FORMAT, verifySummaryAgainstRawSamples } from '../../harness/index.js';
+import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+import type { UploadPart } from '../models/models.js';
+
+export const RAW_SAMPLES_MEDIA_TYPE = 'application/vnd.npubench.raw-samples+json';
+
+const resultFields = z.strictObject({
+  summary: latencySummaryReportSchema,
+  environment: environmentSchema,
+});
+
+const firstIssue = (e: z.ZodError) => e.issues[0] ? `${e.issues[0].path.join('.')}: ${e.issues[0].message}` : '';
+
+function parseJsonField(name: string, value: unknown): unknown {
+  if (typeof value !== 'string') throw badRequest('result.invalid', `Field ${name} must be a JSON string.`);
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw badRequest('result.invalid', `Field ${name} is not valid JSON.`);
+  }
+}
+
+/**
+ * Stores an agent's result: raw samples become a content-addressed artifact, the latency statistics
+ * are recomputed here from those samples (the agent's own figures must agree), and report + job
+ * status are written in one transaction. Uploading the same job's result again returns the first
+ * report, so an agent that retries after a lost response never creates a second one.
+ */
+export async function recordResult(deps: ServiceDeps, agentId: string, jobId: string, parts: AsyncIterable<UploadPart>) {
+  const job = await deps.db.job.findUnique({ where: { id: jobId }, include: { report: true, model: true } });
+  if (!job) throw notFound('job.not_found', 'No such job.');
+  if (job.agentId !== agentId) throw forbidden('agent.not_job_owner', 'This job was claimed by another agent.');
+  if (job.report) return { report: job.report, created: false };
+  if (job.status !== 'RUNNING') throw conflict('job.not_running', `The job is ${job.status}; its result is not accepted.`, { jobStatus: job.status });
+
+  const fields: Record<string, unknown> = {};
+  let staged: StagedBlob | undefined;
+  try {
+    for await (const part of parts) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = parseJsonField(part.fieldname, part.value);
+      } else if (part.fieldname === 'raw' && !staged) {
+        staged = await deps.store.stage(part.file, deps.config.env.NPUBENCH_MAX_RESULT_BYTES);
+      } else {
+        part.file.resume();
+        throw badRequest('result.unexpected_file', 'Send exactly one file, in the form field "raw".');
+      }
+    }
+    if (!staged) throw badRequest('result.missing_raw_samples', 'The raw samples file (field "raw") is missing.');
+    const parsed = resultFields.safeParse(fields);
+    if (!parsed.success) throw unprocessable('result.invalid', `The summary or environment is not valid: ${firstIssue(parsed.error)}`);
+    if (!isDeepStrictEqual(parsed.data.summary.spec, job.suite)) {
+      throw unprocessable('result.spec_mismatch', 'The summary was measured with a different suite spec than the job asked for.');
+    }
+
+    let rawJson: unknown;
+    try {
+      rawJson = JSON.parse(await readFile(staged.path, 'utf8'));
+    } catch {
+      throw unprocessable('result.invalid_raw_samples', 'The raw samples file is not valid JSON.');
+    }
+    const raw = rawSamplesSchema.safeParse(rawJson);
+    if (!raw.success) throw unprocessable('result.invalid_raw_samples', `The raw samples do not match ${RAW_SAMPLES_FORMAT}: ${firstIssue(raw.error)}`);
+    // Every measured figure must follow from the raw samples; the server does not take the agent's word.
+    const mismatched = verifySummaryAgainstRawSamples(parsed.data.summary, raw.data);
+    if (mismatched.length > 0) {
+      throw unprocessable('result.summary_mismatch', `The summary does not follow from the raw samples (${mismatched.join(', ')}).`, { fields: mismatched });
+    }
+    const summary = parsed.data.summary;
+
+    const blob = await staged.commit();
+    staged = undefined;
+    const report = await deps.db.$transaction(async (tx) => {
+      await tx.artifact.createMany({
+        data: [{ digest: blob.digest, size: BigInt(blob.size), mediaType: RAW_SAMPLES_MEDIA_TYPE, storageKey: blob.storageKey }],
+        skipDuplicates: true,
+      });
+      const moved = await tx.job.updateMany({
+        where: { id: jobId, agentId, status: 'RUNNING' },
+        data: { status: 'SUCCEEDED', progress: 1, phase: 'done', finishedAt: new Date() },
+      });
+      if (moved.count === 0) throw conflict('job.not_running', 'The job is no longer running; its result is not accepted.');
+      return tx.report.create({
+        data: {
+          jobId,
+          orgId: job.orgId,
+          visibility: job.model.visibility,
+          summary: summary as Prisma.InputJsonObject,
+          environment: parsed.data.environment,
+          rawSamplesDigest: blob.digest,
+        },
+      });
+    });
+    return { report, created: true };
+  } catch (err) {
+    if (err instanceof BlobTooLargeError) throw payloadTooLarge('result.too_large', `The raw samples exceed ${err.limit} bytes.`);
+    throw err;
+  } finally {
+    await staged?.discard();
+  }
+}
+
+/** Public reports are readable by anyone; private ones by their organization and the lab. */
+function visibleReports(principal: UserPrincipal | null): Prisma.ReportWhereInput {
+  if (!principal) return { visibility: 'PUBLIC' };
+  return seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] };
+}
+
+export async function getReport(db: Db, principal: UserPrincipal | null, id: string) {
+  const report = await db.report.findFirst({
+    where: { AND: [{ id }, visibleReports(principal)] },
+    include: { job: { include: { device: { select: { slug: true, name: true, manufacturer: true } }, model: { select: { id: true, name: true, version: true, artifactDigest: true } } } } },
+  });
+  if (!report) throw notFound('report.not_found', 'No such report.');
+  const { job, ...rest } = report;
+  return {
+    ...rest,
+    device: job.device,
+    model: job.model,
+    suite: job.suite,
+    rawSamplesUrl: `/v1/reports/${report.id}/raw-samples`,
+  };
+}
+
+export async function openRawSamples(deps: ServiceDeps, principal: UserPrincipal | null, id: string): Promise<{ stream: Readable; size: number; digest: string }> {
+  const report = await deps.db.report.findFirst({ where: { AND: [{ id }, visibleReports(principal)] }, include: { rawSamples: true } });
+  if (!report) throw notFound('report.not_found', 'No such report.');
+  return { stream: deps.store.open(report.rawSamples.storageKey), size: Number(report.rawSamples.size), digest: report.rawSamplesDigest };
+}
