@@ -1,0 +1,33 @@
+// `npubench agent --device <slug>...`: a standalone agent next to the hardware. It needs the API URL,
+// its token and the Redis that holds the queues; it never talks to Postgres.
+import { loadConfig } from '../../config/index.js';
+import { createLogger } from '../../lib/logger.js';
+import { createRedis } from '../../lib/redis.js';
+import { Agent } from '../../workers/agent/agent.js';
+import { onShutdown } from '../shutdown.js';
+
+export async function agentCommand(opts: { device: string[]; token?: string; apiUrl?: string }): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.env.LOG_LEVEL, 'npubench-agent');
+  const token = opts.token ?? config.env.NPUBENCH_AGENT_TOKEN;
+  if (!token) throw new Error('An agent token is required: set NPUBENCH_AGENT_TOKEN or pass --token (an admin creates one with POST /v1/agents).');
+  const connection = createRedis(config.env.REDIS_URL, 'worker');
+  connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const agent = new Agent({
+    apiUrl: opts.apiUrl ?? config.env.NPUBENCH_API_URL,
+    token,
+    devices: opts.device,
+    connection,
+    queuePrefix: config.env.NPUBENCH_QUEUE_PREFIX,
+    cacheDir: config.agentCacheDir,
+    harnessTimeoutMs: config.env.NPUBENCH_HARNESS_TIMEOUT_MS,
+    heartbeatIntervalMs: config.env.NPUBENCH_HEARTBEAT_INTERVAL_MS,
+    log,
+  });
+  onShutdown(log, async () => {
+    await agent.stop();
+    await connection.quit();
+  });
+  await agent.start();
+  console.log(`npubench agent serving ${opts.device.join(', ')} for ${opts.apiUrl ?? config.env.NPUBENCH_API_URL}`);
+}

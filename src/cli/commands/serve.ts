@@ -1,0 +1,83 @@
+// `npubench serve` (what `npm start` runs): the API plus, by default, an in-process agent serving the
+// host CPU, all on embedded defaults.
+import { loadConfig } from '../../config/index.js';
+import { createLogger } from '../../lib/logger.js';
+import { createRedis } from '../../lib/redis.js';
+import { startApiServer } from '../../api/server.js';
+import { Agent } from '../../workers/agent/agent.js';
+import { ensureHostCpuDevice, initialiseIfEmpty, localAgentToken, HOST_CPU_DEVICE } from '../../services/bootstrap/first-start.js';
+import { submitSampleBenchmark } from '../../services/bootstrap/sample-benchmark.js';
+import { saveCliCredentials } from '../cli-credentials.js';
+import { errorMessage } from '../../lib/errors.js';
+import { onShutdown } from '../shutdown.js';
+
+export async function serveCommand(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.env.LOG_LEVEL);
+  const server = await startApiServer(config, { log, autostartRedis: true });
+  const { deps } = server;
+  let agent: Agent | undefined;
+  let workerRedis: ReturnType<typeof createRedis> | undefined;
+  onShutdown(log, async () => {
+    await agent?.stop();
+    await workerRedis?.quit();
+    await server.stop();
+  });
+
+  const keys = await initialiseIfEmpty(deps.db);
+  const device = await ensureHostCpuDevice(deps.db);
+  if (config.env.NPUBENCH_LOCAL_AGENT) {
+    workerRedis = createRedis(server.redisUrl, 'worker');
+    agent = new Agent({
+      apiUrl: server.url,
+      token: await localAgentToken(deps.db, device.id),
+      devices: [HOST_CPU_DEVICE],
+      connection: workerRedis,
+      queuePrefix: config.env.NPUBENCH_QUEUE_PREFIX,
+      cacheDir: config.agentCacheDir,
+      harnessTimeoutMs: config.env.NPUBENCH_HARNESS_TIMEOUT_MS,
+      heartbeatIntervalMs: config.env.NPUBENCH_HEARTBEAT_INTERVAL_MS,
+      log: log.child({ component: 'agent' }),
+    });
+    await agent.start();
+  }
+
+  const lines = [
+    '',
+    `npubench is running at ${server.url}`,
+    `  API docs:  ${server.url}/docs   (OpenAPI: ${server.url}/openapi.json)`,
+    `  database:  ${server.embeddedDatabase ? `embedded PGlite in ${config.dataDir}/pglite` : 'DATABASE_URL'}`,
+    `  redis:     ${server.redisUrl}`,
+    `  agent:     ${agent ? `in-process, serving device ${HOST_CPU_DEVICE}` : 'none in this process (NPUBENCH_LOCAL_AGENT=false)'}`,
+  ];
+  if (keys) {
+    const file = await saveCliCredentials(config.dataDir, { apiUrl: server.url, apiKey: keys.vendorKey });
+    lines.push(
+      '',
+      'First start: created these API keys. They are shown only now (only their hashes are stored):',
+      `  admin key  (lab, role admin):          ${keys.adminKey}`,
+      `  vendor key (demo-vendor, role vendor): ${keys.vendorKey}`,
+      `The vendor key was saved for the CLI in ${file} (mode 600).`,
+      '',
+      'Try it, in another shell:',
+      `  npx npubench submit path/to/model.onnx --device ${HOST_CPU_DEVICE}`,
+    );
+  }
+  console.log(lines.join('\n') + '\n');
+
+  if (keys && config.env.NPUBENCH_SAMPLE_BENCHMARK && agent) {
+    try {
+      const { job } = await submitSampleBenchmark(deps, keys.vendorOrgId, HOST_CPU_DEVICE);
+      console.log(`Running a quick sample benchmark (PP-OCR mobile classifier on ${HOST_CPU_DEVICE}), job ${job.id} ...`);
+      agent.on('job-finished', (e) => {
+        if (e.jobId !== job.id) return;
+        void deps.db.report.findUnique({ where: { jobId: job.id } }).then((report) => {
+          if (report) console.log(`Sample benchmark done: ${server.url}/v1/reports/${report.id}`);
+          else console.log(`Sample benchmark ended: ${e.outcome}${e.code ? ` (${e.code})` : ''}`);
+        });
+      });
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'sample benchmark could not be submitted');
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// The `npubench` command line.
+import { Command, Option } from 'commander';
+import { ConfigError } from '../config/index.js';
+import { StartupError } from '../api/server.js';
+import { describeCliError, submitCommand } from './commands/submit.js';
+
+const program = new Command('npubench').description('Open NPU benchmarking and certification service').showHelpAfterError();
+
+function fail(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof StartupError) console.error(err.message);
+  else console.error(`error: ${describeCliError(err)}`);
+  process.exit(2);
+}
+
+program
+  .command('serve')
+  .description('Run the API (and, by default, a local agent serving the host CPU) on embedded defaults')
+  .action(async () => {
+    const { serveCommand } = await import('./commands/serve.js');
+    await serveCommand().catch(fail);
+  });
+
+program
+  .command('agent')
+  .description('Run a device agent that consumes the queues of the given devices')
+  .requiredOption('-d, --device <slug...>', 'device(s) this agent serves')
+  .option('--token <token>', 'agent token (default: NPUBENCH_AGENT_TOKEN)')
+  .option('--api-url <url>', 'API base URL (default: NPUBENCH_API_URL)')
+  .action(async (opts: { device: string[]; token?: string; apiUrl?: string }) => {
+    const { agentCommand } = await import('./commands/agent.js');
+    await agentCommand(opts).catch(fail);
+  });
+
+program
+  .command('submit')
+  .description('Upload a model, run a benchmark job on a device, follow its progress and print the report')
+  .argument('<model>', 'path to an .onnx file')
+  .requiredOption('-d, --device <slug>', 'target device')
+  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard']))
+  .option('--suite <json>', 'suite spec as JSON, e.g. \'{"minQueryCount":500}\'')
+  .option('--name <name>', 'model name (default: file name)')
+  .option('--version <version>', 'model version (default: sha256 prefix of the file)')
+  .addOption(new Option('--visibility <visibility>', 'model visibility').choices(['private', 'public']))
+  .option('--no-wait', 'return after submitting')
+  .option('--json', 'print JSON instead of text')
+  .option('--api-url <url>', 'API base URL (default: NPUBENCH_API_URL or the saved login)')
+  .option('--api-key <key>', 'API key (default: NPUBENCH_API_KEY or the saved login)')
+  .action(async (model: string, opts: Parameters<typeof submitCommand>[1]) => {
+    process.exitCode = await submitCommand(model, opts).catch(fail);
+  });
+
+await program.parseAsync(process.argv);
