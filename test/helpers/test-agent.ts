@@ -1,0 +1,44 @@
+// An in-process agent (real BullMQ worker, real harness child processes, real HTTP to the test API).
+import { afterAll } from 'vitest';
+import { createRedis } from '../../src/lib/redis.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { Agent } from '../../src/workers/agent/agent.js';
+import { createAgent } from '../../src/services/agents/agents.js';
+import type { TestApi } from './test-service.js';
+import { TEST_REDIS_URL } from './test-env.js';
+import { createTempDir } from './isolated-resources.js';
+
+let counter = 0;
+
+export async function startTestAgent(t: TestApi, devices: string[], opts: { harnessTimeoutMs?: number } = {}): Promise<Agent> {
+  const { token } = await createAgent(t.deps.db, { name: `test-agent-${process.pid}-${++counter}`, devices });
+  const connection = createRedis(TEST_REDIS_URL, 'worker');
+  const agent = new Agent({
+    apiUrl: t.url,
+    token,
+    devices,
+    connection,
+    queuePrefix: t.queuePrefix,
+    cacheDir: await createTempDir('npubench-agent'),
+    harnessTimeoutMs: opts.harnessTimeoutMs ?? 120_000,
+    heartbeatIntervalMs: 1_000,
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test-agent'),
+  });
+  await agent.start();
+  afterAll(async () => {
+    await agent.stop(5_000);
+    await connection.quit();
+  });
+  return agent;
+}
+
+/** Polls the job until it reaches a terminal status. */
+export async function waitForJob(t: TestApi, jobId: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await t.deps.db.job.findUniqueOrThrow({ where: { id: jobId } });
+    if (['SUCCEEDED', 'FAILED', 'CANCELED'].includes(job.status)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

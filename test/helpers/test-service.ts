@@ -1,0 +1,77 @@
+// A real API (fastify app on real Postgres + Redis) for integration tests, plus seed helpers that use
+// the same services the API uses. Call inside a describe/top level: resources are cleaned up afterAll.
+import { afterAll } from 'vitest';
+import type { Role } from '@prisma/client';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createDb } from '../../src/lib/database.js';
+import { createRedis } from '../../src/lib/redis.js';
+import { FsArtifactStore } from '../../src/lib/artifact-store.js';
+import { BenchQueues } from '../../src/queue/bench-queues.js';
+import { build, type AppDeps } from '../../src/api/app.js';
+import { createApiKey } from '../../src/services/orgs/api-keys.js';
+import { createQueuePrefix, createTempDir, createTestDatabase } from './isolated-resources.js';
+import { TEST_REDIS_URL } from './test-env.js';
+
+export interface TestApi {
+  app: Awaited<ReturnType<typeof build>>;
+  deps: AppDeps;
+  databaseUrl: string;
+  queuePrefix: string;
+  dataDir: string;
+  /** Base URL when started with listen: true. */
+  url: string;
+  createOrgWithKey(role: Role, slug?: string): Promise<{ orgId: string; key: string; keyId: string }>;
+}
+
+let orgCounter = 0;
+
+export async function startTestApi(opts: { listen?: boolean; env?: Record<string, string> } = {}): Promise<TestApi> {
+  const databaseUrl = await createTestDatabase();
+  const queuePrefix = createQueuePrefix();
+  const dataDir = await createTempDir('npubench-data');
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    NPUBENCH_QUEUE_PREFIX: queuePrefix,
+    NPUBENCH_DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    ...opts.env,
+  });
+  const log = createLogger(config.env.LOG_LEVEL);
+  const db = createDb(databaseUrl, 5);
+  const redis = createRedis(TEST_REDIS_URL, 'producer');
+  const queues = new BenchQueues(redis, queuePrefix);
+  const deps: AppDeps = { db, redis, queues, store: new FsArtifactStore(config.artifactDir), config, log };
+  const app = await build(deps);
+  let url = '';
+  if (opts.listen) {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = app.server.address();
+    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  } else {
+    await app.ready();
+  }
+  afterAll(async () => {
+    await app.close();
+    await queues.close();
+    await redis.quit();
+    await db.$disconnect();
+  });
+  return {
+    app,
+    deps,
+    databaseUrl,
+    queuePrefix,
+    dataDir,
+    url,
+    async createOrgWithKey(role, slug) {
+      const org = await db.organization.create({
+        data: { slug: slug ?? `org-${process.pid}-${++orgCounter}`, name: slug ?? `Org ${orgCounter}`, kind: role === 'VENDOR' ? 'VENDOR' : 'LAB' },
+      });
+      const key = await createApiKey(db, { orgId: org.id, role, name: 'test' });
+      return { orgId: org.id, key: key.token, keyId: key.id };
+    },
+  };
+}

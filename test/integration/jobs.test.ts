@@ -1,0 +1,82 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startTestApi, type TestApi } from '../helpers/test-service.js';
+import { bearer, expectProblem } from '../helpers/problem.js';
+import { fixtureModel, modelForm } from '../helpers/fixtures.js';
+import { benchQueueName } from '../../src/queue/bench-jobs.js';
+import { TEST_REDIS_URL } from '../helpers/test-env.js';
+
+let t: TestApi;
+let vendor: { key: string };
+let modelId: string;
+let queue: Queue;
+
+beforeAll(async () => {
+  t = await startTestApi();
+  const admin = await t.createOrgWithKey('ADMIN');
+  vendor = await t.createOrgWithKey('VENDOR');
+  await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: 'npu-a', name: 'NPU A', manufacturer: 'Acme' } });
+  const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'mlp' }) });
+  modelId = (up.json() as { id: string }).id;
+  const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  queue = new Queue(benchQueueName('npu-a'), { connection, prefix: t.queuePrefix });
+  return async () => {
+    await queue.close();
+    await connection.quit();
+  };
+});
+
+const submit = (payload: unknown, key?: string) =>
+  t.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...bearer(vendor.key), ...(key ? { 'idempotency-key': key } : {}) }, payload: payload as object });
+
+describe('POST /v1/jobs', () => {
+  it('stores the job with its resolved suite and queues it under the job id', async () => {
+    const res = await submit({ modelId, device: 'npu-a', suite: { preset: 'quick' } });
+    expect(res.statusCode, res.body).toBe(201);
+    const job = res.json() as { id: string; status: string; suite: Record<string, unknown> };
+    expect(job.status).toBe('QUEUED');
+    expect(job.suite).toMatchObject({ scenario: 'single-stream', minQueryCount: 128, minDurationMs: 10_000 });
+    const queued = await queue.getJob(job.id);
+    expect(queued?.data).toMatchObject({ jobId: job.id, deviceSlug: 'npu-a' });
+    expect(JSON.stringify(queued?.data)).not.toMatch(/npb_|npba_/); // no credentials in payloads
+  });
+
+  it('honours Idempotency-Key: the same request returns the same job, a different body is refused', async () => {
+    const body = { modelId, device: 'npu-a', suite: { minQueryCount: 50 } };
+    const first = await submit(body, 'key-1');
+    const second = await submit(body, 'key-1');
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(200);
+    expect((second.json() as { id: string }).id).toBe((first.json() as { id: string }).id);
+    expect(await t.deps.db.job.count({ where: { idempotencyKey: 'key-1' } })).toBe(1);
+    expectProblem(await submit({ ...body, suite: { minQueryCount: 51 } }, 'key-1'), 422, 'idempotency.key_reused');
+  });
+
+  it('validates the suite spec, the device and the model', async () => {
+    const bad = expectProblem(await submit({ modelId, device: 'npu-a', suite: { minQueryCount: -1, bogus: true } }), 400, 'suite.invalid');
+    expect(JSON.stringify(bad.errors)).toContain('suite');
+    expectProblem(await submit({ modelId, device: 'no-such-npu' }), 404, 'device.not_found');
+    expectProblem(await submit({ modelId: '00000000-0000-4000-8000-000000000000', device: 'npu-a' }), 404, 'model.not_found');
+    expectProblem(await submit({ modelId: 'not-a-uuid', device: 'npu-a' }), 400, 'validation.failed');
+  });
+});
+
+describe('POST /v1/jobs/:id/cancel', () => {
+  it('cancels a queued job and removes it from the queue', async () => {
+    const job = (await submit({ modelId, device: 'npu-a' })).json() as { id: string };
+    expect(await queue.getJob(job.id)).toBeTruthy();
+    const res = await t.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel`, headers: bearer(vendor.key) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: job.id, status: 'CANCELED', error: { code: 'job.canceled' } });
+    expect(await queue.getJob(job.id)).toBeUndefined();
+    expectProblem(await t.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel`, headers: bearer(vendor.key) }), 409, 'job.already_finished');
+  });
+
+  it('lists jobs newest first with cursor pagination', async () => {
+    const page1 = (await t.app.inject({ method: 'GET', url: '/v1/jobs?limit=2', headers: bearer(vendor.key) })).json() as { items: { id: string }[]; nextCursor: string };
+    expect(page1.items).toHaveLength(2);
+    const page2 = (await t.app.inject({ method: 'GET', url: `/v1/jobs?limit=2&cursor=${page1.nextCursor}`, headers: bearer(vendor.key) })).json() as { items: { id: string }[] };
+    expect(page2.items.map((j) => j.id)).not.toContain(page1.items[0]!.id);
+  });
+});
