@@ -41,7 +41,7 @@ function poolConfig(urlString: string): pg.PoolConfig {
     password: decodeURIComponent(url.password) || undefined,
     database: url.pathname.replace(/^\//, '') || undefined,
     idleTimeoutMillis: 100,
-    Client: CatalogTypesAsTextClient as unknown as typeof pg.Client,
+    Client: CatalogTypesAsTextClient,
   };
 }
 
