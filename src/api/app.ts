@@ -66,6 +66,7 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(jobRoutes(deps, guards), { prefix: '/v1' });
   await app.register(reportRoutes(deps, guards), { prefix: '/v1' });
   await app.register(adminRoutes(deps, guards), { prefix: '/v1' });
-  await app.register(agentProtocolRoutes(deps, guards), { prefix: '/v1/agent' });
+  // Agents poll and report progress every half second: log their requests only when something is wrong.
+  await app.register(agentProtocolRoutes(deps, guards), { prefix: '/v1/agent', logLevel: 'warn' });
   return app;
 }

@@ -8,6 +8,7 @@ import { Agent } from '../../workers/agent/agent.js';
 import { ensureHostCpuDevice, initialiseIfEmpty, localAgentToken, HOST_CPU_DEVICE } from '../../services/bootstrap/first-start.js';
 import { submitSampleBenchmark } from '../../services/bootstrap/sample-benchmark.js';
 import { saveCliCredentials } from '../cli-credentials.js';
+import { formatReportSummary } from '../report-summary-table.js';
 import { errorMessage } from '../../lib/errors.js';
 import { onShutdown } from '../shutdown.js';
 
@@ -71,9 +72,10 @@ export async function serveCommand(): Promise<void> {
       console.log(`Running a quick sample benchmark (PP-OCR mobile classifier on ${HOST_CPU_DEVICE}), job ${job.id} ...`);
       agent.on('job-finished', (e) => {
         if (e.jobId !== job.id) return;
-        void deps.db.report.findUnique({ where: { jobId: job.id } }).then((report) => {
-          if (report) console.log(`Sample benchmark done: ${server.url}/v1/reports/${report.id}`);
-          else console.log(`Sample benchmark ended: ${e.outcome}${e.code ? ` (${e.code})` : ''}`);
+        void deps.db.report.findUnique({ where: { jobId: job.id }, include: { job: { include: { device: true } } } }).then((report) => {
+          if (!report) return console.log(`Sample benchmark ended: ${e.outcome}${e.code ? ` (${e.code})` : ''}`);
+          const url = `${server.url}/v1/reports/${report.id}`;
+          console.log(`\nSample benchmark done: ${url}\n${formatReportSummary({ ...report, device: report.job.device }, url)}\n`);
         });
       });
     } catch (err) {
