@@ -100,4 +100,18 @@ describe('an agent runs a job end to end', () => {
     expect((await waitForJob(t, job.id)).status).toBe('CANCELED');
     expect(await t.deps.db.report.count({ where: { jobId: job.id } })).toBe(0);
   });
+
+  it('fails a job that outlives the harness timeout with harness.timeout, and keeps serving', async () => {
+    const admin = await t.createOrgWithKey('ADMIN');
+    await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: 'cpu-slow', name: 'CPU', manufacturer: 'test' } });
+    await startTestAgent(t, ['cpu-slow'], { harnessTimeoutMs: 2_000 });
+    const submitTo = (suite: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendorA.key), payload: { modelId, device: 'cpu-slow', suite } }).then((r) => r.json() as { id: string });
+    const hung = await submitTo({ minQueryCount: 10_000_000, minDurationMs: 600_000 });
+    const failed = await waitForJob(t, hung.id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.errorCode).toBe('harness.timeout');
+    const next = await submitTo({ preset: 'smoke' });
+    expect((await waitForJob(t, next.id)).status).toBe('SUCCEEDED');
+  });
 });
