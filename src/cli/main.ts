@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { StartupError } from '../api/server.js';
 import { describeCliError, submitCommand } from './commands/submit.js';
+import { benchCommand } from './commands/bench.js';
 
 const program = new Command('npubench').description('Open NPU benchmarking and certification service').showHelpAfterError();
 
@@ -47,6 +48,23 @@ program
   .option('--api-key <key>', 'API key (default: NPUBENCH_API_KEY or the saved login)')
   .action(async (model: string, opts: Parameters<typeof submitCommand>[1]) => {
     process.exitCode = await submitCommand(model, opts).catch(fail);
+  });
+
+program
+  .command('bench')
+  .description('Benchmark a model on this machine with the same harness the agents run (no server needed)')
+  .argument('<model>', 'path to an .onnx file')
+  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard']))
+  .option('--suite <json>', 'suite spec as JSON, e.g. \'{"minQueryCount":500,"dynamicDims":{"batch":1}}\'')
+  .option('--ep <name>', 'onnxruntime execution provider (cpu, cuda, tensorrt, webgpu, coreml, dml, qnn, ...)', 'cpu')
+  .option('--ep-options <json>', 'execution provider options as JSON')
+  .option('--threads <n>', 'onnxruntime intra-op threads')
+  .option('--profile', 'also profile per operator (separate profiled session after the measured run)')
+  .option('-o, --out <file>', 'write the full report (summary, environment, raw samples, profile) as JSON')
+  .option('--compare <report.json>', 'print the change per metric against an earlier report')
+  .option('--json', 'print JSON instead of text')
+  .action(async (model: string, opts: Parameters<typeof benchCommand>[1]) => {
+    process.exitCode = await benchCommand(model, opts).catch(fail);
   });
 
 await program.parseAsync(process.argv);

@@ -11,7 +11,7 @@ interface SummaryLike {
   targetPercentile?: number;
 }
 
-export function formatReportSummary(report: { id: string; summary: unknown; environment: unknown; device?: { slug: string } }, url: string): string {
+export function formatReportSummary(report: { summary: unknown; environment: unknown; device?: { slug: string } }, url: string): string {
   const s = report.summary as SummaryLike;
   const l = s.latency ?? {};
   const rows: [string, string][] = [

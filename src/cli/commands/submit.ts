@@ -1,14 +1,14 @@
 // `npubench submit model.onnx --device <slug>`: upload (or reuse) the model, submit a job, follow it
 // with a progress bar and print the report summary. Exit codes: 0 succeeded, 1 job failed/canceled,
 // 2 usage or API error.
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, openAsBlob } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { ApiHttpClient, ApiRequestError } from '../../lib/http-client.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
 import { formatReportSummary } from '../report-summary-table.js';
+import { fileSha256 } from '../bench-report.js';
 
 export interface SubmitOptions {
   device: string;
@@ -37,12 +37,6 @@ interface JobView {
   reportId?: string | null;
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
 export async function submitCommand(modelPath: string, opts: SubmitOptions): Promise<number> {
@@ -57,7 +51,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   };
 
   // Versions default to the content digest, so submitting the same file again reuses its model.
-  const digest = await sha256File(modelPath);
+  const digest = await fileSha256(modelPath);
   const name = opts.name ?? basename(modelPath).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]/g, '-');
   const version = opts.version ?? `sha256-${digest.slice(0, 12)}`;
   let model: ModelView;

@@ -21,6 +21,27 @@ export type OnnxRuntimeBackendConfig = z.output<typeof onnxRuntimeBackendConfigS
 
 export const ONNXRUNTIME_BACKEND_NAME = 'onnxruntime-node';
 
+/** Session options for a config; the operator profiler builds its session from the same options. */
+export function onnxRuntimeSessionOptions(config: OnnxRuntimeBackendConfig): InferenceSession.SessionOptions {
+  const { executionProvider, epOptions, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel } = config;
+  return {
+    executionProviders: [epOptions === undefined ? executionProvider : { ...epOptions, name: executionProvider }],
+    ...(intraOpNumThreads !== undefined && { intraOpNumThreads }),
+    ...(interOpNumThreads !== undefined && { interOpNumThreads }),
+    ...(graphOptimizationLevel !== undefined && { graphOptimizationLevel }),
+  };
+}
+
+/** Host tensors as onnxruntime tensors, keyed by input name. */
+export function toOnnxRuntimeFeeds(tensors: readonly HostTensor[]): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  for (const tensor of tensors) {
+    const type = tensor.elementType === 'double' ? 'float64' : tensor.elementType;
+    feeds[tensor.name] = new Tensor(type, tensor.data, tensor.dims);
+  }
+  return feeds;
+}
+
 class OnnxRuntimeFeeds implements PreparedFeeds {
   readonly backendName = ONNXRUNTIME_BACKEND_NAME;
   constructor(readonly tensors: Readonly<Record<string, Tensor>>) {}
@@ -48,21 +69,11 @@ export class OnnxRuntimeBackend implements InferenceBackend {
     this.config = parsed.data;
   }
 
-  private sessionOptions(): InferenceSession.SessionOptions {
-    const { executionProvider, epOptions, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel } = this.config;
-    return {
-      executionProviders: [epOptions === undefined ? executionProvider : { ...epOptions, name: executionProvider }],
-      ...(intraOpNumThreads !== undefined && { intraOpNumThreads }),
-      ...(interOpNumThreads !== undefined && { interOpNumThreads }),
-      ...(graphOptimizationLevel !== undefined && { graphOptimizationLevel }),
-    };
-  }
-
   async load(modelPath: string): Promise<LoadInfo> {
     if (this.session !== null) throw new Error('OnnxRuntimeBackend.load called twice');
     const provider = this.config.executionProvider;
     try {
-      this.session = await InferenceSession.create(modelPath, this.sessionOptions());
+      this.session = await InferenceSession.create(modelPath, onnxRuntimeSessionOptions(this.config));
     } catch (err) {
       if (provider !== 'cpu') {
         throw new HarnessError('harness.ep_unavailable', `Execution provider '${provider}' could not create a session for this model: ${errorMessage(err)}`, { cause: err });
@@ -73,12 +84,7 @@ export class OnnxRuntimeBackend implements InferenceBackend {
   }
 
   prepareFeeds(tensors: readonly HostTensor[]): PreparedFeeds {
-    const feeds: Record<string, Tensor> = {};
-    for (const tensor of tensors) {
-      const type = tensor.elementType === 'double' ? 'float64' : tensor.elementType;
-      feeds[tensor.name] = new Tensor(type, tensor.data, tensor.dims);
-    }
-    return new OnnxRuntimeFeeds(feeds);
+    return new OnnxRuntimeFeeds(toOnnxRuntimeFeeds(tensors));
   }
 
   async run(feeds: PreparedFeeds): Promise<void> {
