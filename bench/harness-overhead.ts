@@ -5,7 +5,7 @@ import { InferenceSession } from 'onnxruntime-node';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runBenchmark, resolveSuiteSpec, createSyntheticInputs } from '../src/harness/index.js';
-import { toOnnxRuntimeFeeds, onnxRuntimeSessionOptions } from '../src/harness/backends/onnxruntime.js';
+import { toOnnxRuntimeFeeds, onnxRuntimeSessionOptions, toSignature } from '../src/harness/backends/onnxruntime.js';
 import { ocrSampleModels } from '../src/lib/sample-models.js';
 import { machineLine, median, percentile, printTable } from './bench-utils.js';
 
@@ -59,7 +59,7 @@ const rows: (string | number)[][] = [['case', 'bare p50 µs', 'harness p50 µs',
 for (const c of CASES) {
   const session = await InferenceSession.create(c.model, onnxRuntimeSessionOptions(backendConfig));
   const inputs = createSyntheticInputs(
-    session.inputMetadata.map((m) => ({ name: m.name, elementType: m.isTensor ? m.type : 'float32', shape: m.isTensor ? m.shape.map((d) => (d === '' ? null : d)) : [] })),
+    session.inputMetadata.map(toSignature),
     resolveSuiteSpec({ dynamicDims: c.dynamicDims }),
   );
   const feeds = toOnnxRuntimeFeeds(inputs);

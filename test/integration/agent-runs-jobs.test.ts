@@ -1,6 +1,7 @@
 // The job pipeline with a real agent: BullMQ worker, harness in a child process, results over HTTP.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
+import { statSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
@@ -40,7 +41,14 @@ describe('an agent runs a job end to end', () => {
     const report = (await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}`, headers: bearer(vendorA.key) })).json() as {
       summary: { queryCount: number; latency: Record<string, number> };
       environment: Record<string, unknown>;
+      resourceUsage: { peakRssBytes: number; modelSizeBytes: number };
+      profile: { iterations: number; providers: { provider: string }[]; byOpType: { opType: string }[] };
     };
+    expect(report.resourceUsage.modelSizeBytes).toBe(statSync(fixtureModel('mlp-classifier.onnx')).size);
+    expect(report.resourceUsage.peakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(report.profile.iterations).toBe(10);
+    expect(report.profile.providers.map((p) => p.provider)).toEqual(['CPUExecutionProvider']);
+    expect(report.profile.byOpType.map((o) => o.opType)).toContain('Gemm');
     const rawRes = await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}/raw-samples`, headers: bearer(vendorA.key) });
     expect(rawRes.statusCode).toBe(200);
     const raw = rawRes.json() as { queries: [number, number][] };

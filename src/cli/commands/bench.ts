@@ -5,8 +5,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { resolveSuiteSpec, runBenchmark, type BenchmarkProgress } from '../../harness/index.js';
 import { profileOperators } from '../../harness/profile/operator-profile.js';
-import { createSyntheticInputs } from '../../harness/inputs/synthetic-inputs.js';
-import { OnnxRuntimeBackend, type OnnxRuntimeBackendConfig } from '../../harness/backends/onnxruntime.js';
+import type { OnnxRuntimeBackendConfig } from '../../harness/backends/onnxruntime.js';
 import { formatReportSummary } from '../report-summary-table.js';
 import { compareSummaries, formatComparison } from '../report-comparison.js';
 import { BENCH_REPORT_FORMAT, describeModelFile, type BenchReport } from '../bench-report.js';
@@ -59,13 +58,7 @@ export async function benchCommand(modelPath: string, opts: BenchOptions): Promi
     progress.stop();
   }
 
-  let profile;
-  if (opts.profile) {
-    const probe = new OnnxRuntimeBackend(backend);
-    const { inputs } = await probe.load(modelPath);
-    await probe.close();
-    profile = await profileOperators(modelPath, backend, createSyntheticInputs(inputs, spec));
-  }
+  const profile = opts.profile ? await profileOperators(modelPath, backend, spec) : undefined;
   const report: BenchReport = {
     format: BENCH_REPORT_FORMAT,
     createdAt: new Date().toISOString(),

@@ -47,7 +47,9 @@ class OnnxRuntimeFeeds implements PreparedFeeds {
   constructor(readonly tensors: Readonly<Record<string, Tensor>>) {}
 }
 
-function toSignature(metadata: InferenceSession.ValueMetadata): TensorSignatureLike {
+/** onnxruntime's view of an input or output in the harness's terms; the reference runner and the
+ *  operator profiler use it too, so all report a model's signature the same way. */
+export function toSignature(metadata: InferenceSession.ValueMetadata): TensorSignatureLike {
   if (!metadata.isTensor) return { name: metadata.name, elementType: 'non-tensor', shape: [] };
   return {
     name: metadata.name,
@@ -56,6 +58,15 @@ function toSignature(metadata: InferenceSession.ValueMetadata): TensorSignatureL
     // onnxruntime reports a dim with neither value nor name as ''.
     shape: metadata.shape.map((dim) => (dim === '' ? null : dim)),
   };
+}
+
+export function toOrtFeeds(tensors: readonly HostTensor[]): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  for (const tensor of tensors) {
+    const type = tensor.elementType === 'double' ? 'float64' : tensor.elementType;
+    feeds[tensor.name] = new Tensor(type, tensor.data, tensor.dims);
+  }
+  return feeds;
 }
 
 export class OnnxRuntimeBackend implements InferenceBackend {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { z } from 'zod';
 import { HarnessError, errorMessage } from '../../lib/errors.js';
-import { onnxRuntimeSessionOptions, toOnnxRuntimeFeeds, type OnnxRuntimeBackendConfig } from '../backends/onnxruntime.js';
-import type { HostTensor } from '../tensors.js';
+import { onnxRuntimeSessionOptions, toOnnxRuntimeFeeds, toSignature, type OnnxRuntimeBackendConfig } from '../backends/onnxruntime.js';
+import { createSyntheticInputs, type SyntheticInputOptions } from '../inputs/synthetic-inputs.js';
 
 export const OPERATOR_PROFILE_FORMAT = 'npubench.operator-profile/v1';
 
@@ -80,13 +80,21 @@ export function summarizeOnnxRuntimeProfile(events: readonly KernelEvent[], iter
   };
 }
 
-/** Runs `iterations` profiled inferences in a fresh session with the same options as the measured run. */
-export async function profileOperators(modelPath: string, config: OnnxRuntimeBackendConfig, inputs: readonly HostTensor[], iterations = 10): Promise<OperatorProfile> {
+/**
+ * Runs `iterations` profiled inferences in a fresh session with the same options and the same
+ * synthetic inputs (seed, dynamic dims) as the measured run.
+ */
+export async function profileOperators(
+  modelPath: string,
+  config: OnnxRuntimeBackendConfig,
+  inputSpec: SyntheticInputOptions,
+  iterations = 10,
+): Promise<OperatorProfile> {
   const dir = await mkdtemp(join(tmpdir(), 'npubench-profile-'));
   let session: InferenceSession | undefined;
   try {
     session = await InferenceSession.create(modelPath, { ...onnxRuntimeSessionOptions(config), enableProfiling: true, profileFilePrefix: join(dir, 'ort') });
-    const feeds = toOnnxRuntimeFeeds(inputs);
+    const feeds = toOnnxRuntimeFeeds(createSyntheticInputs(session.inputMetadata.map(toSignature), inputSpec));
     // Totals include the first iteration's one-time costs (allocation, kernel selection): profiling
     // covers the whole session, so more iterations dilute them.
     for (let i = 0; i < iterations; i++) await session.run(feeds);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
-import type { Prisma } from '@prisma/client';
+import { Prisma } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import type { Db } from '../../lib/database.js';
 import { badRequest, conflict, forbidden, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
@@ -9,6 +9,7 @@ import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js'
 import { isDeepStrictEqual } from 'node:util';
 import { environmentSchema, latencySummaryReportSchema, rawSamplesSchema, RAW_SAMPLES_FORMAT, verifySummaryAgainstRawSamples } from '../../harness/index.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+import { operatorProfileSchema } from '../../harness/profile/operator-profile.js';
 import type { UploadPart } from '../models/models.js';
 
 export const RAW_SAMPLES_MEDIA_TYPE = 'application/vnd.npubench.raw-samples+json';
@@ -16,6 +17,8 @@ export const RAW_SAMPLES_MEDIA_TYPE = 'application/vnd.npubench.raw-samples+json
 const resultFields = z.strictObject({
   summary: latencySummaryReportSchema,
   environment: environmentSchema,
+  resourceUsage: z.strictObject({ peakRssBytes: z.number().int().min(0), modelSizeBytes: z.number().int().min(0), method: z.string().max(200) }).optional(),
+  profile: operatorProfileSchema.optional(),
 });
 
 const firstIssue = (e: z.ZodError) => e.issues[0] ? `${e.issues[0].path.join('.')}: ${e.issues[0].message}` : '';
@@ -96,6 +99,8 @@ export async function recordResult(deps: ServiceDeps, agentId: string, jobId: st
           visibility: job.model.visibility,
           summary: summary as Prisma.InputJsonObject,
           environment: parsed.data.environment,
+          resourceUsage: parsed.data.resourceUsage ?? Prisma.DbNull,
+          profile: parsed.data.profile ?? Prisma.DbNull,
           rawSamplesDigest: blob.digest,
         },
       });

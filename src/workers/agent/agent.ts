@@ -18,6 +18,8 @@ import { runHarnessInChild } from './harness-process.js';
 import type { DeviceBackendOptions } from '../../services/devices/devices.js';
 
 export const AGENT_VERSION = '0.1.0';
+/** Profiled inferences per job, after the measured run (operator table in the report). */
+const PROFILE_ITERATIONS = 10;
 
 export interface AgentOptions {
   apiUrl: string;
@@ -126,6 +128,7 @@ export class Agent extends EventEmitter<AgentEvents> {
           spec: claimed.suite,
           backend: { executionProvider: claimed.device.executionProvider, ...claimed.device.backendOptions },
           rawSamplesPath,
+          profileIterations: PROFILE_ITERATIONS,
         },
         timeoutMs: this.opts.harnessTimeoutMs,
         signal: abort.signal,
@@ -141,6 +144,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       const form = new FormData();
       form.set('summary', JSON.stringify(result.summary));
       form.set('environment', JSON.stringify(result.environment));
+      form.set('resourceUsage', JSON.stringify(result.resourceUsage));
+      if (result.profile) form.set('profile', JSON.stringify(result.profile));
       form.set('raw', await openAsBlob(rawSamplesPath, { type: 'application/json' }), 'raw-samples.json');
       const uploaded = await this.api.request<{ reportId: string }>('POST', `/v1/agent/jobs/${jobId}/result`, { form, timeoutMs: 10 * 60_000 });
       log.info({ reportId: uploaded.reportId }, 'job succeeded');

@@ -1,8 +1,9 @@
 // Entry point of the harness child process. Receives one run request over IPC, runs it, writes the
 // raw samples to the requested file, sends the summary back, and exits.
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { AppError, errorMessage } from '../../lib/errors.js';
 import { createOnnxRuntimeBackend, runBenchmark } from '../../harness/index.js';
+import { profileOperators } from '../../harness/profile/operator-profile.js';
 import type { ChildMessage, RunRequest } from './harness-messages.js';
 
 function send(msg: ChildMessage): Promise<void> {
@@ -18,8 +19,24 @@ process.once('message', (req: RunRequest) => {
         backend: createOnnxRuntimeBackend(req.backend),
         onProgress: (p) => void send({ type: 'progress', phase: p.phase, fraction: p.fraction, queries: p.queries }),
       });
+      // Read before profiling, which loads a second session: this is the measured run's peak.
+      const resourceUsage = { peakRssBytes: process.resourceUsage().maxRSS * 1024, modelSizeBytes: (await stat(req.modelPath)).size, method: 'getrusage ru_maxrss of the harness process' };
       await writeFile(req.rawSamplesPath, JSON.stringify(result.rawSamples));
-      await send({ type: 'result', summary: result.summary as unknown as Record<string, unknown>, environment: result.environment as unknown as Record<string, unknown> });
+      let profile: unknown = null;
+      if (req.profileIterations > 0) {
+        // A profile is a bonus: its failure must not cost the measured result.
+        profile = await profileOperators(req.modelPath, req.backend, req.spec, req.profileIterations).catch((err: unknown) => {
+          console.error(`operator profiling skipped: ${errorMessage(err)}`);
+          return null;
+        });
+      }
+      await send({
+        type: 'result',
+        summary: result.summary as unknown as Record<string, unknown>,
+        environment: result.environment as unknown as Record<string, unknown>,
+        resourceUsage,
+        profile,
+      });
       process.exit(0);
     } catch (err) {
       await send({ type: 'error', code: err instanceof AppError ? err.code : 'harness.failed', message: errorMessage(err) });

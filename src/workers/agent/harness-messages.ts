@@ -9,9 +9,18 @@ export interface RunRequest {
   backend: OnnxRuntimeBackendConfig;
   /** The child writes the raw samples here (they can be large; IPC carries only the summary). */
   rawSamplesPath: string;
+  /** Profiled inferences after the measured run (separate session); 0 skips profiling. */
+  profileIterations: number;
+}
+
+/** What the harness process used; ru_maxrss covers onnxruntime's native allocations too. */
+export interface ResourceUsage {
+  peakRssBytes: number;
+  modelSizeBytes: number;
+  method: string;
 }
 
 export type ChildMessage =
   | { type: 'progress'; phase: string; fraction: number; queries: number }
-  | { type: 'result'; summary: Record<string, unknown>; environment: Record<string, unknown> }
+  | { type: 'result'; summary: Record<string, unknown>; environment: Record<string, unknown>; resourceUsage: ResourceUsage; profile: unknown }
   | { type: 'error'; code: string; message: string };

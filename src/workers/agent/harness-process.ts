@@ -20,10 +20,7 @@ export interface HarnessRunOptions {
   signal?: AbortSignal;
 }
 
-export interface HarnessRunResult {
-  summary: Record<string, unknown>;
-  environment: Record<string, unknown>;
-}
+export type HarnessRunResult = Omit<Extract<ChildMessage, { type: 'result' }>, 'type'>;
 
 export function runHarnessInChild(opts: HarnessRunOptions): Promise<HarnessRunResult> {
   if (opts.signal?.aborted) return Promise.reject(new HarnessError('job.canceled', 'The job was canceled.'));
@@ -44,7 +41,7 @@ export function runHarnessInChild(opts: HarnessRunOptions): Promise<HarnessRunRe
 
     child.on('message', (msg: ChildMessage) => {
       if (msg.type === 'progress') opts.onProgress?.(msg);
-      else if (msg.type === 'result') result = { summary: msg.summary, environment: msg.environment };
+      else if (msg.type === 'result') result = { summary: msg.summary, environment: msg.environment, resourceUsage: msg.resourceUsage, profile: msg.profile };
       else if (msg.type === 'error') failure = new HarnessError(msg.code, msg.message);
     });
     child.once('spawn', () => {
