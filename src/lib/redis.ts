@@ -2,7 +2,7 @@
 // command after N retries (maxRetriesPerRequest: null); producers in the API fail fast instead, so a
 // Redis outage turns into a 503 rather than a hung request.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { Redis } from 'ioredis';
 
 export type { Redis };
@@ -32,18 +32,6 @@ export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<bool
 export interface PrivateRedis {
   url: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts a throw-away redis-server on a free loopback port (no persistence); stop() kills it. */

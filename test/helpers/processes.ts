@@ -1,6 +1,5 @@
 // Child processes for end-to-end tests: the real `npubench` CLI, as users run it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 
@@ -58,14 +57,4 @@ export async function runNpubench(args: string[], env: Record<string, string>, t
   return { code, stdout, stderr };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/lib/free-port.js';
