@@ -1,25 +1,48 @@
-// The two documents a run produces: raw samples (every query's start and end) and the latency summary.
-// Every measured number in the summary is a pure function of the raw samples and the spec
+// The two documents a run produces: raw samples (every query's timestamps, per run) and the latency
+// summary. Every measured number in the summary is a pure function of the raw samples and the spec
 // (recomputeSummaryFromRawSamples), so the server can refuse an upload whose summary does not follow.
+//
+// v2 (MLPerf scenarios and repeats): raw samples hold one `runs[]` entry per repeat; the per-query tuple
+// depends on the scenario (see rawSamplesSchema). The summary's top-level figures pool all runs: the
+// latencies of every run form one sample for the percentiles and the early-stopping estimate (a repeat
+// is more evidence about the same system), durations add up, and each minimum must hold in every run.
+// Per-run figures are in `runs[]`.
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { HarnessError } from '../lib/errors.js';
 import { backendDescriptionSchema } from './backends/backend.js';
+import { poissonSchedule } from './scenarios/server.js';
+import { percentileEarlyStopping, serverEarlyStopping } from './stats/early-stopping.js';
 import { percentileOfSorted, summarizeLatencies, type LatencySummary } from './stats/latency-percentiles.js';
+import { coefficientOfVariationPct, thermalDrift } from './stats/run-variation.js';
 import { resolvedSuiteSpecSchema, type SuiteSpec } from './suite-spec.js';
 
-export const RAW_SAMPLES_FORMAT = 'npubench.raw-samples/v1';
-export const LATENCY_SUMMARY_FORMAT = 'npubench.latency-summary/v1';
+export const RAW_SAMPLES_FORMAT = 'npubench.raw-samples/v2';
+export const LATENCY_SUMMARY_FORMAT = 'npubench.latency-summary/v2';
 export const MONOTONIC_CLOCK = 'process.hrtime.bigint (CLOCK_MONOTONIC)';
 
-export const rawSamplesSchema = z.strictObject({
-  format: z.literal(RAW_SAMPLES_FORMAT),
-  clock: z.literal(MONOTONIC_CLOCK),
-  unit: z.literal('ns'),
-  scenario: z.literal('single-stream'),
-  /** [startNs, endNs] per measured query, relative to the run start, in issue order. */
-  queries: z.array(z.tuple([z.int().min(0), z.int().min(0)])).min(1),
-});
+/** Server is INVALID when queries complete at less than this fraction of the rate they were scheduled
+ *  at: the SUT fell behind the load. Compared with the scheduled rather than the target rate, so the
+ *  randomness of a short Poisson schedule does not decide validity. */
+export const SERVER_MIN_COMPLETED_QPS_RATIO = 0.9;
+
+const timeNs = z.int().min(0);
+const startEnd = z.tuple([timeNs, timeNs]);
+const scheduledStartEnd = z.tuple([timeNs, timeNs, timeNs]);
+const runsOf = <T extends z.ZodType>(query: T) => z.array(z.strictObject({ queries: z.array(query).min(1) })).min(1);
+const rawHeader = { format: z.literal(RAW_SAMPLES_FORMAT), clock: z.literal(MONOTONIC_CLOCK), unit: z.literal('ns') };
+
+/** Times in ns relative to each run's start, queries in issue order, one `runs[]` entry per repeat. */
+export const rawSamplesSchema = z.discriminatedUnion('scenario', [
+  /** [startNs, endNs] per query. */
+  z.strictObject({ ...rawHeader, scenario: z.literal('single-stream'), runs: runsOf(startEnd) }),
+  /** [startNs, endNs] per query; endNs is when its slowest sample completed. */
+  z.strictObject({ ...rawHeader, scenario: z.literal('multi-stream'), runs: runsOf(startEnd) }),
+  /** [scheduledNs, startNs, endNs] per query; the schedule is the spec's seeded Poisson schedule. */
+  z.strictObject({ ...rawHeader, scenario: z.literal('server'), runs: runsOf(scheduledStartEnd) }),
+  /** [startNs, endNs] per sample of the one query, issued at 0. */
+  z.strictObject({ ...rawHeader, scenario: z.literal('offline'), runs: runsOf(startEnd) }),
+]);
 
 export type RawSamples = z.output<typeof rawSamplesSchema>;
 
@@ -36,35 +59,75 @@ const latencySummarySchema = z.strictObject({
   p999Ns: z.number(),
 }) satisfies z.ZodType<LatencySummary>;
 
-/** The summary fields that follow from the raw samples alone. */
-const sampleFields = {
+/** Per run; Offline's p50 and drift use each sample's own end - start, not its latency from the issue. */
+const runFiguresSchema = z.strictObject({
   queryCount: z.int(),
-  /** Last query's end minus first query's start. */
   durationNs: z.number(),
-  /** queryCount / duration: throughput including the harness's own per-query overhead. */
+  p50Ns: z.number(),
+  /** Thermal drift: p50 of the first and the last tenth of the run's queries, in issue order. */
+  firstTenthP50Ns: z.number(),
+  lastTenthP50Ns: z.number(),
+  slowdownPct: z.number(),
+});
+
+const serverFiguresSchema = z.strictObject({
+  targetLatencyNs: z.number(),
+  /** Queries slower than targetLatencyNs (LoadGen's overlatency count). */
+  overLatencyCount: z.int(),
+  /** (queries - 1) / final scheduled time, LoadGen's "Scheduled samples per second". */
+  scheduledQps: z.number(),
+  /** (queries - 1) / time the last query completed, LoadGen's "Completed samples per second". */
+  completedQps: z.number(),
+  latencyBoundSatisfied: z.boolean(),
+  /** completedQps >= SERVER_MIN_COMPLETED_QPS_RATIO * scheduledQps. */
+  qpsSatisfied: z.boolean(),
+});
+
+/** The summary fields that follow from the raw samples and the spec. */
+const measuredFields = {
+  scenario: z.enum(['single-stream', 'multi-stream', 'server', 'offline']),
+  /** Queries over all runs; Offline counts each sample as a query. */
+  queryCount: z.int(),
+  /** queryCount * samplesPerQuery. */
+  sampleCount: z.int(),
+  /** Sum over runs of (last end - first start); Server from the first scheduled time, Offline from the issue. */
+  durationNs: z.number(),
+  /** queryCount / duration: throughput including the harness's own overhead (Offline: samples/s). */
   qps: z.number(),
   /** 1 / mean latency, LoadGen's "QPS w/o loadgen overhead". */
   qpsWithoutOverhead: z.number(),
+  /** Query latencies: SingleStream end - start; MultiStream slowest sample; Server end - scheduled;
+   *  Offline end - query issue. */
   latency: latencySummarySchema,
-};
-
-/** ...and those that follow from the raw samples plus the spec. */
-const measuredFields = {
-  ...sampleFields,
   targetPercentile: z.number(),
+  /** The latency at targetPercentile. */
   targetLatencyNs: z.number(),
   minQueriesSatisfied: z.boolean(),
   minDurationSatisfied: z.boolean(),
-  /** The run hit maxDurationMs before meeting both minimums; always equals !(both satisfied). */
+  /** A run hit maxDurationMs before issuing everything it planned. */
   stoppedByMaxDuration: z.boolean(),
+  /** LoadGen's early-stopping check (always true for Offline, which LoadGen does not check). */
+  earlyStoppingSatisfied: z.boolean(),
+  /** Queries the check needs (SingleStream/MultiStream: for any estimate; Server: given its overlatency count). */
+  earlyStoppingMinQueries: z.int().nullable(),
+  /** Latency that bounds targetPercentile with 99% confidence (SingleStream/MultiStream only). */
+  earlyStoppingLatencyNs: z.number().nullable(),
+  /** Highest latencies the estimate discards. */
+  earlyStoppingDiscardedQueries: z.int().nullable(),
+  server: serverFiguresSchema.nullable(),
+  /** min duration, min queries, early stopping, and for Server the latency bound and QPS, all met. */
+  result: z.enum(['VALID', 'INVALID']),
+  runs: z.array(runFiguresSchema).min(1),
+  /** Coefficient of variation of the runs' p50, in percent; null for one run. */
+  runToRunP50CvPct: z.number().nullable(),
+  /** Some run's slowdownPct exceeds spec.driftThresholdPct. */
+  thermalDriftDetected: z.boolean(),
 };
 
-export type SampleSummary = z.output<z.ZodObject<typeof sampleFields>>;
 export type MeasuredSummary = z.output<z.ZodObject<typeof measuredFields>>;
 
 export const latencySummaryReportSchema = z.strictObject({
   format: z.literal(LATENCY_SUMMARY_FORMAT),
-  scenario: z.literal('single-stream'),
   clock: z.literal(MONOTONIC_CLOCK),
   /** The resolved spec, every default written out. */
   spec: resolvedSuiteSpecSchema,
@@ -78,59 +141,206 @@ export const latencySummaryReportSchema = z.strictObject({
 
 export type LatencySummaryReport = z.output<typeof latencySummaryReportSchema>;
 
-export type SummaryCriteria = Pick<SuiteSpec, 'targetPercentile' | 'minQueryCount' | 'minDurationMs'>;
-
 function invalidSamples(message: string): HarnessError {
   return new HarnessError('harness.invalid_raw_samples', `Invalid raw samples: ${message}`);
 }
 
-/** Latencies of SingleStream samples, after checking they could come from one serial run. */
-function serialLatencies(queries: RawSamples['queries']): Float64Array {
+/** One run reduced to what the summary needs, after checking its times are possible. */
+interface RunTimes {
+  /** Query latencies in issue order. */
+  latencies: Float64Array;
+  /** What the per-run p50 and drift look at: the latencies, except Offline's, which grow with the
+   *  queue by design, so there each sample's own end - start. */
+  serviceTimes: Float64Array;
+  durationNs: number;
+  /** What the min-duration rule measures (LoadGen: final issue time; Server: final scheduled time). */
+  minimumDurationNs: number;
+  /** Server only: final scheduled time and last completion, for the QPS figures. */
+  lastScheduledNs: number;
+  lastEndNs: number;
+}
+
+function checkTimes(times: readonly number[], where: string): void {
+  for (const time of times) if (!Number.isSafeInteger(time) || time < 0) throw invalidSamples(`${where} has non-integer or negative times`);
+}
+
+/** SingleStream and MultiStream: queries must not overlap. */
+function serialRun(queries: ReadonlyArray<readonly [number, number]>, where: string): RunTimes {
   const latencies = new Float64Array(queries.length);
   let previousEnd = 0;
   queries.forEach(([start, end], i) => {
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0) throw invalidSamples(`query ${i} has non-integer or negative times`);
-    if (end <= start) throw invalidSamples(`query ${i} ends before it starts`);
-    if (start < previousEnd) throw invalidSamples(`query ${i} starts before query ${i - 1} ended, impossible in single-stream`);
+    checkTimes([start, end], `${where} query ${i}`);
+    if (end <= start) throw invalidSamples(`${where} query ${i} ends before it starts`);
+    if (start < previousEnd) throw invalidSamples(`${where} query ${i} starts before query ${i - 1} ended, impossible with one query in flight`);
     latencies[i] = end - start;
     previousEnd = end;
   });
-  return latencies;
+  const durationNs = previousEnd - (queries[0]?.[0] ?? 0);
+  return { latencies, serviceTimes: latencies, durationNs, minimumDurationNs: durationNs, lastScheduledNs: 0, lastEndNs: previousEnd };
 }
 
-/** With only raw samples: the fields they determine alone. With the spec too: every measured field. */
-export function recomputeSummaryFromRawSamples(raw: RawSamples): SampleSummary;
-export function recomputeSummaryFromRawSamples(raw: RawSamples, criteria: SummaryCriteria): MeasuredSummary;
-export function recomputeSummaryFromRawSamples(raw: RawSamples, criteria?: SummaryCriteria): SampleSummary | MeasuredSummary {
-  const first = raw.queries[0];
-  const last = raw.queries[raw.queries.length - 1];
-  if (first === undefined || last === undefined) throw invalidSamples('no queries');
-  const latencies = serialLatencies(raw.queries);
-  const latency = summarizeLatencies(latencies);
-  const queryCount = raw.queries.length;
-  const durationNs = last[1] - first[0];
-  const sampleSummary: SampleSummary = {
+function serverRun(queries: ReadonlyArray<readonly [number, number, number]>, schedule: Float64Array, where: string): RunTimes {
+  if (queries.length > schedule.length) throw invalidSamples(`${where} has more queries than the spec's schedule`);
+  const latencies = new Float64Array(queries.length);
+  let lastEndNs = 0;
+  queries.forEach(([scheduled, start, end], i) => {
+    checkTimes([scheduled, start, end], `${where} query ${i}`);
+    if (scheduled !== schedule[i]) throw invalidSamples(`${where} query ${i} was not scheduled at the spec's Poisson arrival time`);
+    if (start < scheduled) throw invalidSamples(`${where} query ${i} started before its scheduled time`);
+    if (end <= start) throw invalidSamples(`${where} query ${i} ends before it starts`);
+    latencies[i] = end - scheduled;
+    lastEndNs = Math.max(lastEndNs, end);
+  });
+  const lastScheduledNs = queries[queries.length - 1]?.[0] ?? 0;
+  return { latencies, serviceTimes: latencies, durationNs: lastEndNs, minimumDurationNs: lastScheduledNs, lastScheduledNs, lastEndNs };
+}
+
+function offlineRun(samples: ReadonlyArray<readonly [number, number]>, where: string): RunTimes {
+  const latencies = new Float64Array(samples.length);
+  const serviceTimes = new Float64Array(samples.length);
+  samples.forEach(([start, end], i) => {
+    checkTimes([start, end], `${where} sample ${i}`);
+    if (end <= start) throw invalidSamples(`${where} sample ${i} ends before it starts`);
+    latencies[i] = end;
+    serviceTimes[i] = end - start;
+  });
+  const durationNs = latencies.reduce((max, end) => Math.max(max, end), 0);
+  return { latencies, serviceTimes, durationNs, minimumDurationNs: durationNs, lastScheduledNs: 0, lastEndNs: durationNs };
+}
+
+/** The Server schedule a spec implies; the same for every run. */
+export function serverScheduleOf(spec: SuiteSpec): Float64Array {
+  return poissonSchedule(spec.seed, {
+    targetQps: spec.targetQps,
+    minQueryCount: spec.minQueryCount,
+    minDurationNs: spec.minDurationMs * 1e6,
+    maxDurationNs: spec.maxDurationMs * 1e6,
+  });
+}
+
+function runTimesOf(raw: RawSamples, spec: SuiteSpec): RunTimes[] {
+  switch (raw.scenario) {
+    case 'single-stream':
+    case 'multi-stream':
+      return raw.runs.map((run, r) => serialRun(run.queries, `run ${r}`));
+    case 'server': {
+      const schedule = serverScheduleOf(spec);
+      return raw.runs.map((run, r) => serverRun(run.queries, schedule, `run ${r}`));
+    }
+    case 'offline':
+      return raw.runs.map((run, r) => offlineRun(run.queries, `run ${r}`));
+  }
+}
+
+/** Whether a run stopped at maxDurationMs before issuing all it planned, per scenario's stop rule. */
+function stoppedEarly(spec: SuiteSpec, count: number, satisfied: boolean): boolean {
+  switch (spec.scenario) {
+    case 'single-stream':
+    case 'multi-stream':
+      return !satisfied; // the loop runs until both minimums are met or maxDurationMs passes
+    case 'server':
+      return count < serverScheduleOf(spec).length;
+    case 'offline':
+      return count < spec.offlineSampleCount;
+  }
+}
+
+const sum = (values: readonly number[]) => values.reduce((total, v) => total + v, 0);
+
+/** Every measured summary field, from the raw samples and the resolved spec the run used. */
+export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec): MeasuredSummary {
+  if (raw.scenario !== spec.scenario) throw invalidSamples(`they are ${raw.scenario} samples, the spec asks for ${spec.scenario}`);
+  if (raw.runs.length !== spec.repeatCount) throw invalidSamples(`they hold ${raw.runs.length} runs, the spec asks for ${spec.repeatCount}`);
+  if (raw.runs.some((run) => run.queries.length === 0)) throw invalidSamples('a run has no queries');
+  const runs = runTimesOf(raw, spec);
+
+  const pooled = new Float64Array(sum(runs.map((run) => run.latencies.length)));
+  runs.reduce((offset, run) => (pooled.set(run.latencies, offset), offset + run.latencies.length), 0);
+  const latency = summarizeLatencies(pooled);
+  const sorted = pooled.sort();
+  const queryCount = pooled.length;
+  const durationNs = sum(runs.map((run) => run.durationNs));
+  const percentile = spec.targetPercentile / 100;
+
+  const minQueries = spec.scenario === 'offline' ? spec.offlineSampleCount : spec.minQueryCount;
+  const runSatisfies = runs.map((run) => ({
+    queries: run.latencies.length >= minQueries,
+    duration: run.minimumDurationNs >= spec.minDurationMs * 1e6,
+  }));
+  const minQueriesSatisfied = runSatisfies.every((s) => s.queries);
+  const minDurationSatisfied = runSatisfies.every((s) => s.duration);
+  const stoppedByMaxDuration = runs.some((run, r) => stoppedEarly(spec, run.latencies.length, runSatisfies[r]?.queries === true && runSatisfies[r].duration));
+
+  let earlyStopping: Pick<MeasuredSummary, 'earlyStoppingSatisfied' | 'earlyStoppingMinQueries' | 'earlyStoppingLatencyNs' | 'earlyStoppingDiscardedQueries'>;
+  let server: MeasuredSummary['server'] = null;
+  if (spec.scenario === 'server') {
+    const targetLatencyNs = spec.targetLatencyMs * 1e6;
+    const overLatencyCount = queryCount - sorted.filter((l) => l <= targetLatencyNs).length;
+    const check = serverEarlyStopping(queryCount, overLatencyCount, percentile);
+    earlyStopping = { earlyStoppingSatisfied: check.satisfied, earlyStoppingMinQueries: check.minQueries, earlyStoppingLatencyNs: null, earlyStoppingDiscardedQueries: null };
+    const intervals = sum(runs.map((run) => run.latencies.length - 1));
+    const scheduledNs = sum(runs.map((run) => run.lastScheduledNs));
+    const scheduledQps = scheduledNs === 0 ? 0 : intervals / (scheduledNs / 1e9);
+    const completedQps = intervals / (sum(runs.map((run) => run.lastEndNs)) / 1e9);
+    server = {
+      targetLatencyNs,
+      overLatencyCount,
+      scheduledQps,
+      completedQps,
+      latencyBoundSatisfied: percentileOfSorted(sorted, percentile) <= targetLatencyNs,
+      qpsSatisfied: completedQps >= SERVER_MIN_COMPLETED_QPS_RATIO * scheduledQps,
+    };
+  } else if (spec.scenario === 'offline') {
+    earlyStopping = { earlyStoppingSatisfied: true, earlyStoppingMinQueries: null, earlyStoppingLatencyNs: null, earlyStoppingDiscardedQueries: null };
+  } else {
+    const check = percentileEarlyStopping(sorted, percentile);
+    earlyStopping = {
+      earlyStoppingSatisfied: check.satisfied,
+      earlyStoppingMinQueries: check.minQueries,
+      earlyStoppingLatencyNs: check.estimateNs,
+      earlyStoppingDiscardedQueries: check.discardedQueries,
+    };
+  }
+
+  const runFigures = runs.map((run) => {
+    const drift = thermalDrift(run.serviceTimes);
+    return {
+      queryCount: run.latencies.length,
+      durationNs: run.durationNs,
+      p50Ns: percentileOfSorted(Float64Array.from(run.serviceTimes).sort(), 0.5),
+      firstTenthP50Ns: drift.firstTenthP50Ns,
+      lastTenthP50Ns: drift.lastTenthP50Ns,
+      slowdownPct: drift.slowdownPct,
+    };
+  });
+  const valid =
+    minDurationSatisfied && minQueriesSatisfied && earlyStopping.earlyStoppingSatisfied && (server === null || (server.latencyBoundSatisfied && server.qpsSatisfied));
+
+  return {
+    scenario: spec.scenario,
     queryCount,
+    sampleCount: queryCount * spec.samplesPerQuery,
     durationNs,
     qps: queryCount / (durationNs / 1e9),
     qpsWithoutOverhead: 1e9 / latency.meanNs,
     latency,
-  };
-  if (criteria === undefined) return sampleSummary;
-  const minQueriesSatisfied = queryCount >= criteria.minQueryCount;
-  const minDurationSatisfied = durationNs >= criteria.minDurationMs * 1e6;
-  return {
-    ...sampleSummary,
-    targetPercentile: criteria.targetPercentile,
-    targetLatencyNs: percentileOfSorted(latencies.sort(), criteria.targetPercentile / 100),
+    targetPercentile: spec.targetPercentile,
+    targetLatencyNs: percentileOfSorted(sorted, percentile),
     minQueriesSatisfied,
     minDurationSatisfied,
-    stoppedByMaxDuration: !(minQueriesSatisfied && minDurationSatisfied),
+    stoppedByMaxDuration,
+    ...earlyStopping,
+    server,
+    result: valid ? 'VALID' : 'INVALID',
+    runs: runFigures,
+    runToRunP50CvPct: coefficientOfVariationPct(runFigures.map((run) => run.p50Ns)),
+    thermalDriftDetected: runFigures.some((run) => run.slowdownPct > spec.driftThresholdPct),
   };
 }
 
 /** Names of the summary fields that differ from what the raw samples give; [] when all agree.
- *  Throws HarnessError harness.invalid_raw_samples when the samples themselves are impossible. */
+ *  Throws HarnessError harness.invalid_raw_samples when the samples themselves are impossible or do not
+ *  fit the summary's spec (another scenario, another number of runs, another Server schedule). */
 export function verifySummaryAgainstRawSamples(summary: LatencySummaryReport, raw: RawSamples): string[] {
   const expected = recomputeSummaryFromRawSamples(raw, summary.spec);
   return (Object.keys(expected) as (keyof MeasuredSummary)[]).filter((key) => !isDeepStrictEqual(summary[key], expected[key]));

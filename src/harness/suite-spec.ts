@@ -1,12 +1,21 @@
 // What a benchmark run does: scenario, warm-up, how long and how many queries, the reported percentile,
-// and what fills the inputs. Presets give named, comparable settings; explicit fields override them.
+// load shape (samples per query, target QPS, latency bound), repeats, and what fills the inputs.
+// Resolution order: global defaults, then the scenario's defaults (MLPerf's per-scenario settings),
+// then the preset, then explicit fields. The resolved spec, every field written out, goes into the report.
 import { z } from 'zod';
 
+export const SCENARIOS = ['single-stream', 'multi-stream', 'server', 'offline'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
 export const SUITE_PRESETS = {
-  smoke: { warmupQueries: 5, minQueryCount: 32, minDurationMs: 200 },
+  smoke: { warmupQueries: 5, minQueryCount: 32, minDurationMs: 200, offlineSampleCount: 64 },
   /** Close to the MLPerf Mobile app's quick mode. */
   quick: { minQueryCount: 128, minDurationMs: 10_000 },
+  /** Close to the MLPerf Mobile app's normal mode. */
   standard: { minQueryCount: 1024, minDurationMs: 60_000 },
+  /** LoadGen with mlperf.conf: 600 s minimum everywhere; query minimums come from the scenario
+   *  defaults (662 for MultiStream); the Offline count is resnet50's min_query_count. */
+  submission: { minDurationMs: 600_000, maxDurationMs: 3_600_000, offlineSampleCount: 24_576 },
 } as const satisfies Record<string, Partial<SuiteSpecFields>>;
 
 export type SuitePreset = keyof typeof SUITE_PRESETS;
@@ -14,23 +23,60 @@ export type SuitePreset = keyof typeof SUITE_PRESETS;
 export const SUITE_DEFAULTS: Readonly<SuiteSpecFields> = {
   scenario: 'single-stream',
   warmupQueries: 10,
+  /** LoadGen's built-in default (without mlperf.conf). */
   minQueryCount: 100,
   minDurationMs: 1000,
   maxDurationMs: 600_000,
   targetPercentile: 90,
+  samplesPerQuery: 1,
+  /** LoadGen wants the SUT's real capacity here; 100 suits a millisecond-class model. */
+  targetQps: 100,
+  /** mlperf.conf's Server default. */
+  targetLatencyMs: 10,
+  maxOutstandingQueries: 64,
+  offlineSampleCount: 1024,
+  repeatCount: 1,
+  cooldownMs: 0,
+  driftThresholdPct: 10,
   seed: 2085463073,
   dynamicDims: {},
 };
 
+/** mlperf.conf's per-scenario settings; 662 queries is the least that gives a p99 early-stopping estimate. */
+export const SCENARIO_DEFAULTS: Readonly<Record<Scenario, Partial<SuiteSpecFields>>> = {
+  'single-stream': { targetPercentile: 90 },
+  'multi-stream': { targetPercentile: 99, samplesPerQuery: 8, minQueryCount: 662 },
+  server: { targetPercentile: 99, minQueryCount: 662 },
+  offline: { targetPercentile: 99 },
+};
+
 const fieldSchemas = {
-  scenario: z.literal('single-stream'),
+  scenario: z.enum(SCENARIOS),
   warmupQueries: z.int().min(0).max(100_000),
+  /** Measured queries per run (Server: scheduled queries). Offline uses offlineSampleCount instead. */
   minQueryCount: z.int().min(1).max(10_000_000),
   minDurationMs: z.int().min(0).max(86_400_000),
-  /** Hard cap: no query is issued after it, even if minQueryCount is not reached yet. */
+  /** Hard cap per run: no query is issued after it, even if the minimums are not reached yet. */
   maxDurationMs: z.int().min(1).max(86_400_000),
   targetPercentile: z.number().gt(0).lt(100),
-  /** Seeds the synthetic input generator. */
+  /** MultiStream only: samples issued together as one query. */
+  samplesPerQuery: z.int().min(1).max(1024),
+  /** Server only: mean arrival rate of the Poisson schedule. */
+  targetQps: z.number().gt(0).max(1_000_000),
+  /** Server only: the bound the target-percentile latency must meet for a VALID result. */
+  targetLatencyMs: z.number().gt(0).max(3_600_000),
+  /** Server: queries in flight before issuing waits (a late issue still counts from its scheduled time).
+   *  Offline: samples in flight at once. */
+  maxOutstandingQueries: z.int().min(1).max(65_536),
+  /** Offline only: samples in the one query. */
+  offlineSampleCount: z.int().min(1).max(10_000_000),
+  /** Measured runs, after one warm-up; the summary pools them and reports run-to-run variation. */
+  repeatCount: z.int().min(1).max(100),
+  /** Idle time before each run after the first, so a device heated by one run does not slow the next. */
+  cooldownMs: z.int().min(0).max(3_600_000),
+  /** A run whose last-tenth p50 exceeds its first-tenth p50 by more than this is flagged as drifting. */
+  driftThresholdPct: z.number().gt(0).max(1000),
+  /** Seeds the synthetic input generator and the Server arrival schedule. */
   seed: z.int().min(0).max(2 ** 32 - 1),
   /** Sizes for symbolic input dims, by dim_param name; unnamed and unlisted dynamic dims get 1. */
   dynamicDims: z.record(z.string().min(1), z.int().min(1).max(65_536)),
@@ -46,27 +92,26 @@ export const resolvedSuiteSpecSchema = z
   .refine((spec) => spec.maxDurationMs >= spec.minDurationMs, {
     path: ['maxDurationMs'],
     message: 'maxDurationMs must be at least minDurationMs',
+  })
+  .refine((spec) => spec.scenario === 'multi-stream' || spec.samplesPerQuery === 1, {
+    path: ['samplesPerQuery'],
+    message: 'samplesPerQuery applies to multi-stream only',
   });
 
 export type SuiteSpec = z.output<typeof resolvedSuiteSpecSchema>;
 
-/** What callers send: every field optional; defaults, then the preset, then explicit fields apply. */
+const optionalFields = Object.fromEntries(Object.entries(fieldSchemas).map(([key, schema]) => [key, schema.optional()])) as {
+  [K in keyof typeof fieldSchemas]: z.ZodOptional<(typeof fieldSchemas)[K]>;
+};
+
+/** What callers send: every field optional. */
 export const suiteSpecSchema = z
-  .strictObject({
-    preset: presetSchema.optional(),
-    scenario: fieldSchemas.scenario.optional(),
-    warmupQueries: fieldSchemas.warmupQueries.optional(),
-    minQueryCount: fieldSchemas.minQueryCount.optional(),
-    minDurationMs: fieldSchemas.minDurationMs.optional(),
-    maxDurationMs: fieldSchemas.maxDurationMs.optional(),
-    targetPercentile: fieldSchemas.targetPercentile.optional(),
-    seed: fieldSchemas.seed.optional(),
-    dynamicDims: fieldSchemas.dynamicDims.optional(),
-  })
+  .strictObject({ preset: presetSchema.optional(), ...optionalFields })
   .transform((input): SuiteSpecFields & { preset?: SuitePreset | undefined } => {
     const explicit = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+    const scenario = input.scenario ?? SUITE_DEFAULTS.scenario;
     const preset = input.preset === undefined ? {} : SUITE_PRESETS[input.preset];
-    return { ...SUITE_DEFAULTS, ...preset, ...explicit };
+    return { ...SUITE_DEFAULTS, ...SCENARIO_DEFAULTS[scenario], ...preset, ...explicit };
   })
   .pipe(resolvedSuiteSpecSchema);
 

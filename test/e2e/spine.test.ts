@@ -51,8 +51,8 @@ describe('end to end: serve + agent + submit as separate processes', () => {
 
     const rawRes = await fetch(`${apiUrl}/v1/reports/${report.id}/raw-samples`, { headers: { authorization: `Bearer ${vendorKey}` } });
     expect(rawRes.status).toBe(200);
-    const raw = (await rawRes.json()) as { queries: [number, number][] };
-    const latencies = latenciesOf(raw.queries);
+    const raw = (await rawRes.json()) as { runs: { queries: [number, number][] }[] };
+    const latencies = latenciesOf(raw.runs.flatMap((run) => run.queries));
     const sorted = [...latencies].sort((a, b) => a - b);
     expect(report.summary.queryCount).toBe(sorted.length);
     expect(sorted.length).toBeGreaterThanOrEqual(64);

@@ -51,10 +51,11 @@ describe('an agent runs a job end to end', () => {
     expect(report.profile.byOpType.map((o) => o.opType)).toContain('Gemm');
     const rawRes = await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}/raw-samples`, headers: bearer(vendorA.key) });
     expect(rawRes.statusCode).toBe(200);
-    const raw = rawRes.json() as { queries: [number, number][] };
-    expect(raw.queries.length).toBeGreaterThanOrEqual(200);
-    expect(report.summary.queryCount).toBe(raw.queries.length);
-    const latencies = latenciesOf(raw.queries);
+    const raw = rawRes.json() as { runs: { queries: [number, number][] }[] };
+    const queries = raw.runs.flatMap((run) => run.queries);
+    expect(queries.length).toBeGreaterThanOrEqual(200);
+    expect(report.summary.queryCount).toBe(queries.length);
+    const latencies = latenciesOf(queries);
     const sorted = [...latencies].sort((a, b) => a - b);
     expect(report.summary.latency.p50Ns).toBe(loadgenPercentile(latencies, 50));
     expect(report.summary.latency.p90Ns).toBe(loadgenPercentile(latencies, 90));

@@ -49,19 +49,13 @@ describe('runBenchmark, single-stream', () => {
 
     expect(rawSamplesSchema.parse(rawSamples)).toEqual(rawSamples);
     expect(rawSamples).toMatchObject({ format: RAW_SAMPLES_FORMAT, clock: MONOTONIC_CLOCK, unit: 'ns', scenario: 'single-stream' });
-    expect(rawSamples.queries.length).toBeGreaterThanOrEqual(32);
-    expect(summary.queryCount).toBe(rawSamples.queries.length);
+    expect(rawSamples.runs).toHaveLength(1);
+    expect(rawSamples.runs[0]!.queries.length).toBeGreaterThanOrEqual(32);
+    expect(summary.queryCount).toBe(rawSamples.runs[0]!.queries.length);
     expect(summary.durationNs).toBeGreaterThanOrEqual(200e6);
 
     const recomputed = recomputeSummaryFromRawSamples(rawSamples, summary.spec);
     expect(summary).toMatchObject(recomputed);
-    expect(recomputeSummaryFromRawSamples(rawSamples)).toEqual({
-      queryCount: recomputed.queryCount,
-      durationNs: recomputed.durationNs,
-      qps: recomputed.qps,
-      qpsWithoutOverhead: recomputed.qpsWithoutOverhead,
-      latency: recomputed.latency,
-    });
     expect(verifySummaryAgainstRawSamples(summary, rawSamples)).toEqual([]);
 
     expect(summary).toMatchObject({
@@ -128,11 +122,11 @@ describe('runBenchmark, single-stream', () => {
 });
 
 describe('recomputeSummaryFromRawSamples', () => {
-  const raw = (queries: [number, number][]): RawSamples => ({ format: RAW_SAMPLES_FORMAT, clock: MONOTONIC_CLOCK, unit: 'ns', scenario: 'single-stream', queries });
-  const criteria = { targetPercentile: 90, minQueryCount: 3, minDurationMs: 0 };
+  const raw = (queries: [number, number][]): RawSamples => ({ format: RAW_SAMPLES_FORMAT, clock: MONOTONIC_CLOCK, unit: 'ns', scenario: 'single-stream', runs: [{ queries }] });
+  const criteria = resolveSuiteSpec({ minQueryCount: 3, minDurationMs: 0 });
 
   it('computes duration, throughput and latencies from start/end pairs', () => {
-    expect(recomputeSummaryFromRawSamples(raw([[0, 100], [100, 300], [350, 650]]), criteria)).toEqual({
+    expect(recomputeSummaryFromRawSamples(raw([[0, 100], [100, 300], [350, 650]]), criteria)).toMatchObject({
       queryCount: 3,
       durationNs: 650,
       qps: 3 / 650e-9,
@@ -143,6 +137,14 @@ describe('recomputeSummaryFromRawSamples', () => {
       minQueriesSatisfied: true,
       minDurationSatisfied: true,
       stoppedByMaxDuration: false,
+      // 3 queries are far fewer than the 64 a p90 early-stopping estimate needs.
+      earlyStoppingSatisfied: false,
+      earlyStoppingMinQueries: 64,
+      earlyStoppingLatencyNs: null,
+      result: 'INVALID',
+      runs: [{ queryCount: 3, durationNs: 650, p50Ns: 200, firstTenthP50Ns: 100, lastTenthP50Ns: 300, slowdownPct: 200 }],
+      runToRunP50CvPct: null,
+      thermalDriftDetected: true,
     });
   });
 

@@ -13,6 +13,29 @@ export interface PreparedFeeds {
   readonly backendName: string;
 }
 
+/** The accelerator a backend ran on, as the runtime driving it reports it (runner protocol `hello`). */
+export const deviceInfoSchema = z.strictObject({
+  /** e.g. 'Hexagon NPU' */
+  name: z.string().min(1),
+  vendor: z.string().min(1),
+  soc: z.string().optional(),
+  npu: z.string().optional(),
+  driverVersion: z.string().optional(),
+  firmwareVersion: z.string().optional(),
+  /** Anything else that changes the numbers: clock governor, power mode, core count, ... */
+  properties: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type DeviceInfo = z.output<typeof deviceInfoSchema>;
+
+/** Per-query times measured on the far side of the backend, next to (never instead of) host timing. */
+export interface DeviceTimings {
+  /** 'device': the accelerator's own counters; 'runner': a clock in the runner process around the SDK call. */
+  source: 'device' | 'runner';
+  /** One entry per inference, in issue order. */
+  ns: number[];
+}
+
 /** Goes into every report, so it must name everything that changes the numbers. */
 export const backendDescriptionSchema = z.strictObject({
   /** e.g. 'onnxruntime-node' */
@@ -24,6 +47,8 @@ export const backendDescriptionSchema = z.strictObject({
   registeredProviders: z.array(z.string()),
   executionProviderOptions: z.record(z.string(), z.unknown()),
   sessionOptions: z.record(z.string(), z.unknown()),
+  /** Present when the runtime names the accelerator itself (runner backends); absent for onnxruntime EPs. */
+  device: deviceInfoSchema.optional(),
 });
 
 export type BackendDescription = z.output<typeof backendDescriptionSchema>;
@@ -37,4 +62,9 @@ export interface InferenceBackend {
   run(feeds: PreparedFeeds): Promise<void>;
   close(): Promise<void>;
   describe(): BackendDescription;
+  /**
+   * Device-side times of the inferences run since the previous call (which it drains), or undefined when
+   * the backend has no such clock. Optional: in-process backends have nothing beyond the host clock.
+   */
+  takeDeviceTimings?(): DeviceTimings | undefined;
 }

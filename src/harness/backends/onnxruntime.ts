@@ -60,15 +60,6 @@ export function toSignature(metadata: InferenceSession.ValueMetadata): TensorSig
   };
 }
 
-export function toOrtFeeds(tensors: readonly HostTensor[]): Record<string, Tensor> {
-  const feeds: Record<string, Tensor> = {};
-  for (const tensor of tensors) {
-    const type = tensor.elementType === 'double' ? 'float64' : tensor.elementType;
-    feeds[tensor.name] = new Tensor(type, tensor.data, tensor.dims);
-  }
-  return feeds;
-}
-
 export class OnnxRuntimeBackend implements InferenceBackend {
   readonly name = ONNXRUNTIME_BACKEND_NAME;
   private session: InferenceSession | null = null;

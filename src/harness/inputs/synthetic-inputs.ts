@@ -3,6 +3,7 @@
 // ordinary model accepts: floats uniform in [0, 1), integers in [0, 16) (valid indices into any
 // embedding table of 16+ rows), booleans fair coin flips.
 import { HarnessError } from '../../lib/errors.js';
+import { mulberry32 } from '../seeded-random.js';
 import type { ElementType, HostTensor, HostTensorData, TensorSignatureLike } from '../tensors.js';
 
 export interface SyntheticInputOptions {
@@ -14,17 +15,6 @@ export interface SyntheticInputOptions {
 const INT_VALUES = 16;
 /** 2^28 elements is 1 GiB of float32: far beyond any single-query input, well below an out-of-memory crash. */
 const MAX_ELEMENTS_PER_INPUT = 2 ** 28;
-
-/** mulberry32: tiny, fast, and good enough for test data; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** IEEE half bits of k / 2048 for k in [0, 2048): such values are exact in float16, so no rounding
  *  mode question arises and every platform produces the same bits. */

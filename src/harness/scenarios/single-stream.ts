@@ -1,4 +1,5 @@
 // MLPerf-style SingleStream: one query at a time, the next issued as soon as the previous completes.
+// MultiStream uses the same loop with a query of several samples (see multi-stream.ts).
 // Timestamps come from process.hrtime.bigint() (CLOCK_MONOTONIC on Linux), in ns from the run start.
 // The measured loop allocates nothing per query except the clock's BigInts and awaits nothing but the
 // query itself; the sample buffer grows by doubling, so it rarely reallocates.
@@ -25,7 +26,8 @@ export interface SingleStreamOutcome {
   stoppedByMaxDuration: boolean;
 }
 
-const PROGRESS_INTERVAL_NS = 100_000_000;
+/** Progress callbacks come at most this often, so reporting never competes with the measured loop. */
+export const PROGRESS_INTERVAL_NS = 100_000_000;
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new HarnessError('harness.aborted', 'The benchmark run was aborted', { cause: signal.reason });

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Example npubench runner (runner protocol v1, docs/runner-protocol.md) for a toy "device".
+
+Standard library only. The toy device "runs" a model described by a small JSON file (see toy-model.json)
+and returns zero-filled outputs of the declared shapes. Every place a real runner calls its vendor SDK
+is marked VENDOR SDK. Protocol lines go to stdout; anything else (logs) must go to stderr.
+"""
+import base64
+import json
+import sys
+import time
+
+PROTOCOL_VERSION = 1
+MAX_LINE_BYTES = 16 * 1024 * 1024
+ELEMENT_BYTES = {
+    "float32": 4, "float16": 2, "double": 8, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2,
+    "int32": 4, "uint32": 4, "int64": 8, "uint64": 8, "bool": 1,
+}
+
+
+class RequestFailure(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def send(message):
+    sys.stdout.write(json.dumps(message, separators=(",", ":")) + "\n")
+    sys.stdout.flush()  # the host waits for this line; never leave it in a buffer
+
+
+def element_count(shape):
+    count = 1
+    for dim in shape:
+        count *= dim
+    return count
+
+
+def tensor_bytes(tensor):
+    """Raw little-endian bytes of a request tensor, checked against dtype x shape."""
+    dtype = tensor.get("dtype")
+    if dtype not in ELEMENT_BYTES:
+        raise RequestFailure("bad_request", f"tensor {tensor.get('name')!r}: unsupported dtype {dtype!r}")
+    if "data" in tensor:
+        data = base64.b64decode(tensor["data"], validate=True)
+    else:
+        with open(tensor["path"], "rb") as file:  # large tensors arrive as files
+            data = file.read()
+    expected = element_count(tensor["shape"]) * ELEMENT_BYTES[dtype]
+    if len(data) != expected:
+        raise RequestFailure("bad_request", f"tensor {tensor['name']!r} has {len(data)} bytes, expected {expected}")
+    return data
+
+
+class ToyRunner:
+    def __init__(self):
+        self.model = None
+
+    def hello(self, request):
+        if PROTOCOL_VERSION not in request["protocolVersions"]:
+            raise RequestFailure("unsupported_protocol", f"this runner speaks protocol {PROTOCOL_VERSION}")
+        return {
+            "protocolVersion": PROTOCOL_VERSION,
+            "runner": {"name": "python-toy-runner", "version": "0.1.0"},
+            # VENDOR SDK: query the device, driver and firmware versions here.
+            "device": {
+                "name": "Toy NPU",
+                "vendor": "Example Corp",
+                "soc": "toy-soc",
+                "npu": "toy-npu-v1",
+                "driverVersion": "0.0.0",
+                "firmwareVersion": "0.0.0",
+                "properties": {"powerMode": "default"},
+            },
+            # Times below come from perf_counter_ns around the device call in this process.
+            # A runner that reads the NPU's own cycle counters says "device" instead.
+            "deviceTiming": "runner",
+        }
+
+    def load(self, request):
+        started = time.perf_counter_ns()
+        # VENDOR SDK: compile or load the model for the NPU here, applying request["options"].
+        # The toy "model" is a JSON file listing its inputs and outputs.
+        try:
+            with open(request["modelPath"]) as file:
+                self.model = json.load(file)
+        except (OSError, ValueError) as err:
+            raise RequestFailure("load_failed", str(err))
+        return {
+            "inputs": self.model["inputs"],
+            "outputs": self.model["outputs"],
+            "loadTimeMs": (time.perf_counter_ns() - started) / 1e6,
+        }
+
+    def run(self, request):
+        if self.model is None:
+            raise RequestFailure("not_loaded", "run before load")
+        inputs = {tensor["name"]: tensor_bytes(tensor) for tensor in request["inputs"]}
+        times = []
+        for _ in range(request["iterations"]):
+            started = time.perf_counter_ns()
+            # VENDOR SDK: copy `inputs` to the device, execute, wait for completion.
+            times.append(time.perf_counter_ns() - started)
+        result = {"deviceTimesNs": times}
+        if request["returnOutputs"]:
+            # VENDOR SDK: read the outputs back. The toy device answers zeros of the declared shapes.
+            result["outputs"] = [
+                {
+                    "name": output["name"],
+                    "dtype": output["elementType"],
+                    "shape": output["shape"],
+                    "data": base64.b64encode(bytes(element_count(output["shape"]) * ELEMENT_BYTES[output["elementType"]])).decode("ascii"),
+                }
+                for output in self.model["outputs"]
+            ]
+        return result
+
+    def close(self, _request):
+        # VENDOR SDK: release the model and the device here.
+        self.model = None
+        return {}
+
+
+def main():
+    runner = ToyRunner()
+    handlers = {"hello": runner.hello, "load": runner.load, "run": runner.run, "close": runner.close}
+    stdin = sys.stdin.buffer
+    while True:
+        line = stdin.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return  # the host closed stdin: exit, whatever state we are in
+        if len(line) > MAX_LINE_BYTES:
+            while line and not line.endswith(b"\n"):  # drop the rest of the oversized line
+                line = stdin.readline(MAX_LINE_BYTES)
+            send({"id": None, "ok": False, "error": {"code": "line_too_long", "message": "request line too long"}})
+            continue
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+        except ValueError:
+            send({"id": None, "ok": False, "error": {"code": "bad_request", "message": "the line is not JSON"}})
+            continue
+        request_id = request.get("id")
+        handler = handlers.get(request.get("op"))
+        try:
+            if handler is None:
+                raise RequestFailure("bad_request", f"unknown op {request.get('op')!r}")
+            send({"id": request_id, "ok": True, "result": handler(request)})
+        except RequestFailure as failure:
+            send({"id": request_id, "ok": False, "error": {"code": failure.code, "message": str(failure)}})
+        except Exception as err:  # a bug in the runner must still answer, so the host is not left waiting
+            print(f"internal error: {err!r}", file=sys.stderr)
+            send({"id": request_id, "ok": False, "error": {"code": "internal", "message": str(err)}})
+        if request.get("op") == "close":
+            return
+
+
+if __name__ == "__main__":
+    main()

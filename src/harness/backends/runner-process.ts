@@ -1,0 +1,411 @@
+// Backend for NPUs that onnxruntime cannot drive: a vendor's runner process speaks runner protocol v1
+// (docs/runner-protocol.md) over its stdin/stdout and calls the vendor SDK. The host still times every
+// query itself, around the `run` request and its response; times the runner reports are kept apart.
+// Any failure kills the runner's whole process group, because a half-working device session would
+// publish numbers nobody can trust.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
+import { HarnessError, errorMessage } from '../../lib/errors.js';
+import { LineSplitter } from '../runner/json-lines.js';
+import {
+  MAX_LINE_BYTES,
+  RUNNER_PROTOCOL_VERSION,
+  closeResultSchema,
+  decodeTensor,
+  encodeTensors,
+  helloResultSchema,
+  loadResultSchema,
+  responseSchema,
+  runResultSchema,
+  type HelloResult,
+  type LoadResult,
+  type RunnerOp,
+} from '../runner/protocol.js';
+import type { HostTensor } from '../tensors.js';
+import type { BackendDescription, DeviceTimings, InferenceBackend, LoadInfo, PreparedFeeds } from './backend.js';
+
+export const runnerBackendConfigSchema = z.strictObject({
+  /** The runner executable, looked up on PATH like a shell would. */
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  /** Added to the host's environment (PATH and the vendor SDK's variables usually come from there). */
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  /** Limit for hello, each run and close. A run exceeding it is a hung device, not a slow model. */
+  requestTimeoutMs: z.int().positive().default(60_000),
+  /** Limit for load, which may include on-device compilation. */
+  loadTimeoutMs: z.int().positive().default(600_000),
+  /** Passed untouched to the runner's `load` as `options` (e.g. { performanceMode: 'burst' }). */
+  loadOptions: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type RunnerBackendConfig = z.input<typeof runnerBackendConfigSchema>;
+type ResolvedRunnerBackendConfig = z.output<typeof runnerBackendConfigSchema>;
+
+export const RUNNER_BACKEND_NAME = 'runner-process';
+
+export type RunnerFailureCode = 'runner.spawn_failed' | 'runner.protocol_error' | 'runner.bad_output' | 'runner.crashed' | 'runner.timeout' | 'runner.error';
+
+export interface RunnerFailureDetails {
+  /** How the runner process ended, once it has. */
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+  /** What the runner answered with ok:false (runner.error only). */
+  runnerError?: { code: string; message: string };
+}
+
+export class RunnerFailure extends HarnessError {
+  constructor(
+    code: RunnerFailureCode,
+    message: string,
+    readonly details: RunnerFailureDetails & { stderrTail: string[] },
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.name = 'RunnerFailure';
+  }
+}
+
+const STDERR_TAIL_LINES = 20;
+const STDERR_LINE_CHARS = 1000;
+/** How long to wait for a SIGKILLed runner to be reaped; a process stuck in a driver call may never be. */
+const KILL_GRACE_MS = 5000;
+/** Room for `{"id":…,"op":"run",…}` around the pre-encoded inputs. */
+const RUN_REQUEST_OVERHEAD_BYTES = 256;
+
+function describeExit(exit: { code: number | null; signal: NodeJS.Signals | null } | undefined): string {
+  if (exit === undefined) return 'ended';
+  return exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+
+interface PendingRequest {
+  id: number;
+  op: RunnerOp;
+  resolve: (result: Record<string, unknown>) => void;
+  reject: (error: RunnerFailure) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One runner process: spawns it, exchanges one request at a time, and owns its death. */
+class RunnerConnection {
+  readonly started: Promise<void>;
+  private readonly closed: Promise<void>;
+  private hasClosed = false;
+  private closing = false;
+  private nextId = 1;
+  private pending: PendingRequest | null = null;
+  private failure: Promise<RunnerFailure> | null = null;
+  private exit: RunnerFailureDetails['exit'];
+  private readonly stderrTail: string[] = [];
+  private stderrPartial = '';
+  private readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(config: ResolvedRunnerBackendConfig) {
+    this.child = spawn(config.command, config.args, {
+      cwd: config.cwd,
+      env: { ...process.env, ...config.env },
+      stdio: 'pipe',
+      // Its own process group, so a kill also reaches helpers the runner started (a Python wrapper's child, a daemon).
+      detached: process.platform !== 'win32',
+    });
+    const { child } = this;
+    let markClosed: () => void = () => {};
+    this.closed = new Promise((resolveClosed) => (markClosed = resolveClosed));
+    this.started = new Promise((resolveStarted, rejectStarted) => {
+      child.once('spawn', () => resolveStarted());
+      child.on('error', (err) => {
+        if (child.pid !== undefined) return; // a failed kill of a running process; its exit is reported below
+        const failure = this.failureNow('runner.spawn_failed', `Could not start runner '${config.command}': ${err.message}`, {}, err);
+        this.failure = Promise.resolve(failure);
+        this.hasClosed = true;
+        markClosed();
+        rejectStarted(failure);
+      });
+    });
+    // EPIPE after the runner died; its exit is what gets reported.
+    child.stdin.on('error', () => {});
+    const splitter = new LineSplitter(MAX_LINE_BYTES, {
+      onLine: (line) => this.onLine(line),
+      onOversizedLine: () => void this.abort('runner.protocol_error', `The runner wrote a line longer than ${MAX_LINE_BYTES} bytes; large tensors must travel by file.`),
+    });
+    child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => this.recordStderr(chunk));
+    child.once('exit', (code, signal) => {
+      this.exit = { code, signal };
+      // Helpers that inherited the pipes would otherwise keep them open and 'close' would never come.
+      this.killGroup();
+    });
+    child.once('close', () => {
+      this.hasClosed = true;
+      markClosed();
+      if (this.pending !== null || !this.closing) {
+        const during = this.pending === null ? '' : ` while handling '${this.pending.op}'`;
+        void this.abort('runner.crashed', `The runner ${describeExit(this.exit)}${during}.`);
+      }
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /**
+   * Sends one request; `encodedMembers` are extra JSON members already serialized (a run's inputs), so
+   * a timed run writes prepared bytes instead of re-encoding tensors.
+   */
+  async request<T>(op: RunnerOp, members: Record<string, unknown>, resultSchema: z.ZodType<T>, timeoutMs: number, encodedMembers?: Buffer): Promise<T> {
+    if (this.failure !== null) throw await this.failure;
+    if (this.pending !== null) throw new Error(`runner request '${op}' sent while '${this.pending.op}' is in flight`);
+    const id = this.nextId++;
+    const result = new Promise<Record<string, unknown>>((resolveResult, rejectResult) => {
+      const timer = setTimeout(() => void this.abort('runner.timeout', `The runner did not answer '${op}' within ${timeoutMs} ms and was killed.`), timeoutMs);
+      this.pending = { id, op, resolve: resolveResult, reject: rejectResult, timer };
+    });
+    const head = JSON.stringify({ id, op, ...members });
+    const { stdin } = this.child;
+    stdin.cork();
+    if (encodedMembers === undefined) {
+      stdin.write(`${head}\n`);
+    } else {
+      stdin.write(`${head.slice(0, -1)},`);
+      stdin.write(encodedMembers);
+      stdin.write('}\n');
+    }
+    stdin.uncork();
+    const parsed = resultSchema.safeParse(await result);
+    if (!parsed.success) throw await this.abort('runner.protocol_error', `The runner's '${op}' result is malformed: ${z.prettifyError(parsed.error)}`);
+    return parsed.data;
+  }
+
+  /** Asks the runner to close, then makes sure it is gone. Never throws: closing must not hide the run's own error. */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.failure === null && !this.hasClosed) {
+      this.closing = true;
+      await this.request('close', {}, closeResultSchema, timeoutMs).catch(() => {});
+      this.child.stdin.end();
+      await Promise.race([this.closed, delay(timeoutMs, undefined, { ref: false })]);
+    }
+    this.killGroup();
+    await this.reaped();
+  }
+
+  private onLine(line: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      void this.abort('runner.protocol_error', `The runner wrote a line that is not JSON: ${JSON.stringify(line.slice(0, 200))}`);
+      return;
+    }
+    const parsed = responseSchema.safeParse(message);
+    if (!parsed.success) {
+      void this.abort('runner.protocol_error', `The runner wrote a malformed response: ${z.prettifyError(parsed.error)}`);
+      return;
+    }
+    const response = parsed.data;
+    const pending = this.pending;
+    if (!response.ok && response.id === null) {
+      void this.abort('runner.protocol_error', `The runner could not read a request: ${response.error.code}: ${response.error.message}`);
+    } else if (pending === null || response.id !== pending.id) {
+      void this.abort('runner.protocol_error', `The runner answered request id ${response.id}, ${pending === null ? 'but no request was in flight' : `but ${pending.id} was in flight`}.`);
+    } else if (!response.ok) {
+      void this.abort('runner.error', `The runner failed '${pending.op}': ${response.error.code}: ${response.error.message}`, undefined, response.error);
+    } else {
+      this.pending = null;
+      clearTimeout(pending.timer);
+      pending.resolve(response.result);
+    }
+  }
+
+  /**
+   * Records the first failure, kills the runner, and rejects the request in flight once it is gone.
+   * Resolves to the error to throw: the first one recorded, since a crash noticed just before is the truer cause.
+   */
+  abort(code: RunnerFailureCode, message: string, cause?: unknown, runnerError?: RunnerFailureDetails['runnerError']): Promise<RunnerFailure> {
+    if (this.failure !== null) return this.failure;
+    this.killGroup();
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null) clearTimeout(pending.timer);
+    // Built after the process is reaped, so the error carries its exit status and complete stderr.
+    this.failure = this.reaped().then(() => this.failureNow(code, message, { ...(runnerError && { runnerError }) }, cause));
+    void this.failure.then((error) => pending?.reject(error));
+    return this.failure;
+  }
+
+  private failureNow(code: RunnerFailureCode, message: string, details: RunnerFailureDetails, cause?: unknown): RunnerFailure {
+    const stderrTail = [...this.stderrTail, ...(this.stderrPartial === '' ? [] : [this.stderrPartial])];
+    const exit = this.exit;
+    const fullMessage = stderrTail.length === 0 ? message : `${message}\nLast runner stderr lines:\n${stderrTail.join('\n')}`;
+    return new RunnerFailure(code, fullMessage, { ...details, ...(exit && { exit }), stderrTail }, { cause });
+  }
+
+  private reaped(): Promise<void> {
+    return Promise.race([this.closed, delay(KILL_GRACE_MS, undefined, { ref: false })]);
+  }
+
+  private killGroup(): void {
+    const pid = this.child.pid;
+    // After 'close' the group id may already belong to someone else.
+    if (pid === undefined || this.hasClosed) return;
+    try {
+      if (process.platform === 'win32') this.child.kill('SIGKILL');
+      else process.kill(-pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  }
+
+  private recordStderr(chunk: string): void {
+    const lines = (this.stderrPartial + chunk).split('\n');
+    this.stderrPartial = (lines.pop() ?? '').slice(-STDERR_LINE_CHARS);
+    for (const line of lines) this.stderrTail.push(line.slice(0, STDERR_LINE_CHARS));
+    this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - STDERR_TAIL_LINES));
+  }
+}
+
+class RunnerFeeds implements PreparedFeeds {
+  readonly backendName = RUNNER_BACKEND_NAME;
+  /** The `"inputs":[…]` member of a run request, encoded once. */
+  constructor(readonly encodedInputs: Buffer) {}
+}
+
+export class RunnerProcessBackend implements InferenceBackend {
+  readonly name = RUNNER_BACKEND_NAME;
+  private readonly config: ResolvedRunnerBackendConfig;
+  private connection: RunnerConnection | null = null;
+  private hello: HelloResult | null = null;
+  private model: LoadResult | null = null;
+  /** Where inputs too large for a line are written; made on first need, removed on close. */
+  private spillDirectory: string | null = null;
+  private spilledFiles = 0;
+  private deviceTimesNs: number[] = [];
+
+  constructor(config: RunnerBackendConfig) {
+    const parsed = runnerBackendConfigSchema.safeParse(config);
+    if (!parsed.success) throw new HarnessError('harness.invalid_backend_config', `Invalid runner backend config: ${z.prettifyError(parsed.error)}`);
+    this.config = parsed.data;
+  }
+
+  /** The runner's process id, while one was started. */
+  get pid(): number | undefined {
+    return this.connection?.pid;
+  }
+
+  async load(modelPath: string): Promise<LoadInfo> {
+    if (this.connection !== null) throw new Error('RunnerProcessBackend.load called twice');
+    const connection = new RunnerConnection(this.config);
+    this.connection = connection;
+    await connection.started;
+    const { requestTimeoutMs, loadTimeoutMs, loadOptions } = this.config;
+    const hello = await connection.request('hello', { protocolVersions: [RUNNER_PROTOCOL_VERSION] }, helloResultSchema, requestTimeoutMs);
+    if (hello.protocolVersion !== RUNNER_PROTOCOL_VERSION) {
+      throw await connection.abort('runner.protocol_error', `The runner chose protocol version ${hello.protocolVersion}; this host speaks only ${RUNNER_PROTOCOL_VERSION}.`);
+    }
+    this.hello = hello;
+    // The runner's working directory may differ from ours.
+    this.model = await connection.request('load', { modelPath: resolve(modelPath), options: loadOptions }, loadResultSchema, loadTimeoutMs);
+    return { inputs: this.model.inputs, outputs: this.model.outputs };
+  }
+
+  prepareFeeds(tensors: readonly HostTensor[]): PreparedFeeds {
+    const inputs = encodeTensors(tensors, (_tensor, bytes) => {
+      this.spillDirectory ??= mkdtempSync(join(tmpdir(), 'npubench-runner-'));
+      const file = join(this.spillDirectory, `input-${this.spilledFiles++}.bin`);
+      writeFileSync(file, bytes);
+      return file;
+    });
+    const encodedInputs = Buffer.from(`"inputs":${JSON.stringify(inputs)}`);
+    if (encodedInputs.length + RUN_REQUEST_OVERHEAD_BYTES > MAX_LINE_BYTES) {
+      throw new HarnessError('harness.input_too_large', `The inputs need ${encodedInputs.length} bytes inline (string tensors cannot travel by file); a runner line holds at most ${MAX_LINE_BYTES}.`);
+    }
+    return new RunnerFeeds(encodedInputs);
+  }
+
+  async run(feeds: PreparedFeeds): Promise<void> {
+    await this.runIterations(feeds, 1, false);
+  }
+
+  /** Runs `iterations` times and returns the last iteration's outputs (for accuracy checks, untimed). */
+  async runWithOutputs(feeds: PreparedFeeds, iterations = 1): Promise<HostTensor[]> {
+    const outputs = await this.runIterations(feeds, iterations, true);
+    if (outputs === undefined) throw await this.loadedConnection().abort('runner.protocol_error', 'The runner answered a run that asked for outputs without any.');
+    return outputs;
+  }
+
+  takeDeviceTimings(): DeviceTimings | undefined {
+    const source = this.loadedHello().deviceTiming;
+    if (source === 'none') return undefined;
+    const ns = this.deviceTimesNs;
+    this.deviceTimesNs = [];
+    return { source, ns };
+  }
+
+  async close(): Promise<void> {
+    await this.connection?.close(this.config.requestTimeoutMs);
+    if (this.spillDirectory !== null) rmSync(this.spillDirectory, { recursive: true, force: true });
+    this.spillDirectory = null;
+  }
+
+  describe(): BackendDescription {
+    const { runner, device, protocolVersion, deviceTiming } = this.loadedHello();
+    const provider = `runner:${runner.name}`;
+    return {
+      runtime: runner.name,
+      runtimeVersion: runner.version,
+      executionProvider: provider,
+      registeredProviders: [provider],
+      executionProviderOptions: this.config.loadOptions,
+      // What the harness needs to read the runner's numbers; the command line stays out (it may hold paths and secrets).
+      sessionOptions: { runnerProtocolVersion: protocolVersion, deviceTiming },
+      device,
+    };
+  }
+
+  private async runIterations(feeds: PreparedFeeds, iterations: number, returnOutputs: boolean): Promise<HostTensor[] | undefined> {
+    if (!(feeds instanceof RunnerFeeds)) throw new Error(`feeds were prepared by backend '${feeds.backendName}', not ${this.name}`);
+    const connection = this.loadedConnection();
+    const result = await connection.request('run', { iterations, returnOutputs }, runResultSchema, this.config.requestTimeoutMs, feeds.encodedInputs);
+    const timing = this.loadedHello().deviceTiming;
+    const times = result.deviceTimesNs;
+    if ((timing === 'none') !== (times === undefined) || (times !== undefined && times.length !== iterations)) {
+      const got = times === undefined ? 'no deviceTimesNs' : `${times.length} deviceTimesNs`;
+      throw await connection.abort('runner.protocol_error', `The runner declared deviceTiming '${timing}' and answered a run of ${iterations} iteration(s) with ${got}.`);
+    }
+    if (times !== undefined) for (const ns of times) this.deviceTimesNs.push(ns);
+    // Outputs are checked whenever they come, so a runner cannot hide bad tensors behind the timed path.
+    return result.outputs && (await this.decodeOutputs(connection, result.outputs));
+  }
+
+  private async decodeOutputs(connection: RunnerConnection, wireOutputs: NonNullable<z.output<typeof runResultSchema>['outputs']>): Promise<HostTensor[]> {
+    const expected = new Map((this.model?.outputs ?? []).map((output) => [output.name, output.elementType]));
+    try {
+      return wireOutputs.map((wire) => {
+        const elementType = expected.get(wire.name);
+        if (elementType === undefined) throw new Error(`the model has no output '${wire.name}'`);
+        if (elementType !== wire.dtype) throw new Error(`output '${wire.name}' is ${wire.dtype}, but load said ${elementType}`);
+        return decodeTensor(wire, (path) => readFileSync(path));
+      });
+    } catch (err) {
+      throw await connection.abort('runner.bad_output', `The runner returned a bad output tensor: ${errorMessage(err)}`, err);
+    }
+  }
+
+  private loadedConnection(): RunnerConnection {
+    if (this.connection === null || this.model === null) throw new Error('RunnerProcessBackend used before load');
+    return this.connection;
+  }
+
+  private loadedHello(): HelloResult {
+    if (this.hello === null) throw new Error('RunnerProcessBackend used before load');
+    return this.hello;
+  }
+}
+
+export function createRunnerBackend(config: RunnerBackendConfig): RunnerProcessBackend {
+  return new RunnerProcessBackend(config);
+}

@@ -1,0 +1,199 @@
+// Runner protocol v1 (docs/runner-protocol.md): JSON lines between the harness and a runner process that
+// drives an NPU through its vendor SDK. Both sides (runner-process.ts and the reference runner) validate
+// against these schemas, so the document, the host and the reference runner cannot drift apart.
+import { z } from 'zod';
+import { deviceInfoSchema } from '../backends/backend.js';
+import type { ElementType, HostTensor, HostTensorData } from '../tensors.js';
+
+export const RUNNER_PROTOCOL_VERSION = 1;
+
+/** Longest line either side accepts, newline included; larger tensors travel by file. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/** Tensors go inline while their base64 fits in this share of a line; the rest by file. */
+export const INLINE_TENSOR_BUDGET_BYTES = MAX_LINE_BYTES / 2;
+
+/** Upper bound on `iterations` in one run request, so a typo cannot hang a device for hours. */
+export const MAX_ITERATIONS_PER_RUN = 1_000_000;
+
+const NUMERIC_ELEMENT_BYTES = {
+  float32: 4,
+  float16: 2,
+  double: 8,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  bool: 1,
+} as const satisfies Record<Exclude<ElementType, 'string'>, number>;
+
+type NumericElementType = keyof typeof NUMERIC_ELEMENT_BYTES;
+
+const numericElementTypes = Object.keys(NUMERIC_ELEMENT_BYTES) as [NumericElementType, ...NumericElementType[]];
+const dimsSchema = z.array(z.int().min(0));
+
+export const wireTensorSchema = z.union([
+  z.strictObject({ name: z.string(), dtype: z.enum(numericElementTypes), shape: dimsSchema, data: z.string() }),
+  z.strictObject({ name: z.string(), dtype: z.enum(numericElementTypes), shape: dimsSchema, path: z.string().min(1) }),
+  z.strictObject({ name: z.string(), dtype: z.literal('string'), shape: dimsSchema, strings: z.array(z.string()) }),
+]);
+export type WireTensor = z.output<typeof wireTensorSchema>;
+
+export const tensorSignatureSchema = z.strictObject({
+  name: z.string(),
+  elementType: z.string(),
+  shape: z.array(z.union([z.int(), z.string(), z.null()])).readonly(),
+});
+
+const requestId = z.int().min(1);
+
+export const helloRequestSchema = z.strictObject({ id: requestId, op: z.literal('hello'), protocolVersions: z.array(z.int()).min(1) });
+export const loadRequestSchema = z.strictObject({ id: requestId, op: z.literal('load'), modelPath: z.string().min(1), options: z.record(z.string(), z.unknown()) });
+export const runRequestSchema = z.strictObject({
+  id: requestId,
+  op: z.literal('run'),
+  iterations: z.int().min(1).max(MAX_ITERATIONS_PER_RUN),
+  returnOutputs: z.boolean(),
+  inputs: z.array(wireTensorSchema),
+});
+export const closeRequestSchema = z.strictObject({ id: requestId, op: z.literal('close') });
+export const requestSchema = z.discriminatedUnion('op', [helloRequestSchema, loadRequestSchema, runRequestSchema, closeRequestSchema]);
+export type RunnerRequest = z.output<typeof requestSchema>;
+export type RunnerOp = RunnerRequest['op'];
+
+/** Which clock measured the per-iteration times a runner reports, if any. */
+export const deviceTimingSourceSchema = z.enum(['device', 'runner', 'none']);
+export type DeviceTimingSource = z.output<typeof deviceTimingSourceSchema>;
+
+export const helloResultSchema = z.strictObject({
+  protocolVersion: z.int(),
+  runner: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
+  device: deviceInfoSchema,
+  deviceTiming: deviceTimingSourceSchema,
+});
+export const loadResultSchema = z.strictObject({
+  inputs: z.array(tensorSignatureSchema),
+  outputs: z.array(tensorSignatureSchema),
+  loadTimeMs: z.number().min(0),
+});
+export const runResultSchema = z.strictObject({
+  outputs: z.array(wireTensorSchema).optional(),
+  deviceTimesNs: z.array(z.number().min(0)).optional(),
+});
+export const closeResultSchema = z.strictObject({});
+
+export type HelloResult = z.output<typeof helloResultSchema>;
+export type LoadResult = z.output<typeof loadResultSchema>;
+export type RunResult = z.output<typeof runResultSchema>;
+
+export const runnerErrorSchema = z.strictObject({ code: z.string().min(1), message: z.string() });
+export const responseSchema = z.union([
+  z.strictObject({ id: requestId, ok: z.literal(true), result: z.record(z.string(), z.unknown()) }),
+  // id null answers a line the runner could not read well enough to find its id.
+  z.strictObject({ id: requestId.nullable(), ok: z.literal(false), error: runnerErrorSchema }),
+]);
+export type RunnerResponse = z.output<typeof responseSchema>;
+
+/** Error codes a runner answers with; vendors may add their own, prefixed `vendor.`. */
+export const RUNNER_ERROR_CODES = {
+  badRequest: 'bad_request',
+  lineTooLong: 'line_too_long',
+  unsupportedProtocol: 'unsupported_protocol',
+  notLoaded: 'not_loaded',
+  loadFailed: 'load_failed',
+  runFailed: 'run_failed',
+  internal: 'internal',
+} as const;
+
+/** A tensor that does not decode into what its dtype and shape promise. */
+export class TensorDecodeError extends Error {
+  override readonly name = 'TensorDecodeError';
+}
+
+function elementCount(shape: readonly number[]): number {
+  return shape.reduce((product, dim) => product * dim, 1);
+}
+
+function typedArrayOf(dtype: NumericElementType, bytes: ArrayBuffer): HostTensorData {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(bytes);
+    case 'double':
+      return new Float64Array(bytes);
+    case 'int8':
+      return new Int8Array(bytes);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(bytes);
+    case 'int16':
+      return new Int16Array(bytes);
+    case 'uint16':
+    case 'float16':
+      return new Uint16Array(bytes);
+    case 'int32':
+      return new Int32Array(bytes);
+    case 'uint32':
+      return new Uint32Array(bytes);
+    case 'int64':
+      return new BigInt64Array(bytes);
+    case 'uint64':
+      return new BigUint64Array(bytes);
+  }
+}
+
+/** Raw little-endian bytes of a host tensor, without copying. Every platform npubench runs on is little-endian. */
+function tensorBytes(data: Exclude<HostTensorData, string[]>): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * Wire form of tensors for one line: inline base64 while the line has room, the rest through
+ * `spillToFile`, which stores the bytes and returns the path. String tensors always go inline.
+ */
+export function encodeTensors(tensors: readonly HostTensor[], spillToFile: (tensor: HostTensor, bytes: Buffer) => string): WireTensor[] {
+  let inlineChars = 0;
+  return tensors.map((tensor): WireTensor => {
+    const { name, elementType: dtype, dims } = tensor;
+    const shape = [...dims];
+    if (Array.isArray(tensor.data)) return { name, dtype: 'string', shape, strings: tensor.data };
+    if (dtype === 'string') throw new TensorDecodeError(`string tensor '${name}' holds a typed array`);
+    const bytes = tensorBytes(tensor.data);
+    const base64Chars = 4 * Math.ceil(bytes.length / 3);
+    if (inlineChars + base64Chars > INLINE_TENSOR_BUDGET_BYTES) return { name, dtype, shape, path: spillToFile(tensor, bytes) };
+    inlineChars += base64Chars;
+    return { name, dtype, shape, data: bytes.toString('base64') };
+  });
+}
+
+/**
+ * Decodes a wire tensor, checking that its bytes are exactly dtype × shape. `readFile` fetches
+ * by-path tensors (injected so each side decides how, and tests can see it).
+ */
+export function decodeTensor(wire: WireTensor, readFile: (path: string) => Buffer): HostTensor {
+  const expectedElements = elementCount(wire.shape);
+  if ('strings' in wire) {
+    if (wire.strings.length !== expectedElements) {
+      throw new TensorDecodeError(`tensor '${wire.name}' has ${wire.strings.length} strings; shape [${wire.shape.join(', ')}] needs ${expectedElements}`);
+    }
+    return { name: wire.name, elementType: 'string', dims: wire.shape, data: wire.strings };
+  }
+  const expectedBytes = expectedElements * NUMERIC_ELEMENT_BYTES[wire.dtype];
+  // Node's base64 decoder skips characters it does not know, so only an exact length proves the text was clean.
+  if ('data' in wire && wire.data.length !== 4 * Math.ceil(expectedBytes / 3)) {
+    throw new TensorDecodeError(
+      `tensor '${wire.name}' (${wire.dtype} [${wire.shape.join(', ')}]) needs ${expectedBytes} bytes, but its base64 text is ${wire.data.length} characters long`,
+    );
+  }
+  const bytes = 'data' in wire ? Buffer.from(wire.data, 'base64') : readFile(wire.path);
+  if (bytes.length !== expectedBytes) {
+    throw new TensorDecodeError(`tensor '${wire.name}' (${wire.dtype} [${wire.shape.join(', ')}]) needs ${expectedBytes} bytes but carries ${bytes.length}`);
+  }
+  // A copy at offset 0, because typed arrays need their element alignment and Buffers from a pool may lack it.
+  const aligned = new ArrayBuffer(bytes.length);
+  bytes.copy(new Uint8Array(aligned));
+  return { name: wire.name, elementType: wire.dtype, dims: wire.shape, data: typedArrayOf(wire.dtype, aligned) };
+}
