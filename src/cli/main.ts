@@ -27,7 +27,8 @@ program
   .requiredOption('-d, --device <slug...>', 'device(s) this agent serves')
   .option('--token <token>', 'agent token (default: NPUBENCH_AGENT_TOKEN)')
   .option('--api-url <url>', 'API base URL (default: NPUBENCH_API_URL)')
-  .action(async (opts: { device: string[]; token?: string; apiUrl?: string }) => {
+  .option('--runner <device=command...>', 'runner command for a device whose backend kind is "runner", e.g. acme-npu1="/opt/acme/runner --fast"')
+  .action(async (opts: { device: string[]; token?: string; apiUrl?: string; runner?: string[] }) => {
     const { agentCommand } = await import('./commands/agent.js');
     await agentCommand(opts).catch(fail);
   });
@@ -37,7 +38,8 @@ program
   .description('Upload a model, run a benchmark job on a device, follow its progress and print the report')
   .argument('<model>', 'path to an .onnx file')
   .requiredOption('-d, --device <slug>', 'target device')
-  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard']))
+  .addOption(new Option('-s, --scenario <scenario>', 'MLPerf scenario').choices(['single-stream', 'multi-stream', 'server', 'offline']))
+  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard', 'submission']))
   .option('--suite <json>', 'suite spec as JSON, e.g. \'{"minQueryCount":500}\'')
   .option('--name <name>', 'model name (default: file name)')
   .option('--version <version>', 'model version (default: sha256 prefix of the file)')
@@ -54,17 +56,28 @@ program
   .command('bench')
   .description('Benchmark a model on this machine with the same harness the agents run (no server needed)')
   .argument('<model>', 'path to an .onnx file')
-  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard']))
-  .option('--suite <json>', 'suite spec as JSON, e.g. \'{"minQueryCount":500,"dynamicDims":{"batch":1}}\'')
+  .addOption(new Option('-s, --scenario <scenario>', 'MLPerf scenario').choices(['single-stream', 'multi-stream', 'server', 'offline']))
+  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard', 'submission']))
+  .option('--suite <json>', 'suite spec as JSON, e.g. \'{"minQueryCount":500,"targetQps":200,"dynamicDims":{"batch":1}}\'')
+  .option('--runner <command>', 'benchmark through a runner process speaking the runner protocol instead of onnxruntime (e.g. "python3 runner.py")')
   .option('--ep <name>', 'onnxruntime execution provider (cpu, cuda, tensorrt, webgpu, coreml, dml, qnn, ...)', 'cpu')
   .option('--ep-options <json>', 'execution provider options as JSON')
   .option('--threads <n>', 'onnxruntime intra-op threads')
   .option('--profile', 'also profile per operator (separate profiled session after the measured run)')
   .option('-o, --out <file>', 'write the full report (summary, environment, raw samples, profile) as JSON')
   .option('--compare <report.json>', 'print the change per metric against an earlier report')
+  .option('--mlperf-summary <file>', 'also write an mlperf_log_summary.txt-style text summary')
   .option('--json', 'print JSON instead of text')
   .action(async (model: string, opts: Parameters<typeof benchCommand>[1]) => {
     process.exitCode = await benchCommand(model, opts).catch(fail);
+  });
+
+program
+  .command('runner')
+  .description('Serve the runner protocol on stdin/stdout with onnxruntime (the reference runner; see docs/runner-protocol.md)')
+  .action(async () => {
+    const { runnerCommand } = await import('./commands/runner.js');
+    await runnerCommand().catch(fail);
   });
 
 await program.parseAsync(process.argv);

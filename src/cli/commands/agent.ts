@@ -3,10 +3,22 @@
 import { loadConfig } from '../../config/index.js';
 import { createLogger } from '../../lib/logger.js';
 import { createRedis } from '../../lib/redis.js';
-import { Agent } from '../../workers/agent/agent.js';
+import { Agent, type RunnerCommand } from '../../workers/agent/agent.js';
 import { onShutdown } from '../shutdown.js';
+import { runnerCommandLine } from '../runner-command-line.js';
 
-export async function agentCommand(opts: { device: string[]; token?: string; apiUrl?: string }): Promise<void> {
+/** `--runner device=command args...`, repeatable. */
+export function parseRunnerOption(values: string[] = []): Record<string, RunnerCommand> {
+  const runners: Record<string, RunnerCommand> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new Error(`--runner expects <device>=<command>, got "${value}"`);
+    runners[value.slice(0, eq)] = runnerCommandLine(value.slice(eq + 1));
+  }
+  return runners;
+}
+
+export async function agentCommand(opts: { device: string[]; token?: string; apiUrl?: string; runner?: string[] }): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.env.LOG_LEVEL, 'npubench-agent');
   const token = opts.token ?? config.env.NPUBENCH_AGENT_TOKEN;
@@ -22,6 +34,7 @@ export async function agentCommand(opts: { device: string[]; token?: string; api
     cacheDir: config.agentCacheDir,
     harnessTimeoutMs: config.env.NPUBENCH_HARNESS_TIMEOUT_MS,
     heartbeatIntervalMs: config.env.NPUBENCH_HEARTBEAT_INTERVAL_MS,
+    runners: parseRunnerOption(opts.runner),
     log,
   });
   onShutdown(log, async () => {

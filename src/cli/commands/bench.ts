@@ -3,7 +3,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
-import { resolveSuiteSpec, runBenchmark, type BenchmarkProgress } from '../../harness/index.js';
+import { createRunnerBackend, formatMlperfSummary, resolveSuiteSpec, runBenchmark, type BenchmarkProgress } from '../../harness/index.js';
+import { runnerCommandLine } from '../runner-command-line.js';
 import { profileOperators } from '../../harness/profile/operator-profile.js';
 import type { OnnxRuntimeBackendConfig } from '../../harness/backends/onnxruntime.js';
 import { formatReportSummary } from '../report-summary-table.js';
@@ -11,7 +12,10 @@ import { compareSummaries, formatComparison } from '../report-comparison.js';
 import { BENCH_REPORT_FORMAT, describeModelFile, type BenchReport } from '../bench-report.js';
 
 export interface BenchOptions {
+  scenario?: string;
   preset?: string;
+  runner?: string;
+  mlperfSummary?: string;
   suite?: string;
   ep: string;
   epOptions?: string;
@@ -44,8 +48,9 @@ function progressReporter(enabled: boolean) {
 export async function benchCommand(modelPath: string, opts: BenchOptions): Promise<number> {
   const suite = jsonObject('--suite', opts.suite);
   if (opts.preset) suite.preset = opts.preset;
+  if (opts.scenario) suite.scenario = opts.scenario;
   const spec = resolveSuiteSpec(suite);
-  const backend: OnnxRuntimeBackendConfig = {
+  const ortConfig: OnnxRuntimeBackendConfig = {
     executionProvider: opts.ep,
     ...(opts.epOptions !== undefined && { epOptions: jsonObject('--ep-options', opts.epOptions) }),
     ...(opts.threads !== undefined && { intraOpNumThreads: Number(opts.threads) }),
@@ -53,12 +58,13 @@ export async function benchCommand(modelPath: string, opts: BenchOptions): Promi
   const progress = progressReporter(!opts.json && process.stderr.isTTY);
   let result;
   try {
-    result = await runBenchmark({ modelPath, spec, backend, onProgress: progress.update });
+    result = await runBenchmark({ modelPath, spec, backend: opts.runner ? createRunnerBackend(runnerCommandLine(opts.runner)) : ortConfig, onProgress: progress.update });
   } finally {
     progress.stop();
   }
 
-  const profile = opts.profile ? await profileOperators(modelPath, backend, spec) : undefined;
+  if (opts.profile && opts.runner) throw new Error('--profile needs onnxruntime; it cannot profile a runner process');
+  const profile = opts.profile ? await profileOperators(modelPath, ortConfig, spec) : undefined;
   const report: BenchReport = {
     format: BENCH_REPORT_FORMAT,
     createdAt: new Date().toISOString(),
@@ -69,6 +75,7 @@ export async function benchCommand(modelPath: string, opts: BenchOptions): Promi
     ...(profile && { profile }),
   };
   if (opts.out) await writeFile(opts.out, JSON.stringify(report, null, 2) + '\n');
+  if (opts.mlperfSummary) await writeFile(opts.mlperfSummary, formatMlperfSummary(report.summary, report.environment));
   const base = opts.compare ? ((JSON.parse(await readFile(opts.compare, 'utf8')) as { summary?: unknown }).summary ?? {}) : undefined;
 
   if (opts.json) {

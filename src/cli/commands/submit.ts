@@ -12,6 +12,7 @@ import { fileSha256 } from '../bench-report.js';
 
 export interface SubmitOptions {
   device: string;
+  scenario?: string;
   preset?: string;
   suite?: string;
   name?: string;
@@ -72,6 +73,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
 
   const suite: Record<string, unknown> = opts.suite ? (JSON.parse(opts.suite) as Record<string, unknown>) : {};
   if (opts.preset) suite.preset = opts.preset;
+  if (opts.scenario) suite.scenario = opts.scenario;
   let job = await api.request<JobView>('POST', '/v1/jobs', { json: { modelId: model.id, device: opts.device, suite }, headers: { 'idempotency-key': randomUUID() } });
   out(`Submitted job ${job.id} to ${opts.device}`);
   if (!opts.wait) {

@@ -15,7 +15,13 @@ export const deviceInput = z.strictObject({
   manufacturer: z.string().min(1).max(200),
   soc: z.string().max(200).nullish(),
   npu: z.string().max(200).nullish(),
-  backendKind: z.enum(['onnxruntime']).default('onnxruntime'),
+  /**
+   * 'onnxruntime': the agent runs onnxruntime-node with `executionProvider`. 'runner': a vendor runtime
+   * speaking the runner protocol (docs/runner-protocol.md); the agent host decides which command that is
+   * (`npubench agent --runner <device>=<command>`), so a device record can never make an agent run a
+   * command of the API's choosing.
+   */
+  backendKind: z.enum(['onnxruntime', 'runner']).default('onnxruntime'),
   executionProvider: z.enum(EXECUTION_PROVIDERS).default('cpu'),
   backendOptions: z
     .strictObject({
@@ -23,6 +29,8 @@ export const deviceInput = z.strictObject({
       intraOpNumThreads: z.number().int().min(1).max(1024).optional(),
       interOpNumThreads: z.number().int().min(1).max(1024).optional(),
       graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+      /** runner devices: passed untouched as the runner's `load` options. */
+      loadOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     })
     .default({}),
   isPublic: z.boolean().default(true),

@@ -15,6 +15,7 @@ import type { Logger } from '../../lib/logger.js';
 import { benchJobPayload, benchQueueName, type BenchJobPayload } from '../../queue/bench-jobs.js';
 import { ModelCache } from './model-cache.js';
 import { runHarnessInChild } from './harness-process.js';
+import type { BackendChoice } from './harness-messages.js';
 import type { DeviceBackendOptions } from '../../services/devices/devices.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -31,7 +32,15 @@ export interface AgentOptions {
   cacheDir: string;
   harnessTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** The runner command for each device whose backend kind is 'runner' (configured on the agent host). */
+  runners?: Record<string, RunnerCommand>;
   log: Logger;
+}
+
+export interface RunnerCommand {
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
 }
 
 interface ClaimedJob {
@@ -121,12 +130,13 @@ export class Agent extends EventEmitter<AgentEvents> {
       await this.progress(jobId, 'download', 0, abort);
       const modelPath = await this.cache.ensure(claimed.model.digest);
       const rawSamplesPath = join(runDir, 'raw-samples.json');
+      const backend = this.backendFor(claimed.device);
       let lastSent = 0;
       const result = await runHarnessInChild({
         request: {
           modelPath,
           spec: claimed.suite,
-          backend: { executionProvider: claimed.device.executionProvider, ...claimed.device.backendOptions },
+          backend,
           rawSamplesPath,
           profileIterations: PROFILE_ITERATIONS,
         },
@@ -171,6 +181,14 @@ export class Agent extends EventEmitter<AgentEvents> {
       abort.abort();
       await rm(runDir, { recursive: true, force: true });
     }
+  }
+
+  private backendFor(device: ClaimedJob['device']): BackendChoice {
+    const { loadOptions, ...ortOptions } = device.backendOptions;
+    if (device.backendKind === 'onnxruntime') return { kind: 'onnxruntime', config: { executionProvider: device.executionProvider, ...ortOptions } };
+    const runner = this.opts.runners?.[device.slug];
+    if (!runner) throw new HarnessError('agent.runner_not_configured', `Device ${device.slug} needs a runner, and this agent has none configured for it (npubench agent --runner ${device.slug}=<command>).`);
+    return { kind: 'runner', config: { ...runner, ...(loadOptions && { loadOptions }) } };
   }
 
   private async progress(jobId: string, phase: string, fraction: number, abort: AbortController): Promise<void> {

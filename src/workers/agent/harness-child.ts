@@ -2,7 +2,7 @@
 // raw samples to the requested file, sends the summary back, and exits.
 import { stat, writeFile } from 'node:fs/promises';
 import { AppError, errorMessage } from '../../lib/errors.js';
-import { createOnnxRuntimeBackend, runBenchmark } from '../../harness/index.js';
+import { createOnnxRuntimeBackend, createRunnerBackend, runBenchmark } from '../../harness/index.js';
 import { profileOperators } from '../../harness/profile/operator-profile.js';
 import type { ChildMessage, RunRequest } from './harness-messages.js';
 
@@ -16,16 +16,16 @@ process.once('message', (req: RunRequest) => {
       const result = await runBenchmark({
         modelPath: req.modelPath,
         spec: req.spec,
-        backend: createOnnxRuntimeBackend(req.backend),
+        backend: req.backend.kind === 'runner' ? createRunnerBackend(req.backend.config) : createOnnxRuntimeBackend(req.backend.config),
         onProgress: (p) => void send({ type: 'progress', phase: p.phase, fraction: p.fraction, queries: p.queries }),
       });
       // Read before profiling, which loads a second session: this is the measured run's peak.
       const resourceUsage = { peakRssBytes: process.resourceUsage().maxRSS * 1024, modelSizeBytes: (await stat(req.modelPath)).size, method: 'getrusage ru_maxrss of the harness process' };
       await writeFile(req.rawSamplesPath, JSON.stringify(result.rawSamples));
       let profile: unknown = null;
-      if (req.profileIterations > 0) {
+      if (req.profileIterations > 0 && req.backend.kind === 'onnxruntime') {
         // A profile is a bonus: its failure must not cost the measured result.
-        profile = await profileOperators(req.modelPath, req.backend, req.spec, req.profileIterations).catch((err: unknown) => {
+        profile = await profileOperators(req.modelPath, req.backend.config, req.spec, req.profileIterations).catch((err: unknown) => {
           console.error(`operator profiling skipped: ${errorMessage(err)}`);
           return null;
         });

@@ -1,15 +1,18 @@
 // Messages between the agent and its harness child process (Node IPC channel).
 import type { SuiteSpec } from '../../harness/suite-spec.js';
-import type { OnnxRuntimeBackendConfig } from '../../harness/index.js';
+import type { OnnxRuntimeBackendConfig, RunnerBackendConfig } from '../../harness/index.js';
+
+/** Which backend the child builds: onnxruntime in-process, or a vendor runner over the runner protocol. */
+export type BackendChoice = { kind: 'onnxruntime'; config: OnnxRuntimeBackendConfig } | { kind: 'runner'; config: RunnerBackendConfig };
 
 export interface RunRequest {
   type: 'run';
   modelPath: string;
   spec: SuiteSpec;
-  backend: OnnxRuntimeBackendConfig;
+  backend: BackendChoice;
   /** The child writes the raw samples here (they can be large; IPC carries only the summary). */
   rawSamplesPath: string;
-  /** Profiled inferences after the measured run (separate session); 0 skips profiling. */
+  /** Profiled inferences after the measured run (separate session, onnxruntime only); 0 skips profiling. */
   profileIterations: number;
 }
 
