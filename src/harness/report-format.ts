@@ -29,8 +29,15 @@ export const SERVER_MIN_COMPLETED_QPS_RATIO = 0.9;
 const timeNs = z.int().min(0);
 const startEnd = z.tuple([timeNs, timeNs]);
 const scheduledStartEnd = z.tuple([timeNs, timeNs, timeNs]);
-const runsOf = <T extends z.ZodType>(query: T) => z.array(z.strictObject({ queries: z.array(query).min(1) })).min(1);
-const rawHeader = { format: z.literal(RAW_SAMPLES_FORMAT), clock: z.literal(MONOTONIC_CLOCK), unit: z.literal('ns') };
+/** `deviceNs`: per-inference times the backend measured on its side (runner protocol), in issue order. */
+const runsOf = <T extends z.ZodType>(query: T) => z.array(z.strictObject({ queries: z.array(query).min(1), deviceNs: z.array(timeNs).optional() })).min(1);
+const rawHeader = {
+  format: z.literal(RAW_SAMPLES_FORMAT),
+  clock: z.literal(MONOTONIC_CLOCK),
+  unit: z.literal('ns'),
+  /** Who measured `deviceNs`: the accelerator's counters, or a clock in the runner around the SDK call. */
+  deviceTimingSource: z.enum(['device', 'runner']).optional(),
+};
 
 /** Times in ns relative to each run's start, queries in issue order, one `runs[]` entry per repeat. */
 export const rawSamplesSchema = z.discriminatedUnion('scenario', [
@@ -122,6 +129,9 @@ const measuredFields = {
   runToRunP50CvPct: z.number().nullable(),
   /** Some run's slowdownPct exceeds spec.driftThresholdPct. */
   thermalDriftDetected: z.boolean(),
+  /** Device-side per-inference latency, labelled by who measured it; null when the backend has no
+   *  clock beyond the host's. Never replaces the host-side figures above. */
+  deviceLatency: z.strictObject({ source: z.enum(['device', 'runner']), latency: latencySummarySchema }).nullable(),
 };
 
 export type MeasuredSummary = z.output<z.ZodObject<typeof measuredFields>>;
@@ -335,7 +345,19 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
     runs: runFigures,
     runToRunP50CvPct: coefficientOfVariationPct(runFigures.map((run) => run.p50Ns)),
     thermalDriftDetected: runFigures.some((run) => run.slowdownPct > spec.driftThresholdPct),
+    deviceLatency: deviceLatencyOf(raw),
   };
+}
+
+function deviceLatencyOf(raw: RawSamples): MeasuredSummary['deviceLatency'] {
+  const withTimings = raw.runs.filter((run) => run.deviceNs !== undefined);
+  if (withTimings.length === 0) return null;
+  if (withTimings.length !== raw.runs.length || raw.deviceTimingSource === undefined) {
+    throw invalidSamples('device timings must be given for every run, with their source');
+  }
+  const all = raw.runs.flatMap((run) => run.deviceNs ?? []);
+  if (all.length === 0) throw invalidSamples('device timings are empty');
+  return { source: raw.deviceTimingSource, latency: summarizeLatencies(all) };
 }
 
 /** Names of the summary fields that differ from what the raw samples give; [] when all agree.

@@ -3,7 +3,7 @@
 // returning, also when the run fails or is aborted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createOnnxRuntimeBackend, type OnnxRuntimeBackendConfig } from './backends/onnxruntime.js';
-import type { InferenceBackend } from './backends/backend.js';
+import type { DeviceTimings, InferenceBackend } from './backends/backend.js';
 import { captureEnvironment, type EnvironmentInfo } from './environment.js';
 import { createSyntheticInputs } from './inputs/synthetic-inputs.js';
 import {
@@ -57,6 +57,7 @@ async function repeatRuns<T extends { queries: unknown[] }>(
   spec: SuiteSpec,
   options: Pick<RunBenchmarkOptions, 'signal' | 'onProgress'>,
   measure: (hooks: ScenarioHooks) => Promise<T>,
+  afterRun?: () => void,
 ): Promise<T[]> {
   const { signal, onProgress } = options;
   const outcomes: T[] = [];
@@ -69,8 +70,17 @@ async function repeatRuns<T extends { queries: unknown[] }>(
     const outcome = await measure({ signal, onProgress: progress });
     queriesBefore += outcome.queries.length;
     outcomes.push(outcome);
+    afterRun?.();
   }
   return outcomes;
+}
+
+/** Adds the backend's device-side timings to each run, when it gave them for every run. */
+function attachDeviceTimings(raw: RawSamples, perRun: readonly (DeviceTimings | undefined)[]): void {
+  const source = perRun[0]?.source;
+  if (source === undefined || perRun.length !== raw.runs.length || perRun.some((t) => t === undefined || t.source !== source || t.ns.length === 0)) return;
+  raw.deviceTimingSource = source;
+  raw.runs.forEach((run, r) => (run.deviceNs = perRun[r]!.ns.map((ns) => Math.round(ns))));
 }
 
 export async function runBenchmark(options: RunBenchmarkOptions): Promise<BenchmarkResult> {
@@ -96,8 +106,12 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       signal,
       onProgress: onProgress && ((queries, fraction) => onProgress({ phase: 'warmup', fraction, queries })),
     });
+    // Device-side timings of the warm-up are not part of the measurement.
+    backend.takeDeviceTimings?.();
     onProgress?.({ phase: 'measure', fraction: 0, queries: 0 });
 
+    const deviceTimingsPerRun: (DeviceTimings | undefined)[] = [];
+    const collectDeviceTimings = () => void deviceTimingsPerRun.push(backend.takeDeviceTimings?.());
     const minDurationNs = spec.minDurationMs * 1e6;
     const maxDurationNs = spec.maxDurationMs * 1e6;
     let rawSamples: RawSamples;
@@ -107,7 +121,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       case 'single-stream':
       case 'multi-stream': {
         const limits = { minQueryCount: spec.minQueryCount, minDurationNs, maxDurationNs };
-        const outcomes = await repeatRuns(spec, options, (hooks) => runSingleStream(issueQuery, limits, hooks));
+        const outcomes = await repeatRuns(spec, options, (hooks) => runSingleStream(issueQuery, limits, hooks), collectDeviceTimings);
         serialLoopStopped = outcomes.some((outcome) => outcome.stoppedByMaxDuration);
         rawSamples = { ...RAW_HEADER, scenario: spec.scenario, runs: outcomes.map(({ queries }) => ({ queries })) };
         break;
@@ -115,18 +129,19 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       case 'server': {
         const schedule = serverScheduleOf(spec);
         const limits = { maxOutstandingQueries: spec.maxOutstandingQueries, maxDurationNs };
-        const outcomes = await repeatRuns(spec, options, (hooks) => runServer(issueQuery, schedule, limits, hooks));
+        const outcomes = await repeatRuns(spec, options, (hooks) => runServer(issueQuery, schedule, limits, hooks), collectDeviceTimings);
         rawSamples = { ...RAW_HEADER, scenario: 'server', runs: outcomes };
         break;
       }
       case 'offline': {
         const limits = { sampleCount: spec.offlineSampleCount, maxOutstandingQueries: spec.maxOutstandingQueries, maxDurationNs };
-        const outcomes = await repeatRuns(spec, options, async (hooks) => ({ queries: (await runOffline(runSample, limits, hooks)).samples }));
+        const outcomes = await repeatRuns(spec, options, async (hooks) => ({ queries: (await runOffline(runSample, limits, hooks)).samples }), collectDeviceTimings);
         rawSamples = { ...RAW_HEADER, scenario: 'offline', runs: outcomes };
         break;
       }
     }
 
+    attachDeviceTimings(rawSamples, deviceTimingsPerRun);
     const measured = recomputeSummaryFromRawSamples(rawSamples, spec);
     if (serialLoopStopped !== null && measured.stoppedByMaxDuration !== serialLoopStopped) {
       throw new Error(`${spec.scenario} stop rule and summary disagree about stoppedByMaxDuration`);

@@ -63,8 +63,14 @@ describe('an agent runs a job end to end', () => {
     expect(report.summary.latency.minNs).toBe(sorted[0]);
     expect(report.summary.latency.maxNs).toBe(sorted.at(-1));
 
+    const mlperf = await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}/mlperf-summary`, headers: bearer(vendorA.key) });
+    expect(mlperf.statusCode).toBe(200);
+    expect(mlperf.body).toContain('Scenario : SingleStream');
+    expect(mlperf.body).toMatch(/Result is : (VALID|INVALID)/);
+    expect(mlperf.body).toContain(`90th percentile latency (ns) : ${loadgenPercentile(latencies, 90)}`);
+
     // Vendor B sees none of vendor A's private work.
-    for (const url of [`/v1/models/${modelId}`, `/v1/jobs/${job.id}`, `/v1/reports/${view.reportId}`, `/v1/reports/${view.reportId}/raw-samples`]) {
+    for (const url of [`/v1/models/${modelId}`, `/v1/jobs/${job.id}`, `/v1/reports/${view.reportId}`, `/v1/reports/${view.reportId}/raw-samples`, `/v1/reports/${view.reportId}/mlperf-summary`]) {
       const res = await t.app.inject({ method: 'GET', url, headers: bearer(vendorB.key) });
       expect([404], url).toContain(res.statusCode);
     }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
 import type { AuthGuards } from '../plugins/authentication.js';
-import { getReport, openRawSamples, RAW_SAMPLES_MEDIA_TYPE } from '../../services/reports/reports.js';
+import { getReport, mlperfSummaryText, openRawSamples, RAW_SAMPLES_MEDIA_TYPE } from '../../services/reports/reports.js';
 import { idParams } from './pagination.js';
 
 const principalOf = (p: { kind: string } | null) => (p?.kind === 'user' ? (p as Parameters<typeof getReport>[1]) : null);
@@ -11,6 +11,12 @@ export const reportRoutes =
   async (app) => {
     app.get('/reports/:id', { preHandler: guards.optionalUser, schema: { tags: ['reports'], params: idParams } }, async (request) =>
       getReport(deps.db, principalOf(request.principal), request.params.id),
+    );
+
+    app.get(
+      '/reports/:id/mlperf-summary',
+      { preHandler: guards.optionalUser, schema: { tags: ['reports'], summary: "The report in the shape of MLPerf LoadGen's mlperf_log_summary.txt", params: idParams } },
+      async (request, reply) => reply.type('text/plain; charset=utf-8').send(await mlperfSummaryText(deps.db, principalOf(request.principal), request.params.id)),
     );
 
     app.get(

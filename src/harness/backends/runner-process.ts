@@ -155,9 +155,19 @@ class RunnerConnection {
 
   /**
    * Sends one request; `encodedMembers` are extra JSON members already serialized (a run's inputs), so
-   * a timed run writes prepared bytes instead of re-encoding tensors.
+   * a timed run writes prepared bytes instead of re-encoding tensors. Protocol v1 has one request in
+   * flight: concurrent callers (MultiStream, Server, Offline) wait their turn here, so the wait counts
+   * as latency, as it does in front of a device that runs one inference at a time.
    */
-  async request<T>(op: RunnerOp, members: Record<string, unknown>, resultSchema: z.ZodType<T>, timeoutMs: number, encodedMembers?: Buffer): Promise<T> {
+  request<T>(op: RunnerOp, members: Record<string, unknown>, resultSchema: z.ZodType<T>, timeoutMs: number, encodedMembers?: Buffer): Promise<T> {
+    const turn = this.lane.then(() => this.send(op, members, resultSchema, timeoutMs, encodedMembers));
+    this.lane = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private lane: Promise<unknown> = Promise.resolve();
+
+  private async send<T>(op: RunnerOp, members: Record<string, unknown>, resultSchema: z.ZodType<T>, timeoutMs: number, encodedMembers?: Buffer): Promise<T> {
     if (this.failure !== null) throw await this.failure;
     if (this.pending !== null) throw new Error(`runner request '${op}' sent while '${this.pending.op}' is in flight`);
     const id = this.nextId++;

@@ -7,7 +7,7 @@ import type { Db } from '../../lib/database.js';
 import { badRequest, conflict, forbidden, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { isDeepStrictEqual } from 'node:util';
-import { environmentSchema, latencySummaryReportSchema, rawSamplesSchema, RAW_SAMPLES_FORMAT, verifySummaryAgainstRawSamples } from '../../harness/index.js';
+import { environmentSchema, formatMlperfSummary, latencySummaryReportSchema, rawSamplesSchema, RAW_SAMPLES_FORMAT, verifySummaryAgainstRawSamples } from '../../harness/index.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { operatorProfileSchema } from '../../harness/profile/operator-profile.js';
 import type { UploadPart } from '../models/models.js';
@@ -134,6 +134,15 @@ export async function getReport(db: Db, principal: UserPrincipal | null, id: str
     suite: job.suite,
     rawSamplesUrl: `/v1/reports/${report.id}/raw-samples`,
   };
+}
+
+/** The report as LoadGen's mlperf_log_summary.txt, with the device as SUT name. */
+export async function mlperfSummaryText(db: Db, principal: UserPrincipal | null, id: string): Promise<string> {
+  const report = await getReport(db, principal, id);
+  const summary = latencySummaryReportSchema.safeParse(report.summary);
+  const environment = environmentSchema.safeParse(report.environment);
+  if (!summary.success || !environment.success) throw unprocessable('report.legacy_format', 'This report predates the MLPerf export format.');
+  return formatMlperfSummary(summary.data, environment.data, { sutName: `${report.device.name} (${report.device.slug})` });
 }
 
 export async function openRawSamples(deps: ServiceDeps, principal: UserPrincipal | null, id: string): Promise<{ stream: Readable; size: number; digest: string }> {

@@ -41,6 +41,8 @@ export interface RunnerCommand {
   command: string;
   args?: string[];
   env?: Record<string, string>;
+  /** How long one request may take before the runner is killed (runner.timeout); default 60 s. */
+  requestTimeoutMs?: number;
 }
 
 interface ClaimedJob {
