@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { StartupError } from '../api/server.js';
-import { describeCliError, submitCommand } from './commands/submit.js';
+import { submitCommand } from './commands/submit.js';
+import { describeCliError } from './cli-errors.js';
 import { benchCommand } from './commands/bench.js';
 
 const program = new Command('npubench').description('Open NPU benchmarking and certification service').showHelpAfterError();

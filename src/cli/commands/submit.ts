@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { ApiHttpClient, ApiRequestError } from '../../lib/http-client.js';
+import { ApiHttpClient } from '../../lib/http-client.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
 import { formatReportSummary } from '../report-summary-table.js';
 import { fileSha256 } from '../bench-report.js';
@@ -102,9 +102,4 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   if (opts.json) console.log(JSON.stringify({ job, report }));
   else out(`\nReport ${report.id}\n${formatReportSummary(report, url)}`);
   return 0;
-}
-
-export function describeCliError(err: unknown): string {
-  if (err instanceof ApiRequestError) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
 }
