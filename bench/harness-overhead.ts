@@ -1,6 +1,8 @@
 // Harness overhead: for the same model and inputs in one process, the p50 of the harness's
 // SingleStream run versus the p50 of a bare `session.run` loop. Targets (issue #3): ratio <= 1.01 for
-// a ~1 ms model, <= 1.02 for a ~0.1 ms model. Blocks alternate (ABBA) so drift hits both sides.
+// a ~1 ms model, <= 1.02 for a ~0.1 ms model. Both sides get the same conditions: a fresh session with
+// the same options, the same inputs and the same warm-up each block; blocks alternate (ABBA) so drift
+// hits both sides alike.
 import { InferenceSession } from 'onnxruntime-node';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +39,10 @@ const ROUNDS = Number(process.env.ROUNDS ?? 6);
 const WARMUP = 100;
 const backendConfig = { executionProvider: 'cpu' };
 
-async function bareLoopP50(session: InferenceSession, feeds: Record<string, InferenceSession.OnnxValueMapType[string]>, queries: number): Promise<number> {
+async function bareLoopP50(c: Case): Promise<number> {
+  const session = await InferenceSession.create(c.model, onnxRuntimeSessionOptions(backendConfig));
+  const feeds = toOnnxRuntimeFeeds(createSyntheticInputs(session.inputMetadata.map(toSignature), resolveSuiteSpec({ dynamicDims: c.dynamicDims })));
+  const queries = c.queriesPerBlock;
   for (let i = 0; i < WARMUP; i++) await session.run(feeds);
   const latencies = new Float64Array(queries);
   for (let i = 0; i < queries; i++) {
@@ -45,6 +50,7 @@ async function bareLoopP50(session: InferenceSession, feeds: Record<string, Infe
     await session.run(feeds);
     latencies[i] = Number(process.hrtime.bigint() - start);
   }
+  await session.release();
   return percentile(Array.from(latencies), 0.5);
 }
 
@@ -57,25 +63,18 @@ async function harnessP50(c: Case): Promise<number> {
 console.log(`harness overhead: harness SingleStream p50 / bare session.run p50 (${machineLine()}, ${cpus()[0]?.model ?? ''})`);
 const rows: (string | number)[][] = [['case', 'bare p50 µs', 'harness p50 µs', 'ratio', 'target', 'met']];
 for (const c of CASES) {
-  const session = await InferenceSession.create(c.model, onnxRuntimeSessionOptions(backendConfig));
-  const inputs = createSyntheticInputs(
-    session.inputMetadata.map(toSignature),
-    resolveSuiteSpec({ dynamicDims: c.dynamicDims }),
-  );
-  const feeds = toOnnxRuntimeFeeds(inputs);
   const bare: number[] = [];
   const harness: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // ABBA ordering: bare first on even rounds, harness first on odd rounds.
     if (round % 2 === 0) {
-      bare.push(await bareLoopP50(session, feeds, c.queriesPerBlock));
+      bare.push(await bareLoopP50(c));
       harness.push(await harnessP50(c));
     } else {
       harness.push(await harnessP50(c));
-      bare.push(await bareLoopP50(session, feeds, c.queriesPerBlock));
+      bare.push(await bareLoopP50(c));
     }
   }
-  await session.release();
   const ratio = median(harness) / median(bare);
   rows.push([c.name, (median(bare) / 1e3).toFixed(2), (median(harness) / 1e3).toFixed(2), ratio.toFixed(4), `<= ${c.target}`, ratio <= c.target ? 'yes' : 'NO']);
   console.log(`  ${c.name}: per-round bare p50 µs [${bare.map((v) => (v / 1e3).toFixed(1)).join(', ')}], harness [${harness.map((v) => (v / 1e3).toFixed(1)).join(', ')}]`);
