@@ -14,6 +14,8 @@ export interface BenchReport {
   summary: BenchmarkResult['summary'];
   environment: BenchmarkResult['environment'];
   rawSamples: BenchmarkResult['rawSamples'];
+  /** Peak RSS of this process (harness and onnxruntime in-process; a runner process is not included). */
+  resourceUsage: { peakRssBytes: number; modelSizeBytes: number; method: string };
   profile?: unknown;
 }
 

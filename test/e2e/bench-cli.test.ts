@@ -16,7 +16,14 @@ describe('npubench bench', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/latency p99\s+\d+\.\d+ ms/);
     expect(first.stdout).toContain('Top operators');
-    const report = JSON.parse(await readFile(base, 'utf8')) as { summary: { latency: { p50Ns: number } }; rawSamples: { runs: { queries: [number, number][] }[] }; profile: unknown };
+    const report = JSON.parse(await readFile(base, 'utf8')) as {
+      summary: { latency: { p50Ns: number } };
+      rawSamples: { runs: { queries: [number, number][] }[] };
+      profile: unknown;
+      resourceUsage: { peakRssBytes: number; modelSizeBytes: number };
+    };
+    expect(report.resourceUsage.peakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(report.resourceUsage.modelSizeBytes).toBeGreaterThan(0);
     expect(report.summary.latency.p50Ns).toBe(loadgenPercentile(latenciesOf(report.rawSamples.runs[0]!.queries), 50));
     expect(report.profile).toBeTruthy();
 

@@ -55,6 +55,7 @@ export async function benchCommand(modelPath: string, opts: BenchOptions): Promi
     ...(opts.epOptions !== undefined && { epOptions: jsonObject('--ep-options', opts.epOptions) }),
     ...(opts.threads !== undefined && { intraOpNumThreads: Number(opts.threads) }),
   };
+  if (opts.profile && opts.runner) throw new Error('--profile needs onnxruntime; it cannot profile a runner process');
   const progress = progressReporter(!opts.json && process.stderr.isTTY);
   let result;
   try {
@@ -63,12 +64,15 @@ export async function benchCommand(modelPath: string, opts: BenchOptions): Promi
     progress.stop();
   }
 
-  if (opts.profile && opts.runner) throw new Error('--profile needs onnxruntime; it cannot profile a runner process');
+  // Before profiling, which loads a second session: this is the measured run's peak.
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   const profile = opts.profile ? await profileOperators(modelPath, ortConfig, spec) : undefined;
+  const model = await describeModelFile(modelPath);
   const report: BenchReport = {
     format: BENCH_REPORT_FORMAT,
     createdAt: new Date().toISOString(),
-    model: await describeModelFile(modelPath),
+    model,
+    resourceUsage: { peakRssBytes, modelSizeBytes: model.sizeBytes, method: 'getrusage ru_maxrss of the npubench process' },
     summary: result.summary,
     environment: result.environment,
     rawSamples: result.rawSamples,
