@@ -8,6 +8,7 @@ import { databaseEnv } from './database.js';
 import { redisEnv } from './redis.js';
 import { bootstrapEnv } from './bootstrap.js';
 import { agentEnv } from './agent.js';
+import { signingEnv } from './signing.js';
 
 export const envSchema = z.object({
   ...serverEnv.shape,
@@ -16,6 +17,7 @@ export const envSchema = z.object({
   ...redisEnv.shape,
   ...bootstrapEnv.shape,
   ...agentEnv.shape,
+  ...signingEnv.shape,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,5 +1,5 @@
 // One error family for the whole service. Each error has a stable machine-readable `code` (part of the
-// API contract, listed in docs/errors.md) and the HTTP status it maps to. The API's error handler turns
+// API contract, listed in docs/architecture.md) and the HTTP status it maps to. The API's error handler turns
 // these into RFC 9457 problem+json; anything else becomes a 500 with no internals.
 
 export interface ProblemDetailsExtra {

@@ -5,6 +5,7 @@ import type { ArtifactStore } from '../lib/artifact-store.js';
 import type { Logger } from '../lib/logger.js';
 import type { BenchQueues } from '../queue/bench-queues.js';
 import type { Config } from '../config/index.js';
+import type { SigningKey } from '../lib/crypto/signing-keys.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -12,4 +13,6 @@ export interface ServiceDeps {
   queues: BenchQueues;
   config: Config;
   log: Logger;
+  /** The API's active signing key (reports, certificates, tree heads). */
+  signer: SigningKey;
 }

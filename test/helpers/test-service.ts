@@ -10,6 +10,9 @@ import { FsArtifactStore } from '../../src/lib/artifact-store.js';
 import { BenchQueues } from '../../src/queue/bench-queues.js';
 import { build, type AppDeps } from '../../src/api/app.js';
 import { createApiKey } from '../../src/services/orgs/api-keys.js';
+import { generateSigningKeyPem, signingKeyFromPem } from '../../src/lib/crypto/signing-keys.js';
+import { registerSigningKey } from '../../src/services/signing/service-key.js';
+import { ensureBuiltInProfiles } from '../../src/services/certificates/profiles.js';
 import { createQueuePrefix, createTempDir, createTestDatabase } from './isolated-resources.js';
 import { TEST_REDIS_URL } from './test-env.js';
 
@@ -43,7 +46,10 @@ export async function startTestApi(opts: { listen?: boolean; env?: Record<string
   const db = createDb(databaseUrl, 5);
   const redis = createRedis(TEST_REDIS_URL, 'producer');
   const queues = new BenchQueues(redis, queuePrefix);
-  const deps: AppDeps = { db, redis, queues, store: new FsArtifactStore(config.artifactDir), config, log };
+  const signer = signingKeyFromPem(generateSigningKeyPem());
+  await registerSigningKey(db, signer);
+  await ensureBuiltInProfiles(db);
+  const deps: AppDeps = { db, redis, queues, store: new FsArtifactStore(config.artifactDir), config, log, signer };
   const app = await build(deps);
   let url = '';
   if (opts.listen) {

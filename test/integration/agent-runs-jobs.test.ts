@@ -2,6 +2,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { keyResolverFromJwks, type Jwks } from '../../src/lib/crypto/signing-keys.js';
+import { verifyStatement } from '../../src/lib/crypto/dsse.js';
+import { REPORT_PREDICATE_TYPE } from '../../src/services/reports/report-statement.js';
 import type { ChildProcess } from 'node:child_process';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
@@ -62,6 +66,18 @@ describe('an agent runs a job end to end', () => {
     expect(report.summary.latency.p99Ns).toBe(loadgenPercentile(latencies, 99));
     expect(report.summary.latency.minNs).toBe(sorted[0]);
     expect(report.summary.latency.maxNs).toBe(sorted.at(-1));
+
+    // The stored report is signed: verify the DSSE envelope with the public JWKS alone.
+    const stored = await t.deps.db.report.findUniqueOrThrow({ where: { id: view.reportId } });
+    const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as Jwks;
+    const verified = verifyStatement(stored.envelope, keyResolverFromJwks(jwks), REPORT_PREDICATE_TYPE);
+    expect(verified.ok).toBe(true);
+    if (verified.ok) {
+      const predicate = verified.statement.predicate as { results: unknown; rawSamples: { digest: { sha256: string } }; model: { digest: { sha256: string } } };
+      expect(predicate.results).toEqual(report.summary);
+      expect(predicate.rawSamples.digest.sha256).toBe(createHash('sha256').update(rawRes.rawPayload).digest('hex'));
+      expect(verified.statement.subject[0]?.digest.sha256).toBe(predicate.model.digest.sha256);
+    }
 
     const mlperf = await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}/mlperf-summary`, headers: bearer(vendorA.key) });
     expect(mlperf.statusCode).toBe(200);

@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import type { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { Prisma } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
-import type { Db } from '../../lib/database.js';
+import { writeJsonExactly, type Db } from '../../lib/database.js';
 import { badRequest, conflict, forbidden, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { isDeepStrictEqual } from 'node:util';
 import { environmentSchema, formatMlperfSummary, latencySummaryReportSchema, rawSamplesSchema, RAW_SAMPLES_FORMAT, verifySummaryAgainstRawSamples } from '../../harness/index.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { operatorProfileSchema } from '../../harness/profile/operator-profile.js';
+import { signReport } from './report-statement.js';
 import type { UploadPart } from '../models/models.js';
 
 export const RAW_SAMPLES_MEDIA_TYPE = 'application/vnd.npubench.raw-samples+json';
@@ -39,7 +41,7 @@ function parseJsonField(name: string, value: unknown): unknown {
  * report, so an agent that retries after a lost response never creates a second one.
  */
 export async function recordResult(deps: ServiceDeps, agentId: string, jobId: string, parts: AsyncIterable<UploadPart>) {
-  const job = await deps.db.job.findUnique({ where: { id: jobId }, include: { report: true, model: true } });
+  const job = await deps.db.job.findUnique({ where: { id: jobId }, include: { report: true, model: { include: { artifact: true } }, device: true, org: true, agent: true } });
   if (!job) throw notFound('job.not_found', 'No such job.');
   if (job.agentId !== agentId) throw forbidden('agent.not_job_owner', 'This job was claimed by another agent.');
   if (job.report) return { report: job.report, created: false };
@@ -82,6 +84,35 @@ export async function recordResult(deps: ServiceDeps, agentId: string, jobId: st
 
     const blob = await staged.commit();
     staged = undefined;
+    const reportId = randomUUID();
+    const now = new Date();
+    const signed = signReport(
+      {
+        reportId,
+        jobId,
+        recordedAt: now.toISOString(),
+        vendor: { orgId: job.orgId, name: job.org.name },
+        device: {
+          slug: job.device.slug,
+          name: job.device.name,
+          manufacturer: job.device.manufacturer,
+          soc: job.device.soc,
+          npu: job.device.npu,
+          backendKind: job.device.backendKind,
+          executionProvider: job.device.executionProvider,
+        },
+        model: { id: job.model.id, name: job.model.name, version: job.model.version, digest: { sha256: job.model.artifactDigest }, sizeBytes: Number(job.model.artifact.size) },
+        suite: summary.spec,
+        environment: parsed.data.environment,
+        results: summary,
+        resourceUsage: parsed.data.resourceUsage ?? null,
+        operatorProfile: parsed.data.profile ?? null,
+        rawSamples: { digest: { sha256: blob.digest }, mediaType: RAW_SAMPLES_MEDIA_TYPE, url: `${deps.config.publicUrl}/v1/reports/${reportId}/raw-samples` },
+        agent: { id: agentId, name: job.agent?.name ?? 'unknown', version: job.agent?.version ?? null },
+        timestamps: { queuedAt: job.createdAt.toISOString(), startedAt: job.startedAt?.toISOString() ?? null, finishedAt: now.toISOString() },
+      },
+      deps.signer,
+    );
     const report = await deps.db.$transaction(async (tx) => {
       await tx.artifact.createMany({
         data: [{ digest: blob.digest, size: BigInt(blob.size), mediaType: RAW_SAMPLES_MEDIA_TYPE, storageKey: blob.storageKey }],
@@ -89,11 +120,15 @@ export async function recordResult(deps: ServiceDeps, agentId: string, jobId: st
       });
       const moved = await tx.job.updateMany({
         where: { id: jobId, agentId, status: 'RUNNING' },
-        data: { status: 'SUCCEEDED', progress: 1, phase: 'done', finishedAt: new Date() },
+        data: { status: 'SUCCEEDED', progress: 1, phase: 'done', finishedAt: now },
       });
       if (moved.count === 0) throw conflict('job.not_running', 'The job is no longer running; its result is not accepted.');
-      return tx.report.create({
+      const created = await tx.report.create({
         data: {
+          id: reportId,
+          envelope: signed.envelope as unknown as Prisma.InputJsonObject,
+          statementDigest: signed.statementDigest,
+          createdAt: now,
           jobId,
           orgId: job.orgId,
           visibility: job.model.visibility,
@@ -104,6 +139,8 @@ export async function recordResult(deps: ServiceDeps, agentId: string, jobId: st
           rawSamplesDigest: blob.digest,
         },
       });
+      await writeJsonExactly(tx, 'reports', reportId, { summary, profile: parsed.data.profile });
+      return created;
     });
     return { report, created: true };
   } catch (err) {

@@ -1,0 +1,12 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppDeps } from '../app.js';
+import { currentJwks } from '../../services/signing/service-key.js';
+
+export const signingRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    // Public keys of every key the service signed with (retired ones too), so old certificates verify.
+    app.get('/.well-known/jwks.json', { schema: { tags: ['signing'], security: [] } }, async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send(await currentJwks(deps.db)),
+    );
+  };
