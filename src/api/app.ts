@@ -12,12 +12,16 @@ import type { ServiceDeps } from '../services/deps.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
 import { authGuards } from './plugins/authentication.js';
 import { healthRoutes } from './routes/health.js';
+import { certificateRoutes } from './routes/certificates.js';
+import { signingRoutes } from './routes/signing.js';
 import { modelRoutes } from './routes/models.js';
 import { deviceRoutes } from './routes/devices.js';
 import { jobRoutes } from './routes/jobs.js';
 import { reportRoutes } from './routes/reports.js';
+import { profileRoutes } from './routes/profiles.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentProtocolRoutes } from './routes/agent-protocol.js';
+import { transparencyRoutes } from './routes/transparency.js';
 
 export interface AppDeps extends ServiceDeps {
   redis: Redis;
@@ -61,11 +65,15 @@ export async function build(deps: AppDeps): Promise<App> {
 
   const guards = authGuards(deps.db);
   await app.register(healthRoutes(deps));
+  await app.register(signingRoutes(deps));
   await app.register(modelRoutes(deps, guards), { prefix: '/v1' });
   await app.register(deviceRoutes(deps, guards), { prefix: '/v1' });
   await app.register(jobRoutes(deps, guards), { prefix: '/v1' });
   await app.register(reportRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(profileRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(certificateRoutes(deps, guards), { prefix: '/v1' });
   await app.register(adminRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(transparencyRoutes(deps), { prefix: '/v1' });
   // Agents poll and report progress every half second: log their requests only when something is wrong.
   await app.register(agentProtocolRoutes(deps, guards), { prefix: '/v1/agent', logLevel: 'warn' });
   return app;

@@ -8,6 +8,8 @@ import { createDb, type Db } from '../lib/database.js';
 import { createRedis, redisAnswers, startPrivateRedis, type PrivateRedis, type Redis } from '../lib/redis.js';
 import { FsArtifactStore } from '../lib/artifact-store.js';
 import { BenchQueues } from '../queue/bench-queues.js';
+import { loadServiceSigningKey, registerSigningKey } from '../services/signing/service-key.js';
+import { ensureBuiltInProfiles } from '../services/certificates/profiles.js';
 import { build, type App, type AppDeps } from './app.js';
 import { join } from 'node:path';
 
@@ -69,7 +71,10 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     const queues = new BenchQueues(redis, config.env.NPUBENCH_QUEUE_PREFIX);
     cleanups.push(() => queues.close());
 
-    const deps: AppDeps = { db, redis, queues, store: new FsArtifactStore(config.artifactDir), config, log };
+    const signer = await loadServiceSigningKey(config, log);
+    await registerSigningKey(db, signer);
+    await ensureBuiltInProfiles(db);
+    const deps: AppDeps = { db, redis, queues, store: new FsArtifactStore(config.artifactDir), config, log, signer };
     const app = await build(deps);
     cleanups.push(() => app.close());
     await app.listen({ host: config.env.HOST, port: config.env.PORT });

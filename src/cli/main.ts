@@ -81,4 +81,27 @@ program
     await runnerCommand().catch(fail);
   });
 
+program
+  .command('verify')
+  .description('Verify a certificate (cert.json from GET /v1/certificates/:id) without the npubench database')
+  .argument('<cert.json>', 'certificate bundle file or URL')
+  .option('--jwks <file|url>', 'the signing keys to trust (a file keeps the check offline; default: the bundle\'s jwksUrl)')
+  .option('--online', 'also fetch the current bundle to catch a revocation made after the download')
+  .option('--json', 'print the result as JSON')
+  .action(async (file: string, opts: { jwks?: string; online?: boolean; json?: boolean }) => {
+    const { verifyCommand } = await import('./commands/verify.js');
+    process.exitCode = await verifyCommand(file, opts).catch(fail);
+  });
+
+program
+  .command('keys')
+  .description('Signing keys')
+  .command('generate')
+  .description('Write a new Ed25519 signing key (PKCS#8 PEM, mode 600) for NPUBENCH_SIGNING_KEY_FILE')
+  .requiredOption('-o, --out <file>', 'where to write the key (refuses to overwrite)')
+  .action(async (opts: { out: string }) => {
+    const { keysGenerateCommand } = await import('./commands/keys.js');
+    await keysGenerateCommand(opts).catch(fail);
+  });
+
 await program.parseAsync(process.argv);

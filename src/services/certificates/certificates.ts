@@ -1,0 +1,233 @@
+// Certificates: issued for a signed report that passes a certification profile, signed as an in-toto
+// statement, and recorded in the transparency log in the same transaction, so no certificate exists
+// that the log does not show. Revocations are logged the same way.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Certificate } from '@prisma/client';
+import type { ServiceDeps } from '../deps.js';
+import type { UserPrincipal } from '../auth/principal.js';
+import { conflict, notFound, unprocessable } from '../../lib/errors.js';
+import { buildStatement, signStatement, type DsseEnvelope } from '../../lib/crypto/dsse.js';
+import { isUniqueViolation } from '../prisma-errors.js';
+import { appendLogEntry, inclusionProofFor, publishTreeHead } from '../transparency/transparency-log.js';
+import { evaluateProfile, getProfile, rulesOf } from './profiles.js';
+import { serviceKeyResolver } from '../signing/service-key.js';
+import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/index.js';
+import { renderCertificatePdf } from './certificate-pdf.js';
+import {
+  CERTIFICATE_BUNDLE_FORMAT,
+  CERTIFICATE_PREDICATE_TYPE,
+  certificatePredicateSchema,
+  statementDigestOf,
+  verifyCertificateBundle,
+  type CertificateBundle,
+  type CertificatePredicate,
+  type IssuanceLogEntry,
+  type RevocationLogEntry,
+} from '../../lib/certificates/certificate-bundle.js';
+
+export const issueInput = z.strictObject({ reportId: z.uuid(), profileId: z.string().min(3).max(80) });
+export const revokeInput = z.strictObject({ reason: z.string().min(3).max(1000) });
+
+const DAY_MS = 24 * 3600 * 1000;
+const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
+
+/** The figures a buyer reads first, as printed on the certificate. */
+export function keyFiguresOf(summary: LatencySummaryReport, peakRssBytes: number | null): CertificatePredicate['keyFigures'] {
+  const figures = [
+    { label: 'Scenario', value: `${summary.scenario} (${summary.result})` },
+    { label: `p${summary.targetPercentile} latency`, value: ms(summary.targetLatencyNs) },
+    { label: 'p50 / p99 latency', value: `${ms(summary.latency.p50Ns)} / ${ms(summary.latency.p99Ns)}` },
+    { label: summary.scenario === 'offline' ? 'Throughput' : 'Queries per second', value: `${summary.qps.toFixed(1)} /s` },
+    { label: 'Queries / duration', value: `${summary.queryCount} / ${(summary.durationNs / 1e9).toFixed(1)} s` },
+  ];
+  if (summary.earlyStoppingLatencyNs !== null) figures.push({ label: `Early-stopping p${summary.targetPercentile} estimate`, value: ms(summary.earlyStoppingLatencyNs) });
+  if (peakRssBytes !== null) figures.push({ label: 'Peak memory (harness RSS)', value: `${(peakRssBytes / 1024 ** 2).toFixed(1)} MiB` });
+  return figures;
+}
+
+const verificationUrlOf = (deps: ServiceDeps, id: string) => `${deps.config.publicUrl}/v1/certificates/${id}/verify`;
+
+async function reportForCertification(deps: ServiceDeps, reportId: string) {
+  const report = await deps.db.report.findUnique({ where: { id: reportId }, include: { org: true, job: { include: { device: true, model: true } } } });
+  if (!report) throw notFound('report.not_found', 'No such report.');
+  if (!report.envelope || !report.statementDigest) throw conflict('certificate.report_unsigned', 'The report has no signature and cannot be certified.');
+  const summary = latencySummaryReportSchema.safeParse(report.summary);
+  if (!summary.success) throw unprocessable('certificate.report_format', 'The report predates the current report format and cannot be certified.');
+  return { report, summary: summary.data };
+}
+
+/**
+ * Issues a certificate when the report passes the profile; a failing report gets 422 with every rule's
+ * outcome. `issuedBy` is null for automatic issuance by a profile.
+ */
+export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipal | null, input: z.infer<typeof issueInput>): Promise<Certificate> {
+  const { report, summary } = await reportForCertification(deps, input.reportId);
+  const profile = await getProfile(deps.db, input.profileId);
+  const resourceUsage = report.resourceUsage as { peakRssBytes?: number } | null;
+  const evaluation = evaluateProfile(rulesOf(profile), { summary: report.summary, resourceUsage });
+  if (evaluation.verdict !== 'PASS') {
+    throw unprocessable('certificate.profile_failed', `The report does not pass ${profile.id}.`, { evaluation: evaluation.rules });
+  }
+  const existing = await deps.db.certificate.findUnique({ where: { reportId_profileId: { reportId: report.id, profileId: profile.id } } });
+  if (existing) throw conflict('certificate.exists', `This report already has a ${profile.id} certificate.`, { certificateId: existing.id });
+
+  const id = randomUUID();
+  const issuedAt = new Date();
+  const expiresAt = new Date(issuedAt.getTime() + profile.validityDays * DAY_MS);
+  const { job } = report;
+  const environment = report.environment as { runtime?: { name: string; version: string; executionProvider: string } };
+  const predicate: CertificatePredicate = certificatePredicateSchema.parse({
+    certificateId: id,
+    verdict: 'PASS',
+    profile: { id: profile.id, title: profile.title },
+    evaluation: evaluation.rules,
+    keyFigures: keyFiguresOf(summary, resourceUsage?.peakRssBytes ?? null),
+    device: { slug: job.device.slug, name: job.device.name, manufacturer: job.device.manufacturer, soc: job.device.soc, npu: job.device.npu },
+    vendor: { orgId: report.orgId, name: report.org.name },
+    model: { name: job.model.name, version: job.model.version, sha256: job.model.artifactDigest },
+    runtime: environment.runtime ? `${environment.runtime.name} ${environment.runtime.version}, EP ${environment.runtime.executionProvider}` : 'unknown',
+    report: { id: report.id, statementDigest: report.statementDigest!, url: `${deps.config.publicUrl}/v1/reports/${report.id}` },
+    issuedAt: issuedAt.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+  });
+  const statement = buildStatement(
+    [
+      { name: `report:${report.id}`, digest: { sha256: report.statementDigest! } },
+      { name: `${job.model.name}@${job.model.version}`, digest: { sha256: job.model.artifactDigest } },
+    ],
+    CERTIFICATE_PREDICATE_TYPE,
+    predicate,
+  );
+  const envelope = signStatement(statement, deps.signer);
+  const logged: IssuanceLogEntry['entry'] = {
+    statementDigest: statementDigestOf(envelope),
+    profileId: profile.id,
+    reportId: report.id,
+    issuedAt: predicate.issuedAt,
+    expiresAt: predicate.expiresAt,
+  };
+  let certificate: Certificate;
+  try {
+    certificate = await deps.db.$transaction(async (tx) => {
+      const { index } = await appendLogEntry(tx, { kind: 'certificate.issued', certificateId: id, entry: { ...logged } });
+      return tx.certificate.create({
+        data: {
+          id,
+          reportId: report.id,
+          profileId: profile.id,
+          orgId: report.orgId,
+          deviceId: job.deviceId,
+          evaluation: evaluation.rules.map((r) => ({ ...r })),
+          keyFigures: predicate.keyFigures,
+          issuedAt,
+          expiresAt,
+          envelope: { ...envelope, signatures: envelope.signatures.map((s) => ({ ...s })) },
+          logIndex: index,
+          issuedByKeyId: issuedBy?.keyId ?? null,
+        },
+      });
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('certificate.exists', `This report already has a ${profile.id} certificate.`);
+    throw err;
+  }
+  await publishTreeHead(deps.db, deps.signer);
+  return certificate;
+}
+
+/** Issues certificates for every auto-issue profile the new report passes; never fails the caller. */
+export async function autoIssueCertificates(deps: ServiceDeps, reportId: string): Promise<void> {
+  const profiles = await deps.db.certificationProfile.findMany({ where: { autoIssue: true } });
+  for (const profile of profiles) {
+    await issueCertificate(deps, null, { reportId, profileId: profile.id }).catch((err: unknown) =>
+      deps.log.info({ reportId, profileId: profile.id, err: (err as Error).message }, 'no automatic certificate'),
+    );
+  }
+}
+
+export async function revokeCertificate(deps: ServiceDeps, id: string, input: z.infer<typeof revokeInput>): Promise<Certificate> {
+  const revokedAt = new Date();
+  const revoked = await deps.db.$transaction(async (tx) => {
+    const cert = await tx.certificate.findUnique({ where: { id } });
+    if (!cert) throw notFound('certificate.not_found', 'No such certificate.');
+    if (cert.revokedAt) throw conflict('certificate.already_revoked', `The certificate was revoked on ${cert.revokedAt.toISOString()}.`);
+    const entry: RevocationLogEntry['entry'] = { reason: input.reason, revokedAt: revokedAt.toISOString() };
+    await appendLogEntry(tx, { kind: 'certificate.revoked', certificateId: id, entry: { ...entry } });
+    return tx.certificate.update({ where: { id }, data: { revokedAt, revocationReason: input.reason } });
+  });
+  await publishTreeHead(deps.db, deps.signer);
+  return revoked;
+}
+
+async function requireCertificate(deps: ServiceDeps, id: string) {
+  const cert = await deps.db.certificate.findUnique({ where: { id } });
+  if (!cert) throw notFound('certificate.not_found', 'No such certificate.');
+  return cert;
+}
+
+/** The downloadable `cert.json`: envelope plus log proofs under the latest signed tree head. */
+export async function certificateBundle(deps: ServiceDeps, id: string): Promise<CertificateBundle> {
+  const cert = await requireCertificate(deps, id);
+  const head = await publishTreeHead(deps.db, deps.signer);
+  const proofOf = async (index: number) => {
+    const proof = await inclusionProofFor(deps.db, index, head.treeHead.treeSize);
+    return { inclusionProof: { leaf: proof.leaf, index: proof.index, treeSize: proof.treeSize, hashes: proof.hashes }, signedTreeHead: proof.envelope };
+  };
+  let revocation: CertificateBundle['revocation'];
+  if (cert.revokedAt) {
+    const entry = await deps.db.transparencyLogEntry.findFirst({ where: { certificateId: id, kind: 'certificate.revoked' } });
+    if (entry) revocation = await proofOf(entry.index);
+  }
+  return {
+    format: CERTIFICATE_BUNDLE_FORMAT,
+    certificateId: cert.id,
+    envelope: cert.envelope as unknown as DsseEnvelope,
+    issuance: await proofOf(cert.logIndex),
+    ...(revocation && { revocation }),
+    verificationUrl: verificationUrlOf(deps, cert.id),
+    jwksUrl: `${deps.config.publicUrl}/.well-known/jwks.json`,
+  };
+}
+
+/** Online verification: the same checks as `npubench verify`, against this service's keys and log. */
+export async function verifyCertificate(deps: ServiceDeps, id: string) {
+  const bundle = await certificateBundle(deps, id);
+  const result = verifyCertificateBundle(bundle, await serviceKeyResolver(deps.db));
+  const key = result.keyId ? await deps.db.signingKey.findUnique({ where: { kid: result.keyId } }) : null;
+  return { certificateId: id, ...result, key: key ? { kid: key.kid, status: key.status } : null };
+}
+
+export async function listCertificates(deps: ServiceDeps, filter: { limit: number; cursor?: string | undefined; reportId?: string | undefined }) {
+  const rows = await deps.db.certificate.findMany({
+    where: filter.reportId ? { reportId: filter.reportId } : {},
+    orderBy: [{ issuedAt: 'desc' }, { id: 'desc' }],
+    take: filter.limit + 1,
+    ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
+    include: { device: { select: { slug: true, name: true } }, org: { select: { name: true } } },
+  });
+  const items = rows.slice(0, filter.limit).map(({ envelope: _envelope, ...rest }) => rest);
+  return { items, nextCursor: rows.length > filter.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+export async function certificatePdf(deps: ServiceDeps, id: string): Promise<Buffer> {
+  const cert = await requireCertificate(deps, id);
+  const envelope = cert.envelope as unknown as DsseEnvelope;
+  const predicate = certificatePredicateSchema.parse((JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicate: unknown }).predicate);
+  return renderCertificatePdf({
+    certificateId: cert.id,
+    profileId: predicate.profile.id,
+    profileTitle: predicate.profile.title,
+    verdict: 'PASS',
+    device: predicate.device,
+    vendor: { name: predicate.vendor.name },
+    model: predicate.model,
+    runtime: predicate.runtime,
+    keyFigures: predicate.keyFigures,
+    issuedAt: cert.issuedAt,
+    expiresAt: cert.expiresAt,
+    signingKeyId: envelope.signatures[0]?.keyid ?? 'unknown',
+    verificationUrl: verificationUrlOf(deps, cert.id),
+    logIndex: cert.logIndex,
+  });
+}
