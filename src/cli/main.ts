@@ -29,7 +29,8 @@ program
   .option('--token <token>', 'agent token (default: NPUBENCH_AGENT_TOKEN)')
   .option('--api-url <url>', 'API base URL (default: NPUBENCH_API_URL)')
   .option('--runner <device=command...>', 'runner command for a device whose backend kind is "runner", e.g. acme-npu1="/opt/acme/runner --fast"')
-  .action(async (opts: { device: string[]; token?: string; apiUrl?: string; runner?: string[] }) => {
+  .option('--power-meter <device=json...>', 'power meter for a device, overriding the device record, e.g. acme-npu1=\'{"kind":"command","command":"/opt/acme/watts"}\'')
+  .action(async (opts: { device: string[]; token?: string; apiUrl?: string; runner?: string[]; powerMeter?: string[] }) => {
     const { agentCommand } = await import('./commands/agent.js');
     await agentCommand(opts).catch(fail);
   });
@@ -68,6 +69,7 @@ program
   .option('-o, --out <file>', 'write the full report (summary, environment, raw samples, profile) as JSON')
   .option('--compare <report.json>', 'print the change per metric against an earlier report')
   .option('--mlperf-summary <file>', 'also write an mlperf_log_summary.txt-style text summary')
+  .option('--power <auto|json>', 'measure power beside the run: "auto" detects RAPL, INA3221, hwmon or a battery; or a meter config as JSON')
   .option('--json', 'print JSON instead of text')
   .action(async (model: string, opts: Parameters<typeof benchCommand>[1]) => {
     process.exitCode = await benchCommand(model, opts).catch(fail);

@@ -1,5 +1,6 @@
 // Human-readable summary of a report for terminals.
 import type { EnvironmentInfo } from '../harness/index.js';
+import type { PowerSummary } from '../harness/power/power-measurement.js';
 const ms = (ns: unknown) => (typeof ns === 'number' ? `${(ns / 1e6).toFixed(3)} ms` : 'n/a');
 
 interface SummaryLike {
@@ -8,6 +9,7 @@ interface SummaryLike {
   durationNs?: number;
   qps?: number;
   latency?: Record<string, number>;
+  power?: PowerSummary;
   targetPercentile?: number;
 }
 
@@ -24,6 +26,7 @@ export function formatReportSummary(report: { summary: unknown; environment: unk
     ['latency p90', ms(l.p90Ns)],
     ['latency p99', ms(l.p99Ns)],
     ['latency min / mean / max', `${ms(l.minNs)} / ${ms(l.meanNs)} / ${ms(l.maxNs)}`],
+    ['power', describePower(s.power)],
     ['environment', describeEnvironment(report.environment as Partial<EnvironmentInfo>)],
     ['report', url],
   ];
@@ -41,4 +44,13 @@ function describeEnvironment(env: Partial<EnvironmentInfo>): string {
   ]
     .filter(Boolean)
     .join('; ');
+}
+
+function describePower(power: PowerSummary | undefined): string {
+  if (!power) return 'n/a';
+  if (!power.measured) return power.reason;
+  const perQuery = `${power.energyPerQueryMj.toFixed(3)} mJ/query`;
+  const idle = power.idleSubtractedEnergyPerQueryMj === null ? '' : ` (${power.idleSubtractedEnergyPerQueryMj.toFixed(3)} above idle)`;
+  const verdict = power.result === 'VALID' ? '' : `, INVALID: ${power.invalidReasons.join('; ')}`;
+  return `${power.avgW.toFixed(2)} W avg, ${power.peakW.toFixed(2)} W peak, ${perQuery}${idle}; ${power.meter.kind} ${power.meter.name}${verdict}`;
 }

@@ -16,6 +16,7 @@ import { percentileEarlyStopping, serverEarlyStopping } from './stats/early-stop
 import { percentileOfSorted, summarizeLatencies, type LatencySummary } from './stats/latency-percentiles.js';
 import { coefficientOfVariationPct, thermalDrift } from './stats/run-variation.js';
 import { resolvedSuiteSpecSchema, type SuiteSpec } from './suite-spec.js';
+import { powerSummarySchema, powerTraceSchema, summarizePower, type PowerSummary } from './power/power-measurement.js';
 
 export const RAW_SAMPLES_FORMAT = 'npubench.raw-samples/v2';
 export const LATENCY_SUMMARY_FORMAT = 'npubench.latency-summary/v2';
@@ -37,6 +38,9 @@ const rawHeader = {
   unit: z.literal('ns'),
   /** Who measured `deviceNs`: the accelerator's counters, or a clock in the runner around the SDK call. */
   deviceTimingSource: z.enum(['device', 'runner']).optional(),
+  /** The power trace on the same clock and origin as the queries; `notMeasured` says why there is none.
+   *  Absent: no meter was configured. */
+  power: z.union([powerTraceSchema, z.strictObject({ notMeasured: z.string() })]).optional(),
 };
 
 /** Times in ns relative to each run's start, queries in issue order, one `runs[]` entry per repeat. */
@@ -132,6 +136,8 @@ const measuredFields = {
   /** Device-side per-inference latency, labelled by who measured it; null when the backend has no
    *  clock beyond the host's. Never replaces the host-side figures above. */
   deviceLatency: z.strictObject({ source: z.enum(['device', 'runner']), latency: latencySummarySchema }).nullable(),
+  /** Energy and power over the measured window, or why they were not measured. */
+  power: powerSummarySchema,
 };
 
 export type MeasuredSummary = z.output<z.ZodObject<typeof measuredFields>>;
@@ -346,7 +352,26 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
     runToRunP50CvPct: coefficientOfVariationPct(runFigures.map((run) => run.p50Ns)),
     thermalDriftDetected: runFigures.some((run) => run.slowdownPct > spec.driftThresholdPct),
     deviceLatency: deviceLatencyOf(raw),
+    power: powerOf(raw, queryCount, queryCount * spec.samplesPerQuery),
   };
+}
+
+export const NO_POWER_METER = 'not measured: no power meter is configured for this device';
+
+function powerOf(raw: RawSamples, queryCount: number, sampleCount: number): PowerSummary {
+  if (raw.power === undefined) return { measured: false, reason: NO_POWER_METER };
+  if ('notMeasured' in raw.power) return { measured: false, reason: raw.power.notMeasured };
+  // Each run's measured window: first query start to last completion (Server: from the first schedule).
+  const windows = raw.runs.map((run) => {
+    let startNs = Infinity;
+    let endNs = 0;
+    for (const query of run.queries) {
+      startNs = Math.min(startNs, query[0]);
+      endNs = Math.max(endNs, query[query.length - 1] as number);
+    }
+    return { startNs, endNs };
+  });
+  return summarizePower(raw.power, windows, { queryCount, sampleCount });
 }
 
 function deviceLatencyOf(raw: RawSamples): MeasuredSummary['deviceLatency'] {

@@ -20,6 +20,8 @@ import { runOffline } from './scenarios/offline.js';
 import { runServer } from './scenarios/server.js';
 import { runSingleStream, runWarmup, throwIfAborted, type ScenarioHooks } from './scenarios/single-stream.js';
 import { resolveSuiteSpec, type SuiteSpec } from './suite-spec.js';
+import type { MeterReading, PowerMeter } from './power/power-meter.js';
+import { toTraceWindow } from './power/power-measurement.js';
 
 export interface BenchmarkProgress {
   phase: 'load' | 'warmup' | 'measure' | 'done';
@@ -36,6 +38,21 @@ export interface RunBenchmarkOptions {
   backend: InferenceBackend | OnnxRuntimeBackendConfig;
   onProgress?: (progress: BenchmarkProgress) => void;
   signal?: AbortSignal;
+  /** A meter sampled beside the measured runs, or why power is not measured. The caller closes the meter. */
+  power?: PowerOptions | { notMeasured: string };
+}
+
+export interface PowerOptions {
+  meter: PowerMeter;
+  /** Idle baseline before warm-up, model loaded, in ms; 0 skips it. */
+  idleMs: number;
+  /** MLPerf Power's ranging pass (an extra, unreported run) before the testing runs; for lab meters. */
+  rangingRun: boolean;
+}
+
+interface RunHooks {
+  beforeRun: (run: number) => Promise<void>;
+  afterRun: (run: number) => Promise<void>;
 }
 
 export interface BenchmarkResult {
@@ -57,7 +74,7 @@ async function repeatRuns<T extends { queries: unknown[] }>(
   spec: SuiteSpec,
   options: Pick<RunBenchmarkOptions, 'signal' | 'onProgress'>,
   measure: (hooks: ScenarioHooks) => Promise<T>,
-  afterRun?: () => void,
+  runHooks: RunHooks,
 ): Promise<T[]> {
   const { signal, onProgress } = options;
   const outcomes: T[] = [];
@@ -67,10 +84,11 @@ async function repeatRuns<T extends { queries: unknown[] }>(
     throwIfAborted(signal);
     const progress =
       onProgress && ((queries: number, fraction: number) => onProgress({ phase: 'measure', fraction: (run + fraction) / spec.repeatCount, queries: queriesBefore + queries }));
+    await runHooks.beforeRun(run);
     const outcome = await measure({ signal, onProgress: progress });
+    await runHooks.afterRun(run);
     queriesBefore += outcome.queries.length;
     outcomes.push(outcome);
-    afterRun?.();
   }
   return outcomes;
 }
@@ -98,6 +116,13 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
 
     // Generated once, before any timing, so the loop measures inference only.
     const feeds = backend.prepareFeeds(createSyntheticInputs(inputs, spec));
+    const power = options.power && 'meter' in options.power ? options.power : undefined;
+    let idleReading: MeterReading | null = null;
+    if (power && power.idleMs > 0) {
+      await power.meter.start('idle');
+      await sleep(power.idleMs, undefined, { signal }).catch(() => throwIfAborted(signal));
+      idleReading = await power.meter.stop();
+    }
     const runSample = () => backend.run(feeds);
     const issueQuery = spec.scenario === 'multi-stream' ? multiStreamQuery(runSample, spec.samplesPerQuery) : runSample;
 
@@ -111,7 +136,28 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     onProgress?.({ phase: 'measure', fraction: 0, queries: 0 });
 
     const deviceTimingsPerRun: (DeviceTimings | undefined)[] = [];
-    const collectDeviceTimings = () => void deviceTimingsPerRun.push(backend.takeDeviceTimings?.());
+    const runReadings: MeterReading[] = [];
+    const runOrigins: number[] = [];
+    let ranging: { reading: MeterReading; originNs: number } | null = null;
+    const runHooks: RunHooks = {
+      beforeRun: async (run) => power?.meter.start(`testing-${run + 1}`),
+      afterRun: async () => {
+        deviceTimingsPerRun.push(backend.takeDeviceTimings?.());
+        if (power) runReadings.push(await power.meter.stop());
+      },
+    };
+    /** The spec's runs, after MLPerf's ranging pass when asked for; records each run's clock origin. */
+    const measureRuns = async <T extends { queries: unknown[]; originNs: number }>(measure: (hooks: ScenarioHooks) => Promise<T>): Promise<T[]> => {
+      if (power?.rangingRun) {
+        await power.meter.start('ranging');
+        const { originNs } = await measure({ signal });
+        ranging = { reading: await power.meter.stop(), originNs };
+        backend.takeDeviceTimings?.();
+      }
+      const outcomes = await repeatRuns(spec, options, measure, runHooks);
+      runOrigins.push(...outcomes.map((outcome) => outcome.originNs));
+      return outcomes;
+    };
     const minDurationNs = spec.minDurationMs * 1e6;
     const maxDurationNs = spec.maxDurationMs * 1e6;
     let rawSamples: RawSamples;
@@ -121,7 +167,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       case 'single-stream':
       case 'multi-stream': {
         const limits = { minQueryCount: spec.minQueryCount, minDurationNs, maxDurationNs };
-        const outcomes = await repeatRuns(spec, options, (hooks) => runSingleStream(issueQuery, limits, hooks), collectDeviceTimings);
+        const outcomes = await measureRuns((hooks) => runSingleStream(issueQuery, limits, hooks));
         serialLoopStopped = outcomes.some((outcome) => outcome.stoppedByMaxDuration);
         rawSamples = { ...RAW_HEADER, scenario: spec.scenario, runs: outcomes.map(({ queries }) => ({ queries })) };
         break;
@@ -129,19 +175,34 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       case 'server': {
         const schedule = serverScheduleOf(spec);
         const limits = { maxOutstandingQueries: spec.maxOutstandingQueries, maxDurationNs };
-        const outcomes = await repeatRuns(spec, options, (hooks) => runServer(issueQuery, schedule, limits, hooks), collectDeviceTimings);
-        rawSamples = { ...RAW_HEADER, scenario: 'server', runs: outcomes };
+        const outcomes = await measureRuns((hooks) => runServer(issueQuery, schedule, limits, hooks));
+        rawSamples = { ...RAW_HEADER, scenario: 'server', runs: outcomes.map(({ queries }) => ({ queries })) };
         break;
       }
       case 'offline': {
         const limits = { sampleCount: spec.offlineSampleCount, maxOutstandingQueries: spec.maxOutstandingQueries, maxDurationNs };
-        const outcomes = await repeatRuns(spec, options, async (hooks) => ({ queries: (await runOffline(runSample, limits, hooks)).samples }), collectDeviceTimings);
-        rawSamples = { ...RAW_HEADER, scenario: 'offline', runs: outcomes };
+        const outcomes = await measureRuns(async (hooks) => {
+          const { samples, originNs } = await runOffline(runSample, limits, hooks);
+          return { queries: samples, originNs };
+        });
+        rawSamples = { ...RAW_HEADER, scenario: 'offline', runs: outcomes.map(({ queries }) => ({ queries })) };
         break;
       }
     }
 
     attachDeviceTimings(rawSamples, deviceTimingsPerRun);
+    if (power) {
+      const firstOrigin = runOrigins[0] ?? 0;
+      const rangingPass = ranging as { reading: MeterReading; originNs: number } | null;
+      rawSamples.power = {
+        meter: power.meter.describe(),
+        idle: idleReading && toTraceWindow(idleReading, firstOrigin),
+        ranging: rangingPass && toTraceWindow(rangingPass.reading, rangingPass.originNs),
+        runs: runReadings.map((reading, run) => toTraceWindow(reading, runOrigins[run] ?? firstOrigin)),
+      };
+    } else if (options.power) {
+      rawSamples.power = { notMeasured: (options.power as { notMeasured: string }).notMeasured };
+    }
     const measured = recomputeSummaryFromRawSamples(rawSamples, spec);
     if (serialLoopStopped !== null && measured.stoppedByMaxDuration !== serialLoopStopped) {
       throw new Error(`${spec.scenario} stop rule and summary disagree about stoppedByMaxDuration`);

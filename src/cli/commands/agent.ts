@@ -6,6 +6,7 @@ import { createRedis } from '../../lib/redis.js';
 import { Agent, type RunnerCommand } from '../../workers/agent/agent.js';
 import { onShutdown } from '../shutdown.js';
 import { runnerCommandLine } from '../runner-command-line.js';
+import { powerMeterConfigSchema, type PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 
 /** `--runner device=command args...`, repeatable. */
 export function parseRunnerOption(values: string[] = []): Record<string, RunnerCommand> {
@@ -18,7 +19,18 @@ export function parseRunnerOption(values: string[] = []): Record<string, RunnerC
   return runners;
 }
 
-export async function agentCommand(opts: { device: string[]; token?: string; apiUrl?: string; runner?: string[] }): Promise<void> {
+/** `--power-meter device=<json>`, repeatable: the meter config as JSON (see src/harness/power/power-meter-config.ts). */
+export function parsePowerMeterOption(values: string[] = []): Record<string, PowerMeterConfig> {
+  const meters: Record<string, PowerMeterConfig> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new Error(`--power-meter expects <device>=<json>, got "${value}"`);
+    meters[value.slice(0, eq)] = powerMeterConfigSchema.parse(JSON.parse(value.slice(eq + 1)));
+  }
+  return meters;
+}
+
+export async function agentCommand(opts: { device: string[]; token?: string; apiUrl?: string; runner?: string[]; powerMeter?: string[] }): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.env.LOG_LEVEL, 'npubench-agent');
   const token = opts.token ?? config.env.NPUBENCH_AGENT_TOKEN;
@@ -35,6 +47,7 @@ export async function agentCommand(opts: { device: string[]; token?: string; api
     harnessTimeoutMs: config.env.NPUBENCH_HARNESS_TIMEOUT_MS,
     heartbeatIntervalMs: config.env.NPUBENCH_HEARTBEAT_INTERVAL_MS,
     runners: parseRunnerOption(opts.runner),
+    powerMeters: parsePowerMeterOption(opts.powerMeter),
     log,
   });
   onShutdown(log, async () => {

@@ -5,6 +5,9 @@ import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { createRunnerBackend, formatMlperfSummary, resolveSuiteSpec, runBenchmark, type BenchmarkProgress } from '../../harness/index.js';
 import { runnerCommandLine } from '../runner-command-line.js';
+import type { PowerOptions } from '../../harness/run-benchmark.js';
+import { createPowerMeter, detectPowerMeter } from '../../harness/power/create-power-meter.js';
+import { powerMeterConfigSchema } from '../../harness/power/power-meter-config.js';
 import { profileOperators } from '../../harness/profile/operator-profile.js';
 import type { OnnxRuntimeBackendConfig } from '../../harness/backends/onnxruntime.js';
 import { formatReportSummary } from '../report-summary-table.js';
@@ -12,6 +15,7 @@ import { compareSummaries, formatComparison } from '../report-comparison.js';
 import { BENCH_REPORT_FORMAT, describeModelFile, type BenchReport } from '../bench-report.js';
 
 export interface BenchOptions {
+  power?: string;
   scenario?: string;
   preset?: string;
   runner?: string;
@@ -35,6 +39,19 @@ const jsonObject = (flag: string, text: string | undefined): Record<string, unkn
   }
 };
 
+/** --power: "auto" detects a meter on this machine; otherwise a meter config as JSON. */
+function openPowerMeter(option: string | undefined): PowerOptions | { notMeasured: string } | undefined {
+  if (option === undefined) return undefined;
+  const config = option === 'auto' ? detectPowerMeter() : powerMeterConfigSchema.parse(jsonObject('--power', option));
+  if (!config) return { notMeasured: 'not measured: no power meter found on this machine (RAPL, INA3221, hwmon, battery)' };
+  try {
+    const meter = createPowerMeter(config);
+    return { meter, idleMs: 1_000, rangingRun: meter.describe().class === 'lab' };
+  } catch (err) {
+    return { notMeasured: `not measured: ${(err as Error).message}` };
+  }
+}
+
 function progressReporter(enabled: boolean) {
   if (!enabled) return { update: (_: BenchmarkProgress) => undefined, stop: () => undefined };
   const bar = new SingleBar({ format: '  {phase} {bar} {percentage}% | {queries} queries', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
@@ -56,12 +73,20 @@ export async function benchCommand(modelPath: string, opts: BenchOptions): Promi
     ...(opts.threads !== undefined && { intraOpNumThreads: Number(opts.threads) }),
   };
   if (opts.profile && opts.runner) throw new Error('--profile needs onnxruntime; it cannot profile a runner process');
+  const power = openPowerMeter(opts.power);
   const progress = progressReporter(!opts.json && process.stderr.isTTY);
   let result;
   try {
-    result = await runBenchmark({ modelPath, spec, backend: opts.runner ? createRunnerBackend(runnerCommandLine(opts.runner)) : ortConfig, onProgress: progress.update });
+    result = await runBenchmark({
+      modelPath,
+      spec,
+      backend: opts.runner ? createRunnerBackend(runnerCommandLine(opts.runner)) : ortConfig,
+      onProgress: progress.update,
+      ...(power && { power }),
+    });
   } finally {
     progress.stop();
+    if (power && 'meter' in power) await power.meter.close();
   }
 
   // Before profiling, which loads a second session: this is the measured run's peak.

@@ -7,6 +7,8 @@ import { PROGRESS_INTERVAL_NS, throwIfAborted, type IssueQuery, type ScenarioHoo
 export interface OfflineOutcome {
   /** [startNs, endNs] per sample, relative to the query issue, in the order samples were taken. */
   samples: Array<[number, number]>;
+  /** Absolute process.hrtime.bigint() time the relative times count from (aligns power traces). */
+  originNs: number;
 }
 
 /** Stops taking new samples once the run has lasted maxDurationNs. */
@@ -53,5 +55,5 @@ export async function runOffline(
 
   const samples = new Array<[number, number]>(taken);
   for (let i = 0; i < taken; i++) samples[i] = [times[2 * i] as number, times[2 * i + 1] as number];
-  return { samples };
+  return { samples, originNs: Number(queryIssue) };
 }

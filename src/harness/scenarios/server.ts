@@ -43,6 +43,8 @@ export function poissonSchedule(seed: number, limits: ServerScheduleLimits): Flo
 export interface ServerOutcome {
   /** [scheduledNs, startNs, endNs] per issued query, relative to the run start, in schedule order. */
   queries: Array<[number, number, number]>;
+  /** Absolute process.hrtime.bigint() time the relative times count from (aligns power traces). */
+  originNs: number;
 }
 
 /** Issues the schedule; stops issuing once the run has lasted maxDurationNs, then waits for the queries
@@ -106,5 +108,5 @@ export async function runServer(
 
   const queries = new Array<[number, number, number]>(issued);
   for (let i = 0; i < issued; i++) queries[i] = [times[3 * i] as number, times[3 * i + 1] as number, times[3 * i + 2] as number];
-  return { queries };
+  return { queries, originNs: Number(runStart) };
 }

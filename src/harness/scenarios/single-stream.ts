@@ -24,6 +24,8 @@ export interface SingleStreamOutcome {
   /** [startNs, endNs] per query, relative to the run start, in issue order. */
   queries: Array<[number, number]>;
   stoppedByMaxDuration: boolean;
+  /** Absolute process.hrtime.bigint() time the relative times count from (aligns power traces). */
+  originNs: number;
 }
 
 /** Progress callbacks come at most this often, so reporting never competes with the measured loop. */
@@ -101,5 +103,5 @@ export async function runSingleStream(issueQuery: IssueQuery, limits: SingleStre
 
   const queries: Array<[number, number]> = new Array<[number, number]>(count);
   for (let i = 0; i < count; i++) queries[i] = [times[2 * i] as number, times[2 * i + 1] as number];
-  return { queries, stoppedByMaxDuration };
+  return { queries, stoppedByMaxDuration, originNs: Number(runStart) };
 }

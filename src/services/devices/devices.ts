@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { Prisma } from '@prisma/client';
+import { powerMeterConfigSchema } from '../../harness/power/power-meter-config.js';
 import type { Db } from '../../lib/database.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import { isUniqueViolation } from '../prisma-errors.js';
@@ -34,6 +36,13 @@ export const deviceInput = z.strictObject({
     })
     .default({}),
   isPublic: z.boolean().default(true),
+  /**
+   * How the agent measures power beside each run (src/harness/power). Command meters run a program,
+   * so they are configured on the agent host instead (`npubench agent --power-meter`).
+   */
+  powerMeter: powerMeterConfigSchema
+    .refine((meter) => meter.kind !== 'command', { message: 'command meters are configured on the agent host (npubench agent --power-meter <device>=<json>)' })
+    .nullish(),
 });
 export type DeviceInput = z.infer<typeof deviceInput>;
 export const deviceUpdate = deviceInput.omit({ slug: true }).partial();
@@ -41,7 +50,7 @@ export type DeviceBackendOptions = DeviceInput['backendOptions'];
 
 export async function createDevice(db: Db, input: DeviceInput) {
   try {
-    return await db.device.create({ data: { ...input, backendOptions: input.backendOptions } });
+    return await db.device.create({ data: { ...input, powerMeter: input.powerMeter ?? Prisma.DbNull } });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('device.exists', `Device ${input.slug} already exists.`);
     throw err;
@@ -49,10 +58,10 @@ export async function createDevice(db: Db, input: DeviceInput) {
 }
 
 export async function updateDevice(db: Db, slug: string, patch: z.infer<typeof deviceUpdate>) {
-  const { backendOptions, ...rest } = patch;
+  const { backendOptions, powerMeter, ...rest } = patch;
   const res = await db.device.updateMany({
     where: { slug },
-    data: { ...rest, ...(backendOptions ? { backendOptions } : {}) },
+    data: { ...rest, ...(backendOptions ? { backendOptions } : {}), ...(powerMeter !== undefined && { powerMeter: powerMeter ?? Prisma.DbNull }) },
   });
   if (res.count === 0) throw notFound('device.not_found', `No device ${slug}.`);
   return getDevice(db, slug, true);

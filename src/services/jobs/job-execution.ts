@@ -7,6 +7,7 @@ import { forbidden, notFound } from '../../lib/errors.js';
 import { agentServesDevice } from '../agents/agents.js';
 import { JobNotClaimableError } from './jobs.js';
 import type { DeviceBackendOptions } from '../devices/devices.js';
+import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 
 export const progressInput = z.strictObject({
   fraction: z.number().min(0).max(1),
@@ -45,6 +46,7 @@ export async function claimJob(db: Db, agentId: string, jobId: string) {
       backendKind: job.device.backendKind,
       executionProvider: job.device.executionProvider,
       backendOptions: job.device.backendOptions as DeviceBackendOptions,
+      powerMeter: job.device.powerMeter as PowerMeterConfig | null,
     },
   };
 }

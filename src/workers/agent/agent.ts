@@ -16,6 +16,7 @@ import { benchJobPayload, benchQueueName, type BenchJobPayload } from '../../que
 import { ModelCache } from './model-cache.js';
 import { runHarnessInChild } from './harness-process.js';
 import type { BackendChoice } from './harness-messages.js';
+import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 import type { DeviceBackendOptions } from '../../services/devices/devices.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -34,6 +35,8 @@ export interface AgentOptions {
   heartbeatIntervalMs: number;
   /** The runner command for each device whose backend kind is 'runner' (configured on the agent host). */
   runners?: Record<string, RunnerCommand>;
+  /** Power meters configured on the agent host; they override the device record's (command meters live here). */
+  powerMeters?: Record<string, PowerMeterConfig>;
   log: Logger;
 }
 
@@ -49,7 +52,7 @@ interface ClaimedJob {
   jobId: string;
   suite: BenchJobPayload['suite'];
   model: { id: string; digest: string; sizeBytes: number };
-  device: { slug: string; backendKind: string; executionProvider: string; backendOptions: DeviceBackendOptions };
+  device: { slug: string; backendKind: string; executionProvider: string; backendOptions: DeviceBackendOptions; powerMeter: PowerMeterConfig | null };
 }
 
 export interface AgentEvents {
@@ -140,6 +143,7 @@ export class Agent extends EventEmitter<AgentEvents> {
           spec: claimed.suite,
           backend,
           rawSamplesPath,
+          powerMeter: this.opts.powerMeters?.[claimed.device.slug] ?? claimed.device.powerMeter,
           profileIterations: PROFILE_ITERATIONS,
         },
         timeoutMs: this.opts.harnessTimeoutMs,

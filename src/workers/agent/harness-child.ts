@@ -4,7 +4,25 @@ import { stat, writeFile } from 'node:fs/promises';
 import { AppError, errorMessage } from '../../lib/errors.js';
 import { createOnnxRuntimeBackend, createRunnerBackend, runBenchmark } from '../../harness/index.js';
 import { profileOperators } from '../../harness/profile/operator-profile.js';
+import { createPowerMeter } from '../../harness/power/create-power-meter.js';
+import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
+import type { PowerOptions } from '../../harness/run-benchmark.js';
 import type { ChildMessage, RunRequest } from './harness-messages.js';
+
+/** Idle baseline before each run, with the model loaded. */
+const POWER_IDLE_MS = 1_000;
+
+/** The configured meter, or the reason power cannot be measured (the run itself still goes ahead). */
+function openPowerMeter(config: PowerMeterConfig | null): PowerOptions | { notMeasured: string } | undefined {
+  if (!config) return undefined;
+  try {
+    const meter = createPowerMeter(config);
+    // MLPerf Power's ranging pass is for lab meters, whose range must be set from a first run.
+    return { meter, idleMs: POWER_IDLE_MS, rangingRun: meter.describe().class === 'lab' };
+  } catch (err) {
+    return { notMeasured: `not measured: ${errorMessage(err)}` };
+  }
+}
 
 function send(msg: ChildMessage): Promise<void> {
   return new Promise((resolve) => process.send?.(msg, undefined, undefined, () => resolve()) ?? resolve());
@@ -13,12 +31,14 @@ function send(msg: ChildMessage): Promise<void> {
 process.once('message', (req: RunRequest) => {
   void (async () => {
     try {
+      const power = openPowerMeter(req.powerMeter);
       const result = await runBenchmark({
         modelPath: req.modelPath,
         spec: req.spec,
         backend: req.backend.kind === 'runner' ? createRunnerBackend(req.backend.config) : createOnnxRuntimeBackend(req.backend.config),
         onProgress: (p) => void send({ type: 'progress', phase: p.phase, fraction: p.fraction, queries: p.queries }),
-      });
+        ...(power && { power }),
+      }).finally(() => (power && 'meter' in power ? power.meter.close() : undefined));
       // Read before profiling, which loads a second session: this is the measured run's peak.
       const resourceUsage = { peakRssBytes: process.resourceUsage().maxRSS * 1024, modelSizeBytes: (await stat(req.modelPath)).size, method: 'getrusage ru_maxrss of the harness process' };
       await writeFile(req.rawSamplesPath, JSON.stringify(result.rawSamples));

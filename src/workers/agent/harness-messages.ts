@@ -1,6 +1,7 @@
 // Messages between the agent and its harness child process (Node IPC channel).
 import type { SuiteSpec } from '../../harness/suite-spec.js';
 import type { OnnxRuntimeBackendConfig, RunnerBackendConfig } from '../../harness/index.js';
+import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 
 /** Which backend the child builds: onnxruntime in-process, or a vendor runner over the runner protocol. */
 export type BackendChoice = { kind: 'onnxruntime'; config: OnnxRuntimeBackendConfig } | { kind: 'runner'; config: RunnerBackendConfig };
@@ -12,6 +13,8 @@ export interface RunRequest {
   backend: BackendChoice;
   /** The child writes the raw samples here (they can be large; IPC carries only the summary). */
   rawSamplesPath: string;
+  /** The meter to sample beside the run; null: power is not measured. */
+  powerMeter: PowerMeterConfig | null;
   /** Profiled inferences after the measured run (separate session, onnxruntime only); 0 skips profiling. */
   profileIterations: number;
 }
