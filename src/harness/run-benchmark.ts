@@ -20,6 +20,7 @@ import { runOffline } from './scenarios/offline.js';
 import { runServer } from './scenarios/server.js';
 import { runSingleStream, runWarmup, throwIfAborted, type ScenarioHooks } from './scenarios/single-stream.js';
 import { resolveSuiteSpec, type SuiteSpec } from './suite-spec.js';
+import { errorMessage } from '../lib/errors.js';
 import type { MeterReading, PowerMeter } from './power/power-meter.js';
 import { toTraceWindow } from './power/power-measurement.js';
 
@@ -117,11 +118,22 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     // Generated once, before any timing, so the loop measures inference only.
     const feeds = backend.prepareFeeds(createSyntheticInputs(inputs, spec));
     const power = options.power && 'meter' in options.power ? options.power : undefined;
+    // A meter that fails must cost the power result, never the latency results: a failed start
+    // becomes a window with no samples and the reason.
+    const startMeter = (label: string): Promise<string | null> =>
+      power!.meter.start(label).then(
+        () => null,
+        (err: unknown) => `meter failed to start: ${errorMessage(err)}`,
+      );
+    const failedWindow = (error: string): MeterReading => ({ samples: [], counterEnergyJ: null, uncertaintyPct: null, error });
+    const meterWindow = async (label: string, during: () => Promise<void>): Promise<MeterReading> => {
+      const startError = await startMeter(label);
+      await during();
+      return startError === null ? power!.meter.stop() : failedWindow(startError);
+    };
     let idleReading: MeterReading | null = null;
     if (power && power.idleMs > 0) {
-      await power.meter.start('idle');
-      await sleep(power.idleMs, undefined, { signal }).catch(() => throwIfAborted(signal));
-      idleReading = await power.meter.stop();
+      idleReading = await meterWindow('idle', () => sleep(power.idleMs, undefined, { signal }).catch(() => throwIfAborted(signal)));
     }
     const runSample = () => backend.run(feeds);
     const issueQuery = spec.scenario === 'multi-stream' ? multiStreamQuery(runSample, spec.samplesPerQuery) : runSample;
@@ -139,19 +151,26 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     const runReadings: MeterReading[] = [];
     const runOrigins: number[] = [];
     let ranging: { reading: MeterReading; originNs: number } | null = null;
+    let meterStartError: string | null = null;
     const runHooks: RunHooks = {
-      beforeRun: async (run) => power?.meter.start(`testing-${run + 1}`),
+      beforeRun: async (run) => {
+        meterStartError = null;
+        if (power) meterStartError = await startMeter(`testing-${run + 1}`);
+      },
       afterRun: async () => {
         deviceTimingsPerRun.push(backend.takeDeviceTimings?.());
-        if (power) runReadings.push(await power.meter.stop());
+        if (!power) return;
+        runReadings.push(meterStartError === null ? await power.meter.stop() : failedWindow(meterStartError));
       },
     };
     /** The spec's runs, after MLPerf's ranging pass when asked for; records each run's clock origin. */
     const measureRuns = async <T extends { queries: unknown[]; originNs: number }>(measure: (hooks: ScenarioHooks) => Promise<T>): Promise<T[]> => {
       if (power?.rangingRun) {
-        await power.meter.start('ranging');
-        const { originNs } = await measure({ signal });
-        ranging = { reading: await power.meter.stop(), originNs };
+        let originNs = 0;
+        const reading = await meterWindow('ranging', async () => {
+          originNs = (await measure({ signal })).originNs;
+        });
+        ranging = { reading, originNs };
         backend.takeDeviceTimings?.();
       }
       const outcomes = await repeatRuns(spec, options, measure, runHooks);

@@ -9,6 +9,7 @@ import type { PowerMeter } from './power-meter.js';
 import { powerMeterConfigSchema, type PowerMeterConfig, type PowerMeterConfigInput } from './power-meter-config.js';
 import { PowerSupplyMeter } from './power-supply-meter.js';
 import { RaplMeter } from './rapl-meter.js';
+import { PtdaemonMeter } from './ptdaemon-meter.js';
 
 export function createPowerMeter(input: PowerMeterConfigInput): PowerMeter {
   const parsed = powerMeterConfigSchema.safeParse(input);
@@ -27,6 +28,8 @@ export function createPowerMeter(input: PowerMeterConfigInput): PowerMeter {
       return new CommandMeter(config);
     case 'nvml':
       return new NvmlMeter(config);
+    case 'ptdaemon':
+      return new PtdaemonMeter(config);
   }
 }
 

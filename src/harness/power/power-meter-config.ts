@@ -2,6 +2,7 @@
 // New kinds (the PTDaemon meter) add their member to `powerMeterConfigSchema` and a case to
 // createPowerMeter (create-power-meter.ts).
 import { z } from 'zod';
+import { ptdaemonMeterConfigSchema } from './ptdaemon-meter.js';
 import { DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS } from './power-sampler.js';
 
 const intervalMs = z.number().int().min(MIN_INTERVAL_MS).max(60_000).default(DEFAULT_INTERVAL_MS).describe('Sampling interval, ms');
@@ -70,6 +71,7 @@ export const powerMeterConfigSchema = z.discriminatedUnion('kind', [
   ina3221MeterConfigSchema,
   commandMeterConfigSchema,
   nvmlMeterConfigSchema,
+  ptdaemonMeterConfigSchema,
 ]);
 
 export type PowerMeterConfig = z.infer<typeof powerMeterConfigSchema>;
