@@ -61,12 +61,12 @@ const run = async (device: string) => {
     runs: { queries: [number, number][] }[];
     power?: { runs: { samples: [number, number][] }[]; idle: { samples: [number, number][] } | null };
   };
-  return { summary: report.summary as { queryCount: number; power: Record<string, unknown> & { measured: boolean } }, raw };
+  return { report, summary: report.summary as { queryCount: number; power: Record<string, unknown> & { measured: boolean } }, raw };
 };
 
 describe('power measured by the agent', () => {
   it('reports energy per inference equal to the ground truth the test wrote', async () => {
-    const { summary, raw } = await run('npu-metered');
+    const { report, summary, raw } = await run('npu-metered');
     const power = summary.power as { measured: true; result: string; avgW: number; energyJ: number; energyPerQueryMj: number; sampleCount: number; meter: { kind: string; class: string }; idle: { avgW: number } };
     expect(power.measured).toBe(true);
     expect(power.result).toBe('VALID');
@@ -79,6 +79,13 @@ describe('power measured by the agent', () => {
     expect(power.avgW).toBeCloseTo(RAIL_WATTS, 6);
     expect(power.idle.avgW).toBeCloseTo(RAIL_WATTS, 6);
     expect(power.sampleCount).toBeGreaterThan(10);
+    const view = (await t.app.inject({ method: 'GET', url: `/v1/reports/${report.id}/power-trace?points=20`, headers: bearer(vendor.key) })).json() as {
+      meter: { kind: string };
+      runs: { windowMs: [number, number]; points: [number, number, number, number][] }[];
+    };
+    expect(view.meter.kind).toBe('hwmon');
+    expect(view.runs[0]!.points.length).toBeLessThanOrEqual(20);
+    expect(view.runs[0]!.points.every(([, min, mean, max]) => min <= mean && mean <= max && Math.abs(mean - RAIL_WATTS) < 1e-9)).toBe(true);
     // And the figure follows from the stored trace.
     const traced = integrateEnergyJ(raw.power!.runs[0]!.samples, run0[0]![0], run0.at(-1)![1]);
     expect(power.energyJ).toBeCloseTo(traced, 9);

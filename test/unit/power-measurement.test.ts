@@ -23,6 +23,17 @@ describe('integrateEnergyJ', () => {
     expect(integrateEnergyJ(ramp, 0.25e9, 0.75e9)).toBeCloseTo(2.5, 12);
     expect(integrateEnergyJ(flat(12, 0, 2e9, 1e8), 0.5e9, 1.5e9)).toBeCloseTo(12, 12);
   });
+
+  it('integrates interval averages (RAPL, PTDaemon) as steps, exact for whole intervals', () => {
+    // 10 W over (0, 1 s], 20 W over (1 s, 2 s]: the samples are stamped at the ends of their intervals.
+    const steps: [number, number][] = [
+      [1e9, 10],
+      [2e9, 20],
+    ];
+    expect(integrateEnergyJ(steps, 0, 2e9, 'interval-average')).toBeCloseTo(30, 12);
+    expect(integrateEnergyJ(steps, 0.5e9, 1.5e9, 'interval-average')).toBeCloseTo(15, 12);
+    expect(integrateEnergyJ(steps, 0, 2e9, 'instantaneous')).toBeCloseTo(25, 12); // read as points: held flat before 1 s, then a ramp
+  });
 });
 
 describe('summarizePower', () => {

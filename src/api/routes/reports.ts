@@ -3,6 +3,8 @@ import type { AppDeps } from '../app.js';
 import type { AuthGuards } from '../plugins/authentication.js';
 import { getReport, mlperfSummaryText, openRawSamples, RAW_SAMPLES_MEDIA_TYPE } from '../../services/reports/reports.js';
 import { idParams } from './pagination.js';
+import { z } from 'zod';
+import { powerTraceView } from '../../services/reports/power-trace-view.js';
 
 const principalOf = (p: { kind: string } | null) => (p?.kind === 'user' ? (p as Parameters<typeof getReport>[1]) : null);
 
@@ -17,6 +19,15 @@ export const reportRoutes =
       '/reports/:id/mlperf-summary',
       { preHandler: guards.optionalUser, schema: { tags: ['reports'], summary: "The report in the shape of MLPerf LoadGen's mlperf_log_summary.txt", params: idParams } },
       async (request, reply) => reply.type('text/plain; charset=utf-8').send(await mlperfSummaryText(deps.db, principalOf(request.principal), request.params.id)),
+    );
+
+    app.get(
+      '/reports/:id/power-trace',
+      {
+        preHandler: guards.optionalUser,
+        schema: { tags: ['reports'], summary: 'The power trace downsampled for charts ([tMs, minW, meanW, maxW] buckets) with the measured window', params: idParams, querystring: z.strictObject({ points: z.coerce.number().int().min(10).max(5000).default(500) }) },
+      },
+      async (request) => powerTraceView(deps, principalOf(request.principal), request.params.id, request.query.points),
     );
 
     app.get(

@@ -5,7 +5,7 @@
 // raw samples, so the API recomputes them like the latency figures. MLPerf Power's validity rules make
 // the result INVALID with a reason rather than letting a doubtful number through.
 import { z } from 'zod';
-import type { MeterReading, PowerSample } from './power-meter.js';
+import type { MeterInfo, MeterReading, PowerSample } from './power-meter.js';
 
 /** MLPerf Power: the testing run's uncertainty must be at most 1% when the meter reports it. */
 export const MAX_UNCERTAINTY_PCT = 1;
@@ -97,9 +97,20 @@ function powerAt(samples: readonly (readonly [number, number])[], t: number): nu
   return samples[samples.length - 1]![1];
 }
 
-/** Trapezoid integral of power over [from, to] in ns, joules. */
-export function integrateEnergyJ(samples: readonly (readonly [number, number])[], from: number, to: number): number {
+/**
+ * How a meter's readings relate to time. 'instantaneous': power at the sample time (hwmon, INA, battery
+ * gauges, NVML), integrated with the trapezoid rule. 'interval-average': average power over the interval
+ * that ends at the sample time (RAPL counter deltas, PTDaemon log lines), integrated as steps, which is
+ * exact for whole intervals: the counter's own energy.
+ */
+export type SampleSemantics = 'instantaneous' | 'interval-average';
+
+export const sampleSemanticsOf = (kind: MeterInfo['kind']): SampleSemantics => (kind === 'rapl' || kind === 'ptdaemon' ? 'interval-average' : 'instantaneous');
+
+/** Integral of power over [from, to] in ns, joules. */
+export function integrateEnergyJ(samples: readonly (readonly [number, number])[], from: number, to: number, semantics: SampleSemantics = 'instantaneous'): number {
   if (samples.length === 0 || to <= from) return 0;
+  if (semantics === 'interval-average') return integrateSteps(samples, from, to);
   const points: [number, number][] = [[from, powerAt(samples, from)]];
   for (const [t, w] of samples) if (t > from && t < to) points.push([t, w]);
   points.push([to, powerAt(samples, to)]);
@@ -110,6 +121,22 @@ export function integrateEnergyJ(samples: readonly (readonly [number, number])[]
     joules += ((w0 + w1) / 2) * ((t1 - t0) / 1e9);
   }
   return joules;
+}
+
+/** Each sample's watts hold over (previous sample time, its time]; the last one holds after it. */
+function integrateSteps(samples: readonly (readonly [number, number])[], from: number, to: number): number {
+  let joules = 0;
+  let intervalStart = -Infinity;
+  for (const [t, w] of samples) {
+    const lo = Math.max(intervalStart, from);
+    const hi = Math.min(t, to);
+    if (hi > lo) joules += w * ((hi - lo) / 1e9);
+    intervalStart = t;
+    if (t >= to) return joules;
+  }
+  const [, lastW] = samples[samples.length - 1]!;
+  const lo = Math.max(intervalStart, from);
+  return lo < to ? joules + lastW * ((to - lo) / 1e9) : joules;
 }
 
 const average = (samples: readonly (readonly [number, number])[]) => samples.reduce((sum, [, w]) => sum + w, 0) / samples.length;
@@ -137,7 +164,7 @@ export function summarizePower(trace: PowerTrace, windows: readonly MeasuredWind
     const inside = run.samples.filter(([t]) => t >= window.startNs && t <= window.endNs);
     // A window with fewer than two samples inside is a guess, not a measurement.
     if (inside.length < 2) invalidReasons.push(`run ${r + 1}: ${inside.length} samples inside the ${((window.endNs - window.startNs) / 1e6).toFixed(1)} ms window (sampling every ${trace.meter.intervalMs} ms); use a longer run`);
-    energyJ += run.samples.length > 0 ? integrateEnergyJ(run.samples, window.startNs, window.endNs) : 0;
+    energyJ += run.samples.length > 0 ? integrateEnergyJ(run.samples, window.startNs, window.endNs, sampleSemanticsOf(trace.meter.kind)) : 0;
     windowNs += window.endNs - window.startNs;
     sampleCount += inside.length;
     for (const [, w] of inside) peakW = Math.max(peakW, w);
