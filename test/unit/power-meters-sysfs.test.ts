@@ -338,7 +338,8 @@ describe('CommandMeter', () => {
     expect(meter.describe()).toMatchObject({ kind: 'command', class: 'informative', intervalMs: 20 });
     const before = nowNs();
     await meter.start('cmd');
-    await sleep(400);
+    // Includes the command's node start-up, which can take a while on a loaded CI machine.
+    await sleep(2_000);
     const reading = await meter.stop();
     const after = nowNs();
     expect(reading.samples.length).toBeGreaterThan(5);
@@ -364,7 +365,8 @@ describe('CommandMeter', () => {
   it('reports a command that dies during the window', async () => {
     const meter = track(new CommandMeter({ command: process.execPath, args: ['-e', "console.log('3'); console.error('device lost'); process.exit(3)"] }));
     await meter.start('dies');
-    await sleep(300);
+    // Long enough for a node process to start and exit on a loaded CI machine.
+    await sleep(2_000);
     const reading = await meter.stop();
     expect(reading.error).toMatch(/exited \(code 3\): device lost/);
   });
@@ -372,7 +374,8 @@ describe('CommandMeter', () => {
   it('uses a custom pattern', async () => {
     const meter = track(new CommandMeter({ command: process.execPath, args: ['-e', "setInterval(() => console.log('board: 4.25 W (avg)'), 10)"], pattern: String.raw`board: (\d+\.\d+) W` }));
     await meter.start('pattern');
-    await sleep(150);
+    // Long enough for the command's node process to start and print on a loaded CI machine.
+    await sleep(2_000);
     const reading = await meter.stop();
     expect(reading.error).toBeNull();
     expect(reading.samples.length).toBeGreaterThan(0);

@@ -112,7 +112,8 @@ describe('reference runner through the runner backend', () => {
 
 describe('runner failures', () => {
   const misbehaving = (mode: string, env: Record<string, string> = {}) =>
-    createRunnerBackend({ command: process.execPath, args: [MISBEHAVING_RUNNER, mode], env, requestTimeoutMs: 1_000, loadTimeoutMs: 1_000 });
+    // Generous enough for a node start on a loaded CI machine; the hang test waits this long once.
+    createRunnerBackend({ command: process.execPath, args: [MISBEHAVING_RUNNER, mode], env, requestTimeoutMs: 4_000, loadTimeoutMs: 10_000 });
   const toyFeeds: HostTensor[] = [{ name: 'x', elementType: 'float32', dims: [1, 4], data: new Float32Array(4) }];
 
   it('runner.spawn_failed when the command does not exist', async () => {
@@ -164,7 +165,7 @@ describe('runner failures', () => {
     try {
       await backend.load(MLP);
       const error = await expectRunnerFailure(backend.run(backend.prepareFeeds(toyFeeds)), 'runner.timeout');
-      expect(error.message).toContain("did not answer 'run' within 1000 ms");
+      expect(error.message).toContain("did not answer 'run' within 4000 ms");
       expect(error.details.exit).toEqual({ code: null, signal: 'SIGKILL' });
       const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { runner: number; helper: number };
       expect(pids.runner).toBe(backend.pid);
