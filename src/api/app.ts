@@ -22,6 +22,8 @@ import { profileRoutes } from './routes/profiles.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentProtocolRoutes } from './routes/agent-protocol.js';
 import { transparencyRoutes } from './routes/transparency.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
 
 export interface AppDeps extends ServiceDeps {
   redis: Redis;
@@ -47,6 +49,8 @@ export async function build(deps: AppDeps): Promise<App> {
     void reply.header('x-request-id', request.id);
   });
   registerProblemDetails(app);
+  // Before any route, so the timing hook sees every request.
+  const metrics = registerMetrics(app, deps);
 
   await app.register(multipart, {
     limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, fileSize: Math.max(deps.config.env.NPUBENCH_MAX_UPLOAD_BYTES, deps.config.env.NPUBENCH_MAX_RESULT_BYTES) + 1 },
@@ -65,16 +69,18 @@ export async function build(deps: AppDeps): Promise<App> {
 
   const guards = authGuards(deps.db);
   await app.register(healthRoutes(deps));
+  // Scraped every few seconds: log only when something is wrong.
+  await app.register(metricsRoutes(deps, metrics), { logLevel: 'warn' });
   await app.register(signingRoutes(deps));
   await app.register(modelRoutes(deps, guards), { prefix: '/v1' });
   await app.register(deviceRoutes(deps, guards), { prefix: '/v1' });
-  await app.register(jobRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(jobRoutes(deps, guards, metrics), { prefix: '/v1' });
   await app.register(reportRoutes(deps, guards), { prefix: '/v1' });
   await app.register(profileRoutes(deps, guards), { prefix: '/v1' });
   await app.register(certificateRoutes(deps, guards), { prefix: '/v1' });
   await app.register(adminRoutes(deps, guards), { prefix: '/v1' });
   await app.register(transparencyRoutes(deps), { prefix: '/v1' });
   // Agents poll and report progress every half second: log their requests only when something is wrong.
-  await app.register(agentProtocolRoutes(deps, guards), { prefix: '/v1/agent', logLevel: 'warn' });
+  await app.register(agentProtocolRoutes(deps, guards, metrics), { prefix: '/v1/agent', logLevel: 'warn' });
   return app;
 }

@@ -6,7 +6,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../lib/embedded-po
 import { applyMigrations } from '../lib/migrations.js';
 import { createDb, type Db } from '../lib/database.js';
 import { createRedis, redisAnswers, startPrivateRedis, type PrivateRedis, type Redis } from '../lib/redis.js';
-import { FsArtifactStore } from '../lib/artifact-store.js';
+import { createArtifactStore } from '../lib/create-artifact-store.js';
 import { BenchQueues } from '../queue/bench-queues.js';
 import { loadServiceSigningKey, registerSigningKey } from '../services/signing/service-key.js';
 import { ensureBuiltInProfiles } from '../services/certificates/profiles.js';
@@ -74,7 +74,7 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     const signer = await loadServiceSigningKey(config, log);
     await registerSigningKey(db, signer);
     await ensureBuiltInProfiles(db);
-    const deps: AppDeps = { db, redis, queues, store: new FsArtifactStore(config.artifactDir), config, log, signer };
+    const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer };
     const app = await build(deps);
     cleanups.push(() => app.close());
     await app.listen({ host: config.env.HOST, port: config.env.PORT });

@@ -5,6 +5,8 @@ import { StartupError } from '../api/server.js';
 import { submitCommand } from './commands/submit.js';
 import { describeCliError } from './cli-errors.js';
 import { benchCommand } from './commands/bench.js';
+import { compareCommand } from './commands/compare.js';
+import { reportCommand } from './commands/report.js';
 
 const program = new Command('npubench').description('Open NPU benchmarking and certification service').showHelpAfterError();
 
@@ -46,7 +48,7 @@ program
   .option('--name <name>', 'model name (default: file name)')
   .option('--version <version>', 'model version (default: sha256 prefix of the file)')
   .addOption(new Option('--visibility <visibility>', 'model visibility').choices(['private', 'public']))
-  .option('--no-wait', 'return after submitting')
+  .option('--no-wait', 'return after submitting instead of waiting for the report (waiting is the default)')
   .option('--json', 'print JSON instead of text')
   .option('--api-url <url>', 'API base URL (default: NPUBENCH_API_URL or the saved login)')
   .option('--api-key <key>', 'API key (default: NPUBENCH_API_KEY or the saved login)')
@@ -104,6 +106,40 @@ program
   .action(async (opts: { out: string }) => {
     const { keysGenerateCommand } = await import('./commands/keys.js');
     await keysGenerateCommand(opts).catch(fail);
+  });
+
+program
+  .command('compare')
+  .description('Compare two reports metric by metric; with --max-regression, exit 1 when a gated metric got worse (a CI gate)')
+  .argument('<base>', 'report file (npubench bench --out) or report id')
+  .argument('<current>', 'report file or report id')
+  .option('--max-regression <limits>', 'e.g. p90=5%,energy=5% (metrics: p50, p90, p95, p99, mean, qps, energy, power, load, first)')
+  .option('--json', 'print JSON instead of text')
+  .option('--api-url <url>', 'API base URL for report ids')
+  .option('--api-key <key>', 'API key for report ids')
+  .action(async (base: string, current: string, opts: Parameters<typeof compareCommand>[2]) => {
+    process.exitCode = await compareCommand(base, current, opts).catch(fail);
+  });
+
+program
+  .command('report')
+  .description('Export a stored report')
+  .argument('<id>', 'report id')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'csv', 'mlperf']).default('json'))
+  .option('--api-url <url>', 'API base URL')
+  .option('--api-key <key>', 'API key')
+  .action(async (id: string, opts: Parameters<typeof reportCommand>[1]) => {
+    process.exitCode = await reportCommand(id, opts).catch(fail);
+  });
+
+program
+  .command('prune')
+  .description('Apply the retention policy: delete expired raw samples (NPUBENCH_RETENTION_RAW_SAMPLES_DAYS) and stored bytes nothing references')
+  .option('--dry-run', 'list what would be deleted, delete nothing')
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
+    const { pruneCommand } = await import('./commands/prune.js');
+    process.exitCode = await pruneCommand(opts).catch(fail);
   });
 
 await program.parseAsync(process.argv);

@@ -2,6 +2,8 @@
 // `npubench bench --compare` and of regression gates in vendors' CI.
 
 export interface MetricDelta {
+  /** Short name used in --max-regression, e.g. "p90", "qps", "energy". */
+  key: string;
   metric: string;
   unit: string;
   base: number;
@@ -13,6 +15,7 @@ export interface MetricDelta {
 }
 
 interface MetricDef {
+  key: string;
   metric: string;
   unit: string;
   lowerIsBetter: boolean;
@@ -22,12 +25,14 @@ interface MetricDef {
 
 interface SummaryLike {
   qps?: number;
+  power?: { measured: boolean; energyPerQueryMj?: number; avgW?: number };
   modelLoadMs?: number;
   firstInferenceMs?: number;
   latency?: Partial<Record<'p50Ns' | 'p90Ns' | 'p95Ns' | 'p99Ns' | 'meanNs' | 'maxNs', number>>;
 }
 
 const latencyMetric = (key: 'p50Ns' | 'p90Ns' | 'p95Ns' | 'p99Ns' | 'meanNs', name: string): MetricDef => ({
+  key: name,
   metric: `latency ${name}`,
   unit: 'ms',
   lowerIsBetter: true,
@@ -41,10 +46,14 @@ const METRICS: MetricDef[] = [
   latencyMetric('p95Ns', 'p95'),
   latencyMetric('p99Ns', 'p99'),
   latencyMetric('meanNs', 'mean'),
-  { metric: 'throughput', unit: 'queries/s', lowerIsBetter: false, read: (s) => s.qps, scale: 1 },
-  { metric: 'model load', unit: 'ms', lowerIsBetter: true, read: (s) => s.modelLoadMs, scale: 1 },
-  { metric: 'first inference', unit: 'ms', lowerIsBetter: true, read: (s) => s.firstInferenceMs, scale: 1 },
+  { key: 'qps', metric: 'throughput', unit: 'queries/s', lowerIsBetter: false, read: (s) => s.qps, scale: 1 },
+  { key: 'energy', metric: 'energy per query', unit: 'mJ', lowerIsBetter: true, read: (s) => (s.power?.measured ? s.power.energyPerQueryMj : undefined), scale: 1 },
+  { key: 'power', metric: 'average power', unit: 'W', lowerIsBetter: true, read: (s) => (s.power?.measured ? s.power.avgW : undefined), scale: 1 },
+  { key: 'load', metric: 'model load', unit: 'ms', lowerIsBetter: true, read: (s) => s.modelLoadMs, scale: 1 },
+  { key: 'first', metric: 'first inference', unit: 'ms', lowerIsBetter: true, read: (s) => s.firstInferenceMs, scale: 1 },
 ];
+
+export const METRIC_KEYS = METRICS.map((m) => m.key);
 
 export function compareSummaries(base: unknown, current: unknown): MetricDelta[] {
   const b = base as SummaryLike;
@@ -55,7 +64,7 @@ export function compareSummaries(base: unknown, current: unknown): MetricDelta[]
     const cv = m.read(c);
     if (typeof bv !== 'number' || typeof cv !== 'number') continue;
     const change = bv === 0 ? null : (cv - bv) / bv;
-    rows.push({ metric: m.metric, unit: m.unit, base: bv * m.scale, current: cv * m.scale, change, better: m.lowerIsBetter ? cv <= bv : cv >= bv });
+    rows.push({ key: m.key, metric: m.metric, unit: m.unit, base: bv * m.scale, current: cv * m.scale, change, better: m.lowerIsBetter ? cv <= bv : cv >= bv });
   }
   return rows;
 }
@@ -72,4 +81,34 @@ export function formatComparison(rows: MetricDelta[]): string {
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   return table.map((row) => '  ' + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+/** "p90=5%,energy=3%": the largest worsening allowed per metric, as fractions. */
+export function parseRegressionLimits(spec: string): Map<string, number> {
+  const limits = new Map<string, number>();
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z0-9]+)=(\d+(?:\.\d+)?)%$/.exec(part);
+    if (!m || !METRIC_KEYS.includes(m[1]!)) throw new Error(`--max-regression: "${part}" is not <metric>=<percent>% with metric one of ${METRIC_KEYS.join(', ')}`);
+    limits.set(m[1]!, Number(m[2]) / 100);
+  }
+  return limits;
+}
+
+export interface RegressionVerdict {
+  key: string;
+  limit: number;
+  worsening: number | null;
+  /** The metric is missing on one side: a gate on it cannot pass. */
+  missing: boolean;
+  passed: boolean;
+}
+
+/** Applies the limits: a metric regresses when it got worse by more than its limit (or is missing). */
+export function checkRegressions(rows: MetricDelta[], limits: Map<string, number>): RegressionVerdict[] {
+  return [...limits].map(([key, limit]) => {
+    const row = rows.find((r) => r.key === key);
+    if (!row || row.change === null) return { key, limit, worsening: null, missing: true, passed: false };
+    const worsening = row.better ? 0 : Math.abs(row.change);
+    return { key, limit, worsening, missing: false, passed: worsening <= limit };
+  });
 }

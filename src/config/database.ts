@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 export const databaseEnv = z.object({
-  /** A real Postgres. When unset, an embedded PGlite under <data dir>/pglite serves the same Prisma code. */
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
-    .optional(),
+    .optional()
+    .describe('`postgresql://…` of a real Postgres. When unset, an embedded PGlite under `<data dir>/pglite` serves the same code.'),
 });

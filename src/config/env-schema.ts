@@ -2,11 +2,14 @@
 // need explicit parsing that rejects typos instead of silently reading them as false/NaN.
 import { z } from 'zod';
 
+const booleanWords = z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']);
+const isTrueWord = (v: string) => ['true', '1', 'yes', 'on'].includes(v);
+
 export const envBoolean = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v)));
+  booleanWords.optional().transform((v) => (v === undefined ? fallback : isTrueWord(v)));
+
+/** For a boolean whose default depends on other variables: undefined when unset. */
+export const envOptionalBoolean = () => booleanWords.optional().transform((v) => (v === undefined ? undefined : isTrueWord(v)));
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
 

@@ -3,12 +3,13 @@
 import { z } from 'zod';
 import { resolve } from 'node:path';
 import { serverEnv } from './server.js';
-import { storageEnv } from './storage.js';
+import { artifactStoreSettings, checkStorageEnv, storageEnv, type ArtifactStoreSettings } from './storage.js';
 import { databaseEnv } from './database.js';
 import { redisEnv } from './redis.js';
 import { bootstrapEnv } from './bootstrap.js';
 import { agentEnv } from './agent.js';
 import { signingEnv } from './signing.js';
+import { retentionEnv } from './retention.js';
 
 export const envSchema = z.object({
   ...serverEnv.shape,
@@ -18,7 +19,8 @@ export const envSchema = z.object({
   ...bootstrapEnv.shape,
   ...agentEnv.shape,
   ...signingEnv.shape,
-});
+  ...retentionEnv.shape,
+}).superRefine(checkStorageEnv);
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -26,6 +28,7 @@ export interface Config {
   env: Env;
   dataDir: string;
   artifactDir: string;
+  artifactStore: ArtifactStoreSettings;
   agentCacheDir: string;
   publicUrl: string;
 }
@@ -46,10 +49,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const dataDir = resolve(env.NPUBENCH_DATA_DIR);
+  const artifactDir = resolve(env.NPUBENCH_ARTIFACT_DIR ?? `${dataDir}/artifacts`);
   return {
     env,
     dataDir,
-    artifactDir: resolve(env.NPUBENCH_ARTIFACT_DIR ?? `${dataDir}/artifacts`),
+    artifactDir,
+    artifactStore: artifactStoreSettings(env, { dataDir, artifactDir }),
     agentCacheDir: resolve(env.NPUBENCH_AGENT_CACHE_DIR ?? `${dataDir}/agent-cache`),
     publicUrl: (env.NPUBENCH_PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`).replace(/\/$/, ''),
   };

@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { envByteSize, envInt } from './env-schema.js';
 
 export const serverEnv = z.object({
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: envInt(3000, 0, 65535),
-  /** The URL clients and agents use to reach the API (report links, agent downloads). */
-  NPUBENCH_PUBLIC_URL: z.url().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Largest accepted model upload. */
-  NPUBENCH_MAX_UPLOAD_BYTES: envByteSize(2 * 1024 ** 3),
-  /** Largest accepted raw-samples upload from an agent. */
-  NPUBENCH_MAX_RESULT_BYTES: envByteSize(256 * 1024 ** 2),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Address the API listens on (`0.0.0.0` in a container).'),
+  PORT: envInt(3000, 0, 65535).describe('API port; `0` picks a free one.'),
+  NPUBENCH_PUBLIC_URL: z.url().optional().describe('The URL clients and agents use to reach the API (report links, agent downloads). Defaults to `http://HOST:PORT`.'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.'),
+  NPUBENCH_MAX_UPLOAD_BYTES: envByteSize(2 * 1024 ** 3).describe('Largest accepted model upload (`1048576`, `512MiB`, `2GiB`, …).'),
+  NPUBENCH_MAX_RESULT_BYTES: envByteSize(256 * 1024 ** 2).describe('Largest accepted raw-samples upload from an agent.'),
+  NPUBENCH_METRICS_TOKEN: z
+    .string()
+    .min(16)
+    .optional()
+    .describe('Bearer token that `GET /metrics` requires (Prometheus `authorization: { credentials: … }`). Unset: `/metrics` is open, as Prometheus expects on a private network.'),
 });

@@ -25,6 +25,7 @@ export const unauthorized = (code: string, message: string) => new AppError(code
 export const forbidden = (code: string, message: string) => new AppError(code, 403, message);
 export const notFound = (code: string, message: string) => new AppError(code, 404, message);
 export const conflict = (code: string, message: string, extra?: ProblemDetailsExtra) => new AppError(code, 409, message, extra);
+export const gone = (code: string, message: string) => new AppError(code, 410, message);
 export const payloadTooLarge = (code: string, message: string, extra?: ProblemDetailsExtra) => new AppError(code, 413, message, extra);
 export const unsupportedMediaType = (code: string, message: string) => new AppError(code, 415, message);
 export const unprocessable = (code: string, message: string, extra?: ProblemDetailsExtra) => new AppError(code, 422, message, extra);

@@ -40,6 +40,10 @@ export class ApiHttpClient {
     return (await res.json()) as T;
   }
 
+  async requestText(method: string, path: string): Promise<string> {
+    return (await this.send(method, path, {})).text();
+  }
+
   private async send(method: string, path: string, opts: { json?: unknown; form?: FormData; headers?: Record<string, string>; timeoutMs?: number }): Promise<Response> {
     let res: Response;
     try {

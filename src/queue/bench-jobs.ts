@@ -11,6 +11,8 @@ export const benchJobPayload = z.object({
   deviceSlug: z.string().min(1),
   modelDigest: z.string().regex(/^[0-9a-f]{64}$/),
   suite: resolvedSuiteSpecSchema,
+  /** The submit request's id, so the agent's log lines for this job can be matched to the API's. */
+  requestId: z.string().max(128).optional(),
 });
 export type BenchJobPayload = z.infer<typeof benchJobPayload>;
 

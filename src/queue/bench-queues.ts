@@ -33,6 +33,12 @@ export class BenchQueues {
     return (await this.queue(deviceSlug).remove(jobId)) === 1;
   }
 
+  /** How many of a device's jobs wait, run or sit in backoff right now (read at metrics scrape time). */
+  async jobCounts(deviceSlug: string): Promise<{ waiting: number; active: number; delayed: number }> {
+    const counts = await this.queue(deviceSlug).getJobCounts('waiting', 'active', 'delayed');
+    return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0 };
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();

@@ -32,5 +32,5 @@ describe('quick start on embedded defaults', () => {
     await again.waitForOutput(/npubench is running/, 90_000);
     expect(again.output()).not.toMatch(/vendor key/);
     expect(await again.stop()).toBe(0);
-  });
+  }, 180_000);
 });

@@ -91,5 +91,5 @@ describe('end to end: serve + agent + submit as separate processes', () => {
     const rejected = await runNpubench(['verify', certFile, '--jwks', jwksFile], {});
     expect(rejected.code).toBe(1);
     expect(rejected.stdout).toContain('INVALID');
-  });
+  }, 180_000);
 });

@@ -1,7 +1,7 @@
 // An in-process agent (real BullMQ worker, real harness child processes, real HTTP to the test API).
 import { afterAll } from 'vitest';
 import { createRedis } from '../../src/lib/redis.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { Agent, type RunnerCommand } from '../../src/workers/agent/agent.js';
 import { createAgent } from '../../src/services/agents/agents.js';
 import type { TestApi } from './test-service.js';
@@ -10,7 +10,7 @@ import { createTempDir } from './isolated-resources.js';
 
 let counter = 0;
 
-export async function startTestAgent(t: TestApi, devices: string[], opts: { harnessTimeoutMs?: number; runners?: Record<string, RunnerCommand> } = {}): Promise<Agent> {
+export async function startTestAgent(t: TestApi, devices: string[], opts: { harnessTimeoutMs?: number; runners?: Record<string, RunnerCommand>; log?: Logger } = {}): Promise<Agent> {
   const { token } = await createAgent(t.deps.db, { name: `test-agent-${process.pid}-${++counter}`, devices });
   const connection = createRedis(TEST_REDIS_URL, 'worker');
   const agent = new Agent({
@@ -23,7 +23,7 @@ export async function startTestAgent(t: TestApi, devices: string[], opts: { harn
     harnessTimeoutMs: opts.harnessTimeoutMs ?? 120_000,
     heartbeatIntervalMs: 1_000,
     ...(opts.runners && { runners: opts.runners }),
-    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test-agent'),
+    log: opts.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test-agent'),
   });
   await agent.start();
   afterAll(async () => {

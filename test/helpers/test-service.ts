@@ -6,11 +6,11 @@ import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createDb } from '../../src/lib/database.js';
 import { createRedis } from '../../src/lib/redis.js';
-import { FsArtifactStore } from '../../src/lib/artifact-store.js';
+import { createArtifactStore } from '../../src/lib/create-artifact-store.js';
 import { BenchQueues } from '../../src/queue/bench-queues.js';
 import { build, type AppDeps } from '../../src/api/app.js';
 import { createApiKey } from '../../src/services/orgs/api-keys.js';
-import { generateSigningKeyPem, signingKeyFromPem } from '../../src/lib/crypto/signing-keys.js';
+import { generateSigningKeyPem, signingKeyFromPem, type SigningKey } from '../../src/lib/crypto/signing-keys.js';
 import { registerSigningKey } from '../../src/services/signing/service-key.js';
 import { ensureBuiltInProfiles } from '../../src/services/certificates/profiles.js';
 import { createQueuePrefix, createTempDir, createTestDatabase } from './isolated-resources.js';
@@ -30,9 +30,29 @@ export interface TestApi {
 let orgCounter = 0;
 
 export async function startTestApi(opts: { listen?: boolean; env?: Record<string, string> } = {}): Promise<TestApi> {
-  const databaseUrl = await createTestDatabase();
-  const queuePrefix = createQueuePrefix();
-  const dataDir = await createTempDir('npubench-data');
+  return startApiInstance({
+    databaseUrl: await createTestDatabase(),
+    queuePrefix: createQueuePrefix(),
+    dataDir: await createTempDir('npubench-data'),
+    signer: signingKeyFromPem(generateSigningKeyPem()),
+    ...opts,
+  });
+}
+
+/** A second API process on the same Postgres, Redis prefix, artifact store and signing key. */
+export async function startReplica(primary: TestApi): Promise<TestApi> {
+  return startApiInstance({ databaseUrl: primary.databaseUrl, queuePrefix: primary.queuePrefix, dataDir: primary.dataDir, signer: primary.deps.signer, listen: true });
+}
+
+async function startApiInstance(opts: {
+  databaseUrl: string;
+  queuePrefix: string;
+  dataDir: string;
+  signer: SigningKey;
+  listen?: boolean;
+  env?: Record<string, string>;
+}): Promise<TestApi> {
+  const { databaseUrl, queuePrefix, dataDir, signer } = opts;
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     REDIS_URL: TEST_REDIS_URL,
@@ -46,10 +66,9 @@ export async function startTestApi(opts: { listen?: boolean; env?: Record<string
   const db = createDb(databaseUrl, 5);
   const redis = createRedis(TEST_REDIS_URL, 'producer');
   const queues = new BenchQueues(redis, queuePrefix);
-  const signer = signingKeyFromPem(generateSigningKeyPem());
   await registerSigningKey(db, signer);
   await ensureBuiltInProfiles(db);
-  const deps: AppDeps = { db, redis, queues, store: new FsArtifactStore(config.artifactDir), config, log, signer };
+  const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer };
   const app = await build(deps);
   let url = '';
   if (opts.listen) {

@@ -135,7 +135,8 @@ describe('an agent runs a job end to end', () => {
   it('fails a job that outlives the harness timeout with harness.timeout, and keeps serving', async () => {
     const admin = await t.createOrgWithKey('ADMIN');
     await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: 'cpu-slow', name: 'CPU', manufacturer: 'test' } });
-    await startTestAgent(t, ['cpu-slow'], { harnessTimeoutMs: 2_000 });
+    // Long enough for the smoke job below to finish on a loaded machine; the hung job never will.
+    await startTestAgent(t, ['cpu-slow'], { harnessTimeoutMs: 8_000 });
     const submitTo = (suite: Record<string, unknown>) =>
       t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendorA.key), payload: { modelId, device: 'cpu-slow', suite } }).then((r) => r.json() as { id: string });
     const hung = await submitTo({ minQueryCount: 10_000_000, minDurationMs: 600_000 });

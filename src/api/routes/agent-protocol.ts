@@ -7,15 +7,17 @@ import { agentRegistration, heartbeat, registerAgent } from '../../services/agen
 import { claimJob, failJob, failureInput, progressInput, reportProgress } from '../../services/jobs/job-execution.js';
 import { recordResult } from '../../services/reports/reports.js';
 import { autoIssueCertificates } from '../../services/certificates/certificates.js';
-import { openArtifactForAgent } from '../../services/agents/artifacts.js';
+import { downloadArtifactForAgent } from '../../services/agents/artifacts.js';
 import type { UploadPart } from '../../services/models/models.js';
 import { unsupportedMediaType } from '../../lib/errors.js';
 import { idParams } from './pagination.js';
+import type { ApiMetrics } from '../../lib/metrics.js';
+import { observeJobFinished } from '../plugins/metrics.js';
 
 const digestParams = z.strictObject({ digest: z.string().regex(/^[0-9a-f]{64}$/) });
 
 export const agentProtocolRoutes =
-  (deps: AppDeps, guards: AuthGuards): FastifyPluginAsyncZod =>
+  (deps: AppDeps, guards: AuthGuards, metrics: ApiMetrics): FastifyPluginAsyncZod =>
   async (app) => {
     app.addHook('preHandler', guards.requireAgent);
     const tags = ['agent protocol'];
@@ -27,15 +29,21 @@ export const agentProtocolRoutes =
       return reply.status(204).send();
     });
 
-    app.post('/jobs/:id/claim', { schema: { tags, params: idParams } }, async (request) => claimJob(deps.db, agentOf(request).agentId, request.params.id));
+    app.post('/jobs/:id/claim', { schema: { tags, params: idParams } }, async (request) => {
+      const { assignment, queueWaitSeconds } = await claimJob(deps.db, agentOf(request).agentId, request.params.id);
+      if (queueWaitSeconds !== null) metrics.observeQueueWait(assignment.device.slug, queueWaitSeconds);
+      return assignment;
+    });
 
     app.post('/jobs/:id/progress', { schema: { tags, params: idParams, body: progressInput } }, async (request) =>
       reportProgress(deps.db, agentOf(request).agentId, request.params.id, request.body),
     );
 
-    app.post('/jobs/:id/fail', { schema: { tags, params: idParams, body: failureInput } }, async (request) =>
-      failJob(deps.db, agentOf(request).agentId, request.params.id, request.body),
-    );
+    app.post('/jobs/:id/fail', { schema: { tags, params: idParams, body: failureInput } }, async (request) => {
+      const outcome = await failJob(deps.db, agentOf(request).agentId, request.params.id, request.body);
+      if (outcome.recorded) await observeJobFinished(deps, metrics, request.params.id);
+      return outcome;
+    });
 
     app.post(
       '/jobs/:id/result',
@@ -44,13 +52,18 @@ export const agentProtocolRoutes =
         if (!request.isMultipart()) throw unsupportedMediaType('upload.not_multipart', 'Send the result as multipart/form-data.');
         const { report, created } = await recordResult(deps, agentOf(request).agentId, request.params.id, request.parts() as AsyncIterable<UploadPart>);
         // Profiles marked auto-issue certify passing reports at once; that never fails the upload.
-        if (created) void autoIssueCertificates(deps, report.id);
+        if (created) {
+          void autoIssueCertificates(deps, report.id);
+          await observeJobFinished(deps, metrics, request.params.id);
+        }
         return reply.status(created ? 201 : 200).send({ reportId: report.id });
       },
     );
 
     app.get('/artifacts/:digest', { schema: { tags, params: digestParams } }, async (request, reply) => {
-      const artifact = await openArtifactForAgent(deps, agentOf(request).agentId, request.params.digest);
-      return reply.type(artifact.mediaType).header('content-length', artifact.size).send(artifact.stream);
+      const download = await downloadArtifactForAgent(deps, agentOf(request).agentId, request.params.digest);
+      // 307: fetch follows it and, the storage host being another origin, drops the agent's Authorization header.
+      if (download.kind === 'redirect') return reply.redirect(download.url, 307);
+      return reply.type(download.mediaType).header('content-length', download.size).send(download.stream);
     });
   };

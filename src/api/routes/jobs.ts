@@ -4,19 +4,21 @@ import type { AppDeps } from '../app.js';
 import { userOf, type AuthGuards } from '../plugins/authentication.js';
 import { cancelJob, getJob, jobSubmission, listJobs, submitJob } from '../../services/jobs/jobs.js';
 import { idParams, pageQuery } from './pagination.js';
+import type { ApiMetrics } from '../../lib/metrics.js';
+import { observeJobFinished } from '../plugins/metrics.js';
 
 const submitHeaders = z.object({
   'idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
 });
 
 export const jobRoutes =
-  (deps: AppDeps, guards: AuthGuards): FastifyPluginAsyncZod =>
+  (deps: AppDeps, guards: AuthGuards, metrics: ApiMetrics): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/jobs',
       { preHandler: guards.requireUser(), schema: { tags: ['jobs'], summary: 'Submit a benchmark job (honours Idempotency-Key)', body: jobSubmission, headers: submitHeaders } },
       async (request, reply) => {
-        const { job, created } = await submitJob(deps, userOf(request), request.body, request.headers['idempotency-key']);
+        const { job, created } = await submitJob(deps, userOf(request), request.body, { idempotencyKey: request.headers['idempotency-key'], requestId: request.id });
         return reply
           .status(created ? 201 : 200)
           .header('location', `/v1/jobs/${job.id}`)
@@ -37,7 +39,9 @@ export const jobRoutes =
       getJob(deps.db, userOf(request), request.params.id),
     );
 
-    app.post('/jobs/:id/cancel', { preHandler: guards.requireUser(), schema: { tags: ['jobs'], params: idParams } }, async (request) =>
-      cancelJob(deps, userOf(request), request.params.id),
-    );
+    app.post('/jobs/:id/cancel', { preHandler: guards.requireUser(), schema: { tags: ['jobs'], params: idParams } }, async (request) => {
+      const { job, canceled } = await cancelJob(deps, userOf(request), request.params.id);
+      if (canceled) await observeJobFinished(deps, metrics, job.id);
+      return job;
+    });
   };

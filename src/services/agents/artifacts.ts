@@ -2,16 +2,23 @@ import type { Readable } from 'node:stream';
 import type { ServiceDeps } from '../deps.js';
 import { notFound } from '../../lib/errors.js';
 
+/** The agent follows the redirect at once, and the storage service checks expiry only when a download starts. */
+const PRESIGNED_URL_TTL_SECONDS = 300;
+
+export type AgentArtifactDownload = { kind: 'redirect'; url: string } | { kind: 'stream'; stream: Readable; size: number; mediaType: string };
+
 /**
  * Agents download only models that a job on one of their devices needs, so an agent token cannot
- * be used to pull arbitrary vendors' models.
+ * be used to pull arbitrary vendors' models. A store that can presign hands the bytes out directly,
+ * so large models do not pass through the API process.
  */
-export async function openArtifactForAgent(deps: ServiceDeps, agentId: string, digest: string): Promise<{ stream: Readable; size: number; mediaType: string }> {
+export async function downloadArtifactForAgent(deps: ServiceDeps, agentId: string, digest: string): Promise<AgentArtifactDownload> {
   const needed = await deps.db.job.findFirst({
     where: { model: { artifactDigest: digest }, status: { in: ['QUEUED', 'RUNNING'] }, device: { agents: { some: { agentId } } } },
     select: { id: true },
   });
   const artifact = needed ? await deps.db.artifact.findUnique({ where: { digest } }) : null;
   if (!artifact) throw notFound('artifact.not_found', 'No such artifact for this agent.');
-  return { stream: deps.store.open(artifact.storageKey), size: Number(artifact.size), mediaType: artifact.mediaType };
+  if (deps.store.presignedDownloadUrl) return { kind: 'redirect', url: await deps.store.presignedDownloadUrl(artifact.storageKey, PRESIGNED_URL_TTL_SECONDS) };
+  return { kind: 'stream', stream: await deps.store.open(artifact.storageKey), size: Number(artifact.size), mediaType: artifact.mediaType };
 }

@@ -21,6 +21,6 @@ const SAMPLE_SUITE = { preset: 'quick', dynamicDims: { 'p2o.DynamicDimension.0':
 export async function submitSampleBenchmark(deps: ServiceDeps, vendorOrgId: string, deviceSlug: string) {
   const principal: UserPrincipal = { kind: 'user', keyId: 'first-start', orgId: vendorOrgId, role: 'VENDOR' };
   const model = await uploadModel(deps, principal, sampleUpload(sampleModelPath()));
-  const { job } = await submitJob(deps, principal, { modelId: model.id, device: deviceSlug, suite: SAMPLE_SUITE }, 'first-start-sample');
+  const { job } = await submitJob(deps, principal, { modelId: model.id, device: deviceSlug, suite: SAMPLE_SUITE }, { idempotencyKey: 'first-start-sample' });
   return { model, job };
 }

@@ -28,16 +28,22 @@ async function jobForAgent(db: Db, agentId: string, jobId: string) {
   return job;
 }
 
-/** What the agent needs to run the job. Returned only when the job was moved to RUNNING for this agent. */
+/**
+ * Moves the job to RUNNING for this agent and returns what the agent needs to run it (`assignment`),
+ * plus how long the job waited in the queue when this is its first claim.
+ */
 export async function claimJob(db: Db, agentId: string, jobId: string) {
   const job = await jobForAgent(db, agentId, jobId);
+  const claimedAt = new Date();
   // RUNNING is claimable again: a retry after the previous agent process died mid-run.
   const res = await db.job.updateMany({
     where: { id: jobId, status: { in: ['QUEUED', 'RUNNING'] } },
-    data: { status: 'RUNNING', agentId, startedAt: new Date(), attempts: { increment: 1 }, progress: 0, phase: 'claimed', errorCode: null, errorMessage: null },
+    data: { status: 'RUNNING', agentId, startedAt: claimedAt, attempts: { increment: 1 }, progress: 0, phase: 'claimed', errorCode: null, errorMessage: null },
   });
   if (res.count === 0) throw new JobNotClaimableError(job.status);
-  return {
+  // A re-claim's time since submission includes earlier runs, so only the first claim is queue wait.
+  const queueWaitSeconds = job.attempts === 0 ? (claimedAt.getTime() - job.createdAt.getTime()) / 1000 : null;
+  const assignment = {
     jobId: job.id,
     suite: job.suite,
     model: { id: job.model.id, digest: job.model.artifactDigest, sizeBytes: Number(job.model.artifact.size), signature: job.model.signature },
@@ -49,6 +55,7 @@ export async function claimJob(db: Db, agentId: string, jobId: string) {
       powerMeter: job.device.powerMeter as PowerMeterConfig | null,
     },
   };
+  return { assignment, queueWaitSeconds };
 }
 
 /** Records progress; tells the agent whether to keep going (false once the job was canceled). */

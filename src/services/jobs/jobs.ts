@@ -4,7 +4,7 @@ import type { Job, JobStatus, Prisma } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import type { Db } from '../../lib/database.js';
 import { AppError, badRequest, conflict, notFound, serviceUnavailable, unprocessable } from '../../lib/errors.js';
-import { resolveSuiteSpec } from '../../harness/suite-spec.js';
+import { resolveSuiteSpec, type SuiteSpec } from '../../harness/suite-spec.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { deviceSlug } from '../devices/devices.js';
@@ -46,13 +46,14 @@ function requestHash(body: unknown): string {
 /**
  * Records the job in Postgres (the source of truth) and then queues it for the device's agents.
  * With an Idempotency-Key, a repeated request returns the first job instead of running twice; the
- * same key with a different body is refused.
+ * same key with a different body is refused. The request id travels with the queued job so the
+ * agent's log lines can be matched to the submit request.
  */
 export async function submitJob(
   deps: ServiceDeps,
   principal: UserPrincipal,
   input: z.infer<typeof jobSubmission>,
-  idempotencyKey?: string,
+  { idempotencyKey, requestId }: { idempotencyKey?: string | undefined; requestId?: string | undefined } = {},
 ): Promise<{ job: ReturnType<typeof presentJob>; created: boolean }> {
   const hash = requestHash(input);
   if (idempotencyKey) {
@@ -97,7 +98,7 @@ export async function submitJob(
     throw err;
   }
   try {
-    await deps.queues.enqueue({ jobId: job.id, deviceSlug: device.slug, modelDigest: model.artifactDigest, suite });
+    await deps.queues.enqueue({ jobId: job.id, deviceSlug: device.slug, modelDigest: model.artifactDigest, suite, requestId });
   } catch (err) {
     // Without the queue the job would wait forever: remove it so the client can simply retry.
     await deps.db.job.delete({ where: { id: job.id } });
@@ -143,7 +144,8 @@ export async function listJobs(db: Db, principal: UserPrincipal, page: { limit: 
 
 /**
  * Cancels a job. A queued job is removed from its queue; a running one is marked CANCELED and its
- * agent stops the harness at its next progress report.
+ * agent stops the harness at its next progress report. `canceled` is false when the job reached
+ * another final status first.
  */
 export async function cancelJob(deps: ServiceDeps, principal: UserPrincipal, id: string) {
   const job = await deps.db.job.findFirst({ where: { AND: [{ id }, visibleJobs(principal)] }, include: withDevice });
@@ -155,11 +157,29 @@ export async function cancelJob(deps: ServiceDeps, principal: UserPrincipal, id:
     where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
     data: { status: 'CANCELED', finishedAt: new Date(), errorCode: 'job.canceled', errorMessage: 'Canceled by request.' },
   });
-  if (res.count === 0) return getJob(deps.db, principal, id);
+  if (res.count === 0) return { job: await getJob(deps.db, principal, id), canceled: false };
   if (job.status === 'QUEUED') {
     await deps.queues.removeWaiting(job.device.slug, id).catch((err: unknown) => deps.log.warn({ err, jobId: id }, 'could not remove canceled job from queue'));
   }
-  return getJob(deps.db, principal, id);
+  return { job: await getJob(deps.db, principal, id), canceled: true };
+}
+
+/** The facts metrics record about a job that has just reached a final status. */
+export async function finishedJobFacts(db: Db, id: string) {
+  const job = await db.job.findUniqueOrThrow({
+    where: { id },
+    select: { status: true, errorCode: true, suite: true, startedAt: true, finishedAt: true, device: { select: { slug: true } } },
+  });
+  const { status } = job;
+  if (status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'CANCELED') throw new Error(`job ${id} is ${status}, not finished`);
+  return {
+    device: job.device.slug,
+    status,
+    errorCode: job.errorCode,
+    scenario: (job.suite as SuiteSpec).scenario,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+  };
 }
 
 export class JobNotClaimableError extends AppError {

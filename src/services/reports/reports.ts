@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Prisma } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import { writeJsonExactly, type Db } from '../../lib/database.js';
-import { badRequest, conflict, forbidden, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
+import { badRequest, conflict, forbidden, gone, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { isDeepStrictEqual } from 'node:util';
 import { environmentSchema, formatMlperfSummary, latencySummaryReportSchema, rawSamplesSchema, RAW_SAMPLES_FORMAT, verifySummaryAgainstRawSamples } from '../../harness/index.js';
@@ -185,5 +185,6 @@ export async function mlperfSummaryText(db: Db, principal: UserPrincipal | null,
 export async function openRawSamples(deps: ServiceDeps, principal: UserPrincipal | null, id: string): Promise<{ stream: Readable; size: number; digest: string }> {
   const report = await deps.db.report.findFirst({ where: { AND: [{ id }, visibleReports(principal)] }, include: { rawSamples: true } });
   if (!report) throw notFound('report.not_found', 'No such report.');
-  return { stream: deps.store.open(report.rawSamples.storageKey), size: Number(report.rawSamples.size), digest: report.rawSamplesDigest };
+  if (report.rawSamples.prunedAt) throw gone('report.raw_samples_pruned', `The raw samples were deleted by the retention policy on ${report.rawSamples.prunedAt.toISOString()}; the summary and signature remain.`);
+  return { stream: await deps.store.open(report.rawSamples.storageKey), size: Number(report.rawSamples.size), digest: report.rawSamplesDigest };
 }

@@ -91,7 +91,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       });
       worker.on('failed', (job, err) => {
         if (job && job.attemptsMade >= (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError)) {
-          void this.recordFailure(job.data.jobId, 'agent.retries_exhausted', `Gave up after ${job.attemptsMade} attempts: ${err.message}`);
+          void this.recordFailure(job.data.jobId, 'agent.retries_exhausted', `Gave up after ${job.attemptsMade} attempts: ${err.message}`, this.jobLog(job.data));
         }
       });
       worker.on('error', (err) => this.opts.log.error({ err: errorMessage(err), device }, 'queue worker error'));
@@ -113,7 +113,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const parsed = benchJobPayload.safeParse(bullJob.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
     const { jobId } = parsed.data;
-    const log = this.opts.log.child({ jobId });
+    const log = this.jobLog(parsed.data);
 
     let claimed: ClaimedJob;
     try {
@@ -132,7 +132,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     await mkdir(runDir, { recursive: true });
     const abort = new AbortController();
     try {
-      await this.progress(jobId, 'download', 0, abort);
+      await this.progress(jobId, 'download', 0, abort, log);
       const modelPath = await this.cache.ensure(claimed.model.digest);
       const rawSamplesPath = join(runDir, 'raw-samples.json');
       const backend = this.backendFor(claimed.device);
@@ -153,7 +153,7 @@ export class Agent extends EventEmitter<AgentEvents> {
           const now = Date.now();
           if (now - lastSent < 500 && p.phase !== 'done') return;
           lastSent = now;
-          void this.progress(jobId, p.phase, Math.min(0.99, p.fraction), abort);
+          void this.progress(jobId, p.phase, Math.min(0.99, p.fraction), abort, log);
           void bullJob.updateProgress({ phase: p.phase, fraction: p.fraction, queries: p.queries }).catch(() => undefined);
         },
       });
@@ -177,7 +177,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         // The model or the result is at fault, not the infrastructure: fail now, no retry.
         const code = err.code;
         log.warn({ code, err: err.message }, 'job failed');
-        await this.recordFailure(jobId, code, err.message);
+        await this.recordFailure(jobId, code, err.message, log);
         this.emit('job-finished', { jobId, outcome: 'failed', code });
         throw new UnrecoverableError(`${code}: ${err.message}`);
       }
@@ -189,6 +189,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
   }
 
+  /** A job's log lines carry the submit request's id, so they can be found from the API's logs. */
+  private jobLog(job: Pick<BenchJobPayload, 'jobId' | 'requestId'>): Logger {
+    return this.opts.log.child({ jobId: job.jobId, ...(job.requestId !== undefined && { requestId: job.requestId }) });
+  }
+
   private backendFor(device: ClaimedJob['device']): BackendChoice {
     const { loadOptions, ...ortOptions } = device.backendOptions;
     if (device.backendKind === 'onnxruntime') return { kind: 'onnxruntime', config: { executionProvider: device.executionProvider, ...ortOptions } };
@@ -197,20 +202,20 @@ export class Agent extends EventEmitter<AgentEvents> {
     return { kind: 'runner', config: { ...runner, ...(loadOptions && { loadOptions }) } };
   }
 
-  private async progress(jobId: string, phase: string, fraction: number, abort: AbortController): Promise<void> {
+  private async progress(jobId: string, phase: string, fraction: number, abort: AbortController, log: Logger): Promise<void> {
     try {
       const res = await this.api.request<{ continue: boolean }>('POST', `/v1/agent/jobs/${jobId}/progress`, { json: { phase, fraction } });
       if (!res.continue) abort.abort();
     } catch (err) {
-      this.opts.log.warn({ jobId, err: errorMessage(err) }, 'progress report failed');
+      log.warn({ err: errorMessage(err) }, 'progress report failed');
     }
   }
 
-  private async recordFailure(jobId: string, code: string, message: string): Promise<void> {
+  private async recordFailure(jobId: string, code: string, message: string, log: Logger): Promise<void> {
     try {
       await this.api.request('POST', `/v1/agent/jobs/${jobId}/fail`, { json: { code: code.slice(0, 64), message: message.slice(0, 4000) } });
     } catch (err) {
-      this.opts.log.error({ jobId, err: errorMessage(err) }, 'could not record job failure');
+      log.error({ err: errorMessage(err) }, 'could not record job failure');
     }
   }
 }

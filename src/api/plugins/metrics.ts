@@ -1,0 +1,35 @@
+// Wires one app's Prometheus metrics: the HTTP timing hook, the scrape-time sources (queue depth from
+// BullMQ, heartbeats from Postgres) and the job-outcome observation the routes call after a job ends.
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { ApiMetrics } from '../../lib/metrics.js';
+import { errorMessage } from '../../lib/errors.js';
+import { listAgents } from '../../services/agents/agents.js';
+import { finishedJobFacts } from '../../services/jobs/jobs.js';
+
+export function registerMetrics(app: FastifyInstance, deps: AppDeps): ApiMetrics {
+  const metrics = new ApiMetrics({
+    async queueDepths() {
+      const devices = await deps.db.device.findMany({ select: { slug: true } });
+      return Promise.all(devices.map(async ({ slug }) => ({ device: slug, ...(await deps.queues.jobCounts(slug)) })));
+    },
+    async agentHeartbeats() {
+      const agents = await listAgents(deps.db);
+      return agents.flatMap((a) => (a.revokedAt === null && a.lastHeartbeatAt !== null ? [{ agent: a.name, lastHeartbeatAt: a.lastHeartbeatAt }] : []));
+    },
+    onCollectError: (metric, err) => deps.log.warn({ metric, err: errorMessage(err) }, 'metrics collection failed'),
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeHttpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  return metrics;
+}
+
+/** Records a job's final status; called after the request that ended the job. Never fails that request. */
+export async function observeJobFinished(deps: AppDeps, metrics: ApiMetrics, jobId: string): Promise<void> {
+  try {
+    metrics.observeJobFinished(await finishedJobFacts(deps.db, jobId));
+  } catch (err) {
+    deps.log.warn({ jobId, err: errorMessage(err) }, 'could not record job outcome metrics');
+  }
+}
