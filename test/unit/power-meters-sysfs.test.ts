@@ -65,9 +65,11 @@ function writtenEnergyJ(writes: PowerWrite[], fromNs: number, toNs: number): num
   return joules;
 }
 
+// Long phases: the step's error is a fixed amount (8 W × half the sampling gap around it), so longer
+// phases keep it well under 0.5% even when a loaded CI machine delays a sample.
 const PROFILE = [
-  { watts: 12, ms: 500 },
-  { watts: 20, ms: 500 },
+  { watts: 12, ms: 1500 },
+  { watts: 20, ms: 1500 },
 ];
 const PROFILE_ENERGY_J = PROFILE.reduce((sum, phase) => sum + (phase.watts * phase.ms) / 1000, 0);
 
@@ -75,7 +77,7 @@ const PROFILE_ENERGY_J = PROFILE.reduce((sum, phase) => sum + (phase.watts * pha
  * Runs one window over PROFILE, a timer per phase, and checks the trapezoid energy of the samples
  * against the energy written. The first phase is already on when the window opens (the device is busy
  * before measurement starts), so the one step inside the window costs the trapezoid at most
- * 8 W × interval / 2: 0.04 J of 16 J at 10 ms.
+ * 8 W × interval / 2: 0.04 J of 48 J at 10 ms.
  */
 async function measureProfile(meter: PowerMeter, write: (watts: number) => void): Promise<void> {
   const writes: PowerWrite[] = [];
@@ -146,7 +148,7 @@ function battery(root: string, name: string, files: Record<string, number | stri
 describe('RaplMeter', () => {
   it('sums counter deltas exactly across wraparounds', async () => {
     const root = newRoot();
-    // 5 J range: the 16 J profile wraps the counter several times, at most once per 20 ms interval.
+    // 5 J range: the 48 J profile wraps the counter several times, at most once per 20 ms interval.
     const maxRangeUj = 5_000_000;
     const startUj = 4_000_000;
     const energyFile = raplZone(root, 'intel-rapl:0', 'package-0', maxRangeUj, startUj);
@@ -185,7 +187,9 @@ describe('RaplMeter', () => {
     const tail = reading.samples.slice(1).reduce((sum, sample, i) => sum + sample.watts * ((sample.tNs - reading.samples[i]!.tNs) / 1e9), 0);
     expect(tail).toBeLessThan(reading.counterEnergyJ!);
     expect(reading.counterEnergyJ! - tail).toBeLessThan(20 * 0.05); // at most one interval of at most 20 W
-    expect(Math.max(...reading.samples.map((sample) => sample.watts))).toBeLessThan(20 * 1.5);
+    // A mishandled wrap would read as ~5 J / 20 ms = 250 W; timer jitter under load can push a true
+    // 20 W interval to a few tens of watts, so the bound sits between the two.
+    expect(Math.max(...reading.samples.map((sample) => sample.watts))).toBeLessThan(100);
   });
 
   it('selects domains by name and refuses a subdomain with its own package', () => {
