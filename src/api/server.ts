@@ -10,6 +10,8 @@ import { createArtifactStore } from '../lib/create-artifact-store.js';
 import { BenchQueues } from '../queue/bench-queues.js';
 import { loadServiceSigningKey, registerSigningKey } from '../services/signing/service-key.js';
 import { ensureBuiltInProfiles } from '../services/certificates/profiles.js';
+import { reconcileJobs } from '../services/jobs/reconciler.js';
+import { errorMessage } from '../lib/errors.js';
 import { build, type App, type AppDeps } from './app.js';
 import { join } from 'node:path';
 
@@ -76,6 +78,13 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     await ensureBuiltInProfiles(db);
     const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer };
     const app = await build(deps);
+    if (config.env.NPUBENCH_RECONCILE_INTERVAL_MS > 0) {
+      const timer = setInterval(() => {
+        reconcileJobs(deps, { agentDeadlineMs: config.env.NPUBENCH_AGENT_DEADLINE_MS }).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'reconciler run failed'));
+      }, config.env.NPUBENCH_RECONCILE_INTERVAL_MS);
+      timer.unref();
+      cleanups.push(async () => clearInterval(timer));
+    }
     cleanups.push(() => app.close());
     await app.listen({ host: config.env.HOST, port: config.env.PORT });
     const address = app.server.address();

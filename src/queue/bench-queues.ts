@@ -24,6 +24,11 @@ export class BenchQueues {
     await this.queue(payload.deviceSlug).add(BENCH_JOB_NAME, payload, benchJobOptions(payload.jobId));
   }
 
+  /** Whether Redis still holds the job (in any state), so the reconciler can tell lost jobs apart. */
+  async holds(deviceSlug: string, jobId: string): Promise<boolean> {
+    return (await this.queue(deviceSlug).getJob(jobId)) !== undefined;
+  }
+
   /** Removes a job that no agent has taken yet; returns false when it is already active or gone. */
   async removeWaiting(deviceSlug: string, jobId: string): Promise<boolean> {
     const job = await this.queue(deviceSlug).getJob(jobId);

@@ -5,14 +5,13 @@ import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { Agent, type RunnerCommand } from '../../src/workers/agent/agent.js';
 import { createAgent } from '../../src/services/agents/agents.js';
 import type { TestApi } from './test-service.js';
-import { TEST_REDIS_URL } from './test-env.js';
 import { createTempDir } from './isolated-resources.js';
 
 let counter = 0;
 
 export async function startTestAgent(t: TestApi, devices: string[], opts: { harnessTimeoutMs?: number; runners?: Record<string, RunnerCommand>; log?: Logger } = {}): Promise<Agent> {
   const { token } = await createAgent(t.deps.db, { name: `test-agent-${process.pid}-${++counter}`, devices });
-  const connection = createRedis(TEST_REDIS_URL, 'worker');
+  const connection = createRedis(t.deps.config.env.REDIS_URL, 'worker');
   const agent = new Agent({
     apiUrl: t.url,
     token,

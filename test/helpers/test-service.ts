@@ -29,7 +29,7 @@ export interface TestApi {
 
 let orgCounter = 0;
 
-export async function startTestApi(opts: { listen?: boolean; env?: Record<string, string> } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { listen?: boolean; env?: Record<string, string>; redisUrl?: string } = {}): Promise<TestApi> {
   return startApiInstance({
     databaseUrl: await createTestDatabase(),
     queuePrefix: createQueuePrefix(),
@@ -41,7 +41,14 @@ export async function startTestApi(opts: { listen?: boolean; env?: Record<string
 
 /** A second API process on the same Postgres, Redis prefix, artifact store and signing key. */
 export async function startReplica(primary: TestApi): Promise<TestApi> {
-  return startApiInstance({ databaseUrl: primary.databaseUrl, queuePrefix: primary.queuePrefix, dataDir: primary.dataDir, signer: primary.deps.signer, listen: true });
+  return startApiInstance({
+    databaseUrl: primary.databaseUrl,
+    queuePrefix: primary.queuePrefix,
+    dataDir: primary.dataDir,
+    signer: primary.deps.signer,
+    redisUrl: primary.deps.config.env.REDIS_URL,
+    listen: true,
+  });
 }
 
 async function startApiInstance(opts: {
@@ -51,11 +58,14 @@ async function startApiInstance(opts: {
   signer: SigningKey;
   listen?: boolean;
   env?: Record<string, string>;
+  /** A private Redis for tests that break it (FLUSHALL); the shared one otherwise. */
+  redisUrl?: string;
 }): Promise<TestApi> {
   const { databaseUrl, queuePrefix, dataDir, signer } = opts;
+  const redisUrl = opts.redisUrl ?? TEST_REDIS_URL;
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: redisUrl,
     NPUBENCH_QUEUE_PREFIX: queuePrefix,
     NPUBENCH_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -64,7 +74,7 @@ async function startApiInstance(opts: {
   });
   const log = createLogger(config.env.LOG_LEVEL);
   const db = createDb(databaseUrl, 5);
-  const redis = createRedis(TEST_REDIS_URL, 'producer');
+  const redis = createRedis(redisUrl, 'producer');
   const queues = new BenchQueues(redis, queuePrefix);
   await registerSigningKey(db, signer);
   await ensureBuiltInProfiles(db);

@@ -1,0 +1,48 @@
+// Postgres is the source of truth; Redis only holds the queue. The reconciler closes the gap when they
+// disagree: a QUEUED job that Redis no longer holds (Redis lost its data, or crashed between the insert
+// and the enqueue) is queued again under the same BullMQ job id, and a RUNNING job whose agent stopped
+// sending heartbeats is failed with a reason instead of staying RUNNING forever. Every step is
+// idempotent, so each API replica may run it on its own timer.
+import type { ServiceDeps } from '../deps.js';
+import { resolvedSuiteSpecSchema } from '../../harness/suite-spec.js';
+
+export interface ReconcileResult {
+  requeued: string[];
+  failedAgentVanished: string[];
+}
+
+export async function reconcileJobs(deps: ServiceDeps, opts: { agentDeadlineMs: number; now?: Date }): Promise<ReconcileResult> {
+  const now = opts.now ?? new Date();
+  const requeued: string[] = [];
+  const queued = await deps.db.job.findMany({ where: { status: 'QUEUED' }, include: { device: { select: { slug: true } }, model: { select: { artifactDigest: true } } } });
+  for (const job of queued) {
+    if (await deps.queues.holds(job.device.slug, job.id)) continue;
+    const suite = resolvedSuiteSpecSchema.safeParse(job.suite);
+    if (!suite.success) {
+      await deps.db.job.updateMany({
+        where: { id: job.id, status: 'QUEUED' },
+        data: { status: 'FAILED', errorCode: 'job.invalid_suite', errorMessage: 'The stored suite no longer validates; the job cannot be queued again.', finishedAt: now },
+      });
+      continue;
+    }
+    await deps.queues.enqueue({ jobId: job.id, deviceSlug: job.device.slug, modelDigest: job.model.artifactDigest, suite: suite.data });
+    requeued.push(job.id);
+  }
+
+  // An agent that has been silent past the deadline is gone: its running jobs will not finish.
+  const deadline = new Date(now.getTime() - opts.agentDeadlineMs);
+  const stranded = await deps.db.job.findMany({
+    where: { status: 'RUNNING', OR: [{ agent: null }, { agent: { OR: [{ lastHeartbeatAt: null }, { lastHeartbeatAt: { lt: deadline } }] } }] },
+    select: { id: true },
+  });
+  const failedAgentVanished: string[] = [];
+  for (const { id } of stranded) {
+    const res = await deps.db.job.updateMany({
+      where: { id, status: 'RUNNING' },
+      data: { status: 'FAILED', errorCode: 'agent.vanished', errorMessage: `The agent stopped sending heartbeats for more than ${Math.round(opts.agentDeadlineMs / 1000)} s during the run.`, finishedAt: now },
+    });
+    if (res.count === 1) failedAgentVanished.push(id);
+  }
+  if (requeued.length + failedAgentVanished.length > 0) deps.log.warn({ requeued, failedAgentVanished }, 'reconciler repaired jobs');
+  return { requeued, failedAgentVanished };
+}
