@@ -3,6 +3,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import multipart from '@fastify/multipart';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -11,6 +13,7 @@ import type { Redis } from 'ioredis';
 import type { ServiceDeps } from '../services/deps.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
 import { authGuards } from './plugins/authentication.js';
+import { AuthFailureLimiter } from './plugins/auth-failure-limiter.js';
 import { healthRoutes } from './routes/health.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { signingRoutes } from './routes/signing.js';
@@ -49,6 +52,15 @@ export async function build(deps: AppDeps): Promise<App> {
     void reply.header('x-request-id', request.id);
   });
   registerProblemDetails(app);
+  // Security headers on every response. The CSP lets the Swagger UI at /docs run; JSON needs none.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] },
+    },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  // Cross-origin browser access only for the configured origins (a dashboard on another host).
+  await app.register(cors, { origin: deps.config.env.NPUBENCH_CORS_ORIGINS.length > 0 ? deps.config.env.NPUBENCH_CORS_ORIGINS : false, credentials: false });
   // Before any route, so the timing hook sees every request.
   const metrics = registerMetrics(app, deps);
 
@@ -67,7 +79,7 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const guards = authGuards(deps.db);
+  const guards = authGuards(deps.db, new AuthFailureLimiter(deps.config.env.NPUBENCH_AUTH_FAILURE_LIMIT));
   await app.register(healthRoutes(deps));
   // Scraped every few seconds: log only when something is wrong.
   await app.register(metricsRoutes(deps, metrics), { logLevel: 'warn' });

@@ -8,6 +8,13 @@ export const serverEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.'),
   NPUBENCH_MAX_UPLOAD_BYTES: envByteSize(2 * 1024 ** 3).describe('Largest accepted model upload (`1048576`, `512MiB`, `2GiB`, …).'),
   NPUBENCH_MAX_RESULT_BYTES: envByteSize(256 * 1024 ** 2).describe('Largest accepted raw-samples upload from an agent.'),
+  NPUBENCH_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.url()))
+    .describe('Comma-separated browser origins allowed to call the API cross-origin (e.g. `https://dash.example.org`). Unset: no cross-origin access.'),
+  NPUBENCH_AUTH_FAILURE_LIMIT: envInt(20, 1, 100_000).describe('Failed authentications one client IP may make per minute before it gets 429 `auth.too_many_failures`.'),
   NPUBENCH_RECONCILE_INTERVAL_MS: envInt(30_000, 0, 3_600_000).describe('How often the API re-queues jobs Redis lost and fails jobs of vanished agents; `0` turns it off.'),
   NPUBENCH_AGENT_DEADLINE_MS: envInt(120_000, 1_000, 86_400_000).describe('A running job whose agent has sent no heartbeat for this long is failed with `agent.vanished`.'),
   NPUBENCH_METRICS_TOKEN: z

@@ -3,7 +3,8 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Role } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
-import { forbidden, unauthorized } from '../../lib/errors.js';
+import { AppError, forbidden, unauthorized } from '../../lib/errors.js';
+import type { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { authenticateAgent, authenticateApiKey } from '../../services/auth/authenticate.js';
 import type { AgentPrincipal, Principal, UserPrincipal } from '../../services/auth/principal.js';
 
@@ -23,13 +24,24 @@ function bearerToken(request: FastifyRequest): string | null {
 
 export const ALL_ROLES: Role[] = ['ADMIN', 'CERTIFIER', 'VENDOR'];
 
-export function authGuards(db: Db) {
+export function authGuards(db: Db, limiter: AuthFailureLimiter) {
+  /** Authenticates a presented credential; failures count against the caller's IP. */
+  const verified = async <T>(request: FastifyRequest, check: () => Promise<T>): Promise<T> => {
+    limiter.check(request.ip);
+    try {
+      return await check();
+    } catch (err) {
+      if (err instanceof AppError && err.status === 401) limiter.recordFailure(request.ip);
+      throw err;
+    }
+  };
+
   const requireUser =
     (roles: Role[] = ALL_ROLES): preHandlerAsyncHookHandler =>
     async (request) => {
       const token = bearerToken(request);
       if (!token) throw unauthorized('auth.missing_credentials', 'This endpoint needs an API key: "Authorization: Bearer <key>".');
-      const principal = await authenticateApiKey(db, token);
+      const principal = await verified(request, () => authenticateApiKey(db, token));
       if (!roles.includes(principal.role)) {
         throw forbidden('auth.forbidden_role', `This endpoint needs one of the roles: ${roles.join(', ').toLowerCase()}.`);
       }
@@ -39,13 +51,13 @@ export function authGuards(db: Db) {
   /** For public endpoints that show more to a signed-in user. */
   const optionalUser: preHandlerAsyncHookHandler = async (request) => {
     const token = bearerToken(request);
-    request.principal = token ? await authenticateApiKey(db, token) : null;
+    request.principal = token ? await verified(request, () => authenticateApiKey(db, token)) : null;
   };
 
   const requireAgent: preHandlerAsyncHookHandler = async (request) => {
     const token = bearerToken(request);
     if (!token) throw unauthorized('auth.missing_credentials', 'This endpoint needs an agent token.');
-    request.principal = await authenticateAgent(db, token);
+    request.principal = await verified(request, () => authenticateAgent(db, token));
   };
 
   return { requireUser, optionalUser, requireAgent };

@@ -32,6 +32,8 @@ interface Problem {
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem) {
   if (problem.status === 503) void reply.header('retry-after', '5');
+  const retryAfter = problem.extra?.retryAfterSeconds;
+  if (problem.status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
   return reply
     .status(problem.status)
     .type(PROBLEM_CONTENT_TYPE)
