@@ -6,7 +6,8 @@ import type { AuthGuards } from '../plugins/authentication.js';
 import { createOrganization, listOrganizations } from '../../services/orgs/organizations.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../services/orgs/api-keys.js';
 import { agentInput, createAgent, listAgents } from '../../services/agents/agents.js';
-import { idParams } from './pagination.js';
+import { idParams, pageQuery } from './pagination.js';
+import { listAuditEvents, recordAudit } from '../../services/audit/audit-log.js';
 
 const orgInput = z.strictObject({
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
@@ -24,9 +25,11 @@ export const adminRoutes =
     const admin = guards.requireUser(['ADMIN']);
 
     app.get('/orgs', { preHandler: admin, schema: { tags: ['admin'] } }, async () => ({ items: await listOrganizations(deps.db) }));
-    app.post('/orgs', { preHandler: admin, schema: { tags: ['admin'], body: orgInput } }, async (request, reply) =>
-      reply.status(201).send(await createOrganization(deps.db, request.body)),
-    );
+    app.post('/orgs', { preHandler: admin, schema: { tags: ['admin'], body: orgInput } }, async (request, reply) => {
+      const org = await createOrganization(deps.db, request.body);
+      await recordAudit(deps.db, request, { action: 'organization.created', subjectType: 'organization', subjectId: org.id, details: { slug: org.slug, kind: org.kind } });
+      return reply.status(201).send(org);
+    });
 
     app.get('/orgs/:id/keys', { preHandler: admin, schema: { tags: ['admin'], params: idParams } }, async (request) => ({
       items: await listApiKeys(deps.db, request.params.id),
@@ -34,10 +37,15 @@ export const adminRoutes =
     app.post(
       '/orgs/:id/keys',
       { preHandler: admin, schema: { tags: ['admin'], summary: 'Create an API key; the token is shown only in this response', params: idParams, body: keyInput } },
-      async (request, reply) => reply.status(201).send(await createApiKey(deps.db, { orgId: request.params.id, ...request.body })),
+      async (request, reply) => {
+        const key = await createApiKey(deps.db, { orgId: request.params.id, ...request.body });
+        await recordAudit(deps.db, request, { action: 'api_key.created', subjectType: 'api_key', subjectId: key.id, details: { prefix: key.prefix, role: key.role, orgId: request.params.id } });
+        return reply.status(201).send(key);
+      },
     );
     app.post('/keys/:id/revoke', { preHandler: admin, schema: { tags: ['admin'], params: idParams } }, async (request, reply) => {
       await revokeApiKey(deps.db, request.params.id);
+      await recordAudit(deps.db, request, { action: 'api_key.revoked', subjectType: 'api_key', subjectId: request.params.id });
       return reply.status(204).send();
     });
 
@@ -45,6 +53,16 @@ export const adminRoutes =
     app.post(
       '/agents',
       { preHandler: admin, schema: { tags: ['admin'], summary: 'Create an agent for some devices; the token is shown only in this response', body: agentInput } },
-      async (request, reply) => reply.status(201).send(await createAgent(deps.db, request.body)),
+      async (request, reply) => {
+        const agent = await createAgent(deps.db, request.body);
+        await recordAudit(deps.db, request, { action: 'agent.created', subjectType: 'agent', subjectId: agent.id, details: { name: agent.name, devices: request.body.devices } });
+        return reply.status(201).send(agent);
+      },
+    );
+
+    app.get(
+      '/audit',
+      { preHandler: admin, schema: { tags: ['admin'], summary: 'Security-relevant actions, newest first', querystring: pageQuery.extend({ action: z.string().max(64).optional(), subjectId: z.string().max(200).optional() }) } },
+      async (request) => listAuditEvents(deps.db, request.query),
     );
   };

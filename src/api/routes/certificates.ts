@@ -1,3 +1,4 @@
+import { recordAudit } from '../../services/audit/audit-log.js';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
@@ -25,6 +26,7 @@ export const certificateRoutes =
       { preHandler: guards.requireUser([...LAB]), schema: { tags, summary: 'Certify a report under a profile (422 with every rule when it does not pass)', body: issueInput } },
       async (request, reply) => {
         const cert = await issueCertificate(deps, userOf(request), request.body);
+        await recordAudit(deps.db, request, { action: 'certificate.issued', subjectType: 'certificate', subjectId: cert.id, details: { reportId: cert.reportId, profileId: cert.profileId } });
         return reply.status(201).header('location', `/v1/certificates/${cert.id}`).send(await certificateBundle(deps, cert.id));
       },
     );
@@ -59,6 +61,7 @@ export const certificateRoutes =
       { preHandler: guards.requireUser([...LAB]), schema: { tags, params: idParams, body: revokeInput } },
       async (request) => {
         await revokeCertificate(deps, request.params.id, request.body);
+        await recordAudit(deps.db, request, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: request.params.id, details: { reason: request.body.reason } });
         return verifyCertificate(deps, request.params.id);
       },
     );

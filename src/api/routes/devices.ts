@@ -1,3 +1,4 @@
+import { recordAudit } from '../../services/audit/audit-log.js';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -22,13 +23,19 @@ export const deviceRoutes =
       getDevice(deps.db, request.params.slug, labUser(request)),
     );
 
-    app.post('/devices', { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], body: deviceInput } }, async (request, reply) =>
-      reply.status(201).send(await createDevice(deps.db, request.body)),
-    );
+    app.post('/devices', { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], body: deviceInput } }, async (request, reply) => {
+      const device = await createDevice(deps.db, request.body);
+      await recordAudit(deps.db, request, { action: 'device.created', subjectType: 'device', subjectId: device.slug });
+      return reply.status(201).send(device);
+    });
 
     app.patch(
       '/devices/:slug',
       { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], params: slugParams, body: deviceUpdate } },
-      async (request) => updateDevice(deps.db, request.params.slug, request.body),
+      async (request) => {
+        const device = await updateDevice(deps.db, request.params.slug, request.body);
+        await recordAudit(deps.db, request, { action: 'device.updated', subjectType: 'device', subjectId: device.slug, details: { fields: Object.keys(request.body) } });
+        return device;
+      },
     );
   };

@@ -1,3 +1,4 @@
+import { recordAudit } from '../../services/audit/audit-log.js';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
@@ -15,9 +16,11 @@ export const profileRoutes =
 
     app.get('/profiles/:id', { schema: { tags: ['profiles'], params: idParams, security: [] } }, async (request) => getProfile(deps.db, request.params.id));
 
-    app.post('/profiles', { preHandler: guards.requireUser(['ADMIN', 'CERTIFIER']), schema: { tags: ['profiles'], body: profileInput } }, async (request, reply) =>
-      reply.status(201).send(await createProfile(deps.db, request.body)),
-    );
+    app.post('/profiles', { preHandler: guards.requireUser(['ADMIN', 'CERTIFIER']), schema: { tags: ['profiles'], body: profileInput } }, async (request, reply) => {
+      const profile = await createProfile(deps.db, request.body);
+      await recordAudit(deps.db, request, { action: 'profile.created', subjectType: 'profile', subjectId: profile.id });
+      return reply.status(201).send(profile);
+    });
 
     app.post(
       '/profiles/:id/evaluate',

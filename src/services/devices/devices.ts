@@ -11,8 +11,8 @@ export const deviceSlug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter or digit (max 63)');
 
-export const deviceInput = z.strictObject({
-  slug: deviceSlug,
+/** The fields a lab sets on a device, without defaults: creation adds them, updates must not. */
+const deviceFields = {
   name: z.string().min(1).max(200),
   manufacturer: z.string().min(1).max(200),
   soc: z.string().max(200).nullish(),
@@ -23,19 +23,17 @@ export const deviceInput = z.strictObject({
    * (`npubench agent --runner <device>=<command>`), so a device record can never make an agent run a
    * command of the API's choosing.
    */
-  backendKind: z.enum(['onnxruntime', 'runner']).default('onnxruntime'),
-  executionProvider: z.enum(EXECUTION_PROVIDERS).default('cpu'),
-  backendOptions: z
-    .strictObject({
-      epOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-      intraOpNumThreads: z.number().int().min(1).max(1024).optional(),
-      interOpNumThreads: z.number().int().min(1).max(1024).optional(),
-      graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
-      /** runner devices: passed untouched as the runner's `load` options. */
-      loadOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    })
-    .default({}),
-  isPublic: z.boolean().default(true),
+  backendKind: z.enum(['onnxruntime', 'runner']),
+  executionProvider: z.enum(EXECUTION_PROVIDERS),
+  backendOptions: z.strictObject({
+    epOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    intraOpNumThreads: z.number().int().min(1).max(1024).optional(),
+    interOpNumThreads: z.number().int().min(1).max(1024).optional(),
+    graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+    /** runner devices: passed untouched as the runner's `load` options. */
+    loadOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  }),
+  isPublic: z.boolean(),
   /**
    * How the agent measures power beside each run (src/harness/power). Command meters run a program,
    * so they are configured on the agent host instead (`npubench agent --power-meter`).
@@ -43,9 +41,19 @@ export const deviceInput = z.strictObject({
   powerMeter: powerMeterConfigSchema
     .refine((meter) => meter.kind !== 'command', { message: 'command meters are configured on the agent host (npubench agent --power-meter <device>=<json>)' })
     .nullish(),
+};
+
+export const deviceInput = z.strictObject({
+  ...deviceFields,
+  slug: deviceSlug,
+  backendKind: deviceFields.backendKind.default('onnxruntime'),
+  executionProvider: deviceFields.executionProvider.default('cpu'),
+  backendOptions: deviceFields.backendOptions.default({}),
+  isPublic: deviceFields.isPublic.default(true),
 });
 export type DeviceInput = z.infer<typeof deviceInput>;
-export const deviceUpdate = deviceInput.omit({ slug: true }).partial();
+/** A PATCH changes only the fields it names (no defaults: an absent field stays as it is). */
+export const deviceUpdate = z.strictObject(deviceFields).partial();
 export type DeviceBackendOptions = DeviceInput['backendOptions'];
 
 export async function createDevice(db: Db, input: DeviceInput) {

@@ -1,0 +1,52 @@
+// The audit log of security-relevant actions. Routes record an event after the action succeeded, with
+// the acting key or agent and the request id, so an operator can answer "who revoked this, when, from
+// which request" from Postgres alone.
+import type { FastifyRequest } from 'fastify';
+import type { Prisma } from '@prisma/client';
+import type { Db } from '../../lib/database.js';
+
+export type AuditAction =
+  | 'organization.created'
+  | 'api_key.created'
+  | 'api_key.revoked'
+  | 'agent.created'
+  | 'device.created'
+  | 'device.updated'
+  | 'profile.created'
+  | 'certificate.issued'
+  | 'certificate.revoked';
+
+export interface AuditEventInput {
+  action: AuditAction;
+  subjectType: string;
+  subjectId: string;
+  details?: Prisma.InputJsonObject;
+}
+
+/** Records `event` as done by the request's principal. */
+export async function recordAudit(db: Db, request: FastifyRequest, event: AuditEventInput): Promise<void> {
+  const principal = request.principal;
+  await db.auditEvent.create({
+    data: {
+      actorType: principal?.kind === 'user' ? 'api_key' : principal?.kind === 'agent' ? 'agent' : 'system',
+      actorId: principal?.kind === 'user' ? principal.keyId : principal?.kind === 'agent' ? principal.agentId : null,
+      orgId: principal?.kind === 'user' ? principal.orgId : null,
+      action: event.action,
+      subjectType: event.subjectType,
+      subjectId: event.subjectId,
+      details: event.details ?? {},
+      requestId: request.id,
+    },
+  });
+}
+
+export async function listAuditEvents(db: Db, page: { limit: number; cursor?: string | undefined; action?: string | undefined; subjectId?: string | undefined }) {
+  const rows = await db.auditEvent.findMany({
+    where: { ...(page.action && { action: page.action }), ...(page.subjectId && { subjectId: page.subjectId }) },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: page.limit + 1,
+    ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
+  });
+  const items = rows.slice(0, page.limit);
+  return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}
