@@ -34,6 +34,8 @@ export interface ModelSignature {
   nodeCount: number;
   /** Some tensor keeps its data in a separate file, which an uploaded .onnx alone cannot provide. */
   usesExternalData: boolean;
+  /** The `location` of every external-data reference, as written in the file (relative to the model's folder). */
+  externalDataLocations: string[];
 }
 
 export const INVALID_ONNX_CODE = 'model.invalid_onnx';
@@ -233,6 +235,7 @@ interface GraphCollector {
   initializerCount: number;
   nodeCount: number;
   usesExternalData: boolean;
+  externalDataLocations: Set<string>;
 }
 
 export async function readOnnxSignature(path: string): Promise<ModelSignature> {
@@ -261,6 +264,7 @@ async function readModel(reader: PositionalReader): Promise<ModelSignature> {
     initializerCount: 0,
     nodeCount: 0,
     usesExternalData: false,
+    externalDataLocations: new Set(),
   };
 
   await forEachField(reader, reader.size, 'ModelProto', async (field) => {
@@ -305,6 +309,7 @@ async function readModel(reader: PositionalReader): Promise<ModelSignature> {
     initializerCount: graph.initializerCount,
     nodeCount: graph.nodeCount,
     usesExternalData: graph.usesExternalData,
+    externalDataLocations: [...graph.externalDataLocations],
   };
 }
 
@@ -330,18 +335,18 @@ async function readMainGraph(reader: PositionalReader, end: number, graph: Graph
       case 1:
         expectWireType(field, WIRE_LEN, 'GraphProto.node');
         graph.nodeCount++;
-        if (!graph.usesExternalData) graph.usesExternalData = await nodeUsesExternalData(reader, field.end, 1);
+        if (await nodeUsesExternalData(reader, field.end, 1, graph.externalDataLocations)) graph.usesExternalData = true;
         break;
       case 2:
         graph.graphName = await readString(reader, field, 'GraphProto.name');
         break;
       case 5:
         expectWireType(field, WIRE_LEN, 'GraphProto.initializer');
-        addInitializer(graph, await readTensorHeader(reader, field.end));
+        addInitializer(graph, await readTensorHeader(reader, field.end, graph.externalDataLocations));
         break;
       case 15:
         expectWireType(field, WIRE_LEN, 'GraphProto.sparse_initializer');
-        addInitializer(graph, await readSparseTensorHeader(reader, field.end));
+        addInitializer(graph, await readSparseTensorHeader(reader, field.end, graph.externalDataLocations));
         break;
       case 11:
         expectWireType(field, WIRE_LEN, 'GraphProto.input');
@@ -367,18 +372,25 @@ function addInitializer(graph: GraphCollector, tensor: TensorHeader): void {
   graph.usesExternalData ||= tensor.external;
 }
 
-/** Reads a TensorProto's name and data location; the data itself is skipped by its length prefix. */
-async function readTensorHeader(reader: PositionalReader, end: number): Promise<TensorHeader> {
+/** Reads a TensorProto's name and data location (adding external-data locations to `locations`); the
+ *  data itself is skipped by its length prefix. */
+async function readTensorHeader(reader: PositionalReader, end: number, locations: Set<string>): Promise<TensorHeader> {
   const header: TensorHeader = { name: '', external: false };
   await forEachField(reader, end, 'TensorProto', async (field) => {
     switch (field.number) {
       case 8:
         header.name = await readString(reader, field, 'TensorProto.name');
         break;
-      case 13:
+      case 13: {
         expectWireType(field, WIRE_LEN, 'TensorProto.external_data');
         header.external = true;
+        const entry = await readStringEntry(reader, field.end);
+        if (entry.key === 'location') {
+          if (locations.size >= MAX_KEPT_ENTRIES) throw invalid(`the model has more than ${MAX_KEPT_ENTRIES} external data locations`);
+          locations.add(entry.value);
+        }
         break;
+      }
       case 14:
         if (readVarintField(field, 'TensorProto.data_location') === DATA_LOCATION_EXTERNAL) header.external = true;
         break;
@@ -387,13 +399,23 @@ async function readTensorHeader(reader: PositionalReader, end: number): Promise<
   return header;
 }
 
+/** StringStringEntryProto (external_data entries): key = 1, value = 2. */
+async function readStringEntry(reader: PositionalReader, end: number): Promise<{ key: string; value: string }> {
+  const entry = { key: '', value: '' };
+  await forEachField(reader, end, 'StringStringEntryProto', async (field) => {
+    if (field.number === 1) entry.key = await readString(reader, field, 'StringStringEntryProto.key');
+    else if (field.number === 2) entry.value = await readString(reader, field, 'StringStringEntryProto.value');
+  });
+  return entry;
+}
+
 /** SparseTensorProto: the name lives on `values`; either part may be stored externally. */
-async function readSparseTensorHeader(reader: PositionalReader, end: number): Promise<TensorHeader> {
+async function readSparseTensorHeader(reader: PositionalReader, end: number, locations: Set<string>): Promise<TensorHeader> {
   const header: TensorHeader = { name: '', external: false };
   await forEachField(reader, end, 'SparseTensorProto', async (field) => {
     if (field.number !== 1 && field.number !== 2) return;
     expectWireType(field, WIRE_LEN, field.number === 1 ? 'SparseTensorProto.values' : 'SparseTensorProto.indices');
-    const part = await readTensorHeader(reader, field.end);
+    const part = await readTensorHeader(reader, field.end, locations);
     if (field.number === 1) header.name = part.name;
     header.external ||= part.external;
   });
@@ -402,60 +424,61 @@ async function readSparseTensorHeader(reader: PositionalReader, end: number): Pr
 
 // Weights can also sit in node attributes (Constant nodes, If/Loop subgraphs): PaddlePaddle exports keep
 // every weight there, and onnx's external-data converter moves those too.
-async function nodeUsesExternalData(reader: PositionalReader, end: number, depth: number): Promise<boolean> {
+// Every reference is visited (no early exit), so each external-data location is seen and can be checked.
+async function nodeUsesExternalData(reader: PositionalReader, end: number, depth: number, locations: Set<string>): Promise<boolean> {
   let external = false;
   await forEachField(reader, end, 'NodeProto', async (field) => {
-    if (field.number !== 5 || external) return;
+    if (field.number !== 5) return;
     expectWireType(field, WIRE_LEN, 'NodeProto.attribute');
-    external = await attributeUsesExternalData(reader, field.end, depth);
+    if (await attributeUsesExternalData(reader, field.end, depth, locations)) external = true;
   });
   return external;
 }
 
-async function attributeUsesExternalData(reader: PositionalReader, end: number, depth: number): Promise<boolean> {
+async function attributeUsesExternalData(reader: PositionalReader, end: number, depth: number, locations: Set<string>): Promise<boolean> {
   let external = false;
   await forEachField(reader, end, 'AttributeProto', async (field) => {
-    if (external) return;
     switch (field.number) {
       case 5: // t
       case 10: // tensors
         expectWireType(field, WIRE_LEN, 'AttributeProto tensor');
-        external = (await readTensorHeader(reader, field.end)).external;
+        if ((await readTensorHeader(reader, field.end, locations)).external) external = true;
         break;
       case 22: // sparse_tensor
       case 23: // sparse_tensors
         expectWireType(field, WIRE_LEN, 'AttributeProto sparse tensor');
-        external = (await readSparseTensorHeader(reader, field.end)).external;
+        if ((await readSparseTensorHeader(reader, field.end, locations)).external) external = true;
         break;
       case 6: // g
       case 11: // graphs
         expectWireType(field, WIRE_LEN, 'AttributeProto graph');
-        external = await subgraphUsesExternalData(reader, field.end, depth + 1);
+        if (await subgraphUsesExternalData(reader, field.end, depth + 1, locations)) external = true;
         break;
     }
   });
   return external;
 }
 
-async function subgraphUsesExternalData(reader: PositionalReader, end: number, depth: number): Promise<boolean> {
+async function subgraphUsesExternalData(reader: PositionalReader, end: number, depth: number, locations: Set<string>): Promise<boolean> {
   if (depth > MAX_SUBGRAPH_DEPTH) throw invalid(`subgraphs are nested more than ${MAX_SUBGRAPH_DEPTH} deep`, reader.pos);
   let external = false;
   await forEachField(reader, end, 'GraphProto', async (field) => {
-    if (external) return;
+    let uses = false;
     switch (field.number) {
       case 1:
         expectWireType(field, WIRE_LEN, 'GraphProto.node');
-        external = await nodeUsesExternalData(reader, field.end, depth);
+        uses = await nodeUsesExternalData(reader, field.end, depth, locations);
         break;
       case 5:
         expectWireType(field, WIRE_LEN, 'GraphProto.initializer');
-        external = (await readTensorHeader(reader, field.end)).external;
+        uses = (await readTensorHeader(reader, field.end, locations)).external;
         break;
       case 15:
         expectWireType(field, WIRE_LEN, 'GraphProto.sparse_initializer');
-        external = (await readSparseTensorHeader(reader, field.end)).external;
+        uses = (await readSparseTensorHeader(reader, field.end, locations)).external;
         break;
     }
+    if (uses) external = true;
   });
   return external;
 }

@@ -1,0 +1,134 @@
+// An ONNX causal LM run with onnxruntime: forward passes with an explicit KV cache, the log-softmax of
+// the next-token logits, and greedy decoding. Used by the MMLU evaluation and the LLM latency run.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { AppError, HarnessError, errorMessage } from '../../lib/errors.js';
+import { onnxRuntimeSessionOptions, toSignature, type OnnxRuntimeBackendConfig } from '../backends/onnxruntime.js';
+import { causalLmLayout, type CausalLmLayout } from './causal-lm-signature.js';
+
+export interface KvCache {
+  /** Tensors by input name (past_key_values.{i}.key|value); empty past for a fresh sequence. */
+  tensors: Record<string, Tensor>;
+  length: number;
+}
+
+export interface ForwardResult {
+  /** Logits of the last position, as float32. */
+  lastLogits: Float32Array;
+  /** Logits of every position, [sequence × vocab] row-major. */
+  allLogits: Float32Array;
+  vocabSize: number;
+  cache: KvCache;
+}
+
+/** The context length a config.json declares, under the names common architectures use. */
+export function contextLengthOf(config: Record<string, unknown>): number | null {
+  for (const key of ['max_position_embeddings', 'n_positions', 'max_sequence_length', 'n_ctx', 'seq_length']) {
+    const value = config[key];
+    if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  }
+  return null;
+}
+
+function float16ToFloat32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/** log_softmax over one row, in float64 for a stable sum. */
+export function logSoftmax(logits: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const v of logits) if (v > max) max = v;
+  let sum = 0;
+  for (const v of logits) sum += Math.exp(v - max);
+  const logSum = max + Math.log(sum);
+  return Float64Array.from(logits, (v) => v - logSum);
+}
+
+export class CausalLm {
+  private constructor(
+    private readonly session: InferenceSession,
+    readonly layout: CausalLmLayout,
+    readonly contextLength: number | null,
+    readonly config: Record<string, unknown>,
+  ) {}
+
+  /** Loads `modelPath` with the given onnxruntime config; `bundleDir` holds config.json. */
+  static async load(modelPath: string, bundleDir: string, backend: OnnxRuntimeBackendConfig): Promise<CausalLm> {
+    let config: Record<string, unknown>;
+    try {
+      config = JSON.parse(await readFile(join(bundleDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new AppError('bundle.invalid_file', 422, `config.json in the bundle cannot be read as JSON: ${errorMessage(err)}`);
+    }
+    let session: InferenceSession;
+    try {
+      session = await InferenceSession.create(modelPath, onnxRuntimeSessionOptions(backend));
+    } catch (err) {
+      const code = backend.executionProvider === 'cpu' ? 'harness.model_load_failed' : 'harness.ep_unavailable';
+      throw new HarnessError(code, `onnxruntime could not load the LM: ${errorMessage(err)}`, { cause: err });
+    }
+    const layout = causalLmLayout({ inputs: session.inputMetadata.map(toSignature), outputs: session.outputMetadata.map(toSignature) });
+    return new CausalLm(session, layout, contextLengthOf(config), config);
+  }
+
+  emptyCache(): KvCache {
+    const { layers, kvHeads, headDim, kvElementType } = this.layout;
+    const tensors: Record<string, Tensor> = {};
+    for (let layer = 0; layer < layers; layer++) {
+      for (const kind of ['key', 'value']) {
+        const data = kvElementType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+        tensors[`past_key_values.${layer}.${kind}`] = new Tensor(kvElementType, data, [1, kvHeads, 0, headDim]);
+      }
+    }
+    return { tensors, length: 0 };
+  }
+
+  private ids(values: readonly number[]): Tensor {
+    return this.layout.idElementType === 'int64'
+      ? new Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [1, values.length])
+      : new Tensor('int32', Int32Array.from(values), [1, values.length]);
+  }
+
+  /** Runs `tokens` after the cached sequence (batch 1); returns logits and the grown cache. */
+  async forward(tokens: readonly number[], cache: KvCache = this.emptyCache()): Promise<ForwardResult> {
+    if (tokens.length === 0) throw new Error('forward needs at least one token');
+    const total = cache.length + tokens.length;
+    const feeds: Record<string, Tensor> = {
+      input_ids: this.ids(tokens),
+      attention_mask: this.ids(Array.from({ length: total }, () => 1)),
+      ...cache.tensors,
+    };
+    if (this.layout.hasPositionIds) feeds.position_ids = this.ids(tokens.map((_, i) => cache.length + i));
+    let outputs: InferenceSession.ReturnType;
+    try {
+      outputs = await this.session.run(feeds);
+    } catch (err) {
+      throw new HarnessError('harness.inference_failed', `LM inference failed: ${errorMessage(err)}`, { cause: err });
+    }
+    const logits = outputs.logits!;
+    const vocabSize = logits.dims[2]!;
+    const raw = logits.data as Float32Array | Uint16Array;
+    const allLogits = raw instanceof Float32Array ? raw : Float32Array.from(raw, float16ToFloat32);
+    const next: Record<string, Tensor> = {};
+    for (let layer = 0; layer < this.layout.layers; layer++) {
+      for (const kind of ['key', 'value']) next[`past_key_values.${layer}.${kind}`] = outputs[`present.${layer}.${kind}`]!;
+    }
+    return { lastLogits: allLogits.subarray((tokens.length - 1) * vocabSize, tokens.length * vocabSize), allLogits, vocabSize, cache: { tensors: next, length: total } };
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}

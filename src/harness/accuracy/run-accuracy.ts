@@ -1,0 +1,157 @@
+// The accuracy part of a run: MMLU on an LLM bundle, and fidelity against a reference model (the FP32
+// original, always on the CPU EP) with the same inputs. Needs the onnxruntime backend: accuracy reads
+// outputs, which the runner protocol does not return.
+import { InferenceSession, type Tensor } from 'onnxruntime-node';
+import { HarnessError, errorMessage } from '../../lib/errors.js';
+import { onnxRuntimeSessionOptions, toOnnxRuntimeFeeds, toSignature, type OnnxRuntimeBackendConfig } from '../backends/onnxruntime.js';
+import { createSyntheticInputs } from '../inputs/synthetic-inputs.js';
+import type { AccuracyRaw, AccuracySpec, OutputComparisonRaw } from './accuracy-format.js';
+import { CausalLm } from './causal-lm.js';
+import type { MmluDataset } from './mmlu-dataset.js';
+import { evaluateMmlu } from './mmlu-eval.js';
+import { loadTokenizer } from './tokenizer.js';
+
+export interface AccuracyRunOptions {
+  spec: AccuracySpec;
+  /** The latency run's input generator settings; fidelity sample i uses seed + i. */
+  seed: number;
+  dynamicDims: Readonly<Record<string, number>>;
+  modelPath: string;
+  /** The unpacked bundle folder (tokenizer.json, config.json) when the model is an LLM bundle. */
+  bundleDir?: string | undefined;
+  reference?: { modelPath: string; bundleDir?: string | undefined; digest: string } | undefined;
+  dataset?: MmluDataset | undefined;
+  backend: OnnxRuntimeBackendConfig;
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal | undefined;
+}
+
+export const REFERENCE_BACKEND: OnnxRuntimeBackendConfig = { executionProvider: 'cpu' };
+
+export async function runAccuracy(options: AccuracyRunOptions): Promise<AccuracyRaw> {
+  const { spec } = options;
+  const started = process.hrtime.bigint();
+  let promptNs = 0;
+  let modelNs = 0;
+  const raw: AccuracyRaw = { timing: { promptNs: 0, modelNs: 0, totalNs: 0 } };
+  if (spec.reference && !options.reference) throw new HarnessError('harness.reference_missing', 'The spec names a reference model and none was provided.');
+
+  if (spec.mmlu) {
+    if (!options.bundleDir) throw new HarnessError('harness.not_an_llm_bundle', 'MMLU needs an LLM bundle (model + tokenizer.json, tokenizer_config.json, config.json); this model is a single .onnx file.');
+    if (!options.dataset) throw new HarnessError('harness.dataset_missing', 'MMLU was asked for and no dataset was provided.');
+    const tokenizer = await loadTokenizer(options.bundleDir);
+    const lm = await CausalLm.load(options.modelPath, options.bundleDir, options.backend);
+    let reference: CausalLm | null = null;
+    try {
+      if (options.reference) {
+        if (!options.reference.bundleDir) throw new HarnessError('harness.reference_mismatch', 'The reference of an LLM bundle must be an LLM bundle too.');
+        reference = await CausalLm.load(options.reference.modelPath, options.reference.bundleDir, REFERENCE_BACKEND);
+      }
+      const result = await evaluateMmlu(lm, tokenizer, options.dataset, spec.mmlu, reference, {
+        signal: options.signal,
+        onProgress: (done, total) => options.onProgress?.((0.8 * done) / total),
+      });
+      raw.mmlu = result.raw;
+      promptNs += result.timing.promptNs;
+      modelNs += result.timing.modelNs;
+    } finally {
+      await lm.close();
+      await reference?.close();
+    }
+  }
+
+  if (options.reference) {
+    const t0 = process.hrtime.bigint();
+    raw.outputs = await compareOutputs(options, options.reference.modelPath);
+    raw.referenceModelDigest = options.reference.digest;
+    modelNs += Number(process.hrtime.bigint() - t0);
+  }
+  raw.timing = { promptNs, modelNs, totalNs: Number(process.hrtime.bigint() - started) };
+  options.onProgress?.(1);
+  return raw;
+}
+
+async function createSession(path: string, backend: OnnxRuntimeBackendConfig, what: string): Promise<InferenceSession> {
+  try {
+    return await InferenceSession.create(path, onnxRuntimeSessionOptions(backend));
+  } catch (err) {
+    throw new HarnessError('harness.model_load_failed', `onnxruntime could not load the ${what}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+function asFloat64(tensor: Tensor): Float64Array {
+  const data = tensor.data;
+  if (data instanceof Float32Array || data instanceof Float64Array) return Float64Array.from(data);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data, Number);
+  if (Array.isArray(data)) throw new HarnessError('harness.unsupported_output', `Output of type ${tensor.type} cannot be compared numerically.`);
+  return Float64Array.from(data as ArrayLike<number>);
+}
+
+/** Indices of the k largest values of a row, largest first. */
+function topK(row: Float64Array, k: number): number[] {
+  return [...row.keys()].sort((a, b) => row[b]! - row[a]! || a - b).slice(0, k);
+}
+
+/** Runs candidate (its device's EP) and reference (CPU) on the same synthetic inputs and records, per
+ *  sample and output, what the fidelity figures are computed from. */
+async function compareOutputs(options: AccuracyRunOptions, referencePath: string): Promise<OutputComparisonRaw[]> {
+  const candidate = await createSession(options.modelPath, options.backend, 'model');
+  const reference = await createSession(referencePath, REFERENCE_BACKEND, 'reference model');
+  try {
+    const inputs = candidate.inputMetadata.map(toSignature);
+    const refInputs = new Set(reference.inputNames);
+    const missing = inputs.filter((i) => !refInputs.has(i.name));
+    if (missing.length > 0) throw new HarnessError('harness.reference_mismatch', `The reference model lacks the inputs ${missing.map((i) => i.name).join(', ')}.`);
+    const names = candidate.outputNames.filter((name) => reference.outputNames.includes(name));
+    if (names.length === 0) throw new HarnessError('harness.reference_mismatch', 'The reference model has none of the candidate\'s output names.');
+    const records = new Map<string, OutputComparisonRaw>();
+    for (let sample = 0; sample < options.spec.fidelitySamples; sample++) {
+      if (options.signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
+      const feeds = toOnnxRuntimeFeeds(createSyntheticInputs(inputs, { seed: (options.seed + sample) >>> 0, dynamicDims: options.dynamicDims }));
+      const [out, ref] = await Promise.all([candidate.run(feeds), reference.run(feeds)]).catch((err: unknown) => {
+        throw new HarnessError('harness.inference_failed', `Fidelity inference failed: ${errorMessage(err)}`, { cause: err });
+      });
+      for (const name of names) {
+        const a = asFloat64(out[name]!);
+        const b = asFloat64(ref[name]!);
+        if (a.length !== b.length) throw new HarnessError('harness.reference_mismatch', `Output '${name}' has ${a.length} elements, the reference's ${b.length}.`);
+        if (a.length === 0) continue;
+        const record = records.get(name) ?? { name, elements: a.length, dot: [], candidateNormSq: [], referenceNormSq: [], maxAbsError: [], sumAbsError: [] };
+        let dot = 0, na = 0, nb = 0, maxAbs = 0, sumAbs = 0;
+        for (let i = 0; i < a.length; i++) {
+          dot += a[i]! * b[i]!;
+          na += a[i]! * a[i]!;
+          nb += b[i]! * b[i]!;
+          const err = Math.abs(a[i]! - b[i]!);
+          sumAbs += err;
+          if (err > maxAbs) maxAbs = err;
+        }
+        record.dot.push(dot);
+        record.candidateNormSq.push(na);
+        record.referenceNormSq.push(nb);
+        record.maxAbsError.push(maxAbs);
+        record.sumAbsError.push(sumAbs);
+        // Classifier-like outputs ([batch, classes]): agreement of the predicted class per row.
+        const dims = out[name]!.dims;
+        if (dims.length === 2 && dims[1]! > 1) {
+          const classes = dims[1]!;
+          record.top1Match ??= [];
+          record.top5Match ??= [];
+          for (let row = 0; row < dims[0]!; row++) {
+            const ra = a.subarray(row * classes, (row + 1) * classes);
+            const rb = b.subarray(row * classes, (row + 1) * classes);
+            const refTop = topK(rb, 1)[0]!;
+            const candTop5 = topK(ra, 5);
+            record.top1Match.push(candTop5[0] === refTop);
+            record.top5Match.push(candTop5.includes(refTop));
+          }
+        }
+        records.set(name, record);
+      }
+    }
+    return [...records.values()];
+  } finally {
+    await candidate.release();
+    await reference.release();
+  }
+}
