@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { signingRoutes } from './routes/signing.js';
 import { modelRoutes } from './routes/models.js';
+import { datasetRoutes } from './routes/datasets.js';
 import { deviceRoutes } from './routes/devices.js';
 import { jobRoutes } from './routes/jobs.js';
 import { reportRoutes } from './routes/reports.js';
@@ -85,6 +86,7 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(metricsRoutes(deps, metrics), { logLevel: 'warn' });
   await app.register(signingRoutes(deps));
   await app.register(modelRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(datasetRoutes(deps, guards), { prefix: '/v1' });
   await app.register(deviceRoutes(deps, guards), { prefix: '/v1' });
   await app.register(jobRoutes(deps, guards, metrics), { prefix: '/v1' });
   await app.register(reportRoutes(deps, guards), { prefix: '/v1' });

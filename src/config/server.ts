@@ -7,6 +7,9 @@ export const serverEnv = z.object({
   NPUBENCH_PUBLIC_URL: z.url().optional().describe('The URL clients and agents use to reach the API (report links, agent downloads). Defaults to `http://HOST:PORT`.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.'),
   NPUBENCH_MAX_UPLOAD_BYTES: envByteSize(2 * 1024 ** 3).describe('Largest accepted model upload (`1048576`, `512MiB`, `2GiB`, …).'),
+  NPUBENCH_BUNDLE_MAX_ENTRIES: envInt(1_000, 1, 1_000_000).describe('Most entries (files and folders) an uploaded model bundle or dataset archive may hold.'),
+  NPUBENCH_BUNDLE_MAX_ENTRY_BYTES: envByteSize(8 * 1024 ** 3).describe('Largest uncompressed size of one file in an uploaded model bundle or dataset archive.'),
+  NPUBENCH_BUNDLE_MAX_UNPACKED_BYTES: envByteSize(16 * 1024 ** 3).describe('Largest uncompressed size of a whole uploaded model bundle or dataset archive (decompression-bomb guard).'),
   NPUBENCH_MAX_RESULT_BYTES: envByteSize(256 * 1024 ** 2).describe('Largest accepted raw-samples upload from an agent.'),
   NPUBENCH_CORS_ORIGINS: z
     .string()

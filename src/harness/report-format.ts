@@ -17,6 +17,7 @@ import { percentileOfSorted, summarizeLatencies, type LatencySummary } from './s
 import { coefficientOfVariationPct, thermalDrift } from './stats/run-variation.js';
 import { resolvedSuiteSpecSchema, type SuiteSpec } from './suite-spec.js';
 import { powerSummarySchema, powerTraceSchema, summarizePower, type PowerSummary } from './power/power-measurement.js';
+import { accuracyRawSchema, accuracySummarySchema, summarizeAccuracy, type AccuracySummary } from './accuracy/accuracy-format.js';
 
 export const RAW_SAMPLES_FORMAT = 'npubench.raw-samples/v2';
 export const LATENCY_SUMMARY_FORMAT = 'npubench.latency-summary/v2';
@@ -41,6 +42,9 @@ const rawHeader = {
   /** The power trace on the same clock and origin as the queries; `notMeasured` says why there is none.
    *  Absent: no meter was configured. */
   power: z.union([powerTraceSchema, z.strictObject({ notMeasured: z.string() })]).optional(),
+  /** Present when the spec asks for accuracy: every MMLU question's log-probabilities and prediction,
+   *  per-sample output comparisons with the reference (docs/accuracy.md). */
+  accuracy: accuracyRawSchema.optional(),
 };
 
 /** Times in ns relative to each run's start, queries in issue order, one `runs[]` entry per repeat. */
@@ -138,6 +142,8 @@ const measuredFields = {
   deviceLatency: z.strictObject({ source: z.enum(['device', 'runner']), latency: latencySummarySchema }).nullable(),
   /** Energy and power over the measured window, or why they were not measured. */
   power: powerSummarySchema,
+  /** Accuracy figures, recomputed from the raw accuracy record; absent when the spec asks for none. */
+  accuracy: accuracySummarySchema.optional(),
 };
 
 export type MeasuredSummary = z.output<z.ZodObject<typeof measuredFields>>;
@@ -353,7 +359,14 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
     thermalDriftDetected: runFigures.some((run) => run.slowdownPct > spec.driftThresholdPct),
     deviceLatency: deviceLatencyOf(raw),
     power: powerOf(raw, queryCount, queryCount * spec.samplesPerQuery),
+    ...accuracyOf(raw, spec),
   };
+}
+
+function accuracyOf(raw: RawSamples, spec: SuiteSpec): { accuracy?: AccuracySummary } {
+  if (raw.accuracy === undefined && spec.accuracy === undefined) return {};
+  if (raw.accuracy === undefined || spec.accuracy === undefined) throw invalidSamples(spec.accuracy ? 'the spec asks for accuracy and they hold no accuracy record' : 'they hold an accuracy record the spec did not ask for');
+  return { accuracy: summarizeAccuracy(raw.accuracy, spec.accuracy) };
 }
 
 export const NO_POWER_METER = 'not measured: no power meter is configured for this device';
@@ -390,5 +403,6 @@ function deviceLatencyOf(raw: RawSamples): MeasuredSummary['deviceLatency'] {
  *  fit the summary's spec (another scenario, another number of runs, another Server schedule). */
 export function verifySummaryAgainstRawSamples(summary: LatencySummaryReport, raw: RawSamples): string[] {
   const expected = recomputeSummaryFromRawSamples(raw, summary.spec);
-  return (Object.keys(expected) as (keyof MeasuredSummary)[]).filter((key) => !isDeepStrictEqual(summary[key], expected[key]));
+  const keys = new Set([...Object.keys(expected), ...('accuracy' in summary ? ['accuracy'] : [])]) as Set<keyof MeasuredSummary>;
+  return [...keys].filter((key) => !isDeepStrictEqual(summary[key], expected[key]));
 }

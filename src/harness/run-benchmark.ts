@@ -20,12 +20,13 @@ import { runOffline } from './scenarios/offline.js';
 import { runServer } from './scenarios/server.js';
 import { runSingleStream, runWarmup, throwIfAborted, type ScenarioHooks } from './scenarios/single-stream.js';
 import { resolveSuiteSpec, type SuiteSpec } from './suite-spec.js';
-import { errorMessage } from '../lib/errors.js';
+import { HarnessError, errorMessage } from '../lib/errors.js';
 import type { MeterReading, PowerMeter } from './power/power-meter.js';
 import { toTraceWindow } from './power/power-measurement.js';
+import { runAccuracy, type AccuracyRunOptions } from './accuracy/run-accuracy.js';
 
 export interface BenchmarkProgress {
-  phase: 'load' | 'warmup' | 'measure' | 'done';
+  phase: 'load' | 'warmup' | 'measure' | 'accuracy' | 'done';
   /** Progress within the phase, 0..1 (the measure phase spans all repeats). */
   fraction: number;
   /** Queries completed in the phase. */
@@ -41,7 +42,12 @@ export interface RunBenchmarkOptions {
   signal?: AbortSignal;
   /** A meter sampled beside the measured runs, or why power is not measured. The caller closes the meter. */
   power?: PowerOptions | { notMeasured: string };
+  /** What spec.accuracy needs beyond the model: the bundle folder, the reference, the dataset, and the
+   *  onnxruntime config the candidate runs with (accuracy reads outputs, so it needs onnxruntime). */
+  accuracy?: AccuracyInputs;
 }
+
+export type AccuracyInputs = Pick<AccuracyRunOptions, 'bundleDir' | 'reference' | 'dataset' | 'backend'>;
 
 export interface PowerOptions {
   meter: PowerMeter;
@@ -221,6 +227,19 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       };
     } else if (options.power) {
       rawSamples.power = { notMeasured: (options.power as { notMeasured: string }).notMeasured };
+    }
+    if (spec.accuracy) {
+      if (!options.accuracy) throw new HarnessError('harness.accuracy_unsupported', 'The spec asks for accuracy, which needs the onnxruntime backend (outputs are read); this run has none configured.');
+      onProgress?.({ phase: 'accuracy', fraction: 0, queries: 0 });
+      rawSamples.accuracy = await runAccuracy({
+        ...options.accuracy,
+        spec: spec.accuracy,
+        seed: spec.seed,
+        dynamicDims: spec.dynamicDims,
+        modelPath,
+        signal,
+        onProgress: onProgress && ((fraction) => onProgress({ phase: 'accuracy', fraction, queries: 0 })),
+      });
     }
     const measured = recomputeSummaryFromRawSamples(rawSamples, spec);
     if (serialLoopStopped !== null && measured.stoppedByMaxDuration !== serialLoopStopped) {

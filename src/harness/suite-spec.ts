@@ -3,6 +3,7 @@
 // Resolution order: global defaults, then the scenario's defaults (MLPerf's per-scenario settings),
 // then the preset, then explicit fields. The resolved spec, every field written out, goes into the report.
 import { z } from 'zod';
+import { accuracySpecSchema } from './accuracy/accuracy-format.js';
 
 export const SCENARIOS = ['single-stream', 'multi-stream', 'server', 'offline'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -88,7 +89,12 @@ const presetSchema = z.enum(Object.keys(SUITE_PRESETS) as [SuitePreset, ...Suite
 
 /** A fully resolved spec: every field present, so a stored report says exactly what ran. */
 export const resolvedSuiteSpecSchema = z
-  .strictObject({ ...fieldSchemas, preset: presetSchema.optional() })
+  .strictObject({
+    ...fieldSchemas,
+    preset: presetSchema.optional(),
+    /** Accuracy evaluation after the latency run: MMLU on an LLM bundle, fidelity against a reference, an accuracy gate. */
+    accuracy: accuracySpecSchema.optional(),
+  })
   .refine((spec) => spec.maxDurationMs >= spec.minDurationMs, {
     path: ['maxDurationMs'],
     message: 'maxDurationMs must be at least minDurationMs',
@@ -106,8 +112,8 @@ const optionalFields = Object.fromEntries(Object.entries(fieldSchemas).map(([key
 
 /** What callers send: every field optional. */
 export const suiteSpecSchema = z
-  .strictObject({ preset: presetSchema.optional(), ...optionalFields })
-  .transform((input): SuiteSpecFields & { preset?: SuitePreset | undefined } => {
+  .strictObject({ preset: presetSchema.optional(), ...optionalFields, accuracy: accuracySpecSchema.optional() })
+  .transform((input): SuiteSpecFields & { preset?: SuitePreset | undefined; accuracy?: z.input<typeof accuracySpecSchema> | undefined } => {
     const explicit = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
     const scenario = input.scenario ?? SUITE_DEFAULTS.scenario;
     const preset = input.preset === undefined ? {} : SUITE_PRESETS[input.preset];

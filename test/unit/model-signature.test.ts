@@ -109,6 +109,7 @@ describe('readOnnxSignature on real models', () => {
       initializerCount: 4,
       nodeCount: 4,
       usesExternalData: false,
+      externalDataLocations: [],
     });
   });
 
@@ -122,6 +123,7 @@ describe('readOnnxSignature on real models', () => {
   });
 
   it('detects external data', async () => {
+    expect((await readOnnxSignature(fixture('tiny-cnn-external-data.onnx'))).externalDataLocations).toEqual(['tiny-cnn-external-data.onnx.data']);
     expect((await readOnnxSignature(fixture('tiny-cnn-external-data.onnx'))).usesExternalData).toBe(true);
     expect((await readOnnxSignature(fixture('tiny-cnn.onnx'))).usesExternalData).toBe(false);
   });

@@ -24,6 +24,9 @@ export interface ExtractLimits {
   maxTotalBytes: number;
 }
 
+/** Generous caps for the agent, which re-checks archives the API already accepted under its own (configured) caps. */
+export const DEFAULT_EXTRACT_LIMITS: Readonly<ExtractLimits> = { maxEntries: 10_000, maxEntryBytes: 64 * 1024 ** 3, maxTotalBytes: 64 * 1024 ** 3 };
+
 export type ArchiveKind = 'zip' | 'tar' | 'tar.gz';
 
 export interface ExtractedArchive {
@@ -189,7 +192,7 @@ async function extractTar(path: string, gzip: boolean, dest: string, budget: Bud
         entry.resume();
       } else if (header.type === 'file' || header.type === 'contiguous-file') {
         budget.checkDeclared(name, header.size ?? 0);
-        await writeEntry(dest, name, entry, budget);
+        await writeEntry(dest, name, entry as unknown as Readable, budget);
         files.push(name);
       } else {
         entry.resume();

@@ -8,13 +8,22 @@ const PRESIGNED_URL_TTL_SECONDS = 300;
 export type AgentArtifactDownload = { kind: 'redirect'; url: string } | { kind: 'stream'; stream: Readable; size: number; mediaType: string };
 
 /**
- * Agents download only models that a job on one of their devices needs, so an agent token cannot
+ * Agents download only models (and reference models and datasets) that a job on one of their devices needs, so an agent token cannot
  * be used to pull arbitrary vendors' models. A store that can presign hands the bytes out directly,
  * so large models do not pass through the API process.
  */
 export async function downloadArtifactForAgent(deps: ServiceDeps, agentId: string, digest: string): Promise<AgentArtifactDownload> {
+  // The job's model, its reference model, or its uploaded dataset (both named in the suite by the API).
   const needed = await deps.db.job.findFirst({
-    where: { model: { artifactDigest: digest }, status: { in: ['QUEUED', 'RUNNING'] }, device: { agents: { some: { agentId } } } },
+    where: {
+      status: { in: ['QUEUED', 'RUNNING'] },
+      device: { agents: { some: { agentId } } },
+      OR: [
+        { model: { artifactDigest: digest } },
+        { suite: { path: ['accuracy', 'reference', 'modelDigest'], equals: digest } },
+        { suite: { path: ['accuracy', 'mmlu', 'dataset'], equals: `sha256:${digest}` } },
+      ],
+    },
     select: { id: true },
   });
   const artifact = needed ? await deps.db.artifact.findUnique({ where: { digest } }) : null;

@@ -5,15 +5,20 @@ import type { ServiceDeps } from '../deps.js';
 import type { Db } from '../../lib/database.js';
 import { AppError, badRequest, conflict, notFound, serviceUnavailable, unprocessable } from '../../lib/errors.js';
 import { resolveSuiteSpec, type SuiteSpec } from '../../harness/suite-spec.js';
+import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { deviceSlug } from '../devices/devices.js';
+import { checkDatasetRef } from '../datasets/datasets.js';
 
 export const jobSubmission = z.strictObject({
   modelId: z.uuid(),
   device: deviceSlug,
   /** Suite spec; see the harness's suite-spec for fields, presets and defaults. */
   suite: z.record(z.string(), z.unknown()).default({}),
+  /** The FP32 original of this model: the agent also runs it on the CPU EP and the report compares both
+   *  (needs suite.accuracy). */
+  referenceModelId: z.uuid().optional(),
 });
 
 export const TERMINAL_STATUSES: JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELED'];
@@ -69,12 +74,31 @@ export async function submitJob(
     }
     throw err;
   }
+  // The reference is named by model id, so visibility is checked; a raw digest could name anyone's model.
+  if (suite.accuracy?.reference) {
+    throw badRequest('suite.invalid', 'Name the reference model with referenceModelId, not suite.accuracy.reference.', { errors: [{ path: 'suite.accuracy.reference', message: 'use referenceModelId' }] });
+  }
+  if (input.referenceModelId !== undefined && !suite.accuracy) {
+    throw badRequest('suite.invalid', 'referenceModelId needs suite.accuracy (e.g. {} for output fidelity, or {"mmlu": {}}).', { errors: [{ path: 'suite.accuracy', message: 'required with referenceModelId' }] });
+  }
+  if (suite.accuracy?.mmlu) await checkDatasetRef(deps.db, principal, suite.accuracy.mmlu.dataset);
   const device = await deps.db.device.findUnique({ where: { slug: input.device } });
   if (!device || (!device.isPublic && !seesAllOrgs(principal))) throw notFound('device.not_found', `No device ${input.device}.`);
   const model = await deps.db.model.findFirst({
     where: { id: input.modelId, ...(seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] }) },
   });
   if (!model) throw notFound('model.not_found', 'No such model.');
+  if (suite.accuracy?.mmlu && model.format !== MODEL_BUNDLE_FORMAT) {
+    throw unprocessable('suite.needs_llm_bundle', 'MMLU needs an LLM bundle (model with tokenizer.json, tokenizer_config.json and config.json); this model is a single .onnx file.');
+  }
+  if (input.referenceModelId !== undefined) {
+    const reference = await deps.db.model.findFirst({
+      where: { id: input.referenceModelId, ...(seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] }) },
+    });
+    if (!reference) throw notFound('model.not_found', 'No such reference model.');
+    if (reference.format !== model.format) throw unprocessable('suite.reference_mismatch', `The reference model is ${reference.format} and the model is ${model.format}; both must be of one kind.`);
+    suite = { ...suite, accuracy: { ...suite.accuracy!, reference: { modelDigest: reference.artifactDigest } } };
+  }
 
   let job: Job & { device: { slug: string } };
   try {

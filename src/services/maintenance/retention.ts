@@ -1,7 +1,7 @@
 // Data retention: deletes stored bytes that policy or a crash left without a purpose.
 //   - raw samples of reports older than the retention period, unless a report using them is certified
 //     (the artifact row stays, marked pruned: the signed report keeps naming the digest);
-//   - artifact rows that no model or report references (e.g. of a deleted model), with their bytes;
+//   - artifact rows that no model, dataset or report references (e.g. of a deleted model), with their bytes;
 //   - objects in the store that no artifact row references (a crash between writing the bytes and
 //     recording them, or staging leftovers).
 // Models themselves are vendor data and are never pruned here. Anything younger than a day is left
@@ -76,7 +76,7 @@ async function pruneExpiredRawSamples(deps: { db: Db; store: PrunableArtifactSto
 }
 
 async function pruneUnreferencedArtifacts(deps: { db: Db; store: PrunableArtifactStore }, cutoff: Date, dryRun: boolean): Promise<PrunedArtifact[]> {
-  const unreferenced: Prisma.ArtifactWhereInput = { createdAt: { lt: cutoff }, models: { none: {} }, reports: { none: {} } };
+  const unreferenced: Prisma.ArtifactWhereInput = { createdAt: { lt: cutoff }, models: { none: {} }, reports: { none: {} }, datasets: { none: {} } };
   const candidates = await deps.db.artifact.findMany({ where: unreferenced, select: { digest: true, storageKey: true, size: true, prunedAt: true } });
   const pruned: PrunedArtifact[] = [];
   for (const artifact of candidates) {

@@ -5,11 +5,58 @@ import type { ServiceDeps } from '../deps.js';
 import type { Db } from '../../lib/database.js';
 import { AppError, badRequest, conflict, notFound, payloadTooLarge } from '../../lib/errors.js';
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
-import { readOnnxSignature } from '../../lib/onnx/model-signature.js';
+import { readOnnxSignature, type ModelSignature } from '../../lib/onnx/model-signature.js';
+import { sniffArchiveKind, type ArchiveKind, type ExtractLimits } from '../../lib/bundles/archive-extract.js';
+import { bundleScratchDir, MODEL_BUNDLE_FORMAT, openModelBundle } from '../../lib/bundles/model-bundle.js';
+import { causalLmLayout, type CausalLmLayout } from '../../harness/accuracy/causal-lm-signature.js';
+import type { serverEnv } from '../../config/server.js';
+
+type ServerEnv = z.output<typeof serverEnv>;
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 
 export const ONNX_MEDIA_TYPE = 'application/vnd.onnx';
+const BUNDLE_MEDIA_TYPES: Record<ArchiveKind, string> = {
+  zip: 'application/vnd.npubench.model-bundle+zip',
+  tar: 'application/vnd.npubench.model-bundle+tar',
+  'tar.gz': 'application/vnd.npubench.model-bundle+tar+gzip',
+};
+
+/** The upload caps on unpacking archives (bundles and datasets), from the server config. */
+export function extractLimitsOf(env: Pick<ServerEnv, 'NPUBENCH_BUNDLE_MAX_ENTRIES' | 'NPUBENCH_BUNDLE_MAX_ENTRY_BYTES' | 'NPUBENCH_BUNDLE_MAX_UNPACKED_BYTES'>): ExtractLimits {
+  return { maxEntries: env.NPUBENCH_BUNDLE_MAX_ENTRIES, maxEntryBytes: env.NPUBENCH_BUNDLE_MAX_ENTRY_BYTES, maxTotalBytes: env.NPUBENCH_BUNDLE_MAX_UNPACKED_BYTES };
+}
+
+/** What an upload is: a single .onnx, or an LLM bundle (checked by unpacking it into a scratch folder). */
+interface InspectedModel {
+  format: string;
+  mediaType: string;
+  /** The ONNX signature (a bundle's inner model), plus for bundles the files and the LM layout. */
+  signature: ModelSignature & { bundle?: { modelFile: string; files: string[]; unpackedBytes: number; llm: CausalLmLayout } };
+}
+
+async function inspectUpload(path: string, limits: ExtractLimits): Promise<InspectedModel> {
+  const kind = await sniffArchiveKind(path);
+  if (kind === null) {
+    const signature = await readOnnxSignature(path);
+    if (signature.usesExternalData) {
+      throw new AppError('model.external_data_unsupported', 422, 'The model references external data files; upload a single self-contained .onnx file, or a bundle (zip/tar) holding the model with its data files.');
+    }
+    return { format: 'onnx', mediaType: ONNX_MEDIA_TYPE, signature };
+  }
+  const scratch = await bundleScratchDir('npubench-bundle');
+  try {
+    const bundle = await openModelBundle(path, scratch.dir, limits);
+    const llm = causalLmLayout(bundle.signature);
+    return {
+      format: MODEL_BUNDLE_FORMAT,
+      mediaType: BUNDLE_MEDIA_TYPES[kind],
+      signature: { ...bundle.signature, bundle: { modelFile: bundle.modelFile, files: bundle.files, unpackedBytes: bundle.unpackedBytes, llm } },
+    };
+  } finally {
+    await scratch.dispose();
+  }
+}
 
 export const modelFields = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore (max 128)'),
@@ -73,16 +120,13 @@ export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, p
     if (!parsedFields.success) {
       throw badRequest('validation.failed', 'Invalid model fields.', { errors: parsedFields.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
     }
-    const signature = await readOnnxSignature(staged.path);
-    if (signature.usesExternalData) {
-      throw new AppError('model.external_data_unsupported', 422, 'The model references external data files; upload a single self-contained .onnx file.');
-    }
+    const { format, mediaType, signature } = await inspectUpload(staged.path, extractLimitsOf(deps.config.env));
     const blob = await staged.commit();
     staged = undefined;
     try {
       const model = await deps.db.$transaction(async (tx) => {
         await tx.artifact.createMany({
-          data: [{ digest: blob.digest, size: BigInt(blob.size), mediaType: ONNX_MEDIA_TYPE, storageKey: blob.storageKey }],
+          data: [{ digest: blob.digest, size: BigInt(blob.size), mediaType, storageKey: blob.storageKey }],
           skipDuplicates: true,
         });
         return tx.model.create({
@@ -92,7 +136,7 @@ export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, p
             version: parsedFields.data.version,
             task: parsedFields.data.task ?? null,
             visibility: parsedFields.data.visibility,
-            format: 'onnx',
+            format,
             artifactDigest: blob.digest,
             signature: signature as unknown as Prisma.InputJsonObject,
           },
@@ -117,7 +161,7 @@ export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, p
 }
 
 function defaultModelName(filename: string | undefined): string | undefined {
-  const base = filename?.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '');
+  const base = filename?.replace(/^.*[\\/]/, '').replace(/\.(onnx|zip|tar|tar\.gz|tgz)$/i, '');
   return base ? base.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128) || undefined : undefined;
 }
 

@@ -15,7 +15,9 @@ import type { Logger } from '../../lib/logger.js';
 import { benchJobPayload, benchQueueName, type BenchJobPayload } from '../../queue/bench-jobs.js';
 import { ModelCache } from './model-cache.js';
 import { runHarnessInChild } from './harness-process.js';
-import type { BackendChoice } from './harness-messages.js';
+import type { AccuracyFiles, BackendChoice } from './harness-messages.js';
+import { DEFAULT_EXTRACT_LIMITS, extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
+import { openModelBundle } from '../../lib/bundles/model-bundle.js';
 import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 import type { DeviceBackendOptions } from '../../services/devices/devices.js';
 
@@ -133,7 +135,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const abort = new AbortController();
     try {
       await this.progress(jobId, 'download', 0, abort, log);
-      const modelPath = await this.cache.ensure(claimed.model.digest);
+      const { modelPath, accuracy } = await this.prepareModelFiles(claimed, runDir);
       const rawSamplesPath = join(runDir, 'raw-samples.json');
       const backend = this.backendFor(claimed.device);
       let lastSent = 0;
@@ -145,6 +147,7 @@ export class Agent extends EventEmitter<AgentEvents> {
           rawSamplesPath,
           powerMeter: this.opts.powerMeters?.[claimed.device.slug] ?? claimed.device.powerMeter,
           profileIterations: PROFILE_ITERATIONS,
+          accuracy,
         },
         timeoutMs: this.opts.harnessTimeoutMs,
         signal: abort.signal,
@@ -187,6 +190,33 @@ export class Agent extends EventEmitter<AgentEvents> {
       abort.abort();
       await rm(runDir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * The model file to run and, for accuracy jobs, the unpacked bundle, reference and dataset. Archives
+   * are unpacked into the run's folder (removed after the run) with the same checks the API applied at
+   * upload, so the agent never trusts an archive more than the API did.
+   */
+  private async prepareModelFiles(claimed: ClaimedJob, runDir: string): Promise<{ modelPath: string; accuracy: AccuracyFiles }> {
+    const unpackModel = async (digest: string, name: string): Promise<{ modelPath: string; bundleDir?: string }> => {
+      const archive = await this.cache.ensure(digest);
+      if ((await sniffArchiveKind(archive)) === null) return { modelPath: archive };
+      const bundle = await openModelBundle(archive, join(runDir, name), DEFAULT_EXTRACT_LIMITS);
+      return { modelPath: bundle.modelPath, bundleDir: bundle.root };
+    };
+    const model = await unpackModel(claimed.model.digest, 'model');
+    const accuracy: AccuracyFiles = {};
+    if (model.bundleDir) accuracy.bundleDir = model.bundleDir;
+    const spec = claimed.suite.accuracy;
+    if (spec?.reference) accuracy.reference = { ...(await unpackModel(spec.reference.modelDigest, 'reference')), digest: spec.reference.modelDigest };
+    const datasetRef = spec?.mmlu?.dataset;
+    if (datasetRef?.startsWith('sha256:')) {
+      const archive = await this.cache.ensure(datasetRef.slice('sha256:'.length));
+      const dir = join(runDir, 'dataset');
+      const { files } = await extractArchive(archive, dir, DEFAULT_EXTRACT_LIMITS);
+      accuracy.dataset = { ref: datasetRef, dir, files };
+    }
+    return { modelPath: model.modelPath, accuracy };
   }
 
   /** A job's log lines carry the submit request's id, so they can be found from the API's logs. */

@@ -7,7 +7,9 @@ import { profileOperators } from '../../harness/profile/operator-profile.js';
 import { createPowerMeter } from '../../harness/power/create-power-meter.js';
 import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 import type { PowerOptions } from '../../harness/run-benchmark.js';
-import type { ChildMessage, RunRequest } from './harness-messages.js';
+import type { AccuracyFiles, ChildMessage, RunRequest } from './harness-messages.js';
+import type { AccuracyInputs } from '../../harness/run-benchmark.js';
+import { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir } from '../../harness/accuracy/mmlu-dataset.js';
 
 /** Idle baseline before each run, with the model loaded. */
 const POWER_IDLE_MS = 1_000;
@@ -28,16 +30,29 @@ function send(msg: ChildMessage): Promise<void> {
   return new Promise((resolve) => process.send?.(msg, undefined, undefined, () => resolve()) ?? resolve());
 }
 
+/** The accuracy run's inputs; accuracy reads outputs, so only the onnxruntime backend provides them. */
+async function accuracyInputs(req: RunRequest): Promise<AccuracyInputs | undefined> {
+  if (!req.spec.accuracy || req.backend.kind !== 'onnxruntime') return undefined;
+  const files: AccuracyFiles = req.accuracy ?? {};
+  const datasetRef = req.spec.accuracy.mmlu?.dataset;
+  let dataset;
+  if (datasetRef === BUILTIN_DATASET_REF) dataset = builtinMmluDataset();
+  else if (datasetRef !== undefined && files.dataset) dataset = await loadMmluDatasetFromDir(files.dataset.ref, files.dataset.dir, files.dataset.files);
+  return { backend: req.backend.config, bundleDir: files.bundleDir, reference: files.reference, dataset };
+}
+
 process.once('message', (req: RunRequest) => {
   void (async () => {
     try {
       const power = openPowerMeter(req.powerMeter);
+      const accuracy = await accuracyInputs(req);
       const result = await runBenchmark({
         modelPath: req.modelPath,
         spec: req.spec,
         backend: req.backend.kind === 'runner' ? createRunnerBackend(req.backend.config) : createOnnxRuntimeBackend(req.backend.config),
         onProgress: (p) => void send({ type: 'progress', phase: p.phase, fraction: p.fraction, queries: p.queries }),
         ...(power && { power }),
+        ...(accuracy && { accuracy }),
       }).finally(() => (power && 'meter' in power ? power.meter.close() : undefined));
       // Read before profiling, which loads a second session: this is the measured run's peak.
       const resourceUsage = { peakRssBytes: process.resourceUsage().maxRSS * 1024, modelSizeBytes: (await stat(req.modelPath)).size, method: 'getrusage ru_maxrss of the harness process' };

@@ -17,6 +17,16 @@ export interface RunRequest {
   powerMeter: PowerMeterConfig | null;
   /** Profiled inferences after the measured run (separate session, onnxruntime only); 0 skips profiling. */
   profileIterations: number;
+  /** Unpacked inputs of spec.accuracy (bundles and datasets are unpacked by the agent). */
+  accuracy?: AccuracyFiles;
+}
+
+export interface AccuracyFiles {
+  /** The LLM bundle's folder when the model is a bundle. */
+  bundleDir?: string;
+  reference?: { modelPath: string; bundleDir?: string; digest: string };
+  /** An uploaded MMLU dataset's unpacked folder and its files; absent for the built-in dataset. */
+  dataset?: { ref: string; dir: string; files: string[] };
 }
 
 /** What the harness process used; ru_maxrss covers onnxruntime's native allocations too. */

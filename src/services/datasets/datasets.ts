@@ -1,0 +1,123 @@
+// Accuracy datasets: MMLU-style CSVs (hendrycks layout) uploaded as one zip or tar, content-addressed
+// like models. The archive is unpacked into a scratch folder with the bundle caps, every CSV is parsed
+// with the harness's own reader (the one the agent uses), and only a dataset that parses completely is
+// stored, so a job can never reference a half-valid dataset.
+import { z } from 'zod';
+import type { Prisma } from '@prisma/client';
+import type { ServiceDeps } from '../deps.js';
+import type { Db } from '../../lib/database.js';
+import { badRequest, conflict, notFound, payloadTooLarge } from '../../lib/errors.js';
+import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
+import { extractArchive } from '../../lib/bundles/archive-extract.js';
+import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
+import { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir, type MmluDataset } from '../../harness/accuracy/mmlu-dataset.js';
+import { isUniqueViolation } from '../prisma-errors.js';
+import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+import { extractLimitsOf, type UploadPart } from '../models/models.js';
+
+export const MMLU_DATASET_FORMAT = 'mmlu-csv';
+export const DATASET_MEDIA_TYPE = 'application/vnd.npubench.dataset+archive';
+
+const datasetFields = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore (max 128)'),
+});
+
+const datasetSelect = { id: true, orgId: true, name: true, format: true, artifactDigest: true, subjects: true, questionCount: true, createdAt: true } satisfies Prisma.DatasetSelect;
+type DatasetRow = Prisma.DatasetGetPayload<{ select: typeof datasetSelect }>;
+
+function presentDataset(row: DatasetRow) {
+  return { ...row, ref: `sha256:${row.artifactDigest}` };
+}
+
+function subjectCounts(dataset: MmluDataset) {
+  return dataset.subjects.map((s) => ({ subject: s.name, dev: s.dev.length, test: s.test.length }));
+}
+
+export async function uploadDataset(deps: ServiceDeps, principal: UserPrincipal, parts: AsyncIterable<UploadPart>) {
+  const fields: Record<string, unknown> = {};
+  let staged: StagedBlob | undefined;
+  let filename: string | undefined;
+  try {
+    for await (const part of parts) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = part.value;
+        continue;
+      }
+      if (part.fieldname !== 'file' || staged) {
+        part.file.resume();
+        throw badRequest('upload.unexpected_file', 'Send exactly one file, in the form field "file".');
+      }
+      filename = part.filename;
+      staged = await deps.store.stage(part.file, deps.config.env.NPUBENCH_MAX_UPLOAD_BYTES);
+    }
+    if (!staged) throw badRequest('upload.missing_file', 'No dataset archive: send a zip or tar of CSV files in the multipart form field "file".');
+    const parsedFields = datasetFields.safeParse({ name: fields.name ?? filename?.replace(/^.*[\\/]/, '').replace(/\.(zip|tar|tar\.gz|tgz)$/i, '') });
+    if (!parsedFields.success) {
+      throw badRequest('validation.failed', 'Invalid dataset fields.', { errors: parsedFields.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    }
+    const scratch = await bundleScratchDir('npubench-dataset');
+    let dataset: MmluDataset;
+    try {
+      const { files } = await extractArchive(staged.path, scratch.dir, extractLimitsOf(deps.config.env));
+      dataset = await loadMmluDatasetFromDir('upload', scratch.dir, files);
+    } finally {
+      await scratch.dispose();
+    }
+    const blob = await staged.commit();
+    staged = undefined;
+    try {
+      const row = await deps.db.$transaction(async (tx) => {
+        await tx.artifact.createMany({ data: [{ digest: blob.digest, size: BigInt(blob.size), mediaType: DATASET_MEDIA_TYPE, storageKey: blob.storageKey }], skipDuplicates: true });
+        return tx.dataset.create({
+          data: {
+            orgId: principal.orgId,
+            name: parsedFields.data.name,
+            format: MMLU_DATASET_FORMAT,
+            artifactDigest: blob.digest,
+            subjects: subjectCounts(dataset),
+            questionCount: dataset.subjects.reduce((sum, s) => sum + s.test.length, 0),
+          },
+          select: datasetSelect,
+        });
+      });
+      return presentDataset(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('dataset.exists', `A dataset named ${parsedFields.data.name} already exists in your organization.`);
+      throw err;
+    }
+  } catch (err) {
+    if (err instanceof BlobTooLargeError) throw payloadTooLarge('upload.too_large', `The dataset is larger than the limit of ${err.limit} bytes.`, { limitBytes: err.limit });
+    throw err;
+  } finally {
+    await staged?.discard();
+  }
+}
+
+/** A vendor sees its own datasets; the lab sees all. */
+function visibleDatasets(principal: UserPrincipal): Prisma.DatasetWhereInput {
+  return seesAllOrgs(principal) ? {} : { orgId: principal.orgId };
+}
+
+export function builtinDatasetView() {
+  const dataset = builtinMmluDataset();
+  return { ref: BUILTIN_DATASET_REF, format: MMLU_DATASET_FORMAT, subjects: subjectCounts(dataset), questionCount: dataset.subjects.reduce((sum, s) => sum + s.test.length, 0) };
+}
+
+export async function listDatasets(db: Db, principal: UserPrincipal) {
+  const rows = await db.dataset.findMany({ where: visibleDatasets(principal), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 500, select: datasetSelect });
+  return { builtin: [builtinDatasetView()], items: rows.map(presentDataset) };
+}
+
+export async function getDataset(db: Db, principal: UserPrincipal, id: string) {
+  const row = await db.dataset.findFirst({ where: { AND: [{ id }, visibleDatasets(principal)] }, select: datasetSelect });
+  if (!row) throw notFound('dataset.not_found', 'No such dataset.');
+  return presentDataset(row);
+}
+
+/** A job may name the built-in dataset or one its organization uploaded (the lab: any). */
+export async function checkDatasetRef(db: Db, principal: UserPrincipal, ref: string): Promise<void> {
+  if (ref === BUILTIN_DATASET_REF) return;
+  const digest = ref.slice('sha256:'.length);
+  const row = await db.dataset.findFirst({ where: { AND: [{ artifactDigest: digest }, visibleDatasets(principal)] }, select: { id: true } });
+  if (!row) throw notFound('dataset.not_found', `No dataset ${ref} among your organization's datasets.`);
+}
