@@ -20,6 +20,7 @@ Outputs
 """
 import collections
 import copy
+import gzip as gzip_module
 import io
 import json
 import os
@@ -182,7 +183,7 @@ def make_model(graph):
     return model
 
 
-def tiny_lm(rng, vocab_size, favour_token=None):
+def tiny_lm(rng, vocab_size, letter_tokens, favour_token=None):
     """Decoder-only transformer, pre-norm free: x = tok_emb[ids] + pos_emb[position_ids];
     per layer x += attn(x) (causal, attention_mask, KV cache), x += relu(x W1) W2; logits = x W_lm."""
     init = []
@@ -259,7 +260,17 @@ def tiny_lm(rng, vocab_size, favour_token=None):
             inputs.append(helper.make_tensor_value_info(f"past_key_values.{layer}.{kind}", TensorProto.FLOAT, ["batch_size", HEADS, "past_sequence_length", HEAD_DIM]))
             outputs.append(helper.make_tensor_value_info(f"present.{layer}.{kind}", TensorProto.FLOAT, ["batch_size", HEADS, "total_sequence_length", HEAD_DIM]))
 
-    logits = node("MatMul", [x, w("lm_head.weight", (HIDDEN, vocab_size), 0.3)], "lm_logits")
+    w("lm_head.weight", (HIDDEN, vocab_size), 0.3)
+    # A random LM tends to favour one letter whatever the prompt. Giving the four letters one shared
+    # output direction plus a small own part makes the context (positions, attention) decide between
+    # them, so predictions vary from question to question, as a real model's do.
+    head = init[-1]
+    weights = numpy_helper.to_array(head).copy()
+    shared = rng.standard_normal(HIDDEN).astype(np.float32) * 0.3
+    for token in letter_tokens:
+        weights[:, token] = shared + rng.standard_normal(HIDDEN).astype(np.float32) * 0.05
+    head.CopyFrom(numpy_helper.from_array(weights, "lm_head.weight"))
+    logits = node("MatMul", [x, "lm_head.weight"], "lm_logits")
     if favour_token is not None:
         bias_vec = np.zeros(vocab_size, dtype=np.float32)
         bias_vec[favour_token] = 50.0
@@ -285,8 +296,9 @@ def perturbed(model, rng, relative):
 # ---------------------------------------------------------------- bundles
 
 def tar_bundle(path, members, gzip=True):
-    """members: list of (name, bytes) or (name, ('symlink', target))."""
-    with tarfile.open(path, "w:gz" if gzip else "w", format=tarfile.PAX_FORMAT) as tar:
+    """members: list of (name, bytes) or (name, ('symlink', target)). gzip with mtime 0, so files are reproducible."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, content in members:
             info = tarfile.TarInfo(name)
             info.mtime = 0
@@ -297,6 +309,9 @@ def tar_bundle(path, members, gzip=True):
             else:
                 info.size = len(content)
                 tar.addfile(info, io.BytesIO(content))
+    data = buffer.getvalue()
+    with open(path, "wb") as f:
+        f.write(gzip_module.compress(data, mtime=0) if gzip else data)
 
 
 def zip_bundle(path, members):
@@ -367,9 +382,9 @@ def main():
         "max_position_embeddings": MAX_POSITIONS, "bos_token_id": vocab_size - 1, "eos_token_id": vocab_size - 1,
     }
     rng = np.random.default_rng(20261127)
-    base = tiny_lm(rng, vocab_size)
-    b_token = vocab["ĠB"]
-    favours_b = tiny_lm(np.random.default_rng(20261127), vocab_size, favour_token=b_token)
+    letter_tokens = [vocab["Ġ" + letter] for letter in "ABCD"]
+    base = tiny_lm(rng, vocab_size, letter_tokens)
+    favours_b = tiny_lm(np.random.default_rng(20261127), vocab_size, letter_tokens, favour_token=vocab["ĠB"])
     noisy = perturbed(base, np.random.default_rng(7), 0.02)
 
     files = {

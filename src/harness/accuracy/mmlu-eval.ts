@@ -5,7 +5,7 @@
 import { HarnessError } from '../../lib/errors.js';
 import type { MmluRaw, MmluSpec } from './accuracy-format.js';
 import { predictedLetter } from './accuracy-format.js';
-import { CausalLm, logSoftmax, type ForwardResult } from './causal-lm.js';
+import { logSoftmax, type CausalLm, type ForwardResult } from './causal-lm.js';
 import { ANSWER_LETTERS, type MmluDataset } from './mmlu-dataset.js';
 import { buildPrompt, CONTINUATIONS } from './mmlu-prompt.js';
 import type { TextTokenizer } from './tokenizer.js';

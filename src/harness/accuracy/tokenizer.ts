@@ -5,6 +5,19 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { AppError, errorMessage } from '../../lib/errors.js';
 
+/** The part of @huggingface/tokenizers' Tokenizer we use. Its published .d.ts re-exports without file
+ *  extensions, which NodeNext resolution cannot follow, so the class is typed here. */
+export interface HfTokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): { ids: number[]; tokens: string[] };
+  decode(ids: number[]): string;
+  token_to_id(token: string): number | undefined;
+}
+
+export function newHfTokenizer(tokenizerJson: object, tokenizerConfig: object): HfTokenizer {
+  const TokenizerClass = Tokenizer as unknown as new (json: object, config: object) => HfTokenizer;
+  return new TokenizerClass(tokenizerJson, tokenizerConfig);
+}
+
 export interface TextTokenizer {
   /** Token ids of `text` without special tokens. */
   encode(text: string): number[];
@@ -30,9 +43,9 @@ function tokenContent(value: unknown): string | null {
 export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   const tokenizerJson = await readJson(dir, 'tokenizer.json');
   const config = await readJson(dir, 'tokenizer_config.json');
-  let tokenizer: Tokenizer;
+  let tokenizer: HfTokenizer;
   try {
-    tokenizer = new Tokenizer(tokenizerJson, config);
+    tokenizer = newHfTokenizer(tokenizerJson, config);
   } catch (err) {
     throw new AppError('bundle.invalid_file', 422, `tokenizer.json is not a tokenizer @huggingface/tokenizers can load: ${errorMessage(err)}`);
   }
