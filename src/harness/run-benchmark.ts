@@ -47,7 +47,7 @@ export interface RunBenchmarkOptions {
   accuracy?: AccuracyInputs;
 }
 
-export type AccuracyInputs = Pick<AccuracyRunOptions, 'bundleDir' | 'reference' | 'dataset' | 'backend'>;
+export type AccuracyInputs = Pick<AccuracyRunOptions, 'bundleDir' | 'reference' | 'dataset' | 'labelledInputs' | 'backend'>;
 
 export interface PowerOptions {
   meter: PowerMeter;

@@ -192,3 +192,40 @@ describe('fidelity against a reference model', () => {
     expect(gate.result).toBe(agree / rowsSeen >= 0.99 ? 'PASS' : 'FAIL');
   }, 180_000);
 });
+
+describe('classification accuracy on a labelled input set', () => {
+  it('gives the exact top-1/top-5 accuracy of labels built from the model\'s own answers', async () => {
+    // Labels: the FP32 model's own top class for rows 0-6 (correct by construction), its second-best
+    // class for rows 7-9 (wrong at top-1, right at top-5).
+    const session = await InferenceSession.create(fixtureModel('mlp-classifier.onnx'));
+    const samples = [];
+    for (let i = 0; i < 10; i++) {
+      const data = Array.from({ length: 64 }, (_, j) => Math.sin(i * 64 + j));
+      const scores = Array.from((await session.run({ input: new Tensor('float32', Float32Array.from(data), [1, 64]) })).probabilities!.data as Float32Array);
+      const ranked = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!);
+      samples.push({ inputs: { input: { elementType: 'float32', dims: [1, 64], data } }, label: i < 7 ? ranked[0] : ranked[1] });
+    }
+    await session.release();
+    const file = JSON.stringify({ format: 'npubench.labelled-inputs/v1', output: 'probabilities', samples });
+    const up = await t.app.inject({ method: 'POST', url: '/v1/datasets', headers: bearer(vendor.key), payload: bytesForm(Buffer.from(file), 'labels.json', { name: 'mlp-labels' }) });
+    expect(up.statusCode, up.body).toBe(201);
+    const dataset = up.json() as { ref: string; format: string; questionCount: number };
+    expect(dataset).toMatchObject({ format: 'labelled-inputs', questionCount: 10 });
+
+    const { report } = await runJob(models['mlp-classifier.onnx']!, { accuracy: { classification: { dataset: dataset.ref } } });
+    const summary = (report.summary.accuracy as unknown as { classification: { rows: number; top1Accuracy: number; top5Accuracy: number; reference: null } }).classification;
+    expect(summary).toMatchObject({ rows: 10, top1Accuracy: 0.7, top5Accuracy: 1, reference: null });
+
+    const gated = await runJob(models['mlp-classifier-perturbed.onnx']!, { accuracy: { classification: { dataset: dataset.ref }, gate: {} } }, { referenceModelId: models['mlp-classifier.onnx'] });
+    const withReference = (gated.report.summary.accuracy as unknown as { classification: { reference: { top1Accuracy: number } } }).classification;
+    expect(withReference.reference.top1Accuracy).toBe(0.7);
+    expect(gated.report.summary.accuracy.gate).toMatchObject({ metric: 'classification.top1Accuracy' });
+  }, 180_000);
+
+  it('refuses a classification job naming an MMLU dataset', async () => {
+    const up = await t.app.inject({ method: 'POST', url: '/v1/datasets', headers: bearer(vendor.key), payload: bytesForm(await tarOf({ 'x_dev.csv': 'Q?,a,b,c,d,A\n', 'x_test.csv': 'Q?,a,b,c,d,B\n' }), 'mmlu.tar', { name: 'mmlu-x' }) });
+    const ref = (up.json() as { ref: string }).ref;
+    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId: models['mlp-classifier.onnx'], device: 'cpu-acc', suite: { accuracy: { classification: { dataset: ref } } } } });
+    expectProblem(res, 422, 'dataset.wrong_format');
+  });
+});

@@ -106,6 +106,14 @@ describe('MMLU dataset uploads', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('refuses a labelled input set whose tensor does not match its dims', async () => {
+    const before = await snapshot();
+    const file = JSON.stringify({ format: 'npubench.labelled-inputs/v1', samples: [{ inputs: { input: { elementType: 'float32', dims: [1, 4], data: [1, 2, 3] } }, label: 0 }] });
+    const body = expectProblem(await uploadDataset(Buffer.from(file), 'labels.json'), 422, 'dataset.invalid_labelled_inputs');
+    expect(body.detail).toMatch(/3 values for dims \[1, 4\]/);
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('refuses a dataset archive with path traversal', async () => {
     const before = await snapshot();
     expectProblem(await uploadDataset(await tarOf({ 'dev/x_dev.csv': dev, '../x_test.csv': test })), 422, 'bundle.unsafe_entry');

@@ -15,7 +15,7 @@ export const datasetRoutes =
         preHandler: guards.requireUser(),
         schema: {
           tags: ['datasets'],
-          summary: 'Upload an MMLU-style dataset: a zip or tar of hendrycks CSVs ({subject}_dev.csv, {subject}_test.csv) in "file"; field name',
+          summary: 'Upload a dataset in "file" (field name): a zip or tar of MMLU-style hendrycks CSVs ({subject}_dev.csv, {subject}_test.csv), or a labelled input set (labelled-inputs.json, alone or archived)',
           consumes: ['multipart/form-data'],
         },
       },

@@ -22,8 +22,15 @@ export const mmluSpecSchema = z.strictObject({
   maxContextTokens: z.int().min(8).max(1_048_576).optional(),
 });
 
+export const classificationSpecSchema = z.strictObject({
+  /** 'sha256:<digest>' of an uploaded labelled input set (npubench.labelled-inputs/v1, docs/accuracy.md). */
+  dataset: z.string().regex(/^sha256:[0-9a-f]{64}$/, "'sha256:<64 hex digits>' of an uploaded labelled input set"),
+});
+
 export const accuracySpecSchema = z.strictObject({
   mmlu: mmluSpecSchema.optional(),
+  /** Top-1/top-5 accuracy on a labelled input set. */
+  classification: classificationSpecSchema.optional(),
   /** The FP32 original the candidate is compared with, run on the CPU EP with the same inputs. Jobs name it
    *  with `referenceModelId`; the API writes its digest here. */
   reference: z.strictObject({ modelDigest: digestHex }).optional(),
@@ -87,14 +94,33 @@ export const accuracyTimingSchema = z.strictObject({
   totalNs: z.int().min(0),
 });
 
+export const classificationRawSchema = z.strictObject({
+  dataset: z.string(),
+  /** The output read as class scores. */
+  output: z.string(),
+  /** One entry per labelled row (a sample with batch N gives N rows), in file order. */
+  rows: z
+    .array(
+      z.strictObject({
+        label: z.int().min(0),
+        /** The candidate's five highest-scoring classes, best first (fewer when there are fewer classes). */
+        top5: z.array(z.int().min(0)).min(1).max(5),
+        referenceTop5: z.array(z.int().min(0)).min(1).max(5).optional(),
+      }),
+    )
+    .min(1),
+});
+
 export const accuracyRawSchema = z.strictObject({
   mmlu: mmluRawSchema.optional(),
+  classification: classificationRawSchema.optional(),
   outputs: z.array(outputComparisonRawSchema).optional(),
   referenceModelDigest: digestHex.optional(),
   timing: accuracyTimingSchema,
 });
 export type AccuracyRaw = z.output<typeof accuracyRawSchema>;
 export type MmluRaw = z.output<typeof mmluRawSchema>;
+export type ClassificationRaw = z.output<typeof classificationRawSchema>;
 export type OutputComparisonRaw = z.output<typeof outputComparisonRawSchema>;
 
 const interval = z.tuple([z.number(), z.number()]);
@@ -124,6 +150,19 @@ const mmluSummarySchema = z.strictObject({
     .nullable(),
 });
 
+const classificationSummarySchema = z.strictObject({
+  dataset: z.string(),
+  output: z.string(),
+  rows: z.int(),
+  top1Correct: z.int(),
+  top1Accuracy: z.number(),
+  top1AccuracyCi95: interval,
+  top5Correct: z.int(),
+  top5Accuracy: z.number(),
+  top5AccuracyCi95: interval,
+  reference: z.strictObject({ top1Accuracy: z.number(), top5Accuracy: z.number(), top1Agreement: z.number() }).nullable(),
+});
+
 const outputFidelitySchema = z.strictObject({
   name: z.string(),
   samples: z.int(),
@@ -138,10 +177,13 @@ const outputFidelitySchema = z.strictObject({
 
 export const accuracySummarySchema = z.strictObject({
   mmlu: mmluSummarySchema.nullable(),
+  classification: classificationSummarySchema.nullable(),
   fidelity: z.strictObject({ referenceModelDigest: digestHex, outputs: z.array(outputFidelitySchema) }).nullable(),
   gate: z
     .strictObject({
-      metric: z.enum(['mmlu.accuracy', 'top1Agreement']),
+      /** MMLU accuracy, else classification top-1 accuracy (both against the reference's), else the top-1
+       *  agreement of a classifier output with the reference (whose own score is then 1). */
+      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'top1Agreement']),
       minRelativeScore: z.number(),
       candidate: z.number(),
       reference: z.number(),
@@ -226,6 +268,34 @@ function summarizeMmlu(raw: MmluRaw): z.output<typeof mmluSummarySchema> {
   };
 }
 
+function summarizeClassification(raw: ClassificationRaw): z.output<typeof classificationSummarySchema> {
+  const n = raw.rows.length;
+  const top1Correct = raw.rows.filter((r) => r.top5[0] === r.label).length;
+  const top5Correct = raw.rows.filter((r) => r.top5.includes(r.label)).length;
+  const withReference = raw.rows.filter((r) => r.referenceTop5 !== undefined).length;
+  if (withReference !== 0 && withReference !== n) throw invalid('reference classes are given for some rows and not others');
+  const reference =
+    withReference === 0
+      ? null
+      : {
+          top1Accuracy: raw.rows.filter((r) => r.referenceTop5![0] === r.label).length / n,
+          top5Accuracy: raw.rows.filter((r) => r.referenceTop5!.includes(r.label)).length / n,
+          top1Agreement: raw.rows.filter((r) => r.referenceTop5![0] === r.top5[0]).length / n,
+        };
+  return {
+    dataset: raw.dataset,
+    output: raw.output,
+    rows: n,
+    top1Correct,
+    top1Accuracy: top1Correct / n,
+    top1AccuracyCi95: wilsonInterval(top1Correct, n),
+    top5Correct,
+    top5Accuracy: top5Correct / n,
+    top5AccuracyCi95: wilsonInterval(top5Correct, n),
+    reference,
+  };
+}
+
 function summarizeOutput(raw: OutputComparisonRaw): z.output<typeof outputFidelitySchema> {
   const samples = raw.dot.length;
   const lengths = [raw.candidateNormSq, raw.referenceNormSq, raw.maxAbsError, raw.sumAbsError].map((a) => a.length);
@@ -253,19 +323,25 @@ function summarizeOutput(raw: OutputComparisonRaw): z.output<typeof outputFideli
 export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): AccuracySummary {
   const mmlu = raw.mmlu ? summarizeMmlu(raw.mmlu) : null;
   if (spec.mmlu && !mmlu) throw invalid('the spec asks for MMLU and the record has none');
+  const classification = raw.classification ? summarizeClassification(raw.classification) : null;
+  if (spec.classification && !classification) throw invalid('the spec asks for classification accuracy and the record has none');
   const outputs = raw.outputs?.map(summarizeOutput) ?? null;
   const referenceDigest = raw.referenceModelDigest ?? null;
   if ((spec.reference?.modelDigest ?? null) !== referenceDigest) throw invalid('the record names another reference model than the spec');
   const fidelity = referenceDigest && outputs ? { referenceModelDigest: referenceDigest, outputs } : null;
   let gate: AccuracySummary['gate'] = null;
   if (spec.gate) {
-    let metric: 'mmlu.accuracy' | 'top1Agreement';
+    let metric: 'mmlu.accuracy' | 'classification.top1Accuracy' | 'top1Agreement';
     let candidate: number;
     let reference: number;
     if (mmlu?.reference) {
       metric = 'mmlu.accuracy';
       candidate = mmlu.accuracy;
       reference = mmlu.reference.accuracy;
+    } else if (classification?.reference) {
+      metric = 'classification.top1Accuracy';
+      candidate = classification.top1Accuracy;
+      reference = classification.reference.top1Accuracy;
     } else {
       const agreement = fidelity?.outputs.find((o) => o.top1Agreement !== null)?.top1Agreement;
       if (agreement === undefined || agreement === null) throw invalid('the gate needs a reference: MMLU answers of both models, or a classifier output to compare');
@@ -278,5 +354,5 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
     gate = { metric, minRelativeScore: spec.gate.minRelativeScore, candidate, reference, relativeScore, result: relativeScore >= spec.gate.minRelativeScore ? 'PASS' : 'FAIL' };
   }
   const { promptNs, modelNs, totalNs } = raw.timing;
-  return { mmlu, fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
+  return { mmlu, classification, fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
 }

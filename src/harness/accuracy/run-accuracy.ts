@@ -5,11 +5,12 @@ import { InferenceSession, type Tensor } from 'onnxruntime-node';
 import { HarnessError, errorMessage } from '../../lib/errors.js';
 import { onnxRuntimeSessionOptions, toOnnxRuntimeFeeds, toSignature, type OnnxRuntimeBackendConfig } from '../backends/onnxruntime.js';
 import { createSyntheticInputs } from '../inputs/synthetic-inputs.js';
-import type { AccuracyRaw, AccuracySpec, OutputComparisonRaw } from './accuracy-format.js';
+import type { AccuracyRaw, AccuracySpec, ClassificationRaw, OutputComparisonRaw } from './accuracy-format.js';
 import { CausalLm } from './causal-lm.js';
 import type { MmluDataset } from './mmlu-dataset.js';
 import { evaluateMmlu } from './mmlu-eval.js';
 import { loadTokenizer } from './tokenizer.js';
+import type { LabelledInputSet } from './labelled-inputs.js';
 
 export interface AccuracyRunOptions {
   spec: AccuracySpec;
@@ -21,6 +22,8 @@ export interface AccuracyRunOptions {
   bundleDir?: string | undefined;
   reference?: { modelPath: string; bundleDir?: string | undefined; digest: string } | undefined;
   dataset?: MmluDataset | undefined;
+  /** The labelled input set of spec.classification. */
+  labelledInputs?: { ref: string; set: LabelledInputSet } | undefined;
   backend: OnnxRuntimeBackendConfig;
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal | undefined;
@@ -58,6 +61,13 @@ export async function runAccuracy(options: AccuracyRunOptions): Promise<Accuracy
       await lm.close();
       await reference?.close();
     }
+  }
+
+  if (spec.classification) {
+    if (!options.labelledInputs) throw new HarnessError('harness.dataset_missing', 'Classification accuracy was asked for and no labelled input set was provided.');
+    const t0 = process.hrtime.bigint();
+    raw.classification = await classify(options, options.labelledInputs);
+    modelNs += Number(process.hrtime.bigint() - t0);
   }
 
   if (options.reference) {
@@ -153,5 +163,42 @@ async function compareOutputs(options: AccuracyRunOptions, referencePath: string
   } finally {
     await candidate.release();
     await reference.release();
+  }
+}
+
+/** The top-5 classes of each row of a [rows, classes] score tensor. */
+function top5PerRow(tensor: Tensor, rows: number, output: string): number[][] {
+  const scores = asFloat64(tensor);
+  if (rows === 0 || scores.length % rows !== 0) throw new HarnessError('harness.unsupported_output', `Output '${output}' has ${scores.length} values, not a whole number per each of ${rows} labelled rows.`);
+  const classes = scores.length / rows;
+  return Array.from({ length: rows }, (_, row) => topK(scores.subarray(row * classes, (row + 1) * classes), 5));
+}
+
+/** Runs every labelled sample through the candidate (and the reference, on the CPU EP). */
+async function classify(options: AccuracyRunOptions, labelled: { ref: string; set: LabelledInputSet }): Promise<ClassificationRaw> {
+  const candidate = await createSession(options.modelPath, options.backend, 'model');
+  const reference = options.reference ? await createSession(options.reference.modelPath, REFERENCE_BACKEND, 'reference model') : null;
+  try {
+    const output = labelled.set.output ?? candidate.outputNames[0]!;
+    if (!candidate.outputNames.includes(output)) throw new HarnessError('harness.unsupported_output', `The model has no output '${output}' (it has ${candidate.outputNames.join(', ')}).`);
+    const rows: ClassificationRaw['rows'] = [];
+    for (const [i, sample] of labelled.set.samples.entries()) {
+      if (options.signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
+      const feeds = toOnnxRuntimeFeeds(sample.inputs);
+      const run = async (session: InferenceSession) => {
+        try {
+          return (await session.run(feeds, [output]))[output]!;
+        } catch (err) {
+          throw new HarnessError('harness.inference_failed', `Labelled sample ${i} failed: ${errorMessage(err)}`, { cause: err });
+        }
+      };
+      const top5 = top5PerRow(await run(candidate), sample.labels.length, output);
+      const refTop5 = reference ? top5PerRow(await run(reference), sample.labels.length, output) : null;
+      sample.labels.forEach((label, row) => rows.push({ label, top5: top5[row]!, ...(refTop5 && { referenceTop5: refTop5[row]! }) }));
+    }
+    return { dataset: labelled.ref, output, rows };
+  } finally {
+    await candidate.release();
+    await reference?.release();
   }
 }

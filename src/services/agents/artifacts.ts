@@ -22,6 +22,7 @@ export async function downloadArtifactForAgent(deps: ServiceDeps, agentId: strin
         { model: { artifactDigest: digest } },
         { suite: { path: ['accuracy', 'reference', 'modelDigest'], equals: digest } },
         { suite: { path: ['accuracy', 'mmlu', 'dataset'], equals: `sha256:${digest}` } },
+        { suite: { path: ['accuracy', 'classification', 'dataset'], equals: `sha256:${digest}` } },
       ],
     },
     select: { id: true },

@@ -6,9 +6,11 @@ import { z } from 'zod';
 import type { Prisma } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import type { Db } from '../../lib/database.js';
-import { badRequest, conflict, notFound, payloadTooLarge } from '../../lib/errors.js';
+import { badRequest, conflict, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
-import { extractArchive } from '../../lib/bundles/archive-extract.js';
+import { extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
+import { readFile } from 'node:fs/promises';
+import { LABELLED_INPUTS_FILE, parseLabelledInputs } from '../../harness/accuracy/labelled-inputs.js';
 import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
 import { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir, type MmluDataset } from '../../harness/accuracy/mmlu-dataset.js';
 import { isUniqueViolation } from '../prisma-errors.js';
@@ -16,6 +18,7 @@ import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { extractLimitsOf, type UploadPart } from '../models/models.js';
 
 export const MMLU_DATASET_FORMAT = 'mmlu-csv';
+export const LABELLED_INPUTS_DATASET_FORMAT = 'labelled-inputs';
 export const DATASET_MEDIA_TYPE = 'application/vnd.npubench.dataset+archive';
 
 const datasetFields = z.strictObject({
@@ -31,6 +34,28 @@ function presentDataset(row: DatasetRow) {
 
 function subjectCounts(dataset: MmluDataset) {
   return dataset.subjects.map((s) => ({ subject: s.name, dev: s.dev.length, test: s.test.length }));
+}
+
+/** Reads the whole dataset the way the agent will: an MMLU archive of CSVs, or a labelled input set
+ *  (labelled-inputs.json alone or in an archive). Throws the parser's 4xx problem on the first fault. */
+async function inspectDataset(path: string, limits: ReturnType<typeof extractLimitsOf>): Promise<{ format: string; subjects: Prisma.InputJsonValue; questionCount: number }> {
+  if ((await sniffArchiveKind(path)) === null) {
+    const set = parseLabelledInputs(await readFile(path, 'utf8'));
+    return { format: LABELLED_INPUTS_DATASET_FORMAT, subjects: [], questionCount: set.samples.reduce((sum, s) => sum + s.labels.length, 0) };
+  }
+  const scratch = await bundleScratchDir('npubench-dataset');
+  try {
+    const { files } = await extractArchive(path, scratch.dir, limits);
+    const labelled = files.find((f) => f === LABELLED_INPUTS_FILE || f.endsWith(`/${LABELLED_INPUTS_FILE}`));
+    if (labelled) {
+      const set = parseLabelledInputs(await readFile(`${scratch.dir}/${labelled}`, 'utf8'));
+      return { format: LABELLED_INPUTS_DATASET_FORMAT, subjects: [], questionCount: set.samples.reduce((sum, s) => sum + s.labels.length, 0) };
+    }
+    const dataset = await loadMmluDatasetFromDir('upload', scratch.dir, files);
+    return { format: MMLU_DATASET_FORMAT, subjects: subjectCounts(dataset), questionCount: dataset.subjects.reduce((sum, s) => sum + s.test.length, 0) };
+  } finally {
+    await scratch.dispose();
+  }
 }
 
 export async function uploadDataset(deps: ServiceDeps, principal: UserPrincipal, parts: AsyncIterable<UploadPart>) {
@@ -55,14 +80,7 @@ export async function uploadDataset(deps: ServiceDeps, principal: UserPrincipal,
     if (!parsedFields.success) {
       throw badRequest('validation.failed', 'Invalid dataset fields.', { errors: parsedFields.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
     }
-    const scratch = await bundleScratchDir('npubench-dataset');
-    let dataset: MmluDataset;
-    try {
-      const { files } = await extractArchive(staged.path, scratch.dir, extractLimitsOf(deps.config.env));
-      dataset = await loadMmluDatasetFromDir('upload', scratch.dir, files);
-    } finally {
-      await scratch.dispose();
-    }
+    const inspected = await inspectDataset(staged.path, extractLimitsOf(deps.config.env));
     const blob = await staged.commit();
     staged = undefined;
     try {
@@ -72,10 +90,10 @@ export async function uploadDataset(deps: ServiceDeps, principal: UserPrincipal,
           data: {
             orgId: principal.orgId,
             name: parsedFields.data.name,
-            format: MMLU_DATASET_FORMAT,
+            format: inspected.format,
             artifactDigest: blob.digest,
-            subjects: subjectCounts(dataset),
-            questionCount: dataset.subjects.reduce((sum, s) => sum + s.test.length, 0),
+            subjects: inspected.subjects,
+            questionCount: inspected.questionCount,
           },
           select: datasetSelect,
         });
@@ -114,10 +132,11 @@ export async function getDataset(db: Db, principal: UserPrincipal, id: string) {
   return presentDataset(row);
 }
 
-/** A job may name the built-in dataset or one its organization uploaded (the lab: any). */
-export async function checkDatasetRef(db: Db, principal: UserPrincipal, ref: string): Promise<void> {
-  if (ref === BUILTIN_DATASET_REF) return;
+/** A job may name the built-in dataset or one its organization uploaded (the lab: any), of the right kind. */
+export async function checkDatasetRef(db: Db, principal: UserPrincipal, ref: string, format: string): Promise<void> {
+  if (ref === BUILTIN_DATASET_REF && format === MMLU_DATASET_FORMAT) return;
   const digest = ref.slice('sha256:'.length);
-  const row = await db.dataset.findFirst({ where: { AND: [{ artifactDigest: digest }, visibleDatasets(principal)] }, select: { id: true } });
+  const row = await db.dataset.findFirst({ where: { AND: [{ artifactDigest: digest }, visibleDatasets(principal)] }, select: { id: true, format: true } });
   if (!row) throw notFound('dataset.not_found', `No dataset ${ref} among your organization's datasets.`);
+  if (row.format !== format) throw unprocessable('dataset.wrong_format', `Dataset ${ref} is ${row.format}; this evaluation needs ${format}.`);
 }

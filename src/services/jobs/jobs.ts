@@ -9,7 +9,7 @@ import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { deviceSlug } from '../devices/devices.js';
-import { checkDatasetRef } from '../datasets/datasets.js';
+import { checkDatasetRef, LABELLED_INPUTS_DATASET_FORMAT, MMLU_DATASET_FORMAT } from '../datasets/datasets.js';
 
 export const jobSubmission = z.strictObject({
   modelId: z.uuid(),
@@ -81,7 +81,8 @@ export async function submitJob(
   if (input.referenceModelId !== undefined && !suite.accuracy) {
     throw badRequest('suite.invalid', 'referenceModelId needs suite.accuracy (e.g. {} for output fidelity, or {"mmlu": {}}).', { errors: [{ path: 'suite.accuracy', message: 'required with referenceModelId' }] });
   }
-  if (suite.accuracy?.mmlu) await checkDatasetRef(deps.db, principal, suite.accuracy.mmlu.dataset);
+  if (suite.accuracy?.mmlu) await checkDatasetRef(deps.db, principal, suite.accuracy.mmlu.dataset, MMLU_DATASET_FORMAT);
+  if (suite.accuracy?.classification) await checkDatasetRef(deps.db, principal, suite.accuracy.classification.dataset, LABELLED_INPUTS_DATASET_FORMAT);
   const device = await deps.db.device.findUnique({ where: { slug: input.device } });
   if (!device || (!device.isPublic && !seesAllOrgs(principal))) throw notFound('device.not_found', `No device ${input.device}.`);
   const model = await deps.db.model.findFirst({

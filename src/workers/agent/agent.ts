@@ -18,6 +18,7 @@ import { runHarnessInChild } from './harness-process.js';
 import type { AccuracyFiles, BackendChoice } from './harness-messages.js';
 import { DEFAULT_EXTRACT_LIMITS, extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { openModelBundle } from '../../lib/bundles/model-bundle.js';
+import { LABELLED_INPUTS_FILE } from '../../harness/accuracy/labelled-inputs.js';
 import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 import type { DeviceBackendOptions } from '../../services/devices/devices.js';
 
@@ -215,6 +216,19 @@ export class Agent extends EventEmitter<AgentEvents> {
       const dir = join(runDir, 'dataset');
       const { files } = await extractArchive(archive, dir, DEFAULT_EXTRACT_LIMITS);
       accuracy.dataset = { ref: datasetRef, dir, files };
+    }
+    const labelledRef = spec?.classification?.dataset;
+    if (labelledRef) {
+      const archive = await this.cache.ensure(labelledRef.slice('sha256:'.length));
+      if ((await sniffArchiveKind(archive)) === null) {
+        accuracy.labelledInputs = { ref: labelledRef, path: archive };
+      } else {
+        const dir = join(runDir, 'labelled-inputs');
+        const { files } = await extractArchive(archive, dir, DEFAULT_EXTRACT_LIMITS);
+        const file = files.find((f) => f === LABELLED_INPUTS_FILE || f.endsWith(`/${LABELLED_INPUTS_FILE}`));
+        if (!file) throw new HarnessError('harness.dataset_missing', `Dataset ${labelledRef} holds no ${LABELLED_INPUTS_FILE}.`);
+        accuracy.labelledInputs = { ref: labelledRef, path: join(dir, file) };
+      }
     }
     return { modelPath: model.modelPath, accuracy };
   }

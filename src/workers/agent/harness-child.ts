@@ -1,6 +1,7 @@
 // Entry point of the harness child process. Receives one run request over IPC, runs it, writes the
 // raw samples to the requested file, sends the summary back, and exits.
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { parseLabelledInputs } from '../../harness/accuracy/labelled-inputs.js';
 import { AppError, errorMessage } from '../../lib/errors.js';
 import { createOnnxRuntimeBackend, createRunnerBackend, runBenchmark } from '../../harness/index.js';
 import { profileOperators } from '../../harness/profile/operator-profile.js';
@@ -38,7 +39,8 @@ async function accuracyInputs(req: RunRequest): Promise<AccuracyInputs | undefin
   let dataset;
   if (datasetRef === BUILTIN_DATASET_REF) dataset = builtinMmluDataset();
   else if (datasetRef !== undefined && files.dataset) dataset = await loadMmluDatasetFromDir(files.dataset.ref, files.dataset.dir, files.dataset.files);
-  return { backend: req.backend.config, bundleDir: files.bundleDir, reference: files.reference, dataset };
+  const labelledInputs = files.labelledInputs && { ref: files.labelledInputs.ref, set: parseLabelledInputs(await readFile(files.labelledInputs.path, 'utf8')) };
+  return { backend: req.backend.config, bundleDir: files.bundleDir, reference: files.reference, dataset, labelledInputs };
 }
 
 process.once('message', (req: RunRequest) => {

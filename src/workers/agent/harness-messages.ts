@@ -27,6 +27,8 @@ export interface AccuracyFiles {
   reference?: { modelPath: string; bundleDir?: string; digest: string };
   /** An uploaded MMLU dataset's unpacked folder and its files; absent for the built-in dataset. */
   dataset?: { ref: string; dir: string; files: string[] };
+  /** The labelled input set (labelled-inputs.json) of a classification run. */
+  labelledInputs?: { ref: string; path: string };
 }
 
 /** What the harness process used; ru_maxrss covers onnxruntime's native allocations too. */
