@@ -91,7 +91,7 @@ export function parseLabelledInputs(text: string): LabelledInputSet {
         data = kind.make(copy, 0, count);
       }
       rows ??= t.dims[0] ?? 1;
-      return { name, elementType: t.elementType as ElementType, dims: t.dims, data };
+      return { name, elementType: t.elementType, dims: t.dims, data };
     });
     const labels = Array.isArray(sample.label) ? sample.label : [sample.label];
     if (labels.length !== (rows ?? 1)) throw invalid(`sample ${s} has ${labels.length} labels for a batch of ${rows ?? 1}`);
