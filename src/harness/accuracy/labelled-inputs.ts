@@ -8,7 +8,7 @@
 // with batch > 1 gives one label per row (`"label": [3, 1, …]`).
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
-import type { ElementType, HostTensor, HostTensorData } from '../tensors.js';
+import type { HostTensor, HostTensorData } from '../tensors.js';
 
 export const LABELLED_INPUTS_FORMAT = 'npubench.labelled-inputs/v1';
 export const LABELLED_INPUTS_FILE = 'labelled-inputs.json';
