@@ -18,6 +18,7 @@ import { coefficientOfVariationPct, thermalDrift } from './stats/run-variation.j
 import { resolvedSuiteSpecSchema, type SuiteSpec } from './suite-spec.js';
 import { powerSummarySchema, powerTraceSchema, summarizePower, type PowerSummary } from './power/power-measurement.js';
 import { accuracyRawSchema, accuracySummarySchema, summarizeAccuracy, type AccuracySummary } from './accuracy/accuracy-format.js';
+import { llmLatencyRawSchema, llmLatencySummarySchema, summarizeLlmLatency, type LlmLatencySummary } from './accuracy/llm-latency.js';
 
 export const RAW_SAMPLES_FORMAT = 'npubench.raw-samples/v2';
 export const LATENCY_SUMMARY_FORMAT = 'npubench.latency-summary/v2';
@@ -45,6 +46,8 @@ const rawHeader = {
   /** Present when the spec asks for accuracy: every MMLU question's log-probabilities and prediction,
    *  per-sample output comparisons with the reference (docs/accuracy.md). */
   accuracy: accuracyRawSchema.optional(),
+  /** Present when the spec asks for LLM latency: every run's per-token times. */
+  llm: llmLatencyRawSchema.optional(),
 };
 
 /** Times in ns relative to each run's start, queries in issue order, one `runs[]` entry per repeat. */
@@ -144,6 +147,8 @@ const measuredFields = {
   power: powerSummarySchema,
   /** Accuracy figures, recomputed from the raw accuracy record; absent when the spec asks for none. */
   accuracy: accuracySummarySchema.optional(),
+  /** LLM latency (TTFT, TPOT, tokens/s), recomputed from the per-token times; absent when not asked for. */
+  llm: llmLatencySummarySchema.optional(),
 };
 
 export type MeasuredSummary = z.output<z.ZodObject<typeof measuredFields>>;
@@ -360,7 +365,14 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
     deviceLatency: deviceLatencyOf(raw),
     power: powerOf(raw, queryCount, queryCount * spec.samplesPerQuery),
     ...accuracyOf(raw, spec),
+    ...llmOf(raw, spec),
   };
+}
+
+function llmOf(raw: RawSamples, spec: SuiteSpec): { llm?: LlmLatencySummary } {
+  if (raw.llm === undefined && spec.llm === undefined) return {};
+  if (raw.llm === undefined || spec.llm === undefined) throw invalidSamples(spec.llm ? 'the spec asks for LLM latency and they hold no token times' : 'they hold LLM token times the spec did not ask for');
+  return { llm: summarizeLlmLatency(raw.llm, spec.llm) };
 }
 
 function accuracyOf(raw: RawSamples, spec: SuiteSpec): { accuracy?: AccuracySummary } {
@@ -403,6 +415,7 @@ function deviceLatencyOf(raw: RawSamples): MeasuredSummary['deviceLatency'] {
  *  fit the summary's spec (another scenario, another number of runs, another Server schedule). */
 export function verifySummaryAgainstRawSamples(summary: LatencySummaryReport, raw: RawSamples): string[] {
   const expected = recomputeSummaryFromRawSamples(raw, summary.spec);
-  const keys = new Set([...Object.keys(expected), ...('accuracy' in summary ? ['accuracy'] : [])]) as Set<keyof MeasuredSummary>;
+  // Optional sections count when either side has them.
+  const keys = new Set([...Object.keys(expected), ...(['accuracy', 'llm'] as const).filter((key) => key in summary)]) as Set<keyof MeasuredSummary>;
   return [...keys].filter((key) => !isDeepStrictEqual(summary[key], expected[key]));
 }

@@ -24,9 +24,12 @@ import { HarnessError, errorMessage } from '../lib/errors.js';
 import type { MeterReading, PowerMeter } from './power/power-meter.js';
 import { toTraceWindow } from './power/power-measurement.js';
 import { runAccuracy, type AccuracyRunOptions } from './accuracy/run-accuracy.js';
+import { CausalLm } from './accuracy/causal-lm.js';
+import { loadTokenizer } from './accuracy/tokenizer.js';
+import { runLlmLatency } from './accuracy/llm-latency.js';
 
 export interface BenchmarkProgress {
-  phase: 'load' | 'warmup' | 'measure' | 'accuracy' | 'done';
+  phase: 'load' | 'warmup' | 'measure' | 'accuracy' | 'llm' | 'done';
   /** Progress within the phase, 0..1 (the measure phase spans all repeats). */
   fraction: number;
   /** Queries completed in the phase. */
@@ -240,6 +243,17 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
         signal,
         onProgress: onProgress && ((fraction) => onProgress({ phase: 'accuracy', fraction, queries: 0 })),
       });
+    }
+    if (spec.llm) {
+      if (!options.accuracy?.bundleDir) throw new HarnessError('harness.not_an_llm_bundle', 'LLM latency needs an LLM bundle run with the onnxruntime backend.');
+      onProgress?.({ phase: 'llm', fraction: 0, queries: 0 });
+      const tokenizer = await loadTokenizer(options.accuracy.bundleDir);
+      const lm = await CausalLm.load(modelPath, options.accuracy.bundleDir, options.accuracy.backend);
+      try {
+        rawSamples.llm = await runLlmLatency(lm, tokenizer, spec.llm, signal);
+      } finally {
+        await lm.close();
+      }
     }
     const measured = recomputeSummaryFromRawSamples(rawSamples, spec);
     if (serialLoopStopped !== null && measured.stoppedByMaxDuration !== serialLoopStopped) {

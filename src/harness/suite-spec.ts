@@ -4,6 +4,7 @@
 // then the preset, then explicit fields. The resolved spec, every field written out, goes into the report.
 import { z } from 'zod';
 import { accuracySpecSchema } from './accuracy/accuracy-format.js';
+import { llmLatencyInputSchema, llmLatencySpecSchema } from './accuracy/llm-latency.js';
 
 export const SCENARIOS = ['single-stream', 'multi-stream', 'server', 'offline'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -94,6 +95,8 @@ export const resolvedSuiteSpecSchema = z
     preset: presetSchema.optional(),
     /** Accuracy evaluation after the latency run: MMLU on an LLM bundle, fidelity against a reference, an accuracy gate. */
     accuracy: accuracySpecSchema.optional(),
+    /** LLM latency after the latency run (LLM bundles): TTFT, TPOT, tokens/s for fixed prompt and output lengths. */
+    llm: llmLatencySpecSchema.optional(),
   })
   .refine((spec) => spec.maxDurationMs >= spec.minDurationMs, {
     path: ['maxDurationMs'],
@@ -112,8 +115,8 @@ const optionalFields = Object.fromEntries(Object.entries(fieldSchemas).map(([key
 
 /** What callers send: every field optional. */
 export const suiteSpecSchema = z
-  .strictObject({ preset: presetSchema.optional(), ...optionalFields, accuracy: accuracySpecSchema.optional() })
-  .transform((input): SuiteSpecFields & { preset?: SuitePreset | undefined; accuracy?: z.input<typeof accuracySpecSchema> | undefined } => {
+  .strictObject({ preset: presetSchema.optional(), ...optionalFields, accuracy: accuracySpecSchema.optional(), llm: llmLatencyInputSchema.optional() })
+  .transform((input): SuiteSpecFields & { preset?: SuitePreset | undefined; accuracy?: z.input<typeof accuracySpecSchema> | undefined; llm?: z.input<typeof llmLatencySpecSchema> | undefined } => {
     const explicit = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
     const scenario = input.scenario ?? SUITE_DEFAULTS.scenario;
     const preset = input.preset === undefined ? {} : SUITE_PRESETS[input.preset];

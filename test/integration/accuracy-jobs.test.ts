@@ -229,3 +229,58 @@ describe('classification accuracy on a labelled input set', () => {
     expectProblem(res, 422, 'dataset.wrong_format');
   });
 });
+
+describe('LLM latency', () => {
+  it('records per-token times for fixed lengths and a greedy continuation that matches cache-free decoding', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId: models['tiny-lm'], device: 'cpu-acc', suite: { preset: 'smoke', llm: { preset: 'short', runs: 3 } } } });
+    expect(res.statusCode, res.body).toBe(201);
+    const job = await waitForJob(t, (res.json() as { id: string }).id, 120_000);
+    expect(job.status, `${job.errorCode}: ${job.errorMessage}`).toBe('SUCCEEDED');
+    const view = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: bearer(vendor.key) })).json() as { reportId: string; suite: { llm: unknown } };
+    expect(view.suite.llm).toEqual({ preset: 'short', promptTokens: 128, outputTokens: 32, runs: 3, warmupRuns: 1 });
+    const report = (await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}`, headers: bearer(vendor.key) })).json() as { summary: { llm: { runs: number; ttft: { count: number; p50Ns: number }; tpot: { meanNs: number }; outputTokensPerSecond: number } } };
+    const raw = (await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}/raw-samples`, headers: bearer(vendor.key) })).json() as { llm: { runs: { tokenNs: number[] }[]; outputTokenIds: number[] } };
+    expect(raw.llm.runs).toHaveLength(3);
+    for (const run of raw.llm.runs) {
+      expect(run.tokenNs).toHaveLength(32);
+      run.tokenNs.forEach((ns, i) => expect(ns).toBeGreaterThanOrEqual(i === 0 ? 1 : run.tokenNs[i - 1]!));
+    }
+    const totalNs = raw.llm.runs.reduce((sum, run) => sum + run.tokenNs[31]!, 0);
+    expect(report.summary.llm.outputTokensPerSecond).toBeCloseTo((32 * 3) / (totalNs / 1e9), 9);
+    const ttfts = raw.llm.runs.map((run) => run.tokenNs[0]!).sort((a, b) => a - b);
+    expect(report.summary.llm.ttft).toMatchObject({ count: 3, p50Ns: ttfts[1] });
+    // The mean is truncated to a whole ns, as LoadGen does.
+    const meanTpot = raw.llm.runs.reduce((sum, run) => sum + (run.tokenNs[31]! - run.tokenNs[0]!) / 31, 0) / 3;
+    expect(report.summary.llm.tpot.meanNs).toBeLessThanOrEqual(meanTpot + 1e-6);
+    expect(report.summary.llm.tpot.meanNs).toBeGreaterThan(meanTpot - 1);
+
+    // Cache-free greedy decoding of the same prompt, computed here.
+    const dir = fixtureLlm('tiny-lm');
+    const tokenizer = newHfTokenizer(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as object, JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8')) as object);
+    const text = Object.values(BUILTIN_MMLU_SUBJECTS).map((s) => s.test).join('\n');
+    const ids = tokenizer.encode(text, { add_special_tokens: false }).ids.slice(0, 128);
+    const session = await InferenceSession.create(join(dir, 'model.onnx'));
+    const generated: number[] = [];
+    for (let step = 0; step < 32; step++) {
+      const seq = [...ids, ...generated];
+      const n = seq.length;
+      const feeds: Record<string, Tensor> = {
+        input_ids: new Tensor('int64', BigInt64Array.from(seq, BigInt), [1, n]),
+        attention_mask: new Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+        position_ids: new Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), [1, n]),
+      };
+      for (let layer = 0; layer < 2; layer++) for (const kind of ['key', 'value']) feeds[`past_key_values.${layer}.${kind}`] = new Tensor('float32', new Float32Array(0), [1, 2, 0, 16]);
+      const logits = (await session.run(feeds)).logits!;
+      const vocab = logits.dims[2]!;
+      const last = Array.from((logits.data as Float32Array).subarray((n - 1) * vocab, n * vocab));
+      generated.push(last.indexOf(Math.max(...last)));
+    }
+    await session.release();
+    expect(raw.llm.outputTokenIds).toEqual(generated);
+  }, 180_000);
+
+  it('refuses LLM latency on a single .onnx model', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId: models['mlp-classifier.onnx'], device: 'cpu-acc', suite: { llm: {} } } });
+    expectProblem(res, 422, 'suite.needs_llm_bundle');
+  });
+});

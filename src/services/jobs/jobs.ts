@@ -89,8 +89,8 @@ export async function submitJob(
     where: { id: input.modelId, ...(seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] }) },
   });
   if (!model) throw notFound('model.not_found', 'No such model.');
-  if (suite.accuracy?.mmlu && model.format !== MODEL_BUNDLE_FORMAT) {
-    throw unprocessable('suite.needs_llm_bundle', 'MMLU needs an LLM bundle (model with tokenizer.json, tokenizer_config.json and config.json); this model is a single .onnx file.');
+  if ((suite.accuracy?.mmlu || suite.llm) && model.format !== MODEL_BUNDLE_FORMAT) {
+    throw unprocessable('suite.needs_llm_bundle', `${suite.llm ? 'LLM latency' : 'MMLU'} needs an LLM bundle (model with tokenizer.json, tokenizer_config.json and config.json); this model is a single .onnx file.`);
   }
   if (input.referenceModelId !== undefined) {
     const reference = await deps.db.model.findFirst({

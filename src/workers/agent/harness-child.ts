@@ -33,9 +33,9 @@ function send(msg: ChildMessage): Promise<void> {
 
 /** The accuracy run's inputs; accuracy reads outputs, so only the onnxruntime backend provides them. */
 async function accuracyInputs(req: RunRequest): Promise<AccuracyInputs | undefined> {
-  if (!req.spec.accuracy || req.backend.kind !== 'onnxruntime') return undefined;
+  if ((!req.spec.accuracy && !req.spec.llm) || req.backend.kind !== 'onnxruntime') return undefined;
   const files: AccuracyFiles = req.accuracy ?? {};
-  const datasetRef = req.spec.accuracy.mmlu?.dataset;
+  const datasetRef = req.spec.accuracy?.mmlu?.dataset;
   let dataset;
   if (datasetRef === BUILTIN_DATASET_REF) dataset = builtinMmluDataset();
   else if (datasetRef !== undefined && files.dataset) dataset = await loadMmluDatasetFromDir(files.dataset.ref, files.dataset.dir, files.dataset.files);

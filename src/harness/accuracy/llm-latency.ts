@@ -1,0 +1,146 @@
+// LLM latency as MLPerf Client and MLPerf Inference's LLM benchmarks report it: time to first token
+// (prefill of a fixed-length prompt, then the first sampled token), time per output token (the mean
+// gap between later tokens) and output tokens per second, for fixed prompt and output lengths, with the
+// KV cache and greedy decoding (end-of-sequence is ignored so every run produces the same number of
+// tokens). Each run's token times are recorded; the summary is a pure function of them.
+import { z } from 'zod';
+import { HarnessError } from '../../lib/errors.js';
+import { summarizeLatencies } from '../stats/latency-percentiles.js';
+import { argmax, type CausalLm } from './causal-lm.js';
+import { BUILTIN_MMLU_SUBJECTS } from './builtin-mmlu-data.js';
+import type { TextTokenizer } from './tokenizer.js';
+
+export const LLM_LATENCY_PRESETS = {
+  short: { promptTokens: 128, outputTokens: 32 },
+  medium: { promptTokens: 512, outputTokens: 128 },
+  long: { promptTokens: 1024, outputTokens: 256 },
+} as const;
+export type LlmLatencyPreset = keyof typeof LLM_LATENCY_PRESETS;
+const presetSchema = z.enum(Object.keys(LLM_LATENCY_PRESETS) as [LlmLatencyPreset, ...LlmLatencyPreset[]]);
+
+const fields = {
+  promptTokens: z.int().min(1).max(1_048_576),
+  outputTokens: z.int().min(1).max(65_536),
+  /** Measured generations; the percentiles are over them. */
+  runs: z.int().min(1).max(10_000),
+  warmupRuns: z.int().min(0).max(1_000),
+};
+export const LLM_LATENCY_DEFAULTS = { ...LLM_LATENCY_PRESETS.short, runs: 10, warmupRuns: 1 };
+
+/** Resolved: every field written out. */
+export const llmLatencySpecSchema = z.strictObject({ preset: presetSchema.optional(), ...fields });
+export type LlmLatencySpec = z.output<typeof llmLatencySpecSchema>;
+
+/** What callers send: a preset and/or explicit fields, over the defaults (short preset, 10 runs). */
+export const llmLatencyInputSchema = z
+  .strictObject({
+    preset: presetSchema.optional(),
+    promptTokens: fields.promptTokens.optional(),
+    outputTokens: fields.outputTokens.optional(),
+    runs: fields.runs.optional(),
+    warmupRuns: fields.warmupRuns.optional(),
+  })
+  .transform((input): LlmLatencySpec => {
+    const explicit = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+    return { ...LLM_LATENCY_DEFAULTS, ...(input.preset ? LLM_LATENCY_PRESETS[input.preset] : {}), ...explicit } as LlmLatencySpec;
+  });
+
+export const llmLatencyRawSchema = z.strictObject({
+  promptTokens: z.int(),
+  outputTokens: z.int(),
+  /** Per measured run: when each output token was available, in ns from the start of the request
+   *  (the prompt already tokenized), on process.hrtime.bigint(). tokenNs[0] is the time to first token. */
+  runs: z.array(z.strictObject({ tokenNs: z.array(z.int().min(0)).min(1) })).min(1),
+  /** The greedy continuation of the first measured run (every run generates the same), so the KV-cache
+   *  decoding can be checked against a cache-free computation. */
+  outputTokenIds: z.array(z.int().min(0)),
+});
+export type LlmLatencyRaw = z.output<typeof llmLatencyRawSchema>;
+
+const distribution = z.strictObject({ count: z.int(), minNs: z.number(), meanNs: z.number(), p50Ns: z.number(), p90Ns: z.number(), p99Ns: z.number(), maxNs: z.number() });
+
+export const llmLatencySummarySchema = z.strictObject({
+  promptTokens: z.int(),
+  outputTokens: z.int(),
+  runs: z.int(),
+  /** Time to first token per run. */
+  ttft: distribution,
+  /** Time per output token per run: (last token - first token) / (outputTokens - 1); null for one output token. */
+  tpot: distribution.nullable(),
+  /** All output tokens / all runs' generation time (first request start to last token). */
+  outputTokensPerSecond: z.number(),
+  /** promptTokens / mean TTFT. */
+  prefillTokensPerSecond: z.number(),
+});
+export type LlmLatencySummary = z.output<typeof llmLatencySummarySchema>;
+
+function distributionOf(values: number[]): z.output<typeof distribution> {
+  const s = summarizeLatencies(values);
+  return { count: s.count, minNs: s.minNs, meanNs: s.meanNs, p50Ns: s.p50Ns, p90Ns: s.p90Ns, p99Ns: s.p99Ns, maxNs: s.maxNs };
+}
+
+export function summarizeLlmLatency(raw: LlmLatencyRaw, spec: LlmLatencySpec): LlmLatencySummary {
+  const invalid = (message: string) => new HarnessError('harness.invalid_raw_samples', `Invalid LLM latency record: ${message}`);
+  if (raw.promptTokens !== spec.promptTokens || raw.outputTokens !== spec.outputTokens) throw invalid('its lengths are not the spec\'s');
+  if (raw.runs.length !== spec.runs) throw invalid(`${raw.runs.length} runs, the spec asks for ${spec.runs}`);
+  raw.runs.forEach((run, r) => {
+    if (run.tokenNs.length !== spec.outputTokens) throw invalid(`run ${r} has ${run.tokenNs.length} tokens, the spec asks for ${spec.outputTokens}`);
+    run.tokenNs.forEach((t, i) => {
+      if (t <= 0 || (i > 0 && t < run.tokenNs[i - 1]!)) throw invalid(`run ${r} token ${i} is not after the previous one`);
+    });
+  });
+  const ttfts = raw.runs.map((run) => run.tokenNs[0]!);
+  const tpots = spec.outputTokens > 1 ? raw.runs.map((run) => (run.tokenNs.at(-1)! - run.tokenNs[0]!) / (spec.outputTokens - 1)) : null;
+  const totalNs = raw.runs.reduce((sum, run) => sum + run.tokenNs.at(-1)!, 0);
+  const ttft = distributionOf(ttfts);
+  return {
+    promptTokens: spec.promptTokens,
+    outputTokens: spec.outputTokens,
+    runs: raw.runs.length,
+    ttft,
+    tpot: tpots && distributionOf(tpots),
+    outputTokensPerSecond: (spec.outputTokens * raw.runs.length) / (totalNs / 1e9),
+    prefillTokensPerSecond: spec.promptTokens / (ttft.meanNs / 1e9),
+  };
+}
+
+/** A fixed prompt of exactly `count` tokens: the built-in dataset's text, tokenized, repeated as needed. */
+export function fixedPromptTokens(tokenizer: TextTokenizer, count: number): number[] {
+  const text = Object.values(BUILTIN_MMLU_SUBJECTS).map((s) => s.test).join('\n');
+  const base = tokenizer.encode(text);
+  if (base.length === 0) throw new HarnessError('harness.tokenizer_failed', 'The tokenizer turns the fixed prompt text into no tokens.');
+  const bos = tokenizer.bosTokenId === null ? [] : [tokenizer.bosTokenId];
+  const ids = [...bos];
+  while (ids.length < count) ids.push(...base.slice(0, count - ids.length));
+  return ids;
+}
+
+export async function runLlmLatency(lm: CausalLm, tokenizer: TextTokenizer, spec: LlmLatencySpec, signal?: AbortSignal): Promise<LlmLatencyRaw> {
+  if (lm.contextLength !== null && spec.promptTokens + spec.outputTokens > lm.contextLength) {
+    throw new HarnessError('harness.context_too_long', `${spec.promptTokens} prompt + ${spec.outputTokens} output tokens exceed the model's context of ${lm.contextLength}.`);
+  }
+  const prompt = fixedPromptTokens(tokenizer, spec.promptTokens);
+  const generate = async (): Promise<{ times: number[]; tokens: number[] }> => {
+    const start = process.hrtime.bigint();
+    const times: number[] = [];
+    const tokens: number[] = [];
+    let step = await lm.forward(prompt);
+    for (let i = 0; i < spec.outputTokens; i++) {
+      const token = argmax(step.lastLogits);
+      times.push(Number(process.hrtime.bigint() - start));
+      tokens.push(token);
+      if (i + 1 < spec.outputTokens) step = await lm.forward([token], step.cache);
+    }
+    return { times, tokens };
+  };
+  for (let i = 0; i < spec.warmupRuns; i++) await generate();
+  const runs: LlmLatencyRaw['runs'] = [];
+  let outputTokenIds: number[] = [];
+  for (let i = 0; i < spec.runs; i++) {
+    if (signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
+    const { times, tokens } = await generate();
+    if (i === 0) outputTokenIds = tokens;
+    runs.push({ tokenNs: times });
+  }
+  return { promptTokens: spec.promptTokens, outputTokens: spec.outputTokens, runs, outputTokenIds };
+}
