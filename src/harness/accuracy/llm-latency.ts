@@ -42,7 +42,7 @@ export const llmLatencyInputSchema = z
   })
   .transform((input): LlmLatencySpec => {
     const explicit = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-    return { ...LLM_LATENCY_DEFAULTS, ...(input.preset ? LLM_LATENCY_PRESETS[input.preset] : {}), ...explicit } as LlmLatencySpec;
+    return { ...LLM_LATENCY_DEFAULTS, ...(input.preset ? LLM_LATENCY_PRESETS[input.preset] : {}), ...explicit };
   });
 
 export const llmLatencyRawSchema = z.strictObject({
