@@ -40,7 +40,7 @@ program
 program
   .command('submit')
   .description('Upload a model, run a benchmark job on a device, follow its progress and print the report')
-  .argument('<model>', 'path to an .onnx file')
+  .argument('<model>', 'path to an .onnx file, an LLM bundle (zip/tar) or an LLM bundle folder (model.onnx, tokenizer.json, tokenizer_config.json, config.json)')
   .requiredOption('-d, --device <slug>', 'target device')
   .addOption(new Option('-s, --scenario <scenario>', 'MLPerf scenario').choices(['single-stream', 'multi-stream', 'server', 'offline']))
   .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard', 'submission']))
@@ -59,7 +59,7 @@ program
 program
   .command('bench')
   .description('Benchmark a model on this machine with the same harness the agents run (no server needed)')
-  .argument('<model>', 'path to an .onnx file')
+  .argument('<model>', 'path to an .onnx file, an LLM bundle (zip/tar) or an LLM bundle folder (model.onnx, tokenizer.json, tokenizer_config.json, config.json)')
   .addOption(new Option('-s, --scenario <scenario>', 'MLPerf scenario').choices(['single-stream', 'multi-stream', 'server', 'offline']))
   .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard', 'submission']))
   .option('--suite <json>', 'suite spec as JSON, e.g. \'{"minQueryCount":500,"targetQps":200,"dynamicDims":{"batch":1}}\'')
@@ -72,6 +72,12 @@ program
   .option('--compare <report.json>', 'print the change per metric against an earlier report')
   .option('--mlperf-summary <file>', 'also write an mlperf_log_summary.txt-style text summary')
   .option('--power <auto|json>', 'measure power beside the run: "auto" detects RAPL, INA3221, hwmon or a battery; or a meter config as JSON')
+  .option('--mmlu [dataset]', 'MMLU-style accuracy of an LLM bundle: the built-in dataset, or a zip/tar of hendrycks CSVs (docs/accuracy.md)')
+  .option('--shots <n>', 'MMLU few-shot examples (default 5)')
+  .option('--labels <file>', 'top-1/top-5 accuracy on a labelled input set (labelled-inputs.json, or a zip/tar holding it)')
+  .option('--reference <model>', 'the FP32 original to compare with (run on the CPU EP with the same inputs): .onnx, bundle or bundle folder')
+  .option('--gate <ratio>', 'accuracy gate: PASS when the score is at least ratio × the reference\'s (e.g. 0.99)')
+  .addOption(new Option('--llm <preset>', 'LLM latency (TTFT, TPOT, tokens/s) with a fixed prompt/output length preset').choices(['short', 'medium', 'long']))
   .option('--json', 'print JSON instead of text')
   .action(async (model: string, opts: Parameters<typeof benchCommand>[1]) => {
     process.exitCode = await benchCommand(model, opts).catch(fail);

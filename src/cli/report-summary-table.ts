@@ -1,6 +1,8 @@
 // Human-readable summary of a report for terminals.
 import type { EnvironmentInfo } from '../harness/index.js';
 import type { PowerSummary } from '../harness/power/power-measurement.js';
+import type { AccuracySummary } from '../harness/accuracy/accuracy-format.js';
+import type { LlmLatencySummary } from '../harness/accuracy/llm-latency.js';
 const ms = (ns: unknown) => (typeof ns === 'number' ? `${(ns / 1e6).toFixed(3)} ms` : 'n/a');
 
 interface SummaryLike {
@@ -11,6 +13,37 @@ interface SummaryLike {
   latency?: Record<string, number>;
   power?: PowerSummary;
   targetPercentile?: number;
+  accuracy?: AccuracySummary;
+  llm?: LlmLatencySummary;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** Rows for the accuracy and LLM-latency sections, when the report has them. */
+function accuracyRows(s: SummaryLike): [string, string][] {
+  const rows: [string, string][] = [];
+  const a = s.accuracy;
+  if (a?.mmlu) {
+    const m = a.mmlu;
+    rows.push(['MMLU accuracy', `${pct(m.accuracy)} (${m.correct}/${m.questionCount}, 95% CI ${pct(m.accuracyCi95[0])}–${pct(m.accuracyCi95[1])}); macro ${pct(m.macroAccuracy)}; ${m.shots}-shot, ${m.dataset}`]);
+    if (m.reference) rows.push(['MMLU reference', `${pct(m.reference.accuracy)}; same answer on ${pct(m.reference.predictionAgreement)} of questions`]);
+  }
+  if (a?.classification) {
+    const c = a.classification;
+    rows.push(['top-1 / top-5', `${pct(c.top1Accuracy)} / ${pct(c.top5Accuracy)} of ${c.rows} labelled rows${c.reference ? `; reference ${pct(c.reference.top1Accuracy)} / ${pct(c.reference.top5Accuracy)}` : ''}`]);
+  }
+  for (const o of a?.fidelity?.outputs ?? []) {
+    const topk = o.top1Agreement === null ? '' : `, top-1 agreement ${pct(o.top1Agreement)}, top-5 ${pct(o.top5Agreement ?? 0)}`;
+    rows.push([`fidelity ${o.name}`, `cosine ${o.cosineSimilarity.toFixed(6)} (min ${o.minCosineSimilarity.toFixed(6)}), max |err| ${o.maxAbsError.toPrecision(4)}, mean |err| ${o.meanAbsError.toPrecision(4)}${topk}`]);
+  }
+  if (a?.gate) rows.push(['accuracy gate', `${a.gate.result}: ${a.gate.metric} ${a.gate.candidate.toFixed(4)} vs reference ${a.gate.reference.toFixed(4)} = ${pct(a.gate.relativeScore)} (needs ≥ ${pct(a.gate.minRelativeScore)})`]);
+  if (s.llm) {
+    const l = s.llm;
+    rows.push(['LLM TTFT p50 / p90', `${ms(l.ttft.p50Ns)} / ${ms(l.ttft.p90Ns)} (${l.promptTokens}-token prompt)`]);
+    rows.push(['LLM TPOT p50 / p90', l.tpot ? `${ms(l.tpot.p50Ns)} / ${ms(l.tpot.p90Ns)}` : 'n/a (one output token)']);
+    rows.push(['LLM tokens/s', `${l.outputTokensPerSecond.toFixed(1)} output (${l.outputTokens} per run, ${l.runs} runs), prefill ${l.prefillTokensPerSecond.toFixed(0)}`]);
+  }
+  return rows;
 }
 
 export function formatReportSummary(report: { summary: unknown; environment: unknown; device?: { slug: string } }, url: string): string {
@@ -27,6 +60,7 @@ export function formatReportSummary(report: { summary: unknown; environment: unk
     ['latency p99', ms(l.p99Ns)],
     ['latency min / mean / max', `${ms(l.minNs)} / ${ms(l.meanNs)} / ${ms(l.maxNs)}`],
     ['power', describePower(s.power)],
+    ...accuracyRows(s),
     ['environment', describeEnvironment(report.environment as Partial<EnvironmentInfo>)],
     ['report', url],
   ];

@@ -12,9 +12,22 @@ import { profileOperators } from '../../harness/profile/operator-profile.js';
 import type { OnnxRuntimeBackendConfig } from '../../harness/backends/onnxruntime.js';
 import { formatReportSummary } from '../report-summary-table.js';
 import { compareSummaries, formatComparison } from '../report-comparison.js';
-import { BENCH_REPORT_FORMAT, describeModelFile, type BenchReport } from '../bench-report.js';
+import { BENCH_REPORT_FORMAT, describeModelFile, fileSha256, type BenchReport } from '../bench-report.js';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AccuracyInputs } from '../../harness/run-benchmark.js';
+import { DEFAULT_EXTRACT_LIMITS, extractArchive, listFiles, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
+import { BUNDLE_REQUIRED_FILES, bundleScratchDir, openModelBundle } from '../../lib/bundles/model-bundle.js';
+import { BUILTIN_DATASET_REF, loadMmluDatasetFromDir } from '../../harness/accuracy/mmlu-dataset.js';
+import { LABELLED_INPUTS_FILE, parseLabelledInputs } from '../../harness/accuracy/labelled-inputs.js';
 
 export interface BenchOptions {
+  mmlu?: string | boolean;
+  shots?: string;
+  labels?: string;
+  reference?: string;
+  gate?: string;
+  llm?: string;
   power?: string;
   scenario?: string;
   preset?: string;
@@ -62,16 +75,99 @@ function progressReporter(enabled: boolean) {
   };
 }
 
-export async function benchCommand(modelPath: string, opts: BenchOptions): Promise<number> {
+interface LocalModel {
+  modelPath: string;
+  bundleDir?: string;
+  /** sha256 of what was named: the .onnx, the bundle archive, or a bundle folder's model file. */
+  digest: string;
+}
+
+/** A model on disk: an .onnx file, a bundle archive (unpacked with the API's checks), or a bundle folder. */
+async function openLocalModel(path: string, cleanups: (() => Promise<void>)[]): Promise<LocalModel> {
+  if ((await stat(path)).isDirectory()) {
+    const names = await readdir(path);
+    const missing = [...BUNDLE_REQUIRED_FILES, 'model.onnx'].filter((name) => !names.includes(name));
+    if (missing.length > 0) throw new Error(`${path} is not an LLM bundle folder: it lacks ${missing.join(', ')}`);
+    return { modelPath: join(path, 'model.onnx'), bundleDir: path, digest: await fileSha256(join(path, 'model.onnx')) };
+  }
+  if ((await sniffArchiveKind(path)) === null) return { modelPath: path, digest: await fileSha256(path) };
+  const scratch = await bundleScratchDir('npubench-bench');
+  cleanups.push(scratch.dispose);
+  const bundle = await openModelBundle(path, scratch.dir, DEFAULT_EXTRACT_LIMITS);
+  return { modelPath: bundle.modelPath, bundleDir: bundle.root, digest: await fileSha256(path) };
+}
+
+/** Fills suite.accuracy / suite.llm from the accuracy flags and opens the files they name. */
+async function localAccuracy(suite: Record<string, unknown>, model: LocalModel, opts: BenchOptions, ortConfig: OnnxRuntimeBackendConfig, cleanups: (() => Promise<void>)[]): Promise<AccuracyInputs | undefined> {
+  const accuracy = (suite.accuracy ?? {}) as Record<string, unknown>;
+  const inputs: AccuracyInputs = { backend: ortConfig, bundleDir: model.bundleDir };
+  if (opts.mmlu !== undefined) {
+    const mmlu = (accuracy.mmlu ?? {}) as Record<string, unknown>;
+    if (typeof opts.mmlu === 'string') {
+      const scratch = await bundleScratchDir('npubench-dataset');
+      cleanups.push(scratch.dispose);
+      const { files } = await extractArchive(opts.mmlu, scratch.dir, DEFAULT_EXTRACT_LIMITS);
+      mmlu.dataset = `sha256:${await fileSha256(opts.mmlu)}`;
+      inputs.dataset = await loadMmluDatasetFromDir(mmlu.dataset as string, scratch.dir, files);
+    } else {
+      mmlu.dataset = BUILTIN_DATASET_REF;
+    }
+    if (opts.shots !== undefined) mmlu.shots = Number(opts.shots);
+    accuracy.mmlu = mmlu;
+  } else if (accuracy.mmlu !== undefined) {
+    const ref = (accuracy.mmlu as { dataset?: string }).dataset;
+    if (ref !== undefined && ref !== BUILTIN_DATASET_REF) throw new Error('a local run reads an uploaded dataset from a file: pass --mmlu <dataset.zip|tar>');
+  }
+  if (opts.labels !== undefined) {
+    let text: string;
+    if ((await sniffArchiveKind(opts.labels)) === null) {
+      text = await readFile(opts.labels, 'utf8');
+    } else {
+      const scratch = await bundleScratchDir('npubench-labels');
+      cleanups.push(scratch.dispose);
+      await extractArchive(opts.labels, scratch.dir, DEFAULT_EXTRACT_LIMITS);
+      const file = (await listFiles(scratch.dir)).find((f) => f === LABELLED_INPUTS_FILE || f.endsWith(`/${LABELLED_INPUTS_FILE}`));
+      if (!file) throw new Error(`${opts.labels} holds no ${LABELLED_INPUTS_FILE}`);
+      text = await readFile(join(scratch.dir, file), 'utf8');
+    }
+    const ref = `sha256:${await fileSha256(opts.labels)}`;
+    accuracy.classification = { dataset: ref };
+    inputs.labelledInputs = { ref, set: parseLabelledInputs(text) };
+  }
+  if (opts.reference !== undefined) {
+    const reference = await openLocalModel(opts.reference, cleanups);
+    accuracy.reference = { modelDigest: reference.digest };
+    inputs.reference = { modelPath: reference.modelPath, bundleDir: reference.bundleDir, digest: reference.digest };
+  }
+  if (opts.gate !== undefined) accuracy.gate = { minRelativeScore: Number(opts.gate) };
+  if (opts.llm !== undefined) suite.llm = { ...((suite.llm ?? {}) as Record<string, unknown>), preset: opts.llm };
+  if (Object.keys(accuracy).length > 0) suite.accuracy = accuracy;
+  return suite.accuracy !== undefined || suite.llm !== undefined ? inputs : undefined;
+}
+
+export async function benchCommand(modelArg: string, opts: BenchOptions): Promise<number> {
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    return await bench(modelArg, opts, cleanups);
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+async function bench(modelArg: string, opts: BenchOptions, cleanups: (() => Promise<void>)[]): Promise<number> {
   const suite = jsonObject('--suite', opts.suite);
   if (opts.preset) suite.preset = opts.preset;
   if (opts.scenario) suite.scenario = opts.scenario;
-  const spec = resolveSuiteSpec(suite);
+  const local = await openLocalModel(modelArg, cleanups);
+  const modelPath = local.modelPath;
   const ortConfig: OnnxRuntimeBackendConfig = {
     executionProvider: opts.ep,
     ...(opts.epOptions !== undefined && { epOptions: jsonObject('--ep-options', opts.epOptions) }),
     ...(opts.threads !== undefined && { intraOpNumThreads: Number(opts.threads) }),
   };
+  const accuracy = await localAccuracy(suite, local, opts, ortConfig, cleanups);
+  if (accuracy && opts.runner) throw new Error('accuracy and LLM latency read model outputs, which needs onnxruntime; they cannot run through a runner process');
+  const spec = resolveSuiteSpec(suite);
   if (opts.profile && opts.runner) throw new Error('--profile needs onnxruntime; it cannot profile a runner process');
   const power = openPowerMeter(opts.power);
   const progress = progressReporter(!opts.json && process.stderr.isTTY);
@@ -83,6 +179,7 @@ export async function benchCommand(modelPath: string, opts: BenchOptions): Promi
       backend: opts.runner ? createRunnerBackend(runnerCommandLine(opts.runner)) : ortConfig,
       onProgress: progress.update,
       ...(power && { power }),
+      ...(accuracy && { accuracy }),
     });
   } finally {
     progress.stop();
@@ -92,7 +189,7 @@ export async function benchCommand(modelPath: string, opts: BenchOptions): Promi
   // Before profiling, which loads a second session: this is the measured run's peak.
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   const profile = opts.profile ? await profileOperators(modelPath, ortConfig, spec) : undefined;
-  const model = await describeModelFile(modelPath);
+  const model = await describeModelFile(local.bundleDir !== undefined && (await stat(modelArg)).isDirectory() ? modelPath : modelArg);
   const report: BenchReport = {
     format: BENCH_REPORT_FORMAT,
     createdAt: new Date().toISOString(),
@@ -111,7 +208,7 @@ export async function benchCommand(modelPath: string, opts: BenchOptions): Promi
     console.log(JSON.stringify({ summary: report.summary, environment: report.environment, ...(profile && { profile }), ...(base && { comparison: compareSummaries(base, report.summary) }) }));
     return 0;
   }
-  console.log(`\n${modelPath}\n${formatReportSummary({ summary: report.summary, environment: report.environment, device: { slug: 'local' } }, opts.out ?? '(not written; use --out)')}`);
+  console.log(`\n${modelArg}\n${formatReportSummary({ summary: report.summary, environment: report.environment, device: { slug: 'local' } }, opts.out ?? '(not written; use --out)')}`);
   if (profile) {
     console.log(`\nTop operators (${profile.iterations} profiled iterations, ${profile.providers.map((p) => `${p.provider} ${p.nodes} nodes`).join(', ')}):`);
     for (const op of profile.byOpType.slice(0, 10)) {

@@ -7,7 +7,7 @@ import { onnxRuntimeSessionOptions, toOnnxRuntimeFeeds, toSignature, type OnnxRu
 import { createSyntheticInputs } from '../inputs/synthetic-inputs.js';
 import type { AccuracyRaw, AccuracySpec, ClassificationRaw, OutputComparisonRaw } from './accuracy-format.js';
 import { CausalLm } from './causal-lm.js';
-import type { MmluDataset } from './mmlu-dataset.js';
+import { BUILTIN_DATASET_REF, builtinMmluDataset, type MmluDataset } from './mmlu-dataset.js';
 import { evaluateMmlu } from './mmlu-eval.js';
 import { loadTokenizer } from './tokenizer.js';
 import type { LabelledInputSet } from './labelled-inputs.js';
@@ -41,7 +41,9 @@ export async function runAccuracy(options: AccuracyRunOptions): Promise<Accuracy
 
   if (spec.mmlu) {
     if (!options.bundleDir) throw new HarnessError('harness.not_an_llm_bundle', 'MMLU needs an LLM bundle (model + tokenizer.json, tokenizer_config.json, config.json); this model is a single .onnx file.');
-    if (!options.dataset) throw new HarnessError('harness.dataset_missing', 'MMLU was asked for and no dataset was provided.');
+    const dataset = options.dataset ?? (spec.mmlu.dataset === BUILTIN_DATASET_REF ? builtinMmluDataset() : undefined);
+    if (!dataset) throw new HarnessError('harness.dataset_missing', `MMLU was asked for with dataset ${spec.mmlu.dataset} and none was provided.`);
+    if (dataset.ref !== spec.mmlu.dataset) throw new HarnessError('harness.dataset_missing', `The dataset provided is ${dataset.ref}; the spec names ${spec.mmlu.dataset}.`);
     const tokenizer = await loadTokenizer(options.bundleDir);
     const lm = await CausalLm.load(options.modelPath, options.bundleDir, options.backend);
     let reference: CausalLm | null = null;
@@ -50,7 +52,7 @@ export async function runAccuracy(options: AccuracyRunOptions): Promise<Accuracy
         if (!options.reference.bundleDir) throw new HarnessError('harness.reference_mismatch', 'The reference of an LLM bundle must be an LLM bundle too.');
         reference = await CausalLm.load(options.reference.modelPath, options.reference.bundleDir, REFERENCE_BACKEND);
       }
-      const result = await evaluateMmlu(lm, tokenizer, options.dataset, spec.mmlu, reference, {
+      const result = await evaluateMmlu(lm, tokenizer, dataset, spec.mmlu, reference, {
         signal: options.signal,
         onProgress: (done, total) => options.onProgress?.((0.8 * done) / total),
       });
