@@ -25,7 +25,7 @@ const tensorSchema = z
   })
   .refine((t) => (t.data === undefined) !== (t.dataBase64 === undefined), 'give exactly one of data or dataBase64');
 
-const fileSchema = z.strictObject({
+export const labelledInputsFileSchema = z.strictObject({
   format: z.literal(LABELLED_INPUTS_FORMAT),
   output: z.string().min(1).optional(),
   samples: z
@@ -69,7 +69,7 @@ export function parseLabelledInputs(text: string): LabelledInputSet {
   } catch (err) {
     throw invalid(`not JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  const parsed = fileSchema.safeParse(json);
+  const parsed = labelledInputsFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw invalid(`${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'does not match the format'}`);
