@@ -130,5 +130,23 @@ describe('MMLU dataset uploads', () => {
     expectProblem(await submit({ accuracy: { mmlu: { dataset: 'hendrycks' } } }), 400, 'suite.invalid');
     expectProblem(await submit({ accuracy: { reference: { modelDigest: '0'.repeat(64) } } }), 400, 'suite.invalid');
     expectProblem(await submit({}, { referenceModelId: model.id }), 400, 'suite.invalid');
+    expectProblem(await submit({ accuracy: { mmlu: {}, gate: {} } }), 400, 'suite.invalid');
+  });
+});
+
+describe('bundle contents the harness would trip over', () => {
+  it('refuses a tokenizer.json the tokenizer library cannot load, and a config.json that is not an object', async () => {
+    const { readFile: read } = await import('node:fs/promises');
+    const { fixtureLlm } = await import('../helpers/archives.js');
+    const files: Record<string, Uint8Array | string> = {};
+    for (const name of ['model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json']) files[name] = await read(join(fixtureLlm('tiny-lm'), name));
+    const before = await snapshot();
+    const badTokenizer = await tarOf({ ...files, 'tokenizer.json': '{"model": "not a tokenizer"' });
+    let res = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: bytesForm(badTokenizer, 'bad-tok.tar') });
+    expect(expectProblem(res, 422, 'bundle.invalid_file').detail).toMatch(/tokenizer\.json/);
+    const badConfig = await tarOf({ ...files, 'config.json': '[1, 2]' });
+    res = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: bytesForm(badConfig, 'bad-config.tar') });
+    expect(expectProblem(res, 422, 'bundle.invalid_file').detail).toMatch(/config\.json/);
+    expect(await snapshot()).toEqual(before);
   });
 });

@@ -50,6 +50,18 @@ export function logSoftmax(logits: Float32Array): Float64Array {
   return Float64Array.from(logits, (v) => v - logSum);
 }
 
+/** A bundle's config.json as an object; AppError `bundle.invalid_file` when it is not one. */
+export async function readBundleConfig(bundleDir: string): Promise<Record<string, unknown>> {
+  let config: unknown;
+  try {
+    config = JSON.parse(await readFile(join(bundleDir, 'config.json'), 'utf8'));
+  } catch (err) {
+    throw new AppError('bundle.invalid_file', 422, `config.json in the bundle cannot be read as JSON: ${errorMessage(err)}`);
+  }
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new AppError('bundle.invalid_file', 422, 'config.json in the bundle is not a JSON object.');
+  return config as Record<string, unknown>;
+}
+
 export class CausalLm {
   private constructor(
     private readonly session: InferenceSession,
@@ -60,12 +72,7 @@ export class CausalLm {
 
   /** Loads `modelPath` with the given onnxruntime config; `bundleDir` holds config.json. */
   static async load(modelPath: string, bundleDir: string, backend: OnnxRuntimeBackendConfig): Promise<CausalLm> {
-    let config: Record<string, unknown>;
-    try {
-      config = JSON.parse(await readFile(join(bundleDir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw new AppError('bundle.invalid_file', 422, `config.json in the bundle cannot be read as JSON: ${errorMessage(err)}`);
-    }
+    const config = await readBundleConfig(bundleDir);
     let session: InferenceSession;
     try {
       session = await InferenceSession.create(modelPath, onnxRuntimeSessionOptions(backend));

@@ -81,6 +81,9 @@ export async function submitJob(
   if (input.referenceModelId !== undefined && !suite.accuracy) {
     throw badRequest('suite.invalid', 'referenceModelId needs suite.accuracy (e.g. {} for output fidelity, or {"mmlu": {}}).', { errors: [{ path: 'suite.accuracy', message: 'required with referenceModelId' }] });
   }
+  if (suite.accuracy?.gate && input.referenceModelId === undefined) {
+    throw badRequest('suite.invalid', 'An accuracy gate compares with a reference: name it with referenceModelId.', { errors: [{ path: 'referenceModelId', message: 'required with suite.accuracy.gate' }] });
+  }
   if (suite.accuracy?.mmlu) await checkDatasetRef(deps.db, principal, suite.accuracy.mmlu.dataset, MMLU_DATASET_FORMAT);
   if (suite.accuracy?.classification) await checkDatasetRef(deps.db, principal, suite.accuracy.classification.dataset, LABELLED_INPUTS_DATASET_FORMAT);
   const device = await deps.db.device.findUnique({ where: { slug: input.device } });

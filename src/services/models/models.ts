@@ -9,6 +9,8 @@ import { readOnnxSignature, type ModelSignature } from '../../lib/onnx/model-sig
 import { sniffArchiveKind, type ArchiveKind, type ExtractLimits } from '../../lib/bundles/archive-extract.js';
 import { bundleScratchDir, MODEL_BUNDLE_FORMAT, openModelBundle } from '../../lib/bundles/model-bundle.js';
 import { causalLmLayout, type CausalLmLayout } from '../../harness/accuracy/causal-lm-signature.js';
+import { loadTokenizer } from '../../harness/accuracy/tokenizer.js';
+import { readBundleConfig } from '../../harness/accuracy/causal-lm.js';
 import type { serverEnv } from '../../config/server.js';
 
 type ServerEnv = z.output<typeof serverEnv>;
@@ -48,6 +50,9 @@ async function inspectUpload(path: string, limits: ExtractLimits): Promise<Inspe
   try {
     const bundle = await openModelBundle(path, scratch.dir, limits);
     const llm = causalLmLayout(bundle.signature);
+    // Load what the harness will load, so a broken tokenizer or config is refused now, not mid-run.
+    await loadTokenizer(bundle.root);
+    await readBundleConfig(bundle.root);
     return {
       format: MODEL_BUNDLE_FORMAT,
       mediaType: BUNDLE_MEDIA_TYPES[kind],
