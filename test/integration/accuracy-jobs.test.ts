@@ -105,8 +105,9 @@ describe('MMLU through an agent job', () => {
     const questions = raw.accuracy.mmlu.questions;
     const answers = builtinTestAnswers();
     expect(questions.map((q) => [q.subject, q.answer])).toEqual(answers.map((a) => [a.subject, a.answer]));
-    // A sample across subjects (Korean ones included), scored independently.
-    for (const q of questions.filter((_, i) => i % 5 === 0)) {
+    // Every question (Korean ones included), scored independently; the harness reuses the KV cache of
+    // the shared few-shot prefix, which must not change the scores beyond float rounding.
+    for (const q of questions) {
       const subject = BUILTIN_MMLU_SUBJECTS[q.subject]!;
       const expected = await directLogprobs('tiny-lm', q.subject, rows(subject.dev).slice(0, 5), rows(subject.test)[q.index]!);
       q.logprobs.forEach((lp, i) => expect(lp).toBeCloseTo(expected[i]!, 3));

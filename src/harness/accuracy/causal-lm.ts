@@ -129,6 +129,23 @@ export class CausalLm {
     return { lastLogits: allLogits.subarray((tokens.length - 1) * vocabSize, tokens.length * vocabSize), allLogits, vocabSize, cache: { tensors: next, length: total } };
   }
 
+  /** The first `length` positions of a cache (a copy; the tensors are [1, heads, T, headDim]). */
+  truncateCache(cache: KvCache, length: number): KvCache {
+    if (length > cache.length) throw new Error(`cannot keep ${length} of ${cache.length} cached positions`);
+    const { kvHeads, headDim, kvElementType } = this.layout;
+    const tensors: Record<string, Tensor> = {};
+    for (const [name, tensor] of Object.entries(cache.tensors)) {
+      const source = tensor.data as Float32Array | Uint16Array;
+      const kept = kvElementType === 'float16' ? new Uint16Array(kvHeads * length * headDim) : new Float32Array(kvHeads * length * headDim);
+      for (let head = 0; head < kvHeads; head++) {
+        const from = head * cache.length * headDim;
+        kept.set(source.subarray(from, from + length * headDim), head * length * headDim);
+      }
+      tensors[name] = new Tensor(kvElementType, kept, [1, kvHeads, length, headDim]);
+    }
+    return { tensors, length };
+  }
+
   async close(): Promise<void> {
     await this.session.release();
   }

@@ -60,6 +60,30 @@ export async function continuationLogprobs(lm: CausalLm, prompt: ForwardResult, 
   return scores as [number, number, number, number];
 }
 
+/** Below this many shared tokens, slicing the cache costs about what it saves. */
+const MIN_SHARED_PREFIX = 16;
+
+/**
+ * Reuses the KV cache of the previous prompt for the tokens this prompt shares with it (the header and
+ * few-shot examples of a subject), so only the question's tokens are run. Attention over cached keys
+ * and values is the same computation, so scores differ from a full pass only by float rounding.
+ */
+export class PrefixCache {
+  private previous: { ids: readonly number[]; cache: ForwardResult['cache'] } | null = null;
+
+  constructor(private readonly lm: CausalLm) {}
+
+  async forward(ids: readonly number[]): Promise<ForwardResult> {
+    let shared = 0;
+    const prev = this.previous;
+    if (prev) while (shared < prev.ids.length && shared < ids.length - 1 && prev.ids[shared] === ids[shared]) shared++;
+    const result =
+      prev && shared >= MIN_SHARED_PREFIX ? await this.lm.forward(ids.slice(shared), this.lm.truncateCache(prev.cache, shared)) : await this.lm.forward(ids);
+    this.previous = { ids, cache: result.cache };
+    return result;
+  }
+}
+
 export async function evaluateMmlu(
   lm: CausalLm,
   tokenizer: TextTokenizer,
@@ -90,6 +114,8 @@ export async function evaluateMmlu(
   const questions: MmluRaw['questions'] = [];
   const referenceAnswers: NonNullable<MmluRaw['reference']> = [];
   const timing: MmluTiming = { promptNs: 0, modelNs: 0 };
+  const candidateCache = new PrefixCache(lm);
+  const referenceCache = reference && new PrefixCache(reference);
   for (const subject of subjects) {
     const count = Math.min(subject.test.length, spec.maxQuestionsPerSubject ?? Infinity);
     for (let index = 0; index < count; index++) {
@@ -97,9 +123,9 @@ export async function evaluateMmlu(
       const t0 = process.hrtime.bigint();
       const prompt = preparePrompt(tokenizer, subject, index, spec.shots, contextLength, longest);
       const t1 = process.hrtime.bigint();
-      const logprobs = await continuationLogprobs(lm, await lm.forward(prompt.ids), continuations);
-      if (reference) {
-        const refLogprobs = await continuationLogprobs(reference, await reference.forward(prompt.ids), continuations);
+      const logprobs = await continuationLogprobs(lm, await candidateCache.forward(prompt.ids), continuations);
+      if (reference && referenceCache) {
+        const refLogprobs = await continuationLogprobs(reference, await referenceCache.forward(prompt.ids), continuations);
         referenceAnswers.push({ logprobs: refLogprobs, prediction: predictedLetter(refLogprobs) });
       }
       const t2 = process.hrtime.bigint();
