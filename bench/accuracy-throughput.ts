@@ -1,49 +1,56 @@
 // MMLU throughput of the harness on the committed tiny LM (2 layers, hidden 32, built-in dataset,
 // 46 questions): questions per second, and where the time goes: the harness's own share (building the
-// prompt text and tokenizing it with @huggingface/tokenizers) versus onnxruntime forward passes. The
-// tiny model makes the harness share as large as it will ever be; with a real LLM the model dominates.
-// Also the LLM latency figures (TTFT, TPOT) of the same model, for orientation.
+// prompt text and tokenizing it with @huggingface/tokenizers) versus onnxruntime forward passes, with
+// and without reuse of the shared few-shot prefix's KV cache (rounds interleaved, so load drift hits
+// every variant alike). The tiny model makes the harness share as large as it will ever be; with a real
+// LLM the model dominates. Also the LLM latency figures (TTFT, TPOT) of the same model, for orientation.
 import { fileURLToPath } from 'node:url';
-import { runAccuracy } from '../src/harness/accuracy/run-accuracy.js';
-import { accuracySpecSchema, summarizeAccuracy } from '../src/harness/accuracy/accuracy-format.js';
+import { accuracySpecSchema } from '../src/harness/accuracy/accuracy-format.js';
 import { builtinMmluDataset } from '../src/harness/accuracy/mmlu-dataset.js';
 import { CausalLm } from '../src/harness/accuracy/causal-lm.js';
 import { loadTokenizer } from '../src/harness/accuracy/tokenizer.js';
+import { evaluateMmlu } from '../src/harness/accuracy/mmlu-eval.js';
 import { llmLatencyInputSchema, runLlmLatency, summarizeLlmLatency } from '../src/harness/accuracy/llm-latency.js';
 import { machineLine, median, printTable } from './bench-utils.js';
 
 const BUNDLE = fileURLToPath(new URL('../test/fixtures/llm/tiny-lm/', import.meta.url));
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const backend = { executionProvider: 'cpu' };
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const dataset = builtinMmluDataset();
+const lm = await CausalLm.load(`${BUNDLE}model.onnx`, BUNDLE, { executionProvider: 'cpu' });
+const tokenizer = await loadTokenizer(BUNDLE);
 
-console.log(machineLine());
-const rows: (string | number)[][] = [['shots', 'questions', 'questions/s (median)', 'prompt + tokenize', 'model (onnxruntime)', 'other']];
-for (const shots of [0, 5]) {
-  const spec = accuracySpecSchema.parse({ mmlu: { shots } });
-  const rates: number[] = [];
-  const promptShares: number[] = [];
-  const modelShares: number[] = [];
-  let questions = 0;
-  // One unmeasured round loads code paths and warms the allocator.
-  for (let round = -1; round < ROUNDS; round++) {
-    const raw = await runAccuracy({ spec, seed: 1, dynamicDims: {}, modelPath: `${BUNDLE}model.onnx`, bundleDir: BUNDLE, dataset, backend });
+const variants = [
+  { name: '0-shot', shots: 0, reusePrefix: true },
+  { name: '5-shot, prefix KV reuse', shots: 5, reusePrefix: true },
+  { name: '5-shot, full prompt each', shots: 5, reusePrefix: false },
+];
+const samples = variants.map(() => ({ rates: [] as number[], prompt: [] as number[], model: [] as number[], tokens: 0 }));
+// Round -1 is unmeasured: it loads code paths and warms the allocator.
+for (let round = -1; round < ROUNDS; round++) {
+  for (const [i, v] of variants.entries()) {
+    const spec = accuracySpecSchema.parse({ mmlu: { shots: v.shots } }).mmlu!;
+    const start = process.hrtime.bigint();
+    const { raw, timing } = await evaluateMmlu(lm, tokenizer, dataset, spec, null, { reusePrefix: v.reusePrefix });
+    const totalNs = Number(process.hrtime.bigint() - start);
     if (round < 0) continue;
-    const summary = summarizeAccuracy(raw, spec);
-    questions = summary.mmlu!.questionCount;
-    rates.push(questions / (raw.timing.totalNs / 1e9));
-    promptShares.push(raw.timing.promptNs / raw.timing.totalNs);
-    modelShares.push(raw.timing.modelNs / raw.timing.totalNs);
+    const s = samples[i]!;
+    s.rates.push(raw.questions.length / (totalNs / 1e9));
+    s.prompt.push(timing.promptNs / totalNs);
+    s.model.push(timing.modelNs / totalNs);
+    s.tokens = raw.questions.reduce((sum, q) => sum + q.promptTokens, 0) / raw.questions.length;
   }
-  const p = median(promptShares);
-  const m = median(modelShares);
-  rows.push([shots, questions, median(rates).toFixed(1), `${(p * 100).toFixed(1)}%`, `${(m * 100).toFixed(1)}%`, `${((1 - p - m) * 100).toFixed(1)}%`]);
 }
-console.log(`MMLU on tiny-lm (${ROUNDS} rounds, CPU EP; shares are of the evaluation's wall time, load included):`);
+console.log(machineLine());
+console.log(`MMLU on tiny-lm, ${dataset.subjects.reduce((n, s) => n + s.test.length, 0)} questions, CPU EP, median of ${ROUNDS} interleaved rounds (model and tokenizer loaded once):`);
+const rows: (string | number)[][] = [['variant', 'prompt tokens (mean)', 'questions/s', 'prompt + tokenize', 'model (onnxruntime)', 'other (scoring, bookkeeping)']];
+for (const [i, v] of variants.entries()) {
+  const s = samples[i]!;
+  const p = median(s.prompt);
+  const m = median(s.model);
+  rows.push([v.name, s.tokens.toFixed(0), median(s.rates).toFixed(1), `${(p * 100).toFixed(1)}%`, `${(m * 100).toFixed(1)}%`, `${((1 - p - m) * 100).toFixed(1)}%`]);
+}
 printTable(rows);
 
-const lm = await CausalLm.load(`${BUNDLE}model.onnx`, BUNDLE, backend);
-const tokenizer = await loadTokenizer(BUNDLE);
 const latencyRows: (string | number)[][] = [['preset', 'TTFT p50 (ms)', 'TPOT p50 (ms)', 'output tokens/s']];
 for (const preset of ['short', 'medium'] as const) {
   const spec = llmLatencyInputSchema.parse({ preset, runs: 10 });

@@ -13,6 +13,8 @@ import type { TextTokenizer } from './tokenizer.js';
 export interface MmluHooks {
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal | undefined;
+  /** Reuse the KV cache of the prefix shared with the previous prompt (default true; the bench compares). */
+  reusePrefix?: boolean;
 }
 
 export interface MmluTiming {
@@ -71,11 +73,14 @@ const MIN_SHARED_PREFIX = 16;
 export class PrefixCache {
   private previous: { ids: readonly number[]; cache: ForwardResult['cache'] } | null = null;
 
-  constructor(private readonly lm: CausalLm) {}
+  constructor(
+    private readonly lm: CausalLm,
+    private readonly enabled = true,
+  ) {}
 
   async forward(ids: readonly number[]): Promise<ForwardResult> {
     let shared = 0;
-    const prev = this.previous;
+    const prev = this.enabled ? this.previous : null;
     if (prev) while (shared < prev.ids.length && shared < ids.length - 1 && prev.ids[shared] === ids[shared]) shared++;
     const result =
       prev && shared >= MIN_SHARED_PREFIX ? await this.lm.forward(ids.slice(shared), this.lm.truncateCache(prev.cache, shared)) : await this.lm.forward(ids);
@@ -114,8 +119,9 @@ export async function evaluateMmlu(
   const questions: MmluRaw['questions'] = [];
   const referenceAnswers: NonNullable<MmluRaw['reference']> = [];
   const timing: MmluTiming = { promptNs: 0, modelNs: 0 };
-  const candidateCache = new PrefixCache(lm);
-  const referenceCache = reference && new PrefixCache(reference);
+  const reuse = hooks.reusePrefix ?? true;
+  const candidateCache = new PrefixCache(lm, reuse);
+  const referenceCache = reference && new PrefixCache(reference, reuse);
   for (const subject of subjects) {
     const count = Math.min(subject.test.length, spec.maxQuestionsPerSubject ?? Infinity);
     for (let index = 0; index < count; index++) {
