@@ -18,6 +18,8 @@ export interface SubmitOptions {
   name?: string;
   version?: string;
   visibility?: string;
+  /** A reference model file (the FP32 original), uploaded or reused like the model; needs suite.accuracy. */
+  reference?: string;
   wait: boolean;
   json?: boolean;
   apiUrl?: string;
@@ -52,29 +54,34 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   };
 
   // Versions default to the content digest, so submitting the same file again reuses its model.
-  const digest = await fileSha256(modelPath);
-  const name = opts.name ?? basename(modelPath).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]/g, '-');
-  const version = opts.version ?? `sha256-${digest.slice(0, 12)}`;
-  let model: ModelView;
-  const existing = await api.request<{ items: ModelView[] }>('GET', `/v1/models?name=${encodeURIComponent(name)}&version=${encodeURIComponent(version)}&mine=true`);
-  if (existing.items[0]) {
-    model = existing.items[0];
-    out(`Model ${name}@${version} already uploaded (${model.id})`);
-  } else {
+  const upload = async (path: string, name: string | undefined, version: string | undefined): Promise<ModelView> => {
+    const digest = await fileSha256(path);
+    const modelName = name ?? basename(path).replace(/\.(onnx|zip|tar|tar\.gz|tgz)$/i, '').replace(/[^A-Za-z0-9._-]/g, '-');
+    const modelVersion = version ?? `sha256-${digest.slice(0, 12)}`;
+    const existing = await api.request<{ items: ModelView[] }>('GET', `/v1/models?name=${encodeURIComponent(modelName)}&version=${encodeURIComponent(modelVersion)}&mine=true`);
+    if (existing.items[0]) {
+      out(`Model ${modelName}@${modelVersion} already uploaded (${existing.items[0].id})`);
+      return existing.items[0];
+    }
     const form = new FormData();
-    form.set('name', name);
-    form.set('version', version);
+    form.set('name', modelName);
+    form.set('version', modelVersion);
     if (opts.visibility) form.set('visibility', opts.visibility.toUpperCase());
-    form.set('file', await openAsBlob(modelPath), basename(modelPath));
-    out(`Uploading ${modelPath} ...`);
-    model = await api.request<ModelView>('POST', '/v1/models', { form, timeoutMs: 60 * 60_000 });
-    out(`Uploaded model ${name}@${version} (${model.id})`);
-  }
+    form.set('file', await openAsBlob(path), basename(path));
+    out(`Uploading ${path} ...`);
+    const uploaded = await api.request<ModelView>('POST', '/v1/models', { form, timeoutMs: 60 * 60_000 });
+    out(`Uploaded model ${modelName}@${modelVersion} (${uploaded.id})`);
+    return uploaded;
+  };
+  const model = await upload(modelPath, opts.name, opts.version);
+  const reference = opts.reference === undefined ? undefined : await upload(opts.reference, undefined, undefined);
 
   const suite: Record<string, unknown> = opts.suite ? (JSON.parse(opts.suite) as Record<string, unknown>) : {};
   if (opts.preset) suite.preset = opts.preset;
   if (opts.scenario) suite.scenario = opts.scenario;
-  let job = await api.request<JobView>('POST', '/v1/jobs', { json: { modelId: model.id, device: opts.device, suite }, headers: { 'idempotency-key': randomUUID() } });
+  if (reference && suite.accuracy === undefined) suite.accuracy = {};
+  const body = { modelId: model.id, device: opts.device, suite, ...(reference && { referenceModelId: reference.id }) };
+  let job = await api.request<JobView>('POST', '/v1/jobs', { json: body, headers: { 'idempotency-key': randomUUID() } });
   out(`Submitted job ${job.id} to ${opts.device}`);
   if (!opts.wait) {
     if (opts.json) console.log(JSON.stringify(job));
