@@ -169,5 +169,7 @@ describe('prompt fitting and letter scoring', () => {
   it('explains every way a model misses the causal-LM layout', () => {
     const sig = { inputs: [{ name: 'input_ids', elementType: 'int64', shape: ['b', 's'] }, { name: 'past_key_values.0.key', elementType: 'float32', shape: ['b', 2, 'p', 16] }], outputs: [{ name: 'logits', elementType: 'float32', shape: ['b', 's', 10] }] };
     expect(() => causalLmLayout(sig)).toThrow(/no input 'attention_mask'.*no output 'present\.0\.key'.*no input 'past_key_values\.0\.value'/);
+    const withoutCache = { inputs: [{ name: 'input_ids', elementType: 'int64', shape: ['b', 's'] }, { name: 'attention_mask', elementType: 'int64', shape: ['b', 's'] }], outputs: sig.outputs };
+    expect(() => causalLmLayout(withoutCache)).toThrow(/KV cache/);
   });
 });

@@ -10,7 +10,7 @@ interface ValueLike {
 }
 
 export interface CausalLmLayout {
-  /** Number of past_key_values.{i}.key|value pairs; 0 for a model without KV cache inputs. */
+  /** Number of past_key_values.{i}.key|value pairs (at least 1: models without a KV cache are refused). */
   layers: number;
   /** Fixed dims of a KV tensor [batch, kvHeads, past, headDim]. */
   kvHeads: number;
@@ -43,6 +43,8 @@ export function causalLmLayout(signature: { inputs: readonly ValueLike[]; output
 
   const pastNames = signature.inputs.map((v) => v.name).filter((name) => PAST.test(name));
   const layers = pastNames.length / 2;
+  // Prefix reuse, multi-token letters and decoding feed only new tokens, which needs the cache.
+  if (pastNames.length === 0) problems.push("no 'past_key_values.{i}.key|value' inputs (export the model with its KV cache, e.g. optimum's text-generation-with-past)");
   let kvHeads = 0;
   let headDim = 0;
   let kvElementType: 'float32' | 'float16' = 'float32';

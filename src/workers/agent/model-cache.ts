@@ -1,6 +1,7 @@
 // Models are cached by digest: a device farm runs the same model many times, and the digest makes a
 // cached file trustworthy (it was verified when it was downloaded). Concurrent requests for the same
-// digest share one download.
+// digest share one download. LLM bundles, reference models and datasets are cached the same way (as
+// the archive, under the same naming) and unpacked into each run's own folder.
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiHttpClient } from '../../lib/http-client.js';
