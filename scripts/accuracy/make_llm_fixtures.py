@@ -14,6 +14,8 @@ Outputs
   to every question, so its MMLU accuracy is exactly the share of questions whose answer is B.
 - test/fixtures/llm/tiny-lm-perturbed/model.onnx: the same LM with every weight perturbed by 2% noise
   (a stand-in for a quantized copy, for fidelity tests).
+- test/fixtures/llm/tiny-lm-no-position-ids/model.onnx: the same LM (same weights) without a position_ids
+  input: positions come from the cache length inside the graph, as some exports do.
 - test/fixtures/models/mlp-classifier-perturbed.onnx: mlp-classifier.onnx with weights perturbed by 5%.
 - test/fixtures/bundles/*: model bundles, good ones and crafted hostile ones (path traversal, symlinks,
   decompression bomb, external data escaping the bundle, missing tokenizer).
@@ -183,7 +185,7 @@ def make_model(graph):
     return model
 
 
-def tiny_lm(rng, vocab_size, letter_tokens, favour_token=None):
+def tiny_lm(rng, vocab_size, letter_tokens, favour_token=None, position_ids_input=True):
     """Decoder-only transformer, pre-norm free: x = tok_emb[ids] + pos_emb[position_ids];
     per layer x += attn(x) (causal, attention_mask, KV cache), x += relu(x W1) W2; logits = x W_lm."""
     init = []
@@ -217,8 +219,6 @@ def tiny_lm(rng, vocab_size, letter_tokens, favour_token=None):
     const("one_f", 1.0, np.float32)
     const("big_f", 1e9, np.float32)
 
-    x = node("Add", [node("Gather", ["tok_emb", "input_ids"], "tok"), node("Gather", ["pos_emb", "position_ids"], "pos")], "x0")
-
     # Causal mask over absolute positions: query i (at past + i) sees keys 0..past+i.
     past_len = node("Gather", [node("Shape", ["past_key_values.0.key"], "past_shape"), "c2"], "past_len")
     seq_len = node("Gather", [node("Shape", ["input_ids"], "ids_shape"), "c1"], "seq_len")
@@ -230,11 +230,16 @@ def tiny_lm(rng, vocab_size, letter_tokens, favour_token=None):
     pad_bias = node("Unsqueeze", [node("Mul", [node("Sub", [am, "one_f"], "am_m1"), "big_f"], "am_bias2d"), "axes12"], "pad_bias")
     bias = node("Add", [causal, pad_bias], "attn_bias")
 
+    # Positions come from position_ids, or (as some exports do) from the cache length inside the graph.
+    positions = "position_ids" if position_ids_input else node("Unsqueeze", ["q_range", "axes0"], "implicit_position_ids")
+    x = node("Add", [node("Gather", ["tok_emb", "input_ids"], "tok"), node("Gather", ["pos_emb", positions], "pos")], "x0")
+
     inputs = [
         helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"]),
-        helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
     ]
+    if position_ids_input:
+        inputs.append(helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"]))
     outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", vocab_size])]
 
     for layer in range(LAYERS):
@@ -386,13 +391,15 @@ def main():
     base = tiny_lm(rng, vocab_size, letter_tokens)
     favours_b = tiny_lm(np.random.default_rng(20261127), vocab_size, letter_tokens, favour_token=vocab["ĠB"])
     noisy = perturbed(base, np.random.default_rng(7), 0.02)
+    # Same weights (same seed), positions computed in the graph: must give the same logits as tiny-lm.
+    implicit = tiny_lm(np.random.default_rng(20261127), vocab_size, letter_tokens, position_ids_input=False)
 
     files = {
         "tokenizer.json": json.dumps(tokenizer, ensure_ascii=False, indent=1).encode("utf-8"),
         "tokenizer_config.json": json.dumps(tokenizer_config, indent=1).encode("utf-8"),
         "config.json": json.dumps(config, indent=1).encode("utf-8"),
     }
-    for folder, model in (("tiny-lm", base), ("tiny-lm-favours-b", favours_b), ("tiny-lm-perturbed", noisy)):
+    for folder, model in (("tiny-lm", base), ("tiny-lm-favours-b", favours_b), ("tiny-lm-perturbed", noisy), ("tiny-lm-no-position-ids", implicit)):
         out = os.path.join(LLM_DIR, folder)
         os.makedirs(out, exist_ok=True)
         with open(os.path.join(out, "model.onnx"), "wb") as f:

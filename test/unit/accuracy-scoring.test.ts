@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { parseCsvRecords, parseMmluCsv, mmluDatasetFromFiles, builtinMmluDataset } from '../../src/harness/accuracy/mmlu-dataset.js';
 import { accuracySpecSchema, summarizeAccuracy, wilsonInterval, type AccuracyRaw } from '../../src/harness/accuracy/accuracy-format.js';
-import { preparePrompt, continuationLogprobs } from '../../src/harness/accuracy/mmlu-eval.js';
+import { preparePrompt, continuationLogprobs, evaluateMmlu } from '../../src/harness/accuracy/mmlu-eval.js';
 import { CausalLm, logSoftmax } from '../../src/harness/accuracy/causal-lm.js';
 import { loadTokenizer, newHfTokenizer, type TextTokenizer } from '../../src/harness/accuracy/tokenizer.js';
 import { causalLmLayout } from '../../src/harness/accuracy/causal-lm-signature.js';
@@ -164,6 +164,24 @@ describe('prompt fitting and letter scoring', () => {
       expect(scores[i]).toBeCloseTo(expected, 4);
     }
     await session.release();
+  });
+
+  it('runs an LM without a position_ids input (positions from the cache) to the same answers', async () => {
+    const dir = fixtureLlm('tiny-lm');
+    const implicitDir = fixtureLlm('tiny-lm-no-position-ids');
+    const withIds = await CausalLm.load(join(dir, 'model.onnx'), dir, { executionProvider: 'cpu' });
+    const implicit = await CausalLm.load(join(implicitDir, 'model.onnx'), implicitDir, { executionProvider: 'cpu' });
+    expect([withIds.layout.hasPositionIds, implicit.layout.hasPositionIds]).toEqual([true, false]);
+    const tokenizer = await loadTokenizer(dir);
+    const spec = accuracySpecSchema.parse({ mmlu: { subjects: ['korean_culture'] } }).mmlu!;
+    const a = await evaluateMmlu(withIds, tokenizer, builtinMmluDataset(), spec, null);
+    const b = await evaluateMmlu(implicit, tokenizer, builtinMmluDataset(), spec, null);
+    b.raw.questions.forEach((q, i) => {
+      expect(q.prediction).toBe(a.raw.questions[i]!.prediction);
+      q.logprobs.forEach((lp, j) => expect(lp).toBeCloseTo(a.raw.questions[i]!.logprobs[j]!, 4));
+    });
+    await withIds.close();
+    await implicit.close();
   });
 
   it('explains every way a model misses the causal-LM layout', () => {
