@@ -12,10 +12,10 @@ import { causalLmLayout, type CausalLmLayout } from '../../harness/accuracy/caus
 import { loadTokenizer } from '../../harness/accuracy/tokenizer.js';
 import { readBundleConfig } from '../../harness/accuracy/causal-lm.js';
 import type { serverEnv } from '../../config/server.js';
-
-type ServerEnv = z.output<typeof serverEnv>;
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+
+type ServerEnv = z.output<typeof serverEnv>;
 
 export const ONNX_MEDIA_TYPE = 'application/vnd.onnx';
 const BUNDLE_MEDIA_TYPES: Record<ArchiveKind, string> = {
