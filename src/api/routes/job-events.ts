@@ -1,0 +1,71 @@
+// Live job progress as server-sent events. EventSource cannot send an Authorization header and an API
+// key must never travel in a URL, so the dashboard reads this stream with fetch() and the usual bearer
+// header (docs/dashboard.md). Events come from Redis (services/jobs/job-events.ts), so a client sees
+// changes recorded by any API replica.
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppDeps } from '../app.js';
+import { userOf, type AuthGuards } from '../plugins/authentication.js';
+import { seesAllOrgs } from '../../services/auth/principal.js';
+import { getJob, listJobs } from '../../services/jobs/jobs.js';
+import type { JobEvent, JobEventHub } from '../../services/jobs/job-events.js';
+
+/** Comment lines keep proxies and the browser from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+
+export const jobEventRoutes =
+  (deps: AppDeps, guards: AuthGuards, hub: JobEventHub): FastifyPluginAsyncZod =>
+  async (app) => {
+    // Open streams never go idle, so the server's close would wait for them: end them first.
+    const open = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const end of open) end();
+    });
+
+    app.get(
+      '/jobs/events',
+      {
+        preHandler: guards.requireUser(),
+        schema: {
+          tags: ['jobs'],
+          summary: 'Server-sent events (text/event-stream): `snapshot` with the current jobs, then `job` with each change. Read it with fetch and the Authorization header.',
+          querystring: z.strictObject({ jobId: z.uuid().optional() }),
+        },
+      },
+      async (request, reply) => {
+        const principal = userOf(request);
+        const { jobId } = request.query;
+        const visible = (e: JobEvent) => (seesAllOrgs(principal) || e.orgId === principal.orgId) && (!jobId || e.id === jobId);
+        // Checked before the stream opens, so an unknown job is a normal 404 problem.
+        const initial = jobId ? [await getJob(deps.db, principal, jobId)] : (await listJobs(deps.db, principal, { limit: 50 })).items;
+
+        const res = reply.raw;
+        const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        // Subscribed before the snapshot is read back out, so no change falls between the two.
+        const unsubscribe = await hub.subscribe((e) => {
+          if (visible(e)) send('job', e);
+        });
+        reply.hijack();
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          'x-accel-buffering': 'no',
+          'x-request-id': request.id,
+        });
+        send('snapshot', { items: jobId ? [await getJob(deps.db, principal, jobId)] : initial });
+        const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+        const close = () => {
+          clearInterval(keepalive);
+          unsubscribe();
+          open.delete(end);
+        };
+        const end = () => {
+          close();
+          res.end();
+        };
+        open.add(end);
+        request.raw.on('close', close);
+        res.on('error', close);
+      },
+    );
+  };
