@@ -36,8 +36,9 @@ export const jobEventRoutes =
         const principal = userOf(request);
         const { jobId } = request.query;
         const visible = (e: JobEvent) => (seesAllOrgs(principal) || e.orgId === principal.orgId) && (!jobId || e.id === jobId);
+        const snapshot = async () => (jobId ? [await getJob(deps.db, principal, jobId)] : (await listJobs(deps.db, principal, { limit: 50 })).items);
         // Checked before the stream opens, so an unknown job is a normal 404 problem.
-        const initial = jobId ? [await getJob(deps.db, principal, jobId)] : (await listJobs(deps.db, principal, { limit: 50 })).items;
+        await snapshot();
 
         const res = reply.raw;
         const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -52,7 +53,7 @@ export const jobEventRoutes =
           'x-accel-buffering': 'no',
           'x-request-id': request.id,
         });
-        send('snapshot', { items: jobId ? [await getJob(deps.db, principal, jobId)] : initial });
+        send('snapshot', { items: await snapshot() });
         const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
         const close = () => {
           clearInterval(keepalive);

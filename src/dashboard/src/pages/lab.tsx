@@ -1,0 +1,138 @@
+import { useState, type FormEvent } from 'react';
+import { apiJson, postJson, type ApiError } from '../api';
+import { Empty, ErrorState, Loaded, PageTitle, useAsync } from '../components';
+import { Link, navigate } from '../router';
+
+interface Health {
+  onlineWithinSeconds: number;
+  devices: {
+    slug: string;
+    name: string;
+    jobs: { queued: number; running: number };
+    queue: { waiting: number; active: number; delayed: number } | null;
+    agents: { id: string; name: string; hostname: string | null; version: string | null; online: boolean; revoked: boolean; heartbeatAgeSeconds: number | null }[];
+  }[];
+}
+
+interface Profile {
+  id: string;
+  title: string;
+  description: string;
+  validityDays: number;
+  autoIssue: boolean;
+  rules: Record<string, unknown>;
+}
+
+export function LabPage() {
+  const [health, reloadHealth] = useAsync(() => apiJson<Health>('/v1/lab/health'), []);
+  const [profiles, reloadProfiles] = useAsync(() => apiJson<{ items: Profile[] }>('/v1/profiles', { auth: false }), []);
+  const [issue, setIssue] = useState({ reportId: '', profileId: '' });
+  const [issueError, setIssueError] = useState<ApiError | null>(null);
+  const submitIssue = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      const bundle = await postJson<{ certificateId: string }>('/v1/certificates', issue);
+      navigate(`/certificates/${bundle.certificateId}`);
+    } catch (err) {
+      setIssueError(err as ApiError);
+    }
+  };
+  return (
+    <section>
+      <PageTitle sub="Agents, queues, certificates and profiles (certifier role).">Lab</PageTitle>
+      <h2>Devices and agents</h2>
+      <button type="button" onClick={reloadHealth}>
+        Refresh
+      </button>
+      <Loaded value={health} what="testbed health" retry={reloadHealth}>
+        {(h) =>
+          h.devices.length === 0 ? (
+            <Empty title="No devices registered" />
+          ) : (
+            <div className="table-wrap">
+              <table data-testid="lab-health">
+                <thead>
+                  <tr>
+                    <th scope="col">Device</th>
+                    <th scope="col">Queued / running (DB)</th>
+                    <th scope="col">Queue waiting / active / delayed</th>
+                    <th scope="col">Agents (heartbeat age; online within {h.onlineWithinSeconds} s)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {h.devices.map((d) => (
+                    <tr key={d.slug}>
+                      <td>
+                        <Link to={`/devices/${d.slug}`}>{d.name}</Link>
+                      </td>
+                      <td className="num">
+                        {d.jobs.queued} / {d.jobs.running}
+                      </td>
+                      <td className="num">{d.queue ? `${d.queue.waiting} / ${d.queue.active} / ${d.queue.delayed}` : 'queue unreachable'}</td>
+                      <td>
+                        {d.agents.length === 0
+                          ? 'no agent'
+                          : d.agents.map((a) => (
+                              <div key={a.id} className={a.online ? 'ok' : 'bad'}>
+                                {a.online ? '● online' : '○ offline'} {a.name}
+                                {a.hostname ? ` on ${a.hostname}` : ''} — {a.heartbeatAgeSeconds === null ? 'never seen' : `${Math.round(a.heartbeatAgeSeconds)} s ago`}
+                                {a.revoked ? ' (revoked)' : ''}
+                              </div>
+                            ))}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Loaded>
+      <h2>Issue a certificate</h2>
+      <form className="inline-form" onSubmit={(e) => void submitIssue(e)}>
+        <label>
+          Report id
+          <input value={issue.reportId} onChange={(e) => setIssue({ ...issue, reportId: e.target.value.trim() })} required />
+        </label>
+        <label>
+          Profile
+          <select value={issue.profileId} onChange={(e) => setIssue({ ...issue, profileId: e.target.value })} required>
+            <option value="">Choose…</option>
+            {profiles.state === 'ready' &&
+              profiles.data.items.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.id}
+                </option>
+              ))}
+          </select>
+        </label>
+        <button type="submit">Issue</button>
+      </form>
+      {issueError && <ErrorState error={issueError} />}
+      <p className="muted">To revoke, open the certificate (leaderboard or transparency log) and use its revoke form.</p>
+      <h2>Certification profiles</h2>
+      <Loaded value={profiles} what="profiles" retry={reloadProfiles}>
+        {({ items }) =>
+          items.length === 0 ? (
+            <Empty title="No profiles" />
+          ) : (
+            <ul className="cards">
+              {items.map((p) => (
+                <li key={p.id} className="card">
+                  <h3>
+                    {p.title} <span className="muted">({p.id})</span>
+                  </h3>
+                  <p>{p.description}</p>
+                  <p className="muted small">
+                    valid {p.validityDays} days{p.autoIssue ? ' · issued automatically' : ''}
+                  </p>
+                  <pre className="rules">{JSON.stringify(p.rules, null, 2)}</pre>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
