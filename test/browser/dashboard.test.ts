@@ -10,6 +10,7 @@ import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { ensureDashboardBuilt, launchBrowser, screenshotPath } from '../helpers/browser.js';
+import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
 import { verifyCertificateBundle, type CertificateBundle } from '../../src/lib/certificates/certificate-bundle.js';
 import { keyResolverFromJwks, type Jwks } from '../../src/lib/crypto/signing-keys.js';
 
@@ -213,6 +214,18 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
     expect(await page.getByTestId('error-state').innerText()).toMatch(/The API is not reachable/);
     await page.screenshot({ path: screenshotPath('api-down') });
     await page.unroute('**/v1/leaderboard?**');
+  });
+
+  it('draws the Pareto view of latency against energy and highlights the frontier', async () => {
+    // Synthetic certified results with energy figures (the CPU device has no power meter).
+    await seedCertifiedResults(t.databaseUrl, { count: 40, devices: 4, vendors: 2, energyEvery: 1 });
+    await page.goto(`${t.url}/?profile=seed-latency@1`);
+    await page.getByTestId('chart-pareto').locator('svg').waitFor(WAIT);
+    await expect.poll(() => svgShapes(page, 'chart-pareto'), WAIT).toBeGreaterThan(40);
+    const label = await page.getByTestId('chart-pareto').getAttribute('aria-label');
+    expect(label).toMatch(/latency against energy per inference, [1-9]\d* results on the frontier/);
+    await page.screenshot({ path: screenshotPath('leaderboard-seeded'), fullPage: true });
+    await page.getByTestId('chart-pareto').screenshot({ path: screenshotPath('pareto') });
   });
 
   it('fits a phone-sized screen', async () => {

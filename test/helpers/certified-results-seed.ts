@@ -71,7 +71,7 @@ export async function seedCertifiedResults(databaseUrl: string, opts: SeedOption
       `INSERT INTO leaderboard_entries (certificate_id, report_id, profile_id, task, device_slug, device_name, manufacturer, org_id, vendor, model_name, model_version,
               precision, execution_provider, scenario, target_latency_ns, p50_ns, p99_ns, qps, energy_per_inference_mj, accuracy, report_public, issued_at, expires_at)
        SELECT md5('seed-cert' || i)::uuid, md5('seed-report' || i)::uuid, 'seed-latency@1', 'image-classification', 'seed-npu-' || (1 + i % $4), 'Seed NPU ' || (1 + i % $4),
-              'Seed Silicon', md5('seed-org' || (1 + i % $3))::uuid, 'Seed Vendor ' || (1 + i % $3), 'seed-model', '1', ($6::text[])[1 + ((1 + i % $3) % 3)], 'cpu', 'single-stream',
+              'Seed Silicon', md5('seed-org' || (1 + i % $3))::uuid, 'Seed Vendor ' || (1 + i % $3), 'seed-model', '1', ($6::text[])[1 + (i / 7) % 3], 'cpu', 'single-stream',
               5e5 + (hashtext('t' || i) & 65535) * 750, 4e5 + (hashtext('t' || i) & 65535) * 700, 6e5 + (hashtext('t' || i) & 65535) * 900, 20 + (i % 1000),
               CASE WHEN i % $5 = 0 THEN 1 + (hashtext('e' || i) & 4095) / 100.0 END, NULL, true,
               now() - (i || ' seconds')::interval, now() + interval '365 days'

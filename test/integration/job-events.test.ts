@@ -109,6 +109,6 @@ describe('job progress over server-sent events', () => {
     const job = await primary.deps.db.job.findFirstOrThrow({ where: { modelId } });
     expectProblem(await replica.app.inject({ method: 'GET', url: `/v1/jobs/events?jobId=${job.id}`, headers: bearer(otherVendor.key) }), 404, 'job.not_found');
     const one = await readEvents(`${replica.url}/v1/jobs/events?jobId=${job.id}`, vendor.key, (events) => events.length >= 1);
-    expect(one[0]).toMatchObject({ event: 'snapshot', data: { items: [{ id: job.id, status: 'SUCCEEDED' }] } });
+    expect(one[0]).toMatchObject({ event: 'snapshot', data: { items: [{ id: job.id, status: 'SUCCEEDED', reportId: expect.any(String) }] } });
   });
 });

@@ -37,6 +37,18 @@ CREATE INDEX "leaderboard_entries_device_slug_idx" ON "leaderboard_entries"("dev
 -- CreateIndex
 CREATE INDEX "leaderboard_entries_org_id_idx" ON "leaderboard_entries"("org_id");
 
+-- CreateIndex
+CREATE INDEX "leaderboard_entries_vendor_idx" ON "leaderboard_entries"("vendor");
+
+-- CreateIndex
+CREATE INDEX "leaderboard_entries_precision_idx" ON "leaderboard_entries"("precision");
+
+-- CreateIndex
+CREATE INDEX "leaderboard_entries_execution_provider_idx" ON "leaderboard_entries"("execution_provider");
+
+-- CreateIndex
+CREATE INDEX "leaderboard_entries_task_idx" ON "leaderboard_entries"("task");
+
 -- AddForeignKey
 ALTER TABLE "leaderboard_entries" ADD CONSTRAINT "leaderboard_entries_certificate_id_fkey" FOREIGN KEY ("certificate_id") REFERENCES "certificates"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 

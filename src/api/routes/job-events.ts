@@ -8,7 +8,7 @@ import type { AppDeps } from '../app.js';
 import { userOf, type AuthGuards } from '../plugins/authentication.js';
 import { seesAllOrgs } from '../../services/auth/principal.js';
 import { getJob, listJobs } from '../../services/jobs/jobs.js';
-import type { JobEvent, JobEventHub } from '../../services/jobs/job-events.js';
+import { withReportIds, type JobEvent, type JobEventHub } from '../../services/jobs/job-events.js';
 
 /** Comment lines keep proxies and the browser from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
@@ -53,7 +53,7 @@ export const jobEventRoutes =
           'x-accel-buffering': 'no',
           'x-request-id': request.id,
         });
-        send('snapshot', { items: await snapshot() });
+        send('snapshot', { items: await withReportIds(deps.db, await snapshot()) });
         const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
         const close = () => {
           clearInterval(keepalive);

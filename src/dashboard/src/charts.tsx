@@ -183,8 +183,8 @@ export function ParetoChart({ points }: { points: ParetoPoint[] }) {
   const y = (p: ParetoPoint) => (useAccuracy ? p.accuracy! : p.energyMj!);
   const frontierLine = [...frontier].sort((a, b) => a.latencyMs - b.latencyMs).map((p) => [p.latencyMs, y(p)]);
   const option: EChartsCoreOption = {
-    grid: { left: 60, right: 20, top: 30, bottom: 40 },
-    legend: { top: 0 },
+    grid: { left: 60, right: 20, top: 50, bottom: 40 },
+    legend: { top: 0, right: 0 },
     tooltip: { trigger: 'item', formatter: (p: { data: { name: string } }) => p.data.name },
     xAxis: { type: 'value', name: 'latency (ms)', nameLocation: 'middle', nameGap: 26, scale: true },
     yAxis: { type: 'value', name: useAccuracy ? 'accuracy' : 'energy / inference (mJ)', scale: true },

@@ -71,3 +71,10 @@ export class JobEventHub {
     if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
   }
 }
+
+/** The jobs of a snapshot with their report ids, in the same shape as the events that follow. */
+export async function withReportIds<T extends { id: string }>(db: Db, jobs: T[]): Promise<(T & { reportId: string | null })[]> {
+  const reports = await db.report.findMany({ where: { jobId: { in: jobs.map((j) => j.id) } }, select: { id: true, jobId: true } });
+  const byJob = new Map(reports.map((r) => [r.jobId, r.id]));
+  return jobs.map((j) => ({ ...j, reportId: byJob.get(j.id) ?? null }));
+}
