@@ -142,6 +142,19 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
     await page.screenshot({ path: screenshotPath('vendor-jobs'), fullPage: true });
   });
 
+  it('lists the vendor\'s models and compares two reports side by side with deltas', async () => {
+    await page.goto(`${t.url}/vendor/models`);
+    await page.getByRole('cell', { name: /^mlp-web@/ }).waitFor(WAIT);
+    const job = await t.deps.db.job.findFirstOrThrow({ where: { modelId, status: 'SUCCEEDED' }, orderBy: { createdAt: 'desc' }, include: { report: true } });
+    await page.goto(`${t.url}/compare?a=${firstReportId}&b=${job.report!.id}`);
+    const table = page.getByTestId('compare-table');
+    await table.waitFor(WAIT);
+    expect(await table.getByRole('row').count()).toBe(8);
+    expect(await table.getByRole('row', { name: /^p99 \(ms\)/ }).innerText()).toMatch(/[+-]\d+\.\d %|—/);
+    expect(await table.getByRole('row', { name: /Energy/ }).innerText()).toMatch(/not measured/);
+    await page.screenshot({ path: screenshotPath('compare'), fullPage: true });
+  });
+
   it('verifies the certificate in the browser, shows a tampered one as invalid, and agrees with the Node verifier', async () => {
     const job = await t.deps.db.job.findFirstOrThrow({ where: { modelId, status: 'SUCCEEDED' }, orderBy: { createdAt: 'desc' }, include: { report: true } });
     const certificateId = await certify(job.report!.id);

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Where the build puts the dashboard, from src/api/plugins and from dist/api/plugins alike. */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dist/dashboard', import.meta.url));
@@ -31,8 +31,7 @@ export async function registerDashboard(app: FastifyInstance, dir = DEFAULT_DASH
     });
   }
   const page = { schema: { hide: true }, logLevel: 'warn' as const };
-  const sendIndex = async (_request: unknown, reply: { status(code: number): { type(t: string): { header(k: string, v: string): { send(b: string): unknown } } } }) =>
-    reply.status(built ? 200 : 503).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
+  const sendIndex = async (_request: unknown, reply: FastifyReply) => reply.status(built ? 200 : 503).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
   app.get('/', page, sendIndex);
   for (const segment of DASHBOARD_PAGES) {
     app.get(`/${segment}`, page, sendIndex);

@@ -48,7 +48,7 @@ export function CertificatePage({ id }: { id: string }) {
   };
   return (
     <Loaded value={state} what="certificate" retry={reload}>
-      {({ bundle, verification }) => {
+      {({ verification }) => {
         const c = verification.certificate;
         return (
           <section>
@@ -74,7 +74,7 @@ export function CertificatePage({ id }: { id: string }) {
               <a className="button" href={`/v1/certificates/${id}/pdf`} download>
                 Download PDF
               </a>
-              <a className="button" href={URL.createObjectURL(new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/json' }))} download={`certificate-${id}.json`}>
+              <a className="button" href={`/v1/certificates/${id}`} download={`certificate-${id}.json`}>
                 Download cert.json
               </a>
               <Link to="/verify">Verify a certificate file…</Link>
