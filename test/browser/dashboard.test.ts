@@ -3,7 +3,7 @@
 // watching it reach SUCCEEDED live, a certificate verified in the browser (and a tampered one refused),
 // the empty, error and forbidden states, and a phone-sized layout. Screenshots go to
 // test-artifacts/screenshots (gitignored). Every wait is for a condition, with generous timeouts.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
@@ -40,18 +40,37 @@ async function certify(reportId: string): Promise<string> {
   return (await api('POST', '/v1/certificates', certifier.key, { reportId, profileId: 'smoke-latency@1' })).certificateId as string;
 }
 
-// Runs in the page (a string: the test project has no DOM types). Records every status and progress
-// value the job cards show, so the test knows progress arrived live rather than on a reload.
+// Runs in the page (a string: the test project has no DOM types). Records, per job card, every status
+// and progress value shown, so the test knows progress arrived live rather than on a reload.
 const RECORD_STATUSES = `(() => {
-  const seen = [];
+  const seen = {};
   window.seenStatuses = seen;
   const record = () => document.querySelectorAll('[data-status]').forEach((el) => {
-    const s = el.getAttribute('data-status') + ':' + (el.querySelector('progress')?.getAttribute('value') ?? '');
-    if (seen.at(-1) !== s) seen.push(s);
+    const list = (seen[el.getAttribute('data-testid')] ??= []);
+    const s = el.getAttribute('data-status') + ':' + (el.querySelector('progress')?.value ?? '');
+    if (list.at(-1) !== s) list.push(s);
   });
   record();
   new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
 })()`;
+
+/** On a failure, what the page showed and whether the API still answers, so a flaky run explains itself. */
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail' || !page) return;
+  const probe = async (url: string) => {
+    const start = Date.now();
+    try {
+      const res = await fetch(`${t.url}${url}`, { signal: AbortSignal.timeout(5_000) });
+      return `${url}: ${res.status} in ${Date.now() - start} ms`;
+    } catch (err) {
+      return `${url}: ${(err as Error).message} after ${Date.now() - start} ms`;
+    }
+  };
+  const probes = await Promise.all(['/', '/v1/leaderboard', '/v1/devices', '/health/ready'].map(probe));
+  const shown = await page.locator('body').innerText({ timeout: 5_000 }).catch((err: Error) => `(no text: ${err.message})`);
+  await page.screenshot({ path: screenshotPath(`failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`) }).catch(() => undefined);
+  console.error(`[diagnosis] ${ctx.task.name}\n  url: ${page.url()}\n  ${probes.join('\n  ')}\n  page text: ${shown.slice(0, 600)}`);
+});
 
 /** Paths and rects an ECharts SVG drew: more than the axes means data was plotted. */
 const svgShapes = (p: Page, testId: string) => p.locator(`[data-testid="${testId}"] svg path, [data-testid="${testId}"] svg rect`).count();
@@ -121,22 +140,23 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
     await page.getByLabel('Model').selectOption(modelId);
     await page.getByLabel('Device').selectOption('npu-browser');
     await page.getByLabel('Suite preset').selectOption('smoke');
-    await page.getByLabel('Extra suite fields (JSON, optional)').fill('{"minQueryCount": 64, "repeatCount": 2}');
+    await page.getByLabel('Extra suite fields (JSON, optional)').fill('{"minQueryCount": 64, "minDurationMs": 1500, "repeatCount": 2}');
+    // Installed before submitting: the app navigates client-side, so the recorder sees the new card from its first render.
+    await page.evaluate(RECORD_STATUSES);
     await page.getByRole('button', { name: 'Submit' }).click();
     await page.waitForURL(/\/vendor\/jobs$/, WAIT);
 
-    // Record every status the job card shows, so we know progress arrived live, not on a reload.
-    await page.evaluate(RECORD_STATUSES);
-    const card = page.locator('[data-testid^="job-"][data-status]').first();
+    // The job the form created (the list also holds the earlier, finished one).
+    const submitted = await t.deps.db.job.findFirstOrThrow({ where: { modelId }, orderBy: { createdAt: 'desc' } });
+    const card = page.getByTestId(`job-${submitted.id}`);
     try {
-      await page.locator('[data-status="SUCCEEDED"]').first().waitFor({ timeout: 180_000 });
+      await page.locator(`[data-testid="job-${submitted.id}"][data-status="SUCCEEDED"]`).waitFor({ timeout: 180_000 });
     } catch (err) {
-      const jobs = await t.deps.db.job.findMany({ where: { modelId }, select: { id: true, status: true, progress: true, phase: true } });
-      const shown = await page.locator('main').innerText();
-      throw new Error(`${(err as Error).message}\njobs in the DB: ${JSON.stringify(jobs)}\npage: ${shown}\nseen: ${JSON.stringify(await page.evaluate('window.seenStatuses'))}`);
+      const job = await t.deps.db.job.findUniqueOrThrow({ where: { id: submitted.id }, select: { status: true, progress: true, phase: true, errorCode: true } });
+      throw new Error(`${(err as Error).message}\njob in the DB: ${JSON.stringify(job)}\nseen: ${JSON.stringify(await page.evaluate('window.seenStatuses'))}\ntext: ${await page.locator('main').innerText()}`);
     }
-    const seen = (await page.evaluate('window.seenStatuses')) as string[];
-    expect(seen.some((s) => s.startsWith('RUNNING:'))).toBe(true);
+    const seen = ((await page.evaluate('window.seenStatuses')) as Record<string, string[]>)[`job-${submitted.id}`]!;
+    expect(seen.some((s) => /^RUNNING:0\.\d+$/.test(s)), seen.join(' ')).toBe(true);
     expect(seen.at(-1)).toBe('SUCCEEDED:1');
     await card.getByTestId('job-report-link').waitFor(WAIT);
     await page.screenshot({ path: screenshotPath('vendor-jobs'), fullPage: true });
