@@ -41,11 +41,6 @@ export const jobEventRoutes =
         await snapshot();
 
         const res = reply.raw;
-        const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-        // Subscribed before the snapshot is read back out, so no change falls between the two.
-        const unsubscribe = await hub.subscribe((e) => {
-          if (visible(e)) send('job', e);
-        });
         reply.hijack();
         res.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
@@ -53,7 +48,15 @@ export const jobEventRoutes =
           'x-accel-buffering': 'no',
           'x-request-id': request.id,
         });
-        send('snapshot', { items: await withReportIds(deps.db, await snapshot()) });
+        const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        // Subscribed before the snapshot is read, so no change falls between the two. Changes that arrive
+        // while the snapshot is read are sent after it (the client never lets a finished job look unfinished).
+        let pending: JobEvent[] | null = [];
+        const unsubscribe = await hub.subscribe((e) => {
+          if (!visible(e)) return;
+          if (pending) pending.push(e);
+          else send('job', e);
+        });
         const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
         const close = () => {
           clearInterval(keepalive);
@@ -65,8 +68,13 @@ export const jobEventRoutes =
           res.end();
         };
         open.add(end);
-        request.raw.on('close', close);
+        res.on('close', close);
         res.on('error', close);
+        // The client may have gone while we subscribed: 'close' has then already fired.
+        if (res.destroyed) return close();
+        send('snapshot', { items: await withReportIds(deps.db, await snapshot()) });
+        for (const e of pending) send('job', e);
+        pending = null;
       },
     );
   };

@@ -122,6 +122,8 @@ export interface Job {
   reportId?: string | null;
 }
 
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+
 /** Jobs of the signed-in organization, kept live by the SSE stream. */
 export function JobsPage() {
   const [jobs, setJobs] = useState<Map<string, Job>>(new Map());
@@ -136,7 +138,12 @@ export function JobsPage() {
             setLoaded(true);
           } else if (event === 'job') {
             const job = data as Job;
-            setJobs((prev) => new Map(prev).set(job.id, { ...prev.get(job.id), ...job }));
+            setJobs((prev) => {
+              const known = prev.get(job.id);
+              // Events can arrive out of order around a reconnect; a finished job never goes back to running.
+              if (known && FINISHED.has(known.status) && !FINISHED.has(job.status)) return prev;
+              return new Map(prev).set(job.id, { ...known, ...job });
+            });
           }
         },
         onState: (state, detail) => setConnection({ state, ...(detail !== undefined && { detail }) }),
