@@ -135,22 +135,26 @@ function sortValueOf(e: LeaderboardEntry, metric: LeaderboardMetric): number | s
   return v instanceof Date ? v.toISOString() : v;
 }
 
-/** The distinct values the leaderboard's filters can take, for the dashboard's select boxes. */
+/** The distinct values the leaderboard's filters can take, for the dashboard's select boxes. A loose
+ *  index scan per column (each step jumps to the next value in the column's index), so the cost grows
+ *  with the number of distinct values rather than with the number of rows. */
 export async function leaderboardFacets(db: Db, now = new Date()) {
-  const live = { revokedAt: null, expiresAt: { gt: now } };
-  const distinct = async (field: 'profileId' | 'task' | 'deviceSlug' | 'vendor' | 'precision' | 'executionProvider') =>
-    (await db.leaderboardEntry.findMany({ where: live, distinct: [field], select: { [field]: true }, orderBy: { [field]: 'asc' }, take: 500 }))
-      .map((r) => (r as Record<string, string | null>)[field])
-      .filter((v): v is string => typeof v === 'string');
-  const [profiles, tasks, devices, vendors, precisions, eps] = await Promise.all([
-    distinct('profileId'),
-    distinct('task'),
-    distinct('deviceSlug'),
-    distinct('vendor'),
-    distinct('precision'),
-    distinct('executionProvider'),
-  ]);
-  return { profiles, tasks, devices, vendors, precisions, executionProviders: eps };
+  const distinct = async (column: string) => {
+    const col = Prisma.raw(`"${column}"`);
+    const live = Prisma.sql`"revoked_at" IS NULL AND "expires_at" > ${now}`;
+    const rows = await db.$queryRaw<{ value: string | null }[]>(Prisma.sql`
+      WITH RECURSIVE v AS (
+        (SELECT ${col} AS value FROM "leaderboard_entries" WHERE ${col} IS NOT NULL AND ${live} ORDER BY ${col} LIMIT 1)
+        UNION ALL
+        SELECT (SELECT ${col} FROM "leaderboard_entries" WHERE ${col} > v.value AND ${live} ORDER BY ${col} LIMIT 1) FROM v WHERE v.value IS NOT NULL
+      )
+      SELECT value FROM v WHERE value IS NOT NULL LIMIT 500`);
+    return rows.map((r) => r.value).filter((v): v is string => v !== null);
+  };
+  const [profiles, tasks, devices, vendors, precisions, executionProviders] = await Promise.all(
+    ['profile_id', 'task', 'device_slug', 'vendor', 'precision', 'execution_provider'].map(distinct),
+  );
+  return { profiles, tasks, devices, vendors, precisions, executionProviders };
 }
 
 // $queryRaw returns column names; map them to the Prisma model's fields.
