@@ -231,6 +231,13 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
     await page.waitForURL(/\/lab$/, WAIT);
     await page.getByTestId('lab-health').getByText('online').first().waitFor(WAIT);
     await page.screenshot({ path: screenshotPath('lab'), fullPage: true });
+
+    await page.getByText('Publish a new profile or profile version').click();
+    await page.getByLabel('Name', { exact: true }).fill('browser-profile');
+    await page.getByLabel('Title').fill('Published from the browser');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByRole('status').filter({ hasText: 'Published browser-profile@1.' }).waitFor(WAIT);
+    expect((await t.deps.db.certificationProfile.findUniqueOrThrow({ where: { id: 'browser-profile@1' } })).rules).toEqual({ minQueryCount: 1024, requireValidResult: true });
   });
 
   it('says so when the API is down or the key is wrong, instead of a blank page', async () => {

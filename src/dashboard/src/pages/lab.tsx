@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { apiJson, postJson, type ApiError } from '../api';
+import { ApiError, apiJson, postJson } from '../api';
 import { Empty, ErrorState, Loaded, PageTitle, useAsync } from '../components';
 import { Link, navigate } from '../router';
 
@@ -111,6 +111,7 @@ export function LabPage() {
       {issueError && <ErrorState error={issueError} />}
       <p className="muted">To revoke, open the certificate (leaderboard or transparency log) and use its revoke form.</p>
       <h2>Certification profiles</h2>
+      <NewProfileForm onCreated={reloadProfiles} />
       <Loaded value={profiles} what="profiles" retry={reloadProfiles}>
         {({ items }) =>
           items.length === 0 ? (
@@ -134,5 +135,76 @@ export function LabPage() {
         }
       </Loaded>
     </section>
+  );
+}
+
+/** Profiles are immutable: a changed rule set is published as a new version of the same name. */
+function NewProfileForm({ onCreated }: { onCreated: () => void }) {
+  const [form, setForm] = useState({ name: '', version: '1', title: '', description: '', rules: '{\n  "minQueryCount": 1024,\n  "requireValidResult": true\n}', validityDays: '365', autoIssue: false });
+  const [error, setError] = useState<ApiError | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      let rules: unknown;
+      try {
+        rules = JSON.parse(form.rules);
+      } catch {
+        throw new ApiError(400, 'client.invalid_json', 'The rules are not valid JSON.');
+      }
+      const profile = await postJson<{ id: string }>('/v1/profiles', {
+        name: form.name,
+        version: Number(form.version),
+        title: form.title,
+        description: form.description,
+        rules,
+        validityDays: Number(form.validityDays),
+        autoIssue: form.autoIssue,
+      });
+      setCreated(profile.id);
+      onCreated();
+    } catch (err) {
+      setError(err as ApiError);
+    }
+  };
+  return (
+    <details className="card">
+      <summary>Publish a new profile or profile version</summary>
+      <form className="stack" onSubmit={(e) => void submit(e)}>
+        <div className="inline-form">
+          <label>
+            Name
+            <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required pattern="[a-z0-9][a-z0-9-]*" />
+          </label>
+          <label>
+            Version
+            <input type="number" min={1} value={form.version} onChange={(e) => setForm({ ...form, version: e.target.value })} required />
+          </label>
+          <label>
+            Validity (days)
+            <input type="number" min={1} max={1825} value={form.validityDays} onChange={(e) => setForm({ ...form, validityDays: e.target.value })} required />
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={form.autoIssue} onChange={(e) => setForm({ ...form, autoIssue: e.target.checked })} /> Issue automatically to passing reports
+          </label>
+        </div>
+        <label>
+          Title
+          <input value={form.title} onChange={(e) => setForm({ ...form, title: e.target.value })} required />
+        </label>
+        <label>
+          Description
+          <textarea rows={2} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
+        </label>
+        <label>
+          Rules (JSON, see docs/certification.md)
+          <textarea rows={6} value={form.rules} onChange={(e) => setForm({ ...form, rules: e.target.value })} spellCheck={false} required />
+        </label>
+        <button type="submit">Publish</button>
+      </form>
+      {created && <p role="status">Published {created}.</p>}
+      {error && <ErrorState error={error} />}
+    </details>
   );
 }
