@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const NOT_BENCHMARKS = new Set(['run-all.ts', 'bench-utils.ts']);
+const NOT_BENCHMARKS = new Set(['run-all.ts', 'bench-utils.ts', 'bench-service.ts']);
 const wanted = process.argv.slice(2);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && !NOT_BENCHMARKS.has(f))

@@ -28,6 +28,12 @@ import { agentProtocolRoutes } from './routes/agent-protocol.js';
 import { transparencyRoutes } from './routes/transparency.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { leaderboardRoutes } from './routes/leaderboard.js';
+import { accountRoutes } from './routes/account.js';
+import { jobEventRoutes } from './routes/job-events.js';
+import { labRoutes } from './routes/lab.js';
+import { registerDashboard } from './plugins/dashboard.js';
+import { JobEventHub } from '../services/jobs/job-events.js';
 
 export interface AppDeps extends ServiceDeps {
   redis: Redis;
@@ -94,6 +100,13 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(certificateRoutes(deps, guards), { prefix: '/v1' });
   await app.register(adminRoutes(deps, guards), { prefix: '/v1' });
   await app.register(transparencyRoutes(deps), { prefix: '/v1' });
+  await app.register(leaderboardRoutes(deps), { prefix: '/v1' });
+  await app.register(accountRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(labRoutes(deps, guards), { prefix: '/v1' });
+  const jobEvents = new JobEventHub(deps);
+  app.addHook('onClose', async () => jobEvents.close());
+  await app.register(jobEventRoutes(deps, guards, jobEvents), { prefix: '/v1' });
+  await registerDashboard(app, deps.config.env.NPUBENCH_DASHBOARD_DIR);
   // Agents poll and report progress every half second: log their requests only when something is wrong.
   await app.register(agentProtocolRoutes(deps, guards, metrics), { prefix: '/v1/agent', logLevel: 'warn' });
   return app;

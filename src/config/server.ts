@@ -20,6 +20,11 @@ export const serverEnv = z.object({
   NPUBENCH_AUTH_FAILURE_LIMIT: envInt(20, 1, 100_000).describe('Failed authentications one client IP may make per minute before it gets 429 `auth.too_many_failures`.'),
   NPUBENCH_RECONCILE_INTERVAL_MS: envInt(30_000, 0, 3_600_000).describe('How often the API re-queues jobs Redis lost and fails jobs of vanished agents; `0` turns it off.'),
   NPUBENCH_AGENT_DEADLINE_MS: envInt(120_000, 1_000, 86_400_000).describe('A running job whose agent has sent no heartbeat for this long is failed with `agent.vanished`.'),
+  NPUBENCH_DASHBOARD_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Folder with the built dashboard (`index.html`, `assets/`) that the API serves at `/`. Unset: `dist/dashboard` of this checkout, where `npm run build:dashboard` writes it.'),
   NPUBENCH_METRICS_TOKEN: z
     .string()
     .min(16)

@@ -13,6 +13,7 @@ import { unsupportedMediaType } from '../../lib/errors.js';
 import { idParams } from './pagination.js';
 import type { ApiMetrics } from '../../lib/metrics.js';
 import { observeJobFinished } from '../plugins/metrics.js';
+import { publishJobChange } from '../../services/jobs/job-events.js';
 
 const digestParams = z.strictObject({ digest: z.string().regex(/^[0-9a-f]{64}$/) });
 
@@ -32,16 +33,22 @@ export const agentProtocolRoutes =
     app.post('/jobs/:id/claim', { schema: { tags, params: idParams } }, async (request) => {
       const { assignment, queueWaitSeconds } = await claimJob(deps.db, agentOf(request).agentId, request.params.id);
       if (queueWaitSeconds !== null) metrics.observeQueueWait(assignment.device.slug, queueWaitSeconds);
+      await publishJobChange(deps, request.params.id);
       return assignment;
     });
 
-    app.post('/jobs/:id/progress', { schema: { tags, params: idParams, body: progressInput } }, async (request) =>
-      reportProgress(deps.db, agentOf(request).agentId, request.params.id, request.body),
-    );
+    app.post('/jobs/:id/progress', { schema: { tags, params: idParams, body: progressInput } }, async (request) => {
+      const answer = await reportProgress(deps.db, agentOf(request).agentId, request.params.id, request.body);
+      if (answer.continue) await publishJobChange(deps, request.params.id);
+      return answer;
+    });
 
     app.post('/jobs/:id/fail', { schema: { tags, params: idParams, body: failureInput } }, async (request) => {
       const outcome = await failJob(deps.db, agentOf(request).agentId, request.params.id, request.body);
-      if (outcome.recorded) await observeJobFinished(deps, metrics, request.params.id);
+      if (outcome.recorded) {
+        await observeJobFinished(deps, metrics, request.params.id);
+        await publishJobChange(deps, request.params.id);
+      }
       return outcome;
     });
 
@@ -55,6 +62,7 @@ export const agentProtocolRoutes =
         if (created) {
           void autoIssueCertificates(deps, report.id);
           await observeJobFinished(deps, metrics, request.params.id);
+          await publishJobChange(deps, request.params.id);
         }
         return reply.status(created ? 201 : 200).send({ reportId: report.id });
       },

@@ -6,6 +6,7 @@ import type { AppDeps } from '../app.js';
 import type { AuthGuards } from '../plugins/authentication.js';
 import { createDevice, deviceInput, deviceSlug, deviceUpdate, getDevice, listDevices, updateDevice } from '../../services/devices/devices.js';
 import { seesAllOrgs } from '../../services/auth/principal.js';
+import { deviceStatus } from '../../services/devices/device-health.js';
 
 const slugParams = z.strictObject({ slug: deviceSlug });
 const LAB_ROLES = ['ADMIN', 'CERTIFIER'] as const;
@@ -21,6 +22,12 @@ export const deviceRoutes =
 
     app.get('/devices/:slug', { preHandler: guards.optionalUser, schema: { tags: ['devices'], params: slugParams, security: [] } }, async (request) =>
       getDevice(deps.db, request.params.slug, labUser(request)),
+    );
+
+    app.get(
+      '/devices/:slug/status',
+      { preHandler: guards.optionalUser, schema: { tags: ['devices'], params: slugParams, security: [], summary: 'Agents online and jobs waiting or running for the device' } },
+      async (request) => deviceStatus(deps, request.params.slug, labUser(request)),
     );
 
     app.post('/devices', { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], body: deviceInput } }, async (request, reply) => {

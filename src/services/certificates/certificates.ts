@@ -14,6 +14,7 @@ import { evaluateProfile, getProfile, rulesOf } from './profiles.js';
 import { serviceKeyResolver } from '../signing/service-key.js';
 import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/index.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
+import { addLeaderboardEntry, markLeaderboardEntryRevoked } from '../leaderboard/leaderboard.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
   CERTIFICATE_PREDICATE_TYPE,
@@ -111,7 +112,7 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
   try {
     certificate = await deps.db.$transaction(async (tx) => {
       const { index } = await appendLogEntry(tx, { kind: 'certificate.issued', certificateId: id, entry: { ...logged } });
-      return tx.certificate.create({
+      const created = await tx.certificate.create({
         data: {
           id,
           reportId: report.id,
@@ -127,6 +128,8 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
           issuedByKeyId: issuedBy?.keyId ?? null,
         },
       });
+      await addLeaderboardEntry(tx, { certificateId: id, profileId: profile.id, issuedAt, expiresAt, summary, report, device: job.device, model: job.model });
+      return created;
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('certificate.exists', `This report already has a ${profile.id} certificate.`);
@@ -154,6 +157,7 @@ export async function revokeCertificate(deps: ServiceDeps, id: string, input: z.
     if (cert.revokedAt) throw conflict('certificate.already_revoked', `The certificate was revoked on ${cert.revokedAt.toISOString()}.`);
     const entry: RevocationLogEntry['entry'] = { reason: input.reason, revokedAt: revokedAt.toISOString() };
     await appendLogEntry(tx, { kind: 'certificate.revoked', certificateId: id, entry: { ...entry } });
+    await markLeaderboardEntryRevoked(tx, id, revokedAt);
     return tx.certificate.update({ where: { id }, data: { revokedAt, revocationReason: input.reason } });
   });
   await publishTreeHead(deps.db, deps.signer);

@@ -1,0 +1,14 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppDeps } from '../app.js';
+import type { AuthGuards } from '../plugins/authentication.js';
+import { testbedHealth } from '../../services/devices/device-health.js';
+
+export const labRoutes =
+  (deps: AppDeps, guards: AuthGuards): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/lab/health',
+      { preHandler: guards.requireUser(['ADMIN', 'CERTIFIER']), schema: { tags: ['admin'], summary: "Every device with its agents' heartbeat ages and its queue depth" } },
+      async () => testbedHealth(deps),
+    );
+  };

@@ -1,0 +1,248 @@
+import { useState, type ChangeEvent, type FormEvent } from 'react';
+import { apiJson, postJson, type ApiError } from '../api';
+import { Empty, ErrorState, KeyValues, Loaded, PageTitle, date, useAsync } from '../components';
+import { Link } from '../router';
+import { isLab, useSession } from '../session-context';
+import { keyResolverFromJwks, verifyCertificateBundle, type CertificateVerification } from '../verify/certificate-verifier';
+
+async function verifyAgainstJwks(bundle: unknown, jwks: unknown): Promise<CertificateVerification> {
+  return verifyCertificateBundle(bundle, await keyResolverFromJwks(jwks));
+}
+
+export function VerificationResult({ result }: { result: CertificateVerification }) {
+  const label = { valid: 'Valid', revoked: 'Revoked', expired: 'Expired', invalid: 'Invalid' }[result.status];
+  return (
+    <div className={`verification verification-${result.status}`} data-testid="verification">
+      <p className={`badge big badge-${result.status}`} data-testid="verification-badge" role="status">
+        {result.status === 'valid' ? '✔' : '✖'} {label}
+      </p>
+      <p className="muted small">Checked in this browser with WebCrypto against the published keys; the server was not asked for a verdict.</p>
+      <ul className="checks">
+        {result.checks.map((c) => (
+          <li key={c.check} className={c.ok ? 'ok' : 'bad'}>
+            <strong>{c.check.replace('_', ' ')}</strong>: {c.ok ? 'passed' : 'failed'} — {c.detail}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function CertificatePage({ id }: { id: string }) {
+  const { me } = useSession();
+  const [state, reload] = useAsync(async () => {
+    const [bundle, jwks] = await Promise.all([apiJson<unknown>(`/v1/certificates/${id}`, { auth: false }), apiJson<unknown>('/.well-known/jwks.json', { auth: false })]);
+    return { bundle, verification: await verifyAgainstJwks(bundle, jwks) };
+  }, [id]);
+  const [reason, setReason] = useState('');
+  const [revokeError, setRevokeError] = useState<ApiError | null>(null);
+  const revoke = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      await postJson(`/v1/certificates/${id}/revoke`, { reason });
+      setRevokeError(null);
+      reload();
+    } catch (err) {
+      setRevokeError(err as ApiError);
+    }
+  };
+  return (
+    <Loaded value={state} what="certificate" retry={reload}>
+      {({ verification }) => {
+        const c = verification.certificate;
+        return (
+          <section>
+            <PageTitle sub={c ? `${c.profile.title} (${c.profile.id})` : undefined}>Certificate {id.slice(0, 8)}</PageTitle>
+            <VerificationResult result={verification} />
+            {c && (
+              <div className="grid2">
+                <KeyValues
+                  rows={[
+                    ['Model', `${c.model.name}@${c.model.version}`],
+                    ['Device', <Link key="d" to={`/devices/${c.device.slug}`}>{c.device.name}</Link>],
+                    ['Vendor', c.vendor.name],
+                    ['Runtime', c.runtime],
+                    ['Issued', date(c.issuedAt)],
+                    ['Expires', date(c.expiresAt)],
+                    ['Report', <Link key="r" to={`/reports/${c.report.id}`}>{c.report.id}</Link>],
+                  ]}
+                />
+                <KeyValues rows={c.keyFigures.map((f) => [f.label, f.value] as [string, string])} />
+              </div>
+            )}
+            <p className="actions">
+              <a className="button" href={`/v1/certificates/${id}/pdf`} download>
+                Download PDF
+              </a>
+              <a className="button" href={`/v1/certificates/${id}`} download={`certificate-${id}.json`}>
+                Download cert.json
+              </a>
+              <Link to="/verify">Verify a certificate file…</Link>
+            </p>
+            {isLab(me) && verification.status !== 'revoked' && (
+              <form className="inline-form" onSubmit={(e) => void revoke(e)} aria-label="Revoke this certificate">
+                <label>
+                  Revocation reason
+                  <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} required />
+                </label>
+                <button type="submit" className="danger">
+                  Revoke
+                </button>
+              </form>
+            )}
+            {revokeError && <ErrorState error={revokeError} />}
+          </section>
+        );
+      }}
+    </Loaded>
+  );
+}
+
+export function VerifyPage() {
+  const [text, setText] = useState('');
+  const [jwksText, setJwksText] = useState('');
+  const [result, setResult] = useState<CertificateVerification | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    if (file) setText(await file.text());
+  };
+  const verify = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    setResult(null);
+    try {
+      let bundle: unknown;
+      try {
+        bundle = JSON.parse(text);
+      } catch {
+        throw new Error('The certificate is not valid JSON.');
+      }
+      let jwks: unknown;
+      if (jwksText.trim()) {
+        try {
+          jwks = JSON.parse(jwksText);
+        } catch {
+          throw new Error('The key set is not valid JSON.');
+        }
+      } else {
+        jwks = await apiJson<unknown>('/.well-known/jwks.json', { auth: false });
+      }
+      setResult(await verifyAgainstJwks(bundle, jwks));
+    } catch (err) {
+      setProblem((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section>
+      <PageTitle sub="Paste or upload a cert.json. The signature, expiry, transparency-log inclusion and revocation are checked here in your browser.">Verify a certificate</PageTitle>
+      <form onSubmit={(e) => void verify(e)} className="stack">
+        <label>
+          Certificate file
+          <input type="file" accept="application/json,.json" onChange={(e) => void onFile(e)} />
+        </label>
+        <label>
+          Certificate JSON
+          <textarea value={text} onChange={(e) => setText(e.target.value)} rows={10} required spellCheck={false} data-testid="verify-input" />
+        </label>
+        <details>
+          <summary>Use a key set you obtained yourself (optional)</summary>
+          <label>
+            JWKS JSON (default: this service's /.well-known/jwks.json)
+            <textarea value={jwksText} onChange={(e) => setJwksText(e.target.value)} rows={5} spellCheck={false} />
+          </label>
+        </details>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Verifying…' : 'Verify'}
+        </button>
+      </form>
+      {problem && (
+        <div className="state error" role="alert">
+          <h2>Could not verify</h2>
+          <p>{problem}</p>
+        </div>
+      )}
+      {result && <VerificationResult result={result} />}
+    </section>
+  );
+}
+
+interface LogEntries {
+  entries: { index: number; kind: string; certificateId: string; leafHash: string; decoded: { entry?: { issuedAt?: string; revokedAt?: string } } | null }[];
+}
+interface TreeHeadResponse {
+  treeHead: { treeSize: number; rootHash: string; timestamp: string };
+}
+
+export function TransparencyPage() {
+  const [start, setStart] = useState(0);
+  const [head, reloadHead] = useAsync(() => apiJson<TreeHeadResponse>('/v1/transparency/tree-head', { auth: false }), []);
+  const [entries, reload] = useAsync(() => apiJson<LogEntries>(`/v1/transparency/entries?start=${start}&limit=50`, { auth: false }), [start]);
+  return (
+    <section>
+      <PageTitle sub="Append-only RFC 6962 log of every certificate issuance and revocation, under signed tree heads.">Transparency log</PageTitle>
+      <Loaded value={head} what="tree head" retry={reloadHead}>
+        {(h) => (
+          <KeyValues
+            rows={[
+              ['Tree size', String(h.treeHead.treeSize)],
+              ['Root hash', <code key="r" className="hash">{h.treeHead.rootHash}</code>],
+              ['Signed at', date(h.treeHead.timestamp)],
+            ]}
+          />
+        )}
+      </Loaded>
+      <Loaded value={entries} what="log entries" retry={reload}>
+        {({ entries: rows }) =>
+          rows.length === 0 ? (
+            <Empty title={start === 0 ? 'The log is empty' : 'No more entries'}>
+              <p>{start === 0 ? 'Entries appear when the lab issues the first certificate.' : ''}</p>
+            </Empty>
+          ) : (
+            <div className="table-wrap">
+              <table data-testid="log-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Index</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Certificate</th>
+                    <th scope="col">When</th>
+                    <th scope="col">Leaf hash</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((e) => (
+                    <tr key={e.index}>
+                      <td>{e.index}</td>
+                      <td>{e.kind}</td>
+                      <td>
+                        <Link to={`/certificates/${e.certificateId}`}>{e.certificateId.slice(0, 8)}</Link>
+                      </td>
+                      <td>{date(e.decoded?.entry?.issuedAt ?? e.decoded?.entry?.revokedAt)}</td>
+                      <td>
+                        <code className="hash">{e.leafHash.slice(0, 16)}…</code>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Loaded>
+      <p className="actions">
+        <button type="button" disabled={start === 0} onClick={() => setStart(Math.max(0, start - 50))}>
+          Previous
+        </button>
+        <button type="button" disabled={entries.state !== 'ready' || entries.data.entries.length < 50} onClick={() => setStart(start + 50)}>
+          Next
+        </button>
+      </p>
+    </section>
+  );
+}
+

@@ -1,0 +1,130 @@
+import { lazy, Suspense } from 'react';
+import { apiJson } from '../api';
+import { Empty, KeyValues, Loaded, Loading, PageTitle, useAsync, ms } from '../components';
+import { Link } from '../router';
+import { LeaderboardPage, type LeaderboardRow } from './leaderboard';
+import { useSession, isLab } from '../session-context';
+
+const EChart = lazy(() => import('../charts').then((m) => ({ default: m.EChart })));
+
+interface Device {
+  slug: string;
+  name: string;
+  manufacturer: string;
+  soc: string | null;
+  npu: string | null;
+  backendKind: string;
+  executionProvider: string;
+  powerMeter?: unknown;
+}
+
+export function DevicesPage() {
+  const { me } = useSession();
+  const [devices, reload] = useAsync(() => apiJson<{ items: Device[] }>('/v1/devices'), [me?.keyId]);
+  return (
+    <section>
+      <PageTitle sub="The hardware under test. Each device's page shows its certified results.">Devices</PageTitle>
+      <Loaded value={devices} what="devices" retry={reload}>
+        {({ items }) =>
+          items.length === 0 ? (
+            <Empty title="No devices yet">
+              <p>The lab registers devices with POST /v1/devices{isLab(me) ? '' : ' (certifier role)'}.</p>
+            </Empty>
+          ) : (
+            <ul className="cards">
+              {items.map((d) => (
+                <li key={d.slug} className="card">
+                  <h2>
+                    <Link to={`/devices/${d.slug}`}>{d.name}</Link>
+                  </h2>
+                  <p className="muted">
+                    {d.manufacturer}
+                    {d.soc ? ` · ${d.soc}` : ''}
+                    {d.npu ? ` · ${d.npu}` : ''} · EP {d.executionProvider}
+                  </p>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+interface DeviceStatus {
+  agents: number;
+  agentsOnline: number;
+  lastHeartbeatAgeSeconds: number | null;
+  queued: number;
+  running: number;
+}
+
+export function DevicePage({ slug }: { slug: string }) {
+  const [device, reload] = useAsync(() => apiJson<Device>(`/v1/devices/${encodeURIComponent(slug)}`), [slug]);
+  const [status] = useAsync(() => apiJson<DeviceStatus>(`/v1/devices/${encodeURIComponent(slug)}/status`), [slug]);
+  const [history] = useAsync(() => apiJson<{ items: LeaderboardRow[] }>(`/v1/leaderboard?device=${encodeURIComponent(slug)}&sort=issuedAt&order=asc&limit=200`, { auth: false }), [slug]);
+  return (
+    <Loaded value={device} what="device" retry={reload}>
+      {(d) => (
+        <section>
+          <PageTitle sub={`${d.manufacturer}${d.soc ? ` · ${d.soc}` : ''}`}>{d.name}</PageTitle>
+          <div className="grid2">
+            <div>
+              <h2>Specification</h2>
+              <KeyValues
+                rows={[
+                  ['Slug', d.slug],
+                  ['Manufacturer', d.manufacturer],
+                  ['SoC', d.soc ?? '—'],
+                  ['NPU', d.npu ?? '—'],
+                  ['Backend', d.backendKind],
+                  ['Execution provider', d.executionProvider],
+                  ['Power meter', d.powerMeter ? 'configured' : 'none: energy is not measured'],
+                ]}
+              />
+            </div>
+            <div>
+              <h2>Agents</h2>
+              <Loaded value={status} what="agent status">
+                {(s) => (
+                  <KeyValues
+                    rows={[
+                      ['Agents online', <strong key="o" data-testid="agents-online">{`${s.agentsOnline} of ${s.agents}`}</strong>],
+                      ['Last heartbeat', s.lastHeartbeatAgeSeconds === null ? 'never' : `${Math.round(s.lastHeartbeatAgeSeconds)} s ago`],
+                      ['Jobs queued / running', `${s.queued} / ${s.running}`],
+                    ]}
+                  />
+                )}
+              </Loaded>
+            </div>
+          </div>
+          <h2>Certified results over time</h2>
+          <Loaded value={history} what="results">
+            {({ items }) =>
+              items.length === 0 ? (
+                <Empty title="No certified results on this device yet" />
+              ) : (
+                <Suspense fallback={<Loading what="chart" />}>
+                  <EChart
+                    label={`Target latency of ${items.length} certified results on this device by issue date`}
+                    testId="chart-device-history"
+                    option={{
+                      grid: { left: 60, right: 20, top: 20, bottom: 40 },
+                      tooltip: { trigger: 'item', formatter: (p: { data: { name: string } }) => p.data.name },
+                      xAxis: { type: 'time' },
+                      yAxis: { type: 'value', name: 'target latency (ms)', scale: true },
+                      series: [{ type: 'scatter', symbolSize: 8, data: items.map((r) => ({ name: `${r.model.name}@${r.model.version}: ${ms(r.targetLatencyNs)}`, value: [r.issuedAt, r.targetLatencyNs / 1e6] })) }],
+                    }}
+                  />
+                </Suspense>
+              )
+            }
+          </Loaded>
+          <h2>Leaderboard on this device</h2>
+          <LeaderboardPage fixedDevice={slug} />
+        </section>
+      )}
+    </Loaded>
+  );
+}

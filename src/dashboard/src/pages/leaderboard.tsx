@@ -1,0 +1,229 @@
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { apiJson } from '../api';
+import { Empty, ErrorState, Loading, ms, num, PageTitle, useAsync, date } from '../components';
+import { Link, navigate, useLocation } from '../router';
+import type { ApiError } from '../api';
+
+const ParetoChart = lazy(() => import('../charts').then((m) => ({ default: m.ParetoChart })));
+
+export interface LeaderboardRow {
+  certificateId: string;
+  reportId: string | null;
+  profileId: string;
+  task: string | null;
+  device: { slug: string; name: string; manufacturer: string };
+  vendor: string;
+  model: { name: string; version: string };
+  precision: string;
+  executionProvider: string;
+  scenario: string;
+  targetLatencyNs: number;
+  p50Ns: number;
+  p99Ns: number;
+  qps: number;
+  energyPerInferenceMj: number | null;
+  accuracy: number | null;
+  issuedAt: string;
+}
+
+interface Page {
+  items: LeaderboardRow[];
+  nextCursor: string | null;
+  sort: string;
+  order: 'asc' | 'desc';
+}
+
+interface Facets {
+  profiles: string[];
+  tasks: string[];
+  devices: string[];
+  vendors: string[];
+  precisions: string[];
+  executionProviders: string[];
+}
+
+const FILTERS = [
+  ['profile', 'Profile', 'profiles'],
+  ['task', 'Task', 'tasks'],
+  ['device', 'Device', 'devices'],
+  ['vendor', 'Vendor', 'vendors'],
+  ['precision', 'Precision', 'precisions'],
+  ['ep', 'Execution provider', 'executionProviders'],
+] as const;
+
+const COLUMNS: { key: string; label: string; render: (r: LeaderboardRow) => string }[] = [
+  { key: 'targetLatencyNs', label: 'Target latency', render: (r) => ms(r.targetLatencyNs) },
+  { key: 'p50Ns', label: 'p50', render: (r) => ms(r.p50Ns) },
+  { key: 'p99Ns', label: 'p99', render: (r) => ms(r.p99Ns) },
+  { key: 'qps', label: 'Throughput', render: (r) => num(r.qps, 1, '/s') },
+  { key: 'energyPerInferenceMj', label: 'Energy / inference', render: (r) => num(r.energyPerInferenceMj, 3, 'mJ') },
+  { key: 'accuracy', label: 'Accuracy', render: (r) => (r.accuracy === null ? 'not measured' : r.accuracy.toFixed(4)) },
+];
+
+export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
+  const { search } = useLocation();
+  const query = useMemo(() => {
+    const q = new URLSearchParams();
+    for (const [key] of FILTERS) {
+      const v = key === 'device' && fixedDevice ? fixedDevice : search.get(key);
+      if (v) q.set(key, v);
+    }
+    q.set('sort', search.get('sort') ?? 'targetLatencyNs');
+    if (search.get('order')) q.set('order', search.get('order')!);
+    q.set('limit', '50');
+    return q.toString();
+  }, [search, fixedDevice]);
+  const [facets] = useAsync(() => apiJson<Facets>('/v1/leaderboard/facets', { auth: false }), []);
+  const [rows, setRows] = useState<LeaderboardRow[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [state, setState] = useState<{ loading: boolean; error: ApiError | null }>({ loading: true, error: null });
+  const [order, setOrder] = useState<'asc' | 'desc'>('asc');
+
+  const load = async (cursor: string | null) => {
+    setState({ loading: true, error: null });
+    try {
+      const page = await apiJson<Page>(`/v1/leaderboard?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { auth: false });
+      setRows((prev) => (cursor ? [...prev, ...page.items] : page.items));
+      setNext(page.nextCursor);
+      setOrder(page.order);
+      setState({ loading: false, error: null });
+    } catch (err) {
+      setState({ loading: false, error: err as ApiError });
+    }
+  };
+  useEffect(() => {
+    void load(null);
+  }, [query]);
+
+  const setParam = (key: string, value: string) => {
+    const q = new URLSearchParams(search);
+    if (value) q.set(key, value);
+    else q.delete(key);
+    if (key === 'sort') q.delete('order');
+    navigate(`${window.location.pathname}?${q.toString()}`, true);
+  };
+  const sort = search.get('sort') ?? 'targetLatencyNs';
+  const sortBy = (key: string) => {
+    if (key === sort) setParam('order', order === 'asc' ? 'desc' : 'asc');
+    else setParam('sort', key);
+  };
+
+  return (
+    <section>
+      {!fixedDevice && <PageTitle sub="Every row is a valid, unrevoked certificate with the figures of the report it certifies.">Leaderboard of certified results</PageTitle>}
+      <form className="filters" aria-label="Filter the leaderboard" onSubmit={(e) => e.preventDefault()}>
+        {FILTERS.filter(([key]) => !(fixedDevice && key === 'device')).map(([key, label, facet]) => (
+          <label key={key}>
+            {label}
+            <select value={search.get(key) ?? ''} onChange={(e) => setParam(key, e.target.value)} name={key}>
+              <option value="">All</option>
+              {(facets.state === 'ready' ? facets.data[facet] : []).map((v) => (
+                <option key={v} value={v}>
+                  {v}
+                </option>
+              ))}
+            </select>
+          </label>
+        ))}
+      </form>
+      {state.error && rows.length === 0 ? (
+        <ErrorState error={state.error} retry={() => void load(null)} />
+      ) : rows.length === 0 && state.loading ? (
+        <Loading what="certified results" />
+      ) : rows.length === 0 ? (
+        <Empty title="No certified results yet">
+          <p>Results appear here once a report passes a certification profile and the lab issues its certificate.{search.toString() ? ' Try removing some filters.' : ''}</p>
+        </Empty>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="leaderboard" data-testid="leaderboard-table">
+              <caption className="visually-hidden">Certified results sorted by {COLUMNS.find((c) => c.key === sort)?.label ?? 'issue date'}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Model</th>
+                  <th scope="col">Device</th>
+                  <th scope="col">Vendor</th>
+                  <th scope="col">Precision / EP</th>
+                  {COLUMNS.map((c) => (
+                    <th key={c.key} scope="col" aria-sort={sort === c.key ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+                      <button type="button" className="sort" onClick={() => sortBy(c.key)}>
+                        {c.label}
+                        {sort === c.key ? (order === 'asc' ? ' ▲' : ' ▼') : ''}
+                      </button>
+                    </th>
+                  ))}
+                  <th scope="col">Certificate</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r, i) => (
+                  <tr key={r.certificateId}>
+                    <td>{i + 1}</td>
+                    <td>
+                      {r.reportId ? <Link to={`/reports/${r.reportId}`}>{`${r.model.name}@${r.model.version}`}</Link> : `${r.model.name}@${r.model.version}`}
+                      <div className="muted small">
+                        {r.profileId} · {r.scenario}
+                        {r.task ? ` · ${r.task}` : ''}
+                      </div>
+                    </td>
+                    <td>
+                      <Link to={`/devices/${r.device.slug}`}>{r.device.name}</Link>
+                    </td>
+                    <td>{r.vendor}</td>
+                    <td>
+                      {r.precision} / {r.executionProvider}
+                    </td>
+                    {COLUMNS.map((c) => (
+                      <td key={c.key} className="num">
+                        {c.render(r)}
+                      </td>
+                    ))}
+                    <td>
+                      <Link to={`/certificates/${r.certificateId}`} aria-label={`Certificate issued ${date(r.issuedAt)}`}>
+                        view
+                      </Link>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {state.error && <ErrorState error={state.error} retry={() => void load(next)} />}
+          {next && (
+            <button type="button" onClick={() => void load(next)} disabled={state.loading}>
+              {state.loading ? 'Loading…' : 'Load more'}
+            </button>
+          )}
+          <h2>Pareto view</h2>
+          <ParetoSection rows={rows} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function ParetoSection({ rows }: { rows: LeaderboardRow[] }) {
+  const points = rows.map((r) => ({ label: `${r.model.name}@${r.model.version} on ${r.device.name}`, latencyMs: r.targetLatencyNs / 1e6, energyMj: r.energyPerInferenceMj, accuracy: r.accuracy }));
+  const placed = points.filter((p) => p.energyMj !== null || p.accuracy !== null).length;
+  if (placed < 2)
+    return (
+      <Empty title="Not enough data for a Pareto view">
+        <p>
+          The Pareto view plots latency against energy per inference (and accuracy once reports carry it). {points.length - placed} of {points.length} results shown have neither: power was not measured.
+        </p>
+      </Empty>
+    );
+  return (
+    <Suspense fallback={<Loading what="chart" />}>
+      <p className="muted">
+        {points.some((p) => p.accuracy !== null) ? 'Frontier on latency and accuracy (and energy where measured).' : 'No accuracy in these reports yet: the frontier is drawn on latency and energy per inference.'}{' '}
+        {points.length - placed} result(s) without the data are left out.
+      </p>
+      <ParetoChart points={points} />
+    </Suspense>
+  );
+}
+
+export default LeaderboardPage;

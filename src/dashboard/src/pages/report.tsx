@@ -1,0 +1,239 @@
+import { apiJson } from '../api';
+import { Empty, ErrorState, KeyValues, Loaded, PageTitle, StatusBadge, date, ms, num, useAsync } from '../components';
+import { LatencyHistogram, LatencyOverTime, PowerTrace, ProfileBars, latenciesPerRun, type OperatorProfile, type PowerTraceView, type RawSamples } from '../charts';
+import { Link, navigate, useLocation } from '../router';
+import { useState, type FormEvent } from 'react';
+
+interface Latency {
+  p50Ns: number;
+  p90Ns: number;
+  p95Ns: number;
+  p99Ns: number;
+  p999Ns: number;
+  meanNs: number;
+  minNs: number;
+  maxNs: number;
+}
+
+export interface Report {
+  id: string;
+  jobId: string;
+  visibility: string;
+  createdAt: string;
+  statementDigest: string | null;
+  device: { slug: string; name: string; manufacturer: string };
+  model: { id: string; name: string; version: string; artifactDigest: string };
+  summary: {
+    scenario: string;
+    result: string;
+    queryCount: number;
+    durationNs: number;
+    qps: number;
+    targetPercentile: number;
+    targetLatencyNs: number;
+    latency: Latency;
+    thermalDriftDetected: boolean;
+    runs: { slowdownPct: number }[];
+    power: { measured: true; avgW: number; peakW: number; energyJ: number; energyPerQueryMj: number } | { measured: false; reason: string };
+  };
+  environment: { runtime?: { name: string; version: string; executionProvider: string }; cpu?: { model: string } };
+  profile: OperatorProfile | null;
+  resourceUsage: { peakRssBytes: number } | null;
+}
+
+function PowerSection({ id }: { id: string }) {
+  const [trace, reload] = useAsync(() => apiJson<PowerTraceView>(`/v1/reports/${id}/power-trace`), [id]);
+  if (trace.state === 'error' && trace.error.code === 'report.no_power_trace')
+    return (
+      <Empty title="Power was not measured">
+        <p>{trace.error.message}</p>
+      </Empty>
+    );
+  return <Loaded value={trace} what="power trace" retry={reload}>{(t) => <PowerTrace trace={t} />}</Loaded>;
+}
+
+function LatencyCharts({ report }: { report: Report }) {
+  const [raw, reload] = useAsync(() => apiJson<RawSamples>(`/v1/reports/${report.id}/raw-samples`), [report.id]);
+  if (raw.state === 'error' && raw.error.status === 410)
+    return (
+      <Empty title="Raw samples deleted">
+        <p>{raw.error.message}</p>
+      </Empty>
+    );
+  return (
+    <Loaded value={raw} what="raw samples" retry={reload}>
+      {(r) => {
+        const runs = latenciesPerRun(r);
+        const l = report.summary.latency;
+        return (
+          <>
+            <h3>Latency distribution</h3>
+            <LatencyHistogram
+              latenciesNs={runs.flat()}
+              percentiles={[
+                { label: 'p50', ns: l.p50Ns },
+                { label: 'p90', ns: l.p90Ns },
+                { label: 'p99', ns: l.p99Ns },
+              ]}
+            />
+            <h3>Latency over time (warm-up, thermal drift)</h3>
+            <LatencyOverTime runs={runs} />
+          </>
+        );
+      }}
+    </Loaded>
+  );
+}
+
+export function ReportPage({ id }: { id: string }) {
+  const [report, reload] = useAsync(() => apiJson<Report>(`/v1/reports/${id}`), [id]);
+  const [certs] = useAsync(() => apiJson<{ items: { id: string; profileId: string; revokedAt: string | null }[] }>(`/v1/certificates?reportId=${id}`, { auth: false }), [id]);
+  return (
+    <Loaded value={report} what="report" retry={reload}>
+      {(r) => (
+        <section>
+          <PageTitle sub={`${r.device.name} · ${r.summary.scenario} · recorded ${date(r.createdAt)}`}>
+            {r.model.name}@{r.model.version} <StatusBadge status={r.summary.result} />
+          </PageTitle>
+          <div className="grid2">
+            <KeyValues
+              rows={[
+                [`p${r.summary.targetPercentile} latency`, ms(r.summary.targetLatencyNs)],
+                ['p50 / p90 / p99', `${ms(r.summary.latency.p50Ns)} / ${ms(r.summary.latency.p90Ns)} / ${ms(r.summary.latency.p99Ns)}`],
+                ['Throughput', num(r.summary.qps, 1, '/s')],
+                ['Queries / duration', `${r.summary.queryCount} / ${(r.summary.durationNs / 1e9).toFixed(1)} s`],
+                ['Thermal drift', r.summary.thermalDriftDetected ? 'detected' : `none (${r.summary.runs.map((x) => x.slowdownPct.toFixed(1)).join(', ')} % slowdown)`],
+                ['Energy / query', r.summary.power.measured ? num(r.summary.power.energyPerQueryMj, 3, 'mJ') : r.summary.power.reason],
+                ['Peak memory', r.resourceUsage ? `${(r.resourceUsage.peakRssBytes / 2 ** 20).toFixed(1)} MiB` : 'not measured'],
+              ]}
+            />
+            <KeyValues
+              rows={[
+                ['Device', <Link key="d" to={`/devices/${r.device.slug}`}>{r.device.name}</Link>],
+                ['Runtime', r.environment.runtime ? `${r.environment.runtime.name} ${r.environment.runtime.version}, EP ${r.environment.runtime.executionProvider}` : '—'],
+                ['Model sha256', <code key="m" className="hash">{r.model.artifactDigest}</code>],
+                ['Signed statement', r.statementDigest ? <code key="s" className="hash">{r.statementDigest}</code> : 'unsigned'],
+                ['Raw samples', <a key="r" href={`/v1/reports/${r.id}/raw-samples`} download>download JSON</a>],
+                [
+                  'Certificates',
+                  <Loaded key="c" value={certs} what="certificates">
+                    {({ items }) =>
+                      items.length === 0 ? (
+                        'none'
+                      ) : (
+                        <>
+                          {items.map((c) => (
+                            <Link key={c.id} to={`/certificates/${c.id}`} className="chip">
+                              {c.profileId}
+                              {c.revokedAt ? ' (revoked)' : ''}
+                            </Link>
+                          ))}
+                        </>
+                      )
+                    }
+                  </Loaded>,
+                ],
+              ]}
+            />
+          </div>
+          <LatencyCharts report={r} />
+          <h3>Power trace</h3>
+          <PowerSection id={r.id} />
+          <h3>Per-operator profile</h3>
+          {r.profile ? (
+            <ProfileBars profile={r.profile} />
+          ) : (
+            <Empty title="Not profiled">
+              <p>This report has no per-operator profile (the agent profiles onnxruntime runs; runner backends and failed profiling leave none).</p>
+            </Empty>
+          )}
+          <p>
+            <Link to={`/compare?a=${r.id}`}>Compare with another report…</Link>
+          </p>
+        </section>
+      )}
+    </Loaded>
+  );
+}
+
+type Row = [string, (r: Report) => number | null, 'lower' | 'higher'];
+const COMPARED: Row[] = [
+  ['Target latency (ms)', (r) => r.summary.targetLatencyNs / 1e6, 'lower'],
+  ['p50 (ms)', (r) => r.summary.latency.p50Ns / 1e6, 'lower'],
+  ['p90 (ms)', (r) => r.summary.latency.p90Ns / 1e6, 'lower'],
+  ['p99 (ms)', (r) => r.summary.latency.p99Ns / 1e6, 'lower'],
+  ['Throughput (/s)', (r) => r.summary.qps, 'higher'],
+  ['Energy / query (mJ)', (r) => (r.summary.power.measured ? r.summary.power.energyPerQueryMj : null), 'lower'],
+  ['Peak memory (MiB)', (r) => (r.resourceUsage ? r.resourceUsage.peakRssBytes / 2 ** 20 : null), 'lower'],
+];
+
+export function ComparePage() {
+  const { search } = useLocation();
+  const a = search.get('a') ?? '';
+  const b = search.get('b') ?? '';
+  const [form, setForm] = useState({ a, b });
+  const [pair, reload] = useAsync(async () => (a && b ? Promise.all([apiJson<Report>(`/v1/reports/${a}`), apiJson<Report>(`/v1/reports/${b}`)]) : null), [a, b]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    navigate(`/compare?a=${encodeURIComponent(form.a.trim())}&b=${encodeURIComponent(form.b.trim())}`);
+  };
+  return (
+    <section>
+      <PageTitle sub="Two reports side by side; deltas are B relative to A.">Compare reports</PageTitle>
+      <form onSubmit={submit} className="inline-form">
+        <label>
+          Report A id
+          <input value={form.a} onChange={(e) => setForm({ ...form, a: e.target.value })} required />
+        </label>
+        <label>
+          Report B id
+          <input value={form.b} onChange={(e) => setForm({ ...form, b: e.target.value })} required />
+        </label>
+        <button type="submit">Compare</button>
+      </form>
+      {pair.state === 'error' ? (
+        <ErrorState error={pair.error} retry={reload} />
+      ) : pair.state === 'ready' && pair.data ? (
+        <div className="table-wrap">
+          <table data-testid="compare-table">
+            <thead>
+              <tr>
+                <th scope="col">Figure</th>
+                <th scope="col">
+                  A: <Link to={`/reports/${pair.data[0].id}`}>{`${pair.data[0].model.name}@${pair.data[0].model.version}`}</Link> on {pair.data[0].device.name}
+                </th>
+                <th scope="col">
+                  B: <Link to={`/reports/${pair.data[1].id}`}>{`${pair.data[1].model.name}@${pair.data[1].model.version}`}</Link> on {pair.data[1].device.name}
+                </th>
+                <th scope="col">Δ (B vs A)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {COMPARED.map(([label, get, better]) => {
+                const va = get(pair.data![0]);
+                const vb = get(pair.data![1]);
+                const delta = va !== null && vb !== null && va !== 0 ? ((vb - va) / va) * 100 : null;
+                const good = delta === null || delta === 0 ? '' : (delta < 0) === (better === 'lower') ? 'better' : 'worse';
+                return (
+                  <tr key={label}>
+                    <th scope="row">{label}</th>
+                    <td className="num">{va === null ? 'not measured' : va.toFixed(3)}</td>
+                    <td className="num">{vb === null ? 'not measured' : vb.toFixed(3)}</td>
+                    <td className={`num ${good}`}>{delta === null ? '—' : `${delta > 0 ? '+' : ''}${delta.toFixed(1)} %${good ? ` (${good})` : ''}`}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : pair.state === 'loading' && a && b ? (
+        <p role="status">Loading reports…</p>
+      ) : (
+        <Empty title="Pick two reports">
+          <p>Paste two report ids (from a job's page or the leaderboard).</p>
+        </Empty>
+      )}
+    </section>
+  );
+}
+

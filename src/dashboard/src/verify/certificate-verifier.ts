@@ -1,0 +1,273 @@
+// In-browser verification of a certificate bundle: the checks of src/lib/certificates/certificate-bundle.ts
+// (`npubench verify`), in the same order and with the same outcomes, on WebCrypto (Ed25519 and SHA-256,
+// both native in Chromium ≥ 137, Firefox ≥ 129, Safari ≥ 17). Nothing here asks the page's server
+// whether a certificate is good: the server only supplies bytes, and a tampered byte fails a check.
+// Schemas and RFC 8785 canonical JSON are imported from the shared code; the Node-crypto parts are
+// re-written on WebCrypto (which is asynchronous, hence a port rather than an import).
+import { canonicalize } from '../../../lib/crypto/canonical-json.js';
+import {
+  CERTIFICATE_BUNDLE_FORMAT,
+  CERTIFICATE_PREDICATE_TYPE,
+  certificateBundleSchema,
+  certificatePredicateSchema,
+  type CertificatePredicate,
+  type IssuanceLogEntry,
+  type RevocationLogEntry,
+} from '../../../lib/certificates/certificate-schema.js';
+
+export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'invalid';
+
+export interface CertificateVerification {
+  status: CertificateStatus;
+  checks: { check: 'format' | 'signature' | 'expiry' | 'log_inclusion' | 'revocation'; ok: boolean; detail: string }[];
+  certificate?: CertificatePredicate;
+  keyId?: string;
+}
+
+const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+const TREE_HEAD_PAYLOAD_TYPE = 'application/vnd.npubench.tree-head+json';
+const MAX_SIGNATURES = 16;
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const utf8 = new TextEncoder();
+
+// ---- bytes ----
+
+function fromBase64(text: string, urlSafe: boolean): Uint8Array {
+  const std = urlSafe ? text.replace(/-/g, '+').replace(/_/g, '/') : text;
+  const padded = std + '='.repeat((4 - (std.length % 4)) % 4);
+  const bin = atob(padded);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function toBase64(bytes: Uint8Array, urlSafe: boolean): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  const std = btoa(bin);
+  return urlSafe ? std.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : std;
+}
+
+/** Only the canonical spelling, standard or URL-safe, as src/lib/crypto/dsse.ts accepts. */
+function decodeBase64Strict(text: string): Uint8Array | undefined {
+  const urlSafe = /^[A-Za-z0-9_-]*={0,2}$/.test(text);
+  if (!urlSafe && !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  if (text.includes('=') && text.length % 4 !== 0) return undefined;
+  try {
+    const bytes = fromBase64(text.replace(/=+$/, ''), urlSafe);
+    const again = toBase64(bytes, urlSafe).replace(/=+$/, '');
+    return again === text.replace(/=+$/, '') ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Standard base64 only, canonical (log proofs). */
+function decodeStdBase64(text: unknown): Uint8Array | undefined {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  try {
+    const bytes = fromBase64(text, false);
+    return toBase64(bytes, false) === text ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const concat = (...parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+const sha256 = async (bytes: Uint8Array) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** parseCanonicalJson of src/lib/crypto/canonical-json.ts: the bytes must already be canonical. */
+function parseCanonicalJson(bytes: Uint8Array): unknown {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return equalBytes(utf8.encode(canonicalize(value)), bytes) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// ---- keys (RFC 7638 thumbprints, as src/lib/crypto/signing-keys.ts) ----
+
+export type KeyResolver = (keyId: string) => CryptoKey | undefined;
+
+/** Imports a JWKS; an entry whose kid is not the thumbprint of its key is refused, as on the server. */
+export async function keyResolverFromJwks(jwks: unknown): Promise<KeyResolver> {
+  if (!isRecord(jwks) || !Array.isArray(jwks.keys)) throw new Error('not a JWKS document (no "keys" array)');
+  const byKid = new Map<string, CryptoKey>();
+  for (const entry of jwks.keys as unknown[]) {
+    if (!isRecord(entry) || entry.kty !== 'OKP' || entry.crv !== 'Ed25519' || typeof entry.x !== 'string') throw new Error('JWKS entry is not an Ed25519 key');
+    const raw = decodeBase64Strict(entry.x);
+    if (!raw || raw.length !== 32 || /[=+/]/.test(entry.x)) throw new Error('JWK x must be 32 bytes in unpadded base64url');
+    const thumbprint = toBase64(await sha256(utf8.encode(canonicalize({ crv: 'Ed25519', kty: 'OKP', x: entry.x }))), true);
+    if (entry.kid !== thumbprint) throw new Error(`JWKS entry kid ${String(entry.kid)} is not the thumbprint of its key (${thumbprint})`);
+    byKid.set(thumbprint, await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: entry.x }, { name: 'Ed25519' }, false, ['verify']));
+  }
+  return (kid) => byKid.get(kid);
+}
+
+// ---- DSSE (src/lib/crypto/dsse.ts) ----
+
+type DsseResult = { ok: true; payload: Uint8Array; keyid: string } | { ok: false; reason: 'malformed' | 'unknown_key' | 'bad_signature' | 'wrong_payload_type' };
+
+function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
+  const type = utf8.encode(payloadType);
+  return concat(utf8.encode(`DSSEv1 ${type.length} `), type, utf8.encode(` ${payload.length} `), payload);
+}
+
+async function verifyEnvelope(envelope: unknown, resolveKey: KeyResolver, expectedPayloadType: string): Promise<DsseResult> {
+  if (!isRecord(envelope)) return { ok: false, reason: 'malformed' };
+  const { payload, payloadType, signatures } = envelope;
+  if (typeof payload !== 'string' || typeof payloadType !== 'string' || LONE_SURROGATE.test(payloadType)) return { ok: false, reason: 'malformed' };
+  if (!Array.isArray(signatures) || signatures.length === 0 || signatures.length > MAX_SIGNATURES) return { ok: false, reason: 'malformed' };
+  const payloadBytes = decodeBase64Strict(payload);
+  if (!payloadBytes) return { ok: false, reason: 'malformed' };
+  const parsed: { keyid: string; sig: Uint8Array }[] = [];
+  for (const entry of signatures as unknown[]) {
+    if (!isRecord(entry) || typeof entry.sig !== 'string') return { ok: false, reason: 'malformed' };
+    if (entry.keyid !== undefined && typeof entry.keyid !== 'string') return { ok: false, reason: 'malformed' };
+    const sig = decodeBase64Strict(entry.sig);
+    if (!sig) return { ok: false, reason: 'malformed' };
+    parsed.push({ keyid: entry.keyid ?? '', sig });
+  }
+  if (payloadType !== expectedPayloadType) return { ok: false, reason: 'wrong_payload_type' };
+  const pae = preAuthEncoding(payloadType, payloadBytes);
+  let sawKnownKey = false;
+  for (const { keyid, sig } of parsed) {
+    const key = resolveKey(keyid);
+    if (!key) continue;
+    sawKnownKey = true;
+    const ok = await crypto.subtle.verify({ name: 'Ed25519' }, key, sig as Uint8Array<ArrayBuffer>, pae as Uint8Array<ArrayBuffer>).catch(() => false);
+    if (ok) return { ok: true, payload: payloadBytes, keyid };
+  }
+  return { ok: false, reason: sawKnownKey ? 'bad_signature' : 'unknown_key' };
+}
+
+// ---- RFC 6962 / 9162 inclusion (src/lib/crypto/merkle.ts, log-inclusion.ts) ----
+
+const leafHash = (leaf: Uint8Array) => sha256(concat(new Uint8Array([0]), leaf));
+const nodeHash = (l: Uint8Array, r: Uint8Array) => sha256(concat(new Uint8Array([1]), l, r));
+const isOdd = (n: number) => n % 2 === 1;
+const half = (n: number) => Math.floor(n / 2);
+
+async function verifyInclusion(leaf: Uint8Array, index: number, treeSize: number, proof: Uint8Array[], root: Uint8Array): Promise<boolean> {
+  if (!Number.isSafeInteger(treeSize) || !Number.isSafeInteger(index) || index < 0 || index >= treeSize) return false;
+  let fn = index;
+  let sn = treeSize - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (isOdd(fn) || fn === sn) {
+      r = await nodeHash(p, r);
+      while (!isOdd(fn) && fn !== 0) [fn, sn] = [half(fn), half(sn)];
+    } else {
+      r = await nodeHash(r, p);
+    }
+    [fn, sn] = [half(fn), half(sn)];
+  }
+  return sn === 0 && equalBytes(r, root);
+}
+
+interface TreeHead {
+  treeSize: number;
+  rootHash: string;
+  timestamp: string;
+}
+
+function isTreeHead(v: unknown): v is TreeHead {
+  if (!isRecord(v)) return false;
+  const { treeSize, rootHash, timestamp } = v;
+  return (
+    typeof treeSize === 'number' &&
+    Number.isSafeInteger(treeSize) &&
+    treeSize >= 0 &&
+    decodeStdBase64(rootHash)?.length === 32 &&
+    typeof timestamp === 'string' &&
+    !Number.isNaN(Date.parse(timestamp)) &&
+    new Date(timestamp).toISOString() === timestamp
+  );
+}
+
+type InclusionResult = { ok: true; treeHead: TreeHead } | { ok: false; reason: string };
+
+async function verifyLogInclusion(proof: unknown, signedTreeHead: unknown, resolveKey: KeyResolver): Promise<InclusionResult> {
+  const head = await verifyEnvelope(signedTreeHead, resolveKey, TREE_HEAD_PAYLOAD_TYPE);
+  if (!head.ok) return head;
+  const treeHead = parseCanonicalJson(head.payload);
+  if (!isTreeHead(treeHead)) return { ok: false, reason: 'malformed' };
+  if (!isRecord(proof) || proof.treeSize !== treeHead.treeSize || typeof proof.index !== 'number') return { ok: false, reason: 'tree_size_mismatch' };
+  const leaf = decodeStdBase64(proof.leaf);
+  const hashes = Array.isArray(proof.hashes) ? proof.hashes.map(decodeStdBase64) : [undefined];
+  if (!leaf || !hashes.every((h): h is Uint8Array => h?.length === 32)) return { ok: false, reason: 'malformed_proof' };
+  const included = await verifyInclusion(await leafHash(leaf), proof.index, treeHead.treeSize, hashes, decodeStdBase64(treeHead.rootHash)!);
+  return included ? { ok: true, treeHead } : { ok: false, reason: 'not_included' };
+}
+
+function decodeLeaf(proof: { leaf: string }): unknown {
+  const bytes = decodeStdBase64(proof.leaf);
+  return bytes ? parseCanonicalJson(bytes) : undefined;
+}
+
+// ---- the certificate (src/lib/certificates/certificate-bundle.ts, verifyCertificateBundle) ----
+
+export async function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date()): Promise<CertificateVerification> {
+  const checks: CertificateVerification['checks'] = [];
+  const bundle = certificateBundleSchema.safeParse(input);
+  if (!bundle.success) {
+    checks.push({ check: 'format', ok: false, detail: `not an ${CERTIFICATE_BUNDLE_FORMAT} document` });
+    return { status: 'invalid', checks };
+  }
+  const { envelope, issuance, revocation, certificateId } = bundle.data;
+  checks.push({ check: 'format', ok: true, detail: CERTIFICATE_BUNDLE_FORMAT });
+
+  const signed = await verifyEnvelope(envelope, resolveKey, IN_TOTO_PAYLOAD_TYPE);
+  const statement = signed.ok ? parseCanonicalJson(signed.payload) : undefined;
+  const statementOk = isRecord(statement) && statement._type === IN_TOTO_STATEMENT_TYPE && statement.predicateType === CERTIFICATE_PREDICATE_TYPE;
+  const predicate = statementOk ? certificatePredicateSchema.safeParse(statement.predicate) : undefined;
+  if (!signed.ok || !predicate?.success || predicate.data.certificateId !== certificateId) {
+    const reason = signed.ok ? (statementOk ? 'the signed statement is not this certificate' : 'signature check failed: malformed') : `signature check failed: ${signed.reason}`;
+    checks.push({ check: 'signature', ok: false, detail: reason });
+    return { status: 'invalid', checks };
+  }
+  const certificate = predicate.data;
+  checks.push({ check: 'signature', ok: true, detail: `Ed25519 signature by key ${signed.keyid}` });
+
+  const expired = new Date(certificate.expiresAt).getTime() <= now.getTime();
+  checks.push({ check: 'expiry', ok: !expired, detail: `${expired ? 'expired' : 'valid until'} ${certificate.expiresAt}` });
+
+  const digest = hex(await sha256(signed.payload));
+  const included = await verifyLogInclusion(issuance.inclusionProof, issuance.signedTreeHead, resolveKey);
+  const leaf = decodeLeaf(issuance.inclusionProof) as IssuanceLogEntry | undefined;
+  const leafMatches = leaf?.kind === 'certificate.issued' && leaf.certificateId === certificateId && leaf.entry?.statementDigest === digest;
+  if (!included.ok || !leafMatches) {
+    checks.push({ check: 'log_inclusion', ok: false, detail: included.ok ? 'the logged entry is not this certificate' : `not proven in the log: ${included.reason}` });
+    return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+  }
+  checks.push({ check: 'log_inclusion', ok: true, detail: `entry ${issuance.inclusionProof.index} of a signed log of ${included.treeHead.treeSize}` });
+
+  if (revocation) {
+    const revoked = await verifyLogInclusion(revocation.inclusionProof, revocation.signedTreeHead, resolveKey);
+    const entry = decodeLeaf(revocation.inclusionProof) as RevocationLogEntry | undefined;
+    if (revoked.ok && entry?.kind === 'certificate.revoked' && entry.certificateId === certificateId) {
+      checks.push({ check: 'revocation', ok: false, detail: `revoked ${entry.entry.revokedAt}: ${entry.entry.reason}` });
+      return { status: 'revoked', checks, certificate, keyId: signed.keyid };
+    }
+    checks.push({ check: 'revocation', ok: false, detail: 'the bundle carries a revocation that does not verify' });
+    return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+  }
+  checks.push({ check: 'revocation', ok: true, detail: 'no revocation in this bundle' });
+  return { status: expired ? 'expired' : 'valid', checks, certificate, keyId: signed.keyid };
+}

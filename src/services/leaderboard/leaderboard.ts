@@ -1,0 +1,277 @@
+// The public leaderboard of certified results. A "certified result" is one certificate that is neither
+// revoked nor expired, shown with the figures of the report it certifies. The figures are copied into
+// typed columns (leaderboard_entries) in the transaction that issues the certificate, so the list sorts
+// and filters on indexes rather than on JSON, and pages with a keyset cursor (docs/dashboard.md).
+import { z } from 'zod';
+import { Prisma, type LeaderboardEntry } from '@prisma/client';
+import type { Db } from '../../lib/database.js';
+import { badRequest } from '../../lib/errors.js';
+import type { LatencySummaryReport } from '../../harness/index.js';
+
+type Tx = Prisma.TransactionClient;
+
+/** Sortable metrics: API name → column, and the direction in which "better" comes first. */
+export const LEADERBOARD_METRICS = {
+  targetLatencyNs: { column: 'target_latency_ns', better: 'asc' },
+  p50Ns: { column: 'p50_ns', better: 'asc' },
+  p99Ns: { column: 'p99_ns', better: 'asc' },
+  qps: { column: 'qps', better: 'desc' },
+  energyPerInferenceMj: { column: 'energy_per_inference_mj', better: 'asc' },
+  accuracy: { column: 'accuracy', better: 'desc' },
+  issuedAt: { column: 'issued_at', better: 'desc' },
+} as const;
+
+export type LeaderboardMetric = keyof typeof LEADERBOARD_METRICS;
+
+const filterText = z.string().min(1).max(200);
+
+export const leaderboardQuery = z.strictObject({
+  profile: filterText.optional().describe('Certification profile id, e.g. `smoke-latency@1`'),
+  task: filterText.optional(),
+  device: filterText.optional().describe('Device slug'),
+  vendor: filterText.optional().describe("The submitting organization's name"),
+  precision: filterText.optional().describe('Element type of the model input: float32, float16, int8, …'),
+  ep: filterText.optional().describe('Execution provider the run used'),
+  sort: z.enum(Object.keys(LEADERBOARD_METRICS) as [LeaderboardMetric, ...LeaderboardMetric[]]).default('targetLatencyNs'),
+  order: z.enum(['asc', 'desc']).optional().describe("Default: the metric's better end first (lower latency and energy, higher throughput and accuracy)"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(300).optional().describe('`nextCursor` of the previous page'),
+});
+
+export type LeaderboardQuery = z.infer<typeof leaderboardQuery>;
+
+export function presentEntry(e: LeaderboardEntry) {
+  return {
+    certificateId: e.certificateId,
+    reportId: e.reportPublic ? e.reportId : null,
+    profileId: e.profileId,
+    task: e.task,
+    device: { slug: e.deviceSlug, name: e.deviceName, manufacturer: e.manufacturer },
+    vendor: e.vendor,
+    model: { name: e.modelName, version: e.modelVersion },
+    precision: e.precision,
+    executionProvider: e.executionProvider,
+    scenario: e.scenario,
+    targetLatencyNs: e.targetLatencyNs,
+    p50Ns: e.p50Ns,
+    p99Ns: e.p99Ns,
+    qps: e.qps,
+    energyPerInferenceMj: e.energyPerInferenceMj,
+    accuracy: e.accuracy,
+    issuedAt: e.issuedAt.toISOString(),
+    expiresAt: e.expiresAt.toISOString(),
+  };
+}
+
+export type LeaderboardRow = ReturnType<typeof presentEntry>;
+
+interface Cursor {
+  /** The sort value of the last row (null: the row had no value for the metric). */
+  v: number | string | null;
+  id: string;
+}
+
+// Any Postgres uuid, not only RFC 4122 ones: the cursor is compared as ::uuid.
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+function decodeCursor(text: string, metric: LeaderboardMetric): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
+    const validValue = c.v === null || (metric === 'issuedAt' ? typeof c.v === 'string' && !Number.isNaN(Date.parse(c.v)) : typeof c.v === 'number');
+    if (validValue && typeof c.id === 'string' && UUID_TEXT.test(c.id)) return { v: c.v ?? null, id: c.id };
+  } catch {
+    // fall through
+  }
+  throw badRequest('leaderboard.bad_cursor', 'The cursor is not one this endpoint returned for this sort.');
+}
+
+/**
+ * One page of certified results, best first by default. Rows without a value for the metric (energy
+ * not measured, no accuracy yet) come after every row that has one, in either direction, so "best
+ * first" never starts with blanks. Both phases walk an index in (metric, certificate id) order, which
+ * is what keeps a page cheap at 100,000 certificates (bench/leaderboard-query.ts).
+ */
+export async function queryLeaderboard(db: Db, q: LeaderboardQuery, now = new Date()) {
+  const metric = LEADERBOARD_METRICS[q.sort];
+  const order = q.order ?? metric.better;
+  const col = Prisma.raw(`"${metric.column}"`);
+  const dir = Prisma.raw(order === 'asc' ? 'ASC' : 'DESC');
+  const cmp = Prisma.raw(order === 'asc' ? '>' : '<');
+  const filters: Prisma.Sql[] = [Prisma.sql`"revoked_at" IS NULL`, Prisma.sql`"expires_at" > ${now}`];
+  if (q.profile) filters.push(Prisma.sql`"profile_id" = ${q.profile}`);
+  if (q.task) filters.push(Prisma.sql`"task" = ${q.task}`);
+  if (q.device) filters.push(Prisma.sql`"device_slug" = ${q.device}`);
+  if (q.vendor) filters.push(Prisma.sql`"vendor" = ${q.vendor}`);
+  if (q.precision) filters.push(Prisma.sql`"precision" = ${q.precision}`);
+  if (q.ep) filters.push(Prisma.sql`"execution_provider" = ${q.ep}`);
+  const cursor = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
+  const select = (conditions: Prisma.Sql[], orderBy: Prisma.Sql, limit: number) =>
+    db.$queryRaw<LeaderboardEntryRow[]>(Prisma.sql`
+      SELECT * FROM "leaderboard_entries" WHERE ${Prisma.join([...filters, ...conditions], ' AND ')} ORDER BY ${orderBy} LIMIT ${limit}`);
+
+  let rows: LeaderboardEntryRow[] = [];
+  if (cursor?.v !== null) {
+    const after = cursor ? [Prisma.sql`(${col}, "certificate_id") ${cmp} (${q.sort === 'issuedAt' ? new Date(cursor.v) : cursor.v}, ${cursor.id}::uuid)`] : [];
+    rows = await select([Prisma.sql`${col} IS NOT NULL`, ...after], Prisma.sql`${col} ${dir}, "certificate_id" ${dir}`, q.limit + 1);
+  }
+  if (rows.length <= q.limit) {
+    const after = cursor?.v === null ? [Prisma.sql`"certificate_id" > ${cursor.id}::uuid`] : [];
+    rows.push(...(await select([Prisma.sql`${col} IS NULL`, ...after], Prisma.sql`"certificate_id" ASC`, q.limit + 1 - rows.length)));
+  }
+  const page = rows.slice(0, q.limit).map(fromRow);
+  const last = page.at(-1);
+  return {
+    items: page.map(presentEntry),
+    sort: q.sort,
+    order,
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ v: sortValueOf(last, q.sort), id: last.certificateId }) : null,
+  };
+}
+
+function sortValueOf(e: LeaderboardEntry, metric: LeaderboardMetric): number | string | null {
+  const v = e[metric];
+  return v instanceof Date ? v.toISOString() : v;
+}
+
+/** The distinct values the leaderboard's filters can take, for the dashboard's select boxes. A loose
+ *  index scan per column (each step jumps to the next value in the column's index), so the cost grows
+ *  with the number of distinct values rather than with the number of rows. */
+export async function leaderboardFacets(db: Db, now = new Date()) {
+  const distinct = async (column: string) => {
+    const col = Prisma.raw(`"${column}"`);
+    const live = Prisma.sql`"revoked_at" IS NULL AND "expires_at" > ${now}`;
+    const rows = await db.$queryRaw<{ value: string | null }[]>(Prisma.sql`
+      WITH RECURSIVE v AS (
+        (SELECT ${col} AS value FROM "leaderboard_entries" WHERE ${col} IS NOT NULL AND ${live} ORDER BY ${col} LIMIT 1)
+        UNION ALL
+        SELECT (SELECT ${col} FROM "leaderboard_entries" WHERE ${col} > v.value AND ${live} ORDER BY ${col} LIMIT 1) FROM v WHERE v.value IS NOT NULL
+      )
+      SELECT value FROM v WHERE value IS NOT NULL LIMIT 500`);
+    return rows.map((r) => r.value).filter((v): v is string => v !== null);
+  };
+  const [profiles, tasks, devices, vendors, precisions, executionProviders] = await Promise.all(
+    ['profile_id', 'task', 'device_slug', 'vendor', 'precision', 'execution_provider'].map(distinct),
+  );
+  return { profiles, tasks, devices, vendors, precisions, executionProviders };
+}
+
+// $queryRaw returns column names; map them to the Prisma model's fields.
+interface LeaderboardEntryRow {
+  certificate_id: string;
+  report_id: string;
+  profile_id: string;
+  task: string | null;
+  device_slug: string;
+  device_name: string;
+  manufacturer: string;
+  org_id: string;
+  vendor: string;
+  model_name: string;
+  model_version: string;
+  precision: string;
+  execution_provider: string;
+  scenario: string;
+  target_latency_ns: number;
+  p50_ns: number;
+  p99_ns: number;
+  qps: number;
+  energy_per_inference_mj: number | null;
+  accuracy: number | null;
+  report_public: boolean;
+  issued_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+function fromRow(r: LeaderboardEntryRow): LeaderboardEntry {
+  return {
+    certificateId: r.certificate_id,
+    reportId: r.report_id,
+    profileId: r.profile_id,
+    task: r.task,
+    deviceSlug: r.device_slug,
+    deviceName: r.device_name,
+    manufacturer: r.manufacturer,
+    orgId: r.org_id,
+    vendor: r.vendor,
+    modelName: r.model_name,
+    modelVersion: r.model_version,
+    precision: r.precision,
+    executionProvider: r.execution_provider,
+    scenario: r.scenario,
+    targetLatencyNs: r.target_latency_ns,
+    p50Ns: r.p50_ns,
+    p99Ns: r.p99_ns,
+    qps: r.qps,
+    energyPerInferenceMj: r.energy_per_inference_mj,
+    accuracy: r.accuracy,
+    reportPublic: r.report_public,
+    issuedAt: r.issued_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+/** The report's accuracy figure: MMLU micro accuracy, else classification top-1; null when the run
+ *  measured none (docs/accuracy.md). */
+function accuracyOf(summary: LatencySummaryReport): number | null {
+  const accuracy = summary.accuracy;
+  return accuracy?.mmlu?.accuracy ?? accuracy?.classification?.top1Accuracy ?? null;
+}
+
+/** Energy per inference (sample) over the measured window, mJ; null when power was not measured. */
+export function energyPerInferenceMj(summary: LatencySummaryReport): number | null {
+  return summary.power.measured && summary.sampleCount > 0 ? (summary.power.energyJ * 1000) / summary.sampleCount : null;
+}
+
+/** Adds the leaderboard row of a certificate being issued, inside the issuing transaction. */
+export async function addLeaderboardEntry(
+  tx: Tx,
+  input: {
+    certificateId: string;
+    profileId: string;
+    issuedAt: Date;
+    expiresAt: Date;
+    summary: LatencySummaryReport;
+    report: { id: string; orgId: string; visibility: string; environment: unknown; org: { name: string } };
+    device: { slug: string; name: string; manufacturer: string; executionProvider: string };
+    model: { name: string; version: string; task: string | null; signature: unknown };
+  },
+) {
+  const { summary, report, device, model } = input;
+  const firstInput = (model.signature as { inputs?: { elementType?: string }[] } | null)?.inputs?.[0]?.elementType;
+  const runtime = (report.environment as { runtime?: { executionProvider?: string } } | null)?.runtime;
+  await tx.leaderboardEntry.create({
+    data: {
+      certificateId: input.certificateId,
+      reportId: report.id,
+      profileId: input.profileId,
+      task: model.task,
+      deviceSlug: device.slug,
+      deviceName: device.name,
+      manufacturer: device.manufacturer,
+      orgId: report.orgId,
+      vendor: report.org.name,
+      modelName: model.name,
+      modelVersion: model.version,
+      precision: firstInput ? firstInput.toLowerCase() : 'unknown',
+      executionProvider: runtime?.executionProvider ?? device.executionProvider,
+      scenario: summary.scenario,
+      targetLatencyNs: summary.targetLatencyNs,
+      p50Ns: summary.latency.p50Ns,
+      p99Ns: summary.latency.p99Ns,
+      qps: summary.qps,
+      energyPerInferenceMj: energyPerInferenceMj(summary),
+      accuracy: accuracyOf(summary),
+      reportPublic: report.visibility === 'PUBLIC',
+      issuedAt: input.issuedAt,
+      expiresAt: input.expiresAt,
+    },
+  });
+}
+
+export async function markLeaderboardEntryRevoked(tx: Tx, certificateId: string, revokedAt: Date) {
+  await tx.leaderboardEntry.updateMany({ where: { certificateId }, data: { revokedAt } });
+}

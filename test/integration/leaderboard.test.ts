@@ -1,0 +1,148 @@
+// The public leaderboard: a certified result from a real agent run appears with its report's figures
+// and leaves when revoked; keyset pages over a seeded table return every row once in order; filters
+// and bad cursors. Plus the dashboard's supporting endpoints (me, device status, lab health).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../helpers/test-service.js';
+import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
+import { bearer, expectProblem } from '../helpers/problem.js';
+import { fixtureModel, modelForm } from '../helpers/fixtures.js';
+import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
+import type { LeaderboardRow } from '../../src/services/leaderboard/leaderboard.js';
+
+let t: TestApi;
+let admin: { key: string };
+let certifier: { key: string };
+let vendor: { key: string; orgId: string };
+let reportId: string;
+
+type Page = { items: LeaderboardRow[]; nextCursor: string | null; order: string };
+const get = async (query: string) => {
+  const res = await t.app.inject({ method: 'GET', url: `/v1/leaderboard?${query}` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json() as Page;
+};
+
+beforeAll(async () => {
+  t = await startTestApi({ listen: true });
+  admin = await t.createOrgWithKey('ADMIN');
+  certifier = await t.createOrgWithKey('CERTIFIER');
+  vendor = await t.createOrgWithKey('VENDOR', 'board-vendor');
+  await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: 'npu-board', name: 'Board NPU', manufacturer: 'Acme' } });
+  await startTestAgent(t, ['npu-board']);
+  const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'mlp', task: 'classification', visibility: 'PUBLIC' }) });
+  expect(up.statusCode, up.body).toBe(201);
+  const modelId = (up.json() as { id: string }).id;
+  const job = (await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId, device: 'npu-board', suite: { preset: 'smoke', minQueryCount: 64 } } })).json() as { id: string };
+  expect((await waitForJob(t, job.id)).status).toBe('SUCCEEDED');
+  reportId = (await t.deps.db.report.findUniqueOrThrow({ where: { jobId: job.id } })).id;
+});
+
+describe('leaderboard', () => {
+  it('is empty until a certificate is issued, then shows the certified figures of the report', async () => {
+    expect((await get('')).items).toEqual([]);
+    const issued = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId, profileId: 'smoke-latency@1' } });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const certificateId = (issued.json() as { certificateId: string }).certificateId;
+    const report = await t.deps.db.report.findUniqueOrThrow({ where: { id: reportId } });
+    const summary = report.summary as { targetLatencyNs: number; qps: number; latency: { p50Ns: number; p99Ns: number }; scenario: string };
+
+    const { items } = await get('profile=smoke-latency@1');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      certificateId,
+      reportId,
+      profileId: 'smoke-latency@1',
+      task: 'classification',
+      device: { slug: 'npu-board', name: 'Board NPU', manufacturer: 'Acme' },
+      vendor: 'board-vendor',
+      model: { name: 'mlp', version: expect.any(String) },
+      precision: 'float32',
+      executionProvider: 'cpu',
+      scenario: summary.scenario,
+      targetLatencyNs: summary.targetLatencyNs,
+      p50Ns: summary.latency.p50Ns,
+      p99Ns: summary.latency.p99Ns,
+      qps: summary.qps,
+      // The CPU device has no power meter: energy is absent, not zero.
+      energyPerInferenceMj: null,
+      accuracy: null,
+    });
+    expect((await get('device=npu-board&precision=float32&ep=cpu&vendor=board-vendor')).items).toHaveLength(1);
+    expect((await get('device=elsewhere')).items).toEqual([]);
+    expect((await get('precision=int8')).items).toEqual([]);
+
+    const facets = (await t.app.inject({ method: 'GET', url: '/v1/leaderboard/facets' })).json() as Record<string, string[]>;
+    expect(facets).toMatchObject({ profiles: ['smoke-latency@1'], devices: ['npu-board'], vendors: ['board-vendor'], precisions: ['float32'], executionProviders: ['cpu'], tasks: ['classification'] });
+
+    const revoked = await t.app.inject({ method: 'POST', url: `/v1/certificates/${certificateId}/revoke`, headers: bearer(certifier.key), payload: { reason: 'test revocation' } });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect((await get('')).items).toEqual([]);
+  });
+
+  it('pages through 1,500 seeded results with a keyset cursor, every row once, in metric order', async () => {
+    await seedCertifiedResults(t.databaseUrl, { count: 1500, devices: 4, vendors: 3, energyEvery: 3 });
+    const walk = async (query: string) => {
+      const rows: LeaderboardRow[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page = await get(`${query}&limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+        rows.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return rows;
+    };
+    const byLatency = await walk('sort=targetLatencyNs');
+    expect(byLatency).toHaveLength(1500);
+    expect(new Set(byLatency.map((r) => r.certificateId)).size).toBe(1500);
+    for (let i = 1; i < byLatency.length; i++) expect(byLatency[i]!.targetLatencyNs).toBeGreaterThanOrEqual(byLatency[i - 1]!.targetLatencyNs);
+
+    const byQpsDesc = await walk('sort=qps');
+    expect(byQpsDesc).toHaveLength(1500);
+    for (let i = 1; i < byQpsDesc.length; i++) expect(byQpsDesc[i]!.qps).toBeLessThanOrEqual(byQpsDesc[i - 1]!.qps);
+
+    // Energy: measured rows first (ascending), then the 1,000 without a meter, none lost at the seam.
+    const byEnergy = await walk('sort=energyPerInferenceMj');
+    expect(new Set(byEnergy.map((r) => r.certificateId)).size).toBe(1500);
+    const measured = byEnergy.filter((r) => r.energyPerInferenceMj !== null);
+    expect(measured).toHaveLength(500);
+    expect(byEnergy.slice(0, 500)).toEqual(measured);
+    for (let i = 1; i < measured.length; i++) expect(measured[i]!.energyPerInferenceMj!).toBeGreaterThanOrEqual(measured[i - 1]!.energyPerInferenceMj!);
+    const descending = await walk('sort=energyPerInferenceMj&order=desc');
+    expect(new Set(descending.slice(0, 500).map((r) => r.certificateId))).toEqual(new Set(measured.map((r) => r.certificateId)));
+    for (let i = 1; i < 500; i++) expect(descending[i]!.energyPerInferenceMj!).toBeLessThanOrEqual(descending[i - 1]!.energyPerInferenceMj!);
+    expect(descending.slice(500).every((r) => r.energyPerInferenceMj === null)).toBe(true);
+
+    const oneDevice = await walk('device=seed-npu-2&sort=p99Ns');
+    expect(oneDevice).toHaveLength(375);
+    expect(oneDevice.every((r) => r.device.slug === 'seed-npu-2')).toBe(true);
+  });
+
+  it('refuses a cursor it did not issue and unknown sorts', async () => {
+    expectProblem(await t.app.inject({ method: 'GET', url: '/v1/leaderboard?cursor=bm9wZQ' }), 400, 'leaderboard.bad_cursor');
+    const page = await get('sort=qps&limit=1');
+    // A qps cursor carries a number: read as an issue-date cursor it is refused, not misread.
+    expectProblem(await t.app.inject({ method: 'GET', url: `/v1/leaderboard?sort=issuedAt&cursor=${page.nextCursor}` }), 400, 'leaderboard.bad_cursor');
+    expectProblem(await t.app.inject({ method: 'GET', url: '/v1/leaderboard?sort=price' }), 400, 'validation.failed');
+  });
+});
+
+describe('dashboard support endpoints', () => {
+  it('GET /v1/me names the key\'s organization and role', async () => {
+    const me = await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(vendor.key) });
+    expect(me.json()).toMatchObject({ role: 'VENDOR', org: { id: vendor.orgId, slug: 'board-vendor' } });
+    expectProblem(await t.app.inject({ method: 'GET', url: '/v1/me' }), 401, 'auth.missing_credentials');
+  });
+
+  it('shows agents online and queue depth publicly as counts, and per agent to the lab only', async () => {
+    const status = (await t.app.inject({ method: 'GET', url: '/v1/devices/npu-board/status' })).json();
+    expect(status).toMatchObject({ device: 'npu-board', agents: 1, agentsOnline: 1, queued: 0, running: 0 });
+    expectProblem(await t.app.inject({ method: 'GET', url: '/v1/devices/nope/status' }), 404, 'device.not_found');
+    expectProblem(await t.app.inject({ method: 'GET', url: '/v1/lab/health', headers: bearer(vendor.key) }), 403, 'auth.forbidden_role');
+    const health = (await t.app.inject({ method: 'GET', url: '/v1/lab/health', headers: bearer(certifier.key) })).json() as { devices: { slug: string; queue: unknown; agents: { online: boolean; heartbeatAgeSeconds: number }[] }[] };
+    const board = health.devices.find((d) => d.slug === 'npu-board')!;
+    expect(board.queue).toEqual({ waiting: 0, active: 0, delayed: 0 });
+    expect(board.agents).toHaveLength(1);
+    expect(board.agents[0]).toMatchObject({ online: true });
+    expect(board.agents[0]!.heartbeatAgeSeconds).toBeLessThan(30);
+  });
+});
