@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
-import { fixtureModel, modelForm } from '../helpers/fixtures.js';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { bytesForm, fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
 import type { LeaderboardRow } from '../../src/services/leaderboard/leaderboard.js';
 
@@ -77,6 +78,35 @@ describe('leaderboard', () => {
     const revoked = await t.app.inject({ method: 'POST', url: `/v1/certificates/${certificateId}/revoke`, headers: bearer(certifier.key), payload: { reason: 'test revocation' } });
     expect(revoked.statusCode, revoked.body).toBe(200);
     expect((await get('')).items).toEqual([]);
+  });
+
+  it('shows the classification accuracy a certified accuracy run measured', async () => {
+    // Labels: the model's own top class for 7 of 10 rows, another class for 3, so top-1 is exactly 0.7.
+    const session = await InferenceSession.create(fixtureModel('mlp-classifier.onnx'));
+    const samples = [];
+    for (let i = 0; i < 10; i++) {
+      const data = Array.from({ length: 64 }, (_, j) => Math.cos(i * 64 + j));
+      const scores = Array.from((await session.run({ input: new Tensor('float32', Float32Array.from(data), [1, 64]) })).probabilities!.data as Float32Array);
+      const top = scores.indexOf(Math.max(...scores));
+      samples.push({ inputs: { input: { elementType: 'float32', dims: [1, 64], data } }, label: i < 7 ? top : (top + 1) % scores.length });
+    }
+    await session.release();
+    const labels = JSON.stringify({ format: 'npubench.labelled-inputs/v1', output: 'probabilities', samples });
+    const up = await t.app.inject({ method: 'POST', url: '/v1/datasets', headers: bearer(vendor.key), payload: bytesForm(Buffer.from(labels), 'labels.json', { name: 'board-labels' }) });
+    expect(up.statusCode, up.body).toBe(201);
+    const modelId = (await t.deps.db.model.findFirstOrThrow({ where: { orgId: vendor.orgId, name: 'mlp' } })).id;
+    const suite = { preset: 'smoke', minQueryCount: 64, accuracy: { classification: { dataset: (up.json() as { ref: string }).ref } } };
+    const job = (await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId, device: 'npu-board', suite } })).json() as { id: string };
+    expect((await waitForJob(t, job.id)).status).toBe('SUCCEEDED');
+    const accuracyReport = await t.deps.db.report.findUniqueOrThrow({ where: { jobId: job.id } });
+    const issued = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId: accuracyReport.id, profileId: 'smoke-latency@1' } });
+    expect(issued.statusCode, issued.body).toBe(201);
+
+    const { items } = await get('device=npu-board&sort=accuracy');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ reportId: accuracyReport.id, accuracy: 0.7 });
+    const revoked = await t.app.inject({ method: 'POST', url: `/v1/certificates/${(issued.json() as { certificateId: string }).certificateId}/revoke`, headers: bearer(certifier.key), payload: { reason: 'test revocation' } });
+    expect(revoked.statusCode, revoked.body).toBe(200);
   });
 
   it('pages through 1,500 seeded results with a keyset cursor, every row once, in metric order', async () => {
