@@ -16,6 +16,7 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -83,12 +84,39 @@ function toProblem(error: unknown): Problem {
   if (error instanceof Prisma.PrismaClientInitializationError || isDbConnectionError(error)) {
     return { status: 503, code: 'database.unavailable', detail: 'The database is unavailable; retry later.' };
   }
+  const rejected = postgresRejectedValue(error);
+  if (rejected) return rejected;
+  // busboy (under @fastify/multipart) throws plain errors for a body it cannot split into parts.
+  if (error instanceof Error && /^Multipart: |unexpected end of multipart data/i.test(error.message) && (error as FastifyError).statusCode === undefined) {
+    return { status: 400, code: 'upload.malformed_multipart', detail: `The multipart body is malformed: ${error.message}.` };
+  }
   const fe = error as FastifyError;
   if (!isResponseSerializationError(error) && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code = (fe.code && FASTIFY_CODES[fe.code]) ?? (fe.statusCode === 404 ? 'route.not_found' : 'request.invalid');
     return { status: fe.statusCode, code, detail: fe.message };
   }
   return { status: 500, code: 'internal', detail: 'An internal error occurred. Quote the request id when reporting it.' };
+}
+
+// Postgres refuses some values that pass the schemas (a NUL character in text, a number past a
+// column's range). That is the client's input, not our failure: answer 400, not 500.
+const POSTGRES_VALUE_ERRORS: Record<string, { code: string; detail: string }> = {
+  '22021': { code: 'request.invalid_characters', detail: 'A text value contains a character that cannot be stored (such as NUL).' },
+  '22P05': { code: 'request.invalid_characters', detail: 'A text value contains a character that cannot be stored (such as NUL).' },
+  '22001': { code: 'request.value_too_long', detail: 'A value is longer than can be stored.' },
+  '22003': { code: 'request.number_out_of_range', detail: 'A number is out of the range that can be stored.' },
+};
+
+function postgresRejectedValue(error: unknown): Problem | null {
+  const cause = (error as { cause?: { originalCode?: unknown } }).cause;
+  const metaCode = error instanceof Prisma.PrismaClientKnownRequestError ? (error.meta as { code?: unknown } | undefined)?.code : undefined;
+  const pgCode = typeof cause?.originalCode === 'string' ? cause.originalCode : typeof metaCode === 'string' ? metaCode : '';
+  const known = POSTGRES_VALUE_ERRORS[pgCode];
+  if (known) return { status: 400, ...known };
+  if (error instanceof Prisma.PrismaClientKnownRequestError && ['P2000', 'P2020'].includes(error.code)) {
+    return { status: 400, code: 'request.value_too_long', detail: 'A value is out of the range that can be stored.' };
+  }
+  return null;
 }
 
 function isDbConnectionError(error: unknown): boolean {
@@ -98,6 +126,19 @@ function isDbConnectionError(error: unknown): boolean {
     code === 'ECONNREFUSED' ||
     (error instanceof Error && /DatabaseNotReachable|Connection terminated|ECONNREFUSED/.test(error.message))
   );
+}
+
+// Errors fastify raises before routing (a URL it cannot decode, a path parameter over maxParamLength)
+// bypass the error handler; fastify's `frameworkErrors` option sends them through this one instead.
+const ROUTING_CODES: Record<string, { status: number; code: string }> = {
+  FST_ERR_BAD_URL: { status: 400, code: 'request.bad_url' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'request.path_parameter_too_long' },
+};
+
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const known = ROUTING_CODES[error.code];
+  if (!known) request.log.error({ err: error }, 'request failed before routing');
+  return sendProblem(reply, request, known ? { ...known, detail: error.message } : toProblem(error));
 }
 
 export function registerProblemDetails(app: FastifyInstance) {
