@@ -98,6 +98,7 @@ const MATRIX: Record<string, Case> = {
   // 400: a result without its fields; authorization has let the agent through to validation.
   'POST /v1/agent/jobs/{id}/result': { expected: AGENT_ONLY(400), request: () => ({ url: `/v1/agent/jobs/${ids.agentJob}/result`, payload: modelForm(fixtureModel('tiny-cnn.onnx')) }) },
   'POST /v1/agent/jobs/{id}/fail': { expected: AGENT_ONLY(200), request: () => ({ url: `/v1/agent/jobs/${ids.agentJob}/fail`, payload: { code: 'matrix.test', message: 'failed by the matrix' } }) },
+  'POST /v1/agent/jobs/{id}/release': { expected: AGENT_ONLY(200), request: () => ({ url: `/v1/agent/jobs/${ids.agentJob}/release` }) },
 };
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
 import { agentOf, type AuthGuards } from '../plugins/authentication.js';
 import { agentRegistration, heartbeat, registerAgent } from '../../services/agents/agents.js';
-import { claimJob, failJob, failureInput, progressInput, reportProgress } from '../../services/jobs/job-execution.js';
+import { claimJob, failJob, failureInput, progressInput, releaseJob, reportProgress } from '../../services/jobs/job-execution.js';
 import { recordResult } from '../../services/reports/reports.js';
 import { autoIssueCertificates } from '../../services/certificates/certificates.js';
 import { downloadArtifactForAgent } from '../../services/agents/artifacts.js';
@@ -44,6 +44,12 @@ export const agentProtocolRoutes =
       if (outcome.recorded) await observeJobFinished(deps, metrics, request.params.id);
       return outcome;
     });
+
+    app.post(
+      '/jobs/:id/release',
+      { schema: { tags, summary: 'Hand a running job back to the queue (the agent is shutting down)', params: idParams } },
+      async (request) => releaseJob(deps.db, agentOf(request).agentId, request.params.id),
+    );
 
     app.post(
       '/jobs/:id/result',

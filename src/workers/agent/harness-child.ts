@@ -28,6 +28,10 @@ function send(msg: ChildMessage): Promise<void> {
   return new Promise((resolve) => process.send?.(msg, undefined, undefined, () => resolve()) ?? resolve());
 }
 
+// The agent died (kill -9, OOM killer): a run nobody will read must not keep the device busy and
+// disturb the next run's measurements.
+process.once('disconnect', () => process.exit(70));
+
 process.once('message', (req: RunRequest) => {
   void (async () => {
     try {
