@@ -29,6 +29,12 @@ export class BenchQueues {
     return (await this.queue(deviceSlug).getJob(jobId)) !== undefined;
   }
 
+  /** The BullMQ state of a job ('waiting', 'active', …), or null when Redis does not hold it. */
+  async stateOf(deviceSlug: string, jobId: string): Promise<string | null> {
+    const job = await this.queue(deviceSlug).getJob(jobId);
+    return job ? await job.getState() : null;
+  }
+
   /** Removes a job that no agent has taken yet; returns false when it is already active or gone. */
   async removeWaiting(deviceSlug: string, jobId: string): Promise<boolean> {
     const job = await this.queue(deviceSlug).getJob(jobId);
