@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
-import { bearer, expectProblem } from '../helpers/problem.js';
+import { bearer } from '../helpers/problem.js';
 import { bytesForm, fixtureModel } from '../helpers/fixtures.js';
 
 // --- a minimal protobuf writer (onnx/onnx.proto field numbers) ---
