@@ -76,6 +76,8 @@ async function startApiInstance(opts: {
   const log = createLogger(config.env.LOG_LEVEL);
   const db = createDb(databaseUrl, 5);
   const redis = createRedis(redisUrl, 'producer');
+  // As in server.ts: tests that stop Redis expect connection errors; the API answers 503 meanwhile.
+  redis.on('error', () => undefined);
   const queues = new BenchQueues(redis, queuePrefix);
   await registerSigningKey(db, signer);
   await ensureBuiltInProfiles(db);

@@ -119,8 +119,16 @@ function postgresRejectedValue(error: unknown): Problem | null {
   return null;
 }
 
+// SQLSTATE classes 08 (connection exception) and 57P (the server is shutting down, crashed or not
+// accepting connections yet), and the adapter's own kinds for the same situations.
+const UNAVAILABLE_SQLSTATE = /^(08|57P)/;
+const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+
 function isDbConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: { originalCode?: unknown; kind?: unknown } }).cause;
+  if (typeof cause?.originalCode === 'string' && UNAVAILABLE_SQLSTATE.test(cause.originalCode)) return true;
+  if (typeof cause?.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(cause.kind)) return true;
   return (
     (error instanceof Prisma.PrismaClientKnownRequestError && ['P1001', 'P1002', 'P1017', 'P2024'].includes(error.code)) ||
     code === 'ECONNREFUSED' ||

@@ -95,7 +95,8 @@ export class Agent extends EventEmitter<AgentEvents> {
         // A benchmark can run for many minutes; the lock is renewed while it runs and a dead agent's
         // job returns to the queue after the lock expires.
         lockDuration: lockMs,
-        stalledInterval: lockMs,
+        // How often a live agent looks for jobs whose lock expired (BullMQ's default is 30 s).
+        stalledInterval: Math.min(lockMs, 30_000),
         maxStalledCount: 2,
       });
       worker.on('failed', (job, err) => {
