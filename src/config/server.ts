@@ -8,6 +8,9 @@ export const serverEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.'),
   NPUBENCH_MAX_UPLOAD_BYTES: envByteSize(2 * 1024 ** 3).describe('Largest accepted model upload (`1048576`, `512MiB`, `2GiB`, …).'),
   NPUBENCH_MAX_RESULT_BYTES: envByteSize(256 * 1024 ** 2).describe('Largest accepted raw-samples upload from an agent.'),
+  NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS: envInt(30_000, 100, 3_600_000).describe(
+    'An upload (model, agent result) that delivers no new bytes and no new part for this long fails with 400 `upload.malformed_multipart`, so a body the multipart parser cannot finish never holds a request open.',
+  ),
   NPUBENCH_CORS_ORIGINS: z
     .string()
     .optional()

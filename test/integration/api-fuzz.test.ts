@@ -39,7 +39,8 @@ const known = { uuid: [] as string[], slug: [] as string[], digest: [] as string
 let modelBytes: Buffer;
 
 beforeAll(async () => {
-  t = await startTestApi({ env: { NPUBENCH_AUTH_FAILURE_LIMIT: '100000' } });
+  // A short upload idle timeout: a part the multipart parser cannot finish then answers 400 in 2 s, well inside the 30 s no-answer bound.
+  t = await startTestApi({ env: { NPUBENCH_AUTH_FAILURE_LIMIT: '100000', NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS: '2000' } });
   const admin = await t.createOrgWithKey('ADMIN');
   const certifier = await t.createOrgWithKey('CERTIFIER');
   const vendorA = await t.createOrgWithKey('VENDOR');
@@ -75,13 +76,13 @@ function operations(doc: { paths: Record<string, Record<string, Record<string, u
     for (const [method, op] of Object.entries(methods)) {
       const content = (op.requestBody as { content?: Record<string, { schema: JsonSchema }> } | undefined)?.content ?? {};
       const [contentType, media] = Object.entries(content)[0] ?? [];
-      const consumes = (op.consumes as string[] | undefined) ?? [];
       ops.push({
         method: method.toUpperCase(),
         path,
         parameters: (op.parameters as Operation['parameters'] | undefined) ?? [],
         ...(contentType && media && { body: { contentType, schema: media.schema } }),
-        multipart: consumes.includes('multipart/form-data') || contentType === 'multipart/form-data' || /\/models$|\/result$/.test(path) && method === 'post',
+        // Multipart routes read their parts themselves; the document says so in their summary.
+        multipart: contentType === 'multipart/form-data' || /multipart/i.test(typeof op.summary === 'string' ? op.summary : ''),
       });
     }
   }
@@ -174,6 +175,7 @@ describe('API fuzz (seeded; set FUZZ_SEED to reproduce)', () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as Parameters<typeof operations>[0];
     const ops = operations(doc);
     expect(ops.length).toBeGreaterThan(40);
+    expect(ops.filter((op) => op.multipart).map((op) => op.path)).toEqual(expect.arrayContaining(['/v1/models', '/v1/agent/jobs/{id}/result']));
     const rng = seededRandom(SEED);
     const failures: string[] = [];
     const byStatus = new Map<number, number>();
@@ -181,10 +183,18 @@ describe('API fuzz (seeded; set FUZZ_SEED to reproduce)', () => {
     for (let i = 0; i < REQUESTS && failures.length < 20; i++) {
       const op = ops[i % ops.length]!; // every operation gets its share
       const req = buildRequest(op, rng);
-      const res = await t.app.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, ...(req.payload !== undefined && { payload: req.payload }) });
+      const describeReq = () => `#${i} ${req.method} ${req.url.slice(0, 200)} as ${req.role} body=${String(req.payload ?? '').slice(0, 200)}`;
+      // A request that never gets an answer is a failure too (a hung handler is a denial of service).
+      const res = await Promise.race([
+        t.app.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, ...(req.payload !== undefined && { payload: req.payload }) }),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000).unref()),
+      ]);
+      if (!res) {
+        failures.push(`no answer within 30 s ← ${describeReq()}`);
+        continue;
+      }
       byStatus.set(res.statusCode, (byStatus.get(res.statusCode) ?? 0) + 1);
       covered.add(`${op.method} ${op.path}`);
-      const describeReq = () => `#${i} ${req.method} ${req.url.slice(0, 200)} as ${req.role} body=${String(req.payload ?? '').slice(0, 200)}`;
       if (res.statusCode >= 500 && !(op.path === '/readyz')) failures.push(`${res.statusCode} ${res.body.slice(0, 300)} ← ${describeReq()}`);
       if (res.statusCode >= 400 && req.method !== 'HEAD') {
         const type = String(res.headers['content-type']);

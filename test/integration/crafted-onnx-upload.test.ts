@@ -63,7 +63,7 @@ let t: TestApi;
 let vendor: { key: string };
 
 beforeAll(async () => {
-  t = await startTestApi();
+  t = await startTestApi({ env: { NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS: '1000' } });
   vendor = await t.createOrgWithKey('VENDOR');
 });
 
@@ -133,5 +133,19 @@ describe('crafted ONNX uploads', () => {
     for (const location of ['../../etc/passwd', '/etc/shadow', 'weights.bin', 'C:\\Windows\\win.ini']) {
       await expectRejectedAndNothingStored(model({ extraGraph: [externalInitializer(location)] }), 422, 'model.external_data_unsupported');
     }
+  });
+
+  it('answers a multipart body the parser cannot finish (a bare line feed in a part header) with 400 instead of hanging', async () => {
+    const boundary = 'npubench-lf';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="name"\r\n\r\nlf\r\n--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a\nb.onnx"\r\n\r\n`),
+      Buffer.alloc(200_000, 7),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const before = await t.deps.db.artifact.count();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/models', headers: { ...bearer(vendor.key), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+    expect(res.statusCode, res.body).toBe(400);
+    expect((res.json() as { code: string }).code).toBe('upload.malformed_multipart');
+    expect(await t.deps.db.artifact.count()).toBe(before);
   });
 });

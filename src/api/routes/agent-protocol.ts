@@ -8,7 +8,7 @@ import { claimJob, failJob, failureInput, progressInput, releaseJob, reportProgr
 import { recordResult } from '../../services/reports/reports.js';
 import { autoIssueCertificates } from '../../services/certificates/certificates.js';
 import { downloadArtifactForAgent } from '../../services/agents/artifacts.js';
-import type { UploadPart } from '../../services/models/models.js';
+import { guardedParts } from '../plugins/multipart-parts.js';
 import { unsupportedMediaType } from '../../lib/errors.js';
 import { idParams } from './pagination.js';
 import type { ApiMetrics } from '../../lib/metrics.js';
@@ -56,7 +56,7 @@ export const agentProtocolRoutes =
       { schema: { tags, summary: 'multipart: JSON fields summary, environment; file raw (raw samples)', params: idParams, consumes: ['multipart/form-data'] } },
       async (request, reply) => {
         if (!request.isMultipart()) throw unsupportedMediaType('upload.not_multipart', 'Send the result as multipart/form-data.');
-        const { report, created } = await recordResult(deps, agentOf(request).agentId, request.params.id, request.parts() as AsyncIterable<UploadPart>);
+        const { report, created } = await recordResult(deps, agentOf(request).agentId, request.params.id, guardedParts(request, deps.config.env.NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS));
         // Profiles marked auto-issue certify passing reports at once; that never fails the upload.
         if (created) {
           void autoIssueCertificates(deps, report.id);
