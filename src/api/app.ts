@@ -11,8 +11,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ServiceDeps } from '../services/deps.js';
-import { registerProblemDetails } from './plugins/problem-details.js';
+import { registerProblemDetails, sendClientError, sendFrameworkError } from './plugins/problem-details.js';
 import { authGuards } from './plugins/authentication.js';
+import { registerTextInputGuard } from './plugins/text-input-guard.js';
 import { AuthFailureLimiter } from './plugins/auth-failure-limiter.js';
 import { healthRoutes } from './routes/health.js';
 import { certificateRoutes } from './routes/certificates.js';
@@ -51,6 +52,8 @@ export async function build(deps: AppDeps): Promise<App> {
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    frameworkErrors: (error, request, reply) => void sendFrameworkError(error, request, reply),
+    clientErrorHandler: sendClientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -59,6 +62,7 @@ export async function build(deps: AppDeps): Promise<App> {
     void reply.header('x-request-id', request.id);
   });
   registerProblemDetails(app);
+  registerTextInputGuard(app);
   // Security headers on every response. The CSP lets the Swagger UI at /docs run; JSON needs none.
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -11,6 +11,9 @@ export const serverEnv = z.object({
   NPUBENCH_BUNDLE_MAX_ENTRY_BYTES: envByteSize(8 * 1024 ** 3).describe('Largest uncompressed size of one file in an uploaded model bundle or dataset archive.'),
   NPUBENCH_BUNDLE_MAX_UNPACKED_BYTES: envByteSize(16 * 1024 ** 3).describe('Largest uncompressed size of a whole uploaded model bundle or dataset archive (decompression-bomb guard).'),
   NPUBENCH_MAX_RESULT_BYTES: envByteSize(256 * 1024 ** 2).describe('Largest accepted raw-samples upload from an agent.'),
+  NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS: envInt(30_000, 100, 3_600_000).describe(
+    'An upload (model, agent result) that delivers no new bytes and no new part for this long fails with 400 `upload.malformed_multipart`, so a body the multipart parser cannot finish never holds a request open.',
+  ),
   NPUBENCH_CORS_ORIGINS: z
     .string()
     .optional()

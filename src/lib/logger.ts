@@ -9,7 +9,19 @@ export function createLogger(level: LoggerOptions['level'] = 'info', name = 'npu
     name,
     level,
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.apiKey', '*.secret'],
+      // `*.headers`: plugins log request headers under their own keys (@fastify/multipart logs
+      // `busboyOptions.headers` at trace level, Authorization included).
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        '*.headers.authorization',
+        '*.*.headers.authorization',
+        'headers.cookie',
+        '*.headers.cookie',
+        '*.token',
+        '*.apiKey',
+        '*.secret',
+      ],
       censor: '[redacted]',
     },
   });

@@ -34,9 +34,9 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** Starts a throw-away redis-server on a free loopback port (no persistence); stop() kills it. */
-export async function startPrivateRedis(binary = 'redis-server'): Promise<PrivateRedis> {
-  const port = await freePort();
+/** Starts a throw-away redis-server on a loopback port (a free one unless given; no persistence); stop() kills it. */
+export async function startPrivateRedis(binary = 'redis-server', port?: number): Promise<PrivateRedis> {
+  port ??= await freePort();
   const child = spawn(binary, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
     stdio: 'ignore',
   });

@@ -29,6 +29,17 @@ export class BenchQueues {
     return (await this.queue(deviceSlug).getJob(jobId)) !== undefined;
   }
 
+  /** The BullMQ state of a job ('waiting', 'active', 'failed', …), or null when Redis does not hold it. */
+  async stateOf(deviceSlug: string, jobId: string): Promise<string | null> {
+    return (await this.failureOf(deviceSlug, jobId))?.state ?? null;
+  }
+
+  /** State and, for a failed job, BullMQ's reason (e.g. stalled too often); null when Redis does not hold it. */
+  async failureOf(deviceSlug: string, jobId: string): Promise<{ state: string; reason: string; attemptsMade: number } | null> {
+    const job = await this.queue(deviceSlug).getJob(jobId);
+    return job ? { state: await job.getState(), reason: job.failedReason, attemptsMade: job.attemptsMade } : null;
+  }
+
   /** Removes a job that no agent has taken yet; returns false when it is already active or gone. */
   async removeWaiting(deviceSlug: string, jobId: string): Promise<boolean> {
     const job = await this.queue(deviceSlug).getJob(jobId);

@@ -9,9 +9,11 @@ import { createTempDir } from './isolated-resources.js';
 
 let counter = 0;
 
-export async function startTestAgent(t: TestApi, devices: string[], opts: { harnessTimeoutMs?: number; runners?: Record<string, RunnerCommand>; log?: Logger } = {}): Promise<Agent> {
+export async function startTestAgent(t: TestApi, devices: string[], opts: { harnessTimeoutMs?: number; harnessMemoryLimitBytes?: number; runners?: Record<string, RunnerCommand>; log?: Logger } = {}): Promise<Agent> {
   const { token } = await createAgent(t.deps.db, { name: `test-agent-${process.pid}-${++counter}`, devices });
   const connection = createRedis(t.deps.config.env.REDIS_URL, 'worker');
+  // Tests that stop Redis expect reconnect attempts; BullMQ reports them through its own events.
+  connection.on('error', () => undefined);
   const agent = new Agent({
     apiUrl: t.url,
     token,
@@ -20,6 +22,7 @@ export async function startTestAgent(t: TestApi, devices: string[], opts: { harn
     queuePrefix: t.queuePrefix,
     cacheDir: await createTempDir('npubench-agent'),
     harnessTimeoutMs: opts.harnessTimeoutMs ?? 120_000,
+    ...(opts.harnessMemoryLimitBytes !== undefined && { harnessMemoryLimitBytes: opts.harnessMemoryLimitBytes }),
     heartbeatIntervalMs: 1_000,
     ...(opts.runners && { runners: opts.runners }),
     log: opts.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test-agent'),

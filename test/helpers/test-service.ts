@@ -29,13 +29,14 @@ export interface TestApi {
 
 let orgCounter = 0;
 
-export async function startTestApi(opts: { listen?: boolean; env?: Record<string, string>; redisUrl?: string } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { listen?: boolean; env?: Record<string, string>; redisUrl?: string; databaseUrl?: string } = {}): Promise<TestApi> {
   return startApiInstance({
-    databaseUrl: await createTestDatabase(),
+    ...opts,
+    // A migrated database of the caller's (a private Postgres that a test stops), or a fresh clone.
+    databaseUrl: opts.databaseUrl ?? (await createTestDatabase()),
     queuePrefix: createQueuePrefix(),
     dataDir: await createTempDir('npubench-data'),
     signer: signingKeyFromPem(generateSigningKeyPem()),
-    ...opts,
   });
 }
 
@@ -75,6 +76,8 @@ async function startApiInstance(opts: {
   const log = createLogger(config.env.LOG_LEVEL);
   const db = createDb(databaseUrl, 5);
   const redis = createRedis(redisUrl, 'producer');
+  // As in server.ts: tests that stop Redis expect connection errors; the API answers 503 meanwhile.
+  redis.on('error', () => undefined);
   const queues = new BenchQueues(redis, queuePrefix);
   await registerSigningKey(db, signer);
   await ensureBuiltInProfiles(db);

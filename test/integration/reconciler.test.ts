@@ -3,6 +3,8 @@
 // exactly once; a running job whose agent went silent is failed with a reason, not left RUNNING.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { benchQueueName } from '../../src/queue/bench-jobs.js';
 import { startPrivateRedis, type PrivateRedis } from '../../src/lib/redis.js';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
@@ -22,6 +24,7 @@ beforeAll(async () => {
   const admin = await t.createOrgWithKey('ADMIN');
   vendor = await t.createOrgWithKey('VENDOR');
   await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: 'npu-r', name: 'NPU', manufacturer: 'test' } });
+  await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: 'npu-q', name: 'NPU', manufacturer: 'test' } });
   const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'mlp' }) });
   modelId = (up.json() as { id: string }).id;
 });
@@ -64,5 +67,29 @@ describe('reconciler', () => {
     const job = await t.deps.db.job.findUniqueOrThrow({ where: { id: stranded.id } });
     expect(job).toMatchObject({ status: 'FAILED', errorCode: 'agent.vanished' });
     expect(job.errorMessage).toMatch(/heartbeats for more than 60 s/);
+  });
+
+  it('fails a running job the queue gave up on, although its agent is alive', async () => {
+    // An agent that keeps sending heartbeats, and a job BullMQ failed itself (as after too many stalls).
+    const alive = await createAgent(t.deps.db, { name: 'alive-agent', devices: ['npu-r'] });
+    await t.deps.db.agent.update({ where: { id: alive.id }, data: { lastHeartbeatAt: new Date() } });
+    const model = await t.deps.db.model.findUniqueOrThrow({ where: { id: modelId } });
+    // A device no running agent serves, so only the worker below touches its queue.
+    const device = await t.deps.db.device.findUniqueOrThrow({ where: { slug: 'npu-q' } });
+    const job = await t.deps.db.job.create({ data: { orgId: model.orgId, modelId, deviceId: device.id, suite: {}, status: 'RUNNING', agentId: alive.id, startedAt: new Date() } });
+    await t.deps.queues.enqueue({ jobId: job.id, deviceSlug: 'npu-q', modelDigest: model.artifactDigest, suite: {} as never });
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const worker = new Worker(benchQueueName('npu-q'), () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')), { connection, prefix: t.queuePrefix });
+    for (let i = 0; i < 100 && (await t.deps.queues.stateOf('npu-q', job.id)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
+    await worker.close();
+    await connection.quit();
+    expect(await t.deps.queues.stateOf('npu-q', job.id)).toBe('failed');
+
+    const result = await reconcileJobs(t.deps, { agentDeadlineMs: 60_000 });
+    expect(result.failedQueueGaveUp).toEqual([job.id]);
+    expect(result.failedAgentVanished).toEqual([]);
+    const failed = await t.deps.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(failed).toMatchObject({ status: 'FAILED', errorCode: 'agent.retries_exhausted' });
+    expect(failed.errorMessage).toMatch(/stalled more than allowable limit/);
   });
 });

@@ -1,5 +1,6 @@
 // The one error handler: every failure leaves the API as RFC 9457 application/problem+json with a
 // stable `code` and the request id. Unknown errors become a 500 that reveals nothing internal.
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { Prisma } from '@prisma/client';
@@ -16,9 +17,12 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Content Too Large',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -48,6 +52,23 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
       instance: request.url.split('?')[0],
       requestId: request.id,
     });
+}
+
+/**
+ * Requests Node's HTTP parser refuses (headers over its size limit, malformed request lines) never
+ * reach a route; fastify would answer them with its own JSON. Same problem+json shape here, written to
+ * the socket because there is no request object yet.
+ */
+export function sendClientError(err: NodeJS.ErrnoException, socket: Duplex) {
+  if (!socket.writable) return void socket.destroy();
+  const [status, code, detail] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request.headers_too_large', 'The request line and headers exceed the server\'s limit (16 KiB).']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request.timeout', 'The request did not arrive in time.']
+        : [400, 'request.malformed', 'The request is not valid HTTP/1.1.'];
+  const body = JSON.stringify({ type: `https://npubench.dev/problems/${code}`, title: TITLES[status], status, detail, code });
+  socket.end(`HTTP/1.1 ${status} ${TITLES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 // Fastify's own errors (body parsing, limits, content type) carry FST_* codes; map them to ours.
@@ -83,6 +104,12 @@ function toProblem(error: unknown): Problem {
   if (error instanceof Prisma.PrismaClientInitializationError || isDbConnectionError(error)) {
     return { status: 503, code: 'database.unavailable', detail: 'The database is unavailable; retry later.' };
   }
+  const rejected = postgresRejectedValue(error);
+  if (rejected) return rejected;
+  // busboy (under @fastify/multipart) throws plain errors for a body it cannot split into parts.
+  if (error instanceof Error && /^Multipart: |unexpected end of multipart data/i.test(error.message) && (error as FastifyError).statusCode === undefined) {
+    return { status: 400, code: 'upload.malformed_multipart', detail: `The multipart body is malformed: ${error.message}.` };
+  }
   const fe = error as FastifyError;
   if (!isResponseSerializationError(error) && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code = (fe.code && FASTIFY_CODES[fe.code]) ?? (fe.statusCode === 404 ? 'route.not_found' : 'request.invalid');
@@ -91,13 +118,55 @@ function toProblem(error: unknown): Problem {
   return { status: 500, code: 'internal', detail: 'An internal error occurred. Quote the request id when reporting it.' };
 }
 
+// Postgres refuses some values that pass the schemas (a NUL character in text, a number past a
+// column's range). That is the client's input, not our failure: answer 400, not 500.
+const POSTGRES_VALUE_ERRORS: Record<string, { code: string; detail: string }> = {
+  '22021': { code: 'request.invalid_characters', detail: 'A text value contains a character that cannot be stored (such as NUL).' },
+  '22P05': { code: 'request.invalid_characters', detail: 'A text value contains a character that cannot be stored (such as NUL).' },
+  '22001': { code: 'request.value_too_long', detail: 'A value is longer than can be stored.' },
+  '22003': { code: 'request.number_out_of_range', detail: 'A number is out of the range that can be stored.' },
+};
+
+function postgresRejectedValue(error: unknown): Problem | null {
+  const cause = (error as { cause?: { originalCode?: unknown } }).cause;
+  const metaCode = error instanceof Prisma.PrismaClientKnownRequestError ? (error.meta as { code?: unknown } | undefined)?.code : undefined;
+  const pgCode = typeof cause?.originalCode === 'string' ? cause.originalCode : typeof metaCode === 'string' ? metaCode : '';
+  const known = POSTGRES_VALUE_ERRORS[pgCode];
+  if (known) return { status: 400, ...known };
+  if (error instanceof Prisma.PrismaClientKnownRequestError && ['P2000', 'P2020'].includes(error.code)) {
+    return { status: 400, code: 'request.value_too_long', detail: 'A value is out of the range that can be stored.' };
+  }
+  return null;
+}
+
+// SQLSTATE classes 08 (connection exception) and 57P (the server is shutting down, crashed or not
+// accepting connections yet), and the adapter's own kinds for the same situations.
+const UNAVAILABLE_SQLSTATE = /^(08|57P)/;
+const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+
 function isDbConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: { originalCode?: unknown; kind?: unknown } }).cause;
+  if (typeof cause?.originalCode === 'string' && UNAVAILABLE_SQLSTATE.test(cause.originalCode)) return true;
+  if (typeof cause?.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(cause.kind)) return true;
   return (
     (error instanceof Prisma.PrismaClientKnownRequestError && ['P1001', 'P1002', 'P1017', 'P2024'].includes(error.code)) ||
     code === 'ECONNREFUSED' ||
     (error instanceof Error && /DatabaseNotReachable|Connection terminated|ECONNREFUSED/.test(error.message))
   );
+}
+
+// Errors fastify raises before routing (a URL it cannot decode, a path parameter over maxParamLength)
+// bypass the error handler; fastify's `frameworkErrors` option sends them through this one instead.
+const ROUTING_CODES: Record<string, { status: number; code: string }> = {
+  FST_ERR_BAD_URL: { status: 400, code: 'request.bad_url' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'request.path_parameter_too_long' },
+};
+
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const known = ROUTING_CODES[error.code];
+  if (!known) request.log.error({ err: error }, 'request failed before routing');
+  return sendProblem(reply, request, known ? { ...known, detail: error.message } : toProblem(error));
 }
 
 export function registerProblemDetails(app: FastifyInstance) {

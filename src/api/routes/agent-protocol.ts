@@ -4,11 +4,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
 import { agentOf, type AuthGuards } from '../plugins/authentication.js';
 import { agentRegistration, heartbeat, registerAgent } from '../../services/agents/agents.js';
-import { claimJob, failJob, failureInput, progressInput, reportProgress } from '../../services/jobs/job-execution.js';
+import { claimJob, failJob, failureInput, progressInput, releaseJob, reportProgress } from '../../services/jobs/job-execution.js';
 import { recordResult } from '../../services/reports/reports.js';
 import { autoIssueCertificates } from '../../services/certificates/certificates.js';
 import { downloadArtifactForAgent } from '../../services/agents/artifacts.js';
-import type { UploadPart } from '../../services/models/models.js';
+import { guardedParts } from '../plugins/multipart-parts.js';
 import { unsupportedMediaType } from '../../lib/errors.js';
 import { idParams } from './pagination.js';
 import type { ApiMetrics } from '../../lib/metrics.js';
@@ -53,11 +53,17 @@ export const agentProtocolRoutes =
     });
 
     app.post(
+      '/jobs/:id/release',
+      { schema: { tags, summary: 'Hand a running job back to the queue (the agent is shutting down)', params: idParams } },
+      async (request) => releaseJob(deps.db, agentOf(request).agentId, request.params.id),
+    );
+
+    app.post(
       '/jobs/:id/result',
       { schema: { tags, summary: 'multipart: JSON fields summary, environment; file raw (raw samples)', params: idParams, consumes: ['multipart/form-data'] } },
       async (request, reply) => {
         if (!request.isMultipart()) throw unsupportedMediaType('upload.not_multipart', 'Send the result as multipart/form-data.');
-        const { report, created } = await recordResult(deps, agentOf(request).agentId, request.params.id, request.parts() as AsyncIterable<UploadPart>);
+        const { report, created } = await recordResult(deps, agentOf(request).agentId, request.params.id, guardedParts(request, deps.config.env.NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS));
         // Profiles marked auto-issue certify passing reports at once; that never fails the upload.
         if (created) {
           void autoIssueCertificates(deps, report.id);

@@ -48,6 +48,9 @@ export const jobEventRoutes =
           'x-accel-buffering': 'no',
           'x-request-id': request.id,
         });
+        // HEAD (fastify serves it for every GET): a HEAD answer has no body, so the stream would send
+        // nothing, not even its headers, and hold the connection forever. Answer the headers and end.
+        if (request.method === 'HEAD') return void res.end();
         const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
         // Subscribed before the snapshot is read, so no change falls between the two. Changes that arrive
         // while the snapshot is read are sent after it (the client never lets a finished job look unfinished).

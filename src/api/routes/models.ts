@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
 import { userOf, type AuthGuards } from '../plugins/authentication.js';
-import { getModel, listModels, uploadModel, type UploadPart } from '../../services/models/models.js';
+import { getModel, listModels, uploadModel } from '../../services/models/models.js';
+import { guardedParts } from '../plugins/multipart-parts.js';
 import { unsupportedMediaType } from '../../lib/errors.js';
 import { idParams, pageQuery } from './pagination.js';
 import { z } from 'zod';
@@ -27,7 +28,7 @@ export const modelRoutes =
       },
       async (request, reply) => {
         if (!request.isMultipart()) throw unsupportedMediaType('upload.not_multipart', 'Send the model as multipart/form-data with the file in the field "file".');
-        const model = await uploadModel(deps, userOf(request), request.parts() as AsyncIterable<UploadPart>);
+        const model = await uploadModel(deps, userOf(request), guardedParts(request, deps.config.env.NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS));
         return reply.status(201).header('location', `/v1/models/${model.id}`).send(model);
       },
     );

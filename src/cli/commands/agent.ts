@@ -45,15 +45,23 @@ export async function agentCommand(opts: { device: string[]; token?: string; api
     queuePrefix: config.env.NPUBENCH_QUEUE_PREFIX,
     cacheDir: config.agentCacheDir,
     harnessTimeoutMs: config.env.NPUBENCH_HARNESS_TIMEOUT_MS,
+    harnessMemoryLimitBytes: config.env.NPUBENCH_HARNESS_MEMORY_LIMIT_BYTES,
     heartbeatIntervalMs: config.env.NPUBENCH_HEARTBEAT_INTERVAL_MS,
+    jobLockMs: config.env.NPUBENCH_AGENT_JOB_LOCK_MS,
     runners: parseRunnerOption(opts.runner),
     powerMeters: parsePowerMeterOption(opts.powerMeter),
     log,
   });
-  onShutdown(log, async () => {
-    await agent.stop();
-    await connection.quit();
-  });
+  // The process-level deadline leaves the agent time to hand its job back after its own deadline.
+  onShutdown(
+    log,
+    async () => {
+      await agent.stop(config.env.NPUBENCH_AGENT_SHUTDOWN_DEADLINE_MS);
+      await connection.quit();
+      log.info('agent stopped');
+    },
+    config.env.NPUBENCH_AGENT_SHUTDOWN_DEADLINE_MS + 30_000,
+  );
   await agent.start();
   console.log(`npubench agent serving ${opts.device.join(', ')} for ${opts.apiUrl ?? config.env.NPUBENCH_API_URL}`);
 }

@@ -19,11 +19,15 @@ export async function serveCommand(): Promise<void> {
   const { deps } = server;
   let agent: Agent | undefined;
   let workerRedis: ReturnType<typeof createRedis> | undefined;
-  onShutdown(log, async () => {
-    await agent?.stop();
-    await workerRedis?.quit();
-    await server.stop();
-  });
+  onShutdown(
+    log,
+    async () => {
+      await agent?.stop(config.env.NPUBENCH_AGENT_SHUTDOWN_DEADLINE_MS);
+      await workerRedis?.quit();
+      await server.stop();
+    },
+    config.env.NPUBENCH_AGENT_SHUTDOWN_DEADLINE_MS + 30_000,
+  );
 
   const keys = await initialiseIfEmpty(deps.db);
   const device = await ensureHostCpuDevice(deps.db);
@@ -37,7 +41,9 @@ export async function serveCommand(): Promise<void> {
       queuePrefix: config.env.NPUBENCH_QUEUE_PREFIX,
       cacheDir: config.agentCacheDir,
       harnessTimeoutMs: config.env.NPUBENCH_HARNESS_TIMEOUT_MS,
+      harnessMemoryLimitBytes: config.env.NPUBENCH_HARNESS_MEMORY_LIMIT_BYTES,
       heartbeatIntervalMs: config.env.NPUBENCH_HEARTBEAT_INTERVAL_MS,
+      jobLockMs: config.env.NPUBENCH_AGENT_JOB_LOCK_MS,
       log: log.child({ component: 'agent' }),
     });
     await agent.start();

@@ -74,3 +74,13 @@ export async function failJob(db: Db, agentId: string, jobId: string, input: z.i
   const job = await jobForAgent(db, agentId, jobId);
   return { recorded: res.count === 1, status: job.status };
 }
+
+/** An agent that shuts down hands its running job back: QUEUED again, for the next claim. */
+export async function releaseJob(db: Db, agentId: string, jobId: string) {
+  const res = await db.job.updateMany({
+    where: { id: jobId, agentId, status: 'RUNNING' },
+    data: { status: 'QUEUED', agentId: null, progress: 0, phase: 'handed back' },
+  });
+  const job = await jobForAgent(db, agentId, jobId);
+  return { released: res.count === 1, status: job.status };
+}

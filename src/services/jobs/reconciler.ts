@@ -1,7 +1,8 @@
 // Postgres is the source of truth; Redis only holds the queue. The reconciler closes the gap when they
 // disagree: a QUEUED job that Redis no longer holds (Redis lost its data, or crashed between the insert
 // and the enqueue) is queued again under the same BullMQ job id, and a RUNNING job whose agent stopped
-// sending heartbeats is failed with a reason instead of staying RUNNING forever. Every step is
+// sending heartbeats is failed with a reason instead of staying RUNNING forever, as is a RUNNING job
+// the queue has given up on (stalled too often while its agent lived on). Every step is
 // idempotent, so each API replica may run it on its own timer.
 import type { ServiceDeps } from '../deps.js';
 import { resolvedSuiteSpecSchema } from '../../harness/suite-spec.js';
@@ -9,6 +10,7 @@ import { resolvedSuiteSpecSchema } from '../../harness/suite-spec.js';
 export interface ReconcileResult {
   requeued: string[];
   failedAgentVanished: string[];
+  failedQueueGaveUp: string[];
 }
 
 export async function reconcileJobs(deps: ServiceDeps, opts: { agentDeadlineMs: number; now?: Date }): Promise<ReconcileResult> {
@@ -43,6 +45,19 @@ export async function reconcileJobs(deps: ServiceDeps, opts: { agentDeadlineMs: 
     });
     if (res.count === 1) failedAgentVanished.push(id);
   }
-  if (requeued.length + failedAgentVanished.length > 0) deps.log.warn({ requeued, failedAgentVanished }, 'reconciler repaired jobs');
-  return { requeued, failedAgentVanished };
+  // BullMQ failed the job itself (it stalled more than maxStalledCount times, or the agent could not
+  // record the failure): nobody runs it any more, whatever the agent's heartbeats say.
+  const running = await deps.db.job.findMany({ where: { status: 'RUNNING' }, select: { id: true, device: { select: { slug: true } } } });
+  const failedQueueGaveUp: string[] = [];
+  for (const job of running) {
+    const queued = await deps.queues.failureOf(job.device.slug, job.id);
+    if (queued?.state !== 'failed') continue;
+    const res = await deps.db.job.updateMany({
+      where: { id: job.id, status: 'RUNNING' },
+      data: { status: 'FAILED', errorCode: 'agent.retries_exhausted', errorMessage: `The queue gave up after ${queued.attemptsMade} attempts: ${queued.reason}`.slice(0, 4000), finishedAt: now },
+    });
+    if (res.count === 1) failedQueueGaveUp.push(job.id);
+  }
+  if (requeued.length + failedAgentVanished.length + failedQueueGaveUp.length > 0) deps.log.warn({ requeued, failedAgentVanished, failedQueueGaveUp }, 'reconciler repaired jobs');
+  return { requeued, failedAgentVanished, failedQueueGaveUp };
 }

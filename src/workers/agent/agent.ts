@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ApiHttpClient, ApiRequestError } from '../../lib/http-client.js';
 import { AppError, HarnessError, errorMessage } from '../../lib/errors.js';
@@ -35,7 +35,11 @@ export interface AgentOptions {
   queuePrefix: string;
   cacheDir: string;
   harnessTimeoutMs: number;
+  /** Resident bytes a harness run (child + descendants) may use; 0 or unset = 75 % of physical memory. */
+  harnessMemoryLimitBytes?: number;
   heartbeatIntervalMs: number;
+  /** BullMQ lock on a running job; a dead agent's job returns to the queue after it expires. Default 60 s. */
+  jobLockMs?: number;
   /** The runner command for each device whose backend kind is 'runner' (configured on the agent host). */
   runners?: Record<string, RunnerCommand>;
   /** Power meters configured on the agent host; they override the device record's (command meters live here). */
@@ -60,7 +64,7 @@ interface ClaimedJob {
 
 export interface AgentEvents {
   'harness-started': [{ jobId: string; child: ChildProcess }];
-  'job-finished': [{ jobId: string; outcome: 'succeeded' | 'failed' | 'skipped' | 'canceled'; code?: string }];
+  'job-finished': [{ jobId: string; outcome: 'succeeded' | 'failed' | 'skipped' | 'canceled' | 'handed-back'; code?: string }];
 }
 
 export class Agent extends EventEmitter<AgentEvents> {
@@ -68,6 +72,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly cache: ModelCache;
   private workers: Worker<BenchJobPayload>[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Aborts of the runs in progress, so a shutdown past its deadline can stop them. */
+  private readonly running = new Map<string, AbortController>();
+  private handingBack = false;
 
   constructor(private readonly opts: AgentOptions) {
     super();
@@ -83,13 +90,16 @@ export class Agent extends EventEmitter<AgentEvents> {
     }, this.opts.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
     for (const device of this.opts.devices) {
-      const worker = new Worker<BenchJobPayload>(benchQueueName(device), (job) => this.process(job), {
+      const lockMs = this.opts.jobLockMs ?? 60_000;
+      const worker = new Worker<BenchJobPayload>(benchQueueName(device), (job, token) => this.process(job, token), {
         connection: this.opts.connection,
         prefix: this.opts.queuePrefix,
         concurrency: 1,
         // A benchmark can run for many minutes; the lock is renewed while it runs and a dead agent's
         // job returns to the queue after the lock expires.
-        lockDuration: 60_000,
+        lockDuration: lockMs,
+        // How often a live agent looks for jobs whose lock expired (BullMQ's default is 30 s).
+        stalledInterval: Math.min(lockMs, 30_000),
         maxStalledCount: 2,
       });
       worker.on('failed', (job, err) => {
@@ -103,16 +113,24 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.opts.log.info({ devices: this.opts.devices }, 'agent serving');
   }
 
-  /** Stops taking jobs and waits for running ones to finish, up to `deadlineMs`. */
+  /**
+   * Graceful stop: takes no new jobs and lets the running ones finish for up to `deadlineMs`. Past the
+   * deadline it stops those runs and hands their jobs back (QUEUED in the API, waiting in the queue),
+   * so another agent, or this one restarted, runs them without waiting for a lock to expire.
+   */
   async stop(deadlineMs = 30_000): Promise<void> {
+    const sleep = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms).unref());
+    const closing = Promise.all(this.workers.map((w) => w.close())).then(() => true as const);
+    if (!(await Promise.race([closing, sleep(deadlineMs)]))) {
+      this.handingBack = true;
+      for (const abort of this.running.values()) abort.abort();
+      if (!(await Promise.race([closing, sleep(15_000)]))) await Promise.all(this.workers.map((w) => w.close(true)));
+    }
     clearInterval(this.heartbeatTimer);
-    const closing = Promise.all(this.workers.map((w) => w.close()));
-    const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs).unref())]);
-    if (timedOut) await Promise.all(this.workers.map((w) => w.close(true)));
     this.workers = [];
   }
 
-  private async process(bullJob: BullJob<BenchJobPayload>): Promise<string> {
+  private async process(bullJob: BullJob<BenchJobPayload>, token?: string): Promise<string> {
     const parsed = benchJobPayload.safeParse(bullJob.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
     const { jobId } = parsed.data;
@@ -134,6 +152,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const runDir = join(this.opts.cacheDir, 'runs', jobId);
     await mkdir(runDir, { recursive: true });
     const abort = new AbortController();
+    this.running.set(jobId, abort);
     try {
       await this.progress(jobId, 'download', 0, abort, log);
       const { modelPath, accuracy } = await this.prepareModelFiles(claimed, runDir);
@@ -151,6 +170,7 @@ export class Agent extends EventEmitter<AgentEvents> {
           accuracy,
         },
         timeoutMs: this.opts.harnessTimeoutMs,
+        memoryLimitBytes: this.opts.harnessMemoryLimitBytes ?? 0,
         signal: abort.signal,
         onSpawn: (child) => this.emit('harness-started', { jobId, child }),
         onProgress: (p) => {
@@ -172,6 +192,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.emit('job-finished', { jobId, outcome: 'succeeded' });
       return uploaded.reportId;
     } catch (err) {
+      if (err instanceof HarnessError && err.code === 'job.canceled' && this.handingBack) {
+        await this.handBack(bullJob, token, log);
+        throw new WaitingError();
+      }
       if (err instanceof HarnessError && err.code === 'job.canceled') {
         log.info('job canceled while running');
         this.emit('job-finished', { jobId, outcome: 'canceled' });
@@ -188,6 +212,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       log.warn({ err: errorMessage(err) }, 'job attempt failed, will retry');
       throw err;
     } finally {
+      this.running.delete(jobId);
       abort.abort();
       await rm(runDir, { recursive: true, force: true });
     }
@@ -231,6 +256,19 @@ export class Agent extends EventEmitter<AgentEvents> {
       }
     }
     return { modelPath: model.modelPath, accuracy };
+  }
+
+  /** Returns a job this agent stopped to shut down: QUEUED again in the API, waiting again in the queue. */
+  private async handBack(bullJob: BullJob<BenchJobPayload>, token: string | undefined, log: Logger): Promise<void> {
+    const { jobId } = bullJob.data;
+    try {
+      await this.api.request('POST', `/v1/agent/jobs/${jobId}/release`);
+    } catch (err) {
+      log.warn({ err: errorMessage(err) }, 'could not release the job in the API; the next claim takes it over');
+    }
+    await bullJob.moveToWait(token);
+    log.info('job handed back for shutdown');
+    this.emit('job-finished', { jobId, outcome: 'handed-back' });
   }
 
   /** A job's log lines carry the submit request's id, so they can be found from the API's logs. */

@@ -43,6 +43,10 @@ async function accuracyInputs(req: RunRequest): Promise<AccuracyInputs | undefin
   return { backend: req.backend.config, bundleDir: files.bundleDir, reference: files.reference, dataset, labelledInputs };
 }
 
+// The agent died (kill -9, OOM killer): a run nobody will read must not keep the device busy and
+// disturb the next run's measurements.
+process.once('disconnect', () => process.exit(70));
+
 process.once('message', (req: RunRequest) => {
   void (async () => {
     try {

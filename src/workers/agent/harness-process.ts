@@ -1,6 +1,9 @@
 // Runs the harness in a child process: a model that crashes onnxruntime, exhausts memory or hangs
 // takes down only the child, the job fails with a specific code, and the agent keeps serving.
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HarnessError } from '../../lib/errors.js';
 import type { ChildMessage, RunRequest } from './harness-messages.js';
@@ -15,12 +18,77 @@ function childExecArgv(): string[] {
 export interface HarnessRunOptions {
   request: Omit<RunRequest, 'type'>;
   timeoutMs: number;
+  /** Resident bytes the child and its descendants may use together; 0 = 75 % of physical memory. */
+  memoryLimitBytes?: number;
   onProgress?: (p: { phase: string; fraction: number; queries: number }) => void;
   onSpawn?: (child: ChildProcess) => void;
   signal?: AbortSignal;
 }
 
 export type HarnessRunResult = Omit<Extract<ChildMessage, { type: 'result' }>, 'type'>;
+
+const MEMORY_POLL_MS = 100;
+
+export const defaultMemoryLimitBytes = () => Math.floor(totalmem() * 0.75);
+
+/**
+ * Resident memory of a process and all its descendants, from /proc (Linux). Node's
+ * --max-old-space-size covers only the JS heap, not onnxruntime's native buffers or a runner's
+ * process, and RLIMIT_AS cannot be used: V8 reserves far more address space than it touches.
+ * Returns null where /proc is unavailable.
+ */
+export async function processTreeRssBytes(pid: number): Promise<number | null> {
+  let total = 0;
+  const pending = [pid];
+  let seen = 0;
+  while (pending.length > 0 && seen < 256) {
+    const current = pending.pop()!;
+    seen++;
+    const status = await readFile(`/proc/${current}/status`, 'utf8').catch(() => null);
+    if (status === null) {
+      if (current === pid) return null;
+      continue;
+    }
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    total += kb ? Number(kb) * 1024 : 0;
+    const children = await readFile(`/proc/${current}/task/${current}/children`, 'utf8').catch(() => '');
+    for (const child of children.split(' ').filter(Boolean)) pending.push(Number(child));
+  }
+  return total;
+}
+
+/** Every descendant of `pid` (a runner and the helpers it started), read from /proc; [] elsewhere. */
+function descendantPids(pid: number): number[] {
+  const found: number[] = [];
+  const pending = [pid];
+  while (pending.length > 0 && found.length < 256) {
+    const current = pending.pop()!;
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${current}/task/${current}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const child of children.split(' ').filter(Boolean).map(Number)) {
+      found.push(child);
+      pending.push(child);
+    }
+  }
+  return found;
+}
+
+/** Kills the child and its descendants: once the child is gone they would be orphans nobody stops. */
+function killTree(child: ChildProcess): void {
+  const descendants = child.pid === undefined ? [] : descendantPids(child.pid);
+  child.kill('SIGKILL');
+  for (const pid of descendants) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
 
 export function runHarnessInChild(opts: HarnessRunOptions): Promise<HarnessRunResult> {
   if (opts.signal?.aborted) return Promise.reject(new HarnessError('job.canceled', 'The job was canceled.'));
@@ -33,9 +101,23 @@ export function runHarnessInChild(opts: HarnessRunOptions): Promise<HarnessRunRe
 
     const kill = (reason: HarnessError) => {
       killedFor ??= reason;
-      child.kill('SIGKILL');
+      killTree(child);
     };
     const timer = setTimeout(() => kill(new HarnessError('harness.timeout', `The benchmark did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped.`)), opts.timeoutMs);
+    const limit = opts.memoryLimitBytes || defaultMemoryLimitBytes();
+    let polling = false;
+    const memoryWatch = setInterval(() => {
+      if (polling || child.pid === undefined) return;
+      polling = true;
+      void processTreeRssBytes(child.pid)
+        .then((rss) => {
+          if (rss === null) return clearInterval(memoryWatch); // no /proc: the timeout still applies
+          if (rss > limit) {
+            kill(new HarnessError('harness.memory_limit', `The benchmark used ${Math.round(rss / 2 ** 20)} MiB of memory, over the agent's limit of ${Math.round(limit / 2 ** 20)} MiB, and was stopped.`));
+          }
+        })
+        .finally(() => (polling = false));
+    }, MEMORY_POLL_MS);
     const onAbort = () => kill(new HarnessError('job.canceled', 'The job was canceled.'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -52,6 +134,7 @@ export function runHarnessInChild(opts: HarnessRunOptions): Promise<HarnessRunRe
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearInterval(memoryWatch);
       opts.signal?.removeEventListener('abort', onAbort);
       if (err) reject(err);
       else if (result) resolve(result);
