@@ -14,14 +14,14 @@ import { AppError, HarnessError, errorMessage } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { benchJobPayload, benchQueueName, type BenchJobPayload } from '../../queue/bench-jobs.js';
 import { ModelCache } from './model-cache.js';
-import { runHarnessInChild } from './harness-process.js';
+import { runHarnessInChild, SpareHarnessProcess } from './harness-process.js';
 import type { BackendChoice } from './harness-messages.js';
 import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 import type { DeviceBackendOptions } from '../../services/devices/devices.js';
 
 export const AGENT_VERSION = '0.1.0';
 /** Profiled inferences per job, after the measured run (operator table in the report). */
-const PROFILE_ITERATIONS = 10;
+export const DEFAULT_PROFILE_ITERATIONS = 10;
 
 export interface AgentOptions {
   apiUrl: string;
@@ -33,6 +33,10 @@ export interface AgentOptions {
   cacheDir: string;
   harnessTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** Profiled inferences after each measured run; 0 leaves the operator profile out. */
+  profileIterations?: number;
+  /** Keep a harness process loaded for the next job (default true): see SpareHarnessProcess. */
+  spareHarness?: boolean;
   /** The runner command for each device whose backend kind is 'runner' (configured on the agent host). */
   runners?: Record<string, RunnerCommand>;
   /** Power meters configured on the agent host; they override the device record's (command meters live here). */
@@ -56,7 +60,10 @@ interface ClaimedJob {
 }
 
 export interface AgentEvents {
+  /** The harness child process exists. */
   'harness-started': [{ jobId: string; child: ChildProcess }];
+  /** The harness child has loaded its code and begun the run; `at` is its wall clock in ms (dispatch latency). */
+  'harness-running': [{ jobId: string; at: number }];
   'job-finished': [{ jobId: string; outcome: 'succeeded' | 'failed' | 'skipped' | 'canceled'; code?: string }];
 }
 
@@ -65,16 +72,19 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly cache: ModelCache;
   private workers: Worker<BenchJobPayload>[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly spare: SpareHarnessProcess | undefined;
 
   constructor(private readonly opts: AgentOptions) {
     super();
     this.api = new ApiHttpClient(opts.apiUrl, opts.token);
     this.cache = new ModelCache(join(opts.cacheDir, 'models'), this.api);
+    if (opts.spareHarness !== false) this.spare = new SpareHarnessProcess();
   }
 
   async start(): Promise<void> {
     await this.api.request('POST', '/v1/agent/register', { json: { version: AGENT_VERSION, hostname: hostname(), devices: this.opts.devices } });
     await mkdir(join(this.opts.cacheDir, 'runs'), { recursive: true });
+    this.spare?.refill();
     this.heartbeatTimer = setInterval(() => {
       this.api.request('POST', '/v1/agent/heartbeat').catch((err: unknown) => this.opts.log.warn({ err: errorMessage(err) }, 'heartbeat failed'));
     }, this.opts.heartbeatIntervalMs);
@@ -107,6 +117,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs).unref())]);
     if (timedOut) await Promise.all(this.workers.map((w) => w.close(true)));
     this.workers = [];
+    this.spare?.close();
   }
 
   private async process(bullJob: BullJob<BenchJobPayload>): Promise<string> {
@@ -132,8 +143,13 @@ export class Agent extends EventEmitter<AgentEvents> {
     await mkdir(runDir, { recursive: true });
     const abort = new AbortController();
     try {
-      await this.progress(jobId, 'download', 0, abort, log);
-      const modelPath = await this.cache.ensure(claimed.model.digest);
+      // A cached model needs no download phase, and skipping its progress report saves a round trip
+      // before the run starts; the run's own first progress report still answers a cancel.
+      let modelPath = await this.cache.cached(claimed.model.digest);
+      if (!modelPath) {
+        await this.progress(jobId, 'download', 0, abort, log);
+        modelPath = await this.cache.ensure(claimed.model.digest);
+      }
       const rawSamplesPath = join(runDir, 'raw-samples.json');
       const backend = this.backendFor(claimed.device);
       let lastSent = 0;
@@ -144,11 +160,13 @@ export class Agent extends EventEmitter<AgentEvents> {
           backend,
           rawSamplesPath,
           powerMeter: this.opts.powerMeters?.[claimed.device.slug] ?? claimed.device.powerMeter,
-          profileIterations: PROFILE_ITERATIONS,
+          profileIterations: this.opts.profileIterations ?? DEFAULT_PROFILE_ITERATIONS,
         },
         timeoutMs: this.opts.harnessTimeoutMs,
         signal: abort.signal,
+        ...(this.spare && { child: this.spare.take() }),
         onSpawn: (child) => this.emit('harness-started', { jobId, child }),
+        onStarted: (at) => this.emit('harness-running', { jobId, at }),
         onProgress: (p) => {
           const now = Date.now();
           if (now - lastSent < 500 && p.phase !== 'done') return;
@@ -186,6 +204,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     } finally {
       abort.abort();
       await rm(runDir, { recursive: true, force: true });
+      // Between jobs: the next one finds a loaded harness process.
+      this.spare?.refill();
     }
   }
 

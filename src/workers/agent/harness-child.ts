@@ -31,6 +31,7 @@ function send(msg: ChildMessage): Promise<void> {
 process.once('message', (req: RunRequest) => {
   void (async () => {
     try {
+      void send({ type: 'started', at: performance.timeOrigin + performance.now() });
       const power = openPowerMeter(req.powerMeter);
       const result = await runBenchmark({
         modelPath: req.modelPath,
