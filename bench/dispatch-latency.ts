@@ -15,15 +15,11 @@
 //   claimed     job.startedAt (the agent's claim, written by the API)
 //   spawned     the agent's harness child process exists ('harness-started' event)
 //   running     the harness child has loaded its code and begun the run (its 'started' message)
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
-import { createRedis } from '../src/lib/redis.js';
-import { createLogger } from '../src/lib/logger.js';
-import { Agent } from '../src/workers/agent/agent.js';
-import { createAgent } from '../src/services/agents/agents.js';
 import { createDevice, deviceInput } from '../src/services/devices/devices.js';
 import { loadAverage, uploadModel, withBenchService } from './support/bench-service.js';
+import { startBenchAgent, submitJob, watchJobs } from './support/bench-agent.js';
 import { machineLine, percentile, printTable } from './bench-utils.js';
 
 const JOBS = Number(process.env.JOBS ?? 200);
@@ -52,54 +48,29 @@ const measured = await withBenchService({}, async (service) => {
   await createDevice(service.db, deviceInput.parse({ slug: device, name: 'dispatch bench (host CPU)', manufacturer: 'bench' }));
   const vendor = await service.createOrgWithKey('VENDOR');
   const model = await uploadModel(service.url, vendor.key, MLP, { name: 'mlp-classifier' });
-  const { token } = await createAgent(service.db, { name: 'bench-dispatch-agent', devices: [device] });
-  const connection = createRedis(service.redisUrl, 'worker');
-  const agent = new Agent({
-    apiUrl: service.url,
-    token,
-    devices: [device],
-    connection,
-    queuePrefix: service.queuePrefix,
-    cacheDir: `${service.dataDir}/agent-cache`,
-    harnessTimeoutMs: 120_000,
-    heartbeatIntervalMs: 10_000,
-    profileIterations: 0,
-    log: createLogger('warn', 'bench-agent'),
-  });
+  const { agent, stop } = await startBenchAgent(service, [device], { profileIterations: 0 });
+  const jobs = watchJobs(agent);
   // The agent can start a job's harness before this process has read the submit response: stamps are
   // merged per job id in whatever order they arrive.
   const stamps = new Map<string, Partial<Stamps>>();
   const stamp = (jobId: string, values: Partial<Stamps>) => stamps.set(jobId, { ...stamps.get(jobId), ...values });
   agent.on('harness-started', ({ jobId }) => stamp(jobId, { spawned: nowMs() }));
   agent.on('harness-running', ({ jobId, at }) => stamp(jobId, { running: at }));
-  await agent.start();
   const results: Stamps[] = [];
   try {
     for (let i = 0; i < JOBS_WARMUP + JOBS; i++) {
       await new Promise((r) => setTimeout(r, PAUSE_MS));
       const submit = nowMs();
-      const res = await fetch(`${service.url}/v1/jobs`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${vendor.key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ modelId: model.id, device, suite: SUITE }),
-      });
-      if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
-      const job = (await res.json()) as { id: string };
-      stamp(job.id, { submit });
-      for (;;) {
-        const [finished] = (await once(agent, 'job-finished')) as [{ jobId: string; outcome: string; code?: string }];
-        if (finished.jobId !== job.id) continue;
-        if (finished.outcome !== 'succeeded') throw new Error(`job ${job.id} ended ${finished.outcome} ${finished.code ?? ''}`);
-        break;
-      }
-      const row = await service.db.job.findUniqueOrThrow({ where: { id: job.id } });
-      stamp(job.id, { created: row.createdAt.getTime(), claimed: row.startedAt!.getTime() });
-      if (i >= JOBS_WARMUP) results.push(stamps.get(job.id) as Stamps);
+      const jobId = await submitJob(service, vendor.key, { modelId: model.id, device, suite: SUITE });
+      stamp(jobId, { submit });
+      await jobs.succeeded(jobId);
+      const row = await service.db.job.findUniqueOrThrow({ where: { id: jobId } });
+      stamp(jobId, { created: row.createdAt.getTime(), claimed: row.startedAt!.getTime() });
+      if (i >= JOBS_WARMUP) results.push(stamps.get(jobId) as Stamps);
       if ((i + 1) % 50 === 0) console.log(`  ${i + 1} jobs done`);
     }
   } finally {
-    await agent.stop(10_000);
-    await connection.quit();
+    await stop();
   }
   return results;
 });

@@ -66,9 +66,10 @@ async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
 
 /**
  * Starts the API. `privateRedis`: a throw-away redis-server for this service alone, so INFO memory
- * sees nothing but its queues. `env` overrides the API's environment (limits, log level).
+ * sees nothing but its queues. `env` overrides the API's environment (limits, log level); `nodeArgs`
+ * go to its node (BENCH_API_NODE_ARGS='--cpu-prof' profiles the API during a benchmark).
  */
-export async function startBenchService(opts: { privateRedis?: boolean; env?: Record<string, string> } = {}): Promise<BenchService> {
+export async function startBenchService(opts: { privateRedis?: boolean; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<BenchService> {
   const id = randomBytes(5).toString('hex');
   const dbName = `npubench_bench_${id}`;
   const databaseUrl = withDatabase(POSTGRES_URL, dbName);
@@ -92,7 +93,8 @@ export async function startBenchService(opts: { privateRedis?: boolean; env?: Re
     }
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const api = spawn(process.execPath, [NPUBENCH_BIN, 'serve'], {
+    const nodeArgs = opts.nodeArgs ?? (process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []);
+    const api = spawn(process.execPath, [...nodeArgs, NPUBENCH_BIN, 'serve'], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,

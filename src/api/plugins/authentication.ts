@@ -5,7 +5,7 @@ import type { Role } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { AppError, forbidden, unauthorized } from '../../lib/errors.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
-import { authenticateAgent, authenticateApiKey } from '../../services/auth/authenticate.js';
+import { authenticateAgent, authenticateApiKey, type ApiKeyCache } from '../../services/auth/authenticate.js';
 import type { AgentPrincipal, Principal, UserPrincipal } from '../../services/auth/principal.js';
 
 declare module 'fastify' {
@@ -24,7 +24,8 @@ function bearerToken(request: FastifyRequest): string | null {
 
 export const ALL_ROLES: Role[] = ['ADMIN', 'CERTIFIER', 'VENDOR'];
 
-export function authGuards(db: Db, limiter: AuthFailureLimiter) {
+/** `keyCache`: valid API keys kept in memory (see ApiKeyCache); without it every request reads Postgres. */
+export function authGuards(db: Db, limiter: AuthFailureLimiter, keyCache?: ApiKeyCache) {
   /** Authenticates a presented credential; failures count against the caller's IP. */
   const verified = async <T>(request: FastifyRequest, check: () => Promise<T>): Promise<T> => {
     limiter.check(request.ip);
@@ -41,7 +42,7 @@ export function authGuards(db: Db, limiter: AuthFailureLimiter) {
     async (request) => {
       const token = bearerToken(request);
       if (!token) throw unauthorized('auth.missing_credentials', 'This endpoint needs an API key: "Authorization: Bearer <key>".');
-      const principal = await verified(request, () => authenticateApiKey(db, token));
+      const principal = await verified(request, () => authenticateApiKey(db, token, keyCache));
       if (!roles.includes(principal.role)) {
         throw forbidden('auth.forbidden_role', `This endpoint needs one of the roles: ${roles.join(', ').toLowerCase()}.`);
       }
@@ -51,7 +52,7 @@ export function authGuards(db: Db, limiter: AuthFailureLimiter) {
   /** For public endpoints that show more to a signed-in user. */
   const optionalUser: preHandlerAsyncHookHandler = async (request) => {
     const token = bearerToken(request);
-    request.principal = token ? await verified(request, () => authenticateApiKey(db, token)) : null;
+    request.principal = token ? await verified(request, () => authenticateApiKey(db, token, keyCache)) : null;
   };
 
   const requireAgent: preHandlerAsyncHookHandler = async (request) => {

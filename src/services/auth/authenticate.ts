@@ -1,17 +1,41 @@
 import type { Db } from '../../lib/database.js';
-import { credentialMatches, credentialPrefix } from '../../lib/secrets.js';
+import { credentialMatches, credentialPrefix, hashCredential } from '../../lib/secrets.js';
 import { unauthorized } from '../../lib/errors.js';
+import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 import type { AgentPrincipal, UserPrincipal } from './principal.js';
 
 const invalid = () => unauthorized('auth.invalid_credentials', 'The API key is not valid.');
 
-export async function authenticateApiKey(db: Db, token: string): Promise<UserPrincipal> {
+/**
+ * Valid API keys by the sha256 of the presented token (never the token itself), so a busy client does
+ * not cost a database round trip per request. Revocation stays immediate: the api_keys trigger notifies
+ * every replica, which drops the key before it is asked again (and with no live listener nothing is
+ * served from the cache). Failed authentications are never cached.
+ */
+export type ApiKeyCache = InvalidatedCache<UserPrincipal>;
+
+export function createApiKeyCache(invalidation: CacheInvalidation): ApiKeyCache {
+  return new InvalidatedCache<UserPrincipal>(invalidation, {
+    maxBytes: 10_000 * 256,
+    ttlMs: 10 * 60_000,
+    sizeOf: () => 256,
+    affected: (table, id) => (table !== 'api_keys' ? null : id === '*' ? 'all' : (principal) => principal.keyId === id),
+  });
+}
+
+export async function authenticateApiKey(db: Db, token: string, cache?: ApiKeyCache): Promise<UserPrincipal> {
+  const cacheKey = cache ? hashCredential(token) : '';
+  const cached = cache?.get(cacheKey);
+  if (cached) return cached;
+  const readToken = cache?.readToken() ?? null;
   const prefix = credentialPrefix(token, 'npb');
   if (!prefix) throw invalid();
   const key = await db.apiKey.findUnique({ where: { prefix } });
   if (!key || !credentialMatches(token, key.secretHash)) throw invalid();
   if (key.revokedAt) throw unauthorized('auth.key_revoked', 'The API key has been revoked.');
-  return { kind: 'user', keyId: key.id, orgId: key.orgId, role: key.role };
+  const principal: UserPrincipal = { kind: 'user', keyId: key.id, orgId: key.orgId, role: key.role };
+  cache?.set(readToken, cacheKey, principal);
+  return principal;
 }
 
 export async function authenticateAgent(db: Db, token: string): Promise<AgentPrincipal> {
