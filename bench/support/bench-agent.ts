@@ -11,7 +11,7 @@ let counter = 0;
 export async function startBenchAgent(
   service: BenchService,
   devices: string[],
-  opts: Partial<Pick<AgentOptions, 'profileIterations' | 'spareHarness'>> = {},
+  opts: Partial<Pick<AgentOptions, 'profileIterations' | 'spareHarness' | 'runHarness'>> = {},
 ): Promise<{ agent: Agent; stop: () => Promise<void> }> {
   const { token } = await createAgent(service.db, { name: `bench-agent-${++counter}`, devices });
   const connection = createRedis(service.redisUrl, 'worker');

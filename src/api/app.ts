@@ -11,7 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { CacheInvalidation } from '../lib/cache-invalidation.js';
-import { createApiKeyCache } from '../services/auth/authenticate.js';
+import { createAgentTokenCache, createApiKeyCache } from '../services/auth/authenticate.js';
 import { createReportCache } from '../services/reports/reports.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { registerProblemDetails } from './plugins/problem-details.js';
@@ -88,7 +88,10 @@ export async function build(deps: AppDeps): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const invalidation = deps.cacheInvalidation;
-  const guards = authGuards(deps.db, new AuthFailureLimiter(deps.config.env.NPUBENCH_AUTH_FAILURE_LIMIT), invalidation && createApiKeyCache(invalidation));
+  const guards = authGuards(deps.db, new AuthFailureLimiter(deps.config.env.NPUBENCH_AUTH_FAILURE_LIMIT), {
+    apiKeys: invalidation && createApiKeyCache(invalidation),
+    agentTokens: invalidation && createAgentTokenCache(invalidation),
+  });
   await app.register(healthRoutes(deps));
   // Scraped every few seconds: log only when something is wrong.
   await app.register(metricsRoutes(deps, metrics), { logLevel: 'warn' });

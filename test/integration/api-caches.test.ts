@@ -1,4 +1,4 @@
-// The API's in-process caches (valid API keys, serialised report answers) must never answer with what
+// The API's in-process caches (valid API keys and agent tokens, serialised report answers) must never answer with what
 // Postgres no longer says: revocations and changes made outside this process (another replica, the
 // CLI, SQL) arrive through the triggers' notifications, and without a live listener nothing is cached.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { revokeApiKey } from '../../src/services/orgs/api-keys.js';
+import { createAgent, rotateAgentToken } from '../../src/services/agents/agents.js';
 import { CacheInvalidation } from '../../src/lib/cache-invalidation.js';
 import { createLogger } from '../../src/lib/logger.js';
 
@@ -56,6 +57,21 @@ describe('API key cache', () => {
     for (let i = 0; i < 2; i++) expect((await t.app.inject({ method: 'GET', url: '/v1/jobs', headers: bearer(victim.key) })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'POST', url: `/v1/keys/${victim.keyId}/revoke`, headers: bearer(admin.key) })).statusCode).toBe(204);
     expectProblem(await t.app.inject({ method: 'GET', url: '/v1/jobs', headers: bearer(victim.key) }), 401, 'auth.key_revoked');
+  });
+});
+
+describe('agent token cache', () => {
+  it('rejects a revoked agent, and an old agent token after rotation, once the notification arrives', async () => {
+    const { id, token } = await createAgent(t.deps.db, { name: 'cache-agent', devices: ['npu-cache'] });
+    const heartbeat = (tok: string) => t.app.inject({ method: 'POST', url: '/v1/agent/heartbeat', headers: bearer(tok) });
+    for (let i = 0; i < 2; i++) expect((await heartbeat(token)).statusCode).toBe(204);
+    const rotated = await rotateAgentToken(t.deps.db, id);
+    await eventually(async () => (await heartbeat(token)).statusCode === 401);
+    expect((await heartbeat(rotated)).statusCode).toBe(204);
+    // Heartbeats update the row too; they must not be what evicts the token.
+    await t.deps.db.agent.update({ where: { id }, data: { revokedAt: new Date() } });
+    await eventually(async () => (await heartbeat(rotated)).statusCode === 401);
+    expectProblem(await heartbeat(rotated), 401, 'auth.agent_revoked');
   });
 });
 

@@ -1,4 +1,4 @@
--- In-process caches of the API (authenticated API keys, serialised reports) are invalidated by
+-- In-process caches of the API (authenticated API keys and agent tokens, serialised reports) are invalidated by
 -- notifications on the channel "npubench_cache" ('<table>:<id>'). Triggers rather than application
 -- code send them, so every change reaches every replica, whichever code path or tool made it.
 CREATE FUNCTION "npubench_notify_cache"() RETURNS trigger AS $$
@@ -9,6 +9,9 @@ END;
 $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER "api_keys_notify_cache" AFTER UPDATE OR DELETE ON "api_keys"
+  FOR EACH ROW EXECUTE FUNCTION "npubench_notify_cache"();
+-- Heartbeats update agents every few seconds; only the credential and revocation matter here.
+CREATE TRIGGER "agents_notify_cache" AFTER UPDATE OF "token_prefix", "token_hash", "revoked_at" OR DELETE ON "agents"
   FOR EACH ROW EXECUTE FUNCTION "npubench_notify_cache"();
 CREATE TRIGGER "reports_notify_cache" AFTER UPDATE OR DELETE ON "reports"
   FOR EACH ROW EXECUTE FUNCTION "npubench_notify_cache"();
@@ -28,6 +31,8 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER "api_keys_notify_cache_truncate" AFTER TRUNCATE ON "api_keys"
+  FOR EACH STATEMENT EXECUTE FUNCTION "npubench_notify_cache_truncate"();
+CREATE TRIGGER "agents_notify_cache_truncate" AFTER TRUNCATE ON "agents"
   FOR EACH STATEMENT EXECUTE FUNCTION "npubench_notify_cache_truncate"();
 CREATE TRIGGER "reports_notify_cache_truncate" AFTER TRUNCATE ON "reports"
   FOR EACH STATEMENT EXECUTE FUNCTION "npubench_notify_cache_truncate"();

@@ -38,11 +38,29 @@ export async function authenticateApiKey(db: Db, token: string, cache?: ApiKeyCa
   return principal;
 }
 
-export async function authenticateAgent(db: Db, token: string): Promise<AgentPrincipal> {
+/** Valid agent tokens, like ApiKeyCache: agents call on every claim, progress report and result. */
+export type AgentTokenCache = InvalidatedCache<AgentPrincipal>;
+
+export function createAgentTokenCache(invalidation: CacheInvalidation): AgentTokenCache {
+  return new InvalidatedCache<AgentPrincipal>(invalidation, {
+    maxBytes: 10_000 * 256,
+    ttlMs: 10 * 60_000,
+    sizeOf: () => 256,
+    affected: (table, id) => (table !== 'agents' ? null : id === '*' ? 'all' : (principal) => principal.agentId === id),
+  });
+}
+
+export async function authenticateAgent(db: Db, token: string, cache?: AgentTokenCache): Promise<AgentPrincipal> {
+  const cacheKey = cache ? hashCredential(token) : '';
+  const cached = cache?.get(cacheKey);
+  if (cached) return cached;
+  const readToken = cache?.readToken() ?? null;
   const prefix = credentialPrefix(token, 'npba');
   if (!prefix) throw unauthorized('auth.invalid_agent_token', 'The agent token is not valid.');
   const agent = await db.agent.findUnique({ where: { tokenPrefix: prefix } });
   if (!agent || !credentialMatches(token, agent.tokenHash)) throw unauthorized('auth.invalid_agent_token', 'The agent token is not valid.');
   if (agent.revokedAt) throw unauthorized('auth.agent_revoked', 'The agent has been revoked.');
-  return { kind: 'agent', agentId: agent.id };
+  const principal: AgentPrincipal = { kind: 'agent', agentId: agent.id };
+  cache?.set(readToken, cacheKey, principal);
+  return principal;
 }

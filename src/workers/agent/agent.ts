@@ -14,7 +14,7 @@ import { AppError, HarnessError, errorMessage } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { benchJobPayload, benchQueueName, type BenchJobPayload } from '../../queue/bench-jobs.js';
 import { ModelCache } from './model-cache.js';
-import { runHarnessInChild, SpareHarnessProcess } from './harness-process.js';
+import { runHarnessInChild, SpareHarnessProcess, type HarnessRunOptions, type HarnessRunResult } from './harness-process.js';
 import type { BackendChoice } from './harness-messages.js';
 import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 import type { DeviceBackendOptions } from '../../services/devices/devices.js';
@@ -37,6 +37,11 @@ export interface AgentOptions {
   profileIterations?: number;
   /** Keep a harness process loaded for the next job (default true): see SpareHarnessProcess. */
   spareHarness?: boolean;
+  /**
+   * Runs a job's harness; default: a child process per job (crash and timeout isolation). The queue
+   * scale benchmark runs it in-process, so draining 10,000 jobs measures the service, not process starts.
+   */
+  runHarness?: (opts: HarnessRunOptions) => Promise<HarnessRunResult>;
   /** The runner command for each device whose backend kind is 'runner' (configured on the agent host). */
   runners?: Record<string, RunnerCommand>;
   /** Power meters configured on the agent host; they override the device record's (command meters live here). */
@@ -78,7 +83,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     super();
     this.api = new ApiHttpClient(opts.apiUrl, opts.token);
     this.cache = new ModelCache(join(opts.cacheDir, 'models'), this.api);
-    if (opts.spareHarness !== false) this.spare = new SpareHarnessProcess();
+    if (opts.spareHarness !== false && !opts.runHarness) this.spare = new SpareHarnessProcess();
   }
 
   async start(): Promise<void> {
@@ -153,7 +158,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       const rawSamplesPath = join(runDir, 'raw-samples.json');
       const backend = this.backendFor(claimed.device);
       let lastSent = 0;
-      const result = await runHarnessInChild({
+      const result = await (this.opts.runHarness ?? runHarnessInChild)({
         request: {
           modelPath,
           spec: claimed.suite,
