@@ -17,6 +17,9 @@ import { Redis } from 'ioredis';
 import { createDevice, deviceInput } from '../src/services/devices/devices.js';
 import { AppError, HarnessError, errorMessage } from '../src/lib/errors.js';
 import { executeRunRequest } from '../src/workers/agent/harness-run.js';
+import { reconcileJobs } from '../src/services/jobs/reconciler.js';
+import { BenchQueues } from '../src/queue/bench-queues.js';
+import { createLogger } from '../src/lib/logger.js';
 import type { HarnessRunOptions, HarnessRunResult } from '../src/workers/agent/harness-process.js';
 import { loadAverage, uploadModel, withBenchService } from './support/bench-service.js';
 import { startBenchAgent, submitJob } from './support/bench-agent.js';
@@ -26,7 +29,7 @@ const JOBS = Number(process.env.JOBS ?? 10_000);
 const DEVICES = Number(process.env.DEVICES ?? 50);
 const AGENTS = Number(process.env.AGENTS ?? 10);
 const SUBMIT_CONCURRENCY = Number(process.env.SUBMIT_CONCURRENCY ?? 16);
-/** The whole benchmark stops (and fails) after this long. */
+/** The benchmark stops draining after this long (from its start), prints what it got, and fails. */
 const DEADLINE_MS = Number(process.env.DEADLINE_S ?? 540) * 1000;
 const MLP = fileURLToPath(new URL('../test/fixtures/models/mlp-classifier.onnx', import.meta.url));
 const SUITE = { warmupQueries: 0, minQueryCount: 1, minDurationMs: 0 };
@@ -82,6 +85,13 @@ await withBenchService({ privateRedis: true }, async (service) => {
     );
     const submitSeconds = (performance.now() - submitStart) / 1000;
     const memQueued = await usedMemory(redis);
+    // What each API replica's reconciler does every NPUBENCH_RECONCILE_INTERVAL_MS with this backlog.
+    const queues = new BenchQueues(redis, service.queuePrefix);
+    const reconcileStart = performance.now();
+    const reconciled = await reconcileJobs({ db: service.db, queues, log: createLogger('warn') }, { agentDeadlineMs: 120_000 });
+    const reconcileSeconds = (performance.now() - reconcileStart) / 1000;
+    await queues.close();
+    if (reconciled.requeued.length > 0) throw new Error(`the reconciler re-queued ${reconciled.requeued.length} jobs Redis should hold`);
     console.log(`  submitted ${JOBS} jobs in ${submitSeconds.toFixed(1)} s (${(JOBS / submitSeconds).toFixed(0)} jobs/s); Redis used_memory ${(memEmpty / MiB).toFixed(1)} -> ${(memQueued / MiB).toFixed(1)} MiB (${loadAverage()})`);
 
     // Agents connect and drain.
@@ -99,10 +109,14 @@ await withBenchService({ privateRedis: true }, async (service) => {
       });
       agents.push(agent);
     }
+    let incomplete = false;
     try {
       let lastReport = performance.now();
       while (finished < JOBS) {
-        if (remaining() < 0) throw new Error(`deadline passed with ${finished} of ${JOBS} jobs finished`);
+        if (remaining() < 0) {
+          incomplete = true;
+          break;
+        }
         await new Promise((r) => setTimeout(r, 200));
         if (performance.now() - lastReport > 15_000) {
           lastReport = performance.now();
@@ -113,6 +127,7 @@ await withBenchService({ privateRedis: true }, async (service) => {
       await Promise.all(agents.map((a) => a.stop()));
     }
     const drainSeconds = (performance.now() - drainStart) / 1000;
+    const drained = finished;
     const cpu = { api: (await cpuSeconds(service.api.pid!)) - cpuBefore.api, agents: (await cpuSeconds(process.pid)) - cpuBefore.agents };
     const memDrained = await usedMemory(redis);
     const succeeded = await service.db.job.count({ where: { status: 'SUCCEEDED' } });
@@ -121,12 +136,28 @@ await withBenchService({ privateRedis: true }, async (service) => {
       ['figure', 'value'],
       ['jobs submitted / succeeded / failed / reports stored', `${JOBS} / ${succeeded} / ${failed} / ${reports}`],
       ['submit (POST /v1/jobs, %d in flight)'.replace('%d', String(SUBMIT_CONCURRENCY)), `${submitSeconds.toFixed(1)} s, ${(JOBS / submitSeconds).toFixed(0)} jobs/s`],
-      ['drain (agents connect -> last job finished)', `${drainSeconds.toFixed(1)} s, ${(JOBS / drainSeconds).toFixed(0)} jobs/s`],
-      ['CPU during the drain: API process / agents process (ms per job)', `${cpu.api.toFixed(0)} s / ${cpu.agents.toFixed(0)} s (${((cpu.api / JOBS) * 1000).toFixed(1)} / ${((cpu.agents / JOBS) * 1000).toFixed(1)})`],
+      [
+        incomplete ? `drain: INCOMPLETE, stopped at the ${DEADLINE_MS / 1000} s deadline` : 'drain (agents connect -> last job finished)',
+        `${drained} jobs in ${drainSeconds.toFixed(1)} s, ${(drained / drainSeconds).toFixed(1)} jobs/s`,
+      ],
+      ['CPU during the drain: API process / agents process (ms per job)', `${cpu.api.toFixed(0)} s / ${cpu.agents.toFixed(0)} s (${((cpu.api / drained) * 1000).toFixed(1)} / ${((cpu.agents / drained) * 1000).toFixed(1)})`],
+      [`reconciler pass over the ${JOBS} queued jobs (from this process)`, `${(reconcileSeconds * 1000).toFixed(0)} ms`],
       ['Redis used_memory: empty', `${(memEmpty / MiB).toFixed(1)} MiB`],
       ['Redis used_memory: all jobs queued', `${(memQueued / MiB).toFixed(1)} MiB (+${((memQueued - memEmpty) / JOBS).toFixed(0)} bytes per queued job)`],
-      ['Redis used_memory: drained (completed jobs kept per removeOnComplete)', `${(memDrained / MiB).toFixed(1)} MiB`],
+      [incomplete ? 'Redis used_memory: at the deadline' : 'Redis used_memory: drained (completed jobs kept per removeOnComplete)', `${(memDrained / MiB).toFixed(1)} MiB`],
     ]);
+    // Requests the API answered with 500 (the agents retry them): how many, and why.
+    const apiErrors = service.apiOutput().split('\n').filter((line) => /"level":(50|60)/.test(line));
+    if (apiErrors.length > 0) {
+      const reasons = new Map<string, number>();
+      for (const line of apiErrors) {
+        const m = /"(?:message|msg)":"([^"]{0,160})/.exec(line);
+        reasons.set(m?.[1] ?? line.slice(0, 160), (reasons.get(m?.[1] ?? line.slice(0, 160)) ?? 0) + 1);
+      }
+      console.log(`  the API logged ${apiErrors.length} errors during the run:`);
+      for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) console.log(`    ${count} x ${reason}`);
+    }
+    if (incomplete) throw new Error(`the drain did not finish within the deadline (DEADLINE_S=${DEADLINE_MS / 1000}); ${JOBS - drained} jobs left`);
     if (succeeded !== JOBS) throw new Error(`${JOBS - succeeded} jobs did not succeed`);
     console.log(`  (${loadAverage()} at end)`);
   } finally {

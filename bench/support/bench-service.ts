@@ -30,6 +30,8 @@ export interface BenchService {
   queuePrefix: string;
   dataDir: string;
   api: ChildProcess;
+  /** What the API process has printed (LOG_LEVEL warn: its warnings and errors). */
+  apiOutput(): string;
   createOrgWithKey(role: Role): Promise<{ orgId: string; key: string; keyId: string }>;
   stop(): Promise<void>;
 }
@@ -140,6 +142,7 @@ export async function startBenchService(opts: { privateRedis?: boolean; env?: Re
       queuePrefix,
       dataDir,
       api,
+      apiOutput: () => output,
       async createOrgWithKey(role) {
         const slug = `bench-${role.toLowerCase()}-${++orgCounter}`;
         const org = await db.organization.create({ data: { slug, name: slug, kind: role === 'VENDOR' ? 'VENDOR' : 'LAB' } });
