@@ -4,15 +4,16 @@
 // throughput is >= 50% of cp's.
 //
 // The model (Y = X + W, W a float32 initializer; bench/support/large-onnx-model.ts) is generated in a
-// temp dir on the disk the artifact store uses, and removed afterwards. Both sides read the source from
-// the page cache (it was just written) and write into the page cache; `cp` is timed to its exit, the
-// upload from the first byte sent to the 201 answer. The RSS of the API process is read from
+// temp dir on the disk the artifact store uses, and removed afterwards. Every step starts after `sync`
+// (no dirty pages left by the step before). Each side is timed twice: until the bytes are in the page
+// cache (cp's exit; the upload's 201 answer) and until they are on the disk (plus an fsync of the
+// written file). The source is read from the page cache on both sides. The RSS of the API process is read from
 // /proc/<pid>/status every 20 ms; growth = peak during the upload - RSS just before it.
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeLargeOnnxModel } from './support/large-onnx-model.js';
@@ -71,6 +72,16 @@ async function startBareUploadServer(mode: 'drain' | 'store', dir: string): Prom
   return { url: `http://127.0.0.1:${port}/`, stop: () => void child.kill('SIGTERM') };
 }
 
+/** Flushes one file's data to the disk. */
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 async function rssBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024;
@@ -95,7 +106,11 @@ try {
     const pid = service.api.pid!;
     const drain = await startBareUploadServer('drain', service.dataDir);
     const store = await startBareUploadServer('store', service.dataDir);
-    const mbps = { cp: [] as number[], drain: [] as number[], store: [] as number[], api: [] as number[] };
+    const mbps = { cp: [] as number[], drain: [] as number[], store: [] as number[], api: [] as number[], cpDisk: [] as number[], apiDisk: [] as number[] };
+    // Every step starts with no dirty pages, so no step pays for the write-back of the one before it.
+    const clean = () => {
+      if (spawnSync('sync').status !== 0) throw new Error('sync failed');
+    };
     const rssGrowth: number[] = [];
     const seconds = async (fn: () => Promise<unknown>) => {
       const t = performance.now();
@@ -106,14 +121,20 @@ try {
       for (let round = 0; round < ROUNDS; round++) {
         // cp onto the same filesystem the artifact store writes to.
         const copy = join(service.dataDir, `cp-${round}.onnx`);
+        clean();
         const cpSeconds = await seconds(async () => {
           const cp = spawnSync('cp', [source, copy]);
           if (cp.status !== 0) throw new Error(`cp failed: ${cp.stderr.toString()}`);
         });
+        const cpSyncSeconds = await seconds(() => fsyncFile(copy));
         await rm(copy);
         mbps.cp.push(size / MB / cpSeconds);
+        mbps.cpDisk.push(size / MB / (cpSeconds + cpSyncSeconds));
+        clean();
         mbps.drain.push(size / MB / (await seconds(() => streamUpload(drain.url, vendor.key, source, size, 'drain'))));
+        clean();
         mbps.store.push(size / MB / (await seconds(() => streamUpload(store.url, vendor.key, source, size, 'store'))));
+        clean();
 
         const before = await rssBytes(pid);
         let peak = before;
@@ -124,16 +145,19 @@ try {
         peak = Math.max(peak, await rssBytes(pid));
         const model = JSON.parse(answer) as { id: string; artifactDigest: string; sizeBytes: number };
         if (model.sizeBytes !== size) throw new Error(`the API stored ${model.sizeBytes} bytes, expected ${size}`);
+        const stored = join(service.dataDir, 'artifacts', 'sha256', model.artifactDigest.slice(0, 2), model.artifactDigest);
+        const apiSyncSeconds = await seconds(() => fsyncFile(stored));
         mbps.api.push(size / MB / upSeconds);
+        mbps.apiDisk.push(size / MB / (upSeconds + apiSyncSeconds));
         rssGrowth.push(peak - before);
         const last = (xs: number[]) => xs.at(-1)!.toFixed(0);
         console.log(
-          `  round ${round + 1}: MB/s cp ${last(mbps.cp)}, bare drain ${last(mbps.drain)}, bare sha256+write ${last(mbps.store)}, API ${last(mbps.api)}; API RSS ${(before / MB).toFixed(0)} -> peak ${(peak / MB).toFixed(0)} MB (${loadAverage()})`,
+          `  round ${round + 1}: MB/s cp ${last(mbps.cp)} (on disk ${last(mbps.cpDisk)}), bare drain ${last(mbps.drain)}, bare sha256+write ${last(mbps.store)}, API ${last(mbps.api)} (on disk ${last(mbps.apiDisk)}); API RSS ${(before / MB).toFixed(0)} -> peak ${(peak / MB).toFixed(0)} MB (${loadAverage()})`,
         );
         // Each round must write the blob again: drop this round's model, artifact row and file.
         await service.db.model.delete({ where: { id: model.id } });
         await service.db.artifact.delete({ where: { digest: model.artifactDigest } });
-        await rm(join(service.dataDir, 'artifacts', 'sha256', model.artifactDigest.slice(0, 2), model.artifactDigest), { force: true });
+        await rm(stored, { force: true });
       }
     } finally {
       drain.stop();
@@ -141,10 +165,12 @@ try {
     }
     const m = (k: keyof typeof mbps) => median(mbps[k]);
     const ratio = m('api') / m('cp');
+    const diskRatio = m('apiDisk') / m('cpDisk');
     const growth = Math.max(...rssGrowth);
     printTable([
       ['figure', 'measured', 'target', 'result'],
-      [`upload / cp (${m('api').toFixed(0)} / ${m('cp').toFixed(0)} MB/s, medians)`, ratio.toFixed(3), `>= ${TARGET_RATIO}`, ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'],
+      [`upload / cp, until on disk (fsync) (${m('apiDisk').toFixed(0)} / ${m('cpDisk').toFixed(0)} MB/s, medians)`, diskRatio.toFixed(3), `>= ${TARGET_RATIO}`, diskRatio >= TARGET_RATIO ? 'PASS' : 'FAIL'],
+      [`upload / cp, until in the page cache (${m('api').toFixed(0)} / ${m('cp').toFixed(0)} MB/s, medians)`, ratio.toFixed(3), `>= ${TARGET_RATIO}`, ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'],
       ['API RSS growth during upload (worst round)', `${(growth / 1024 ** 2).toFixed(1)} MiB`, '<= 64 MiB', growth <= RSS_LIMIT_BYTES ? 'PASS' : 'FAIL'],
     ]);
     console.log('  limits measured in the same run (medians): what an upload over loopback HTTP can reach on this machine');
@@ -155,7 +181,10 @@ try {
       ['bare node:http, sha256 + file write', m('store').toFixed(0), (m('store') / m('cp')).toFixed(3), (m('api') / m('store')).toFixed(3)],
     ]);
     if (m('drain') < TARGET_RATIO * m('cp')) {
-      console.log(`  => ${TARGET_RATIO} x cp is out of reach here: loopback HTTP alone, with nothing done to the bytes, moves only ${((m('drain') / m('cp')) * 100).toFixed(0)}% of cp's rate.`);
+      console.log(`  => ${TARGET_RATIO} x cp into the page cache is out of reach here: loopback HTTP alone, with nothing done to the bytes, moves only ${((m('drain') / m('cp')) * 100).toFixed(0)}% of cp's rate.`);
+    }
+    if (m('store') < TARGET_RATIO * m('cp')) {
+      console.log(`  => hashing and writing alone (no HTTP parsing, no database) reach ${((m('store') / m('cp')) * 100).toFixed(0)}% of cp into the page cache.`);
     }
   });
   console.log(`  (${loadAverage()} at end; model file ${(await stat(source)).size} bytes removed)`);
