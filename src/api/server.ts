@@ -74,14 +74,18 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     const queues = new BenchQueues(redis, config.env.NPUBENCH_QUEUE_PREFIX);
     cleanups.push(() => queues.close());
 
-    const cacheInvalidation = new CacheInvalidation(databaseUrl, log);
-    await cacheInvalidation.start();
-    cleanups.push(() => cacheInvalidation.close());
+    // Embedded PGlite does not deliver notifications between sessions, so it gets no caches (the
+    // listener would find that out itself, after a 2 s probe).
+    const cacheInvalidation = embedded ? undefined : new CacheInvalidation(databaseUrl, log);
+    if (cacheInvalidation) {
+      await cacheInvalidation.start();
+      cleanups.push(() => cacheInvalidation.close());
+    }
 
     const signer = await loadServiceSigningKey(config, log);
     await registerSigningKey(db, signer);
     await ensureBuiltInProfiles(db);
-    const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, cacheInvalidation };
+    const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, ...(cacheInvalidation && { cacheInvalidation }) };
     const app = await build(deps);
     if (config.env.NPUBENCH_RECONCILE_INTERVAL_MS > 0) {
       const timer = setInterval(() => {

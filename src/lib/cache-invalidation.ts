@@ -3,11 +3,13 @@
 // serve entries only while `live` is true: when the listening connection drops, notifications could be
 // missed, so every cache is told to clear (`reset`) and stays bypassed until the connection is back.
 import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from './logger.js';
 
 export const CACHE_CHANNEL = 'npubench_cache';
 const RECONNECT_MS = 1_000;
+const PROBE_TIMEOUT_MS = 2_000;
 
 export interface CacheInvalidationEvents {
   /** A row of `table` changed or was deleted; id '*' means every row (TRUNCATE). */
@@ -44,14 +46,38 @@ export class CacheInvalidation extends EventEmitter<CacheInvalidationEvents> {
     };
     client.on('error', (err) => lost(err.message));
     client.on('end', () => lost('connection ended'));
+    let probe: { payload: string; arrived: () => void } | undefined;
     client.on('notification', (msg) => {
       if (msg.channel !== CACHE_CHANNEL || !msg.payload) return;
+      if (msg.payload === probe?.payload) return probe.arrived();
       const colon = msg.payload.indexOf(':');
       this.emit('change', msg.payload.slice(0, colon), msg.payload.slice(colon + 1));
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${CACHE_CHANNEL}`);
+      // Some servers accept LISTEN but never deliver another session's NOTIFY (embedded PGlite over
+      // its socket, PgBouncer in transaction mode). Caches go live only once a notification sent from
+      // a second connection has arrived; otherwise they stay off for good.
+      const payload = `probe:${randomUUID()}`;
+      const arrived = new Promise<boolean>((resolve) => {
+        probe = { payload, arrived: () => resolve(true) };
+        setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref();
+      });
+      const sender = new pg.Client({ connectionString: this.databaseUrl });
+      await sender.connect();
+      try {
+        await sender.query('SELECT pg_notify($1, $2)', [CACHE_CHANNEL, payload]);
+      } finally {
+        await sender.end();
+      }
+      if (!(await arrived)) {
+        this.closed = true;
+        this.client = undefined;
+        await client.end().catch(() => undefined);
+        this.log.warn('this database does not deliver notifications between sessions; API keys and reports are read from it on every request');
+        return;
+      }
       if (this.client !== client) return;
       this.live = true;
     } catch (err) {

@@ -11,6 +11,9 @@ import { revokeApiKey } from '../../src/services/orgs/api-keys.js';
 import { createAgent, rotateAgentToken } from '../../src/services/agents/agents.js';
 import { CacheInvalidation } from '../../src/lib/cache-invalidation.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { startEmbeddedPostgres } from '../../src/lib/embedded-postgres.js';
+import { createTempDir } from '../helpers/isolated-resources.js';
+import { join } from 'node:path';
 
 let t: TestApi;
 let admin: { key: string };
@@ -124,6 +127,18 @@ describe('cache invalidation listener', () => {
     await eventually(async () => seen.includes(`api_keys:${victim.keyId}`));
     await listener.close();
     expect(listener.live).toBe(false);
+  });
+
+  it('stays off on a database that accepts LISTEN but does not deliver other sessions\' notifications (embedded PGlite)', async () => {
+    const embedded = await startEmbeddedPostgres(join(await createTempDir('npubench-pglite'), 'pglite'));
+    try {
+      const listener = new CacheInvalidation(embedded.url, createLogger('silent'));
+      await listener.start();
+      expect(listener.live).toBe(false);
+      await listener.close();
+    } finally {
+      await embedded.stop();
+    }
   });
 
   it('stays off, without failing, when it cannot connect', async () => {
