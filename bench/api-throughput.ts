@@ -11,7 +11,7 @@
 // warm-up first. The ratio is the median of the rounds' ratios (each round's two sides ran back to back).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -40,14 +40,38 @@ interface Measured {
   p99: number;
   non2xx: number;
   errors: number;
+  serverCpuPct: number;
+  clientCpuPct: number;
 }
 
-async function measure(url: string, headers: Record<string, string>, durationS: number): Promise<Measured> {
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * One autocannon run against `url` served by process `serverPid`. Also reports how busy the server
+ * and this process (the client: autocannon parses responses in JavaScript) were, as % of one core, so
+ * a run bounded by the client or by a starved machine shows as such.
+ */
+async function measure(url: string, serverPid: number, headers: Record<string, string>, durationS: number): Promise<Measured> {
+  const [server0, client0, t0] = [await cpuSeconds(serverPid), await cpuSeconds(process.pid), performance.now()];
   const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: durationS });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  const wall = (performance.now() - t0) / 1000;
+  const [server1, client1] = [await cpuSeconds(serverPid), await cpuSeconds(process.pid)];
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    serverCpuPct: ((server1 - server0) / wall) * 100,
+    clientCpuPct: ((client1 - client0) / wall) * 100,
+  };
 }
 
-async function startBareServer(routes: Record<string, string>): Promise<{ url: string; stop(): void }> {
+async function startBareServer(routes: Record<string, string>): Promise<{ url: string; pid: number; stop(): void }> {
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bench', 'support', 'bare-server.ts'), ...Object.entries(routes).map(([p, f]) => `${p}=${f}`)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -60,7 +84,7 @@ async function startBareServer(routes: Record<string, string>): Promise<{ url: s
     });
     child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill('SIGTERM') };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => void child.kill('SIGTERM') };
 }
 
 /** Runs a real job to a stored, signed report; returns the report id. */
@@ -115,15 +139,17 @@ await withBenchService({}, async (service) => {
   const rows: (string | number)[][] = [['endpoint', 'bare req/s', 'API req/s', 'ratio (median of rounds)', 'bare p50/p99 ms', 'API p50/p99 ms', 'target', 'result']];
   try {
     for (const e of present) {
-      await measure(`${bare.url}${e.path}`, e.headers, WARMUP_S);
-      await measure(`${service.url}${e.path}`, e.headers, WARMUP_S);
+      await measure(`${bare.url}${e.path}`, bare.pid, e.headers, WARMUP_S);
+      await measure(`${service.url}${e.path}`, service.api.pid!, e.headers, WARMUP_S);
       const sides = { bare: [] as Measured[], api: [] as Measured[] };
       for (let round = 0; round < ROUNDS; round++) {
         for (const side of round % 2 === 0 ? (['bare', 'api'] as const) : (['api', 'bare'] as const)) {
-          const m = await measure(`${side === 'bare' ? bare.url : service.url}${e.path}`, e.headers, DURATION_S);
+          const m = side === 'bare' ? await measure(`${bare.url}${e.path}`, bare.pid, e.headers, DURATION_S) : await measure(`${service.url}${e.path}`, service.api.pid!, e.headers, DURATION_S);
           if (m.non2xx > 0 || m.errors > 0) throw new Error(`${side} ${e.name}: ${m.non2xx} non-2xx answers, ${m.errors} errors`);
           sides[side].push(m);
-          console.log(`  round ${round + 1} ${side.padEnd(4)} ${e.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms (${loadAverage()})`);
+          console.log(
+            `  round ${round + 1} ${side.padEnd(4)} ${e.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms; CPU server ${m.serverCpuPct.toFixed(0)}%, client ${m.clientCpuPct.toFixed(0)}% of a core (${loadAverage()})`,
+          );
         }
       }
       const of = (ms: Measured[], k: keyof Measured) => median(ms.map((m) => m[k]));
