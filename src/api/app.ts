@@ -3,13 +3,16 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import multipart from '@fastify/multipart';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { CacheInvalidation } from '../lib/cache-invalidation.js';
+import { createAgentTokenCache, createApiKeyCache } from '../services/auth/authenticate.js';
+import { createReportCache } from '../services/reports/reports.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { registerProblemDetails, sendClientError, sendFrameworkError } from './plugins/problem-details.js';
 import { authGuards } from './plugins/authentication.js';
@@ -38,6 +41,8 @@ import { JobEventHub } from '../services/jobs/job-events.js';
 
 export interface AppDeps extends ServiceDeps {
   redis: Redis;
+  /** Postgres change notifications; with it, API keys and report answers are cached in memory. */
+  cacheInvalidation?: CacheInvalidation;
 }
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -64,12 +69,15 @@ export async function build(deps: AppDeps): Promise<App> {
   registerProblemDetails(app);
   registerTextInputGuard(app);
   // Security headers on every response. The CSP lets the Swagger UI at /docs run; JSON needs none.
-  await app.register(helmet, {
+  // helmet's middleware is built once here: @fastify/helmet rebuilt it (re-parsing the CSP) on every
+  // request, which cost ~10% of the API's CPU on a cached report read (docs/PERFORMANCE.md).
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] },
     },
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
+  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
   // Cross-origin browser access only for the configured origins (a dashboard on another host).
   await app.register(cors, { origin: deps.config.env.NPUBENCH_CORS_ORIGINS.length > 0 ? deps.config.env.NPUBENCH_CORS_ORIGINS : false, credentials: false });
   // Before any route, so the timing hook sees every request.
@@ -90,7 +98,11 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const guards = authGuards(deps.db, new AuthFailureLimiter(deps.config.env.NPUBENCH_AUTH_FAILURE_LIMIT));
+  const invalidation = deps.cacheInvalidation;
+  const guards = authGuards(deps.db, new AuthFailureLimiter(deps.config.env.NPUBENCH_AUTH_FAILURE_LIMIT), {
+    apiKeys: invalidation && createApiKeyCache(invalidation),
+    agentTokens: invalidation && createAgentTokenCache(invalidation),
+  });
   await app.register(healthRoutes(deps));
   // Scraped every few seconds: log only when something is wrong.
   await app.register(metricsRoutes(deps, metrics), { logLevel: 'warn' });
@@ -99,7 +111,7 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(datasetRoutes(deps, guards), { prefix: '/v1' });
   await app.register(deviceRoutes(deps, guards), { prefix: '/v1' });
   await app.register(jobRoutes(deps, guards, metrics), { prefix: '/v1' });
-  await app.register(reportRoutes(deps, guards), { prefix: '/v1' });
+  await app.register(reportRoutes(deps, guards, invalidation && createReportCache(invalidation)), { prefix: '/v1' });
   await app.register(profileRoutes(deps, guards), { prefix: '/v1' });
   await app.register(certificateRoutes(deps, guards), { prefix: '/v1' });
   await app.register(adminRoutes(deps, guards), { prefix: '/v1' });

@@ -7,6 +7,7 @@ import { applyMigrations } from '../lib/migrations.js';
 import { createDb, type Db } from '../lib/database.js';
 import { createRedis, redisAnswers, startPrivateRedis, type PrivateRedis, type Redis } from '../lib/redis.js';
 import { createArtifactStore } from '../lib/create-artifact-store.js';
+import { CacheInvalidation } from '../lib/cache-invalidation.js';
 import { BenchQueues } from '../queue/bench-queues.js';
 import { loadServiceSigningKey, registerSigningKey } from '../services/signing/service-key.js';
 import { ensureBuiltInProfiles } from '../services/certificates/profiles.js';
@@ -74,10 +75,18 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     const queues = new BenchQueues(redis, config.env.NPUBENCH_QUEUE_PREFIX);
     cleanups.push(() => queues.close());
 
+    // Embedded PGlite does not deliver notifications between sessions, so it gets no caches (the
+    // listener would find that out itself, after a 2 s probe).
+    const cacheInvalidation = embedded ? undefined : new CacheInvalidation(databaseUrl, log);
+    if (cacheInvalidation) {
+      await cacheInvalidation.start();
+      cleanups.push(() => cacheInvalidation.close());
+    }
+
     const signer = await loadServiceSigningKey(config, log);
     await registerSigningKey(db, signer);
     await ensureBuiltInProfiles(db);
-    const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer };
+    const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, ...(cacheInvalidation && { cacheInvalidation }) };
     const app = await build(deps);
     if (config.env.NPUBENCH_RECONCILE_INTERVAL_MS > 0) {
       const timer = setInterval(() => {

@@ -2,7 +2,7 @@
 // (shown in lists, used for lookup); only the SHA-256 of the whole credential is stored. The secret has
 // 192 bits of entropy, so a fast hash is enough (no password stretching), and lookups compare hashes
 // in constant time.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type CredentialKind = 'npb' | 'npba';
 
@@ -19,7 +19,8 @@ export function issueCredential(kind: CredentialKind): IssuedCredential {
 }
 
 export function hashCredential(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  // One-shot hash: a third of createHash's cost, and it runs on every authenticated request.
+  return hash('sha256', token, 'hex');
 }
 
 /** Splits a presented token into its lookup prefix, or null when it is not shaped like one of ours. */

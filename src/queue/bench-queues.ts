@@ -40,6 +40,23 @@ export class BenchQueues {
     return job ? { state: await job.getState(), reason: job.failedReason, attemptsMade: job.attemptsMade } : null;
   }
 
+  /**
+   * Which of `jobIds` Redis holds (in any state): one pipelined EXISTS per job hash, so the reconciler
+   * can check a backlog of thousands of jobs in a few round trips instead of one getJob each.
+   */
+  async held(deviceSlug: string, jobIds: string[]): Promise<Set<string>> {
+    const queue = this.queue(deviceSlug);
+    const pipeline = this.connection.pipeline();
+    for (const id of jobIds) pipeline.exists(queue.toKey(id));
+    const answers = (await pipeline.exec()) ?? [];
+    const held = new Set<string>();
+    answers.forEach(([err, exists], i) => {
+      if (err) throw err;
+      if (exists === 1) held.add(jobIds[i]!);
+    });
+    return held;
+  }
+
   /** Removes a job that no agent has taken yet; returns false when it is already active or gone. */
   async removeWaiting(deviceSlug: string, jobId: string): Promise<boolean> {
     const job = await this.queue(deviceSlug).getJob(jobId);

@@ -8,6 +8,7 @@ import { createDb } from '../../src/lib/database.js';
 import { createRedis } from '../../src/lib/redis.js';
 import { createArtifactStore } from '../../src/lib/create-artifact-store.js';
 import { BenchQueues } from '../../src/queue/bench-queues.js';
+import { CacheInvalidation } from '../../src/lib/cache-invalidation.js';
 import { build, type AppDeps } from '../../src/api/app.js';
 import { createApiKey } from '../../src/services/orgs/api-keys.js';
 import { generateSigningKeyPem, signingKeyFromPem, type SigningKey } from '../../src/lib/crypto/signing-keys.js';
@@ -79,9 +80,12 @@ async function startApiInstance(opts: {
   // As in server.ts: tests that stop Redis expect connection errors; the API answers 503 meanwhile.
   redis.on('error', () => undefined);
   const queues = new BenchQueues(redis, queuePrefix);
+  // As in production: API keys and report answers are cached, invalidated by Postgres notifications.
+  const cacheInvalidation = new CacheInvalidation(databaseUrl, log);
+  await cacheInvalidation.start();
   await registerSigningKey(db, signer);
   await ensureBuiltInProfiles(db);
-  const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer };
+  const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, cacheInvalidation };
   const app = await build(deps);
   let url = '';
   if (opts.listen) {
@@ -93,6 +97,7 @@ async function startApiInstance(opts: {
   }
   afterAll(async () => {
     await app.close();
+    await cacheInvalidation.close();
     await queues.close();
     await redis.quit();
     await db.$disconnect();

@@ -5,7 +5,8 @@ import type { Role } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { AppError, forbidden, unauthorized } from '../../lib/errors.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
-import { authenticateAgent, authenticateApiKey } from '../../services/auth/authenticate.js';
+import type { InvalidatedCache } from '../../lib/cache-invalidation.js';
+import { authenticateAgent, authenticateApiKey, cachedPrincipal, type AgentTokenCache, type ApiKeyCache } from '../../services/auth/authenticate.js';
 import type { AgentPrincipal, Principal, UserPrincipal } from '../../services/auth/principal.js';
 
 declare module 'fastify' {
@@ -24,7 +25,8 @@ function bearerToken(request: FastifyRequest): string | null {
 
 export const ALL_ROLES: Role[] = ['ADMIN', 'CERTIFIER', 'VENDOR'];
 
-export function authGuards(db: Db, limiter: AuthFailureLimiter) {
+/** `caches`: valid API keys and agent tokens kept in memory (see ApiKeyCache); without them every request reads Postgres. */
+export function authGuards(db: Db, limiter: AuthFailureLimiter, caches: { apiKeys?: ApiKeyCache | undefined; agentTokens?: AgentTokenCache | undefined } = {}) {
   /** Authenticates a presented credential; failures count against the caller's IP. */
   const verified = async <T>(request: FastifyRequest, check: () => Promise<T>): Promise<T> => {
     limiter.check(request.ip);
@@ -36,12 +38,18 @@ export function authGuards(db: Db, limiter: AuthFailureLimiter) {
     }
   };
 
+  /** A cached credential answers without a promise chain (every request); the rest goes to verified(). */
+  const authenticated = <P>(request: FastifyRequest, token: string, cache: InvalidatedCache<P> | undefined, check: () => Promise<P>): P | Promise<P> => {
+    limiter.check(request.ip);
+    return cachedPrincipal(token, cache) ?? verified(request, check);
+  };
+
   const requireUser =
     (roles: Role[] = ALL_ROLES): preHandlerAsyncHookHandler =>
     async (request) => {
       const token = bearerToken(request);
       if (!token) throw unauthorized('auth.missing_credentials', 'This endpoint needs an API key: "Authorization: Bearer <key>".');
-      const principal = await verified(request, () => authenticateApiKey(db, token));
+      const principal = await authenticated(request, token, caches.apiKeys, () => authenticateApiKey(db, token, caches.apiKeys));
       if (!roles.includes(principal.role)) {
         throw forbidden('auth.forbidden_role', `This endpoint needs one of the roles: ${roles.join(', ').toLowerCase()}.`);
       }
@@ -51,13 +59,13 @@ export function authGuards(db: Db, limiter: AuthFailureLimiter) {
   /** For public endpoints that show more to a signed-in user. */
   const optionalUser: preHandlerAsyncHookHandler = async (request) => {
     const token = bearerToken(request);
-    request.principal = token ? await verified(request, () => authenticateApiKey(db, token)) : null;
+    request.principal = token ? await authenticated(request, token, caches.apiKeys, () => authenticateApiKey(db, token, caches.apiKeys)) : null;
   };
 
   const requireAgent: preHandlerAsyncHookHandler = async (request) => {
     const token = bearerToken(request);
     if (!token) throw unauthorized('auth.missing_credentials', 'This endpoint needs an agent token.');
-    request.principal = await verified(request, () => authenticateAgent(db, token));
+    request.principal = await authenticated(request, token, caches.agentTokens, () => authenticateAgent(db, token, caches.agentTokens));
   };
 
   return { requireUser, optionalUser, requireAgent };

@@ -45,6 +45,8 @@ export const adminRoutes =
     );
     app.post('/keys/:id/revoke', { preHandler: admin, schema: { tags: ['admin'], params: idParams } }, async (request, reply) => {
       await revokeApiKey(deps.db, request.params.id);
+      // Other replicas drop the key when the api_keys trigger's notification reaches them.
+      deps.cacheInvalidation?.invalidateLocally('api_keys', request.params.id);
       await recordAudit(deps.db, request, { action: 'api_key.revoked', subjectType: 'api_key', subjectId: request.params.id });
       return reply.status(204).send();
     });

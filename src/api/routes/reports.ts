@@ -1,18 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
 import type { AuthGuards } from '../plugins/authentication.js';
-import { getReport, mlperfSummaryText, openRawSamples, RAW_SAMPLES_MEDIA_TYPE } from '../../services/reports/reports.js';
+import { getReportJson, mlperfSummaryText, openRawSamples, RAW_SAMPLES_MEDIA_TYPE, type ReportCache } from '../../services/reports/reports.js';
 import { idParams } from './pagination.js';
 import { z } from 'zod';
 import { powerTraceView } from '../../services/reports/power-trace-view.js';
 
-const principalOf = (p: { kind: string } | null) => (p?.kind === 'user' ? (p as Parameters<typeof getReport>[1]) : null);
+const principalOf = (p: { kind: string } | null) => (p?.kind === 'user' ? (p as Parameters<typeof getReportJson>[1]) : null);
 
 export const reportRoutes =
-  (deps: AppDeps, guards: AuthGuards): FastifyPluginAsyncZod =>
+  (deps: AppDeps, guards: AuthGuards, cache?: ReportCache): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get('/reports/:id', { preHandler: guards.optionalUser, schema: { tags: ['reports'], params: idParams } }, async (request) =>
-      getReport(deps.db, principalOf(request.principal), request.params.id),
+    // The answer is sent as the bytes serialised once (and cached), not re-serialised per request.
+    app.get('/reports/:id', { preHandler: guards.optionalUser, schema: { tags: ['reports'], params: idParams } }, async (request, reply) =>
+      reply.type('application/json; charset=utf-8').send(await getReportJson(deps.db, principalOf(request.principal), request.params.id, cache)),
     );
 
     app.get(

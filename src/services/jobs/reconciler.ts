@@ -7,18 +7,37 @@
 import type { ServiceDeps } from '../deps.js';
 import { resolvedSuiteSpecSchema } from '../../harness/suite-spec.js';
 
+/** Job ids checked against Redis per pipelined round trip. */
+const RECONCILE_BATCH = 1_000;
+
 export interface ReconcileResult {
   requeued: string[];
   failedAgentVanished: string[];
   failedQueueGaveUp: string[];
 }
 
-export async function reconcileJobs(deps: ServiceDeps, opts: { agentDeadlineMs: number; now?: Date }): Promise<ReconcileResult> {
+export async function reconcileJobs(deps: Pick<ServiceDeps, 'db' | 'queues' | 'log'>, opts: { agentDeadlineMs: number; now?: Date }): Promise<ReconcileResult> {
   const now = opts.now ?? new Date();
   const requeued: string[] = [];
-  const queued = await deps.db.job.findMany({ where: { status: 'QUEUED' }, include: { device: { select: { slug: true } }, model: { select: { artifactDigest: true } } } });
-  for (const job of queued) {
-    if (await deps.queues.holds(job.device.slug, job.id)) continue;
+  // A backlog can be thousands of jobs: read only ids per device, ask Redis about them in batches, and
+  // load the full row only for the (rare) jobs Redis lost.
+  const queuedIds = await deps.db.job.findMany({ where: { status: 'QUEUED' }, select: { id: true, device: { select: { slug: true } } } });
+  const byDevice = new Map<string, string[]>();
+  for (const job of queuedIds) {
+    const ids = byDevice.get(job.device.slug);
+    if (ids) ids.push(job.id);
+    else byDevice.set(job.device.slug, [job.id]);
+  }
+  const lost: string[] = [];
+  for (const [slug, jobIds] of byDevice) {
+    for (let i = 0; i < jobIds.length; i += RECONCILE_BATCH) {
+      const ids = jobIds.slice(i, i + RECONCILE_BATCH);
+      const held = await deps.queues.held(slug, ids);
+      lost.push(...ids.filter((id) => !held.has(id)));
+    }
+  }
+  const missing = lost.length === 0 ? [] : await deps.db.job.findMany({ where: { id: { in: lost }, status: 'QUEUED' }, include: { device: { select: { slug: true } }, model: { select: { artifactDigest: true } } } });
+  for (const job of missing) {
     const suite = resolvedSuiteSpecSchema.safeParse(job.suite);
     if (!suite.success) {
       await deps.db.job.updateMany({

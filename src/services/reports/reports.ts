@@ -13,6 +13,7 @@ import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { operatorProfileSchema } from '../../harness/profile/operator-profile.js';
 import { signReport } from './report-statement.js';
 import type { UploadPart } from '../models/models.js';
+import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 
 export const RAW_SAMPLES_MEDIA_TYPE = 'application/vnd.npubench.raw-samples+json';
 
@@ -157,12 +158,18 @@ function visibleReports(principal: UserPrincipal | null): Prisma.ReportWhereInpu
   return seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] };
 }
 
-export async function getReport(db: Db, principal: UserPrincipal | null, id: string) {
-  const report = await db.report.findFirst({
-    where: { AND: [{ id }, visibleReports(principal)] },
+function canSee(principal: UserPrincipal | null, report: { orgId: string; visibility: string }): boolean {
+  if (!principal) return report.visibility === 'PUBLIC';
+  return seesAllOrgs(principal) || report.orgId === principal.orgId || report.visibility === 'PUBLIC';
+}
+
+/** A report as the API presents it, for whoever may see it (visibility is the caller's to check). */
+async function reportView(db: Db, id: string) {
+  const report = await db.report.findUnique({
+    where: { id },
     include: { job: { include: { device: { select: { slug: true, name: true, manufacturer: true } }, model: { select: { id: true, name: true, version: true, artifactDigest: true } } } } },
   });
-  if (!report) throw notFound('report.not_found', 'No such report.');
+  if (!report) return null;
   const { job, ...rest } = report;
   return {
     ...rest,
@@ -171,6 +178,48 @@ export async function getReport(db: Db, principal: UserPrincipal | null, id: str
     suite: job.suite,
     rawSamplesUrl: `/v1/reports/${report.id}/raw-samples`,
   };
+}
+
+export async function getReport(db: Db, principal: UserPrincipal | null, id: string) {
+  const report = await reportView(db, id);
+  if (!report || !canSee(principal, report)) throw notFound('report.not_found', 'No such report.');
+  return report;
+}
+
+/** GET /v1/reports/:id's answer, serialised once and kept, with what the visibility rule needs. */
+export interface CachedReport {
+  orgId: string;
+  visibility: string;
+  json: Buffer;
+}
+export type ReportCache = InvalidatedCache<CachedReport>;
+
+/**
+ * Reports are written once, so their answer can be kept as bytes; what it shows of other rows (device
+ * and model names, the job's suite) drops the whole cache when those change (triggers in the migration
+ * cache_invalidation_notify).
+ */
+export function createReportCache(invalidation: CacheInvalidation, maxBytes = 32 * 1024 ** 2): ReportCache {
+  return new InvalidatedCache<CachedReport>(invalidation, {
+    maxBytes,
+    ttlMs: 10 * 60_000,
+    sizeOf: (r) => r.json.length + 200,
+    affected: (table, id) => (table === 'reports' ? (id === '*' ? 'all' : { key: id }) : table === 'devices' || table === 'models' || table === 'jobs' ? 'all' : null),
+  });
+}
+
+/** The report as JSON bytes: from the cache when it holds them, else read, serialised and cached. */
+export async function getReportJson(db: Db, principal: UserPrincipal | null, id: string, cache?: ReportCache): Promise<Buffer> {
+  let entry = cache?.get(id);
+  if (!entry) {
+    const readToken = cache?.readToken() ?? null;
+    const report = await reportView(db, id);
+    if (!report) throw notFound('report.not_found', 'No such report.');
+    entry = { orgId: report.orgId, visibility: report.visibility, json: Buffer.from(JSON.stringify(report)) };
+    cache?.set(readToken, id, entry);
+  }
+  if (!canSee(principal, entry)) throw notFound('report.not_found', 'No such report.');
+  return entry.json;
 }
 
 /** The report as LoadGen's mlperf_log_summary.txt, with the device as SUT name. */

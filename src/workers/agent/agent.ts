@@ -14,7 +14,7 @@ import { AppError, HarnessError, errorMessage } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { benchJobPayload, benchQueueName, type BenchJobPayload } from '../../queue/bench-jobs.js';
 import { ModelCache } from './model-cache.js';
-import { runHarnessInChild } from './harness-process.js';
+import { runHarnessInChild, SpareHarnessProcess, type HarnessRunOptions, type HarnessRunResult } from './harness-process.js';
 import type { AccuracyFiles, BackendChoice } from './harness-messages.js';
 import { DEFAULT_EXTRACT_LIMITS, extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { openModelBundle } from '../../lib/bundles/model-bundle.js';
@@ -24,7 +24,7 @@ import type { DeviceBackendOptions } from '../../services/devices/devices.js';
 
 export const AGENT_VERSION = '0.1.0';
 /** Profiled inferences per job, after the measured run (operator table in the report). */
-const PROFILE_ITERATIONS = 10;
+export const DEFAULT_PROFILE_ITERATIONS = 10;
 
 export interface AgentOptions {
   apiUrl: string;
@@ -40,6 +40,15 @@ export interface AgentOptions {
   heartbeatIntervalMs: number;
   /** BullMQ lock on a running job; a dead agent's job returns to the queue after it expires. Default 60 s. */
   jobLockMs?: number;
+  /** Profiled inferences after each measured run; 0 leaves the operator profile out. */
+  profileIterations?: number;
+  /** Keep a harness process loaded for the next job (default true): see SpareHarnessProcess. */
+  spareHarness?: boolean;
+  /**
+   * Runs a job's harness; default: a child process per job (crash and timeout isolation). The queue
+   * scale benchmark runs it in-process, so draining 10,000 jobs measures the service, not process starts.
+   */
+  runHarness?: (opts: HarnessRunOptions) => Promise<HarnessRunResult>;
   /** The runner command for each device whose backend kind is 'runner' (configured on the agent host). */
   runners?: Record<string, RunnerCommand>;
   /** Power meters configured on the agent host; they override the device record's (command meters live here). */
@@ -63,7 +72,10 @@ interface ClaimedJob {
 }
 
 export interface AgentEvents {
+  /** The harness child process exists. */
   'harness-started': [{ jobId: string; child: ChildProcess }];
+  /** The harness child has loaded its code and begun the run; `at` is its wall clock in ms (dispatch latency). */
+  'harness-running': [{ jobId: string; at: number }];
   'job-finished': [{ jobId: string; outcome: 'succeeded' | 'failed' | 'skipped' | 'canceled' | 'handed-back'; code?: string }];
 }
 
@@ -75,16 +87,19 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** Aborts of the runs in progress, so a shutdown past its deadline can stop them. */
   private readonly running = new Map<string, AbortController>();
   private handingBack = false;
+  private readonly spare: SpareHarnessProcess | undefined;
 
   constructor(private readonly opts: AgentOptions) {
     super();
     this.api = new ApiHttpClient(opts.apiUrl, opts.token);
     this.cache = new ModelCache(join(opts.cacheDir, 'models'), this.api);
+    if (opts.spareHarness !== false && !opts.runHarness) this.spare = new SpareHarnessProcess();
   }
 
   async start(): Promise<void> {
     await this.api.request('POST', '/v1/agent/register', { json: { version: AGENT_VERSION, hostname: hostname(), devices: this.opts.devices } });
     await mkdir(join(this.opts.cacheDir, 'runs'), { recursive: true });
+    this.spare?.refill();
     this.heartbeatTimer = setInterval(() => {
       this.api.request('POST', '/v1/agent/heartbeat').catch((err: unknown) => this.opts.log.warn({ err: errorMessage(err) }, 'heartbeat failed'));
     }, this.opts.heartbeatIntervalMs);
@@ -128,6 +143,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
     clearInterval(this.heartbeatTimer);
     this.workers = [];
+    this.spare?.close();
   }
 
   private async process(bullJob: BullJob<BenchJobPayload>, token?: string): Promise<string> {
@@ -154,25 +170,29 @@ export class Agent extends EventEmitter<AgentEvents> {
     const abort = new AbortController();
     this.running.set(jobId, abort);
     try {
-      await this.progress(jobId, 'download', 0, abort, log);
+      // A cached model needs no download phase, and skipping its progress report saves a round trip
+      // before the run starts; the run's own first progress report still answers a cancel.
+      if (!(await this.cache.cached(claimed.model.digest))) await this.progress(jobId, 'download', 0, abort, log);
       const { modelPath, accuracy } = await this.prepareModelFiles(claimed, runDir);
       const rawSamplesPath = join(runDir, 'raw-samples.json');
       const backend = this.backendFor(claimed.device);
       let lastSent = 0;
-      const result = await runHarnessInChild({
+      const result = await (this.opts.runHarness ?? runHarnessInChild)({
         request: {
           modelPath,
           spec: claimed.suite,
           backend,
           rawSamplesPath,
           powerMeter: this.opts.powerMeters?.[claimed.device.slug] ?? claimed.device.powerMeter,
-          profileIterations: PROFILE_ITERATIONS,
+          profileIterations: this.opts.profileIterations ?? DEFAULT_PROFILE_ITERATIONS,
           accuracy,
         },
         timeoutMs: this.opts.harnessTimeoutMs,
         memoryLimitBytes: this.opts.harnessMemoryLimitBytes ?? 0,
         signal: abort.signal,
+        ...(this.spare && { child: this.spare.take() }),
         onSpawn: (child) => this.emit('harness-started', { jobId, child }),
+        onStarted: (at) => this.emit('harness-running', { jobId, at }),
         onProgress: (p) => {
           const now = Date.now();
           if (now - lastSent < 500 && p.phase !== 'done') return;
@@ -215,6 +235,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.running.delete(jobId);
       abort.abort();
       await rm(runDir, { recursive: true, force: true });
+      // Between jobs: the next one finds a loaded harness process.
+      this.spare?.refill();
     }
   }
 

@@ -1,46 +1,11 @@
 // Entry point of the harness child process. Receives one run request over IPC, runs it, writes the
 // raw samples to the requested file, sends the summary back, and exits.
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { parseLabelledInputs } from '../../harness/accuracy/labelled-inputs.js';
 import { AppError, errorMessage } from '../../lib/errors.js';
-import { createOnnxRuntimeBackend, createRunnerBackend, runBenchmark } from '../../harness/index.js';
-import { profileOperators } from '../../harness/profile/operator-profile.js';
-import { createPowerMeter } from '../../harness/power/create-power-meter.js';
-import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
-import type { PowerOptions } from '../../harness/run-benchmark.js';
-import type { AccuracyFiles, ChildMessage, RunRequest } from './harness-messages.js';
-import type { AccuracyInputs } from '../../harness/run-benchmark.js';
-import { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir } from '../../harness/accuracy/mmlu-dataset.js';
-
-/** Idle baseline before each run, with the model loaded. */
-const POWER_IDLE_MS = 1_000;
-
-/** The configured meter, or the reason power cannot be measured (the run itself still goes ahead). */
-function openPowerMeter(config: PowerMeterConfig | null): PowerOptions | { notMeasured: string } | undefined {
-  if (!config) return undefined;
-  try {
-    const meter = createPowerMeter(config);
-    // MLPerf Power's ranging pass is for lab meters, whose range must be set from a first run.
-    return { meter, idleMs: POWER_IDLE_MS, rangingRun: meter.describe().class === 'lab' };
-  } catch (err) {
-    return { notMeasured: `not measured: ${errorMessage(err)}` };
-  }
-}
+import { executeRunRequest } from './harness-run.js';
+import type { ChildMessage, RunRequest } from './harness-messages.js';
 
 function send(msg: ChildMessage): Promise<void> {
   return new Promise((resolve) => process.send?.(msg, undefined, undefined, () => resolve()) ?? resolve());
-}
-
-/** The accuracy run's inputs; accuracy reads outputs, so only the onnxruntime backend provides them. */
-async function accuracyInputs(req: RunRequest): Promise<AccuracyInputs | undefined> {
-  if ((!req.spec.accuracy && !req.spec.llm) || req.backend.kind !== 'onnxruntime') return undefined;
-  const files: AccuracyFiles = req.accuracy ?? {};
-  const datasetRef = req.spec.accuracy?.mmlu?.dataset;
-  let dataset;
-  if (datasetRef === BUILTIN_DATASET_REF) dataset = builtinMmluDataset();
-  else if (datasetRef !== undefined && files.dataset) dataset = await loadMmluDatasetFromDir(files.dataset.ref, files.dataset.dir, files.dataset.files);
-  const labelledInputs = files.labelledInputs && { ref: files.labelledInputs.ref, set: parseLabelledInputs(await readFile(files.labelledInputs.path, 'utf8')) };
-  return { backend: req.backend.config, bundleDir: files.bundleDir, reference: files.reference, dataset, labelledInputs };
 }
 
 // The agent died (kill -9, OOM killer): a run nobody will read must not keep the device busy and
@@ -50,34 +15,9 @@ process.once('disconnect', () => process.exit(70));
 process.once('message', (req: RunRequest) => {
   void (async () => {
     try {
-      const power = openPowerMeter(req.powerMeter);
-      const accuracy = await accuracyInputs(req);
-      const result = await runBenchmark({
-        modelPath: req.modelPath,
-        spec: req.spec,
-        backend: req.backend.kind === 'runner' ? createRunnerBackend(req.backend.config) : createOnnxRuntimeBackend(req.backend.config),
-        onProgress: (p) => void send({ type: 'progress', phase: p.phase, fraction: p.fraction, queries: p.queries }),
-        ...(power && { power }),
-        ...(accuracy && { accuracy }),
-      }).finally(() => (power && 'meter' in power ? power.meter.close() : undefined));
-      // Read before profiling, which loads a second session: this is the measured run's peak.
-      const resourceUsage = { peakRssBytes: process.resourceUsage().maxRSS * 1024, modelSizeBytes: (await stat(req.modelPath)).size, method: 'getrusage ru_maxrss of the harness process' };
-      await writeFile(req.rawSamplesPath, JSON.stringify(result.rawSamples));
-      let profile: unknown = null;
-      if (req.profileIterations > 0 && req.backend.kind === 'onnxruntime') {
-        // A profile is a bonus: its failure must not cost the measured result.
-        profile = await profileOperators(req.modelPath, req.backend.config, req.spec, req.profileIterations).catch((err: unknown) => {
-          console.error(`operator profiling skipped: ${errorMessage(err)}`);
-          return null;
-        });
-      }
-      await send({
-        type: 'result',
-        summary: result.summary as unknown as Record<string, unknown>,
-        environment: result.environment as unknown as Record<string, unknown>,
-        resourceUsage,
-        profile,
-      });
+      void send({ type: 'started', at: performance.timeOrigin + performance.now() });
+      const outcome = await executeRunRequest(req, (p) => void send({ type: 'progress', ...p }));
+      await send({ type: 'result', ...outcome });
       process.exit(0);
     } catch (err) {
       await send({ type: 'error', code: err instanceof AppError ? err.code : 'harness.failed', message: errorMessage(err) });

@@ -39,6 +39,8 @@ export interface ResourceUsage {
 }
 
 export type ChildMessage =
+  /** The child has loaded its code and begins the run; `at` is its wall clock in ms (sub-ms precision). */
+  | { type: 'started'; at: number }
   | { type: 'progress'; phase: string; fraction: number; queries: number }
   | { type: 'result'; summary: Record<string, unknown>; environment: Record<string, unknown>; resourceUsage: ResourceUsage; profile: unknown }
   | { type: 'error'; code: string; message: string };

@@ -14,9 +14,14 @@ export class ModelCache {
     private readonly api: ApiHttpClient,
   ) {}
 
+  /** The cached file's path, or null when the model must be downloaded first. */
+  async cached(digest: string): Promise<string | null> {
+    const path = this.pathFor(digest);
+    return (await stat(path).then(() => true, () => false)) ? path : null;
+  }
+
   async ensure(digest: string): Promise<string> {
-    if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`not a sha256 digest: ${digest}`);
-    const path = join(this.dir, `${digest}.onnx`);
+    const path = this.pathFor(digest);
     if (await stat(path).then(() => true, () => false)) return path;
     let pending = this.inflight.get(digest);
     if (!pending) {
@@ -28,5 +33,10 @@ export class ModelCache {
       this.inflight.set(digest, pending);
     }
     return pending;
+  }
+
+  private pathFor(digest: string): string {
+    if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`not a sha256 digest: ${digest}`);
+    return join(this.dir, `${digest}.onnx`);
   }
 }

@@ -1,0 +1,76 @@
+// One run request, executed: the benchmark, raw samples written to the requested file, the resource
+// usage of the measured run and the optional operator profile. The harness child process runs this for
+// the agent (harness-child.ts); it takes no process-wide state, so a caller can run it elsewhere.
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { errorMessage } from '../../lib/errors.js';
+import { createOnnxRuntimeBackend, createRunnerBackend, runBenchmark } from '../../harness/index.js';
+import { profileOperators } from '../../harness/profile/operator-profile.js';
+import { createPowerMeter } from '../../harness/power/create-power-meter.js';
+import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
+import type { AccuracyInputs, PowerOptions } from '../../harness/run-benchmark.js';
+import { parseLabelledInputs } from '../../harness/accuracy/labelled-inputs.js';
+import { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir } from '../../harness/accuracy/mmlu-dataset.js';
+import type { AccuracyFiles, ChildMessage, RunRequest } from './harness-messages.js';
+
+/** Idle baseline before each run, with the model loaded. */
+const POWER_IDLE_MS = 1_000;
+
+/** The configured meter, or the reason power cannot be measured (the run itself still goes ahead). */
+function openPowerMeter(config: PowerMeterConfig | null): PowerOptions | { notMeasured: string } | undefined {
+  if (!config) return undefined;
+  try {
+    const meter = createPowerMeter(config);
+    // MLPerf Power's ranging pass is for lab meters, whose range must be set from a first run.
+    return { meter, idleMs: POWER_IDLE_MS, rangingRun: meter.describe().class === 'lab' };
+  } catch (err) {
+    return { notMeasured: `not measured: ${errorMessage(err)}` };
+  }
+}
+
+/** The accuracy run's inputs; accuracy reads outputs, so only the onnxruntime backend provides them. */
+async function accuracyInputs(req: Omit<RunRequest, 'type'>): Promise<AccuracyInputs | undefined> {
+  if ((!req.spec.accuracy && !req.spec.llm) || req.backend.kind !== 'onnxruntime') return undefined;
+  const files: AccuracyFiles = req.accuracy ?? {};
+  const datasetRef = req.spec.accuracy?.mmlu?.dataset;
+  let dataset;
+  if (datasetRef === BUILTIN_DATASET_REF) dataset = builtinMmluDataset();
+  else if (datasetRef !== undefined && files.dataset) dataset = await loadMmluDatasetFromDir(files.dataset.ref, files.dataset.dir, files.dataset.files);
+  const labelledInputs = files.labelledInputs && { ref: files.labelledInputs.ref, set: parseLabelledInputs(await readFile(files.labelledInputs.path, 'utf8')) };
+  return { backend: req.backend.config, bundleDir: files.bundleDir, reference: files.reference, dataset, labelledInputs };
+}
+
+export type RunOutcome = Omit<Extract<ChildMessage, { type: 'result' }>, 'type'>;
+
+/**
+ * `peakRssBytes` reads the calling process's ru_maxrss: in the harness child that is the measured run's
+ * peak; elsewhere it is that process's.
+ */
+export async function executeRunRequest(req: Omit<RunRequest, 'type'>, onProgress: (p: { phase: string; fraction: number; queries: number }) => void): Promise<RunOutcome> {
+  const power = openPowerMeter(req.powerMeter);
+  const accuracy = await accuracyInputs(req);
+  const result = await runBenchmark({
+    modelPath: req.modelPath,
+    spec: req.spec,
+    backend: req.backend.kind === 'runner' ? createRunnerBackend(req.backend.config) : createOnnxRuntimeBackend(req.backend.config),
+    onProgress: (p) => onProgress({ phase: p.phase, fraction: p.fraction, queries: p.queries }),
+    ...(power && { power }),
+    ...(accuracy && { accuracy }),
+  }).finally(() => (power && 'meter' in power ? power.meter.close() : undefined));
+  // Read before profiling, which loads a second session: this is the measured run's peak.
+  const resourceUsage = { peakRssBytes: process.resourceUsage().maxRSS * 1024, modelSizeBytes: (await stat(req.modelPath)).size, method: 'getrusage ru_maxrss of the harness process' };
+  await writeFile(req.rawSamplesPath, JSON.stringify(result.rawSamples));
+  let profile: unknown = null;
+  if (req.profileIterations > 0 && req.backend.kind === 'onnxruntime') {
+    // A profile is a bonus: its failure must not cost the measured result.
+    profile = await profileOperators(req.modelPath, req.backend.config, req.spec, req.profileIterations).catch((err: unknown) => {
+      console.error(`operator profiling skipped: ${errorMessage(err)}`);
+      return null;
+    });
+  }
+  return {
+    summary: result.summary as unknown as Record<string, unknown>,
+    environment: result.environment as unknown as Record<string, unknown>,
+    resourceUsage,
+    profile,
+  };
+}
