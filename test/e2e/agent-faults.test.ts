@@ -2,13 +2,13 @@
 // (Postgres, Redis), and each cycle kills with SIGKILL either its harness child or the agent itself
 // mid-job (a killed agent is started again, as a supervisor would). Every job must end SUCCEEDED or
 // FAILED with a reason; none stays QUEUED or RUNNING, and each succeeded job has exactly one report.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
-import { startNpubench, type RunningProcess } from '../helpers/processes.js';
+import { harnessOfRunningJob, startNpubench, waitUntil, type RunningProcess } from '../helpers/processes.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
 import { seededRandom } from '../helpers/seeded-fuzz.js';
 import { createAgent } from '../../src/services/agents/agents.js';
@@ -56,37 +56,6 @@ async function startAgent(): Promise<RunningProcess> {
   return agent;
 }
 
-/** The harness child of the agent process, once it runs (found through /proc). */
-function harnessChildPid(agentPid: number): number | null {
-  let children: string[];
-  try {
-    children = readFileSync(`/proc/${agentPid}/task/${agentPid}/children`, 'utf8').split(' ').filter(Boolean);
-  } catch {
-    return null;
-  }
-  for (const pid of children) {
-    const cmdline = (() => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        return '';
-      }
-    })();
-    if (cmdline.includes('harness-child')) return Number(pid);
-  }
-  return null;
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | null> | T | null, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe.skipIf(process.platform !== 'linux')('kill -9 during jobs', () => {
   it(`ends every job SUCCEEDED or FAILED with a reason, exactly one report per success, over ${CYCLES} kill cycles`, { timeout: 900_000 }, async () => {
     console.log(`agent faults: FAULT_SEED=${SEED} FAULT_CYCLES=${CYCLES}`);
@@ -105,7 +74,7 @@ describe.skipIf(process.platform !== 'linux')('kill -9 during jobs', () => {
       const jobId = (res.json() as { id: string }).id;
       outcomes.push({ jobId, killed });
       const agentPid = agent.child.pid!;
-      const harnessPid = await waitUntil(`the harness child of job ${jobId}`, () => harnessChildPid(agentPid));
+      const harnessPid = await harnessOfRunningJob(agentPid, async () => (await t.deps.db.job.findUniqueOrThrow({ where: { id: jobId } })).status);
       // Somewhere in model load, warm-up or the measured run.
       await new Promise((r) => setTimeout(r, rng.int(0, 1_200)));
       if (killed === 'harness') {

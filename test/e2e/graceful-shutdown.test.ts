@@ -8,33 +8,12 @@ import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
-import { freePort, startNpubench, type RunningProcess } from '../helpers/processes.js';
+import { freePort, harnessOfRunningJob, startNpubench, type RunningProcess } from '../helpers/processes.js';
 import { createQueuePrefix, createTempDir, createTestDatabase } from '../helpers/isolated-resources.js';
 import { TEST_REDIS_URL } from '../helpers/test-env.js';
 import { createAgent } from '../../src/services/agents/agents.js';
 
 const DEVICE = 'npu-stop';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null> | T | null, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function harnessChildPid(agentPid: number): number | null {
-  try {
-    for (const pid of readFileSync(`/proc/${agentPid}/task/${agentPid}/children`, 'utf8').split(' ').filter(Boolean)) {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('harness-child')) return Number(pid);
-    }
-  } catch {
-    // the process is gone
-  }
-  return null;
-}
 
 const exitOf = (proc: RunningProcess) => new Promise<number | null>((resolve) => (proc.child.exitCode !== null ? resolve(proc.child.exitCode) : proc.child.once('exit', (code) => resolve(code))));
 
@@ -69,7 +48,7 @@ describe.skipIf(process.platform !== 'linux')('agent on SIGTERM', () => {
   async function agentRunning(job: string, deadlineMs: number) {
     const agent = startNpubench(['agent', '--device', DEVICE], { ...env, NPUBENCH_AGENT_SHUTDOWN_DEADLINE_MS: String(deadlineMs) });
     await agent.waitForOutput(/npubench agent serving/, 120_000);
-    const harness = await waitFor('the harness child', () => harnessChildPid(agent.child.pid!));
+    const harness = await harnessOfRunningJob(agent.child.pid!, async () => (await t.deps.db.job.findUniqueOrThrow({ where: { id: job } })).status);
     expect((await t.deps.db.job.findUniqueOrThrow({ where: { id: job } })).status).toBe('RUNNING');
     return { agent, harness };
   }

@@ -1,5 +1,6 @@
 // Child processes for end-to-end tests: the real `npubench` CLI, as users run it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 
@@ -58,3 +59,36 @@ export async function runNpubench(args: string[], env: Record<string, string>, t
 }
 
 export { freePort } from '../../src/lib/free-port.js';
+
+/** Polls `probe` until it gives a value other than null. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | null> | T | null, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A harness process of an agent process (found through /proc), or null when it has none. */
+export function harnessChildPid(agentPid: number): number | null {
+  try {
+    for (const pid of readFileSync(`/proc/${agentPid}/task/${agentPid}/children`, 'utf8').split(' ').filter(Boolean)) {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('harness-child')) return Number(pid);
+    }
+  } catch {
+    // the agent or the child is gone
+  }
+  return null;
+}
+
+/**
+ * The harness process running `jobId`. Waits for the claim first: an idle agent keeps a spare harness
+ * process loaded, so a harness child alone does not mean the job runs. Once the job is claimed the agent
+ * has exactly one harness process, the job's (the spare is refilled only after the job).
+ */
+export async function harnessOfRunningJob(agentPid: number, jobStatus: () => Promise<string>): Promise<number> {
+  await waitUntil('the job to be claimed', async () => ((await jobStatus()) === 'QUEUED' ? null : true));
+  return waitUntil('the harness process of the running job', () => harnessChildPid(agentPid));
+}
