@@ -1,6 +1,7 @@
 // The public leaderboard: a certified result from a real agent run appears with its report's figures
 // and leaves when revoked; keyset pages over a seeded table return every row once in order; filters
 // and bad cursors. Plus the dashboard's supporting endpoints (me, device status, lab health).
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
@@ -145,6 +146,34 @@ describe('leaderboard', () => {
     const oneDevice = await walk('device=seed-npu-2&sort=p99Ns');
     expect(oneDevice).toHaveLength(375);
     expect(oneDevice.every((r) => r.device.slug === 'seed-npu-2')).toBe(true);
+  });
+
+  it('serves cached pages only until a change anywhere or the expiry of a certificate on them', async () => {
+    expect(t.deps.cacheInvalidation?.live).toBe(true);
+    const query = 'device=seed-npu-1&sort=p99Ns&limit=5';
+    const first = (await get(query)).items;
+    expect(first).toHaveLength(5);
+    // Another replica (here: plain SQL on another connection) revokes the best row: the trigger's
+    // notification drops the cached page.
+    const other = new pg.Client({ connectionString: t.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('UPDATE leaderboard_entries SET revoked_at = now() WHERE certificate_id = $1', [first[0]!.certificateId]);
+      const deadline = Date.now() + 10_000;
+      while ((await get(query)).items[0]!.certificateId === first[0]!.certificateId) {
+        expect(Date.now(), 'the revocation never reached the cached page').toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // A certificate that expires while its page is cached leaves the page at its expiry, with no
+      // notification to tell (the UPDATE's own notification arrives before the page is cached again).
+      await other.query("UPDATE leaderboard_entries SET expires_at = now() + interval '1500 milliseconds' WHERE certificate_id = $1", [first[1]!.certificateId]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await get(query)).items[0]!.certificateId).toBe(first[1]!.certificateId);
+      await new Promise((r) => setTimeout(r, 1_700));
+      expect((await get(query)).items.map((row) => row.certificateId)).not.toContain(first[1]!.certificateId);
+    } finally {
+      await other.end();
+    }
   });
 
   it('refuses a cursor it did not issue and unknown sorts', async () => {

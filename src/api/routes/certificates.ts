@@ -26,6 +26,8 @@ export const certificateRoutes =
       { preHandler: guards.requireUser([...LAB]), schema: { tags, summary: 'Certify a report under a profile (422 with every rule when it does not pass)', body: issueInput } },
       async (request, reply) => {
         const cert = await issueCertificate(deps, userOf(request), request.body);
+        // This replica's leaderboard shows it in the answer to this request's sender; others on notification.
+        deps.cacheInvalidation?.invalidateLocally('leaderboard_entries', '*');
         await recordAudit(deps.db, request, { action: 'certificate.issued', subjectType: 'certificate', subjectId: cert.id, details: { reportId: cert.reportId, profileId: cert.profileId } });
         return reply.status(201).header('location', `/v1/certificates/${cert.id}`).send(await certificateBundle(deps, cert.id));
       },
@@ -61,6 +63,7 @@ export const certificateRoutes =
       { preHandler: guards.requireUser([...LAB]), schema: { tags, params: idParams, body: revokeInput } },
       async (request) => {
         await revokeCertificate(deps, request.params.id, request.body);
+        deps.cacheInvalidation?.invalidateLocally('leaderboard_entries', '*');
         await recordAudit(deps.db, request, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: request.params.id, details: { reason: request.body.reason } });
         return verifyCertificate(deps, request.params.id);
       },

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
-import { leaderboardFacets, leaderboardQuery, queryLeaderboard } from '../../services/leaderboard/leaderboard.js';
+import { leaderboardFacetsJson, leaderboardJson, leaderboardQuery, type LeaderboardCache } from '../../services/leaderboard/leaderboard.js';
 
 const tags = ['leaderboard'];
 
 export const leaderboardRoutes =
-  (deps: AppDeps): FastifyPluginAsyncZod =>
+  (deps: AppDeps, cache?: LeaderboardCache): FastifyPluginAsyncZod =>
   async (app) => {
     // Public: certificates are public documents, and these rows are their figures.
     app.get(
@@ -18,8 +18,10 @@ export const leaderboardRoutes =
           querystring: leaderboardQuery,
         },
       },
-      async (request) => queryLeaderboard(deps.db, request.query),
+      async (request, reply) => reply.type('application/json; charset=utf-8').send(await leaderboardJson(deps.db, request.query, cache)),
     );
 
-    app.get('/leaderboard/facets', { schema: { tags, security: [], summary: "The values the leaderboard's filters can take" } }, async () => leaderboardFacets(deps.db));
+    app.get('/leaderboard/facets', { schema: { tags, security: [], summary: "The values the leaderboard's filters can take" } }, async (_request, reply) =>
+      reply.type('application/json; charset=utf-8').send(await leaderboardFacetsJson(deps.db, cache)),
+    );
   };

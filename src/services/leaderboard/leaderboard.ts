@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { Prisma, type LeaderboardEntry } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
+import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 import { badRequest } from '../../lib/errors.js';
 import type { LatencySummaryReport } from '../../harness/index.js';
 
@@ -128,6 +129,58 @@ export async function queryLeaderboard(db: Db, q: LeaderboardQuery, now = new Da
     order,
     nextCursor: rows.length > q.limit && last ? encodeCursor({ v: sortValueOf(last, q.sort), id: last.certificateId }) : null,
   };
+}
+
+/** A leaderboard answer serialised once, valid until the first certificate in it expires. */
+interface CachedLeaderboardAnswer {
+  json: Buffer;
+  validUntil: number;
+}
+export type LeaderboardCache = InvalidatedCache<CachedLeaderboardAnswer>;
+
+/**
+ * The leaderboard changes only when a certificate is issued or revoked (a trigger on
+ * leaderboard_entries notifies every replica: migration leaderboard_cache_notify) or when one of its
+ * certificates expires (each answer is kept only until the earliest expiry among its rows, or among
+ * all live rows for the facets). In between, every visitor gets the same bytes.
+ */
+export function createLeaderboardCache(invalidation: CacheInvalidation, maxBytes = 16 * 1024 ** 2): LeaderboardCache {
+  return new InvalidatedCache<CachedLeaderboardAnswer>(invalidation, {
+    maxBytes,
+    ttlMs: 10 * 60_000,
+    sizeOf: (a) => a.json.length + 200,
+    affected: (table) => (table === 'leaderboard_entries' ? 'all' : null),
+  });
+}
+
+async function cachedAnswer(cache: LeaderboardCache | undefined, key: string, read: () => Promise<{ answer: unknown; validUntil: number }>): Promise<Buffer> {
+  const hit = cache?.get(key);
+  if (hit && hit.validUntil > Date.now()) return hit.json;
+  const token = cache?.readToken() ?? null;
+  const { answer, validUntil } = await read();
+  const json = Buffer.from(JSON.stringify(answer));
+  cache?.set(token, key, { json, validUntil });
+  return json;
+}
+
+/** GET /v1/leaderboard's answer as JSON bytes, from the cache when it holds them. */
+export function leaderboardJson(db: Db, q: LeaderboardQuery, cache?: LeaderboardCache): Promise<Buffer> {
+  return cachedAnswer(cache, `page:${JSON.stringify(q)}`, async () => {
+    const answer = await queryLeaderboard(db, q);
+    return { answer, validUntil: Math.min(Infinity, ...answer.items.map((row) => Date.parse(row.expiresAt))) };
+  });
+}
+
+/** GET /v1/leaderboard/facets' answer as JSON bytes, from the cache when it holds them. */
+export function leaderboardFacetsJson(db: Db, cache?: LeaderboardCache): Promise<Buffer> {
+  return cachedAnswer(cache, 'facets', async () => {
+    const now = new Date();
+    const [answer, [earliest]] = await Promise.all([
+      leaderboardFacets(db, now),
+      db.$queryRaw<{ at: Date | null }[]>(Prisma.sql`SELECT min("expires_at") AS at FROM "leaderboard_entries" WHERE "revoked_at" IS NULL AND "expires_at" > ${now}`),
+    ]);
+    return { answer, validUntil: earliest?.at ? earliest.at.getTime() : Infinity };
+  });
 }
 
 function sortValueOf(e: LeaderboardEntry, metric: LeaderboardMetric): number | string | null {
