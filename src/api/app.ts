@@ -33,6 +33,7 @@ import { transparencyRoutes } from './routes/transparency.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { leaderboardRoutes } from './routes/leaderboard.js';
+import { createLeaderboardCache } from '../services/leaderboard/leaderboard.js';
 import { accountRoutes } from './routes/account.js';
 import { jobEventRoutes } from './routes/job-events.js';
 import { labRoutes } from './routes/lab.js';
@@ -63,9 +64,6 @@ export async function build(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
-  app.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
   registerProblemDetails(app);
   registerTextInputGuard(app);
   // Security headers on every response. The CSP lets the Swagger UI at /docs run; JSON needs none.
@@ -77,7 +75,12 @@ export async function build(deps: AppDeps): Promise<App> {
     },
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
-  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
+  // One synchronous hook for the headers every answer carries: an async hook per concern cost each
+  // request a promise and a microtask turn (docs/PERFORMANCE.md, API throughput).
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
+  });
   // Cross-origin browser access only for the configured origins (a dashboard on another host).
   await app.register(cors, { origin: deps.config.env.NPUBENCH_CORS_ORIGINS.length > 0 ? deps.config.env.NPUBENCH_CORS_ORIGINS : false, credentials: false });
   // Before any route, so the timing hook sees every request.
@@ -116,7 +119,7 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(certificateRoutes(deps, guards), { prefix: '/v1' });
   await app.register(adminRoutes(deps, guards), { prefix: '/v1' });
   await app.register(transparencyRoutes(deps), { prefix: '/v1' });
-  await app.register(leaderboardRoutes(deps), { prefix: '/v1' });
+  await app.register(leaderboardRoutes(deps, invalidation && createLeaderboardCache(invalidation)), { prefix: '/v1' });
   await app.register(accountRoutes(deps, guards), { prefix: '/v1' });
   await app.register(labRoutes(deps, guards), { prefix: '/v1' });
   const jobEvents = new JobEventHub(deps);

@@ -1,6 +1,6 @@
 // Bearer authentication. Routes declare who may call them with `requireUser(roles)` or
 // `requireAgent`; the principal is attached to the request for the service call.
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import type { Role } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { AppError, forbidden, unauthorized } from '../../lib/errors.js';
@@ -56,10 +56,29 @@ export function authGuards(db: Db, limiter: AuthFailureLimiter, caches: { apiKey
       request.principal = principal;
     };
 
-  /** For public endpoints that show more to a signed-in user. */
-  const optionalUser: preHandlerAsyncHookHandler = async (request) => {
-    const token = bearerToken(request);
-    request.principal = token ? await authenticated(request, token, caches.apiKeys, () => authenticateApiKey(db, token, caches.apiKeys)) : null;
+  /**
+   * For public endpoints that show more to a signed-in user. Callback style, so a cached key (or no key)
+   * passes without a promise: these are the public reads a dashboard makes most (docs/PERFORMANCE.md).
+   */
+  const optionalUser: preHandlerHookHandler = (request, _reply, done) => {
+    let principal: UserPrincipal | Promise<UserPrincipal> | null;
+    try {
+      const token = bearerToken(request);
+      principal = token ? authenticated(request, token, caches.apiKeys, () => authenticateApiKey(db, token, caches.apiKeys)) : null;
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (!(principal instanceof Promise)) {
+      request.principal = principal;
+      return done();
+    }
+    principal.then(
+      (p) => {
+        request.principal = p;
+        done();
+      },
+      (err: Error) => done(err),
+    );
   };
 
   const requireAgent: preHandlerAsyncHookHandler = async (request) => {

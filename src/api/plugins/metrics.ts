@@ -19,8 +19,9 @@ export function registerMetrics(app: FastifyInstance, deps: AppDeps): ApiMetrics
     },
     onCollectError: (metric, err) => deps.log.warn({ metric, err: errorMessage(err) }, 'metrics collection failed'),
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.observeHttpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   return metrics;
 }

@@ -25,12 +25,14 @@ function findUnstorableText(root: unknown): string | null {
 }
 
 export function registerTextInputGuard(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  // Synchronous (callback) hook: it runs on every request, and an async one costs a promise each time.
+  app.addHook('preValidation', (request, _reply, done) => {
     for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
       const path = findUnstorableText(value);
       if (path !== null) {
-        throw badRequest('request.invalid_characters', `${part} ${path}: text must be well-formed Unicode without NUL characters.`, { errors: [{ path: `${part}.${path}`, message: 'unstorable character' }] });
+        return done(badRequest('request.invalid_characters', `${part} ${path}: text must be well-formed Unicode without NUL characters.`, { errors: [{ path: `${part}.${path}`, message: 'unstorable character' }] }));
       }
     }
+    done();
   });
 }

@@ -12,9 +12,12 @@ export const reportRoutes =
   (deps: AppDeps, guards: AuthGuards, cache?: ReportCache): FastifyPluginAsyncZod =>
   async (app) => {
     // The answer is sent as the bytes serialised once (and cached), not re-serialised per request.
-    app.get('/reports/:id', { preHandler: guards.optionalUser, schema: { tags: ['reports'], params: idParams } }, async (request, reply) =>
-      reply.type('application/json; charset=utf-8').send(await getReportJson(deps.db, principalOf(request.principal), request.params.id, cache)),
-    );
+    // Not async: a cached report is sent without a promise (a synchronous throw becomes its problem answer).
+    app.get('/reports/:id', { preHandler: guards.optionalUser, schema: { tags: ['reports'], params: idParams } }, (request, reply) => {
+      const json = getReportJson(deps.db, principalOf(request.principal), request.params.id, cache);
+      const send = (bytes: Buffer) => reply.type('application/json; charset=utf-8').send(bytes);
+      return json instanceof Promise ? json.then(send) : send(json);
+    });
 
     app.get(
       '/reports/:id/mlperf-summary',

@@ -208,18 +208,24 @@ export function createReportCache(invalidation: CacheInvalidation, maxBytes = 32
   });
 }
 
-/** The report as JSON bytes: from the cache when it holds them, else read, serialised and cached. */
-export async function getReportJson(db: Db, principal: UserPrincipal | null, id: string, cache?: ReportCache): Promise<Buffer> {
-  let entry = cache?.get(id);
-  if (!entry) {
-    const readToken = cache?.readToken() ?? null;
-    const report = await reportView(db, id);
+/**
+ * The report as JSON bytes: from the cache when it holds them (synchronously: no promise on the hot
+ * path), else read, serialised and cached.
+ */
+export function getReportJson(db: Db, principal: UserPrincipal | null, id: string, cache?: ReportCache): Buffer | Promise<Buffer> {
+  const visibleJson = (entry: CachedReport) => {
+    if (!canSee(principal, entry)) throw notFound('report.not_found', 'No such report.');
+    return entry.json;
+  };
+  const cached = cache?.get(id);
+  if (cached) return visibleJson(cached);
+  const readToken = cache?.readToken() ?? null;
+  return reportView(db, id).then((report) => {
     if (!report) throw notFound('report.not_found', 'No such report.');
-    entry = { orgId: report.orgId, visibility: report.visibility, json: Buffer.from(JSON.stringify(report)) };
+    const entry = { orgId: report.orgId, visibility: report.visibility, json: Buffer.from(JSON.stringify(report)) };
     cache?.set(readToken, id, entry);
-  }
-  if (!canSee(principal, entry)) throw notFound('report.not_found', 'No such report.');
-  return entry.json;
+    return visibleJson(entry);
+  });
 }
 
 /** The report as LoadGen's mlperf_log_summary.txt, with the device as SUT name. */
