@@ -31,3 +31,30 @@ export async function writeJsonExactly<T extends ExactJsonTable>(
     await db.$executeRaw`UPDATE ${Prisma.raw(`"${table}"`)} SET ${Prisma.raw(`"${column}"`)} = ${JSON.stringify(value)}::jsonb WHERE id = ${id}::uuid`;
   }
 }
+
+/** Float columns written exactly, by table, with the column that identifies a row. */
+const EXACT_FLOAT_COLUMNS = {
+  leaderboard_entries: { key: 'certificate_id', columns: ['target_latency_ns', 'p50_ns', 'p99_ns', 'qps', 'energy_per_inference_mj', 'accuracy'] },
+} as const;
+type ExactFloatTable = keyof typeof EXACT_FLOAT_COLUMNS;
+
+/**
+ * Prisma's engine also rounds plain float columns to 15–16 significant digits (a qps of
+ * 46443.703988440204 is stored as 46443.7039884402). Measured figures copied from a signed report are
+ * written again here as text, which Postgres parses exactly.
+ */
+export async function writeFloatsExactly<T extends ExactFloatTable>(
+  db: Pick<Prisma.TransactionClient, '$executeRaw'>,
+  table: T,
+  id: string,
+  values: Partial<Record<(typeof EXACT_FLOAT_COLUMNS)[T]['columns'][number], number | null>>,
+): Promise<void> {
+  const { key, columns } = EXACT_FLOAT_COLUMNS[table];
+  const given: Record<string, number | null | undefined> = values;
+  const sets = (columns as readonly string[]).flatMap((column) => {
+    const value = given[column];
+    return value === undefined ? [] : [Prisma.sql`${Prisma.raw(`"${column}"`)} = ${value === null ? null : String(value)}::float8`];
+  });
+  if (sets.length === 0) return;
+  await db.$executeRaw`UPDATE ${Prisma.raw(`"${table}"`)} SET ${Prisma.join(sets, ', ')} WHERE ${Prisma.raw(`"${key}"`)} = ${id}::uuid`;
+}

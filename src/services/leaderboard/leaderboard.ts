@@ -4,7 +4,7 @@
 // and filters on indexes rather than on JSON, and pages with a keyset cursor (docs/dashboard.md).
 import { z } from 'zod';
 import { Prisma, type LeaderboardEntry } from '@prisma/client';
-import type { Db } from '../../lib/database.js';
+import { writeFloatsExactly, type Db } from '../../lib/database.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 import { badRequest } from '../../lib/errors.js';
 import type { LatencySummaryReport } from '../../harness/index.js';
@@ -322,6 +322,15 @@ export async function addLeaderboardEntry(
       issuedAt: input.issuedAt,
       expiresAt: input.expiresAt,
     },
+  });
+  // The figures must equal the signed report's to the last bit; Prisma's own write rounds them.
+  await writeFloatsExactly(tx, 'leaderboard_entries', input.certificateId, {
+    target_latency_ns: summary.targetLatencyNs,
+    p50_ns: summary.latency.p50Ns,
+    p99_ns: summary.latency.p99Ns,
+    qps: summary.qps,
+    energy_per_inference_mj: energyPerInferenceMj(summary),
+    accuracy: accuracyOf(summary),
   });
 }
 
