@@ -15,7 +15,7 @@ import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
 import { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir, type MmluDataset } from '../../harness/accuracy/mmlu-dataset.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
-import { extractLimitsOf, type UploadPart } from '../models/models.js';
+import { extractLimitsOf, stageSingleFileUpload, type UploadPart } from '../models/models.js';
 
 export const MMLU_DATASET_FORMAT = 'mmlu-csv';
 export const LABELLED_INPUTS_DATASET_FORMAT = 'labelled-inputs';
@@ -59,23 +59,11 @@ async function inspectDataset(path: string, limits: ReturnType<typeof extractLim
 }
 
 export async function uploadDataset(deps: ServiceDeps, principal: UserPrincipal, parts: AsyncIterable<UploadPart>) {
-  const fields: Record<string, unknown> = {};
   let staged: StagedBlob | undefined;
-  let filename: string | undefined;
   try {
-    for await (const part of parts) {
-      if (part.type === 'field') {
-        fields[part.fieldname] = part.value;
-        continue;
-      }
-      if (part.fieldname !== 'file' || staged) {
-        part.file.resume();
-        throw badRequest('upload.unexpected_file', 'Send exactly one file, in the form field "file".');
-      }
-      filename = part.filename;
-      staged = await deps.store.stage(part.file, deps.config.env.NPUBENCH_MAX_UPLOAD_BYTES);
-    }
-    if (!staged) throw badRequest('upload.missing_file', 'No dataset archive: send a zip or tar of CSV files in the multipart form field "file".');
+    const upload = await stageSingleFileUpload(deps, parts, 'No dataset archive: send a zip or tar of CSV files in the multipart form field "file".');
+    staged = upload.staged;
+    const { fields, filename } = upload;
     const parsedFields = datasetFields.safeParse({ name: fields.name ?? filename?.replace(/^.*[\\/]/, '').replace(/\.(zip|tar|tar\.gz|tgz)$/i, '') });
     if (!parsedFields.success) {
       throw badRequest('validation.failed', 'Invalid dataset fields.', { errors: parsedFields.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });

@@ -97,11 +97,15 @@ export function presentModel(m: ModelRow) {
 }
 
 /**
- * Streams the uploaded file to the artifact store (hashing as it goes), reads its ONNX signature
- * without executing it, and only then records artifact and model in one transaction, so a rejected
- * upload leaves nothing behind.
+ * Reads a multipart upload of form fields and exactly one file (field "file"), staging the file in the
+ * artifact store while it streams (hashed, size-limited). The caller commits or discards the blob; a
+ * failure here discards it.
  */
-export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, parts: AsyncIterable<UploadPart>) {
+export async function stageSingleFileUpload(
+  deps: ServiceDeps,
+  parts: AsyncIterable<UploadPart>,
+  missingFileMessage: string,
+): Promise<{ fields: Record<string, unknown>; staged: StagedBlob; filename: string | undefined }> {
   const fields: Record<string, unknown> = {};
   let staged: StagedBlob | undefined;
   let filename: string | undefined;
@@ -118,7 +122,25 @@ export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, p
       filename = part.filename;
       staged = await deps.store.stage(part.file, deps.config.env.NPUBENCH_MAX_UPLOAD_BYTES);
     }
-    if (!staged) throw badRequest('upload.missing_file', 'No model file: send it in the multipart form field "file".');
+  } catch (err) {
+    await staged?.discard();
+    throw err;
+  }
+  if (!staged) throw badRequest('upload.missing_file', missingFileMessage);
+  return { fields, staged, filename };
+}
+
+/**
+ * Streams the uploaded file to the artifact store (hashing as it goes), reads its ONNX signature
+ * without executing it, and only then records artifact and model in one transaction, so a rejected
+ * upload leaves nothing behind.
+ */
+export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, parts: AsyncIterable<UploadPart>) {
+  let staged: StagedBlob | undefined;
+  try {
+    const upload = await stageSingleFileUpload(deps, parts, 'No model file: send it in the multipart form field "file".');
+    staged = upload.staged;
+    const { fields, filename } = upload;
     if (staged.size === 0) throw badRequest('model.empty', 'The uploaded file is empty.');
 
     const parsedFields = modelFields.safeParse({ ...fields, name: fields.name ?? defaultModelName(filename) });
