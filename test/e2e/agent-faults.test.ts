@@ -4,14 +4,11 @@
 // FAILED with a reason; none stays QUEUED or RUNNING, and each succeeded job has exactly one report.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../helpers/test-service.js';
-import { waitForJob } from '../helpers/test-agent.js';
+import type { TestApi } from '../helpers/test-service.js';
+import { agentProcessFixture, waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
-import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { harnessOfRunningJob, startNpubench, waitUntil, type RunningProcess } from '../helpers/processes.js';
-import { createTempDir } from '../helpers/isolated-resources.js';
 import { seededRandom } from '../helpers/seeded-fuzz.js';
-import { createAgent } from '../../src/services/agents/agents.js';
 import { reconcileJobs } from '../../src/services/jobs/reconciler.js';
 
 const CYCLES = Number(process.env.FAULT_CYCLES ?? 20);
@@ -28,23 +25,9 @@ let agentEnv: Record<string, string>;
 let reconciler: NodeJS.Timeout;
 
 beforeAll(async () => {
-  t = await startTestApi({ listen: true });
-  const admin = await t.createOrgWithKey('ADMIN');
-  vendor = await t.createOrgWithKey('VENDOR');
-  await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: DEVICE, name: 'NPU', manufacturer: 'test' } });
-  const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'mlp' }) });
-  modelId = (up.json() as { id: string }).id;
-  const { token } = await createAgent(t.deps.db, { name: 'fault-agent', devices: [DEVICE] });
-  agentEnv = {
-    NPUBENCH_AGENT_TOKEN: token,
-    NPUBENCH_API_URL: t.url,
-    REDIS_URL: t.deps.config.env.REDIS_URL,
-    NPUBENCH_QUEUE_PREFIX: t.queuePrefix,
-    NPUBENCH_AGENT_CACHE_DIR: await createTempDir('npubench-fault-agent'),
-    NPUBENCH_HEARTBEAT_INTERVAL_MS: '500',
-    NPUBENCH_AGENT_JOB_LOCK_MS: String(JOB_LOCK_MS),
-    LOG_LEVEL: 'info',
-  };
+  const fixture = await agentProcessFixture(DEVICE, 'fault-agent');
+  ({ t, vendor, modelId } = fixture);
+  agentEnv = { ...fixture.env, NPUBENCH_AGENT_JOB_LOCK_MS: String(JOB_LOCK_MS) };
   // What the API process runs on a timer (NPUBENCH_RECONCILE_INTERVAL_MS), here every second.
   reconciler = setInterval(() => void reconcileJobs(t.deps, { agentDeadlineMs: 30_000 }).catch(() => undefined), 1_000);
 });

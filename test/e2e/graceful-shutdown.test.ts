@@ -4,14 +4,13 @@
 import http from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../helpers/test-service.js';
-import { waitForJob } from '../helpers/test-agent.js';
+import type { TestApi } from '../helpers/test-service.js';
+import { agentProcessFixture, waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
-import { fixtureModel, modelForm } from '../helpers/fixtures.js';
+import { fixtureModel } from '../helpers/fixtures.js';
 import { freePort, harnessOfRunningJob, startNpubench, type RunningProcess } from '../helpers/processes.js';
 import { createQueuePrefix, createTempDir, createTestDatabase } from '../helpers/isolated-resources.js';
 import { TEST_REDIS_URL } from '../helpers/test-env.js';
-import { createAgent } from '../../src/services/agents/agents.js';
 
 const DEVICE = 'npu-stop';
 
@@ -24,22 +23,7 @@ describe.skipIf(process.platform !== 'linux')('agent on SIGTERM', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    t = await startTestApi({ listen: true });
-    const admin = await t.createOrgWithKey('ADMIN');
-    vendor = await t.createOrgWithKey('VENDOR');
-    await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: DEVICE, name: 'NPU', manufacturer: 'test' } });
-    const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'mlp' }) });
-    modelId = (up.json() as { id: string }).id;
-    const { token } = await createAgent(t.deps.db, { name: 'stop-agent', devices: [DEVICE] });
-    env = {
-      NPUBENCH_AGENT_TOKEN: token,
-      NPUBENCH_API_URL: t.url,
-      REDIS_URL: t.deps.config.env.REDIS_URL,
-      NPUBENCH_QUEUE_PREFIX: t.queuePrefix,
-      NPUBENCH_AGENT_CACHE_DIR: await createTempDir('npubench-stop-agent'),
-      NPUBENCH_HEARTBEAT_INTERVAL_MS: '500',
-      LOG_LEVEL: 'info',
-    };
+    ({ t, vendor, modelId, env } = await agentProcessFixture(DEVICE, 'stop-agent'));
   });
 
   const submit = async (minDurationMs: number) =>

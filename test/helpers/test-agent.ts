@@ -4,7 +4,9 @@ import { createRedis } from '../../src/lib/redis.js';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { Agent, type RunnerCommand } from '../../src/workers/agent/agent.js';
 import { createAgent } from '../../src/services/agents/agents.js';
-import type { TestApi } from './test-service.js';
+import { startTestApi, type TestApi } from './test-service.js';
+import { bearer } from './problem.js';
+import { fixtureModel, modelForm } from './fixtures.js';
 import { createTempDir } from './isolated-resources.js';
 
 let counter = 0;
@@ -44,4 +46,27 @@ export async function waitForJob(t: TestApi, jobId: string, timeoutMs = 60_000) 
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * What a test of a real `npubench agent` process needs: an API listening on loopback with one device,
+ * a vendor who uploaded the mlp fixture, and the environment of an agent process for that device.
+ */
+export async function agentProcessFixture(device: string, agentName: string): Promise<{ t: TestApi; vendor: { key: string }; modelId: string; env: Record<string, string> }> {
+  const t = await startTestApi({ listen: true });
+  const admin = await t.createOrgWithKey('ADMIN');
+  const vendor = await t.createOrgWithKey('VENDOR');
+  await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: device, name: 'NPU', manufacturer: 'test' } });
+  const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'mlp' }) });
+  const { token } = await createAgent(t.deps.db, { name: agentName, devices: [device] });
+  const env = {
+    NPUBENCH_AGENT_TOKEN: token,
+    NPUBENCH_API_URL: t.url,
+    REDIS_URL: t.deps.config.env.REDIS_URL,
+    NPUBENCH_QUEUE_PREFIX: t.queuePrefix,
+    NPUBENCH_AGENT_CACHE_DIR: await createTempDir(`npubench-${agentName}`),
+    NPUBENCH_HEARTBEAT_INTERVAL_MS: '500',
+    LOG_LEVEL: 'info',
+  };
+  return { t, vendor, modelId: (up.json() as { id: string }).id, env };
 }
