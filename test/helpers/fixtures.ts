@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,4 +22,17 @@ export function bytesForm(bytes: Uint8Array, filename: string, fields: Record<st
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   form.set('file', new Blob([bytes]), filename);
   return form;
+}
+
+/** Every file under `dir` (none when it does not exist): what an upload left in the artifact store. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      if (e.isDirectory()) await walk(join(d, e.name));
+      else out.push(join(d, e.name));
+    }
+  };
+  await walk(dir);
+  return out;
 }

@@ -1,12 +1,12 @@
 // LLM bundles and MMLU datasets at upload: good ones are stored with what was read from them; hostile
 // or incomplete ones get a clear 4xx problem and leave nothing behind (no artifact row, no model or
 // dataset row, no bytes in the store).
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
-import { bytesForm } from '../helpers/fixtures.js';
+import { bytesForm, filesUnder } from '../helpers/fixtures.js';
 import { fixtureBundle, tarOf } from '../helpers/archives.js';
 
 let t: TestApi;
@@ -18,17 +18,7 @@ beforeAll(async () => {
   vendor = await t.createOrgWithKey('VENDOR');
 });
 
-async function storedFiles(): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(join(dir, e.name));
-      else out.push(join(dir, e.name));
-    }
-  };
-  await walk(t.deps.config.artifactDir);
-  return out;
-}
+const storedFiles = () => filesUnder(t.deps.config.artifactDir);
 
 async function snapshot() {
   return { artifacts: await t.deps.db.artifact.count(), models: await t.deps.db.model.count(), datasets: await t.deps.db.dataset.count(), files: (await storedFiles()).length };

@@ -2,12 +2,11 @@
 // varints, subgraphs nested past any sane depth, names of megabytes, and external data pointing outside
 // the model's folder. Each gets a clear 4xx problem and leaves nothing stored. The protobuf encoder
 // below is checked by uploading a well-formed model built with it first.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { bearer } from '../helpers/problem.js';
-import { bytesForm, fixtureModel } from '../helpers/fixtures.js';
+import { bytesForm, filesUnder, fixtureModel } from '../helpers/fixtures.js';
 
 // --- a minimal protobuf writer (onnx/onnx.proto field numbers) ---
 const varint = (value: bigint | number): Buffer => {
@@ -67,17 +66,7 @@ beforeAll(async () => {
   vendor = await t.createOrgWithKey('VENDOR');
 });
 
-async function storedFiles(): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(join(dir, e.name));
-      else out.push(join(dir, e.name));
-    }
-  };
-  await walk(t.deps.config.artifactDir);
-  return out;
-}
+const storedFiles = () => filesUnder(t.deps.config.artifactDir);
 
 const upload = (file: Buffer, name = 'crafted.onnx') => t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: bytesForm(file, name, { name: 'crafted' }) });
 
