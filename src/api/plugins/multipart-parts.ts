@@ -4,7 +4,10 @@
 // wait forever (found by test/integration/api-fuzz.test.ts). When no new part and no body bytes have
 // arrived for `idleMs`, the upload fails with 400 `upload.malformed_multipart` instead.
 import type { FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { badRequest } from '../../lib/errors.js';
+import type { Env } from '../../config/index.js';
 import type { UploadPart } from '../../services/models/models.js';
 
 export async function* guardedParts(request: FastifyRequest, idleMs: number): AsyncGenerator<UploadPart> {
@@ -39,3 +42,19 @@ export async function* guardedParts(request: FastifyRequest, idleMs: number): As
     request.raw.off('data', onData);
   }
 }
+
+type ZodApp = Parameters<FastifyPluginAsyncZod>[0];
+
+/**
+ * The routes that take multipart uploads, in a context of their own. @fastify/multipart adds two async
+ * hooks (and a 'close' listener) to every request of the context it is registered in; registered once
+ * for the whole app, every cached read paid for them (docs/PERFORMANCE.md, API throughput).
+ */
+export const multipartRoutes =
+  (env: Env, routes: (app: ZodApp) => void): FastifyPluginAsyncZod =>
+  async (app) => {
+    await app.register(multipart, {
+      limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, fileSize: Math.max(env.NPUBENCH_MAX_UPLOAD_BYTES, env.NPUBENCH_MAX_RESULT_BYTES) + 1 },
+    });
+    routes(app);
+  };

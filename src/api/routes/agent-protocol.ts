@@ -8,7 +8,7 @@ import { claimJob, failJob, failureInput, progressInput, releaseJob, reportProgr
 import { recordResult } from '../../services/reports/reports.js';
 import { autoIssueCertificates } from '../../services/certificates/certificates.js';
 import { downloadArtifactForAgent } from '../../services/agents/artifacts.js';
-import { guardedParts } from '../plugins/multipart-parts.js';
+import { guardedParts, multipartRoutes } from '../plugins/multipart-parts.js';
 import { unsupportedMediaType } from '../../lib/errors.js';
 import { idParams } from './pagination.js';
 import type { ApiMetrics } from '../../lib/metrics.js';
@@ -58,20 +58,24 @@ export const agentProtocolRoutes =
       async (request) => releaseJob(deps.db, agentOf(request).agentId, request.params.id),
     );
 
-    app.post(
-      '/jobs/:id/result',
-      { schema: { tags, summary: 'multipart: JSON fields summary, environment; file raw (raw samples)', params: idParams, consumes: ['multipart/form-data'] } },
-      async (request, reply) => {
-        if (!request.isMultipart()) throw unsupportedMediaType('upload.not_multipart', 'Send the result as multipart/form-data.');
-        const { report, created } = await recordResult(deps, agentOf(request).agentId, request.params.id, guardedParts(request, deps.config.env.NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS));
-        // Profiles marked auto-issue certify passing reports at once; that never fails the upload.
-        if (created) {
-          void autoIssueCertificates(deps, report.id);
-          await observeJobFinished(deps, metrics, request.params.id);
-          await publishJobChange(deps, request.params.id);
-        }
-        return reply.status(created ? 201 : 200).send({ reportId: report.id });
-      },
+    await app.register(
+      multipartRoutes(deps.config.env, (uploads) =>
+        uploads.post(
+          '/jobs/:id/result',
+          { schema: { tags, summary: 'multipart: JSON fields summary, environment; file raw (raw samples)', params: idParams, consumes: ['multipart/form-data'] } },
+          async (request, reply) => {
+            if (!request.isMultipart()) throw unsupportedMediaType('upload.not_multipart', 'Send the result as multipart/form-data.');
+            const { report, created } = await recordResult(deps, agentOf(request).agentId, request.params.id, guardedParts(request, deps.config.env.NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS));
+            // Profiles marked auto-issue certify passing reports at once; that never fails the upload.
+            if (created) {
+              void autoIssueCertificates(deps, report.id);
+              await observeJobFinished(deps, metrics, request.params.id);
+              await publishJobChange(deps, request.params.id);
+            }
+            return reply.status(created ? 201 : 200).send({ reportId: report.id });
+          },
+        ),
+      ),
     );
 
     app.get('/artifacts/:digest', { schema: { tags, params: digestParams } }, async (request, reply) => {
