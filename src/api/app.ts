@@ -2,8 +2,6 @@
 // entry point decides where to listen.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import multipart from '@fastify/multipart';
-import helmet from 'helmet';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,6 +14,8 @@ import { createReportCache } from '../services/reports/reports.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { registerProblemDetails, sendClientError, sendFrameworkError } from './plugins/problem-details.js';
 import { authGuards } from './plugins/authentication.js';
+import { securityHeaders } from './plugins/security-headers.js';
+import { lazyRequestLogger } from './plugins/request-logger.js';
 import { registerTextInputGuard } from './plugins/text-input-guard.js';
 import { AuthFailureLimiter } from './plugins/auth-failure-limiter.js';
 import { healthRoutes } from './routes/health.js';
@@ -60,35 +60,27 @@ export async function build(deps: AppDeps): Promise<App> {
     bodyLimit: 1024 * 1024,
     frameworkErrors: (error, request, reply) => void sendFrameworkError(error, request, reply),
     clientErrorHandler: sendClientError,
+    childLoggerFactory: lazyRequestLogger,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
   registerProblemDetails(app);
   registerTextInputGuard(app);
-  // Security headers on every response. The CSP lets the Swagger UI at /docs run; JSON needs none.
-  // helmet's middleware is built once here: @fastify/helmet rebuilt it (re-parsing the CSP) on every
-  // request, which cost ~10% of the API's CPU on a cached report read (docs/PERFORMANCE.md).
-  const securityHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] },
-    },
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  });
-  // One synchronous hook for the headers every answer carries: an async hook per concern cost each
+  // One synchronous hook for the headers every answer carries (the security headers and the request
+  // id), set on fastify's reply so Node writes them in one pass: an async hook per concern cost each
   // request a promise and a microtask turn (docs/PERFORMANCE.md, API throughput).
+  const headers = securityHeaders();
   app.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
+    void reply.headers(headers).header('x-request-id', request.id);
+    done();
   });
-  // Cross-origin browser access only for the configured origins (a dashboard on another host).
-  await app.register(cors, { origin: deps.config.env.NPUBENCH_CORS_ORIGINS.length > 0 ? deps.config.env.NPUBENCH_CORS_ORIGINS : false, credentials: false });
+  // Cross-origin browser access only for the configured origins (a dashboard on another host); with
+  // none, the plugin and its per-request hook stay out.
+  if (deps.config.env.NPUBENCH_CORS_ORIGINS.length > 0) await app.register(cors, { origin: deps.config.env.NPUBENCH_CORS_ORIGINS, credentials: false });
   // Before any route, so the timing hook sees every request.
   const metrics = registerMetrics(app, deps);
 
-  await app.register(multipart, {
-    limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, fileSize: Math.max(deps.config.env.NPUBENCH_MAX_UPLOAD_BYTES, deps.config.env.NPUBENCH_MAX_RESULT_BYTES) + 1 },
-  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
+import { securityHeaders } from '../../src/api/plugins/security-headers.js';
 
 let t: TestApi;
 let vendor: { key: string };
@@ -15,7 +16,18 @@ beforeAll(async () => {
 
 describe('HTTP hardening', () => {
   it('sets security headers on JSON and problem answers', async () => {
-    for (const res of [await t.app.inject({ method: 'GET', url: '/healthz' }), await t.app.inject({ method: 'GET', url: '/v1/nope' })]) {
+    const answers = [
+      await t.app.inject({ method: 'GET', url: '/healthz' }),
+      await t.app.inject({ method: 'GET', url: '/v1/nope' }),
+      await t.app.inject({ method: 'GET', url: '/v1/models', headers: bearer('npb_AAAAAAAA_' + 'C'.repeat(32)), remoteAddress: '203.0.113.9' }),
+      await t.app.inject({ method: 'GET', url: '/v1/models', headers: bearer(vendor.key) }),
+    ];
+    expect(answers.map((res) => res.statusCode)).toEqual([200, 404, 401, 200]);
+    expect(Object.keys(securityHeaders()).length).toBeGreaterThanOrEqual(10);
+    for (const res of answers) {
+      // Every header helmet sets for our policy, with helmet's value.
+      for (const [name, value] of Object.entries(securityHeaders())) expect(res.headers[name], name).toBe(value);
+      expect(res.headers['x-request-id']).toBeTruthy();
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(String(res.headers['content-security-policy'])).toContain("frame-ancestors 'none'");

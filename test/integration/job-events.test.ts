@@ -28,6 +28,10 @@ async function readEvents(url: string, key: string, until: (events: { event: str
   const res = await fetch(url, { headers: bearer(key), signal: controller.signal });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  // The stream writes its own head, with the security headers every answer carries.
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  expect(res.headers.get('x-request-id')).toBeTruthy();
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   try {

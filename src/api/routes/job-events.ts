@@ -2,6 +2,7 @@
 // key must never travel in a URL, so the dashboard reads this stream with fetch() and the usual bearer
 // header (docs/dashboard.md). Events come from Redis (services/jobs/job-events.ts), so a client sees
 // changes recorded by any API replica.
+import type { OutgoingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
@@ -42,11 +43,12 @@ export const jobEventRoutes =
 
         const res = reply.raw;
         reply.hijack();
+        // The hijacked stream writes its own head: with the headers every answer carries (onRequest).
         res.writeHead(200, {
+          ...(reply.getHeaders() as OutgoingHttpHeaders),
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
           'x-accel-buffering': 'no',
-          'x-request-id': request.id,
         });
         // HEAD (fastify serves it for every GET): a HEAD answer has no body, so the stream would send
         // nothing, not even its headers, and hold the connection forever. Answer the headers and end.
