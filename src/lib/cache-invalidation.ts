@@ -127,8 +127,20 @@ export interface InvalidatedCacheOptions<V> {
  * relevant invalidation happened since the read began (`readToken()` before the read, `set()` after),
  * so a stale read can never outlive the notification that overtook it.
  */
+/** One cached value; `dropped` once it left the cache (invalidated, evicted, expired or cleared). */
+export interface CacheEntry<V> {
+  readonly value: V;
+  readonly size: number;
+  readonly expiresAt: number;
+  touchedAt: number;
+  dropped: boolean;
+}
+
+/** A hit moves its entry to the young end of the LRU order at most this often. */
+const TOUCH_INTERVAL_MS = 1000;
+
 export class InvalidatedCache<V> {
-  private readonly entries = new Map<string, { value: V; size: number; expiresAt: number }>();
+  private readonly entries = new Map<string, CacheEntry<V>>();
   private generation = 0;
   private bytes = 0;
 
@@ -151,6 +163,11 @@ export class InvalidatedCache<V> {
   }
 
   get(key: string, now = Date.now()): V | undefined {
+    return this.entry(key, now)?.value;
+  }
+
+  /** The live entry for `key`: for a caller that keeps it and asks `isCurrent` before each use. */
+  entry(key: string, now = Date.now()): CacheEntry<V> | undefined {
     if (!this.source.live) return undefined;
     const e = this.entries.get(key);
     if (!e) return undefined;
@@ -158,10 +175,19 @@ export class InvalidatedCache<V> {
       this.delete(key);
       return undefined;
     }
-    // Re-insert: Map order is the LRU order.
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    return e.value;
+    // Map order is the LRU order. Re-inserting on every hit cost a hot key two Map writes per request
+    // (docs/PERFORMANCE.md); once a second keeps the order good enough for eviction.
+    if (now - e.touchedAt >= TOUCH_INTERVAL_MS) {
+      this.entries.delete(key);
+      this.entries.set(key, e);
+      e.touchedAt = now;
+    }
+    return e;
+  }
+
+  /** Whether a kept entry may still be served: still in the cache, not expired, listener live. */
+  isCurrent(entry: CacheEntry<V>, now = Date.now()): boolean {
+    return !entry.dropped && entry.expiresAt > now && this.source.live;
   }
 
   /** Take before reading the database; pass to set(). Null: the value must not be cached. */
@@ -174,7 +200,7 @@ export class InvalidatedCache<V> {
     const size = this.opts.sizeOf(value);
     if (size > this.opts.maxBytes / 4) return;
     this.delete(key);
-    this.entries.set(key, { value, size, expiresAt: now + this.opts.ttlMs });
+    this.entries.set(key, { value, size, expiresAt: now + this.opts.ttlMs, touchedAt: now, dropped: false });
     this.bytes += size;
     for (const [oldest] of this.entries) {
       if (this.bytes <= this.opts.maxBytes) break;
@@ -185,11 +211,13 @@ export class InvalidatedCache<V> {
   private delete(key: string): void {
     const e = this.entries.get(key);
     if (!e) return;
+    e.dropped = true;
     this.entries.delete(key);
     this.bytes -= e.size;
   }
 
   private clear(): void {
+    for (const e of this.entries.values()) e.dropped = true;
     this.entries.clear();
     this.bytes = 0;
   }

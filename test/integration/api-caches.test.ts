@@ -7,7 +7,8 @@ import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
-import { revokeApiKey } from '../../src/services/orgs/api-keys.js';
+import { createApiKey, revokeApiKey } from '../../src/services/orgs/api-keys.js';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { createAgent, rotateAgentToken } from '../../src/services/agents/agents.js';
 import { CacheInvalidation } from '../../src/lib/cache-invalidation.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -60,6 +61,55 @@ describe('API key cache', () => {
     for (let i = 0; i < 2; i++) expect((await t.app.inject({ method: 'GET', url: '/v1/jobs', headers: bearer(victim.key) })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'POST', url: `/v1/keys/${victim.keyId}/revoke`, headers: bearer(admin.key) })).statusCode).toBe(204);
     expectProblem(await t.app.inject({ method: 'GET', url: '/v1/jobs', headers: bearer(victim.key) }), 401, 'auth.key_revoked');
+  });
+});
+
+/** GET over one keep-alive connection (the agent holds a single socket), as a browser or SDK would. */
+function overOneConnection() {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const get = (path: string, key: string) =>
+    new Promise<{ status: number; code?: string; reusedSocket: boolean }>((resolve, reject) => {
+      const req = httpRequest(`${t.url}${path}`, { agent, headers: bearer(key) }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, code: res.statusCode === 200 ? undefined : (JSON.parse(body) as { code: string }).code, reusedSocket: req.reusedSocket }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  return { get, close: () => agent.destroy() };
+}
+
+describe('API key known to a keep-alive connection', () => {
+  it('is refused on that same connection from the next request once it is revoked', async () => {
+    const victim = await createApiKey(t.deps.db, { orgId: vendor.orgId, role: 'VENDOR', name: 'keep-alive victim' });
+    const connection = overOneConnection();
+    try {
+      // Checked through the database, then through the cache, then known to the connection.
+      for (let i = 0; i < 3; i++) expect(await connection.get(`/v1/reports/${reportId}`, victim.token)).toMatchObject({ status: 200 });
+      expect(await connection.get('/v1/me', victim.token)).toMatchObject({ status: 200, reusedSocket: true });
+      await revokeApiKey(t.deps.db, victim.id);
+      await eventually(async () => (await connection.get(`/v1/reports/${reportId}`, victim.token)).status === 401);
+      expect(await connection.get(`/v1/reports/${reportId}`, victim.token)).toEqual({ status: 401, code: 'auth.key_revoked', reusedSocket: true });
+      expect(await connection.get('/v1/me', victim.token)).toEqual({ status: 401, code: 'auth.key_revoked', reusedSocket: true });
+    } finally {
+      connection.close();
+    }
+  });
+
+  it('never answers another key on the same connection as the key it knows', async () => {
+    const stranger = await t.createOrgWithKey('VENDOR');
+    const connection = overOneConnection();
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect(await connection.get(`/v1/reports/${reportId}`, vendor.key)).toMatchObject({ status: 200 });
+        // The private report stays hidden from the other organisation's key, and a forged key is refused.
+        expect(await connection.get(`/v1/reports/${reportId}`, stranger.key)).toMatchObject({ status: 404, code: 'report.not_found', reusedSocket: true });
+        expect(await connection.get(`/v1/reports/${reportId}`, `${vendor.key.slice(0, -1)}${vendor.key.endsWith('A') ? 'B' : 'A'}`)).toMatchObject({ status: 401, code: 'auth.invalid_credentials' });
+      }
+    } finally {
+      connection.close();
+    }
   });
 });
 

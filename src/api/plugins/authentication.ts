@@ -5,7 +5,8 @@ import type { Role } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { AppError, forbidden, unauthorized } from '../../lib/errors.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
-import type { InvalidatedCache } from '../../lib/cache-invalidation.js';
+import type { CacheEntry, InvalidatedCache } from '../../lib/cache-invalidation.js';
+import { sameSecret } from '../../lib/secrets.js';
 import { authenticateAgent, authenticateApiKey, cachedPrincipal, type AgentTokenCache, type ApiKeyCache } from '../../services/auth/authenticate.js';
 import type { AgentPrincipal, Principal, UserPrincipal } from '../../services/auth/principal.js';
 
@@ -15,41 +16,89 @@ declare module 'fastify' {
   }
 }
 
-function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (!header) return null;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+function bearerToken(authorization: string): string {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!m?.[1]) throw unauthorized('auth.malformed_header', 'Use "Authorization: Bearer <key>".');
   return m[1];
 }
 
 export const ALL_ROLES: Role[] = ['ADMIN', 'CERTIFIER', 'VENDOR'];
 
+/**
+ * The credential last verified on each keep-alive connection, with its cache entry. The next request
+ * on that connection presenting the very same Authorization header is answered without parsing and
+ * hashing the key again (with the cache lookup, a tenth of a cached read's CPU: docs/PERFORMANCE.md).
+ * The entry is asked `isCurrent` every time, so a revocation, which drops it from the cache, applies
+ * from the next request on, as before. Kept by socket, so it goes away with the connection.
+ */
+class ConnectionCredentials<P> {
+  private readonly bySocket = new WeakMap<object, { authorization: string; entry: CacheEntry<P> }>();
+
+  constructor(private readonly cache: InvalidatedCache<P>) {}
+
+  recall(request: FastifyRequest, authorization: string): P | undefined {
+    const known = this.bySocket.get(request.raw.socket);
+    return known && sameSecret(known.authorization, authorization) && this.cache.isCurrent(known.entry) ? known.entry.value : undefined;
+  }
+
+  remember(request: FastifyRequest, authorization: string, entry: CacheEntry<P>): void {
+    this.bySocket.set(request.raw.socket, { authorization, entry });
+  }
+}
+
+/** How one kind of credential (API key, agent token) is checked. */
+interface CredentialCheck<P> {
+  cache: InvalidatedCache<P> | undefined;
+  connections: ConnectionCredentials<P> | undefined;
+  verify(token: string): Promise<P>;
+}
+
 /** `caches`: valid API keys and agent tokens kept in memory (see ApiKeyCache); without them every request reads Postgres. */
 export function authGuards(db: Db, limiter: AuthFailureLimiter, caches: { apiKeys?: ApiKeyCache | undefined; agentTokens?: AgentTokenCache | undefined } = {}) {
-  /** Authenticates a presented credential; failures count against the caller's IP. */
-  const verified = async <T>(request: FastifyRequest, check: () => Promise<T>): Promise<T> => {
-    limiter.check(request.ip);
+  const credentials = <P>(cache: InvalidatedCache<P> | undefined, verify: (token: string) => Promise<P>): CredentialCheck<P> => ({
+    cache,
+    connections: cache && new ConnectionCredentials(cache),
+    verify,
+  });
+  const apiKeys = credentials(caches.apiKeys, (token) => authenticateApiKey(db, token, caches.apiKeys));
+  const agentTokens = credentials(caches.agentTokens, (token) => authenticateAgent(db, token, caches.agentTokens));
+
+  /** Authenticates a presented credential against the database; failures count against the caller's IP. */
+  const verified = async <P>(request: FastifyRequest, verify: () => Promise<P>): Promise<P> => {
     try {
-      return await check();
+      return await verify();
     } catch (err) {
       if (err instanceof AppError && err.status === 401) limiter.recordFailure(request.ip);
       throw err;
     }
   };
 
-  /** A cached credential answers without a promise chain (every request); the rest goes to verified(). */
-  const authenticated = <P>(request: FastifyRequest, token: string, cache: InvalidatedCache<P> | undefined, check: () => Promise<P>): P | Promise<P> => {
+  /**
+   * The principal behind the request's bearer credential, or null when it presents none. A credential
+   * known to the connection or the cache answers without a promise (every request); the rest reads
+   * the database. An address over its failure budget is refused either way.
+   */
+  const principalOf = <P>(request: FastifyRequest, check: CredentialCheck<P>): P | Promise<P> | null => {
+    const authorization = request.headers.authorization;
+    if (!authorization) return null;
+    const known = check.connections?.recall(request, authorization);
+    if (known) {
+      limiter.check(request.ip);
+      return known;
+    }
+    const token = bearerToken(authorization);
     limiter.check(request.ip);
-    return cachedPrincipal(token, cache) ?? verified(request, check);
+    const entry = cachedPrincipal(token, check.cache);
+    if (!entry) return verified(request, () => check.verify(token));
+    check.connections?.remember(request, authorization, entry);
+    return entry.value;
   };
 
   const requireUser =
     (roles: Role[] = ALL_ROLES): preHandlerAsyncHookHandler =>
     async (request) => {
-      const token = bearerToken(request);
-      if (!token) throw unauthorized('auth.missing_credentials', 'This endpoint needs an API key: "Authorization: Bearer <key>".');
-      const principal = await authenticated(request, token, caches.apiKeys, () => authenticateApiKey(db, token, caches.apiKeys));
+      const principal = await principalOf(request, apiKeys);
+      if (!principal) throw unauthorized('auth.missing_credentials', 'This endpoint needs an API key: "Authorization: Bearer <key>".');
       if (!roles.includes(principal.role)) {
         throw forbidden('auth.forbidden_role', `This endpoint needs one of the roles: ${roles.join(', ').toLowerCase()}.`);
       }
@@ -57,14 +106,13 @@ export function authGuards(db: Db, limiter: AuthFailureLimiter, caches: { apiKey
     };
 
   /**
-   * For public endpoints that show more to a signed-in user. Callback style, so a cached key (or no key)
+   * For public endpoints that show more to a signed-in user. Callback style, so a known key (or no key)
    * passes without a promise: these are the public reads a dashboard makes most (docs/PERFORMANCE.md).
    */
   const optionalUser: preHandlerHookHandler = (request, _reply, done) => {
     let principal: UserPrincipal | Promise<UserPrincipal> | null;
     try {
-      const token = bearerToken(request);
-      principal = token ? authenticated(request, token, caches.apiKeys, () => authenticateApiKey(db, token, caches.apiKeys)) : null;
+      principal = principalOf(request, apiKeys);
     } catch (err) {
       return done(err as Error);
     }
@@ -82,9 +130,9 @@ export function authGuards(db: Db, limiter: AuthFailureLimiter, caches: { apiKey
   };
 
   const requireAgent: preHandlerAsyncHookHandler = async (request) => {
-    const token = bearerToken(request);
-    if (!token) throw unauthorized('auth.missing_credentials', 'This endpoint needs an agent token.');
-    request.principal = await authenticated(request, token, caches.agentTokens, () => authenticateAgent(db, token, caches.agentTokens));
+    const principal = await principalOf(request, agentTokens);
+    if (!principal) throw unauthorized('auth.missing_credentials', 'This endpoint needs an agent token.');
+    request.principal = principal;
   };
 
   return { requireUser, optionalUser, requireAgent };

@@ -1,7 +1,7 @@
 import type { Db } from '../../lib/database.js';
 import { credentialMatches, credentialPrefix, hashCredential } from '../../lib/secrets.js';
 import { unauthorized } from '../../lib/errors.js';
-import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
+import { InvalidatedCache, type CacheEntry, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 import type { AgentPrincipal, UserPrincipal } from './principal.js';
 
 const invalid = () => unauthorized('auth.invalid_credentials', 'The API key is not valid.');
@@ -23,9 +23,9 @@ export function createApiKeyCache(invalidation: CacheInvalidation): ApiKeyCache 
   });
 }
 
-/** The cached principal for `token`, without a promise in the way (the hot path of every request). */
-export function cachedPrincipal<P>(token: string, cache: InvalidatedCache<P> | undefined): P | undefined {
-  return cache?.get(hashCredential(token));
+/** The cache entry of `token`'s principal, without a promise in the way (the hot path of every request). */
+export function cachedPrincipal<P>(token: string, cache: InvalidatedCache<P> | undefined): CacheEntry<P> | undefined {
+  return cache?.entry(hashCredential(token));
 }
 
 export async function authenticateApiKey(db: Db, token: string, cache?: ApiKeyCache): Promise<UserPrincipal> {
