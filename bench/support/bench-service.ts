@@ -18,7 +18,25 @@ import { startPrivateRedis, type PrivateRedis } from '../../src/lib/redis.js';
 import { createApiKey } from '../../src/services/orgs/api-keys.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NPUBENCH_BIN = join(REPO_ROOT, 'bin', 'npubench.js');
+
+/**
+ * The API runs as deployments run it (Dockerfile: `node dist/cli/main.js`), compiled from this checkout
+ * before the first start so a benchmark never measures a stale build. `BENCH_API=source` runs the
+ * TypeScript through tsx instead, as `npm start` does: tsx's keepNames helpers cost every closure a
+ * call, ~20% of a cached read's CPU (docs/PERFORMANCE.md).
+ */
+const FROM_SOURCE = process.env.BENCH_API === 'source';
+const NPUBENCH_BIN = FROM_SOURCE ? join(REPO_ROOT, 'bin', 'npubench.js') : join(REPO_ROOT, 'dist', 'cli', 'main.js');
+let compiled: Promise<void> | undefined;
+
+function compileApi(): Promise<void> {
+  compiled ??= new Promise<void>((resolve, reject) => {
+    const tsc = spawn(process.execPath, [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    tsc.once('error', reject);
+    tsc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p tsconfig.build.json exited with ${code}`))));
+  });
+  return compiled;
+}
 export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -95,6 +113,7 @@ export async function startBenchService(opts: { privateRedis?: boolean; env?: Re
     }
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    if (!FROM_SOURCE) await compileApi();
     const nodeArgs = opts.nodeArgs ?? (process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []);
     const api = spawn(process.execPath, [...nodeArgs, NPUBENCH_BIN, 'serve'], {
       cwd: REPO_ROOT,
