@@ -23,7 +23,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * The API runs as deployments run it (Dockerfile: `node dist/cli/main.js`), compiled from this checkout
  * before the first start so a benchmark never measures a stale build. `BENCH_API=source` runs the
  * TypeScript through tsx instead, as `npm start` does: tsx's keepNames helpers cost every closure a
- * call, ~20% of a cached read's CPU (docs/PERFORMANCE.md).
+ * call, ~10% of a cached read's CPU (docs/PERFORMANCE.md).
  */
 const FROM_SOURCE = process.env.BENCH_API === 'source';
 const NPUBENCH_BIN = FROM_SOURCE ? join(REPO_ROOT, 'bin', 'npubench.js') : join(REPO_ROOT, 'dist', 'cli', 'main.js');
