@@ -11,7 +11,6 @@
 // warm-up first. The ratio is the median of the rounds' ratios (each round's two sides ran back to back).
 // Each side's CPU per request is printed too: it is the client-independent form of the ratio.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +18,7 @@ import { cpus } from 'node:os';
 import { createDevice, deviceInput } from '../src/services/devices/devices.js';
 import { loadAverage, REPO_ROOT, uploadModel, withBenchService, type BenchService } from './support/bench-service.js';
 import { startBenchAgent, submitJob, watchJobs } from './support/bench-agent.js';
-import { machineLine, median, printTable } from './bench-utils.js';
+import { machineLine, median, printTable, startSupportServer } from './bench-utils.js';
 import { seedCertifiedResults } from '../test/helpers/certified-results-seed.js';
 
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
@@ -75,22 +74,6 @@ async function measure(url: string, serverPid: number, headers: Record<string, s
   };
 }
 
-async function startBareServer(routes: Record<string, string>): Promise<{ url: string; pid: number; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bench', 'support', 'bare-server.ts'), ...Object.entries(routes).map(([p, f]) => `${p}=${f}`)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => void child.kill('SIGTERM') };
-}
-
 /** Runs a real job to a stored, signed report; returns the report id. */
 async function makeReport(service: BenchService, key: string, device: string, visibility: 'PRIVATE' | 'PUBLIC'): Promise<string> {
   const model = await uploadModel(service.url, key, MLP, { name: `mlp-${visibility.toLowerCase()}`, visibility });
@@ -139,7 +122,10 @@ await withBenchService({}, async (service) => {
     present.push(e);
     console.log(`  ${e.name}: ${body.length} bytes`);
   }
-  const bare = await startBareServer(bodies);
+  const bare = await startSupportServer(
+    join(REPO_ROOT, 'bench', 'support', 'bare-server.ts'),
+    Object.entries(bodies).map(([path, file]) => `${path}=${file}`),
+  );
   // The CPU ratio (bare server's CPU per request / the API's) does not depend on the client: when
   // autocannon saturates its core before the bare server does, the req/s ratio flatters the API.
   const rows: (string | number)[][] = [['endpoint', 'bare req/s', 'API req/s', 'ratio (median of rounds)', 'CPU µs/request bare/API (ratio)', 'bare p50/p99 ms', 'API p50/p99 ms', 'target', 'result']];

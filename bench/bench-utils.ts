@@ -1,4 +1,6 @@
-// Small helpers shared by the benchmarks: exact medians/percentiles and a plain table printer.
+// Small helpers shared by the benchmarks: exact medians/percentiles, a plain table printer, and the
+// bare reference servers' start-up.
+import { spawn } from 'node:child_process';
 
 export function percentile(values: readonly number[], fraction: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -15,4 +17,22 @@ export function printTable(rows: (string | number)[][]): void {
 
 export function machineLine(): string {
   return `node ${process.version}, ${process.platform} ${process.arch}`;
+}
+
+/**
+ * Starts a bare reference server (a TypeScript file under bench/support that prints "listening on
+ * <port>") in its own process; resolves once it listens.
+ */
+export async function startSupportServer(script: string, args: string[]): Promise<{ url: string; pid: number; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => void child.kill('SIGTERM') };
 }

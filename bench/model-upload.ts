@@ -9,7 +9,7 @@
 // cache (cp's exit; the upload's 201 answer) and until they are on the disk (plus an fsync of the
 // written file). The source is read from the page cache on both sides. The RSS of the API process is read from
 // /proc/<pid>/status every 20 ms; growth = peak during the upload - RSS just before it.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeLargeOnnxModel } from './support/large-onnx-model.js';
 import { loadAverage, REPO_ROOT, withBenchService } from './support/bench-service.js';
-import { machineLine, median, printTable } from './bench-utils.js';
+import { machineLine, median, printTable, startSupportServer } from './bench-utils.js';
 
 const MODEL_BYTES = Number(process.env.MODEL_BYTES ?? 2_000_000_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -57,20 +57,8 @@ async function streamUpload(url: string, key: string, path: string, size: number
   return body;
 }
 
-/** Starts bench/support/bare-upload-server.ts in `mode`; returns its URL. */
-async function startBareUploadServer(mode: 'drain' | 'store', dir: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bench', 'support', 'bare-upload-server.ts'), mode, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`bare upload server exited (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}/`, stop: () => void child.kill('SIGTERM') };
-}
+/** Starts bench/support/bare-upload-server.ts in `mode`. */
+const startBareUploadServer = (mode: 'drain' | 'store', dir: string) => startSupportServer(join(REPO_ROOT, 'bench', 'support', 'bare-upload-server.ts'), [mode, dir]);
 
 /** Flushes one file's data to the disk. */
 async function fsyncFile(path: string): Promise<void> {

@@ -10,12 +10,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import type { Role } from '@prisma/client';
 import { createDb, type Db } from '../../src/lib/database.js';
 import { freePort } from '../../src/lib/free-port.js';
 import { startPrivateRedis, type PrivateRedis } from '../../src/lib/redis.js';
 import { createApiKey } from '../../src/services/orgs/api-keys.js';
+import { deleteKeysUnder } from '../../test/helpers/redis-keys.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -70,20 +70,6 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}
-
 /**
  * Starts the API. `privateRedis`: a throw-away redis-server for this service alone, so INFO memory
  * sees nothing but its queues. `env` overrides the API's environment (limits, log level); `nodeArgs`
@@ -109,7 +95,7 @@ export async function startBenchService(opts: { privateRedis?: boolean; env?: Re
       cleanups.push(() => own.stop());
       redisUrl = own.url;
     } else {
-      cleanups.push(() => deleteKeys(REDIS_URL, queuePrefix));
+      cleanups.push(() => deleteKeysUnder(REDIS_URL, queuePrefix));
     }
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;

@@ -121,12 +121,6 @@ export interface InvalidatedCacheOptions<V> {
   affected(table: string, id: string): { key: string } | 'all' | ((value: V) => boolean) | null;
 }
 
-/**
- * An in-process cache whose entries are dropped when Postgres says the rows behind them changed. It
- * serves nothing while the listener is not live. A value read from the database is stored only if no
- * relevant invalidation happened since the read began (`readToken()` before the read, `set()` after),
- * so a stale read can never outlive the notification that overtook it.
- */
 /** One cached value; `dropped` once it left the cache (invalidated, evicted, expired or cleared). */
 export interface CacheEntry<V> {
   readonly value: V;
@@ -139,6 +133,12 @@ export interface CacheEntry<V> {
 /** A hit moves its entry to the young end of the LRU order at most this often. */
 const TOUCH_INTERVAL_MS = 1000;
 
+/**
+ * An in-process cache whose entries are dropped when Postgres says the rows behind them changed. It
+ * serves nothing while the listener is not live. A value read from the database is stored only if no
+ * relevant invalidation happened since the read began (`readToken()` before the read, `set()` after),
+ * so a stale read can never outlive the notification that overtook it.
+ */
 export class InvalidatedCache<V> {
   private readonly entries = new Map<string, CacheEntry<V>>();
   private generation = 0;

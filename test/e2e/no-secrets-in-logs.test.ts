@@ -7,16 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { freePort, startNpubench } from '../helpers/processes.js';
 import { createQueuePrefix, createTempDir, createTestDatabase } from '../helpers/isolated-resources.js';
 import { TEST_REDIS_URL } from '../helpers/test-env.js';
+import { keysUnder } from '../helpers/redis-keys.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { createDb } from '../../src/lib/database.js';
 
 async function redisContents(prefix: string): Promise<string> {
   const redis = new Redis(TEST_REDIS_URL);
   const parts: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
+  for await (const keys of keysUnder(redis, prefix)) {
     for (const key of keys) {
       const type = await redis.type(key);
       if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
@@ -26,7 +24,7 @@ async function redisContents(prefix: string): Promise<string> {
       else if (type === 'set') parts.push(...(await redis.smembers(key)));
       else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
     }
-  } while (cursor !== '0');
+  }
   await redis.quit();
   return parts.join('\n');
 }

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
+import { deleteKeysUnder } from './redis-keys.js';
 import { databaseUrl, TEMPLATE_DB, TEST_POSTGRES_URL, TEST_REDIS_URL } from './test-env.js';
 
 export async function createTestDatabase(): Promise<string> {
@@ -35,16 +35,7 @@ export async function createTestDatabase(): Promise<string> {
 
 export function createQueuePrefix(): string {
   const prefix = `npubench-test-${randomBytes(4).toString('hex')}`;
-  afterAll(async () => {
-    const redis = new Redis(TEST_REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
-  });
+  afterAll(() => deleteKeysUnder(TEST_REDIS_URL, prefix));
   return prefix;
 }
 

@@ -15,23 +15,29 @@ const invalid = () => unauthorized('auth.invalid_credentials', 'The API key is n
 export type ApiKeyCache = InvalidatedCache<UserPrincipal>;
 
 export function createApiKeyCache(invalidation: CacheInvalidation): ApiKeyCache {
-  return new InvalidatedCache<UserPrincipal>(invalidation, {
+  return credentialCache(invalidation, 'api_keys', (principal) => principal.keyId);
+}
+
+/** Principals by credential hash, dropped when their row in `table` (id from `rowIdOf`) changes. */
+function credentialCache<P>(invalidation: CacheInvalidation, table: string, rowIdOf: (principal: P) => string): InvalidatedCache<P> {
+  return new InvalidatedCache<P>(invalidation, {
     maxBytes: 10_000 * 256,
     ttlMs: 10 * 60_000,
     sizeOf: () => 256,
-    affected: (table, id) => (table !== 'api_keys' ? null : id === '*' ? 'all' : (principal) => principal.keyId === id),
+    affected: (changed, id) => (changed !== table ? null : id === '*' ? 'all' : (principal) => rowIdOf(principal) === id),
   });
 }
 
-/** The cache entry of `token`'s principal, without a promise in the way (the hot path of every request). */
+/**
+ * The cache entry of `token`'s principal, without a promise in the way (the hot path of every request).
+ * Callers ask this first; authenticateApiKey/authenticateAgent read the database and fill the cache.
+ */
 export function cachedPrincipal<P>(token: string, cache: InvalidatedCache<P> | undefined): CacheEntry<P> | undefined {
   return cache?.entry(hashCredential(token));
 }
 
 export async function authenticateApiKey(db: Db, token: string, cache?: ApiKeyCache): Promise<UserPrincipal> {
   const cacheKey = cache ? hashCredential(token) : '';
-  const cached = cache?.get(cacheKey);
-  if (cached) return cached;
   const readToken = cache?.readToken() ?? null;
   const prefix = credentialPrefix(token, 'npb');
   if (!prefix) throw invalid();
@@ -47,18 +53,11 @@ export async function authenticateApiKey(db: Db, token: string, cache?: ApiKeyCa
 export type AgentTokenCache = InvalidatedCache<AgentPrincipal>;
 
 export function createAgentTokenCache(invalidation: CacheInvalidation): AgentTokenCache {
-  return new InvalidatedCache<AgentPrincipal>(invalidation, {
-    maxBytes: 10_000 * 256,
-    ttlMs: 10 * 60_000,
-    sizeOf: () => 256,
-    affected: (table, id) => (table !== 'agents' ? null : id === '*' ? 'all' : (principal) => principal.agentId === id),
-  });
+  return credentialCache(invalidation, 'agents', (principal) => principal.agentId);
 }
 
 export async function authenticateAgent(db: Db, token: string, cache?: AgentTokenCache): Promise<AgentPrincipal> {
   const cacheKey = cache ? hashCredential(token) : '';
-  const cached = cache?.get(cacheKey);
-  if (cached) return cached;
   const readToken = cache?.readToken() ?? null;
   const prefix = credentialPrefix(token, 'npba');
   if (!prefix) throw unauthorized('auth.invalid_agent_token', 'The agent token is not valid.');
