@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -51,6 +52,20 @@ describe('POST /v1/jobs', () => {
     expect((second.json() as { id: string }).id).toBe((first.json() as { id: string }).id);
     expect(await t.deps.db.job.count({ where: { idempotencyKey: 'key-1' } })).toBe(1);
     expectProblem(await submit({ ...body, suite: { minQueryCount: 51 } }, 'key-1'), 422, 'idempotency.key_reused');
+  });
+
+  it('compares an idempotent retry by meaning: the same body with its keys in another order is the same request', async () => {
+    const first = await submit({ modelId, device: 'npu-a', suite: { minQueryCount: 50, minDurationMs: 0, dynamicDims: { batch: 1, seq: 8 } } }, 'key-order');
+    expect(first.statusCode, first.body).toBe(201);
+    // The same JSON value, written by a client that orders object members differently.
+    const retry = await submit({ suite: { dynamicDims: { seq: 8, batch: 1 }, minDurationMs: 0, minQueryCount: 50 }, device: 'npu-a', modelId }, 'key-order');
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect((retry.json() as { id: string }).id).toBe((first.json() as { id: string }).id);
+    // The stored hash is SHA-256 over the RFC 8785 form, written out here by hand (members sorted by key).
+    const canonical = `{"device":"npu-a","modelId":"${modelId}","suite":{"dynamicDims":{"batch":1,"seq":8},"minDurationMs":0,"minQueryCount":50}}`;
+    const stored = await t.deps.db.job.findFirstOrThrow({ where: { idempotencyKey: 'key-order' } });
+    expect(stored.requestHash).toBe(createHash('sha256').update(canonical).digest('hex'));
+    expectProblem(await submit({ suite: { dynamicDims: { seq: 8, batch: 2 }, minDurationMs: 0, minQueryCount: 50 }, device: 'npu-a', modelId }, 'key-order'), 422, 'idempotency.key_reused');
   });
 
   it('validates the suite spec, the device and the model', async () => {

@@ -7,6 +7,7 @@ import { AppError, badRequest, conflict, notFound, serviceUnavailable, unprocess
 import { resolveSuiteSpec, type SuiteSpec } from '../../harness/suite-spec.js';
 import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
+import { CanonicalJsonError, canonicalBytes } from '../../lib/crypto/canonical-json.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { deviceSlug } from '../devices/devices.js';
 import { checkDatasetRef, LABELLED_INPUTS_DATASET_FORMAT, MMLU_DATASET_FORMAT } from '../datasets/datasets.js';
@@ -44,7 +45,21 @@ export function presentJob(job: Job & { device?: { slug: string } }) {
 
 const withDevice = { device: { select: { slug: true } } } as const;
 
+/** Over the RFC 8785 form, so a retry that orders the same members differently is the same request. */
 function requestHash(body: unknown): string {
+  let bytes: Buffer;
+  try {
+    bytes = canonicalBytes(body);
+  } catch (err) {
+    // JSON.parse reads 1e400 as Infinity, which no JSON text can say back.
+    if (err instanceof CanonicalJsonError) throw badRequest('validation.failed', `The request body cannot be read as exact JSON: ${err.message}.`);
+    throw err;
+  }
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** What requestHash was before it canonicalised: a key stored then still matches a byte-identical retry. */
+function legacyRequestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
 
@@ -63,7 +78,7 @@ export async function submitJob(
   const hash = requestHash(input);
   if (idempotencyKey) {
     const existing = await findByIdempotencyKey(deps.db, principal.orgId, idempotencyKey);
-    if (existing) return { job: replay(existing, hash), created: false };
+    if (existing) return { job: replay(existing, input), created: false };
   }
   let suite;
   try {
@@ -125,7 +140,7 @@ export async function submitJob(
     // A concurrent request with the same key won the race: answer with its job.
     if (idempotencyKey && isUniqueViolation(err)) {
       const existing = await findByIdempotencyKey(deps.db, principal.orgId, idempotencyKey);
-      if (existing) return { job: replay(existing, hash), created: false };
+      if (existing) return { job: replay(existing, input), created: false };
     }
     throw err;
   }
@@ -144,8 +159,8 @@ async function findByIdempotencyKey(db: Db, orgId: string, key: string) {
   return db.job.findUnique({ where: { orgId_idempotencyKey: { orgId, idempotencyKey: key } }, include: withDevice });
 }
 
-function replay(job: Job & { device: { slug: string } }, hash: string) {
-  if (job.requestHash !== hash) {
+function replay(job: Job & { device: { slug: string } }, input: unknown) {
+  if (job.requestHash !== requestHash(input) && job.requestHash !== legacyRequestHash(input)) {
     throw unprocessable('idempotency.key_reused', 'This Idempotency-Key was already used with a different request body.');
   }
   return presentJob(job);
