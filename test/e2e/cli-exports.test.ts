@@ -12,9 +12,26 @@ import { bearer } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
 import { runNpubench } from '../helpers/processes.js';
+import { loadgenPercentile } from '../helpers/independent-stats.js';
 
 const PYTHON_CLIENT = fileURLToPath(new URL('../../docs/examples/python-client/check_report.py', import.meta.url));
 const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+/** One small job per scenario. Offline with 4 in flight, so a sample's end - start (its service time)
+ *  is far from its latency from the query issue at 0, and a client that confuses the two fails. */
+const SCENARIO_SUITES: Record<string, Record<string, unknown>> = {
+  'single-stream': { preset: 'smoke' },
+  'multi-stream': { preset: 'smoke', scenario: 'multi-stream', samplesPerQuery: 4 },
+  server: { preset: 'smoke', scenario: 'server', targetQps: 200, targetLatencyMs: 1000 },
+  offline: { preset: 'smoke', scenario: 'offline', offlineSampleCount: 64, maxOutstandingQueries: 4 },
+};
+
+/** docs/report-format.md: Server counts from the scheduled time, Offline from the query issue at 0. */
+function documentedLatency(scenario: string, query: number[]): number {
+  if (scenario === 'server') return query[2]! - query[0]!;
+  if (scenario === 'offline') return query[1]!;
+  return query[1]! - query[0]!;
+}
 
 describe('npubench compare as a CI gate', () => {
   it('passes within the limits, fails past them with the metric named, and rejects unknown metrics', async () => {
@@ -45,6 +62,7 @@ describe('exports of a stored report', () => {
   let t: TestApi;
   let vendor: { key: string };
   let reportId: string;
+  const reportIds: Record<string, string> = {};
 
   beforeAll(async () => {
     t = await startTestApi({ listen: true });
@@ -53,12 +71,15 @@ describe('exports of a stored report', () => {
     await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: 'npu-export', name: 'NPU', manufacturer: 'test' } });
     await startTestAgent(t, ['npu-export']);
     const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'mlp' }) });
-    const job = (
-      await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId: (up.json() as { id: string }).id, device: 'npu-export', suite: { preset: 'smoke' } } })
-    ).json() as { id: string };
-    expect((await waitForJob(t, job.id)).status).toBe('SUCCEEDED');
-    reportId = (await t.deps.db.report.findUniqueOrThrow({ where: { jobId: job.id } })).id;
-  });
+    const modelId = (up.json() as { id: string }).id;
+    for (const [scenario, suite] of Object.entries(SCENARIO_SUITES)) {
+      const job = (await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId, device: 'npu-export', suite } })).json() as { id: string };
+      const done = await waitForJob(t, job.id);
+      expect(done.status, `${scenario}: ${done.errorCode}: ${done.errorMessage}`).toBe('SUCCEEDED');
+      reportIds[scenario] = (await t.deps.db.report.findUniqueOrThrow({ where: { jobId: job.id } })).id;
+    }
+    reportId = reportIds['single-stream']!;
+  }, 120_000);
 
   const report = (format: string) => runNpubench(['report', reportId, '--format', format, '--api-url', t.url, '--api-key', vendor.key], {});
 
@@ -70,18 +91,38 @@ describe('exports of a stored report', () => {
     const [header, row] = csv.stdout.trim().split('\n');
     const cells = Object.fromEntries(header!.split(',').map((name, i) => [name, row!.split(',')[i]]));
     expect(cells).toMatchObject({ report_id: reportId, device: 'npu-export', scenario: 'single-stream' });
-    expect(Number(cells.p90_ms)).toBeGreaterThan(0);
+    // The stored figures, checked against the test's own percentile of the raw samples.
+    const raw = (await t.app.inject({ method: 'GET', url: `/v1/reports/${reportId}/raw-samples`, headers: bearer(vendor.key) })).json() as { runs: { queries: number[][] }[] };
+    const latencies = raw.runs.flatMap((run) => run.queries.map((query) => documentedLatency('single-stream', query)));
+    expect(Number(cells.p90_ms)).toBe(loadgenPercentile(latencies, 90) / 1e6);
+    expect(Number(cells.queries)).toBe(latencies.length);
+    const stored = (await t.deps.db.report.findUniqueOrThrow({ where: { id: reportId } })).summary as { result: string };
+    expect(cells.result).toBe(stored.result);
     const mlperf = await report('mlperf');
-    expect(mlperf.stdout).toMatch(/Result is : (VALID|INVALID)/);
+    expect(mlperf.stdout).toContain(`Result is : ${stored.result}`);
+    expect(mlperf.stdout).toMatch(new RegExp(`90.00 percentile latency \\(ns\\)\\s*: ${loadgenPercentile(latencies, 90)}\\b`));
     const missing = await runNpubench(['report', '00000000-0000-4000-8000-000000000000', '--api-url', t.url, '--api-key', vendor.key], {});
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('report.not_found');
   });
 
-  it.skipIf(!hasPython)('recomputes the percentiles from Python with the standard library only', async () => {
+  it.skipIf(!hasPython).each(Object.keys(SCENARIO_SUITES))('recomputes the %s percentiles from Python with the standard library only', async (scenario) => {
+    const id = reportIds[scenario]!;
     // Asynchronously: the API under test runs in this process and must keep answering.
-    const { stdout: out } = await promisify(execFile)('python3', [PYTHON_CLIENT, reportId], { env: { ...process.env, NPUBENCH_API_URL: t.url, NPUBENCH_API_KEY: vendor.key } });
-    expect(out).toMatch(/p90\s+stored\s+\d+ ns\s+recomputed\s+\d+ ns\s+ok/);
+    const { code, out } = await promisify(execFile)('python3', [PYTHON_CLIENT, id], { env: { ...process.env, NPUBENCH_API_URL: t.url, NPUBENCH_API_KEY: vendor.key } }).then(
+      ({ stdout }) => ({ code: 0, out: stdout }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, out: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+    );
+    expect(code, out).toBe(0);
     expect(out).not.toContain('MISMATCH');
+    // The script's figures are the test's own: LoadGen's percentile of each query's latency as
+    // report-format.md defines it, computed here from the raw samples.
+    const raw = (await t.app.inject({ method: 'GET', url: `/v1/reports/${id}/raw-samples`, headers: bearer(vendor.key) })).json() as { scenario: string; runs: { queries: number[][] }[] };
+    expect(raw.scenario).toBe(scenario);
+    const latencies = raw.runs.flatMap((run) => run.queries.map((query) => documentedLatency(scenario, query)));
+    for (const percent of [50, 90, 99]) {
+      const expected = loadgenPercentile(latencies, percent);
+      expect(out).toMatch(new RegExp(`p${percent}\\s+stored\\s+${expected} ns\\s+recomputed\\s+${expected} ns\\s+ok`));
+    }
   });
 });

@@ -33,18 +33,31 @@ def loadgen_percentile(latencies, percent):
     return ordered[min(math.floor(len(ordered) * percent / 100), len(ordered) - 1)]
 
 
+def query_latency(scenario, query):
+    """A query's latency, in ns, as LoadGen counts it for the scenario (docs/report-format.md)."""
+    if scenario == "server":
+        scheduled_ns, _start_ns, end_ns = query  # from the scheduled time, so a late issue counts
+        return end_ns - scheduled_ns
+    start_ns, end_ns = query
+    if scenario == "offline":
+        # One query holds every sample and is issued at 0: each sample's latency is its end time. Its own
+        # end - start is only its service time (what the per-run p50 and drift use).
+        return end_ns
+    return end_ns - start_ns  # single-stream; multi-stream, where end is the slowest sample's end
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: check_report.py <report-id>")
     report_id = sys.argv[1]
     report = get("/v1/reports/" + report_id)
     raw = get("/v1/reports/%s/raw-samples" % report_id)
-    # Every query tuple ends with [start_ns, end_ns]; Server queries count from the scheduled time.
-    scheduled = raw["scenario"] == "server"
-    latencies = [q[-1] - (q[0] if scheduled else q[-2]) for run in raw["runs"] for q in run["queries"]]
+    latencies = [query_latency(raw["scenario"], q) for run in raw["runs"] for q in run["queries"]]
     summary = report["summary"]
     print("report %s: %s on %s, %d queries" % (report_id, summary["scenario"], report["device"]["slug"], summary["queryCount"]))
-    mismatches = 0
+    mismatches = 0 if summary["queryCount"] == len(latencies) else 1
+    if mismatches:
+        print("  queries stored %d, raw samples %d  MISMATCH" % (summary["queryCount"], len(latencies)))
     for percent in (50, 90, 99):
         stored = summary["latency"]["p%dNs" % percent]
         recomputed = loadgen_percentile(latencies, percent)
