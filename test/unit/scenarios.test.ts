@@ -101,6 +101,10 @@ describe('offline', () => {
     const lastEnd = Math.max(...samples.map((sample) => sample.at(-1)!));
     expect(summary).toMatchObject({ scenario: 'offline', queryCount: 200, durationNs: lastEnd, earlyStoppingSatisfied: true, stoppedByMaxDuration: false });
     expect(summary.qps).toBe(200 / (lastEnd / 1e9));
+    // Latency counts from the query issue at 0: a sample's end, not its own end - start.
+    const ends = samples.map((sample) => sample.at(-1)!);
+    expect(summary.latency).toMatchObject({ p50Ns: loadgenPercentile(ends, 50), p90Ns: loadgenPercentile(ends, 90), maxNs: lastEnd });
+    expect(summary.runs[0]!.p50Ns).toBe(loadgenPercentile(samples.map(([start, end]) => end - start), 50));
   });
 
   it('keeps at most maxOutstandingQueries samples in flight', async () => {

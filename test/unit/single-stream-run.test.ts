@@ -13,6 +13,7 @@ import {
   type RawSamples,
 } from '../../src/harness/index.js';
 import { HarnessError } from '../../src/lib/errors.js';
+import { latenciesOf, loadgenPercentile } from '../helpers/independent-stats.js';
 
 const MLP = fileURLToPath(new URL('../fixtures/models/mlp-classifier.onnx', import.meta.url));
 
@@ -54,8 +55,21 @@ describe('runBenchmark, single-stream', () => {
     expect(summary.queryCount).toBe(rawSamples.runs[0]!.queries.length);
     expect(summary.durationNs).toBeGreaterThanOrEqual(200e6);
 
-    const recomputed = recomputeSummaryFromRawSamples(rawSamples, summary.spec);
-    expect(summary).toMatchObject(recomputed);
+    // The figures, recomputed here from the raw samples without the harness's code.
+    const queries = rawSamples.runs[0]!.queries as [number, number][];
+    const latencies = latenciesOf(queries);
+    const durationNs = queries.at(-1)![1] - queries[0]![0];
+    expect(summary.durationNs).toBe(durationNs);
+    expect(summary.qps).toBeCloseTo(queries.length / (durationNs / 1e9), 9);
+    expect(summary.latency).toMatchObject({
+      count: queries.length,
+      minNs: Math.min(...latencies),
+      maxNs: Math.max(...latencies),
+      p50Ns: loadgenPercentile(latencies, 50),
+      p90Ns: loadgenPercentile(latencies, 90),
+      p99Ns: loadgenPercentile(latencies, 99),
+      meanNs: Math.floor(latencies.reduce((a, b) => a + b, 0) / latencies.length), // LoadGen's integer mean
+    });
     expect(verifySummaryAgainstRawSamples(summary, rawSamples)).toEqual([]);
 
     expect(summary).toMatchObject({
@@ -145,6 +159,23 @@ describe('recomputeSummaryFromRawSamples', () => {
       runs: [{ queryCount: 3, durationNs: 650, p50Ns: 200, firstTenthP50Ns: 100, lastTenthP50Ns: 300, slowdownPct: 200 }],
       runToRunP50CvPct: null,
       thermalDriftDetected: true,
+    });
+  });
+
+  it('counts an Offline sample\'s latency from the query issue at 0, and its per-run p50 from its own service time', () => {
+    // Two workers: samples end at 100, 150, 250 and 400 ns, the last two taken when the first two finished.
+    const samples: [number, number][] = [[0, 100], [0, 150], [100, 250], [150, 400]];
+    const offline: RawSamples = { format: RAW_SAMPLES_FORMAT, clock: MONOTONIC_CLOCK, unit: 'ns', scenario: 'offline', runs: [{ queries: samples }] };
+    const spec = resolveSuiteSpec({ scenario: 'offline', offlineSampleCount: 4, minDurationMs: 0 });
+    expect(recomputeSummaryFromRawSamples(offline, spec)).toMatchObject({
+      queryCount: 4,
+      durationNs: 400,
+      qps: 4 / 400e-9,
+      // Latencies 100, 150, 250, 400 (the ends); sorted[floor(4 * 0.5)] = 250.
+      latency: { count: 4, minNs: 100, maxNs: 400, meanNs: 225, p50Ns: 250, p90Ns: 400 },
+      // Service times (end - start) 100, 150, 150, 250: sorted[2] = 150.
+      runs: [{ queryCount: 4, durationNs: 400, p50Ns: 150 }],
+      earlyStoppingSatisfied: true,
     });
   });
 
