@@ -99,6 +99,36 @@ export class HttpDurationHistogram {
   }
 }
 
+/**
+ * prom-client's defaults include three gauges named like counters (`nodejs_active_handles_total`,
+ * `..._requests_total`, `..._resources_total`), which `promtool check metrics` rejects: `_total` means a
+ * counter, and `_count`/`_sum` are reserved for histograms and summaries. prom-client 15 has no option
+ * to rename them, so each is taken out of the registry and its value re-exposed as `<name>_all`.
+ */
+export const RENAMED_DEFAULT_GAUGES: Readonly<Record<string, string>> = {
+  nodejs_active_handles_total: 'nodejs_active_handles_all',
+  nodejs_active_requests_total: 'nodejs_active_requests_all',
+  nodejs_active_resources_total: 'nodejs_active_resources_all',
+};
+
+function renameTotalGauges(registry: Registry): void {
+  for (const [from, to] of Object.entries(RENAMED_DEFAULT_GAUGES)) {
+    const original = registry.getSingleMetric(from);
+    // Absent on Node versions without the process API behind it.
+    if (original === undefined) continue;
+    registry.removeSingleMetric(from);
+    new Gauge({
+      name: to,
+      help: `${(original as unknown as { help: string }).help.replace(/\.$/, '')}; prom-client's ${from}, renamed, as a gauge must not end in _total.`,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const { labels, value } of (await original.get()).values) this.set(labels, value);
+      },
+    });
+  }
+}
+
 export class ApiMetrics {
   readonly registry = new Registry();
   private readonly httpDuration: HttpDurationHistogram;
@@ -110,6 +140,7 @@ export class ApiMetrics {
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    renameTotalGauges(this.registry);
     this.httpDuration = new HttpDurationHistogram(
       'npubench_http_request_duration_seconds',
       'HTTP request duration by method, route pattern and status code.',

@@ -2,6 +2,7 @@
 // parsed line by line, and the submit request's id travelling into the queued job and the agent's logs.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
+import { spawn, spawnSync } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
@@ -174,6 +175,16 @@ describe('GET /metrics', () => {
 
     family(families, 'process_cpu_user_seconds_total', 'counter');
     family(families, 'nodejs_heap_size_used_bytes', 'gauge');
+    // prom-client's three "_total" gauges, under names Prometheus' conventions allow.
+    for (const name of ['nodejs_active_handles', 'nodejs_active_requests', 'nodejs_active_resources']) {
+      expect(families.has(`${name}_total`), `${name}_total`).toBe(false);
+      family(families, `${name}_all`, 'gauge');
+    }
+    // Prometheus naming: "_total" only on counters; "_count", "_sum", "_bucket" only inside histograms and summaries.
+    for (const [name, { type }] of families) {
+      if (name.endsWith('_total')) expect(type, name).toBe('counter');
+      if (/_(count|sum|bucket)$/.test(name)) expect(type, name).toBeOneOf(['histogram', 'summary']);
+    }
 
     // The agent's log lines for the job carry the submit request's id.
     const jobLines = agentLogLines.filter((line) => line.jobId === jobId);
@@ -190,6 +201,35 @@ describe('GET /metrics', () => {
     const families = await scrape();
     expect(sampleValue(family(families, 'npubench_queue_jobs', 'gauge'), 'npubench_queue_jobs', { device: 'cpu-idle', state: 'waiting' })).toBe(0);
     expect(sampleValue(family(families, 'npubench_jobs_finished_total', 'counter'), 'npubench_jobs_finished_total', { device: 'cpu-idle', status: 'CANCELED' })).toBe(1);
+  });
+});
+
+/** Debian's `prometheus` package ships promtool (.ci/run installs it). */
+const promtoolInstalled = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).error === undefined;
+
+/** `promtool check metrics` on a body piped to it: its exit status and what it printed. */
+function promtoolCheckMetrics(body: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(body);
+  });
+}
+
+describe('GET /metrics and promtool', () => {
+  it.skipIf(!promtoolInstalled)(`passes promtool check metrics${promtoolInstalled ? '' : ' (SKIPPED: promtool is not installed; apt-get install prometheus)'}`, async () => {
+    // Over real HTTP, after the job above, so the histograms and counters have series.
+    const res = await fetch(`${t.url}/metrics`);
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    // promtool passes empty input, so make sure it reads the real thing.
+    expect(body).toContain('\nnpubench_jobs_finished_total{');
+    expect(body).toContain('\nnodejs_heap_size_used_bytes ');
+    expect(await promtoolCheckMetrics(body)).toEqual({ code: 0, output: '' });
   });
 });
 
