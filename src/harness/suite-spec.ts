@@ -2,6 +2,9 @@
 // load shape (samples per query, target QPS, latency bound), repeats, and what fills the inputs.
 // Resolution order: global defaults, then the scenario's defaults (MLPerf's per-scenario settings),
 // then the preset, then explicit fields. The resolved spec, every field written out, goes into the report.
+// A resolved spec names a preset only when the run follows it: explicit fields that change a preset's
+// values turn it into `preset: "custom"` with `basedOn` and `overriddenFields`, and the submission preset
+// takes no such changes at all (LoadGen refuses overrides in submission mode; docs/DECISIONS.md §21).
 import { z } from 'zod';
 import { accuracySpecSchema } from './accuracy/accuracy-format.js';
 import { llmLatencyInputSchema, llmLatencySpecSchema } from './accuracy/llm-latency.js';
@@ -21,6 +24,13 @@ export const SUITE_PRESETS = {
 } as const satisfies Record<string, Partial<SuiteSpecFields>>;
 
 export type SuitePreset = keyof typeof SUITE_PRESETS;
+
+/** Presets a request may not change: what they fix, including their scenario's mlperf.conf settings,
+ *  is what makes the result comparable. */
+const FIXED_PRESETS: ReadonlySet<SuitePreset> = new Set(['submission']);
+
+/** The label of a spec that changed some of a preset's values. */
+export const CUSTOM_PRESET = 'custom';
 
 export const SUITE_DEFAULTS: Readonly<SuiteSpecFields> = {
   scenario: 'single-stream',
@@ -87,12 +97,22 @@ const fieldSchemas = {
 type SuiteSpecFields = { [K in keyof typeof fieldSchemas]: z.output<(typeof fieldSchemas)[K]> };
 
 const presetSchema = z.enum(Object.keys(SUITE_PRESETS) as [SuitePreset, ...SuitePreset[]]);
+const fieldNameSchema = z.enum(Object.keys(fieldSchemas) as [keyof SuiteSpecFields, ...(keyof SuiteSpecFields)[]]);
+
+/** How a spec names its preset: one it follows exactly, or "custom" with the one it started from. */
+const presetLabelFields = {
+  preset: z.enum([...presetSchema.options, CUSTOM_PRESET]).optional(),
+  /** With preset "custom": the preset whose values the spec started from. */
+  basedOn: presetSchema.optional(),
+  /** With preset "custom": the fields whose values differ from basedOn's, in field order. */
+  overriddenFields: z.array(fieldNameSchema).min(1).optional(),
+};
 
 /** A fully resolved spec: every field present, so a stored report says exactly what ran. */
 export const resolvedSuiteSpecSchema = z
   .strictObject({
     ...fieldSchemas,
-    preset: presetSchema.optional(),
+    ...presetLabelFields,
     /** Accuracy evaluation after the latency run: MMLU on an LLM bundle, fidelity against a reference, an accuracy gate. */
     accuracy: accuracySpecSchema.optional(),
     /** LLM latency after the latency run (LLM bundles): TTFT, TPOT, tokens/s for fixed prompt and output lengths. */
@@ -105,6 +125,10 @@ export const resolvedSuiteSpecSchema = z
   .refine((spec) => spec.scenario === 'multi-stream' || spec.samplesPerQuery === 1, {
     path: ['samplesPerQuery'],
     message: 'samplesPerQuery applies to multi-stream only',
+  })
+  .refine((spec) => (spec.preset === CUSTOM_PRESET) === (spec.basedOn !== undefined) && (spec.basedOn !== undefined) === (spec.overriddenFields !== undefined), {
+    path: ['preset'],
+    message: 'preset "custom" goes with basedOn and overriddenFields, and only it',
   });
 
 export type SuiteSpec = z.output<typeof resolvedSuiteSpecSchema>;
@@ -113,14 +137,32 @@ const optionalFields = Object.fromEntries(Object.entries(fieldSchemas).map(([key
   [K in keyof typeof fieldSchemas]: z.ZodOptional<(typeof fieldSchemas)[K]>;
 };
 
-/** What callers send: every field optional. */
+type PresetLabel = { preset?: SuitePreset | typeof CUSTOM_PRESET; basedOn?: SuitePreset; overriddenFields?: (keyof SuiteSpecFields)[] };
+
+/** What callers send: every field optional. `preset: "custom"` with `basedOn` (a resolved custom spec
+ *  sent again) means the same as naming basedOn; overriddenFields is recomputed, never taken as given. */
 export const suiteSpecSchema = z
-  .strictObject({ preset: presetSchema.optional(), ...optionalFields, accuracy: accuracySpecSchema.optional(), llm: llmLatencyInputSchema.optional() })
-  .transform((input): SuiteSpecFields & { preset?: SuitePreset | undefined; accuracy?: z.input<typeof accuracySpecSchema> | undefined; llm?: z.input<typeof llmLatencySpecSchema> | undefined } => {
-    const explicit = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+  .strictObject({ ...presetLabelFields, ...optionalFields, accuracy: accuracySpecSchema.optional(), llm: llmLatencyInputSchema.optional() })
+  .superRefine((input, ctx) => {
+    if ((input.preset === CUSTOM_PRESET) !== (input.basedOn !== undefined)) ctx.addIssue({ code: 'custom', path: ['basedOn'], message: 'basedOn names the preset of a "custom" spec, and only of one' });
+  })
+  .transform((input, ctx): SuiteSpecFields & PresetLabel & { accuracy?: z.input<typeof accuracySpecSchema> | undefined; llm?: z.input<typeof llmLatencySpecSchema> | undefined } => {
+    const { preset: _label, basedOn, overriddenFields: _claimed, ...given } = input;
+    const explicit = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<SuiteSpecFields>;
     const scenario = input.scenario ?? SUITE_DEFAULTS.scenario;
-    const preset = input.preset === undefined ? {} : SUITE_PRESETS[input.preset];
-    return { ...SUITE_DEFAULTS, ...SCENARIO_DEFAULTS[scenario], ...preset, ...explicit };
+    const name = input.preset === CUSTOM_PRESET ? basedOn : input.preset;
+    const resolved = { ...SUITE_DEFAULTS, ...SCENARIO_DEFAULTS[scenario], ...(name === undefined ? {} : SUITE_PRESETS[name]), ...explicit };
+    if (name === undefined) return resolved;
+    const fixed: Partial<SuiteSpecFields> = FIXED_PRESETS.has(name) ? { ...SCENARIO_DEFAULTS[scenario], ...SUITE_PRESETS[name] } : SUITE_PRESETS[name];
+    const overridden = (Object.keys(fieldSchemas) as (keyof SuiteSpecFields)[]).filter((key) => key in fixed && key in explicit && explicit[key] !== fixed[key]);
+    if (overridden.length === 0) return { ...resolved, preset: name };
+    if (FIXED_PRESETS.has(name)) {
+      for (const key of overridden) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `the ${name} preset fixes ${key} at ${JSON.stringify(fixed[key])}; a ${name} run takes no other value (leave out preset for a custom run)` });
+      }
+      return z.NEVER;
+    }
+    return { ...resolved, preset: CUSTOM_PRESET, basedOn: name, overriddenFields: overridden };
   })
   .pipe(resolvedSuiteSpecSchema);
 

@@ -68,6 +68,15 @@ describe('POST /v1/jobs', () => {
     expectProblem(await submit({ suite: { dynamicDims: { seq: 8, batch: 2 }, minDurationMs: 0, minQueryCount: 50 }, device: 'npu-a', modelId }, 'key-order'), 422, 'idempotency.key_reused');
   });
 
+  it('never stores a suite that claims a preset it does not follow', async () => {
+    const refused = expectProblem(await submit({ modelId, device: 'npu-a', suite: { preset: 'submission', minDurationMs: 1 } }), 400, 'suite.invalid');
+    expect(refused.errors).toEqual([{ path: 'suite.minDurationMs', message: expect.stringMatching(/submission/) as unknown }]);
+    const res = await submit({ modelId, device: 'npu-a', suite: { preset: 'quick', minDurationMs: 1 } });
+    expect(res.statusCode, res.body).toBe(201);
+    // quick is minQueryCount 128 and minDurationMs 10 000 (SUITE_PRESETS); only the duration was changed.
+    expect((res.json() as { suite: unknown }).suite).toMatchObject({ preset: 'custom', basedOn: 'quick', overriddenFields: ['minDurationMs'], minDurationMs: 1, minQueryCount: 128 });
+  });
+
   it('validates the suite spec, the device and the model', async () => {
     const bad = expectProblem(await submit({ modelId, device: 'npu-a', suite: { minQueryCount: -1, bogus: true } }), 400, 'suite.invalid');
     expect(JSON.stringify(bad.errors)).toContain('suite');

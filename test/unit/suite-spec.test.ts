@@ -41,9 +41,45 @@ describe('resolveSuiteSpec', () => {
     expect(resolveSuiteSpec({ scenario: 'multi-stream', targetPercentile: 95, samplesPerQuery: 4 })).toMatchObject({ targetPercentile: 95, samplesPerQuery: 4 });
   });
 
-  it('lets explicit fields override the preset', () => {
+  it('lets explicit fields override the preset, and then says the run followed no preset', () => {
     const spec = resolveSuiteSpec({ preset: 'standard', minQueryCount: 10, dynamicDims: { batch: 4 } });
     expect(spec).toMatchObject({ minQueryCount: 10, minDurationMs: 60_000, dynamicDims: { batch: 4 } });
+    // standard is minQueryCount 1024 and minDurationMs 60 000; dynamicDims is not one of its values.
+    expect(spec).toMatchObject({ preset: 'custom', basedOn: 'standard', overriddenFields: ['minQueryCount'] });
+    expect(resolveSuiteSpec(spec)).toEqual(spec);
+  });
+
+  it('keeps the preset name when the explicit fields only repeat its values', () => {
+    // smoke's own numbers, written out by a client (as the test helpers do).
+    const spec = resolveSuiteSpec({ preset: 'smoke', warmupQueries: 5, minQueryCount: 32, minDurationMs: 200, seed: 7 });
+    expect(spec.preset).toBe('smoke');
+    expect(spec).not.toHaveProperty('basedOn');
+    expect(spec).not.toHaveProperty('overriddenFields');
+  });
+
+  it('lists every overridden preset field, in field order', () => {
+    const spec = resolveSuiteSpec({ preset: 'smoke', offlineSampleCount: 8, minDurationMs: 0, warmupQueries: 5 });
+    expect(spec).toMatchObject({ preset: 'custom', basedOn: 'smoke', overriddenFields: ['minDurationMs', 'offlineSampleCount'], minDurationMs: 0, offlineSampleCount: 8, minQueryCount: 32 });
+    expect(resolveSuiteSpec(spec)).toEqual(spec);
+  });
+
+  it('refuses to label a run "submission" that changes what the submission preset fixes (LoadGen refuses overrides in submission mode)', () => {
+    const refused = (input: Record<string, unknown>) => {
+      try {
+        resolveSuiteSpec(input);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ZodError);
+        return (err as ZodError).issues.map((i) => i.path.join('.'));
+      }
+      throw new Error(`${JSON.stringify(input)} resolved`);
+    };
+    expect(refused({ preset: 'submission', minDurationMs: 1 })).toEqual(['minDurationMs']);
+    expect(refused({ preset: 'submission', scenario: 'offline', offlineSampleCount: 10, maxDurationMs: 700_000 })).toEqual(['maxDurationMs', 'offlineSampleCount']);
+    // The scenario's mlperf.conf minimums are part of submission mode too.
+    expect(refused({ preset: 'submission', scenario: 'multi-stream', minQueryCount: 100 })).toEqual(['minQueryCount']);
+    expect(refused({ preset: 'custom', basedOn: 'submission', minDurationMs: 1 })).toEqual(['minDurationMs']);
+    // Repeating its values, or setting what it leaves open, is allowed and keeps the name.
+    expect(resolveSuiteSpec({ preset: 'submission', minDurationMs: 600_000, seed: 3, targetQps: 50 })).toMatchObject({ preset: 'submission', minDurationMs: 600_000, seed: 3 });
   });
 
   it('is idempotent', () => {
@@ -78,6 +114,9 @@ describe('resolveSuiteSpec', () => {
     [{ dynamicDims: { batch: 65_537 } }],
     [{ dynamicDims: [] }],
     ['smoke'],
+    [{ preset: 'custom' }],
+    [{ basedOn: 'smoke' }],
+    [{ preset: 'smoke', basedOn: 'quick' }],
   ])('rejects %j', (input) => {
     expect(() => resolveSuiteSpec(input)).toThrow(ZodError);
   });
