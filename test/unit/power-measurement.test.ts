@@ -70,6 +70,63 @@ describe('summarizePower', () => {
     const sparse = summarizePower(trace({ runs: [{ samples: [[0, 10]], uncertaintyPct: null, error: null }] }), window, { queryCount: 1, sampleCount: 1 });
     expect(sparse.measured && sparse.invalidReasons.join()).toContain('1 samples inside');
   });
+
+  it('allows testing power up to 5% below ranging, and no further', () => {
+    const ranging = { samples: flat(10, 0, 1e9, 1e7), uncertaintyPct: null, error: null };
+    const testing = (watts: number) =>
+      summarizePower(trace({ ranging, runs: [{ samples: flat(watts, 0, 1e9, 1e7), uncertaintyPct: null, error: null }] }), window, { queryCount: 1, sampleCount: 1 });
+    for (const watts of [10.5, 9.7, 9.55]) expect(testing(watts).measured && testing(watts).invalidReasons, `${watts} W`).toEqual([]); // 4.5% below
+    for (const watts of [9.45, 9.2, 5]) expect(testing(watts).measured && testing(watts).invalidReasons.join(), `${watts} W`).toMatch(/more than 5% below the ranging run's 10\.000 W/); // 5.5% below
+  });
+
+  it('reports the highest reading inside the window as peakW', () => {
+    // Trapezoid over [0, 1 s]: 0.25 s × ((5+9) + (9+13) + (13+7) + (7+6)) / 2 = 8.625 J. The 50 W reading
+    // after the window and the 40 W one before it are not the run's.
+    const samples: [number, number][] = [[-0.2e9, 40], [0, 5], [0.25e9, 9], [0.5e9, 13], [0.75e9, 7], [1e9, 6], [1.2e9, 50]];
+    const s = summarizePower(trace({ runs: [{ samples, uncertaintyPct: null, error: null }] }), window, { queryCount: 10, sampleCount: 10 });
+    if (!s.measured) throw new Error('not measured');
+    expect(s.peakW).toBe(13);
+    expect(s.sampleCount).toBe(5);
+    expect(s.energyJ).toBeCloseTo(8.625, 12);
+    expect(s.avgW).toBeCloseTo(8.625, 12);
+  });
+
+  describe('idle and ranging averages are time-weighted', () => {
+    // Readings of 10, 10, 10, 100 W at -305, -205, -105, -100 ms: a plain mean says 32.5 W.
+    const burst: [number, number][] = [[-305e6, 10], [-205e6, 10], [-105e6, 10], [-100e6, 100]];
+    const run = { samples: flat(15, 0, 1e9, 1e7), uncertaintyPct: null, error: null };
+    const summarize = (meter: MeterInfo) => {
+      const s = summarizePower(trace({ meter, idle: { samples: burst, uncertaintyPct: null, error: null }, runs: [run] }), window, { queryCount: 100, sampleCount: 100 });
+      if (!s.measured) throw new Error('not measured');
+      return s;
+    };
+
+    it('for interval averages (PTDaemon, RAPL): each reading covers the interval it closes', () => {
+      // 10 W over 100 ms, 10 W over 100 ms, 100 W over 5 ms: 2.5 J in 205 ms.
+      const s = summarize({ ...METER, kind: 'ptdaemon', class: 'lab', uncertaintyPct: 0.5, intervalMs: 100 });
+      expect(s.idle?.avgW).toBeCloseTo(2.5 / 0.205, 9); // 12.195 W
+      expect(s.idleSubtracted?.avgW).toBeCloseTo(15 - 2.5 / 0.205, 9);
+      expect(s.idleSubtracted?.energyJ).toBeCloseTo(15 - 2.5 / 0.205, 9); // over the 1 s window
+      expect(s.idleSubtracted!.energyJ).toBeGreaterThan(0);
+    });
+
+    it('for instantaneous readings (hwmon, INA, NVML): the trapezoid between them', () => {
+      // 10 W for 200 ms, then (10 + 100) / 2 W for 5 ms: 2.275 J in 205 ms.
+      const s = summarize(METER);
+      expect(s.idle?.avgW).toBeCloseTo(2.275 / 0.205, 9); // 11.098 W
+      expect(s.idle?.sampleCount).toBe(4);
+    });
+
+    it('for the ranging pass, which a burst of readings must not make look higher than it was', () => {
+      // 10 W for 1 s, then 100 W read three times in 3 ms: 10 + 0.055 + 0.2 = 10.255 J in 1.003 s, 10.22 W.
+      // The plain mean, 64 W, would put a 10 W testing run "more than 5% below ranging".
+      const ranging = { samples: [[0, 10], [1e9, 10], [1.001e9, 100], [1.002e9, 100], [1.003e9, 100]] as [number, number][], uncertaintyPct: null, error: null };
+      const s = summarizePower(trace({ ranging }), window, { queryCount: 1, sampleCount: 1 });
+      if (!s.measured) throw new Error('not measured');
+      expect(s.ranging?.avgW).toBeCloseTo(10.255 / 1.003, 9);
+      expect(s.invalidReasons).toEqual([]);
+    });
+  });
 });
 
 /** A meter that samples a known power profile on a timer, on the same clock as the harness. */
@@ -115,7 +172,8 @@ describe('a benchmark run with a power meter', () => {
     // Ground truth: constant 7.5 W over the measured windows the raw samples define.
     const windowsNs = rawSamples.runs.reduce((sum, run) => sum + (run.queries.at(-1)![1] - run.queries[0]![0]), 0);
     expect(power.energyJ).toBeCloseTo(7.5 * (windowsNs / 1e9), 9);
-    expect(power.energyPerQueryMj).toBeCloseTo((power.energyJ * 1000) / summary.queryCount, 9);
+    expect(power.energyPerQueryMj).toBeCloseTo((7.5 * (windowsNs / 1e9) * 1000) / summary.queryCount, 9);
+    expect(power.peakW).toBe(7.5);
     expect(power.idle?.avgW).toBeCloseTo(7.5, 9);
     expect(rawSamples.power && 'runs' in rawSamples.power && rawSamples.power.runs).toHaveLength(2);
   });

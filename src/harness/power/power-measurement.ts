@@ -59,6 +59,7 @@ export const powerSummarySchema = z.discriminatedUnion('measured', [
     avgW: z.number(),
     peakW: z.number(),
     energyJ: z.number(),
+    /** Time-weighted: the idle window's energy from its first to its last sample over that span. */
     idle: z.strictObject({ avgW: z.number(), sampleCount: z.int() }).nullable(),
     /** Energy above the idle baseline: what the inference itself cost. */
     idleSubtracted: wattsSummary.nullable(),
@@ -68,6 +69,7 @@ export const powerSummarySchema = z.discriminatedUnion('measured', [
     /** Offline/Server metric: samples per joule (= inferences per second per watt). */
     samplesPerJoule: z.number(),
     uncertaintyPct: z.number().nullable(),
+    /** Time-weighted, as the idle baseline. */
     ranging: z.strictObject({ avgW: z.number() }).nullable(),
   }),
 ]);
@@ -139,7 +141,18 @@ function integrateSteps(samples: readonly (readonly [number, number])[], from: n
   return lo < to ? joules + lastW * ((to - lo) / 1e9) : joules;
 }
 
-const average = (samples: readonly (readonly [number, number])[]) => samples.reduce((sum, [, w]) => sum + w, 0) / samples.length;
+/**
+ * Time-weighted average power of a window that has no query bounds (the idle baseline, the ranging
+ * pass): its energy from the first to the last sample, integrated as the meter's readings mean, over
+ * that span. A plain mean of the samples would weigh a burst of closely spaced readings as much as a
+ * long quiet stretch. A window whose samples all share one time has no span; its mean stands.
+ */
+function timeWeightedAverageW(samples: readonly (readonly [number, number])[], semantics: SampleSemantics): number {
+  const fromNs = samples[0]![0];
+  const toNs = samples[samples.length - 1]![0];
+  if (toNs <= fromNs) return samples.reduce((sum, [, w]) => sum + w, 0) / samples.length;
+  return integrateEnergyJ(samples, fromNs, toNs, semantics) / ((toNs - fromNs) / 1e9);
+}
 
 export interface MeasuredWindow {
   startNs: number;
@@ -177,7 +190,8 @@ export function summarizePower(trace: PowerTrace, windows: readonly MeasuredWind
   }
 
   const avgW = windowNs > 0 ? energyJ / (windowNs / 1e9) : 0;
-  const idle = trace.idle && trace.idle.samples.length > 0 ? { avgW: average(trace.idle.samples), sampleCount: trace.idle.samples.length } : null;
+  const semantics = sampleSemanticsOf(trace.meter.kind);
+  const idle = trace.idle && trace.idle.samples.length > 0 ? { avgW: timeWeightedAverageW(trace.idle.samples, semantics), sampleCount: trace.idle.samples.length } : null;
   if (trace.idle?.error) invalidReasons.push(`idle baseline: ${trace.idle.error}`);
   const idleSubtracted = idle ? { avgW: avgW - idle.avgW, energyJ: energyJ - idle.avgW * (windowNs / 1e9) } : null;
 
@@ -185,7 +199,7 @@ export function summarizePower(trace: PowerTrace, windows: readonly MeasuredWind
   if (trace.ranging) {
     if (trace.ranging.error) invalidReasons.push(`ranging run: ${trace.ranging.error}`);
     if (trace.ranging.samples.length > 0) {
-      ranging = { avgW: average(trace.ranging.samples) };
+      ranging = { avgW: timeWeightedAverageW(trace.ranging.samples, semantics) };
       if (avgW < ranging.avgW * (1 - MAX_TESTING_BELOW_RANGING_PCT / 100)) {
         invalidReasons.push(`testing-run power ${avgW.toFixed(3)} W is more than ${MAX_TESTING_BELOW_RANGING_PCT}% below the ranging run's ${ranging.avgW.toFixed(3)} W (MLPerf Power)`);
       }
