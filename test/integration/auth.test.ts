@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
@@ -36,8 +37,13 @@ describe('authentication', () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/models', headers: bearer(vendor.key) });
     expect(res.statusCode).toBe(200);
     const stored = await t.deps.db.apiKey.findUniqueOrThrow({ where: { id: vendor.keyId } });
-    expect(stored.secretHash).not.toContain(vendor.key.split('_')[2]);
-    expect(stored.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    // The key is npb_<8-char id>_<32-char secret>, both base64url, so either part may contain '_':
+    // take the parts by position, not by splitting on '_'.
+    expect(vendor.key).toMatch(/^npb_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{32}$/);
+    const secret = vendor.key.slice(-32);
+    expect(stored.prefix).toBe(vendor.key.slice(0, 12));
+    expect(stored.secretHash).toBe(createHash('sha256').update(vendor.key).digest('hex'));
+    expect(JSON.stringify(stored)).not.toContain(secret);
   });
 
   it('rejects a revoked key', async () => {
