@@ -44,6 +44,8 @@ export interface AppDeps extends ServiceDeps {
   redis: Redis;
   /** Postgres change notifications; with it, API keys and report answers are cached in memory. */
   cacheInvalidation?: CacheInvalidation;
+  /** While `ready` is false, /readyz answers 503 service.starting (first-start setup still running). */
+  startup?: { ready: boolean };
 }
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;

@@ -1,4 +1,4 @@
-// Composes the API process: database (real Postgres or embedded PGlite), migrations, Redis, queues,
+// Composes the API process: database (DATABASE_URL or the embedded Postgres), migrations, Redis, queues,
 // artifact store, the HTTP app. stop() shuts down in order: stop accepting, then queues, Redis, Prisma.
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { Config } from '../config/index.js';
@@ -16,6 +16,8 @@ import { publishJobChange } from '../services/jobs/job-events.js';
 import { errorMessage } from '../lib/errors.js';
 import { build, type App, type AppDeps } from './app.js';
 import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
 
 export interface ApiServer {
   url: string;
@@ -24,6 +26,8 @@ export interface ApiServer {
   databaseUrl: string;
   redisUrl: string;
   embeddedDatabase: boolean;
+  /** With `deferReadiness`, /readyz says service.starting until this is called. */
+  markReady(): void;
   stop(): Promise<void>;
 }
 
@@ -46,7 +50,20 @@ async function resolveRedis(config: Config, allowAutostart: boolean, log: Logger
   );
 }
 
-export async function startApiServer(config: Config, opts: { log?: Logger; autostartRedis?: boolean } = {}): Promise<ApiServer> {
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new StartupError(`Port ${port} on ${host} is already in use: stop what is listening there or set PORT (e.g. PORT=3001 npm start).`));
+      else if (err.code === 'EACCES') reject(new StartupError(`Not allowed to listen on port ${port} on ${host}: choose a port above 1023 with PORT.`));
+      else reject(err);
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+export async function startApiServer(config: Config, opts: { log?: Logger; autostartRedis?: boolean; deferReadiness?: boolean } = {}): Promise<ApiServer> {
   const log = opts.log ?? createLogger(config.env.LOG_LEVEL);
   const cleanups: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
@@ -54,17 +71,23 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     cleanups.length = 0;
   };
   try {
+    // A taken port is found before the database starts and migrations run, not after.
+    await assertPortFree(config.env.HOST, config.env.PORT);
     let embedded: EmbeddedPostgres | undefined;
     let databaseUrl = config.env.DATABASE_URL;
     if (!databaseUrl) {
-      embedded = await startEmbeddedPostgres(join(config.dataDir, 'pglite'));
+      const pgLog = log.child({ component: 'embedded-postgres' });
+      embedded = await startEmbeddedPostgres(config.dataDir, { onLog: (line) => pgLog.debug(line) });
       cleanups.push(() => embedded!.stop());
       databaseUrl = embedded.url;
-      log.info({ dir: join(config.dataDir, 'pglite') }, 'DATABASE_URL is unset: using embedded PGlite');
+      log.info({ dir: embedded.dir }, 'DATABASE_URL is unset: using the embedded Postgres');
+      if (await stat(join(config.dataDir, 'pglite')).then(() => true, () => false)) {
+        log.warn({ dir: join(config.dataDir, 'pglite') }, 'An earlier version kept its embedded database (PGlite) in this folder; it is not read any more (docs/DECISIONS.md §3)');
+      }
     }
     const applied = await applyMigrations(databaseUrl);
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
-    const db: Db = createDb(databaseUrl, embedded ? 4 : 10);
+    const db: Db = createDb(databaseUrl, 10);
     cleanups.push(() => db.$disconnect());
 
     const redisInfo = await resolveRedis(config, opts.autostartRedis ?? false, log);
@@ -75,18 +98,15 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     const queues = new BenchQueues(redis, config.env.NPUBENCH_QUEUE_PREFIX);
     cleanups.push(() => queues.close());
 
-    // Embedded PGlite does not deliver notifications between sessions, so it gets no caches (the
-    // listener would find that out itself, after a 2 s probe).
-    const cacheInvalidation = embedded ? undefined : new CacheInvalidation(databaseUrl, log);
-    if (cacheInvalidation) {
-      await cacheInvalidation.start();
-      cleanups.push(() => cacheInvalidation.close());
-    }
+    const cacheInvalidation = new CacheInvalidation(databaseUrl, log);
+    await cacheInvalidation.start();
+    cleanups.push(() => cacheInvalidation.close());
 
     const signer = await loadServiceSigningKey(config, log);
     await registerSigningKey(db, signer);
     await ensureBuiltInProfiles(db);
-    const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, ...(cacheInvalidation && { cacheInvalidation }) };
+    const startup = { ready: !opts.deferReadiness };
+    const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, cacheInvalidation, startup };
     const app = await build(deps);
     if (config.env.NPUBENCH_RECONCILE_INTERVAL_MS > 0) {
       const timer = setInterval(() => {
@@ -104,7 +124,7 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.env.PORT;
     const url = `http://${config.env.HOST === '0.0.0.0' ? '127.0.0.1' : config.env.HOST}:${port}`;
-    return { url, app, deps, databaseUrl, redisUrl: redisInfo.url, embeddedDatabase: Boolean(embedded), stop: stopAll };
+    return { url, app, deps, databaseUrl, redisUrl: redisInfo.url, embeddedDatabase: Boolean(embedded), markReady: () => (startup.ready = true), stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -12,7 +12,6 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { createAgent, rotateAgentToken } from '../../src/services/agents/agents.js';
 import { CacheInvalidation } from '../../src/lib/cache-invalidation.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { startEmbeddedPostgres } from '../../src/lib/embedded-postgres.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
 import { join } from 'node:path';
 
@@ -179,15 +178,21 @@ describe('cache invalidation listener', () => {
     expect(listener.live).toBe(false);
   });
 
-  it('stays off on a database that accepts LISTEN but does not deliver other sessions\' notifications (embedded PGlite)', async () => {
-    const embedded = await startEmbeddedPostgres(join(await createTempDir('npubench-pglite'), 'pglite'));
+  it('stays off on a database that accepts LISTEN but does not deliver other sessions\' notifications (PGlite over its socket)', async () => {
+    // PGlite served over pglite-socket (and PgBouncer in transaction mode) behave like this.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+    const db = await PGlite.create(join(await createTempDir('npubench-pglite'), 'pglite'));
+    const socket = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
+    await socket.start();
     try {
-      const listener = new CacheInvalidation(embedded.url, createLogger('silent'));
+      const listener = new CacheInvalidation(`postgresql://postgres:postgres@${socket.getServerConn()}/postgres`, createLogger('silent'));
       await listener.start();
       expect(listener.live).toBe(false);
       await listener.close();
     } finally {
-      await embedded.stop();
+      await socket.stop();
+      await db.close();
     }
   });
 

@@ -7,8 +7,13 @@ export const healthRoutes =
   async (app) => {
     app.get('/healthz', { schema: { tags: ['health'], security: [] } }, async () => ({ status: 'ok' }));
 
-    // Ready only when both dependencies answer; load balancers stop routing here otherwise.
+    // Ready only when start-up has finished and both dependencies answer; load balancers and scripts
+    // that wait for readiness see the first-start setup (keys, host-cpu device, local agent) done.
     app.get('/readyz', { schema: { tags: ['health'], security: [] } }, async (request, reply) => {
+      if (deps.startup && !deps.startup.ready) {
+        reply.header('retry-after', '1');
+        return sendProblem(reply, request, { status: 503, code: 'service.starting', detail: 'The service is still starting (first-start setup).' });
+      }
       const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000))]);
       const [db, redis] = await Promise.allSettled([withTimeout(deps.db.$queryRaw`SELECT 1`), withTimeout(deps.redis.ping())]);
       const checks = { database: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down' };

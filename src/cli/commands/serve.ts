@@ -15,7 +15,7 @@ import { onShutdown } from '../shutdown.js';
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.env.LOG_LEVEL);
-  const server = await startApiServer(config, { log, autostartRedis: true });
+  const server = await startApiServer(config, { log, autostartRedis: true, deferReadiness: true });
   const { deps } = server;
   let agent: Agent | undefined;
   let workerRedis: ReturnType<typeof createRedis> | undefined;
@@ -48,12 +48,13 @@ export async function serveCommand(): Promise<void> {
     });
     await agent.start();
   }
+  server.markReady();
 
   const lines = [
     '',
     `npubench is running at ${server.url}`,
     `  API docs:  ${server.url}/docs   (OpenAPI: ${server.url}/openapi.json)`,
-    `  database:  ${server.embeddedDatabase ? `embedded PGlite in ${config.dataDir}/pglite` : 'DATABASE_URL'}`,
+    `  database:  ${server.embeddedDatabase ? `embedded Postgres in ${config.dataDir}/postgres` : 'DATABASE_URL'}`,
     `  redis:     ${server.redisUrl}`,
     `  agent:     ${agent ? `in-process, serving device ${HOST_CPU_DEVICE}` : 'none in this process (NPUBENCH_LOCAL_AGENT=false)'}`,
   ];
