@@ -9,7 +9,6 @@ import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
-import { integrateEnergyJ } from '../../src/harness/power/power-measurement.js';
 
 const RAIL_WATTS = 6.25;
 let t: TestApi;
@@ -52,6 +51,23 @@ beforeAll(async () => {
 });
 afterAll(() => clearInterval(writer));
 
+/** The test's own integral of instantaneous readings over [from, to]: straight lines between readings,
+ *  each segment clipped to the window, held flat before the first reading and after the last. */
+function trapezoidJ(samples: [number, number][], from: number, to: number): number {
+  const at = ([t0, w0]: [number, number], [t1, w1]: [number, number], t: number) => w0 + ((w1 - w0) * (t - t0)) / (t1 - t0);
+  let joules = 0;
+  const [first, last] = [samples[0]!, samples.at(-1)!];
+  if (from < first[0]) joules += first[1] * (Math.min(first[0], to) - from);
+  if (to > last[0]) joules += last[1] * (to - Math.max(last[0], from));
+  for (let i = 1; i < samples.length; i++) {
+    const [a, b] = [samples[i - 1]!, samples[i]!];
+    const lo = Math.max(a[0], from);
+    const hi = Math.min(b[0], to);
+    if (hi > lo) joules += ((at(a, b, lo) + at(a, b, hi)) / 2) * (hi - lo);
+  }
+  return joules / 1e9;
+}
+
 const run = async (device: string) => {
   const job = (await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId, device, suite: { preset: 'smoke', minDurationMs: 500 } } })).json() as { id: string };
   const done = await waitForJob(t, job.id);
@@ -87,8 +103,9 @@ describe('power measured by the agent', () => {
     expect(view.runs[0]!.points.length).toBeLessThanOrEqual(20);
     expect(view.runs[0]!.points.every(([, min, mean, max]) => min <= mean && mean <= max && Math.abs(mean - RAIL_WATTS) < 1e-9)).toBe(true);
     // And the figure follows from the stored trace.
-    const traced = integrateEnergyJ(raw.power!.runs[0]!.samples, run0[0]![0], run0.at(-1)![1]);
+    const traced = trapezoidJ(raw.power!.runs[0]!.samples, run0[0]![0], run0.at(-1)![1]);
     expect(power.energyJ).toBeCloseTo(traced, 9);
+    expect(power.energyJ).toBeCloseTo(RAIL_WATTS * windowS, 6);
   });
 
   it('says power was not measured on a device without a meter', async () => {
