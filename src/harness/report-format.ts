@@ -112,6 +112,10 @@ const measuredFields = {
   durationNs: z.number(),
   /** queryCount / duration: throughput including the harness's own overhead (Offline: samples/s). */
   qps: z.number(),
+  /** SingleStream and MultiStream: (queries - 1) / final issue time, each summed over runs (LoadGen's "QPS
+   *  w/ loadgen overhead"); null for Server and Offline, and when the final issue times are all 0 (a lone
+   *  query issued at the run start). Absent in reports made before it was recorded. */
+  qpsWithOverhead: z.number().nullable().optional(),
   /** 1 / mean latency, LoadGen's "QPS w/o loadgen overhead". */
   qpsWithoutOverhead: z.number(),
   /** Query latencies: SingleStream end - start; MultiStream slowest sample; Server end - scheduled;
@@ -132,6 +136,10 @@ const measuredFields = {
   earlyStoppingLatencyNs: z.number().nullable(),
   /** Highest latencies the estimate discards. */
   earlyStoppingDiscardedQueries: z.int().nullable(),
+  /** SingleStream: LoadGen's second early-stopping estimate, at p99 (to infer MultiStream), null with
+   *  fewer queries than it needs (662) and for the other scenarios. Absent in reports made before it was
+   *  recorded. */
+  earlyStoppingP99LatencyNs: z.number().nullable().optional(),
   server: serverFiguresSchema.nullable(),
   /** min duration, min queries, early stopping, and for Server the latency bound and QPS, all met. */
   result: z.enum(['VALID', 'INVALID']),
@@ -182,6 +190,8 @@ interface RunTimes {
   durationNs: number;
   /** What the min-duration rule measures (LoadGen: final issue time; Server: final scheduled time). */
   minimumDurationNs: number;
+  /** SingleStream and MultiStream: when the last query was issued (LoadGen's final_query_issued_time). */
+  lastIssueNs: number;
   /** Server only: final scheduled time and last completion, for the QPS figures. */
   lastScheduledNs: number;
   lastEndNs: number;
@@ -203,7 +213,8 @@ function serialRun(queries: ReadonlyArray<readonly [number, number]>, where: str
     previousEnd = end;
   });
   const durationNs = previousEnd - (queries[0]?.[0] ?? 0);
-  return { latencies, serviceTimes: latencies, durationNs, minimumDurationNs: durationNs, lastScheduledNs: 0, lastEndNs: previousEnd };
+  const lastIssueNs = queries[queries.length - 1]?.[0] ?? 0;
+  return { latencies, serviceTimes: latencies, durationNs, minimumDurationNs: durationNs, lastIssueNs, lastScheduledNs: 0, lastEndNs: previousEnd };
 }
 
 function serverRun(queries: ReadonlyArray<readonly [number, number, number]>, schedule: Float64Array, where: string): RunTimes {
@@ -219,7 +230,7 @@ function serverRun(queries: ReadonlyArray<readonly [number, number, number]>, sc
     lastEndNs = Math.max(lastEndNs, end);
   });
   const lastScheduledNs = queries[queries.length - 1]?.[0] ?? 0;
-  return { latencies, serviceTimes: latencies, durationNs: lastEndNs, minimumDurationNs: lastScheduledNs, lastScheduledNs, lastEndNs };
+  return { latencies, serviceTimes: latencies, durationNs: lastEndNs, minimumDurationNs: lastScheduledNs, lastIssueNs: 0, lastScheduledNs, lastEndNs };
 }
 
 function offlineRun(samples: ReadonlyArray<readonly [number, number]>, where: string): RunTimes {
@@ -232,7 +243,7 @@ function offlineRun(samples: ReadonlyArray<readonly [number, number]>, where: st
     serviceTimes[i] = end - start;
   });
   const durationNs = latencies.reduce((max, end) => Math.max(max, end), 0);
-  return { latencies, serviceTimes, durationNs, minimumDurationNs: durationNs, lastScheduledNs: 0, lastEndNs: durationNs };
+  return { latencies, serviceTimes, durationNs, minimumDurationNs: durationNs, lastIssueNs: 0, lastScheduledNs: 0, lastEndNs: durationNs };
 }
 
 /** The Server schedule a spec implies; the same for every run. */
@@ -298,13 +309,19 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
   const minDurationSatisfied = runSatisfies.every((s) => s.duration);
   const stoppedByMaxDuration = runs.some((run, r) => stoppedEarly(spec, run.latencies.length, runSatisfies[r]?.queries === true && runSatisfies[r].duration));
 
-  let earlyStopping: Pick<MeasuredSummary, 'earlyStoppingSatisfied' | 'earlyStoppingMinQueries' | 'earlyStoppingLatencyNs' | 'earlyStoppingDiscardedQueries'>;
+  let earlyStopping: Pick<MeasuredSummary, 'earlyStoppingSatisfied' | 'earlyStoppingMinQueries' | 'earlyStoppingLatencyNs' | 'earlyStoppingDiscardedQueries' | 'earlyStoppingP99LatencyNs'>;
   let server: MeasuredSummary['server'] = null;
   if (spec.scenario === 'server') {
     const targetLatencyNs = spec.targetLatencyMs * 1e6;
     const overLatencyCount = queryCount - sorted.filter((l) => l <= targetLatencyNs).length;
     const check = serverEarlyStopping(queryCount, overLatencyCount, percentile);
-    earlyStopping = { earlyStoppingSatisfied: check.satisfied, earlyStoppingMinQueries: check.minQueries, earlyStoppingLatencyNs: null, earlyStoppingDiscardedQueries: null };
+    earlyStopping = {
+      earlyStoppingSatisfied: check.satisfied,
+      earlyStoppingMinQueries: check.minQueries,
+      earlyStoppingLatencyNs: null,
+      earlyStoppingDiscardedQueries: null,
+      earlyStoppingP99LatencyNs: null,
+    };
     const intervals = sum(runs.map((run) => run.latencies.length - 1));
     const scheduledNs = sum(runs.map((run) => run.lastScheduledNs));
     const scheduledQps = scheduledNs === 0 ? 0 : intervals / (scheduledNs / 1e9);
@@ -318,7 +335,7 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
       qpsSatisfied: completedQps >= SERVER_MIN_COMPLETED_QPS_RATIO * scheduledQps,
     };
   } else if (spec.scenario === 'offline') {
-    earlyStopping = { earlyStoppingSatisfied: true, earlyStoppingMinQueries: null, earlyStoppingLatencyNs: null, earlyStoppingDiscardedQueries: null };
+    earlyStopping = { earlyStoppingSatisfied: true, earlyStoppingMinQueries: null, earlyStoppingLatencyNs: null, earlyStoppingDiscardedQueries: null, earlyStoppingP99LatencyNs: null };
   } else {
     const check = percentileEarlyStopping(sorted, percentile);
     earlyStopping = {
@@ -326,8 +343,12 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
       earlyStoppingMinQueries: check.minQueries,
       earlyStoppingLatencyNs: check.estimateNs,
       earlyStoppingDiscardedQueries: check.discardedQueries,
+      earlyStoppingP99LatencyNs: spec.scenario === 'single-stream' ? percentileEarlyStopping(sorted, 0.99).estimateNs : null,
     };
   }
+  const serial = spec.scenario === 'single-stream' || spec.scenario === 'multi-stream';
+  const issueIntervals = sum(runs.map((run) => run.latencies.length - 1));
+  const lastIssueNs = sum(runs.map((run) => run.lastIssueNs));
 
   const runFigures = runs.map((run) => {
     const drift = thermalDrift(run.serviceTimes);
@@ -349,6 +370,7 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
     sampleCount: queryCount * spec.samplesPerQuery,
     durationNs,
     qps: queryCount / (durationNs / 1e9),
+    qpsWithOverhead: serial && lastIssueNs > 0 ? issueIntervals / (lastIssueNs / 1e9) : null,
     qpsWithoutOverhead: 1e9 / latency.meanNs,
     latency,
     targetPercentile: spec.targetPercentile,

@@ -3,6 +3,7 @@
 // Figures are taken from the summary as stored (pooled over repeats); nothing is recomputed here.
 import type { EnvironmentInfo } from '../environment.js';
 import type { LatencySummaryReport } from '../report-format.js';
+import { minPassingQueries } from '../stats/early-stopping.js';
 
 export interface MlperfSummaryOptions {
   /** LoadGen's "SUT name"; defaults to runtime, execution provider and CPU from the environment. */
@@ -20,8 +21,15 @@ const RULE = '================================================';
 const yesNo = (value: boolean) => (value ? 'Yes' : 'NO');
 /** LoadGen's DoubleToString: fixed, two decimals by default. */
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
-/** A double written to a C++ stream with default settings: six significant digits, no trailing zeros. */
-const streamed = (value: number) => String(Number(value.toPrecision(6)));
+/** A double written to a C++ stream with default settings (%g): six significant digits, no trailing
+ *  zeros, and scientific notation (1e+06) when the exponent is below -4 or at least 6. */
+function streamed(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';
+  const [mantissa = '', exponentText = ''] = value.toExponential(5).split('e');
+  const exponent = Number(exponentText);
+  if (exponent >= -4 && exponent < 6) return String(Number(value.toPrecision(6)));
+  return `${String(Number(mantissa))}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+}
 
 function earlyStoppingLines(summary: LatencySummaryReport): string[] {
   const percentile = fixed(summary.targetPercentile, 0);
@@ -42,6 +50,19 @@ function earlyStoppingLines(summary: LatencySummaryReport): string[] {
     ` * Processed at least ${summary.earlyStoppingMinQueries} queries (${summary.queryCount}).`,
     ` * Would discard ${summary.earlyStoppingDiscardedQueries} highest latency queries.`,
     ` * Early stopping ${percentile}th percentile estimate: ${summary.earlyStoppingLatencyNs}`,
+    ...(summary.scenario === 'single-stream' ? singleStreamP99Lines(summary) : []),
+  ];
+}
+
+/** SingleStream adds LoadGen's p99 estimate, from which a MultiStream result can be inferred. */
+function singleStreamP99Lines(summary: LatencySummaryReport): string[] {
+  // Reports from before the estimate was recorded.
+  if (summary.earlyStoppingP99LatencyNs === undefined) return [];
+  if (summary.earlyStoppingP99LatencyNs !== null) return [` * Early stopping 99th percentile estimate: ${summary.earlyStoppingP99LatencyNs}`];
+  return [
+    ' * Not enough queries processed for 99th percentile',
+    ' early stopping estimate (would need to process at',
+    ` least ${minPassingQueries(1, 0.99) + 1} total queries).`,
   ];
 }
 
@@ -86,7 +107,9 @@ function testParameters(summary: LatencySummaryReport): string[] {
     `max_duration (ms): ${spec.maxDurationMs}`,
     `min_query_count : ${spec.scenario === 'offline' ? 1 : spec.minQueryCount}`,
     'max_query_count : 0',
-    'qsl_rng_seed : 0',
+    // spec.seed draws the synthetic inputs (LoadGen's QSL choice) and, salted, the Server schedule.
+    // No sample indices are drawn: every query runs the same sample.
+    `qsl_rng_seed : ${spec.seed}`,
     'sample_index_rng_seed : 0',
     `schedule_rng_seed : ${spec.seed}`,
     'accuracy_log_rng_seed : 0',
@@ -110,7 +133,9 @@ export function formatMlperfSummary(summary: LatencySummaryReport, environment: 
   switch (summary.scenario) {
     case 'single-stream':
       metric.push(`${percentile}th percentile latency (ns) : ${summary.targetLatencyNs}`);
-      additional.push(`QPS w/ loadgen overhead         : ${fixed(summary.qps)}`, `QPS w/o loadgen overhead        : ${fixed(summary.qpsWithoutOverhead)}`, '');
+      // Reports from before qpsWithOverhead was recorded have no figure LoadGen's formula gives.
+      if (summary.qpsWithOverhead !== undefined) additional.push(`QPS w/ loadgen overhead         : ${summary.qpsWithOverhead === null ? 'nan' : fixed(summary.qpsWithOverhead)}`);
+      additional.push(`QPS w/o loadgen overhead        : ${fixed(summary.qpsWithoutOverhead)}`, '');
       break;
     case 'multi-stream':
       metric.push(`${percentile}th percentile latency (ns) : ${summary.targetLatencyNs}`);
