@@ -1,6 +1,7 @@
 // The public leaderboard: a certified result from a real agent run appears with its report's figures
 // and leaves when revoked; keyset pages over a seeded table return every row once in order; filters
-// and bad cursors. Plus the dashboard's supporting endpoints (me, device status, lab health).
+// and bad cursors; smoke-test and demo results hidden unless asked. Plus the dashboard's supporting
+// endpoints (me, device status, lab health).
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
@@ -10,12 +11,14 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { bytesForm, fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
 import type { LeaderboardRow } from '../../src/services/leaderboard/leaderboard.js';
+import { SAMPLE_MODEL_NAME } from '../../src/services/bootstrap/sample-model.js';
 
 let t: TestApi;
 let admin: { key: string };
 let certifier: { key: string };
 let vendor: { key: string; orgId: string };
 let reportId: string;
+let modelId: string;
 
 type Page = { items: LeaderboardRow[]; nextCursor: string | null; order: string };
 const get = async (query: string) => {
@@ -33,7 +36,7 @@ beforeAll(async () => {
   await startTestAgent(t, ['npu-board']);
   const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'mlp', task: 'classification', visibility: 'PUBLIC' }) });
   expect(up.statusCode, up.body).toBe(201);
-  const modelId = (up.json() as { id: string }).id;
+  modelId = (up.json() as { id: string }).id;
   const job = (await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId, device: 'npu-board', suite: { preset: 'smoke', minQueryCount: 64 } } })).json() as { id: string };
   expect((await waitForJob(t, job.id)).status).toBe('SUCCEEDED');
   reportId = (await t.deps.db.report.findUniqueOrThrow({ where: { jobId: job.id } })).id;
@@ -48,9 +51,12 @@ describe('leaderboard', () => {
     const report = await t.deps.db.report.findUniqueOrThrow({ where: { id: reportId } });
     const summary = report.summary as { targetLatencyNs: number; qps: number; latency: { p50Ns: number; p99Ns: number }; scenario: string };
 
-    const { items } = await get('profile=smoke-latency@1');
+    // A smoke-test certificate proves the pipeline, not the device: off the public board by default.
+    expect((await get('profile=smoke-latency@1')).items).toEqual([]);
+    const { items } = await get('profile=smoke-latency@1&demo=show');
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({
+      demo: true,
       certificateId,
       reportId,
       profileId: 'smoke-latency@1',
@@ -69,12 +75,12 @@ describe('leaderboard', () => {
       energyPerInferenceMj: null,
       accuracy: null,
     });
-    expect((await get('device=npu-board&precision=float32&ep=cpu&vendor=board-vendor')).items).toHaveLength(1);
-    expect((await get('device=elsewhere')).items).toEqual([]);
-    expect((await get('precision=int8')).items).toEqual([]);
+    expect((await get('device=npu-board&precision=float32&ep=cpu&vendor=board-vendor&demo=show')).items).toHaveLength(1);
+    expect((await get('device=elsewhere&demo=show')).items).toEqual([]);
+    expect((await get('precision=int8&demo=show')).items).toEqual([]);
 
     const facets = (await t.app.inject({ method: 'GET', url: '/v1/leaderboard/facets' })).json() as Record<string, string[]>;
-    expect(facets).toMatchObject({ profiles: ['smoke-latency@1'], devices: ['npu-board'], vendors: ['board-vendor'], precisions: ['float32'], executionProviders: ['cpu'], tasks: ['classification'] });
+    expect(facets).toMatchObject({ profiles: ['smoke-latency@1'], devices: ['npu-board'], vendors: ['board-vendor'], precisions: ['float32'], executionProviders: ['cpu'], tasks: ['classification'], demoResults: 1 });
 
     const revoked = await t.app.inject({ method: 'POST', url: `/v1/certificates/${certificateId}/revoke`, headers: bearer(certifier.key), payload: { reason: 'test revocation' } });
     expect(revoked.statusCode, revoked.body).toBe(200);
@@ -103,11 +109,43 @@ describe('leaderboard', () => {
     const issued = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId: accuracyReport.id, profileId: 'smoke-latency@1' } });
     expect(issued.statusCode, issued.body).toBe(201);
 
-    const { items } = await get('device=npu-board&sort=accuracy');
+    const { items } = await get('device=npu-board&sort=accuracy&demo=show');
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ reportId: accuracyReport.id, accuracy: 0.7 });
     const revoked = await t.app.inject({ method: 'POST', url: `/v1/certificates/${(issued.json() as { certificateId: string }).certificateId}/revoke`, headers: bearer(certifier.key), payload: { reason: 'test revocation' } });
     expect(revoked.statusCode, revoked.body).toBe(200);
+  });
+
+  it('keeps smoke-preset runs and the first-start sample off the board by default, and shows real results', async () => {
+    // A lab profile that is not the smoke profile, so only the run itself decides.
+    const profile = { name: 'board-lab', version: 1, title: 'Board lab profile', description: 'test', rules: { minQueryCount: 32 }, validityDays: 30 };
+    const created = await t.app.inject({ method: 'POST', url: '/v1/profiles', headers: bearer(certifier.key), payload: profile });
+    expect(created.statusCode, created.body).toBe(201);
+    const certifyRun = async (model: string, suite: Record<string, unknown>) => {
+      const job = (await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId: model, device: 'npu-board', suite } })).json() as { id: string };
+      expect((await waitForJob(t, job.id)).status).toBe('SUCCEEDED');
+      const report = await t.deps.db.report.findUniqueOrThrow({ where: { jobId: job.id } });
+      const issued = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId: report.id, profileId: 'board-lab@1' } });
+      expect(issued.statusCode, issued.body).toBe(201);
+      return (issued.json() as { certificateId: string }).certificateId;
+    };
+    const real = await certifyRun(modelId, { minQueryCount: 64, minDurationMs: 200 });
+    const smoke = await certifyRun(modelId, { preset: 'smoke', minQueryCount: 64 });
+    const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: SAMPLE_MODEL_NAME, visibility: 'PUBLIC' }) });
+    expect(up.statusCode, up.body).toBe(201);
+    const sample = await certifyRun((up.json() as { id: string }).id, { minQueryCount: 64, minDurationMs: 200 });
+
+    const shown = await get('profile=board-lab@1');
+    expect(shown.items.map((r) => [r.certificateId, r.demo])).toEqual([[real, false]]);
+    const all = await get('profile=board-lab@1&demo=show');
+    expect(new Map(all.items.map((r) => [r.certificateId, r.demo]))).toEqual(new Map([[real, false], [smoke, true], [sample, true]]));
+    const facets = (await t.app.inject({ method: 'GET', url: '/v1/leaderboard/facets' })).json() as { demoResults: number };
+    expect(facets.demoResults).toBe(2);
+    expectProblem(await t.app.inject({ method: 'GET', url: '/v1/leaderboard?demo=yes' }), 400, 'validation.failed');
+    for (const id of [real, smoke, sample]) {
+      const revoked = await t.app.inject({ method: 'POST', url: `/v1/certificates/${id}/revoke`, headers: bearer(certifier.key), payload: { reason: 'test revocation' } });
+      expect(revoked.statusCode, revoked.body).toBe(200);
+    }
   });
 
   it('pages through 1,500 seeded results with a keyset cursor, every row once, in metric order', async () => {

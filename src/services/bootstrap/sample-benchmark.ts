@@ -6,9 +6,10 @@ import { uploadModel, type UploadPart } from '../models/models.js';
 import { submitJob } from '../jobs/jobs.js';
 import { sampleModelPath } from '../../lib/sample-models.js';
 import type { UserPrincipal } from '../auth/principal.js';
+import { SAMPLE_MODEL_NAME } from './sample-model.js';
 
 async function* sampleUpload(path: string): AsyncIterable<UploadPart> {
-  yield { type: 'field', fieldname: 'name', value: 'sample-ppocr-mobile-v2-cls' };
+  yield { type: 'field', fieldname: 'name', value: SAMPLE_MODEL_NAME };
   yield { type: 'field', fieldname: 'version', value: '1' };
   yield { type: 'field', fieldname: 'task', value: 'image-classification' };
   yield { type: 'field', fieldname: 'visibility', value: 'PUBLIC' };

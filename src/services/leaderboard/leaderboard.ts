@@ -8,6 +8,7 @@ import { writeFloatsExactly, type Db } from '../../lib/database.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 import { badRequest } from '../../lib/errors.js';
 import type { LatencySummaryReport } from '../../harness/index.js';
+import { SAMPLE_MODEL_NAME } from '../bootstrap/sample-model.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -33,6 +34,10 @@ export const leaderboardQuery = z.strictObject({
   vendor: filterText.optional().describe("The submitting organization's name"),
   precision: filterText.optional().describe('Element type of the model input: float32, float16, int8, …'),
   ep: filterText.optional().describe('Execution provider the run used'),
+  demo: z
+    .enum(['hide', 'show'])
+    .default('hide')
+    .describe('Smoke-test and demo results (smoke-latency profile, smoke preset, the first-start sample): hidden unless `show`; each row says `demo`'),
   sort: z.enum(Object.keys(LEADERBOARD_METRICS) as [LeaderboardMetric, ...LeaderboardMetric[]]).default('targetLatencyNs'),
   order: z.enum(['asc', 'desc']).optional().describe("Default: the metric's better end first (lower latency and energy, higher throughput and accuracy)"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -59,6 +64,7 @@ export function presentEntry(e: LeaderboardEntry) {
     qps: e.qps,
     energyPerInferenceMj: e.energyPerInferenceMj,
     accuracy: e.accuracy,
+    demo: e.demo,
     issuedAt: e.issuedAt.toISOString(),
     expiresAt: e.expiresAt.toISOString(),
   };
@@ -107,6 +113,7 @@ export async function queryLeaderboard(db: Db, q: LeaderboardQuery, now = new Da
   if (q.vendor) filters.push(Prisma.sql`"vendor" = ${q.vendor}`);
   if (q.precision) filters.push(Prisma.sql`"precision" = ${q.precision}`);
   if (q.ep) filters.push(Prisma.sql`"execution_provider" = ${q.ep}`);
+  if (q.demo === 'hide') filters.push(Prisma.sql`NOT "demo"`);
   const cursor = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
   const select = (conditions: Prisma.Sql[], orderBy: Prisma.Sql, limit: number) =>
     db.$queryRaw<LeaderboardEntryRow[]>(Prisma.sql`
@@ -204,10 +211,13 @@ export async function leaderboardFacets(db: Db, now = new Date()) {
       SELECT value FROM v WHERE value IS NOT NULL LIMIT 500`);
     return rows.map((r) => r.value).filter((v): v is string => v !== null);
   };
-  const [profiles, tasks, devices, vendors, precisions, executionProviders] = await Promise.all(
-    ['profile_id', 'task', 'device_slug', 'vendor', 'precision', 'execution_provider'].map(distinct),
-  );
-  return { profiles, tasks, devices, vendors, precisions, executionProviders };
+  const [[profiles, tasks, devices, vendors, precisions, executionProviders], [demo]] = await Promise.all([
+    Promise.all(['profile_id', 'task', 'device_slug', 'vendor', 'precision', 'execution_provider'].map(distinct)),
+    db.$queryRaw<{ n: number }[]>(Prisma.sql`SELECT count(*)::int AS n FROM "leaderboard_entries" WHERE "demo" AND "revoked_at" IS NULL AND "expires_at" > ${now}`),
+  ]);
+  /** Live smoke-test and demo results, which the leaderboard hides unless asked (`demo=show`). */
+  const demoResults = demo?.n ?? 0;
+  return { profiles, tasks, devices, vendors, precisions, executionProviders, demoResults };
 }
 
 // $queryRaw returns column names; map them to the Prisma model's fields.
@@ -233,6 +243,7 @@ interface LeaderboardEntryRow {
   energy_per_inference_mj: number | null;
   accuracy: number | null;
   report_public: boolean;
+  demo: boolean;
   issued_at: Date;
   expires_at: Date;
   revoked_at: Date | null;
@@ -261,6 +272,7 @@ function fromRow(r: LeaderboardEntryRow): LeaderboardEntry {
     energyPerInferenceMj: r.energy_per_inference_mj,
     accuracy: r.accuracy,
     reportPublic: r.report_public,
+    demo: r.demo,
     issuedAt: r.issued_at,
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
@@ -277,6 +289,17 @@ function accuracyOf(summary: LatencySummaryReport): number | null {
 /** Energy per inference (sample) over the measured window, mJ; null when power was not measured. */
 export function energyPerInferenceMj(summary: LatencySummaryReport): number | null {
   return summary.power.measured && summary.sampleCount > 0 ? (summary.power.energyJ * 1000) / summary.sampleCount : null;
+}
+
+/**
+ * A smoke test or demo: certified under the smoke-latency profile (its title says "for integration
+ * tests and demos only"), run with the smoke preset (as is, or a custom spec based on it), or the
+ * first-start sample benchmark. Such a result proves the pipeline works and says nothing about the
+ * device, so the public board hides it by default.
+ */
+export function isDemoResult(input: { profileId: string; spec: Pick<LatencySummaryReport['spec'], 'preset' | 'basedOn'>; modelName: string }): boolean {
+  const smokeRun = input.spec.preset === 'smoke' || input.spec.basedOn === 'smoke';
+  return input.profileId.startsWith('smoke-latency@') || smokeRun || input.modelName === SAMPLE_MODEL_NAME;
 }
 
 /** Adds the leaderboard row of a certificate being issued, inside the issuing transaction. */
@@ -319,6 +342,7 @@ export async function addLeaderboardEntry(
       energyPerInferenceMj: energyPerInferenceMj(summary),
       accuracy: accuracyOf(summary),
       reportPublic: report.visibility === 'PUBLIC',
+      demo: isDemoResult({ profileId: input.profileId, spec: summary.spec, modelName: model.name }),
       issuedAt: input.issuedAt,
       expiresAt: input.expiresAt,
     },
