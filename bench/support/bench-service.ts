@@ -26,10 +26,10 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * call, ~10% of a cached read's CPU (docs/PERFORMANCE.md).
  */
 const FROM_SOURCE = process.env.BENCH_API === 'source';
-const NPUBENCH_BIN = FROM_SOURCE ? join(REPO_ROOT, 'bin', 'npubench.js') : join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const NPUBENCH_BIN = FROM_SOURCE ? join(REPO_ROOT, 'bin', 'npubench.js') : join(REPO_ROOT, 'dist', 'cli', 'main.js');
 let compiled: Promise<void> | undefined;
 
-function compileApi(): Promise<void> {
+export function compileApi(): Promise<void> {
   compiled ??= new Promise<void>((resolve, reject) => {
     const tsc = spawn(process.execPath, [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     tsc.once('error', reject);

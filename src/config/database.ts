@@ -5,5 +5,5 @@ export const databaseEnv = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
     .optional()
-    .describe('`postgresql://…` of a real Postgres. When unset, an embedded PGlite under `<data dir>/pglite` serves the same code.'),
+    .describe('`postgresql://…` of a real Postgres. When unset, an embedded Postgres server (cluster under `<data dir>/postgres`) serves the same code.'),
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { envOptionalBoolean } from './env-schema.js';
 
 export const storageEnv = z.object({
-  NPUBENCH_DATA_DIR: z.string().min(1).default('./data').describe('Root of the embedded defaults: PGlite data, the signing key and the filesystem artifact store live below it.'),
+  NPUBENCH_DATA_DIR: z.string().min(1).default('./data').describe('Root of the embedded defaults: the embedded Postgres cluster, the signing key and the filesystem artifact store live below it.'),
   NPUBENCH_ARTIFACT_DIR: z.string().min(1).optional().describe('Filesystem artifact store (models, raw samples). Defaults to `<data dir>/artifacts`.'),
   NPUBENCH_ARTIFACT_STORE: z
     .enum(['fs', 's3'])

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.js';
@@ -100,14 +101,17 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   });
 }
 
-/** Checks that `who` can reach the binaries: a root-owned checkout under /root is not traversable by others. */
-function assertReadableBy(path: string, who: string): void {
+/**
+ * Checks that another user (the server's, when we run as root) can reach `path`: a checkout or data dir
+ * under a private folder (a 700 /root, a mkdtemp folder) is not searchable by others.
+ */
+function assertReachableBy(path: string, who: string): void {
   try {
     accessSync(path, fsConstants.R_OK);
   } catch {
-    throw new EmbeddedPostgresError(`The embedded Postgres binaries at ${path} are not readable: set DATABASE_URL.`);
+    throw new EmbeddedPostgresError(`${path} is not readable: set DATABASE_URL.`);
   }
-  for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
     // Only the "others" bits matter for a different uid; root passes access() regardless.
     const mode = statModeSync(dir);
     if (mode !== undefined && (mode & 0o001) === 0) {
@@ -129,7 +133,9 @@ function statModeSync(path: string): number | undefined {
 
 async function initialiseCluster(bin: { initdb: string }, dir: string, password: string, id: { uid: number; gid: number; name: string } | undefined, onLog?: (line: string) => void): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const pwfile = join(dirname(dir), `.initdb-password-${randomBytes(6).toString('hex')}`);
+  // In the system temp folder (sticky, searchable by everyone): the server's user must read it even
+  // when the data dir's parents are private.
+  const pwfile = join(tmpdir(), `npubench-initdb-password-${randomBytes(6).toString('hex')}`);
   await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   try {
     if (id) {
@@ -178,10 +184,16 @@ function alive(pid: number): boolean {
 export async function startEmbeddedPostgres(baseDir: string, opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const bin = await binaries();
   const id = await serverIdentity();
-  if (id) assertReadableBy(bin.postgres, id.name);
+  if (id) assertReachableBy(bin.postgres, id.name);
   const base = resolve(baseDir);
   const dir = join(base, 'postgres');
   await mkdir(base, { recursive: true });
+  if (id) {
+    // The server's user must pass through the data dir to its cluster folder: allow searching it (not
+    // listing it); what else lives there (the signing key, saved credentials) is mode 600.
+    await chmod(base, (await stat(base)).mode | 0o001);
+    assertReachableBy(base, id.name);
+  }
   const passwordFile = join(base, 'postgres.password');
   let password = (await readFile(passwordFile, 'utf8').catch(() => '')).trim();
   const initialised = await stat(join(dir, 'PG_VERSION')).then(() => true, () => false);

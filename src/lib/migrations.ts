@@ -1,5 +1,5 @@
 // Applies prisma/migrations at boot. Prisma's CLI (`prisma migrate deploy`) also works here through the
-// WebAssembly engine, but it lingers ~10 s after finishing and cannot reach an in-process PGlite, so the
+// WebAssembly engine, but it lingers ~10 s after finishing, which every start would pay, so the
 // service applies the same SQL files itself and records them in Prisma's own `_prisma_migrations`
 // table with Prisma's checksum (sha256 of the file), so `prisma migrate status` agrees with us.
 import { createHash, randomUUID } from 'node:crypto';

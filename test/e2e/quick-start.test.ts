@@ -1,4 +1,4 @@
-// The README's quick start: `npm start` with nothing configured. Postgres is embedded (PGlite under
+// The README's quick start: `npm start` with nothing configured. Postgres is embedded (a real server under
 // the data dir); nothing answers at REDIS_URL, so a private redis-server is started; the in-process
 // agent serves host-cpu and the first start benchmarks the bundled sample model.
 import { describe, expect, it } from 'vitest';

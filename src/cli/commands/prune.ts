@@ -8,7 +8,7 @@ import { pruneArtifacts, type RetentionResult } from '../../services/maintenance
 export async function pruneCommand(opts: { dryRun?: boolean; json?: boolean }): Promise<number> {
   const config = loadConfig();
   if (!config.env.DATABASE_URL) {
-    console.error('npubench prune needs DATABASE_URL, the Postgres of the deployment to prune (it does not open the embedded PGlite of `npm start`).');
+    console.error('npubench prune needs DATABASE_URL, the Postgres of the deployment to prune (it does not open the embedded Postgres of `npm start`).');
     return 2;
   }
   const db = createDb(config.env.DATABASE_URL, 2);
