@@ -88,7 +88,7 @@ await withBenchService({ privateRedis: true }, async (service) => {
     // What each API replica's reconciler does every NPUBENCH_RECONCILE_INTERVAL_MS with this backlog.
     const queues = new BenchQueues(redis, service.queuePrefix);
     const reconcileStart = performance.now();
-    const reconciled = await reconcileJobs({ db: service.db, queues, log: createLogger('warn') }, { agentDeadlineMs: 120_000 });
+    const reconciled = await reconcileJobs({ db: service.db, queues, redis, config: { env: { NPUBENCH_QUEUE_PREFIX: service.queuePrefix } }, log: createLogger('warn') }, { agentDeadlineMs: 120_000 });
     const reconcileSeconds = (performance.now() - reconcileStart) / 1000;
     await queues.close();
     if (reconciled.requeued.length > 0) throw new Error(`the reconciler re-queued ${reconciled.requeued.length} jobs Redis should hold`);

@@ -39,6 +39,7 @@ import { jobEventRoutes } from './routes/job-events.js';
 import { labRoutes } from './routes/lab.js';
 import { registerDashboard } from './plugins/dashboard.js';
 import { JobEventHub } from '../services/jobs/job-events.js';
+import { BackgroundTasks } from '../lib/background-tasks.js';
 
 export interface AppDeps extends ServiceDeps {
   redis: Redis;
@@ -82,6 +83,12 @@ export async function build(deps: AppDeps): Promise<App> {
   if (deps.config.env.NPUBENCH_CORS_ORIGINS.length > 0) await app.register(cors, { origin: deps.config.env.NPUBENCH_CORS_ORIGINS, credentials: false });
   // Before any route, so the timing hook sees every request.
   const metrics = registerMetrics(app, deps);
+  // Given to deps, not only to the routes: work done with them outside a request (the reconciler, the
+  // background tasks) counts where this app's /metrics reads. Background work ends before the app does.
+  const background = new BackgroundTasks(deps.log, metrics.registry);
+  deps.metrics = metrics;
+  deps.background = background;
+  app.addHook('onClose', async () => background.drain());
 
   await app.register(swagger, {
     openapi: {
@@ -107,7 +114,7 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(modelRoutes(deps, guards), { prefix: '/v1' });
   await app.register(datasetRoutes(deps, guards), { prefix: '/v1' });
   await app.register(deviceRoutes(deps, guards), { prefix: '/v1' });
-  await app.register(jobRoutes(deps, guards, metrics), { prefix: '/v1' });
+  await app.register(jobRoutes(deps, guards), { prefix: '/v1' });
   await app.register(reportRoutes(deps, guards, invalidation && createReportCache(invalidation)), { prefix: '/v1' });
   await app.register(profileRoutes(deps, guards), { prefix: '/v1' });
   await app.register(certificateRoutes(deps, guards), { prefix: '/v1' });
@@ -121,6 +128,6 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(jobEventRoutes(deps, guards, jobEvents), { prefix: '/v1' });
   await registerDashboard(app, deps.config.env.NPUBENCH_DASHBOARD_DIR);
   // Agents poll and report progress every half second: log their requests only when something is wrong.
-  await app.register(agentProtocolRoutes(deps, guards, metrics), { prefix: '/v1/agent', logLevel: 'warn' });
+  await app.register(agentProtocolRoutes(deps, guards), { prefix: '/v1/agent', logLevel: 'warn' });
   return app;
 }

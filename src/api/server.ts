@@ -12,7 +12,7 @@ import { BenchQueues } from '../queue/bench-queues.js';
 import { loadServiceSigningKey, registerSigningKey } from '../services/signing/service-key.js';
 import { ensureBuiltInProfiles } from '../services/certificates/profiles.js';
 import { reconcileJobs } from '../services/jobs/reconciler.js';
-import { publishJobChange } from '../services/jobs/job-events.js';
+import { catchUnhandledRejections } from '../lib/background-tasks.js';
 import { errorMessage } from '../lib/errors.js';
 import { build, type App, type AppDeps } from './app.js';
 import { join } from 'node:path';
@@ -108,13 +108,12 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     const startup = { ready: !opts.deferReadiness };
     const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, cacheInvalidation, startup };
     const app = await build(deps);
+    // build() gave deps its background tasks; a rejection nobody handled is counted there, not fatal.
+    const stopCatching = catchUnhandledRejections(deps.background!);
+    cleanups.push(async () => stopCatching());
     if (config.env.NPUBENCH_RECONCILE_INTERVAL_MS > 0) {
       const timer = setInterval(() => {
-        reconcileJobs(deps, { agentDeadlineMs: config.env.NPUBENCH_AGENT_DEADLINE_MS })
-          .then(async ({ failedAgentVanished }) => {
-            for (const id of failedAgentVanished) await publishJobChange(deps, id);
-          })
-          .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'reconciler run failed'));
+        reconcileJobs(deps, { agentDeadlineMs: config.env.NPUBENCH_AGENT_DEADLINE_MS }).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'reconciler run failed'));
       }, config.env.NPUBENCH_RECONCILE_INTERVAL_MS);
       timer.unref();
       cleanups.push(async () => clearInterval(timer));

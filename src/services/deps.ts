@@ -6,6 +6,8 @@ import type { Logger } from '../lib/logger.js';
 import type { BenchQueues } from '../queue/bench-queues.js';
 import type { Config } from '../config/index.js';
 import type { SigningKey } from '../lib/crypto/signing-keys.js';
+import type { ApiMetrics } from '../lib/metrics.js';
+import type { BackgroundTasks } from '../lib/background-tasks.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -15,4 +17,8 @@ export interface ServiceDeps {
   log: Logger;
   /** The API's active signing key (reports, certificates, tree heads). */
   signer: SigningKey;
+  /** The API app's metrics and background tasks; build() sets both, so work done with these deps
+   *  outside a request (the reconciler) counts where /metrics reads. Absent outside an API process. */
+  metrics?: Pick<ApiMetrics, 'observeJobFinished' | 'observeQueueWait'> | undefined;
+  background?: BackgroundTasks | undefined;
 }

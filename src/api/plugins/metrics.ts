@@ -1,11 +1,10 @@
-// Wires one app's Prometheus metrics: the HTTP timing hook, the scrape-time sources (queue depth from
-// BullMQ, heartbeats from Postgres) and the job-outcome observation the routes call after a job ends.
+// Wires one app's Prometheus metrics: the HTTP timing hook and the scrape-time sources (queue depth from
+// BullMQ, heartbeats from Postgres). Job outcomes are observed by the job services (job-changes.ts).
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { ApiMetrics } from '../../lib/metrics.js';
 import { errorMessage } from '../../lib/errors.js';
 import { listAgents } from '../../services/agents/agents.js';
-import { finishedJobFacts } from '../../services/jobs/jobs.js';
 
 export function registerMetrics(app: FastifyInstance, deps: AppDeps): ApiMetrics {
   const metrics = new ApiMetrics({
@@ -24,13 +23,4 @@ export function registerMetrics(app: FastifyInstance, deps: AppDeps): ApiMetrics
     done();
   });
   return metrics;
-}
-
-/** Records a job's final status; called after the request that ended the job. Never fails that request. */
-export async function observeJobFinished(deps: AppDeps, metrics: ApiMetrics, jobId: string): Promise<void> {
-  try {
-    metrics.observeJobFinished(await finishedJobFacts(deps.db, jobId));
-  } catch (err) {
-    deps.log.warn({ jobId, err: errorMessage(err) }, 'could not record job outcome metrics');
-  }
 }

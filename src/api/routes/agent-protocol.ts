@@ -6,19 +6,15 @@ import { agentOf, type AuthGuards } from '../plugins/authentication.js';
 import { agentRegistration, heartbeat, registerAgent } from '../../services/agents/agents.js';
 import { claimJob, failJob, failureInput, progressInput, releaseJob, reportProgress } from '../../services/jobs/job-execution.js';
 import { recordResult } from '../../services/reports/reports.js';
-import { autoIssueCertificates } from '../../services/certificates/certificates.js';
 import { downloadArtifactForAgent } from '../../services/agents/artifacts.js';
 import { guardedParts, multipartRoutes } from '../plugins/multipart-parts.js';
 import { unsupportedMediaType } from '../../lib/errors.js';
 import { idParams } from './pagination.js';
-import type { ApiMetrics } from '../../lib/metrics.js';
-import { observeJobFinished } from '../plugins/metrics.js';
-import { publishJobChange } from '../../services/jobs/job-events.js';
 
 const digestParams = z.strictObject({ digest: z.string().regex(/^[0-9a-f]{64}$/) });
 
 export const agentProtocolRoutes =
-  (deps: AppDeps, guards: AuthGuards, metrics: ApiMetrics): FastifyPluginAsyncZod =>
+  (deps: AppDeps, guards: AuthGuards): FastifyPluginAsyncZod =>
   async (app) => {
     app.addHook('preHandler', guards.requireAgent);
     const tags = ['agent protocol'];
@@ -30,32 +26,20 @@ export const agentProtocolRoutes =
       return reply.status(204).send();
     });
 
-    app.post('/jobs/:id/claim', { schema: { tags, params: idParams } }, async (request) => {
-      const { assignment, queueWaitSeconds } = await claimJob(deps.db, agentOf(request).agentId, request.params.id);
-      if (queueWaitSeconds !== null) metrics.observeQueueWait(assignment.device.slug, queueWaitSeconds);
-      await publishJobChange(deps, request.params.id);
-      return assignment;
-    });
+    app.post('/jobs/:id/claim', { schema: { tags, params: idParams } }, async (request) => claimJob(deps, agentOf(request).agentId, request.params.id));
 
-    app.post('/jobs/:id/progress', { schema: { tags, params: idParams, body: progressInput } }, async (request) => {
-      const answer = await reportProgress(deps.db, agentOf(request).agentId, request.params.id, request.body);
-      if (answer.continue) await publishJobChange(deps, request.params.id);
-      return answer;
-    });
+    app.post('/jobs/:id/progress', { schema: { tags, params: idParams, body: progressInput } }, async (request) =>
+      reportProgress(deps, agentOf(request).agentId, request.params.id, request.body),
+    );
 
-    app.post('/jobs/:id/fail', { schema: { tags, params: idParams, body: failureInput } }, async (request) => {
-      const outcome = await failJob(deps.db, agentOf(request).agentId, request.params.id, request.body);
-      if (outcome.recorded) {
-        await observeJobFinished(deps, metrics, request.params.id);
-        await publishJobChange(deps, request.params.id);
-      }
-      return outcome;
-    });
+    app.post('/jobs/:id/fail', { schema: { tags, params: idParams, body: failureInput } }, async (request) =>
+      failJob(deps, agentOf(request).agentId, request.params.id, request.body),
+    );
 
     app.post(
       '/jobs/:id/release',
       { schema: { tags, summary: 'Hand a running job back to the queue (the agent is shutting down)', params: idParams } },
-      async (request) => releaseJob(deps.db, agentOf(request).agentId, request.params.id),
+      async (request) => releaseJob(deps, agentOf(request).agentId, request.params.id),
     );
 
     await app.register(
@@ -66,12 +50,6 @@ export const agentProtocolRoutes =
           async (request, reply) => {
             if (!request.isMultipart()) throw unsupportedMediaType('upload.not_multipart', 'Send the result as multipart/form-data.');
             const { report, created } = await recordResult(deps, agentOf(request).agentId, request.params.id, guardedParts(request, deps.config.env.NPUBENCH_UPLOAD_IDLE_TIMEOUT_MS));
-            // Profiles marked auto-issue certify passing reports at once; that never fails the upload.
-            if (created) {
-              void autoIssueCertificates(deps, report.id);
-              await observeJobFinished(deps, metrics, request.params.id);
-              await publishJobChange(deps, request.params.id);
-            }
             return reply.status(created ? 201 : 200).send({ reportId: report.id });
           },
         ),

@@ -1,4 +1,3 @@
-import { recordAudit } from '../../services/audit/audit-log.js';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
@@ -25,10 +24,9 @@ export const certificateRoutes =
       '/certificates',
       { preHandler: guards.requireUser([...LAB]), schema: { tags, summary: 'Certify a report under a profile (422 with every rule when it does not pass)', body: issueInput } },
       async (request, reply) => {
-        const cert = await issueCertificate(deps, userOf(request), request.body);
+        const cert = await issueCertificate(deps, userOf(request), request.body, request.id);
         // This replica's leaderboard shows it in the answer to this request's sender; others on notification.
         deps.cacheInvalidation?.invalidateLocally('leaderboard_entries', '*');
-        await recordAudit(deps.db, request, { action: 'certificate.issued', subjectType: 'certificate', subjectId: cert.id, details: { reportId: cert.reportId, profileId: cert.profileId } });
         return reply.status(201).header('location', `/v1/certificates/${cert.id}`).send(await certificateBundle(deps, cert.id));
       },
     );
@@ -62,9 +60,8 @@ export const certificateRoutes =
       '/certificates/:id/revoke',
       { preHandler: guards.requireUser([...LAB]), schema: { tags, params: idParams, body: revokeInput } },
       async (request) => {
-        await revokeCertificate(deps, request.params.id, request.body);
+        await revokeCertificate(deps, request.params.id, request.body, userOf(request), request.id);
         deps.cacheInvalidation?.invalidateLocally('leaderboard_entries', '*');
-        await recordAudit(deps.db, request, { action: 'certificate.revoked', subjectType: 'certificate', subjectId: request.params.id, details: { reason: request.body.reason } });
         return verifyCertificate(deps, request.params.id);
       },
     );

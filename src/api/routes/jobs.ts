@@ -4,23 +4,19 @@ import type { AppDeps } from '../app.js';
 import { userOf, type AuthGuards } from '../plugins/authentication.js';
 import { cancelJob, getJob, jobSubmission, listJobs, submitJob } from '../../services/jobs/jobs.js';
 import { idParams, pageQuery } from './pagination.js';
-import type { ApiMetrics } from '../../lib/metrics.js';
-import { observeJobFinished } from '../plugins/metrics.js';
-import { publishJobChange } from '../../services/jobs/job-events.js';
 
 const submitHeaders = z.object({
   'idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
 });
 
 export const jobRoutes =
-  (deps: AppDeps, guards: AuthGuards, metrics: ApiMetrics): FastifyPluginAsyncZod =>
+  (deps: AppDeps, guards: AuthGuards): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/jobs',
       { preHandler: guards.requireUser(), schema: { tags: ['jobs'], summary: 'Submit a benchmark job (honours Idempotency-Key)', body: jobSubmission, headers: submitHeaders } },
       async (request, reply) => {
         const { job, created } = await submitJob(deps, userOf(request), request.body, { idempotencyKey: request.headers['idempotency-key'], requestId: request.id });
-        if (created) await publishJobChange(deps, job.id);
         return reply
           .status(created ? 201 : 200)
           .header('location', `/v1/jobs/${job.id}`)
@@ -42,11 +38,7 @@ export const jobRoutes =
     );
 
     app.post('/jobs/:id/cancel', { preHandler: guards.requireUser(), schema: { tags: ['jobs'], params: idParams } }, async (request) => {
-      const { job, canceled } = await cancelJob(deps, userOf(request), request.params.id);
-      if (canceled) {
-        await observeJobFinished(deps, metrics, job.id);
-        await publishJobChange(deps, job.id);
-      }
+      const { job } = await cancelJob(deps, userOf(request), request.params.id);
       return job;
     });
   };

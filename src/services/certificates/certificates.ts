@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Certificate } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import type { UserPrincipal } from '../auth/principal.js';
-import { conflict, notFound, unprocessable } from '../../lib/errors.js';
+import { AppError, conflict, notFound, unprocessable } from '../../lib/errors.js';
 import { buildStatement, signStatement, type DsseEnvelope } from '../../lib/crypto/dsse.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { appendLogEntry, inclusionProofFor, publishTreeHead } from '../transparency/transparency-log.js';
@@ -14,6 +14,7 @@ import { evaluateProfile, getProfile, rulesOf } from './profiles.js';
 import { serviceKeyResolver } from '../signing/service-key.js';
 import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/index.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
+import { recordAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit/audit-log.js';
 import { addLeaderboardEntry, markLeaderboardEntryRevoked } from '../leaderboard/leaderboard.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
@@ -58,11 +59,17 @@ async function reportForCertification(deps: ServiceDeps, reportId: string) {
   return { report, summary: summary.data };
 }
 
+/** The audit log's actor for a certificate change by `by` (null: the service itself, automatically). */
+function certificateActor(by: UserPrincipal | null, requestId: string | undefined): AuditActor {
+  return by ? { actorType: 'api_key', actorId: by.keyId, orgId: by.orgId, requestId: requestId ?? null } : { ...SYSTEM_ACTOR, requestId: requestId ?? null };
+}
+
 /**
  * Issues a certificate when the report passes the profile; a failing report gets 422 with every rule's
- * outcome. `issuedBy` is null for automatic issuance by a profile.
+ * outcome. `issuedBy` is null for automatic issuance by a profile. The audit row is written in the
+ * issuing transaction, whoever issues.
  */
-export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipal | null, input: z.infer<typeof issueInput>): Promise<Certificate> {
+export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipal | null, input: z.infer<typeof issueInput>, requestId?: string): Promise<Certificate> {
   const { report, summary } = await reportForCertification(deps, input.reportId);
   const profile = await getProfile(deps.db, input.profileId);
   const resourceUsage = report.resourceUsage as { peakRssBytes?: number } | null;
@@ -129,6 +136,7 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
         },
       });
       await addLeaderboardEntry(tx, { certificateId: id, profileId: profile.id, issuedAt, expiresAt, summary, report, device: job.device, model: job.model });
+      await recordAuditEvent(tx, certificateActor(issuedBy, requestId), { action: 'certificate.issued', subjectType: 'certificate', subjectId: id, details: { reportId: report.id, profileId: profile.id } });
       return created;
     });
   } catch (err) {
@@ -139,17 +147,27 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
   return certificate;
 }
 
-/** Issues certificates for every auto-issue profile the new report passes; never fails the caller. */
+/**
+ * Issues certificates for every auto-issue profile the new report passes. A report that does not pass
+ * (or is already certified) is an answer, not a failure; anything else (the database failing) is thrown
+ * after the other profiles were tried, for the caller (a background task) to log and count.
+ */
 export async function autoIssueCertificates(deps: ServiceDeps, reportId: string): Promise<void> {
   const profiles = await deps.db.certificationProfile.findMany({ where: { autoIssue: true } });
+  const failures: unknown[] = [];
   for (const profile of profiles) {
-    await issueCertificate(deps, null, { reportId, profileId: profile.id }).catch((err: unknown) =>
-      deps.log.info({ reportId, profileId: profile.id, err: (err as Error).message }, 'no automatic certificate'),
-    );
+    try {
+      await issueCertificate(deps, null, { reportId, profileId: profile.id });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) failures.push(err);
+      else deps.log.info({ reportId, profileId: profile.id, code: err.code }, 'no automatic certificate');
+    }
   }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, `automatic certification of report ${reportId} failed for ${failures.length} profiles`);
 }
 
-export async function revokeCertificate(deps: ServiceDeps, id: string, input: z.infer<typeof revokeInput>): Promise<Certificate> {
+export async function revokeCertificate(deps: ServiceDeps, id: string, input: z.infer<typeof revokeInput>, revokedBy: UserPrincipal | null, requestId?: string): Promise<Certificate> {
   const revokedAt = new Date();
   const revoked = await deps.db.$transaction(async (tx) => {
     const cert = await tx.certificate.findUnique({ where: { id } });
@@ -158,6 +176,7 @@ export async function revokeCertificate(deps: ServiceDeps, id: string, input: z.
     const entry: RevocationLogEntry['entry'] = { reason: input.reason, revokedAt: revokedAt.toISOString() };
     await appendLogEntry(tx, { kind: 'certificate.revoked', certificateId: id, entry: { ...entry } });
     await markLeaderboardEntryRevoked(tx, id, revokedAt);
+    await recordAuditEvent(tx, certificateActor(revokedBy, requestId), { action: 'certificate.revoked', subjectType: 'certificate', subjectId: id, details: { reason: input.reason } });
     return tx.certificate.update({ where: { id }, data: { revokedAt, revocationReason: input.reason } });
   });
   await publishTreeHead(deps.db, deps.signer);

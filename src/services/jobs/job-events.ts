@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../../lib/database.js';
 import type { Logger } from '../../lib/logger.js';
-import { presentJob } from './jobs.js';
+import { presentJob } from './job-view.js';
 
 export interface JobEventDeps {
   db: Db;

@@ -1,11 +1,13 @@
 // The agent's side of a job's life: claim → progress → result or failure. Every transition is a
 // conditional update on the current status, so a canceled job cannot be revived by a late agent
-// message and two agents cannot both finish the same job.
+// message and two agents cannot both finish the same job; the update that made a change is followed by
+// its consequences (job-changes.ts).
 import { z } from 'zod';
 import type { Db } from '../../lib/database.js';
 import { forbidden, notFound } from '../../lib/errors.js';
 import { agentServesDevice } from '../agents/agents.js';
 import { JobNotClaimableError } from './jobs.js';
+import { jobChanged, jobFinished, type JobChangeDeps } from './job-changes.js';
 import type { DeviceBackendOptions } from '../devices/devices.js';
 import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 
@@ -29,10 +31,11 @@ async function jobForAgent(db: Db, agentId: string, jobId: string) {
 }
 
 /**
- * Moves the job to RUNNING for this agent and returns what the agent needs to run it (`assignment`),
- * plus how long the job waited in the queue when this is its first claim.
+ * Moves the job to RUNNING for this agent and returns what the agent needs to run it. The first claim
+ * also records how long the job waited in the queue.
  */
-export async function claimJob(db: Db, agentId: string, jobId: string) {
+export async function claimJob(deps: JobChangeDeps, agentId: string, jobId: string) {
+  const { db } = deps;
   const job = await jobForAgent(db, agentId, jobId);
   const claimedAt = new Date();
   // RUNNING is claimable again: a retry after the previous agent process died mid-run.
@@ -55,32 +58,39 @@ export async function claimJob(db: Db, agentId: string, jobId: string) {
       powerMeter: job.device.powerMeter as PowerMeterConfig | null,
     },
   };
-  return { assignment, queueWaitSeconds };
+  if (queueWaitSeconds !== null) deps.metrics?.observeQueueWait(job.device.slug, queueWaitSeconds);
+  await jobChanged(deps, jobId);
+  return assignment;
 }
 
 /** Records progress; tells the agent whether to keep going (false once the job was canceled). */
-export async function reportProgress(db: Db, agentId: string, jobId: string, input: z.infer<typeof progressInput>) {
-  const res = await db.job.updateMany({ where: { id: jobId, agentId, status: 'RUNNING' }, data: { progress: input.fraction, phase: input.phase } });
-  if (res.count === 1) return { continue: true, status: 'RUNNING' as const };
-  const job = await jobForAgent(db, agentId, jobId);
+export async function reportProgress(deps: JobChangeDeps, agentId: string, jobId: string, input: z.infer<typeof progressInput>) {
+  const res = await deps.db.job.updateMany({ where: { id: jobId, agentId, status: 'RUNNING' }, data: { progress: input.fraction, phase: input.phase } });
+  if (res.count === 1) {
+    await jobChanged(deps, jobId);
+    return { continue: true, status: 'RUNNING' as const };
+  }
+  const job = await jobForAgent(deps.db, agentId, jobId);
   return { continue: false, status: job.status };
 }
 
-export async function failJob(db: Db, agentId: string, jobId: string, input: z.infer<typeof failureInput>) {
-  const res = await db.job.updateMany({
+export async function failJob(deps: JobChangeDeps, agentId: string, jobId: string, input: z.infer<typeof failureInput>) {
+  const res = await deps.db.job.updateMany({
     where: { id: jobId, agentId, status: 'RUNNING' },
     data: { status: 'FAILED', errorCode: input.code, errorMessage: input.message, finishedAt: new Date() },
   });
-  const job = await jobForAgent(db, agentId, jobId);
+  if (res.count === 1) await jobFinished(deps, jobId);
+  const job = await jobForAgent(deps.db, agentId, jobId);
   return { recorded: res.count === 1, status: job.status };
 }
 
 /** An agent that shuts down hands its running job back: QUEUED again, for the next claim. */
-export async function releaseJob(db: Db, agentId: string, jobId: string) {
-  const res = await db.job.updateMany({
+export async function releaseJob(deps: JobChangeDeps, agentId: string, jobId: string) {
+  const res = await deps.db.job.updateMany({
     where: { id: jobId, agentId, status: 'RUNNING' },
     data: { status: 'QUEUED', agentId: null, progress: 0, phase: 'handed back' },
   });
-  const job = await jobForAgent(db, agentId, jobId);
+  if (res.count === 1) await jobChanged(deps, jobId);
+  const job = await jobForAgent(deps.db, agentId, jobId);
   return { released: res.count === 1, status: job.status };
 }

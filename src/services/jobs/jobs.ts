@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Job, JobStatus, Prisma } from '@prisma/client';
-import type { ServiceDeps } from '../deps.js';
 import type { Db } from '../../lib/database.js';
 import { AppError, badRequest, conflict, notFound, serviceUnavailable, unprocessable } from '../../lib/errors.js';
-import { resolveSuiteSpec, type SuiteSpec } from '../../harness/suite-spec.js';
+import { resolveSuiteSpec } from '../../harness/suite-spec.js';
 import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
+import { presentJob, TERMINAL_STATUSES } from './job-view.js';
+import { jobChanged, jobFinished, type JobServiceDeps } from './job-changes.js';
 import { CanonicalJsonError, canonicalBytes } from '../../lib/crypto/canonical-json.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { deviceSlug } from '../devices/devices.js';
@@ -22,26 +23,7 @@ export const jobSubmission = z.strictObject({
   referenceModelId: z.uuid().optional(),
 });
 
-export const TERMINAL_STATUSES: JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELED'];
-
-export function presentJob(job: Job & { device?: { slug: string } }) {
-  return {
-    id: job.id,
-    orgId: job.orgId,
-    modelId: job.modelId,
-    device: job.device?.slug,
-    suite: job.suite,
-    status: job.status,
-    progress: job.progress,
-    phase: job.phase,
-    attempts: job.attempts,
-    agentId: job.agentId,
-    error: job.errorCode ? { code: job.errorCode, message: job.errorMessage } : null,
-    createdAt: job.createdAt,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt,
-  };
-}
+export { presentJob, TERMINAL_STATUSES };
 
 const withDevice = { device: { select: { slug: true } } } as const;
 
@@ -70,7 +52,7 @@ function legacyRequestHash(body: unknown): string {
  * agent's log lines can be matched to the submit request.
  */
 export async function submitJob(
-  deps: ServiceDeps,
+  deps: JobServiceDeps,
   principal: UserPrincipal,
   input: z.infer<typeof jobSubmission>,
   { idempotencyKey, requestId }: { idempotencyKey?: string | undefined; requestId?: string | undefined } = {},
@@ -152,6 +134,7 @@ export async function submitJob(
     deps.log.error({ err, jobId: job.id }, 'enqueue failed');
     throw serviceUnavailable('queue.unavailable', 'The job queue is unavailable; retry later.');
   }
+  await jobChanged(deps, job.id);
   return { job: presentJob(job), created: true };
 }
 
@@ -194,7 +177,7 @@ export async function listJobs(db: Db, principal: UserPrincipal, page: { limit: 
  * agent stops the harness at its next progress report. `canceled` is false when the job reached
  * another final status first.
  */
-export async function cancelJob(deps: ServiceDeps, principal: UserPrincipal, id: string) {
+export async function cancelJob(deps: JobServiceDeps, principal: UserPrincipal, id: string) {
   const job = await deps.db.job.findFirst({ where: { AND: [{ id }, visibleJobs(principal)] }, include: withDevice });
   if (!job) throw notFound('job.not_found', 'No such job.');
   if (TERMINAL_STATUSES.includes(job.status)) {
@@ -205,28 +188,11 @@ export async function cancelJob(deps: ServiceDeps, principal: UserPrincipal, id:
     data: { status: 'CANCELED', finishedAt: new Date(), errorCode: 'job.canceled', errorMessage: 'Canceled by request.' },
   });
   if (res.count === 0) return { job: await getJob(deps.db, principal, id), canceled: false };
+  await jobFinished(deps, id);
   if (job.status === 'QUEUED') {
     await deps.queues.removeWaiting(job.device.slug, id).catch((err: unknown) => deps.log.warn({ err, jobId: id }, 'could not remove canceled job from queue'));
   }
   return { job: await getJob(deps.db, principal, id), canceled: true };
-}
-
-/** The facts metrics record about a job that has just reached a final status. */
-export async function finishedJobFacts(db: Db, id: string) {
-  const job = await db.job.findUniqueOrThrow({
-    where: { id },
-    select: { status: true, errorCode: true, suite: true, startedAt: true, finishedAt: true, device: { select: { slug: true } } },
-  });
-  const { status } = job;
-  if (status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'CANCELED') throw new Error(`job ${id} is ${status}, not finished`);
-  return {
-    device: job.device.slug,
-    status,
-    errorCode: job.errorCode,
-    scenario: (job.suite as SuiteSpec).scenario,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt,
-  };
 }
 
 export class JobNotClaimableError extends AppError {

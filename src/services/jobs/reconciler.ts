@@ -3,9 +3,11 @@
 // and the enqueue) is queued again under the same BullMQ job id, and a RUNNING job whose agent stopped
 // sending heartbeats is failed with a reason instead of staying RUNNING forever, as is a RUNNING job
 // the queue has given up on (stalled too often while its agent lived on). Every step is
-// idempotent, so each API replica may run it on its own timer.
+// idempotent, so each API replica may run it on its own timer. A job it fails is counted and
+// published like any other finished job (job-changes.ts).
 import type { ServiceDeps } from '../deps.js';
 import { resolvedSuiteSpecSchema } from '../../harness/suite-spec.js';
+import { jobFinished, type JobChangeDeps } from './job-changes.js';
 
 /** Job ids checked against Redis per pipelined round trip. */
 const RECONCILE_BATCH = 1_000;
@@ -14,11 +16,14 @@ export interface ReconcileResult {
   requeued: string[];
   failedAgentVanished: string[];
   failedQueueGaveUp: string[];
+  /** QUEUED jobs whose stored suite no longer validates, so they cannot be queued again. */
+  failedInvalidSuite: string[];
 }
 
-export async function reconcileJobs(deps: Pick<ServiceDeps, 'db' | 'queues' | 'log'>, opts: { agentDeadlineMs: number; now?: Date }): Promise<ReconcileResult> {
+export async function reconcileJobs(deps: JobChangeDeps & Pick<ServiceDeps, 'queues'>, opts: { agentDeadlineMs: number; now?: Date }): Promise<ReconcileResult> {
   const now = opts.now ?? new Date();
   const requeued: string[] = [];
+  const failedInvalidSuite: string[] = [];
   // A backlog can be thousands of jobs: read only ids per device, ask Redis about them in batches, and
   // load the full row only for the (rare) jobs Redis lost.
   const queuedIds = await deps.db.job.findMany({ where: { status: 'QUEUED' }, select: { id: true, device: { select: { slug: true } } } });
@@ -40,10 +45,14 @@ export async function reconcileJobs(deps: Pick<ServiceDeps, 'db' | 'queues' | 'l
   for (const job of missing) {
     const suite = resolvedSuiteSpecSchema.safeParse(job.suite);
     if (!suite.success) {
-      await deps.db.job.updateMany({
+      const res = await deps.db.job.updateMany({
         where: { id: job.id, status: 'QUEUED' },
         data: { status: 'FAILED', errorCode: 'job.invalid_suite', errorMessage: 'The stored suite no longer validates; the job cannot be queued again.', finishedAt: now },
       });
+      if (res.count === 1) {
+        failedInvalidSuite.push(job.id);
+        await jobFinished(deps, job.id);
+      }
       continue;
     }
     await deps.queues.enqueue({ jobId: job.id, deviceSlug: job.device.slug, modelDigest: job.model.artifactDigest, suite: suite.data });
@@ -62,7 +71,10 @@ export async function reconcileJobs(deps: Pick<ServiceDeps, 'db' | 'queues' | 'l
       where: { id, status: 'RUNNING' },
       data: { status: 'FAILED', errorCode: 'agent.vanished', errorMessage: `The agent stopped sending heartbeats for more than ${Math.round(opts.agentDeadlineMs / 1000)} s during the run.`, finishedAt: now },
     });
-    if (res.count === 1) failedAgentVanished.push(id);
+    if (res.count === 1) {
+      failedAgentVanished.push(id);
+      await jobFinished(deps, id);
+    }
   }
   // BullMQ failed the job itself (it stalled more than maxStalledCount times, or the agent could not
   // record the failure): nobody runs it any more, whatever the agent's heartbeats say.
@@ -75,8 +87,13 @@ export async function reconcileJobs(deps: Pick<ServiceDeps, 'db' | 'queues' | 'l
       where: { id: job.id, status: 'RUNNING' },
       data: { status: 'FAILED', errorCode: 'agent.retries_exhausted', errorMessage: `The queue gave up after ${queued.attemptsMade} attempts: ${queued.reason}`.slice(0, 4000), finishedAt: now },
     });
-    if (res.count === 1) failedQueueGaveUp.push(job.id);
+    if (res.count === 1) {
+      failedQueueGaveUp.push(job.id);
+      await jobFinished(deps, job.id);
+    }
   }
-  if (requeued.length + failedAgentVanished.length + failedQueueGaveUp.length > 0) deps.log.warn({ requeued, failedAgentVanished, failedQueueGaveUp }, 'reconciler repaired jobs');
-  return { requeued, failedAgentVanished, failedQueueGaveUp };
+  if (requeued.length + failedAgentVanished.length + failedQueueGaveUp.length + failedInvalidSuite.length > 0) {
+    deps.log.warn({ requeued, failedAgentVanished, failedQueueGaveUp, failedInvalidSuite }, 'reconciler repaired jobs');
+  }
+  return { requeued, failedAgentVanished, failedQueueGaveUp, failedInvalidSuite };
 }

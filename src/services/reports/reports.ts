@@ -12,6 +12,7 @@ import { environmentSchema, formatMlperfSummary, latencySummaryReportSchema, raw
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { operatorProfileSchema } from '../../harness/profile/operator-profile.js';
 import { signReport } from './report-statement.js';
+import { jobSucceeded, type JobServiceDeps } from '../jobs/job-changes.js';
 import type { UploadPart } from '../models/models.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 
@@ -41,7 +42,7 @@ function parseJsonField(name: string, value: unknown): unknown {
  * status are written in one transaction. Uploading the same job's result again returns the first
  * report, so an agent that retries after a lost response never creates a second one.
  */
-export async function recordResult(deps: ServiceDeps, agentId: string, jobId: string, parts: AsyncIterable<UploadPart>) {
+export async function recordResult(deps: JobServiceDeps, agentId: string, jobId: string, parts: AsyncIterable<UploadPart>) {
   const job = await deps.db.job.findUnique({ where: { id: jobId }, include: { report: true, model: { include: { artifact: true } }, device: true, org: true, agent: true } });
   if (!job) throw notFound('job.not_found', 'No such job.');
   if (job.agentId !== agentId) throw forbidden('agent.not_job_owner', 'This job was claimed by another agent.');
@@ -143,6 +144,7 @@ export async function recordResult(deps: ServiceDeps, agentId: string, jobId: st
       await writeJsonExactly(tx, 'reports', reportId, { summary, profile: parsed.data.profile });
       return created;
     });
+    await jobSucceeded(deps, jobId, report.id);
     return { report, created: true };
   } catch (err) {
     if (err instanceof BlobTooLargeError) throw payloadTooLarge('result.too_large', `The raw samples exceed ${err.limit} bytes.`);
