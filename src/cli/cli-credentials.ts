@@ -11,6 +11,17 @@ export interface CliCredentials {
 
 export const credentialsFile = (dataDir = process.env.NPUBENCH_DATA_DIR ?? './data') => resolve(join(dataDir, 'cli-credentials.json'));
 
+/** One spelling per server: "http://host:3000/" and "http://host:3000" are the same API. */
+export function normalizeApiUrl(url: string): string {
+  let spelled = url.trim();
+  try {
+    spelled = new URL(spelled).href;
+  } catch {
+    // not a URL; the request will say so
+  }
+  return spelled.replace(/\/+$/, '');
+}
+
 export function resolveCliCredentials(flags: { apiUrl?: string | undefined; apiKey?: string | undefined }): CliCredentials {
   let stored: Partial<CliCredentials> = {};
   try {
@@ -18,9 +29,9 @@ export function resolveCliCredentials(flags: { apiUrl?: string | undefined; apiK
   } catch {
     // no stored login
   }
-  const apiUrl = flags.apiUrl ?? process.env.NPUBENCH_API_URL ?? stored.apiUrl ?? 'http://127.0.0.1:3000';
+  const apiUrl = normalizeApiUrl(flags.apiUrl ?? process.env.NPUBENCH_API_URL ?? stored.apiUrl ?? 'http://127.0.0.1:3000');
   // A stored key belongs to the server that issued it; do not send it elsewhere.
-  const storedKey = stored.apiUrl === undefined || stored.apiUrl === apiUrl ? stored.apiKey : undefined;
+  const storedKey = stored.apiUrl === undefined || normalizeApiUrl(stored.apiUrl) === apiUrl ? stored.apiKey : undefined;
   return { apiUrl, apiKey: flags.apiKey ?? process.env.NPUBENCH_API_KEY ?? storedKey };
 }
 

@@ -23,6 +23,16 @@ export class ApiRequestError extends Error {
   }
 }
 
+/** Why a fetch got no answer, in words: undici says only "fetch failed" and keeps the reason in `cause`. */
+export function networkFailure(err: unknown, timeoutMs?: number): string {
+  const error = err as Error & { cause?: { code?: string; message?: string } };
+  if (error.name === 'TimeoutError') return timeoutMs === undefined ? 'no answer in time' : `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  const cause = error.cause;
+  if (cause?.code === 'ECONNREFUSED') return 'connection refused: nothing listens there';
+  if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'the host name does not resolve';
+  return cause?.code ?? cause?.message ?? error.message;
+}
+
 export class ApiHttpClient {
   constructor(
     readonly baseUrl: string,
@@ -54,7 +64,7 @@ export class ApiHttpClient {
         signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
       });
     } catch (err) {
-      throw new ApiRequestError(0, 'network.unreachable', `Cannot reach ${this.baseUrl}: ${(err as Error).message}`);
+      throw new ApiRequestError(0, 'network.unreachable', `Cannot reach the npubench API at ${this.baseUrl} (${networkFailure(err, opts.timeoutMs ?? this.timeoutMs)})`);
     }
     if (!res.ok) {
       const body: unknown = await res.json().catch(() => undefined);

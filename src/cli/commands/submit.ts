@@ -3,9 +3,13 @@
 // 2 usage or API error.
 import { randomUUID } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { ApiHttpClient } from '../../lib/http-client.js';
+import { z } from 'zod';
+import { ApiHttpClient, ApiRequestError } from '../../lib/http-client.js';
+import { resolveSuiteSpec, type SuiteSpec } from '../../harness/suite-spec.js';
+import { sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
 import { formatReportSummary } from '../report-summary-table.js';
 import { fileSha256 } from '../bench-report.js';
@@ -42,13 +46,85 @@ interface JobView {
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
+/** A file `submit` can upload, or an error naming the flag it came from. */
+async function checkUploadable(path: string, what: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw new Error(`${what} ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  if (!info.isFile()) throw new Error(`${what} ${path} is not a file: submit uploads an .onnx file or an LLM bundle archive (zip/tar)`);
+}
+
+/** The job's suite from --suite, --preset and --scenario, checked with the API's own schema. */
+async function checkedSuite(modelPath: string, opts: SubmitOptions): Promise<{ suite: Record<string, unknown>; spec: SuiteSpec }> {
+  let suite: Record<string, unknown> = {};
+  if (opts.suite !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(opts.suite);
+    } catch (err) {
+      throw new Error(`--suite is not valid JSON (${(err as Error).message}); pass an object, e.g. --suite '{"minQueryCount":500}'`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--suite must be a JSON object, e.g. --suite '{"minQueryCount":500}'`);
+    suite = parsed as Record<string, unknown>;
+  }
+  if (opts.preset) suite.preset = opts.preset;
+  if (opts.scenario) suite.scenario = opts.scenario;
+  if (opts.reference !== undefined && suite.accuracy === undefined) suite.accuracy = {};
+  let spec: SuiteSpec;
+  try {
+    spec = resolveSuiteSpec(suite);
+  } catch (err) {
+    if (err instanceof z.ZodError) throw new Error(`--suite${opts.preset || opts.scenario ? ' (with --preset/--scenario)' : ''} is not a valid suite spec:\n${z.prettifyError(err)}`);
+    throw err;
+  }
+  // The API's rules on the accuracy fields, in the flags' terms (see createJob in src/services/jobs).
+  if (spec.accuracy?.reference) throw new Error('--suite: name the reference model with --reference <file>, not suite.accuracy.reference');
+  if (spec.accuracy?.gate && opts.reference === undefined) throw new Error('--suite: an accuracy gate compares with a reference model: pass --reference <file> (the FP32 original)');
+  if ((spec.accuracy?.mmlu || spec.llm) && (await sniffArchiveKind(modelPath)) === null) {
+    throw new Error(`--suite: ${spec.llm ? 'LLM latency' : 'MMLU'} needs an LLM bundle (zip/tar of model.onnx, tokenizer.json, tokenizer_config.json, config.json); ${modelPath} is a single model file`);
+  }
+  return { suite, spec };
+}
+
+interface DeviceView {
+  slug: string;
+  backendKind?: string;
+}
+
+/** The target device, which also proves the API answers (and takes the key, when one is given). Null:
+ *  not found without a key, which may be a private device; the caller asks for the key first. */
+async function findDevice(api: ApiHttpClient, slug: string, withKey: boolean): Promise<DeviceView | null> {
+  try {
+    return await api.request<DeviceView>('GET', `/v1/devices/${encodeURIComponent(slug)}`);
+  } catch (err) {
+    if (!(err instanceof ApiRequestError) || err.status !== 404) throw err;
+    if (!withKey) return null;
+    const known = await api.request<{ items: { slug: string }[] }>('GET', '/v1/devices').then(
+      (list) => list.items.map((d) => d.slug),
+      () => [],
+    );
+    throw new Error(`--device ${slug}: ${api.baseUrl} has no such device${known.length > 0 ? `; its devices: ${known.join(', ')}` : ''}`);
+  }
+}
+
 export async function submitCommand(modelPath: string, opts: SubmitOptions): Promise<number> {
+  // Everything that can fail is checked before anything is uploaded: a refused submit stores nothing.
+  await checkUploadable(modelPath, 'model');
+  if (opts.reference !== undefined) await checkUploadable(opts.reference, '--reference');
+  const { suite, spec } = await checkedSuite(modelPath, opts);
   const creds = resolveCliCredentials(opts);
-  if (!creds.apiKey) {
-    console.error('No API key: pass --api-key, set NPUBENCH_API_KEY, or run `npm start` once on this machine (it saves the demo vendor key).');
+  const api = new ApiHttpClient(creds.apiUrl, creds.apiKey);
+  const device = await findDevice(api, opts.device, creds.apiKey !== undefined);
+  if (!creds.apiKey || !device) {
+    console.error(`No API key for ${creds.apiUrl}: pass --api-key, set NPUBENCH_API_KEY, or run \`npm start\` once on this machine (it saves the demo vendor key).`);
     return 2;
   }
-  const api = new ApiHttpClient(creds.apiUrl, creds.apiKey);
+  if ((spec.accuracy || spec.llm) && device.backendKind !== undefined && device.backendKind !== 'onnxruntime') {
+    throw new Error(`--device ${opts.device} runs through a vendor runner (backendKind ${device.backendKind}); accuracy and LLM latency need a device run with onnxruntime`);
+  }
   const out = (s: string) => {
     if (!opts.json) console.log(s);
   };
@@ -76,10 +152,6 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   const model = await upload(modelPath, opts.name, opts.version);
   const reference = opts.reference === undefined ? undefined : await upload(opts.reference, undefined, undefined);
 
-  const suite: Record<string, unknown> = opts.suite ? (JSON.parse(opts.suite) as Record<string, unknown>) : {};
-  if (opts.preset) suite.preset = opts.preset;
-  if (opts.scenario) suite.scenario = opts.scenario;
-  if (reference && suite.accuracy === undefined) suite.accuracy = {};
   const body = { modelId: model.id, device: opts.device, suite, ...(reference && { referenceModelId: reference.id }) };
   let job = await api.request<JobView>('POST', '/v1/jobs', { json: body, headers: { 'idempotency-key': randomUUID() } });
   out(`Submitted job ${job.id} to ${opts.device}`);
