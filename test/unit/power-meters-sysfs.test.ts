@@ -76,14 +76,25 @@ const PROFILE_ENERGY_J = PROFILE.reduce((sum, phase) => sum + (phase.watts * pha
 /**
  * Runs one window over PROFILE, a timer per phase, and checks the trapezoid energy of the samples
  * against the energy written. The first phase is already on when the window opens (the device is busy
- * before measurement starts), so the one step inside the window costs the trapezoid at most
- * 8 W × interval / 2: 0.04 J of 48 J at 10 ms.
+ * before measurement starts), so the window holds one step, and the trapezoid's only error is there:
+ * at most the step (8 W) × half the gap between the two samples around it (widened by how long the
+ * write itself took, since the step is known only to lie within it). That bound is computed from
+ * the samples themselves, so it holds however late a loaded machine takes them (0.04 J of 48 J at a
+ * 10 ms gap); how regularly they come is bench/ material and only printed here. The slack covers the
+ * kernel formats' integer units (1666 mA for 1666.67) and the microseconds between a write and its
+ * timestamp.
  */
 async function measureProfile(meter: PowerMeter, write: (watts: number) => void): Promise<void> {
   const writes: PowerWrite[] = [];
+  // The step happened somewhere between the time before the write and the time after it; a loaded
+  // machine can hold this thread between the two for milliseconds.
+  let stepUncertaintyNs = 0;
   const play = (watts: number) => {
+    const from = nowNs();
     write(watts);
-    writes.push({ tNs: nowNs(), watts });
+    const to = nowNs();
+    writes.push({ tNs: (from + to) / 2, watts });
+    if (writes.length > 1) stepUncertaintyNs = to - from;
   };
   play(PROFILE[0]!.watts);
   const before = nowNs();
@@ -97,16 +108,23 @@ async function measureProfile(meter: PowerMeter, write: (watts: number) => void)
   const after = nowNs();
   expect(reading.error).toBeNull();
   const { samples } = reading;
-  expect(samples.length).toBeGreaterThan(PROFILE.reduce((sum, phase) => sum + phase.ms, 0) / meter.describe().intervalMs / 2);
-  // Timestamps are on this thread's monotonic clock.
+  // Timestamps are on this thread's monotonic clock, and the window saw both phases.
   expect(samples[0]!.tNs).toBeGreaterThanOrEqual(before);
   expect(samples.at(-1)!.tNs).toBeLessThanOrEqual(after);
+  const stepNs = writes[1]!.tNs;
+  const firstAfterStep = samples.findIndex((sample) => sample.tNs > stepNs);
+  expect(firstAfterStep).toBeGreaterThan(0);
+  const straddleNs = samples[firstAfterStep]!.tNs - samples[firstAfterStep - 1]!.tNs;
   const truth = writtenEnergyJ(writes, samples[0]!.tNs, samples.at(-1)!.tNs);
-  expect(truth).toBeGreaterThan(PROFILE_ENERGY_J * 0.95);
   const measured = trapezoidJ(samples);
-  const errorPct = (Math.abs(measured - truth) / truth) * 100;
-  console.log(`${meter.describe().kind} ${meter.describe().name}: trapezoid ${measured.toFixed(4)} J vs written ${truth.toFixed(4)} J (${errorPct.toFixed(3)}%)`);
-  expect(errorPct).toBeLessThan(0.5);
+  const stepW = Math.abs(PROFILE[1]!.watts - PROFILE[0]!.watts);
+  const boundJ = stepW * ((straddleNs + stepUncertaintyNs) / 1e9 / 2) + stepW * 0.002 + truth * 0.001;
+  const gapsMs = samples.slice(1).map((sample, i) => (sample.tNs - samples[i]!.tNs) / 1e6);
+  console.log(
+    `${meter.describe().kind} ${meter.describe().name}: trapezoid ${measured.toFixed(4)} J vs written ${truth.toFixed(4)} J (${((Math.abs(measured - truth) / truth) * 100).toFixed(3)}%), ` +
+      `bound ${boundJ.toFixed(4)} J from a ${(straddleNs / 1e6).toFixed(1)} ms gap at the step; ${samples.length} samples, max gap ${Math.max(...gapsMs).toFixed(1)} ms`,
+  );
+  expect(Math.abs(measured - truth)).toBeLessThanOrEqual(boundJ);
 }
 
 // ---- fake trees in the kernel's formats ----
@@ -148,9 +166,11 @@ function battery(root: string, name: string, files: Record<string, number | stri
 describe('RaplMeter', () => {
   it('sums counter deltas exactly across wraparounds', async () => {
     const root = newRoot();
-    // 5 J range: the 48 J profile wraps the counter several times, at most once per 20 ms interval.
-    const maxRangeUj = 5_000_000;
-    const startUj = 4_000_000;
+    // 10 J range: the 48 J profile wraps the counter 5 times. A wrap takes 500 ms at 20 W, so the counter
+    // wraps at most once between two reads even when a loaded machine delays one by a few hundred ms
+    // (RAPL itself cannot tell two wraps from one).
+    const maxRangeUj = 10_000_000;
+    const startUj = 8_000_000;
     const energyFile = raplZone(root, 'intel-rapl:0', 'package-0', maxRangeUj, startUj);
     raplZone(root, 'intel-rapl:0:0', 'core', maxRangeUj);
     raplZone(root, 'intel-rapl:1', 'psys', maxRangeUj);
@@ -168,6 +188,7 @@ describe('RaplMeter', () => {
       return uj;
     };
 
+    const beforeStart = nowNs();
     await meter.start('rapl');
     const t0 = performance.now();
     const totalMs = PROFILE.reduce((sum, phase) => sum + phase.ms, 0);
@@ -183,13 +204,14 @@ describe('RaplMeter', () => {
     console.log(`rapl: counterEnergyJ ${reading.counterEnergyJ} J vs profile ${PROFILE_ENERGY_J} J over ${wraps} wraps, ${reading.samples.length} samples`);
     expect(reading.counterEnergyJ).toBeCloseTo(PROFILE_ENERGY_J, 6);
     // Each sample is its interval's average power, so samples × intervals add up to the counter energy
-    // less the first interval, which starts at the window's first read (not a sample).
+    // less the first interval, which runs from the window's first read (after beforeStart, not a sample)
+    // to the first sample. The profile's energy starts at t0, after that read, and is at most 20 W, so that
+    // interval holds at most 20 W × (first sample - beforeStart), however late either thread ran.
     const tail = reading.samples.slice(1).reduce((sum, sample, i) => sum + sample.watts * ((sample.tNs - reading.samples[i]!.tNs) / 1e9), 0);
-    expect(tail).toBeLessThan(reading.counterEnergyJ!);
-    expect(reading.counterEnergyJ! - tail).toBeLessThan(20 * 0.05); // at most one interval of at most 20 W
-    // A mishandled wrap would read as ~5 J / 20 ms = 250 W; timer jitter under load can push a true
-    // 20 W interval to a few tens of watts, so the bound sits between the two.
-    expect(Math.max(...reading.samples.map((sample) => sample.watts))).toBeLessThan(100);
+    expect(tail).toBeLessThanOrEqual(reading.counterEnergyJ! + 1e-9); // equal when the writer had not yet run
+    expect(reading.counterEnergyJ! - tail).toBeLessThanOrEqual(20 * ((reading.samples[0]!.tNs - beforeStart) / 1e9) + 20 * 0.005);
+    // A wrap read as a decrease would give a negative interval.
+    expect(reading.samples.every((sample) => sample.watts >= 0)).toBe(true);
   });
 
   it('selects domains by name and refuses a subdomain with its own package', () => {
@@ -308,7 +330,7 @@ describe('read errors during a window', () => {
     const reading = await meter.stop();
     expect(reading.error).toContain(join(dir, 'power1_input'));
     expect(reading.error).toContain('ENOENT');
-    expect(reading.samples.length).toBeGreaterThan(3);
+    expect(reading.samples.length).toBeGreaterThanOrEqual(1); // the first tick is at the window's start
     // The same meter measures again once the file is back.
     writeValue(join(dir, 'power1_input'), 4_000_000);
     await meter.start('back');
@@ -360,10 +382,10 @@ describe('CommandMeter', () => {
     // The process keeps running across windows; a second window sees only its own lines.
     const second = nowNs();
     await meter.start('cmd-2');
-    await sleep(100);
+    await sleep(200);
     const next = await meter.stop();
     expect(next.error).toBeNull();
-    expect(next.samples.length).toBeGreaterThan(1);
+    expect(next.samples.length).toBeGreaterThanOrEqual(1);
     expect(next.samples[0]!.tNs).toBeGreaterThan(second);
 
     const pid = Number(readFileSync(pidFile, 'utf8'));
