@@ -3,6 +3,7 @@
 // transparency-log head, and any revocation in the bundle. --online also fetches the certificate's
 // current bundle, which carries a revocation made after the download.
 import { readFile } from 'node:fs/promises';
+import { networkFailure } from '../../lib/http-client.js';
 import { keyResolverFromJwks, type Jwks } from '../../lib/crypto/signing-keys.js';
 import { certificateBundleSchema, verifyCertificateBundle, type CertificateVerification } from '../../lib/certificates/certificate-bundle.js';
 
@@ -12,9 +13,16 @@ export interface VerifyOptions {
   json?: boolean;
 }
 
-async function readJsonSource(source: string): Promise<unknown> {
+/** A JSON document from a file or URL; `unreachable` words the advice for when the URL does not answer. */
+async function readJsonSource(source: string, unreachable?: (reason: string) => string): Promise<unknown> {
   if (/^https?:\/\//.test(source)) {
-    const res = await fetch(source, { signal: AbortSignal.timeout(15_000) });
+    let res: Response;
+    try {
+      res = await fetch(source, { signal: AbortSignal.timeout(15_000) });
+    } catch (err) {
+      const reason = networkFailure(err, 15_000);
+      throw new Error(unreachable ? unreachable(reason) : `Cannot fetch ${source} (${reason})`);
+    }
     if (!res.ok) throw new Error(`GET ${source} answered ${res.status}`);
     return res.json();
   }
@@ -29,9 +37,20 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
   const jwksSource = opts.jwks ?? (parsed.success ? parsed.data.jwksUrl : undefined);
   if (!jwksSource) throw new Error('No key set: pass --jwks <file|url> (a JWKS file makes the check fully offline).');
   if (opts.online && parsed.success) {
-    bundle = await readJsonSource(parsed.data.verificationUrl.replace(/\/verify$/, ''));
+    const current = parsed.data.verificationUrl.replace(/\/verify$/, '');
+    bundle = await readJsonSource(
+      current,
+      (reason) =>
+        `--online: cannot fetch the certificate's current bundle from ${current} (${reason}), so a revocation made since the download cannot be checked. ` +
+        `Without --online the check needs no API: npubench verify ${file} --jwks <jwks.json> (the key set saved from ${parsed.data.jwksUrl}).`,
+    );
   }
-  const jwks = (await readJsonSource(jwksSource)) as Jwks;
+  const jwks = (await readJsonSource(
+    jwksSource,
+    (reason) =>
+      `Cannot fetch the key set from ${jwksSource} (${reason}). ` +
+      (opts.jwks === undefined ? `Pass --jwks <file> with the key set saved from that URL, which also keeps the check offline.` : `Pass --jwks a file holding the key set to check offline.`),
+  )) as Jwks;
   let result: CertificateVerification;
   try {
     result = verifyCertificateBundle(bundle, keyResolverFromJwks(jwks));
