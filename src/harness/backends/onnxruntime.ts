@@ -60,6 +60,39 @@ export function toSignature(metadata: InferenceSession.ValueMetadata): TensorSig
   };
 }
 
+/**
+ * After a failed inference: the symbolic input dims that were fed at size 1, which is what the harness
+ * gives every symbolic dim that suite.dynamicDims does not name, and how to name them. A model whose
+ * dims must be larger (a reshape, a sequence that must be a multiple of something) otherwise fails
+ * with an onnxruntime shape error that mentions no dim by name. Empty when no symbolic dim was at 1.
+ */
+export function symbolicDimsHint(inputs: readonly InferenceSession.ValueMetadata[], tensors: Readonly<Record<string, Tensor>>): string {
+  const named = new Map<string, string[]>();
+  const unnamed: string[] = [];
+  for (const input of inputs) {
+    if (!input.isTensor) continue;
+    const fed = tensors[input.name]?.dims;
+    input.shape.forEach((dim, axis) => {
+      if (typeof dim !== 'string' || fed?.[axis] !== 1) return;
+      if (dim === '') unnamed.push(`${input.name}[${axis}]`);
+      else named.set(dim, [...(named.get(dim) ?? []), input.name]);
+    });
+  }
+  if (named.size === 0 && unnamed.length === 0) return '';
+  const lines = [''];
+  if (named.size > 0) {
+    const dims = [...named.keys()];
+    const where = [...named].map(([dim, names]) => `${dim} (input ${[...new Set(names)].join(', ')})`).join(', ');
+    const example = `{"dynamicDims":{${dims.map((dim) => `${JSON.stringify(dim)}:<size>`).join(',')}}}`;
+    lines.push(
+      `The model's symbolic dims ${where} ran at size 1, the size every symbolic dim gets that suite.dynamicDims does not name.`,
+      `If the model needs other sizes, set them: npubench bench (or submit) --suite '${example}', or suite.dynamicDims in the job submitted to the API (POST /v1/jobs).`,
+    );
+  }
+  if (unnamed.length > 0) lines.push(`Dims without a name (${unnamed.join(', ')}) always run at size 1; give them a name in the model to set their size.`);
+  return lines.join('\n');
+}
+
 export class OnnxRuntimeBackend implements InferenceBackend {
   readonly name = ONNXRUNTIME_BACKEND_NAME;
   private session: InferenceSession | null = null;
@@ -95,7 +128,7 @@ export class OnnxRuntimeBackend implements InferenceBackend {
     try {
       await this.session.run(feeds.tensors);
     } catch (err) {
-      throw new HarnessError('harness.inference_failed', `Inference failed: ${errorMessage(err)}`, { cause: err });
+      throw new HarnessError('harness.inference_failed', `Inference failed: ${errorMessage(err).trimEnd()}${symbolicDimsHint(this.session.inputMetadata, feeds.tensors)}`, { cause: err });
     }
   }
 
