@@ -55,6 +55,27 @@ const METRICS: MetricDef[] = [
 
 export const METRIC_KEYS = METRICS.map((m) => m.key);
 
+interface WorkloadLike {
+  scenario?: string;
+  spec?: { scenario?: string; samplesPerQuery?: number };
+}
+
+/**
+ * Why two reports' figures cannot be compared metric by metric, or null when they can: a query of a
+ * different scenario (an offline query is the whole sample set, a server latency includes queueing)
+ * or a multi-stream query of another size measures something else, so "+80000%" would mean nothing.
+ */
+export function workloadMismatch(base: unknown, current: unknown): string | null {
+  const b = (base ?? {}) as WorkloadLike;
+  const c = (current ?? {}) as WorkloadLike;
+  const scenarioOf = (s: WorkloadLike) => s.spec?.scenario ?? s.scenario;
+  const [bs, cs] = [scenarioOf(b), scenarioOf(c)];
+  if (bs !== undefined && cs !== undefined && bs !== cs) return `the base ran the ${bs} scenario and the current run ${cs}: their latencies and throughput measure different queries`;
+  const [bn, cn] = [b.spec?.samplesPerQuery, c.spec?.samplesPerQuery];
+  if (bn !== undefined && cn !== undefined && bn !== cn) return `the base ran ${bn} samples per query and the current run ${cn}: their latencies measure different queries`;
+  return null;
+}
+
 export function compareSummaries(base: unknown, current: unknown): MetricDelta[] {
   const b = base as SummaryLike;
   const c = current as SummaryLike;

@@ -28,10 +28,25 @@ describe('npubench bench', () => {
     expect(report.profile).toBeTruthy();
 
     const summaryFile = join(dir, 'mlperf_log_summary.txt');
-    const second = await runNpubench(['bench', fixtureModel('tiny-cnn.onnx'), '--scenario', 'offline', '--preset', 'smoke', '--compare', base, '--mlperf-summary', summaryFile], {});
+    const second = await runNpubench(['bench', fixtureModel('tiny-cnn.onnx'), '--preset', 'smoke', '--compare', base, '--mlperf-summary', summaryFile], {});
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/Compared with .*base\.json/);
     expect(second.stdout).toMatch(/latency p50 \(ms\)\s+\d/);
+    expect(second.stderr).not.toMatch(/warning/);
+    expect(await readFile(summaryFile, 'utf8')).toContain('Scenario : SingleStream');
+
+    // An offline "query" is the whole sample set: against a single-stream base the change per metric
+    // means nothing, so the run is refused before it starts, or with --force runs and warns.
+    const offline = await runNpubench(['bench', fixtureModel('tiny-cnn.onnx'), '--scenario', 'offline', '--preset', 'smoke', '--compare', base], {});
+    expect(offline.code, offline.stdout + offline.stderr).toBe(2);
+    expect(offline.stderr).toMatch(/single-stream/);
+    expect(offline.stderr).toMatch(/offline/);
+    expect(offline.stderr).toContain('--force');
+    expect(offline.stdout).not.toMatch(/Compared with/);
+    const forced = await runNpubench(['bench', fixtureModel('tiny-cnn.onnx'), '--scenario', 'offline', '--preset', 'smoke', '--compare', base, '--force', '--mlperf-summary', summaryFile], {});
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toMatch(/warning: .*single-stream.*offline/);
+    expect(forced.stdout).toMatch(/Compared with .*base\.json/);
     expect(await readFile(summaryFile, 'utf8')).toContain('Scenario : Offline');
   });
 

@@ -11,7 +11,7 @@ import { powerMeterConfigSchema } from '../../harness/power/power-meter-config.j
 import { profileOperators } from '../../harness/profile/operator-profile.js';
 import type { OnnxRuntimeBackendConfig } from '../../harness/backends/onnxruntime.js';
 import { formatReportSummary } from '../report-summary-table.js';
-import { compareSummaries, formatComparison } from '../report-comparison.js';
+import { compareSummaries, formatComparison, workloadMismatch } from '../report-comparison.js';
 import { BENCH_REPORT_FORMAT, describeModelFile, fileSha256, type BenchReport } from '../bench-report.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,6 +40,8 @@ export interface BenchOptions {
   profile?: boolean;
   out?: string;
   compare?: string;
+  /** --compare even when the base ran another scenario (prints a warning instead of refusing). */
+  force?: boolean;
   json?: boolean;
 }
 
@@ -168,6 +170,10 @@ async function bench(modelArg: string, opts: BenchOptions, cleanups: (() => Prom
   const accuracy = await localAccuracy(suite, local, opts, ortConfig, cleanups);
   if (accuracy && opts.runner) throw new Error('accuracy and LLM latency read model outputs, which needs onnxruntime; they cannot run through a runner process');
   const spec = resolveSuiteSpec(suite);
+  // Read and checked before the run: a comparison that means nothing should not cost a benchmark first.
+  const base = opts.compare ? ((JSON.parse(await readFile(opts.compare, 'utf8')) as { summary?: unknown }).summary ?? {}) : undefined;
+  const mismatch = base === undefined ? null : workloadMismatch(base, { spec });
+  if (mismatch && !opts.force) throw new Error(`--compare ${opts.compare}: ${mismatch}. Compare runs of one scenario, or pass --force to compare anyway.`);
   if (opts.profile && opts.runner) throw new Error('--profile needs onnxruntime; it cannot profile a runner process');
   const power = openPowerMeter(opts.power);
   const progress = progressReporter(!opts.json && process.stderr.isTTY);
@@ -202,10 +208,11 @@ async function bench(modelArg: string, opts: BenchOptions, cleanups: (() => Prom
   };
   if (opts.out) await writeFile(opts.out, JSON.stringify(report, null, 2) + '\n');
   if (opts.mlperfSummary) await writeFile(opts.mlperfSummary, formatMlperfSummary(report.summary, report.environment));
-  const base = opts.compare ? ((JSON.parse(await readFile(opts.compare, 'utf8')) as { summary?: unknown }).summary ?? {}) : undefined;
+  if (mismatch) console.error(`warning: --compare ${opts.compare}: ${mismatch}; the changes are not like for like (--force).`);
 
   if (opts.json) {
-    console.log(JSON.stringify({ summary: report.summary, environment: report.environment, ...(profile && { profile }), ...(base && { comparison: compareSummaries(base, report.summary) }) }));
+    const comparison = base && { comparison: compareSummaries(base, report.summary), ...(mismatch && { comparisonWarning: mismatch }) };
+    console.log(JSON.stringify({ summary: report.summary, environment: report.environment, ...(profile && { profile }), ...comparison }));
     return 0;
   }
   console.log(`\n${modelArg}\n${formatReportSummary({ summary: report.summary, environment: report.environment, device: { slug: 'local' } }, opts.out ?? '(not written; use --out)')}`);

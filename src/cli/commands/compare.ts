@@ -4,10 +4,12 @@
 import { readFile } from 'node:fs/promises';
 import { ApiHttpClient } from '../../lib/http-client.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
-import { checkRegressions, compareSummaries, formatComparison, parseRegressionLimits } from '../report-comparison.js';
+import { checkRegressions, compareSummaries, formatComparison, parseRegressionLimits, workloadMismatch } from '../report-comparison.js';
 
 export interface CompareOptions {
   maxRegression?: string;
+  /** Compare even reports of different scenarios (warns instead of refusing). */
+  force?: boolean;
   json?: boolean;
   apiUrl?: string;
   apiKey?: string;
@@ -28,11 +30,15 @@ async function loadSummary(ref: string, opts: CompareOptions): Promise<unknown> 
 
 export async function compareCommand(base: string, current: string, opts: CompareOptions): Promise<number> {
   const limits = parseRegressionLimits(opts.maxRegression ?? '');
-  const rows = compareSummaries(await loadSummary(base, opts), await loadSummary(current, opts));
+  const [baseSummary, currentSummary] = [await loadSummary(base, opts), await loadSummary(current, opts)];
+  const mismatch = workloadMismatch(baseSummary, currentSummary);
+  if (mismatch && !opts.force) throw new Error(`${base} and ${current} are not comparable: ${mismatch}. Compare reports of one scenario, or pass --force to compare anyway.`);
+  if (mismatch) console.error(`warning: ${base} and ${current}: ${mismatch}; the changes are not like for like (--force).`);
+  const rows = compareSummaries(baseSummary, currentSummary);
   const verdicts = checkRegressions(rows, limits);
   const failed = verdicts.filter((v) => !v.passed);
   if (opts.json) {
-    console.log(JSON.stringify({ comparison: rows, gates: verdicts, passed: failed.length === 0 }));
+    console.log(JSON.stringify({ comparison: rows, gates: verdicts, passed: failed.length === 0, ...(mismatch && { warning: mismatch }) }));
   } else {
     console.log(`${base} -> ${current}\n${formatComparison(rows)}`);
     for (const v of verdicts) {
