@@ -39,6 +39,16 @@ describe('dashboard serving', () => {
     expect(res.headers['cache-control']).toMatch(/max-age=31536000.*immutable/);
   });
 
+  it('serves the icon index.html links, at /favicon.ico too', async () => {
+    expect(await built.app.inject({ method: 'GET', url: '/' }).then((r) => r.body)).toContain('<link rel="icon" href="/favicon.svg"');
+    for (const url of ['/favicon.svg', '/favicon.ico']) {
+      const res = await built.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+      expect(res.body).toMatch(/^<svg /);
+    }
+  });
+
   it('leaves API routes and unknown paths alone', async () => {
     expect((await built.app.inject({ method: 'GET', url: '/v1/leaderboard' })).statusCode).toBe(200);
     expectProblem(await built.app.inject({ method: 'GET', url: '/v1/nothing-here' }), 404, 'route.not_found');

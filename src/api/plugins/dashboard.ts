@@ -1,6 +1,6 @@
 // Serves the dashboard (src/dashboard, built by `npm run build:dashboard` into dist/dashboard) from the
 // API process, so one command starts everything. Client-side routes all answer with index.html; the
-// hashed files under /assets/ are cached for good.
+// hashed files under /assets/ are cached for good; /favicon.svg and /favicon.ico are the icon.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,16 @@ export async function registerDashboard(app: FastifyInstance, dir = DEFAULT_DASH
       maxAge: '365d',
     });
   }
+  // The icon (src/dashboard/public/favicon.svg, copied into the build). index.html links it, and
+  // /favicon.ico answers with it too: browsers and crawlers ask for that path on every site.
+  const iconFile = join(dir, 'favicon.svg');
+  const icon = existsSync(iconFile) ? readFileSync(iconFile) : null;
   const page = { schema: { hide: true }, logLevel: 'warn' as const };
+  if (icon) {
+    const sendIcon = async (_request: unknown, reply: FastifyReply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon);
+    app.get('/favicon.svg', page, sendIcon);
+    app.get('/favicon.ico', page, sendIcon);
+  }
   const sendIndex = async (_request: unknown, reply: FastifyReply) => reply.status(built ? 200 : 503).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
   app.get('/', page, sendIndex);
   for (const segment of DASHBOARD_PAGES) {
