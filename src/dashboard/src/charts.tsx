@@ -5,16 +5,23 @@ import * as echarts from 'echarts/core';
 import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, DataZoomComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
+import { LabelLayout } from 'echarts/features';
 import type { EChartsCoreOption } from 'echarts/core';
 
-echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, DataZoomComponent, SVGRenderer]);
+echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, DataZoomComponent, SVGRenderer, LabelLayout]);
+
+// Read-only access for the browser test (and anyone debugging in the console): it reads a chart's
+// option back with npubenchEcharts.getInstanceByDom(el).getOption(). Exposes no data the page does not show.
+(window as unknown as { npubenchEcharts?: { getInstanceByDom: typeof echarts.getInstanceByDom } }).npubenchEcharts = { getInstanceByDom: echarts.getInstanceByDom };
 
 export function EChart({ option, label, height = 320, testId }: { option: EChartsCoreOption; label: string; height?: number; testId?: string }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!ref.current) return;
     const chart = echarts.init(ref.current, undefined, { renderer: 'svg' });
-    chart.setOption({ animation: false, textStyle: { fontFamily: 'inherit' }, ...option });
+    // The page's real font stack, not 'inherit': ECharts measures text with it to lay out legends, axis
+    // names and labels, and a measurement in another font is what made legend entries overlap.
+    chart.setOption({ animation: false, textStyle: { fontFamily: getComputedStyle(ref.current).fontFamily }, ...option });
     const resize = () => chart.resize();
     window.addEventListener('resize', resize);
     return () => {
@@ -114,18 +121,23 @@ export function PowerTrace({ trace }: { trace: PowerTraceView }) {
     legend: { top: 0 },
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'value', name: 'time (ms)', nameLocation: 'middle', nameGap: 26 },
-    yAxis: { type: 'value', name: 'W', scale: true },
+    // Not drawn at x = 0: the trace starts before the measured window, at negative times.
+    yAxis: { type: 'value', name: 'power (W)', scale: true, axisLine: { onZero: false } },
     series: [
-      { type: 'line', name: 'max W', showSymbol: false, lineStyle: { width: 1, color: '#9b2c2c' }, data: run.points.map((p) => [p[0], p[3]]) },
+      // itemStyle carries the colour too: the legend draws a series' item colour, not its line's.
+      { type: 'line', name: 'max W', showSymbol: false, itemStyle: { color: '#9b2c2c' }, lineStyle: { width: 1, color: '#9b2c2c' }, data: run.points.map((p) => [p[0], p[3]]) },
       {
         type: 'line',
         name: 'mean W',
         showSymbol: false,
+        // On top: where a bucket holds one sample, min, mean and max coincide.
+        z: 3,
+        itemStyle: { color: '#2b6cb0' },
         lineStyle: { width: 2, color: '#2b6cb0' },
         data: run.points.map((p) => [p[0], p[2]]),
         markArea: { itemStyle: { color: 'rgba(72, 187, 120, 0.15)' }, label: { show: true, position: 'insideTop', formatter: 'measured window' }, data: [[{ xAxis: run.windowMs[0] }, { xAxis: run.windowMs[1] }]] },
       },
-      { type: 'line', name: 'min W', showSymbol: false, lineStyle: { width: 1, color: '#718096' }, data: run.points.map((p) => [p[0], p[1]]) },
+      { type: 'line', name: 'min W', showSymbol: false, itemStyle: { color: '#718096' }, lineStyle: { width: 1, color: '#718096' }, data: run.points.map((p) => [p[0], p[1]]) },
     ],
   };
   return <EChart option={option} label="Power trace with the measured window shaded" testId="chart-power" />;
@@ -139,14 +151,17 @@ export interface OperatorProfile {
 
 export function ProfileBars({ profile }: { profile: OperatorProfile }) {
   const top = [...profile.byOpType].sort((a, b) => b.meanUsPerIteration - a.meanUsPerIteration).slice(0, 15).reverse();
+  // Names as long as com.microsoft.SkipSimplifiedLayerNormalization: the grid grows to hold them
+  // (outerBounds), and on a narrow screen they wrap rather than take the bars' room.
+  const labelWidth = Math.max(120, Math.min(360, window.innerWidth * 0.4));
   const option: EChartsCoreOption = {
-    grid: { left: 120, right: 30, top: 10, bottom: 40 },
+    grid: { left: 8, right: 30, top: 10, bottom: 40, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: { type: 'value', name: 'µs per inference', nameLocation: 'middle', nameGap: 26 },
-    yAxis: { type: 'category', data: top.map((o) => `${o.opType} (${o.nodes})`) },
+    yAxis: { type: 'category', data: top.map((o) => `${o.opType} (${o.nodes})`), axisLabel: { width: labelWidth, overflow: 'breakAll', interval: 0 } },
     series: [{ type: 'bar', data: top.map((o) => Number(o.meanUsPerIteration.toFixed(2))), itemStyle: { color: '#6b46c1' } }],
   };
-  return <EChart option={option} label="Kernel time per operator type" height={Math.max(200, top.length * 22 + 60)} testId="chart-profile" />;
+  return <EChart option={option} label="Kernel time per operator type" height={Math.max(200, top.length * 26 + 60)} testId="chart-profile" />;
 }
 
 export interface ParetoPoint {
@@ -182,16 +197,29 @@ export function ParetoChart({ points }: { points: ParetoPoint[] }) {
   const frontier = paretoFrontier(usable, axes);
   const y = (p: ParetoPoint) => (useAccuracy ? p.accuracy! : p.energyMj!);
   const frontierLine = [...frontier].sort((a, b) => a.latencyMs - b.latencyMs).map((p) => [p.latencyMs, y(p)]);
+  // Each frontier point names its result; labels point inwards so none runs off the chart's edge.
+  const latencies = usable.map((p) => p.latencyMs);
+  const middle = (Math.min(...latencies) + Math.max(...latencies)) / 2;
   const option: EChartsCoreOption = {
-    grid: { left: 60, right: 20, top: 50, bottom: 40 },
-    legend: { top: 0, right: 0 },
+    grid: { left: 16, right: 16, top: 40, bottom: 16, outerBoundsMode: 'same', outerBoundsContain: 'all' },
+    legend: { top: 0, left: 'center', data: ['certified results', 'Pareto frontier'] },
     tooltip: { trigger: 'item', formatter: (p: { data: { name: string } }) => p.data.name },
     xAxis: { type: 'value', name: 'latency (ms)', nameLocation: 'middle', nameGap: 26, scale: true },
-    yAxis: { type: 'value', name: useAccuracy ? 'accuracy' : 'energy / inference (mJ)', scale: true },
+    yAxis: { type: 'value', name: useAccuracy ? 'accuracy' : 'energy / inference (mJ)', nameLocation: 'middle', nameRotate: 90, nameGap: 40, scale: true },
     series: [
       { type: 'scatter', name: 'certified results', symbolSize: 9, itemStyle: { color: '#a0aec0' }, data: usable.filter((p) => !frontier.has(p)).map((p) => ({ name: p.label, value: [p.latencyMs, y(p)] })) },
-      { type: 'scatter', name: 'Pareto frontier', symbolSize: 12, itemStyle: { color: '#c05621' }, data: [...frontier].map((p) => ({ name: p.label, value: [p.latencyMs, y(p)] })) },
-      { type: 'line', name: 'frontier', showSymbol: false, lineStyle: { color: '#c05621', type: 'dashed' }, data: frontierLine, tooltip: { show: false } },
+      {
+        type: 'scatter',
+        name: 'Pareto frontier',
+        symbolSize: 12,
+        itemStyle: { color: '#c05621' },
+        // LabelLayout (registered above) drops the labels that would overlap another.
+        label: { show: true, formatter: '{b}', fontSize: 11, color: '#1a202c', distance: 4, backgroundColor: 'rgba(255, 255, 255, 0.85)', padding: [1, 3] },
+        // Raised above the point: the dashed frontier runs through it horizontally.
+        labelLayout: { hideOverlap: true, dy: -10 },
+        data: [...frontier].map((p) => ({ name: p.label, value: [p.latencyMs, y(p)], label: { position: p.latencyMs > middle ? 'left' : 'right' } })),
+      },
+      { type: 'line', name: 'frontier', showSymbol: false, lineStyle: { color: '#c05621', type: 'dashed' }, data: frontierLine, tooltip: { show: false }, silent: true },
     ],
   };
   return <EChart option={option} label={`Pareto view: latency against ${useAccuracy ? 'accuracy' : 'energy per inference'}, ${frontier.size} results on the frontier`} testId="chart-pareto" />;

@@ -1,7 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { apiJson } from '../api';
 import { Empty, KeyValues, Loaded, Loading, PageTitle, useAsync, ms } from '../components';
-import { Link } from '../router';
+import { Link, useLocation } from '../router';
 import { LeaderboardPage, type LeaderboardRow } from './leaderboard';
 import { useSession, isLab } from '../session-context';
 
@@ -52,6 +52,13 @@ export function DevicesPage() {
   );
 }
 
+const DAY_MS = 86_400_000;
+
+/** From the day before the first date to the day after the last, at UTC midnight. */
+function dayRange(times: number[]): { min: number; max: number } {
+  return { min: Math.floor(Math.min(...times) / DAY_MS) * DAY_MS - DAY_MS, max: Math.ceil(Math.max(...times) / DAY_MS) * DAY_MS + DAY_MS };
+}
+
 interface DeviceStatus {
   agents: number;
   agentsOnline: number;
@@ -61,9 +68,11 @@ interface DeviceStatus {
 }
 
 export function DevicePage({ slug }: { slug: string }) {
+  // The history follows the leaderboard's switch for smoke-test and demo results below it.
+  const demo = useLocation().search.get('demo') === 'show' ? 'show' : 'hide';
   const [device, reload] = useAsync(() => apiJson<Device>(`/v1/devices/${encodeURIComponent(slug)}`), [slug]);
   const [status] = useAsync(() => apiJson<DeviceStatus>(`/v1/devices/${encodeURIComponent(slug)}/status`), [slug]);
-  const [history] = useAsync(() => apiJson<{ items: LeaderboardRow[] }>(`/v1/leaderboard?device=${encodeURIComponent(slug)}&sort=issuedAt&order=asc&limit=200`, { auth: false }), [slug]);
+  const [history] = useAsync(() => apiJson<{ items: LeaderboardRow[] }>(`/v1/leaderboard?device=${encodeURIComponent(slug)}&sort=issuedAt&order=asc&limit=200&demo=${demo}`, { auth: false }), [slug, demo]);
   return (
     <Loaded value={device} what="device" retry={reload}>
       {(d) => (
@@ -103,17 +112,19 @@ export function DevicePage({ slug }: { slug: string }) {
           <Loaded value={history} what="results">
             {({ items }) =>
               items.length === 0 ? (
-                <Empty title="No certified results on this device yet" />
+                <Empty title="No certified results on this device yet">{demo === 'hide' && <p>Smoke-test and demo results are hidden; the switch below shows them.</p>}</Empty>
               ) : (
                 <Suspense fallback={<Loading what="chart" />}>
                   <EChart
                     label={`Target latency of ${items.length} certified results on this device by issue date`}
                     testId="chart-device-history"
                     option={{
-                      grid: { left: 60, right: 20, top: 20, bottom: 40 },
+                      grid: { left: 16, right: 40, top: 20, bottom: 16, outerBoundsMode: 'same', outerBoundsContain: 'all' },
                       tooltip: { trigger: 'item', formatter: (p: { data: { name: string } }) => p.data.name },
-                      xAxis: { type: 'time' },
-                      yAxis: { type: 'value', name: 'target latency (ms)', scale: true },
+                      // Whole days: results are certified days apart, and a single one must not
+                      // give an axis of hours or milliseconds around it.
+                      xAxis: { type: 'time', ...dayRange(items.map((r) => Date.parse(r.issuedAt))), minInterval: DAY_MS, axisLabel: { formatter: '{yyyy}-{MM}-{dd}', hideOverlap: true } },
+                      yAxis: { type: 'value', name: 'target latency (ms)', nameLocation: 'middle', nameRotate: 90, nameGap: 45, scale: true },
                       series: [{ type: 'scatter', symbolSize: 8, data: items.map((r) => ({ name: `${r.model.name}@${r.model.version}: ${ms(r.targetLatencyNs)}`, value: [r.issuedAt, r.targetLatencyNs / 1e6] })) }],
                     }}
                   />

@@ -23,6 +23,8 @@ export interface LeaderboardRow {
   qps: number;
   energyPerInferenceMj: number | null;
   accuracy: number | null;
+  /** A smoke test or demo (smoke-latency profile, smoke preset, first-start sample): hidden unless demo=show. */
+  demo: boolean;
   issuedAt: string;
 }
 
@@ -40,6 +42,8 @@ interface Facets {
   vendors: string[];
   precisions: string[];
   executionProviders: string[];
+  /** Live smoke-test and demo results, all of which the board hides unless demo=show. */
+  demoResults: number;
 }
 
 const FILTERS = [
@@ -51,14 +55,16 @@ const FILTERS = [
   ['ep', 'Execution provider', 'executionProviders'],
 ] as const;
 
+// The figures, each sortable. On a phone each row is a card and these show as "label: value" pairs.
 const COLUMNS: { key: string; label: string; render: (r: LeaderboardRow) => string }[] = [
   { key: 'targetLatencyNs', label: 'Target latency', render: (r) => ms(r.targetLatencyNs) },
   { key: 'p50Ns', label: 'p50', render: (r) => ms(r.p50Ns) },
   { key: 'p99Ns', label: 'p99', render: (r) => ms(r.p99Ns) },
   { key: 'qps', label: 'Throughput', render: (r) => num(r.qps, 1, '/s') },
   { key: 'energyPerInferenceMj', label: 'Energy / inference', render: (r) => num(r.energyPerInferenceMj, 3, 'mJ') },
-  { key: 'accuracy', label: 'Accuracy', render: (r) => (r.accuracy === null ? 'not measured' : r.accuracy.toFixed(4)) },
+  { key: 'accuracy', label: 'Accuracy', render: (r) => (r.accuracy === null ? '—' : r.accuracy.toFixed(4)) },
 ];
+const SORTS: [string, string][] = [...COLUMNS.map((c) => [c.key, c.label] as [string, string]), ['issuedAt', 'Issue date']];
 
 export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
   const { search } = useLocation();
@@ -70,6 +76,7 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
     }
     q.set('sort', search.get('sort') ?? 'targetLatencyNs');
     if (search.get('order')) q.set('order', search.get('order')!);
+    if (search.get('demo') === 'show') q.set('demo', 'show');
     q.set('limit', '50');
     return q.toString();
   }, [search, fixedDevice]);
@@ -103,6 +110,8 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
     navigate(`${window.location.pathname}?${q.toString()}`, true);
   };
   const sort = search.get('sort') ?? 'targetLatencyNs';
+  const showDemo = search.get('demo') === 'show';
+  const hiddenDemo = !showDemo && facets.state === 'ready' ? facets.data.demoResults : 0;
   const sortBy = (key: string) => {
     if (key === sort) setParam('order', order === 'asc' ? 'desc' : 'asc');
     else setParam('sort', key);
@@ -125,6 +134,20 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
             </select>
           </label>
         ))}
+        <label>
+          Sort by
+          <select value={sort} onChange={(e) => setParam('sort', e.target.value)} name="sort">
+            {SORTS.map(([key, label]) => (
+              <option key={key} value={key}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" checked={showDemo} onChange={(e) => setParam('demo', e.target.checked ? 'show' : '')} name="demo" />
+          Show demo and smoke-test results{hiddenDemo > 0 ? ` (${hiddenDemo} hidden)` : ''}
+        </label>
       </form>
       {state.error && rows.length === 0 ? (
         <ErrorState error={state.error} retry={() => void load(null)} />
@@ -133,6 +156,11 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
       ) : rows.length === 0 ? (
         <Empty title="No certified results yet">
           <p>Results appear here once a report passes a certification profile and the lab issues its certificate.{search.toString() ? ' Try removing some filters.' : ''}</p>
+          {hiddenDemo > 0 && (
+            <p>
+              {hiddenDemo === 1 ? '1 demo or smoke-test result is hidden' : `${hiddenDemo} demo or smoke-test results are hidden`}: they prove the service works, not the device. Tick “Show demo and smoke-test results” above to see them.
+            </p>
+          )}
         </Empty>
       ) : (
         <>
@@ -143,9 +171,7 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
                 <tr>
                   <th scope="col">#</th>
                   <th scope="col">Model</th>
-                  <th scope="col">Device</th>
-                  <th scope="col">Vendor</th>
-                  <th scope="col">Precision / EP</th>
+                  <th scope="col">Device / vendor</th>
                   {COLUMNS.map((c) => (
                     <th key={c.key} scope="col" aria-sort={sort === c.key ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
                       <button type="button" className="sort" onClick={() => sortBy(c.key)}>
@@ -159,28 +185,36 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
               </thead>
               <tbody>
                 {rows.map((r, i) => (
-                  <tr key={r.certificateId}>
-                    <td>{i + 1}</td>
-                    <td>
+                  <tr key={r.certificateId} className={r.demo ? 'demo-row' : undefined}>
+                    <td className="rank">{i + 1}</td>
+                    <td className="model">
                       {r.reportId ? <Link to={`/reports/${r.reportId}`}>{`${r.model.name}@${r.model.version}`}</Link> : `${r.model.name}@${r.model.version}`}
+                      {r.demo && (
+                        <>
+                          {' '}
+                          <span className="badge badge-demo" data-testid="demo-badge" title="A smoke test or demo: it proves the service works, not the device">
+                            smoke test / demo
+                          </span>
+                        </>
+                      )}
                       <div className="muted small">
                         {r.profileId} · {r.scenario}
                         {r.task ? ` · ${r.task}` : ''}
                       </div>
+                      <div className="muted small">
+                        {r.precision} / {r.executionProvider}
+                      </div>
                     </td>
-                    <td>
+                    <td className="device">
                       <Link to={`/devices/${r.device.slug}`}>{r.device.name}</Link>
-                    </td>
-                    <td>{r.vendor}</td>
-                    <td>
-                      {r.precision} / {r.executionProvider}
+                      <div className="muted small">{r.vendor}</div>
                     </td>
                     {COLUMNS.map((c) => (
-                      <td key={c.key} className="num">
+                      <td key={c.key} className="num" data-label={c.label} title={c.key === 'accuracy' && r.accuracy === null ? 'not measured' : undefined}>
                         {c.render(r)}
                       </td>
                     ))}
-                    <td>
+                    <td className="cert">
                       <Link to={`/certificates/${r.certificateId}`} aria-label={`Certificate issued ${date(r.issuedAt)}`}>
                         view
                       </Link>
@@ -190,6 +224,7 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
               </tbody>
             </table>
           </div>
+          <p className="muted small">— : not measured (no power meter on the device, or no accuracy run).</p>
           {state.error && <ErrorState error={state.error} retry={() => void load(next)} />}
           {next && (
             <button type="button" onClick={() => void load(next)} disabled={state.loading}>

@@ -41,7 +41,20 @@ export interface Report {
   resourceUsage: { peakRssBytes: number } | null;
 }
 
-function PowerSection({ id }: { id: string }) {
+/** The trace is asked for only when the summary says power was measured: otherwise there is none, and
+ *  asking would only put a 404 in the browser's console. */
+function PowerSection({ report }: { report: Report }) {
+  const power = report.summary.power;
+  if (!power.measured)
+    return (
+      <Empty title="Power was not measured">
+        <p>{power.reason}</p>
+      </Empty>
+    );
+  return <PowerTraceLoader id={report.id} />;
+}
+
+function PowerTraceLoader({ id }: { id: string }) {
   const [trace, reload] = useAsync(() => apiJson<PowerTraceView>(`/v1/reports/${id}/power-trace`), [id]);
   if (trace.state === 'error' && trace.error.code === 'report.no_power_trace')
     return (
@@ -50,6 +63,14 @@ function PowerSection({ id }: { id: string }) {
       </Empty>
     );
   return <Loaded value={trace} what="power trace" retry={reload}>{(t) => <PowerTrace trace={t} />}</Loaded>;
+}
+
+/** "none (latency 48.9 % lower at the end of the run than at the start)": a run that got faster is
+ *  not a negative slowdown. One clause per run when there were repeats. */
+export function thermalDriftText(summary: Pick<Report['summary'], 'thermalDriftDetected' | 'runs'>): string {
+  const change = (pct: number) => (Math.abs(pct) < 0.05 ? 'no change from start to end' : `${Math.abs(pct).toFixed(1)} % ${pct > 0 ? 'slower' : 'faster'} at the end than at the start`);
+  const runs = summary.runs.map((run, i) => (summary.runs.length > 1 ? `run ${i + 1}: ${change(run.slowdownPct)}` : change(run.slowdownPct)));
+  return `${summary.thermalDriftDetected ? 'detected' : 'none'} (${runs.join('; ')})`;
 }
 
 function LatencyCharts({ report }: { report: Report }) {
@@ -102,7 +123,7 @@ export function ReportPage({ id }: { id: string }) {
                 ['p50 / p90 / p99', `${ms(r.summary.latency.p50Ns)} / ${ms(r.summary.latency.p90Ns)} / ${ms(r.summary.latency.p99Ns)}`],
                 ['Throughput', num(r.summary.qps, 1, '/s')],
                 ['Queries / duration', `${r.summary.queryCount} / ${(r.summary.durationNs / 1e9).toFixed(1)} s`],
-                ['Thermal drift', r.summary.thermalDriftDetected ? 'detected' : `none (${r.summary.runs.map((x) => x.slowdownPct.toFixed(1)).join(', ')} % slowdown)`],
+                ['Thermal drift', thermalDriftText(r.summary)],
                 ['Energy / query', r.summary.power.measured ? num(r.summary.power.energyPerQueryMj, 3, 'mJ') : r.summary.power.reason],
                 ['Peak memory', r.resourceUsage ? `${(r.resourceUsage.peakRssBytes / 2 ** 20).toFixed(1)} MiB` : 'not measured'],
               ]}
@@ -138,7 +159,7 @@ export function ReportPage({ id }: { id: string }) {
           </div>
           <LatencyCharts report={r} />
           <h3>Power trace</h3>
-          <PowerSection id={r.id} />
+          <PowerSection report={r} />
           <h3>Per-operator profile</h3>
           {r.profile ? (
             <ProfileBars profile={r.profile} />
@@ -195,16 +216,16 @@ export function ComparePage() {
         <ErrorState error={pair.error} retry={reload} />
       ) : pair.state === 'ready' && pair.data ? (
         <div className="table-wrap">
-          <table data-testid="compare-table">
+          <table data-testid="compare-table" className="compare">
             <thead>
               <tr>
                 <th scope="col">Figure</th>
-                <th scope="col">
-                  A: <Link to={`/reports/${pair.data[0].id}`}>{`${pair.data[0].model.name}@${pair.data[0].model.version}`}</Link> on {pair.data[0].device.name}
-                </th>
-                <th scope="col">
-                  B: <Link to={`/reports/${pair.data[1].id}`}>{`${pair.data[1].model.name}@${pair.data[1].model.version}`}</Link> on {pair.data[1].device.name}
-                </th>
+                {pair.data.map((rep, i) => (
+                  <th scope="col" key={rep.id}>
+                    {i === 0 ? 'A' : 'B'}: <Link to={`/reports/${rep.id}`}>{`${rep.model.name}@${rep.model.version}`}</Link>
+                    <div className="muted small">on {rep.device.name}</div>
+                  </th>
+                ))}
                 <th scope="col">Δ (B vs A)</th>
               </tr>
             </thead>
@@ -217,9 +238,16 @@ export function ComparePage() {
                 return (
                   <tr key={label}>
                     <th scope="row">{label}</th>
-                    <td className="num">{va === null ? 'not measured' : va.toFixed(3)}</td>
-                    <td className="num">{vb === null ? 'not measured' : vb.toFixed(3)}</td>
-                    <td className={`num ${good}`}>{delta === null ? '—' : `${delta > 0 ? '+' : ''}${delta.toFixed(1)} %${good ? ` (${good})` : ''}`}</td>
+                    <td className="num" data-label="A">
+                      {va === null ? 'not measured' : va.toFixed(3)}
+                    </td>
+                    <td className="num" data-label="B">
+                      {vb === null ? 'not measured' : vb.toFixed(3)}
+                    </td>
+                    <td className={`num ${good}`} data-label="Δ (B vs A)">
+                      {delta === null ? '—' : `${delta > 0 ? '+' : ''}${delta.toFixed(1)} %`}
+                      {good && <span className="small"> ({good})</span>}
+                    </td>
                   </tr>
                 );
               })}

@@ -114,6 +114,8 @@ export interface Job {
   id: string;
   modelId: string;
   device?: string;
+  /** The resolved suite spec; `preset` names the preset the run follows ("custom" with `basedOn` when fields were changed). */
+  suite?: { preset?: string; basedOn?: string; overriddenFields?: string[]; scenario?: string };
   status: string;
   progress: number;
   phase: string | null;
@@ -123,6 +125,13 @@ export interface Job {
 }
 
 const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
+
+/** "smoke preset", "smoke preset, changed: minQueryCount", or "custom suite". */
+export function presetText(suite: Job['suite']): string {
+  if (!suite?.preset) return 'custom suite';
+  if (suite.preset === 'custom' && suite.basedOn) return `${suite.basedOn} preset, changed: ${(suite.overriddenFields ?? []).join(', ')}`;
+  return `${suite.preset} preset`;
+}
 
 /** Jobs of the signed-in organization, kept live by the SSE stream. */
 export function JobsPage() {
@@ -151,6 +160,14 @@ export function JobsPage() {
     [],
   );
   const list = [...jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  // Jobs carry ids; the cards name the model and device the way the rest of the dashboard does.
+  const [models] = useAsync(() => apiJson<{ items: Model[] }>('/v1/models?limit=200'), []);
+  const [devices] = useAsync(() => apiJson<{ items: { slug: string; name: string }[] }>('/v1/devices'), []);
+  const modelName = (id: string) => {
+    const m = models.state === 'ready' ? models.data.items.find((x) => x.id === id) : undefined;
+    return m ? `${m.name}@${m.version}` : `model ${id.slice(0, 8)}`;
+  };
+  const deviceName = (slug: string | undefined) => (devices.state === 'ready' ? devices.data.items.find((d) => d.slug === slug)?.name : undefined) ?? slug ?? 'unknown device';
   return (
     <section>
       <PageTitle sub="Progress arrives live from the agents over server-sent events.">My jobs</PageTitle>
@@ -174,10 +191,14 @@ export function JobsPage() {
             <li key={j.id} className="card" data-testid={`job-${j.id}`} data-status={j.status}>
               <div className="job-head">
                 <StatusBadge status={j.status} />
-                <span>
-                  {j.device} · {date(j.createdAt)}
-                </span>
+                <h3>
+                  {modelName(j.modelId)} <span className="muted">on</span> {deviceName(j.device)}
+                </h3>
               </div>
+              <p className="muted small job-meta">
+                {presetText(j.suite)}
+                {j.suite?.scenario ? ` · ${j.suite.scenario}` : ''} · submitted {date(j.createdAt)}
+              </p>
               <label className="progress-label">
                 {j.phase ?? 'waiting'} ({Math.round(j.progress * 100)} %)
                 <progress max={1} value={j.progress} />
