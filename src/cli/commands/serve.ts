@@ -11,6 +11,7 @@ import { saveCliCredentials } from '../cli-credentials.js';
 import { formatReportSummary } from '../report-summary-table.js';
 import { errorMessage } from '../../lib/errors.js';
 import { onShutdown } from '../shutdown.js';
+import { runInBackground } from '../../lib/background-tasks.js';
 
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
@@ -79,7 +80,9 @@ export async function serveCommand(): Promise<void> {
       console.log(`Running a quick sample benchmark (PP-OCR mobile classifier on ${HOST_CPU_DEVICE}), job ${job.id} ...`);
       agent.on('job-finished', (e) => {
         if (e.jobId !== job.id) return;
-        void deps.db.report.findUnique({ where: { jobId: job.id }, include: { job: { include: { device: true } } } }).then((report) => {
+        // Logged and counted like every background task if the lookup fails (a crash here would take the API down).
+        runInBackground(deps, 'sample_benchmark_summary', async () => {
+          const report = await deps.db.report.findUnique({ where: { jobId: job.id }, include: { job: { include: { device: true } } } });
           if (!report) return console.log(`Sample benchmark ended: ${e.outcome}${e.code ? ` (${e.code})` : ''}`);
           const url = `${server.url}/v1/reports/${report.id}`;
           console.log(`\nSample benchmark done: ${url}\n${formatReportSummary({ ...report, device: report.job.device }, url)}\n`);
