@@ -95,14 +95,42 @@ program
 
 program
   .command('verify')
-  .description('Verify a certificate (cert.json from GET /v1/certificates/:id) without the npubench database')
+  .description('Verify a certificate (cert.json from GET /v1/certificates/:id) without the npubench database, against a trust root you chose')
   .argument('<cert.json>', 'certificate bundle file or URL')
-  .option('--jwks <file|url>', 'the signing keys to trust (a file keeps the check offline; default: the bundle\'s jwksUrl)')
-  .option('--online', 'also fetch the current bundle to catch a revocation made after the download')
+  .option('--jwks <file|url>', 'the issuer\'s signing keys to trust (a file keeps the check offline)')
+  .option('--issuer <url>', 'the issuer to trust: its trust-store entry, or its keys fetched once from <url>/.well-known/jwks.json')
+  .option('--online', 'also fetch the current bundle from the trusted issuer to catch a revocation made after the download')
   .option('--json', 'print the result as JSON')
-  .action(async (file: string, opts: { jwks?: string; online?: boolean; json?: boolean }) => {
+  .addHelpText('after', '\nWithout --jwks or --issuer the trust store is used (npubench trust add <issuer URL>); with no trust root at all it exits 2.\nThe URLs inside cert.json are not signed and are never followed.')
+  .action(async (file: string, opts: { jwks?: string; issuer?: string; online?: boolean; json?: boolean }) => {
     const { verifyCommand } = await import('./commands/verify.js');
     process.exitCode = await verifyCommand(file, opts).catch(fail);
+  });
+
+const trust = program.command('trust').description('The issuers whose certificates npubench verify accepts (NPUBENCH_TRUST_DIR, default ~/.config/npubench/trust)');
+trust
+  .command('add')
+  .description('Fetch an issuer\'s keys once from <url>/.well-known/jwks.json, show their fingerprints and store them')
+  .argument('<url>', 'the issuer (lab) base URL, e.g. https://lab.example')
+  .action(async (url: string) => {
+    const { trustAddCommand } = await import('./commands/trust.js');
+    process.exitCode = await trustAddCommand(url).catch(fail);
+  });
+trust
+  .command('list')
+  .description('List the trusted issuers and their key fingerprints')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const { trustListCommand } = await import('./commands/trust.js');
+    process.exitCode = await trustListCommand(opts).catch(fail);
+  });
+trust
+  .command('remove')
+  .description('Stop trusting an issuer')
+  .argument('<url>', 'the issuer base URL')
+  .action(async (url: string) => {
+    const { trustRemoveCommand } = await import('./commands/trust.js');
+    process.exitCode = await trustRemoveCommand(url).catch(fail);
   });
 
 program

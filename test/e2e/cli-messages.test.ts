@@ -1,46 +1,39 @@
-// CLI failures that say what to do: `verify` with the API down names the URL and the offline way
+// CLI failures that say what to do: `verify` with the issuer down names the URL and the offline way
 // (--jwks), a model with symbolic dims left at 1 names them and how to size them, and comparing runs
 // of different scenarios is refused unless forced.
-import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { jwksOf, makeBundle, newIssuerKey } from '../helpers/certificate-corpus.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
 import { fixtureModel } from '../helpers/fixtures.js';
 import { freePort, runNpubench } from '../helpers/processes.js';
 
 describe('npubench verify with the API down', () => {
-  /** A bundle in the certificate bundle format whose URLs point where nothing listens. */
+  /** A genuine bundle of an issuer where nothing listens, its key set saved to a file, and an empty trust store. */
   async function bundleOfDownApi() {
     const dir = await createTempDir('npubench-verify-down');
     const api = `http://127.0.0.1:${await freePort()}`;
-    const id = randomUUID();
-    const envelope = { payload: '', payloadType: 'application/vnd.in-toto+json', signatures: [] };
-    const proof = { inclusionProof: { leaf: '', index: 0, treeSize: 1, hashes: [] }, signedTreeHead: envelope };
-    const bundle = {
-      format: 'npubench.certificate-bundle/v1',
-      certificateId: id,
-      envelope,
-      issuance: proof,
-      verificationUrl: `${api}/v1/certificates/${id}/verify`,
-      jwksUrl: `${api}/.well-known/jwks.json`,
-    };
+    const key = newIssuerKey();
+    const bundle = makeBundle({ issuerUrl: api, key });
     const file = join(dir, 'cert.json');
+    const jwks = join(dir, 'jwks.json');
     await writeFile(file, JSON.stringify(bundle));
-    return { file, api, id };
+    await writeFile(jwks, JSON.stringify(jwksOf(key)));
+    return { file, jwks, api, id: bundle.certificateId, env: { NPUBENCH_TRUST_DIR: join(dir, 'trust') } };
   }
 
-  it('--online names the URL it could not fetch and suggests --jwks', async () => {
-    const { file, api, id } = await bundleOfDownApi();
-    const res = await runNpubench(['verify', file, '--online'], {});
+  it('--online names the URL it could not fetch and suggests verifying offline with --jwks', async () => {
+    const { file, jwks, api, id, env } = await bundleOfDownApi();
+    const res = await runNpubench(['verify', file, '--jwks', jwks, '--online'], env);
     expect(res.code, res.stdout + res.stderr).toBe(2);
     expect(res.stderr).toContain(`${api}/v1/certificates/${id}`);
     expect(res.stderr).toContain('--jwks');
   });
 
-  it('without --jwks names the key set URL it could not fetch and suggests --jwks', async () => {
-    const { file, api } = await bundleOfDownApi();
-    const res = await runNpubench(['verify', file], {});
+  it('--issuer names the key set URL it could not fetch and suggests --jwks', async () => {
+    const { file, api, env } = await bundleOfDownApi();
+    const res = await runNpubench(['verify', file, '--issuer', api], env);
     expect(res.code, res.stdout + res.stderr).toBe(2);
     expect(res.stderr).toContain(`${api}/.well-known/jwks.json`);
     expect(res.stderr).toContain('--jwks');

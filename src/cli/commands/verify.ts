@@ -1,24 +1,29 @@
-// `npubench verify cert.json`: checks a certificate without our database: the signature against a JWKS
-// (a file for fully offline use, or a URL), the expiry, the inclusion proof against the signed
+// `npubench verify cert.json`: checks a certificate without our database, starting from a trust root
+// the user chose: --jwks FILE, an issuer in the trust store (`npubench trust add URL`), or --issuer URL.
+// Nothing unsigned in the document is followed: its jwksUrl and verificationUrl are ignored. The checks:
+// the signature against the trusted keys, the expiry, the inclusion proof against the signed
 // transparency-log head, and any revocation in the bundle. --online also fetches the certificate's
-// current bundle, which carries a revocation made after the download.
+// current bundle from the trusted issuer (a URL built from the trust root, or from the signed statement
+// when only --jwks is given), which carries a revocation made after the download.
 import { readFile } from 'node:fs/promises';
 import { networkFailure } from '../../lib/http-client.js';
 import { keyResolverFromJwks, type Jwks } from '../../lib/crypto/signing-keys.js';
 import { certificateBundleSchema, verifyCertificateBundle, type CertificateVerification } from '../../lib/certificates/certificate-bundle.js';
+import { assertUsableJwks, findTrustedIssuer, jwksUrlOf, listTrustedIssuers, normaliseIssuerUrl, trustStoreDir } from '../../lib/certificates/trust-store.js';
 
 export interface VerifyOptions {
   jwks?: string;
+  issuer?: string;
   online?: boolean;
   json?: boolean;
 }
 
 /** A JSON document from a file or URL; `unreachable` words the advice for when the URL does not answer. */
-async function readJsonSource(source: string, unreachable?: (reason: string) => string): Promise<unknown> {
+export async function readJsonSource(source: string, unreachable?: (reason: string) => string): Promise<unknown> {
   if (/^https?:\/\//.test(source)) {
     let res: Response;
     try {
-      res = await fetch(source, { signal: AbortSignal.timeout(15_000) });
+      res = await fetch(source, { signal: AbortSignal.timeout(15_000), redirect: 'error' });
     } catch (err) {
       const reason = networkFailure(err, 15_000);
       throw new Error(unreachable ? unreachable(reason) : `Cannot fetch ${source} (${reason})`);
@@ -31,34 +36,121 @@ async function readJsonSource(source: string, unreachable?: (reason: string) => 
 
 const EXIT = { valid: 0, revoked: 1, expired: 1, invalid: 1 } as const;
 
-export async function verifyCommand(file: string, opts: VerifyOptions): Promise<number> {
-  let bundle = await readJsonSource(file);
+/** Exit 2 (through the CLI's error path): no trust root was chosen. */
+export class NoTrustRootError extends Error {}
+
+const HOW_TO_TRUST = [
+  'Choose whom to trust, one of:',
+  '  npubench trust add <issuer URL>      fetch the issuer\'s keys once, check their fingerprints, store them; later verifies use them',
+  '  npubench verify cert.json --jwks FILE  the issuer\'s key set saved from <issuer URL>/.well-known/jwks.json (fully offline)',
+  '  npubench verify cert.json --issuer URL a one-off: fetch that issuer\'s keys now, store nothing',
+  'The URLs inside cert.json are not signed and are never used to find keys.',
+].join('\n');
+
+interface TrustRoot {
+  jwks: Jwks;
+  /** Base URL of the trusted issuer, when the trust root names one (store, --issuer). */
+  issuer?: string;
+  /** How the trust root was chosen, for the output. */
+  label: string;
+}
+
+/** The signed statement's report URL, read before verification only to pick a trust-store entry. */
+function signedReportUrl(bundle: unknown): string | undefined {
   const parsed = certificateBundleSchema.safeParse(bundle);
-  const jwksSource = opts.jwks ?? (parsed.success ? parsed.data.jwksUrl : undefined);
-  if (!jwksSource) throw new Error('No key set: pass --jwks <file|url> (a JWKS file makes the check fully offline).');
-  if (opts.online && parsed.success) {
-    const current = parsed.data.verificationUrl.replace(/\/verify$/, '');
-    bundle = await readJsonSource(
+  if (!parsed.success) return undefined;
+  try {
+    const statement = JSON.parse(Buffer.from(parsed.data.envelope.payload, 'base64').toString('utf8')) as { predicate?: { report?: { url?: unknown } } };
+    const url = statement.predicate?.report?.url;
+    return typeof url === 'string' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The issuer base URL a signed report URL (`<issuer>/v1/reports/<id>`) was built from. */
+function issuerOfReportUrl(url: string | undefined): string | undefined {
+  const match = url ? /^(https?:\/\/.+?)\/v1\/reports\/[^/]+$/.exec(url) : null;
+  if (!match) return undefined;
+  try {
+    return normaliseIssuerUrl(match[1]!);
+  } catch {
+    return undefined;
+  }
+}
+
+async function fetchIssuerJwks(issuer: string): Promise<Jwks> {
+  const url = jwksUrlOf(issuer);
+  const jwks = await readJsonSource(url, (reason) => `Cannot fetch the key set of ${issuer} from ${url} (${reason}). Pass --jwks FILE with the key set saved from that URL to check offline.`);
+  return assertUsableJwks(jwks, url);
+}
+
+async function chooseTrustRoot(bundle: unknown, opts: VerifyOptions): Promise<TrustRoot> {
+  const issuer = opts.issuer === undefined ? undefined : normaliseIssuerUrl(opts.issuer);
+  if (opts.jwks !== undefined) {
+    const jwks = assertUsableJwks(await readJsonSource(opts.jwks, (reason) => `Cannot fetch the key set from ${opts.jwks} (${reason}). Pass --jwks a file holding the key set to check offline.`), opts.jwks);
+    return { jwks, issuer, label: `keys: ${opts.jwks} (--jwks)${issuer ? `; issuer ${issuer} (--issuer)` : ''}` };
+  }
+  if (issuer !== undefined) {
+    const stored = await findTrustedIssuer(issuer);
+    if (stored) return { jwks: stored.jwks, issuer, label: `trusted issuer: ${issuer} (from trust store, added ${stored.addedAt})` };
+    return { jwks: await fetchIssuerJwks(issuer), issuer, label: `trusted issuer: ${issuer} (--issuer, keys fetched once from ${jwksUrlOf(issuer)}, not stored)` };
+  }
+  const entries = await listTrustedIssuers();
+  if (entries.length === 0) throw new NoTrustRootError(`No trust root: the trust store (${trustStoreDir()}) is empty and neither --jwks nor --issuer was given.\n${HOW_TO_TRUST}`);
+  // The statement names no issuer of its own yet; its signed report URL picks the entry to try. A
+  // forgery can name any issuer there, but then it is checked against that issuer's keys.
+  const named = issuerOfReportUrl(signedReportUrl(bundle));
+  const entry = entries.find((e) => e.issuer === named) ?? (entries.length === 1 ? entries[0] : undefined);
+  if (!entry) {
+    throw new NoTrustRootError(
+      `The trust store holds ${entries.length} issuers (${entries.map((e) => e.issuer).join(', ')}) and this certificate names none of them: choose one with --issuer URL.\n${HOW_TO_TRUST}`,
+    );
+  }
+  return { jwks: entry.jwks, issuer: entry.issuer, label: `trusted issuer: ${entry.issuer} (from trust store)` };
+}
+
+/** Why a signature failed, in words that say whose keys were tried. */
+function explainSignature(result: CertificateVerification, bundle: unknown, root: TrustRoot): void {
+  const check = result.checks.find((c) => c.check === 'signature');
+  if (!check || check.ok || !/unknown_key/.test(check.detail)) return;
+  const parsed = certificateBundleSchema.safeParse(bundle);
+  const kids = parsed.success ? parsed.data.envelope.signatures.map((s) => s.keyid).join(', ') : '?';
+  check.detail = `signed by key ${kids}, which is not a key of the trusted issuer (${root.issuer ?? root.label}): not issued by it (unknown_key)`;
+}
+
+export async function verifyCommand(file: string, opts: VerifyOptions): Promise<number> {
+  const bundle = await readJsonSource(file);
+  const parsed = certificateBundleSchema.safeParse(bundle);
+  const root = await chooseTrustRoot(bundle, opts);
+  const resolver = keyResolverFromJwks(root.jwks);
+  let result = verifyCertificateBundle(bundle, resolver);
+  explainSignature(result, bundle, root);
+
+  let onlineNote = '';
+  if (opts.online && result.certificate && result.checks.find((c) => c.check === 'signature')?.ok && parsed.success) {
+    // Where to ask: the trust root's issuer, else the issuer named by the statement just verified.
+    const base = root.issuer ?? issuerOfReportUrl(result.certificate.report.url);
+    if (!base) throw new Error('--online: the trust root names no issuer URL and the signed statement names none either; pass --issuer URL.');
+    const current = `${base}/v1/certificates/${result.certificate.certificateId}`;
+    const fresh = await readJsonSource(
       current,
       (reason) =>
         `--online: cannot fetch the certificate's current bundle from ${current} (${reason}), so a revocation made since the download cannot be checked. ` +
-        `Without --online the check needs no API: npubench verify ${file} --jwks <jwks.json> (the key set saved from ${parsed.data.jwksUrl}).`,
+        `Without --online the check needs no API: npubench verify ${file} --jwks <jwks.json>.`,
     );
+    const freshParsed = certificateBundleSchema.safeParse(fresh);
+    if (!freshParsed.success || freshParsed.data.certificateId !== parsed.data.certificateId || freshParsed.data.envelope.payload !== parsed.data.envelope.payload) {
+      result = { status: 'invalid', checks: [...result.checks, { check: 'revocation', ok: false, detail: `the issuer's current bundle at ${current} is not this certificate` }] };
+    } else {
+      result = verifyCertificateBundle(fresh, resolver);
+      explainSignature(result, fresh, root);
+    }
+    onlineNote = `  status: checked online at ${current}`;
   }
-  const jwks = (await readJsonSource(
-    jwksSource,
-    (reason) =>
-      `Cannot fetch the key set from ${jwksSource} (${reason}). ` +
-      (opts.jwks === undefined ? `Pass --jwks <file> with the key set saved from that URL, which also keeps the check offline.` : `Pass --jwks a file holding the key set to check offline.`),
-  )) as Jwks;
-  let result: CertificateVerification;
-  try {
-    result = verifyCertificateBundle(bundle, keyResolverFromJwks(jwks));
-  } catch (err) {
-    throw new Error(`The key set at ${jwksSource} is not a valid JWKS: ${(err as Error).message}`);
-  }
+
   if (opts.json) {
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify({ ...result, trustRoot: { issuer: root.issuer ?? null, source: root.label } }));
     return EXIT[result.status];
   }
   const cert = result.certificate;
@@ -68,6 +160,7 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
     console.log(`  ${cert.profile.id} for ${cert.model.name}@${cert.model.version} on ${cert.device.name}, issued to ${cert.vendor.name}`);
     for (const f of cert.keyFigures) console.log(`    ${f.label}: ${f.value}`);
   }
-  console.log(`  keys: ${jwksSource}${opts.online ? ' (revocation checked online)' : ''}`);
+  console.log(`  ${root.label}`);
+  if (onlineNote) console.log(`${onlineNote} (revocation checked online)`);
   return EXIT[result.status];
 }

@@ -1,0 +1,47 @@
+// `npubench trust add|list|remove`: the issuers whose certificates `npubench verify` accepts. `add`
+// fetches the issuer's key set once from <URL>/.well-known/jwks.json, prints each key's id and
+// fingerprint so they can be compared with what the lab publishes elsewhere, and stores it.
+import { assertUsableJwks, jwksUrlOf, keyFingerprint, listTrustedIssuers, normaliseIssuerUrl, removeTrustedIssuer, saveTrustedIssuer, trustStoreDir } from '../../lib/certificates/trust-store.js';
+import type { Jwks } from '../../lib/crypto/signing-keys.js';
+import { readJsonSource } from './verify.js';
+
+function printKeys(jwks: Jwks): void {
+  for (const k of jwks.keys) {
+    console.log(`  key ${k.kid}${k.status ? ` (${k.status})` : ''}`);
+    console.log(`    sha256 fingerprint of the raw Ed25519 public key: ${keyFingerprint(k)}`);
+  }
+}
+
+export async function trustAddCommand(url: string): Promise<number> {
+  const issuer = normaliseIssuerUrl(url);
+  const source = jwksUrlOf(issuer);
+  const jwks = assertUsableJwks(await readJsonSource(source, (reason) => `Cannot fetch the key set of ${issuer} from ${source} (${reason}).`), source);
+  const entry = await saveTrustedIssuer(issuer, jwks);
+  console.log(`trusted issuer ${entry.issuer}: ${jwks.keys.length} key${jwks.keys.length === 1 ? '' : 's'} from ${source}`);
+  printKeys(jwks);
+  console.log(`stored in ${trustStoreDir()}; compare the fingerprints with the ones the lab publishes elsewhere before relying on them.`);
+  return 0;
+}
+
+export async function trustListCommand(opts: { json?: boolean }): Promise<number> {
+  const entries = await listTrustedIssuers();
+  if (opts.json) {
+    console.log(JSON.stringify(entries.map((e) => ({ issuer: e.issuer, addedAt: e.addedAt, keys: e.jwks.keys.map((k) => ({ kid: k.kid, sha256: keyFingerprint(k) })) }))));
+    return 0;
+  }
+  if (entries.length === 0) {
+    console.log(`no trusted issuers in ${trustStoreDir()}; add one with: npubench trust add <issuer URL>`);
+    return 0;
+  }
+  for (const e of entries) {
+    console.log(`${e.issuer} (added ${e.addedAt})`);
+    printKeys(e.jwks);
+  }
+  return 0;
+}
+
+export async function trustRemoveCommand(url: string): Promise<number> {
+  if (!(await removeTrustedIssuer(url))) throw new Error(`${normaliseIssuerUrl(url)} is not in the trust store (${trustStoreDir()}); see npubench trust list.`);
+  console.log(`removed ${normaliseIssuerUrl(url)} from the trust store`);
+  return 0;
+}

@@ -1,0 +1,104 @@
+// The verifier's trust store: the issuers a user chose to trust, one JSON file per issuer holding its
+// URL, the key set fetched when it was added, and when. `npubench trust add|list|remove` edits it;
+// `npubench verify` reads it. Lives under $NPUBENCH_TRUST_DIR, else $XDG_CONFIG_HOME/npubench/trust,
+// else ~/.config/npubench/trust.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { keyResolverFromJwks, type Jwks } from '../crypto/signing-keys.js';
+
+export interface TrustedIssuer {
+  /** The issuer's base URL, normalised by {@link normaliseIssuerUrl}. */
+  issuer: string;
+  jwks: Jwks;
+  addedAt: string;
+}
+
+export function trustStoreDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.NPUBENCH_TRUST_DIR) return env.NPUBENCH_TRUST_DIR;
+  const config = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return join(config, 'npubench', 'trust');
+}
+
+/** An issuer's base URL: http(s) only, no credentials, query or fragment, no trailing slash; origin
+ *  lower-cased by URL parsing. A path is kept (a service published under a prefix). */
+export function normaliseIssuerUrl(input: string): string {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new Error(`not an issuer URL: ${input} (expected e.g. https://lab.example)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`an issuer URL must be http(s): ${input}`);
+  if (url.username || url.password) throw new Error(`an issuer URL must not carry credentials: ${input}`);
+  const path = url.pathname.replace(/\/+$/, '');
+  return `${url.origin}${path}`;
+}
+
+export const jwksUrlOf = (issuer: string) => `${issuer}/.well-known/jwks.json`;
+
+/** SHA-256 (hex) of the raw 32-byte Ed25519 public key of a JWK (its decoded `x`). */
+export function keyFingerprint(jwk: { x: string }): string {
+  return createHash('sha256').update(Buffer.from(jwk.x, 'base64url')).digest('hex');
+}
+
+/** Throws unless `jwks` is a key set of well-formed Ed25519 keys whose kids are their thumbprints. */
+export function assertUsableJwks(jwks: unknown, source: string): Jwks {
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as Jwks).keys)) throw new Error(`${source} is not a JWKS document (no "keys" array)`);
+  try {
+    keyResolverFromJwks(jwks as Jwks);
+  } catch (err) {
+    throw new Error(`${source} is not a valid JWKS: ${(err as Error).message}`);
+  }
+  if ((jwks as Jwks).keys.length === 0) throw new Error(`${source} holds no keys`);
+  return jwks as Jwks;
+}
+
+const fileNameOf = (issuer: string) => `${issuer.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 80)}-${createHash('sha256').update(issuer).digest('hex').slice(0, 12)}.json`;
+
+export async function listTrustedIssuers(dir = trustStoreDir()): Promise<TrustedIssuer[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: TrustedIssuer[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const path = join(dir, name);
+    let entry: TrustedIssuer;
+    try {
+      entry = JSON.parse(await readFile(path, 'utf8')) as TrustedIssuer;
+    } catch (err) {
+      throw new Error(`trust store entry ${path} is not JSON: ${(err as Error).message}`);
+    }
+    if (typeof entry.issuer !== 'string' || typeof entry.addedAt !== 'string') throw new Error(`trust store entry ${path} has no issuer or addedAt`);
+    assertUsableJwks(entry.jwks, `trust store entry ${path}`);
+    out.push(entry);
+  }
+  return out;
+}
+
+export async function findTrustedIssuer(issuer: string, dir = trustStoreDir()): Promise<TrustedIssuer | undefined> {
+  const wanted = normaliseIssuerUrl(issuer);
+  return (await listTrustedIssuers(dir)).find((e) => e.issuer === wanted);
+}
+
+export async function saveTrustedIssuer(issuer: string, jwks: Jwks, dir = trustStoreDir(), now = new Date()): Promise<TrustedIssuer> {
+  const entry: TrustedIssuer = { issuer: normaliseIssuerUrl(issuer), jwks: assertUsableJwks(jwks, `the key set of ${issuer}`), addedAt: now.toISOString() };
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, fileNameOf(entry.issuer));
+  await writeFile(`${path}.tmp`, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
+  return entry;
+}
+
+/** Removes an issuer; false when it was not in the store. */
+export async function removeTrustedIssuer(issuer: string, dir = trustStoreDir()): Promise<boolean> {
+  const wanted = normaliseIssuerUrl(issuer);
+  if (!(await findTrustedIssuer(wanted, dir))) return false;
+  await rm(join(dir, fileNameOf(wanted)));
+  return true;
+}

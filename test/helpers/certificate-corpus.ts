@@ -1,0 +1,121 @@
+// Certificate bundles built without a database: a genuine one signed by an issuer key (with its own
+// one-entry or two-entry transparency log, as the service builds them), and the attacker's variants of
+// it. Tests of `npubench verify`, the trust store and the browser verifier run over the same corpus.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { canonicalBytes } from '../../src/lib/crypto/canonical-json.js';
+import { buildStatement, signStatement } from '../../src/lib/crypto/dsse.js';
+import { inclusionProof, signTreeHead, treeHeadFor } from '../../src/lib/crypto/merkle.js';
+import { buildJwks, generateSigningKeyPem, signingKeyFromPem, type Jwks, type SigningKey } from '../../src/lib/crypto/signing-keys.js';
+import {
+  CERTIFICATE_BUNDLE_FORMAT,
+  CERTIFICATE_PREDICATE_TYPE,
+  statementDigestOf,
+  type CertificateBundle,
+  type CertificatePredicate,
+} from '../../src/lib/certificates/certificate-bundle.js';
+
+export const newIssuerKey = (): SigningKey => signingKeyFromPem(generateSigningKeyPem());
+export const jwksOf = (...keys: SigningKey[]): Jwks => buildJwks(keys.map((k) => ({ key: k.publicKey })));
+
+export interface BundleOptions {
+  /** The issuer's base URL: the signed report URL and the unsigned URLs are built from it. */
+  issuerUrl: string;
+  key: SigningKey;
+  certificateId?: string;
+  vendor?: string;
+  p90?: string;
+  revoked?: boolean;
+  /** Overrides of the unsigned members. */
+  verificationUrl?: string;
+  jwksUrl?: string;
+  /** Re-use this signed statement (e.g. the same certificate's bundle after its revocation). */
+  envelope?: CertificateBundle['envelope'];
+}
+
+function predicateFor(id: string, opts: BundleOptions): CertificatePredicate {
+  const issuedAt = new Date(Date.now() - 60_000);
+  const reportId = randomUUID();
+  return {
+    certificateId: id,
+    verdict: 'PASS',
+    profile: { id: 'npu-basic', title: 'NPU Basic' },
+    evaluation: [{ rule: 'latency.p90', passed: true, expected: '<= 50 ms', actual: opts.p90 ?? '12.5 ms', reason: 'within the limit' }],
+    keyFigures: [{ label: 'p90 latency', value: opts.p90 ?? '12.5 ms' }],
+    device: { slug: 'acme-npu1', name: 'Acme NPU 1', manufacturer: 'Acme', soc: null, npu: null },
+    vendor: { orgId: randomUUID(), name: opts.vendor ?? 'Acme Vendor' },
+    model: { name: 'tiny-cnn', version: '1', sha256: 'a'.repeat(64) },
+    runtime: 'onnxruntime 1.20, EP cpu',
+    report: { id: reportId, statementDigest: 'b'.repeat(64), url: `${opts.issuerUrl}/v1/reports/${reportId}` },
+    issuedAt: issuedAt.toISOString(),
+    expiresAt: new Date(issuedAt.getTime() + 365 * 86_400_000).toISOString(),
+  };
+}
+
+/** A bundle as the service issues it, signed (statement and log heads) by `opts.key`. */
+export function makeBundle(opts: BundleOptions): CertificateBundle {
+  let id = opts.certificateId ?? randomUUID();
+  let predicate = predicateFor(id, opts);
+  let envelope: CertificateBundle['envelope'];
+  if (opts.envelope) {
+    envelope = opts.envelope;
+    predicate = (JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicate: CertificatePredicate }).predicate;
+    id = predicate.certificateId;
+  } else {
+    const statement = buildStatement([{ name: `report:${predicate.report.id}`, digest: { sha256: predicate.report.statementDigest } }], CERTIFICATE_PREDICATE_TYPE, predicate);
+    envelope = signStatement(statement, opts.key);
+  }
+  const issued = canonicalBytes({
+    kind: 'certificate.issued',
+    certificateId: id,
+    entry: { statementDigest: statementDigestOf(envelope), profileId: predicate.profile.id, reportId: predicate.report.id, issuedAt: predicate.issuedAt, expiresAt: predicate.expiresAt },
+  });
+  const leaves: Uint8Array[] = [issued];
+  if (opts.revoked) leaves.push(canonicalBytes({ kind: 'certificate.revoked', certificateId: id, entry: { reason: 'figures could not be reproduced', revokedAt: new Date().toISOString() } }));
+  const head = signTreeHead(treeHeadFor(leaves, new Date()), opts.key);
+  const proofOf = (index: number) => ({
+    inclusionProof: { leaf: Buffer.from(leaves[index]!).toString('base64'), index, treeSize: leaves.length, hashes: inclusionProof(leaves, index).map((h) => h.toString('base64')) },
+    signedTreeHead: head,
+  });
+  return {
+    format: CERTIFICATE_BUNDLE_FORMAT,
+    certificateId: id,
+    envelope,
+    issuance: proofOf(0),
+    ...(opts.revoked ? { revocation: proofOf(1) } : {}),
+    verificationUrl: opts.verificationUrl ?? `${opts.issuerUrl}/v1/certificates/${id}/verify`,
+    jwksUrl: opts.jwksUrl ?? `${opts.issuerUrl}/.well-known/jwks.json`,
+  };
+}
+
+/** A tiny HTTP server on 127.0.0.1 answering GETs from a path → JSON map; it records every request. */
+export interface JsonServer {
+  url: string;
+  requests: string[];
+  routes: Map<string, unknown>;
+  close(): Promise<void>;
+}
+
+export async function startJsonServer(routes: Record<string, unknown> = {}): Promise<JsonServer> {
+  const map = new Map(Object.entries(routes));
+  const requests: string[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    requests.push(path);
+    const body = map.get(path);
+    if (body === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    routes: map,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
