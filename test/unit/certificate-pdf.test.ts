@@ -114,6 +114,7 @@ describe.skipIf(popplerMissing)(
       for (const figure of view.keyFigures) expect(text).toContain(figure.value);
       expect(text).toContain(view.signingKeyId);
       expect(text).toContain('npubench verify cert.json');
+      expect(text).toContain('npubench trust add https://npubench.example.org');
     });
 
     it('renders a non-blank, A4-proportioned page at 100 dpi', () => {

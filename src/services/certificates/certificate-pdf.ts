@@ -130,7 +130,7 @@ export async function renderCertificatePdf(view: CertificatePdfView): Promise<Bu
     ],
     BESIDE_QR_WIDTH - LABEL_WIDTH,
   );
-  y = drawHowToVerify(page, fonts, y - 10);
+  y = drawHowToVerify(page, fonts, y - 10, view.verificationUrl);
 
   if (Math.min(y, qrBottom) < FOOTER_Y + 12) {
     throw new Error(
@@ -292,20 +292,33 @@ function drawQrBlock(page: PDFPage, fonts: Fonts, url: string, top: number): num
 }
 
 /** Online and offline verification steps, left of the QR code. Returns the y below them. */
-function drawHowToVerify(page: PDFPage, fonts: Fonts, top: number): number {
+/** The issuing service's base URL, from the verification address it prints (`<issuer>/v1/certificates/<id>/verify`). */
+function issuerUrlOf(verificationUrl: string): string {
+  const match = /^(https?:\/\/.+?)\/v1\/certificates\/[^/]+\/verify$/.exec(verificationUrl);
+  return match ? match[1]! : new URL(verificationUrl).origin;
+}
+
+function drawHowToVerify(page: PDFPage, fonts: Fonts, top: number, verificationUrl: string): number {
   let y = top;
   const steps = [
     'Online: scan the QR code or open the address printed under it.',
-    'Offline: download the signed certificate (cert.json) and run',
+    "Offline: download the signed certificate (cert.json), trust this lab's keys once (check the fingerprints it prints) and run",
   ];
   for (const line of steps.flatMap((step) => wrapText(step, fonts.regular, BODY_SIZE, BESIDE_QR_WIDTH))) {
     page.drawText(line, { x: MARGIN, y, size: BODY_SIZE, font: fonts.regular, color: INK });
     y -= LINE_HEIGHT;
   }
   y -= 6;
-  page.drawRectangle({ x: MARGIN, y: y - 6, width: BESIDE_QR_WIDTH, height: 22, color: STRIPE });
-  page.drawText('npubench verify cert.json', { x: MARGIN + 8, y, size: 11, font: fonts.bold, color: INK });
-  y -= 26;
+  // A verifier needs a trust root it chose: the lab's keys from the trust store, never the URLs in cert.json.
+  const commands = [`npubench trust add ${issuerUrlOf(verificationUrl)}`, 'npubench verify cert.json'];
+  const size = Math.max(6, Math.min(11, ...commands.map((c) => (11 * (BESIDE_QR_WIDTH - 16)) / fonts.bold.widthOfTextAtSize(c, 11))));
+  const step = size + 5;
+  page.drawRectangle({ x: MARGIN, y: y - 6 - step * (commands.length - 1), width: BESIDE_QR_WIDTH, height: 22 + step * (commands.length - 1), color: STRIPE });
+  for (const command of commands) {
+    page.drawText(command, { x: MARGIN + 8, y, size, font: fonts.bold, color: INK });
+    y -= step;
+  }
+  y -= 26 - step;
   for (const line of wrapText(
     'This PDF is a readable copy; the signature that proves the result is in cert.json.',
     fonts.regular,
