@@ -140,11 +140,12 @@ export class PtdaemonMeter implements PowerMeter {
   }
 
   describe(): MeterInfo {
-    const where = `PTDaemon at ${this.config.host}:${this.config.port}`;
+    // The name goes into public reports: it says which analyzer measured, never where it listens
+    // (PTDaemon's port is an unauthenticated control port for the lab's analyzer).
     const version = this.identity?.version ? ` ${this.identity.version}` : '';
     return {
       kind: 'ptdaemon',
-      name: this.identity ? `${this.identity.model} via PTDaemon${version} at ${this.config.host}:${this.config.port}` : where,
+      name: this.identity ? `${this.identity.model} via PTDaemon${version}` : 'PTDaemon',
       class: 'lab',
       uncertaintyPct: this.last?.uncertainty.avgPct ?? null,
       intervalMs: this.config.intervalMs,
