@@ -207,6 +207,23 @@ describe('authorization matrix', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('gives anonymous and vendor callers the public device view, and the lab the full record', async () => {
+    const publicKeys = ['backendKind', 'executionProvider', 'manufacturer', 'measuresPower', 'name', 'npu', 'online', 'slug', 'soc'];
+    const labKeys = [...publicKeys, 'agents', 'backendOptions', 'createdAt', 'isPublic', 'powerMeter', 'updatedAt'].sort();
+    const expected: Partial<Record<Role, string[]>> = { anonymous: publicKeys, vendorA: publicKeys, vendorB: publicKeys, certifier: labKeys, admin: labKeys };
+    const mismatches: string[] = [];
+    for (const [role, keys] of Object.entries(expected) as [Role, string[]][]) {
+      const token = tokens[role];
+      const get = async (url: string) => (await t.app.inject({ method: 'GET', url, ...(token && { headers: bearer(token) }) })).json() as Record<string, unknown>;
+      const { items } = (await get('/v1/devices')) as { items: Record<string, unknown>[] };
+      for (const device of [...items, await get('/v1/devices/npu-authz')]) {
+        const got = Object.keys(device).sort();
+        if (JSON.stringify(got) !== JSON.stringify(keys)) mismatches.push(`${role} ${String(device.slug)}: ${got.join(',')}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
   it('never shows vendor A’s private model, jobs or report to vendor B or the public', async () => {
     const list = async (url: string, token: string) => JSON.stringify((await t.app.inject({ method: 'GET', url, headers: bearer(token) })).json());
     for (const url of ['/v1/models', '/v1/jobs', '/v1/models?mine=false']) {

@@ -7,30 +7,38 @@ import type { AuthGuards } from '../plugins/authentication.js';
 import { createDevice, deviceInput, deviceSlug, deviceUpdate, getDevice, listDevices, updateDevice } from '../../services/devices/devices.js';
 import { seesAllOrgs } from '../../services/auth/principal.js';
 import { deviceStatus } from '../../services/devices/device-health.js';
+import { deviceListSchema, deviceStatusSchema, deviceViewSchema, labDeviceSchema } from '../../contracts/devices.js';
 
 const slugParams = z.strictObject({ slug: deviceSlug });
 const LAB_ROLES = ['ADMIN', 'CERTIFIER'] as const;
 const labUser = (request: FastifyRequest) => request.principal?.kind === 'user' && seesAllOrgs(request.principal);
+/** Admins and certifiers get the lab view of a device; anonymous callers and vendors the public one. */
+const audience = (request: FastifyRequest) => (labUser(request) ? 'lab' : 'public');
+const VIEW_NOTE = 'Anonymous callers and vendors get the public view (PublicDevice); lab admins and certifiers the full record (LabDevice).';
 
 export const deviceRoutes =
   (deps: AppDeps, guards: AuthGuards): FastifyPluginAsyncZod =>
   async (app) => {
     // Public: anyone may browse the devices under test; the lab also sees private ones.
-    app.get('/devices', { preHandler: guards.optionalUser, schema: { tags: ['devices'], security: [] } }, async (request) => ({
-      items: await listDevices(deps.db, labUser(request)),
-    }));
+    app.get(
+      '/devices',
+      { preHandler: guards.optionalUser, schema: { tags: ['devices'], security: [], description: VIEW_NOTE, response: { 200: deviceListSchema } } },
+      async (request) => ({ items: await listDevices(deps.db, audience(request)) }),
+    );
 
-    app.get('/devices/:slug', { preHandler: guards.optionalUser, schema: { tags: ['devices'], params: slugParams, security: [] } }, async (request) =>
-      getDevice(deps.db, request.params.slug, labUser(request)),
+    app.get(
+      '/devices/:slug',
+      { preHandler: guards.optionalUser, schema: { tags: ['devices'], params: slugParams, security: [], description: VIEW_NOTE, response: { 200: deviceViewSchema } } },
+      async (request) => getDevice(deps.db, request.params.slug, audience(request)),
     );
 
     app.get(
       '/devices/:slug/status',
-      { preHandler: guards.optionalUser, schema: { tags: ['devices'], params: slugParams, security: [], summary: 'Agents online and jobs waiting or running for the device' } },
+      { preHandler: guards.optionalUser, schema: { tags: ['devices'], params: slugParams, security: [], summary: 'Agents online and jobs waiting or running for the device', response: { 200: deviceStatusSchema } } },
       async (request) => deviceStatus(deps, request.params.slug, labUser(request)),
     );
 
-    app.post('/devices', { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], body: deviceInput } }, async (request, reply) => {
+    app.post('/devices', { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], body: deviceInput, response: { 201: labDeviceSchema } } }, async (request, reply) => {
       const device = await createDevice(deps.db, request.body);
       await recordAudit(deps.db, request, { action: 'device.created', subjectType: 'device', subjectId: device.slug });
       return reply.status(201).send(device);
@@ -38,7 +46,7 @@ export const deviceRoutes =
 
     app.patch(
       '/devices/:slug',
-      { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], params: slugParams, body: deviceUpdate } },
+      { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], params: slugParams, body: deviceUpdate, response: { 200: labDeviceSchema } } },
       async (request) => {
         const device = await updateDevice(deps.db, request.params.slug, request.body);
         await recordAudit(deps.db, request, { action: 'device.updated', subjectType: 'device', subjectId: device.slug, details: { fields: Object.keys(request.body) } });

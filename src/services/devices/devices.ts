@@ -4,8 +4,10 @@ import { powerMeterConfigSchema } from '../../harness/power/power-meter-config.j
 import type { Db } from '../../lib/database.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import { isUniqueViolation } from '../prisma-errors.js';
+import { BACKEND_KINDS, EXECUTION_PROVIDERS, deviceBackendOptionsSchema, labDeviceSchema, publicDeviceSchema, type DeviceView, type LabDevice } from '../../contracts/devices.js';
+import { AGENT_ONLINE_WITHIN_MS } from './device-health.js';
 
-export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'webgpu', 'coreml', 'dml', 'qnn', 'openvino', 'xnnpack', 'rocm', 'migraphx', 'nnapi', 'vitisai'] as const;
+export { EXECUTION_PROVIDERS, type DeviceBackendOptions } from '../../contracts/devices.js';
 
 export const deviceSlug = z
   .string()
@@ -18,21 +20,13 @@ const deviceFields = {
   soc: z.string().max(200).nullish(),
   npu: z.string().max(200).nullish(),
   /**
-   * 'onnxruntime': the agent runs onnxruntime-node with `executionProvider`. 'runner': a vendor runtime
-   * speaking the runner protocol (docs/runner-protocol.md); the agent host decides which command that is
+   * 'runner' devices: the agent host decides which command the runner is
    * (`npubench agent --runner <device>=<command>`), so a device record can never make an agent run a
    * command of the API's choosing.
    */
-  backendKind: z.enum(['onnxruntime', 'runner']),
+  backendKind: z.enum(BACKEND_KINDS),
   executionProvider: z.enum(EXECUTION_PROVIDERS),
-  backendOptions: z.strictObject({
-    epOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    intraOpNumThreads: z.number().int().min(1).max(1024).optional(),
-    interOpNumThreads: z.number().int().min(1).max(1024).optional(),
-    graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
-    /** runner devices: passed untouched as the runner's `load` options. */
-    loadOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  }),
+  backendOptions: deviceBackendOptionsSchema,
   isPublic: z.boolean(),
   /**
    * How the agent measures power beside each run (src/harness/power). Command meters run a program,
@@ -54,15 +48,41 @@ export const deviceInput = z.strictObject({
 export type DeviceInput = z.infer<typeof deviceInput>;
 /** A PATCH changes only the fields it names (no defaults: an absent field stays as it is). */
 export const deviceUpdate = z.strictObject(deviceFields).partial();
-export type DeviceBackendOptions = DeviceInput['backendOptions'];
 
 export async function createDevice(db: Db, input: DeviceInput) {
   try {
-    return await db.device.create({ data: { ...input, powerMeter: input.powerMeter ?? Prisma.DbNull } });
+    return presentDevice(await db.device.create({ data: { ...input, powerMeter: input.powerMeter ?? Prisma.DbNull }, include: withAgents }), 'lab');
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('device.exists', `Device ${input.slug} already exists.`);
     throw err;
   }
+}
+
+/** Who is asking: the lab sees private devices and the whole record; everyone else the public view. */
+export type DeviceAudience = 'public' | 'lab';
+
+const withAgents = { agents: { include: { agent: { select: { id: true, name: true, version: true, lastHeartbeatAt: true, revokedAt: true } } } } } as const;
+type DeviceRow = Prisma.DeviceGetPayload<{ include: typeof withAgents }>;
+
+/**
+ * The answer for one device, cut to the audience's view by its schema: parsing strips every field the
+ * view does not declare, so a column added to the table stays private until a view names it.
+ */
+export function presentDevice(device: DeviceRow, audience: 'lab', now?: Date): LabDevice;
+export function presentDevice(device: DeviceRow, audience: DeviceAudience, now?: Date): DeviceView;
+export function presentDevice(device: DeviceRow, audience: DeviceAudience, now = new Date()): DeviceView {
+  const agents = device.agents
+    .map((a) => a.agent)
+    .filter((a) => !a.revokedAt)
+    .map((a) => ({ ...a, online: a.lastHeartbeatAt !== null && now.getTime() - a.lastHeartbeatAt.getTime() <= AGENT_ONLINE_WITHIN_MS }));
+  const common = { ...device, online: agents.some((a) => a.online), measuresPower: device.powerMeter !== null };
+  if (audience === 'public') return publicDeviceSchema.parse(common);
+  return labDeviceSchema.parse({
+    ...common,
+    agents: agents.map((a) => ({ ...a, lastHeartbeatAt: a.lastHeartbeatAt?.toISOString() ?? null })),
+    createdAt: device.createdAt.toISOString(),
+    updatedAt: device.updatedAt.toISOString(),
+  });
 }
 
 export async function updateDevice(db: Db, slug: string, patch: z.infer<typeof deviceUpdate>) {
@@ -72,19 +92,18 @@ export async function updateDevice(db: Db, slug: string, patch: z.infer<typeof d
     data: { ...rest, ...(backendOptions ? { backendOptions } : {}), ...(powerMeter !== undefined && { powerMeter: powerMeter ?? Prisma.DbNull }) },
   });
   if (res.count === 0) throw notFound('device.not_found', `No device ${slug}.`);
-  return getDevice(db, slug, true);
+  return presentDevice(await db.device.findUniqueOrThrow({ where: { slug }, include: withAgents }), 'lab');
 }
 
 /** Private devices are visible to the lab only. */
-export async function getDevice(db: Db, slug: string, includePrivate: boolean) {
-  const device = await db.device.findUnique({
-    where: { slug },
-    include: { agents: { include: { agent: { select: { id: true, name: true, lastHeartbeatAt: true, version: true } } } } },
-  });
-  if (!device || (!device.isPublic && !includePrivate)) throw notFound('device.not_found', `No device ${slug}.`);
-  return device;
+export async function getDevice(db: Db, slug: string, audience: DeviceAudience) {
+  const device = await db.device.findUnique({ where: { slug }, include: withAgents });
+  if (!device || (!device.isPublic && audience !== 'lab')) throw notFound('device.not_found', `No device ${slug}.`);
+  return presentDevice(device, audience);
 }
 
-export async function listDevices(db: Db, includePrivate: boolean) {
-  return db.device.findMany({ where: includePrivate ? {} : { isPublic: true }, orderBy: { slug: 'asc' } });
+export async function listDevices(db: Db, audience: DeviceAudience) {
+  const devices = await db.device.findMany({ where: audience === 'lab' ? {} : { isPublic: true }, orderBy: { slug: 'asc' }, include: withAgents });
+  const now = new Date();
+  return devices.map((d) => presentDevice(d, audience, now));
 }

@@ -4,23 +4,14 @@ import { Empty, KeyValues, Loaded, Loading, PageTitle, useAsync, ms } from '../c
 import { Link, useLocation } from '../router';
 import { LeaderboardPage, type LeaderboardRow } from './leaderboard';
 import { useSession, isLab } from '../session-context';
+import type { DeviceStatus, DeviceView } from '../../../contracts/devices';
 
 const EChart = lazy(() => import('../charts').then((m) => ({ default: m.EChart })));
 
-interface Device {
-  slug: string;
-  name: string;
-  manufacturer: string;
-  soc: string | null;
-  npu: string | null;
-  backendKind: string;
-  executionProvider: string;
-  powerMeter?: unknown;
-}
 
 export function DevicesPage() {
   const { me } = useSession();
-  const [devices, reload] = useAsync(() => apiJson<{ items: Device[] }>('/v1/devices'), [me?.keyId]);
+  const [devices, reload] = useAsync(() => apiJson<{ items: DeviceView[] }>('/v1/devices'), [me?.keyId]);
   return (
     <section>
       <PageTitle sub="The hardware under test. Each device's page shows its certified results.">Devices</PageTitle>
@@ -59,18 +50,10 @@ function dayRange(times: number[]): { min: number; max: number } {
   return { min: Math.floor(Math.min(...times) / DAY_MS) * DAY_MS - DAY_MS, max: Math.ceil(Math.max(...times) / DAY_MS) * DAY_MS + DAY_MS };
 }
 
-interface DeviceStatus {
-  agents: number;
-  agentsOnline: number;
-  lastHeartbeatAgeSeconds: number | null;
-  queued: number;
-  running: number;
-}
-
 export function DevicePage({ slug }: { slug: string }) {
   // The history follows the leaderboard's switch for smoke-test and demo results below it.
   const demo = useLocation().search.get('demo') === 'show' ? 'show' : 'hide';
-  const [device, reload] = useAsync(() => apiJson<Device>(`/v1/devices/${encodeURIComponent(slug)}`), [slug]);
+  const [device, reload] = useAsync(() => apiJson<DeviceView>(`/v1/devices/${encodeURIComponent(slug)}`), [slug]);
   const [status] = useAsync(() => apiJson<DeviceStatus>(`/v1/devices/${encodeURIComponent(slug)}/status`), [slug]);
   const [history] = useAsync(() => apiJson<{ items: LeaderboardRow[] }>(`/v1/leaderboard?device=${encodeURIComponent(slug)}&sort=issuedAt&order=asc&limit=200&demo=${demo}`, { auth: false }), [slug, demo]);
   return (
@@ -89,7 +72,7 @@ export function DevicePage({ slug }: { slug: string }) {
                   ['NPU', d.npu ?? '—'],
                   ['Backend', d.backendKind],
                   ['Execution provider', d.executionProvider],
-                  ['Power meter', d.powerMeter ? 'configured' : 'none: energy is not measured'],
+                  ['Power meter', d.measuresPower ? 'configured' : 'none: energy is not measured'],
                 ]}
               />
             </div>

@@ -4,6 +4,7 @@ import { Empty, ErrorState, Loaded, PageTitle, StatusBadge, date, useAsync } fro
 import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session-context';
 import { openEventStream } from '../sse';
+import type { DeviceView } from '../../../contracts/devices';
 
 export function LoginPage() {
   const { signIn, me, signOut } = useSession();
@@ -162,7 +163,7 @@ export function JobsPage() {
   const list = [...jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   // Jobs carry ids; the cards name the model and device the way the rest of the dashboard does.
   const [models] = useAsync(() => apiJson<{ items: Model[] }>('/v1/models?limit=200'), []);
-  const [devices] = useAsync(() => apiJson<{ items: { slug: string; name: string }[] }>('/v1/devices'), []);
+  const [devices] = useAsync(() => apiJson<{ items: DeviceView[] }>('/v1/devices'), []);
   const modelName = (id: string) => {
     const m = models.state === 'ready' ? models.data.items.find((x) => x.id === id) : undefined;
     return m ? `${m.name}@${m.version}` : `model ${id.slice(0, 8)}`;
@@ -230,7 +231,7 @@ const SCENARIOS = ['single-stream', 'multi-stream', 'server', 'offline'] as cons
 export function SubmitPage() {
   const { search } = useLocation();
   const [models] = useAsync(() => apiJson<{ items: Model[] }>('/v1/models?limit=200'), []);
-  const [devices] = useAsync(() => apiJson<{ items: { slug: string; name: string }[] }>('/v1/devices'), []);
+  const [devices] = useAsync(() => apiJson<{ items: DeviceView[] }>('/v1/devices'), []);
   const [form, setForm] = useState({ modelId: search.get('model') ?? '', device: '', preset: 'smoke', scenario: 'single-stream', extra: '' });
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);

@@ -1,0 +1,136 @@
+// What each caller learns about a device: anonymous and vendor callers get the public view (no meter
+// host or port, no sysfs path, no EP options, no agent internals); the lab's admin and certifier get the
+// full record. Every other answer that names a device (jobs, report, certificate, leaderboard) is
+// searched for the same lab configuration after a real PTDaemon-measured run on that device.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../helpers/test-service.js';
+import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
+import { bearer } from '../helpers/problem.js';
+import { fixtureModel, modelForm } from '../helpers/fixtures.js';
+import { PtdaemonSimulator } from '../helpers/ptdaemon-simulator.js';
+
+const ROLES = ['anonymous', 'vendor', 'certifier', 'admin'] as const;
+type Role = (typeof ROLES)[number];
+const LAB: Role[] = ['certifier', 'admin'];
+
+const PUBLIC_KEYS = ['backendKind', 'executionProvider', 'manufacturer', 'measuresPower', 'name', 'npu', 'online', 'slug', 'soc'];
+const LAB_KEYS = [...PUBLIC_KEYS, 'agents', 'backendOptions', 'createdAt', 'isPublic', 'powerMeter', 'updatedAt'].sort();
+
+// Lab configuration that must never reach a public answer.
+const FAKE_PTD = { host: 'ptd.lab-internal.example', port: 18_873 };
+const SYSFS_ROOT = '/srv/lab-secret/sysfs';
+const EP_LIBRARY = '/opt/lab-secret/libQnnHtp.so';
+const LOAD_OPTION = 'lab-secret-load-option';
+
+let t: TestApi;
+let simulator: PtdaemonSimulator;
+const tokens = {} as Record<Role, string | null>;
+const ids = {} as { jobQueued: string; jobMeasured: string; reportId: string; certificateId: string };
+
+/** Every lab secret (or its telltale key) found anywhere in a JSON answer. */
+function leaks(body: string): string[] {
+  const secrets = [FAKE_PTD.host, SYSFS_ROOT, EP_LIBRARY, LOAD_OPTION, `127.0.0.1:${simulator.port}`, '"powerMeter"', '"backendOptions"', '"epOptions"', '"loadOptions"', '"lastHeartbeatAt"'];
+  const found = secrets.filter((s) => body.includes(s));
+  for (const port of [FAKE_PTD.port, simulator.port]) if (new RegExp(`(?<![0-9])${port}(?![0-9])`).test(body)) found.push(`port ${port}`);
+  return found;
+}
+
+const get = async (role: Role, url: string) => {
+  const token = tokens[role];
+  const res = await t.app.inject({ method: 'GET', url, ...(token && { headers: bearer(token) }) });
+  expect(res.statusCode, `${role} GET ${url}: ${res.body.slice(0, 200)}`).toBe(200);
+  return res;
+};
+
+beforeAll(async () => {
+  simulator = await PtdaemonSimulator.start({ power: () => 12, uncertaintyPct: 0.4 });
+  t = await startTestApi({ listen: true });
+  const admin = await t.createOrgWithKey('ADMIN');
+  const certifier = await t.createOrgWithKey('CERTIFIER');
+  const vendor = await t.createOrgWithKey('VENDOR');
+  Object.assign(tokens, { anonymous: null, vendor: vendor.key, certifier: certifier.key, admin: admin.key });
+
+  const devices = [
+    { slug: 'npu-ptd-fake', name: 'PTD NPU', manufacturer: 'Acme', soc: 'A1', npu: 'N1', executionProvider: 'qnn', backendOptions: { epOptions: { backendPath: EP_LIBRARY } }, powerMeter: { kind: 'ptdaemon', ...FAKE_PTD } },
+    { slug: 'npu-sysfs', name: 'Rail NPU', manufacturer: 'Acme', backendKind: 'runner', backendOptions: { loadOptions: { profile: LOAD_OPTION } }, powerMeter: { kind: 'hwmon', chip: 'npu_rail', root: SYSFS_ROOT } },
+    { slug: 'npu-measured', name: 'Measured NPU', manufacturer: 'Acme', powerMeter: { kind: 'ptdaemon', host: '127.0.0.1', port: simulator.port, intervalMs: 20, rangeSettleMs: 0, timeoutMs: 2_000 } },
+  ];
+  for (const device of devices) {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: device });
+    expect(res.statusCode, res.body).toBe(201);
+  }
+
+  const model = (await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'views' }) })).json() as { id: string };
+  const submit = async (device: string) => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId: model.id, device, suite: { preset: 'smoke' } } });
+    expect(res.statusCode, res.body).toBe(201);
+    return (res.json() as { id: string }).id;
+  };
+  ids.jobQueued = await submit('npu-ptd-fake');
+  await startTestAgent(t, ['npu-measured']);
+  ids.jobMeasured = await submit('npu-measured');
+  const done = await waitForJob(t, ids.jobMeasured, 120_000);
+  expect(done.status, done.errorMessage ?? '').toBe('SUCCEEDED');
+  ids.reportId = (await t.deps.db.report.findUniqueOrThrow({ where: { jobId: ids.jobMeasured } })).id;
+
+  const profile = (await t.app.inject({
+    method: 'POST',
+    url: '/v1/profiles',
+    headers: bearer(admin.key),
+    payload: { name: 'views-lenient', version: 1, title: 'Lenient', description: '', rules: { latency: { percentile: 90, maxMs: 60_000 } }, validityDays: 30 },
+  })).json() as { id: string };
+  const cert = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(admin.key), payload: { reportId: ids.reportId, profileId: profile.id } });
+  expect(cert.statusCode, cert.body).toBe(201);
+  ids.certificateId = (cert.json() as { certificateId: string }).certificateId;
+}, 180_000);
+afterAll(async () => simulator?.close());
+
+describe('device views', () => {
+  it('lists devices with the public field set for anonymous and vendor callers, the lab set for the lab', async () => {
+    for (const role of ROLES) {
+      const res = await get(role, '/v1/devices');
+      const { items } = res.json() as { items: Record<string, unknown>[] };
+      expect(items.map((d) => d.slug), role).toEqual(['npu-measured', 'npu-ptd-fake', 'npu-sysfs']);
+      for (const item of items) expect(Object.keys(item).sort(), `${role} ${String(item.slug)}`).toEqual(LAB.includes(role) ? LAB_KEYS : PUBLIC_KEYS);
+      if (!LAB.includes(role)) expect(leaks(res.body), role).toEqual([]);
+    }
+  });
+
+  it('shows one device with the public field set for anonymous and vendor callers, the full record for the lab', async () => {
+    for (const slug of ['npu-ptd-fake', 'npu-sysfs', 'npu-measured']) {
+      for (const role of ROLES) {
+        const res = await get(role, `/v1/devices/${slug}`);
+        const device = res.json() as Record<string, unknown>;
+        expect(Object.keys(device).sort(), `${role} ${slug}`).toEqual(LAB.includes(role) ? LAB_KEYS : PUBLIC_KEYS);
+        if (!LAB.includes(role)) expect(leaks(res.body), `${role} ${slug}`).toEqual([]);
+      }
+    }
+    // The public view says what a visitor needs: what the device is, whether it measures energy, whether it is up.
+    expect((await get('anonymous', '/v1/devices/npu-ptd-fake')).json()).toEqual({
+      slug: 'npu-ptd-fake', name: 'PTD NPU', manufacturer: 'Acme', soc: 'A1', npu: 'N1', backendKind: 'onnxruntime', executionProvider: 'qnn', measuresPower: true, online: false,
+    });
+    expect((await get('vendor', '/v1/devices/npu-sysfs')).json()).toMatchObject({ backendKind: 'runner', measuresPower: true, online: false });
+    expect((await get('anonymous', '/v1/devices/npu-measured')).json()).toMatchObject({ online: true });
+    // The lab sees the configuration it set.
+    expect((await get('certifier', '/v1/devices/npu-ptd-fake')).json()).toMatchObject({ powerMeter: { kind: 'ptdaemon', ...FAKE_PTD }, backendOptions: { epOptions: { backendPath: EP_LIBRARY } }, isPublic: true });
+    const lab = (await get('admin', '/v1/devices/npu-measured')).json() as { agents: { name: string; online: boolean }[] };
+    expect(lab.agents).toEqual([expect.objectContaining({ online: true, name: expect.any(String) })]);
+  });
+
+  it('leaks no lab configuration through the jobs, report, certificate and leaderboard that name the device', async () => {
+    const answers: [Role, string][] = [
+      ['vendor', '/v1/jobs'],
+      ['vendor', `/v1/jobs/${ids.jobQueued}`],
+      ['vendor', `/v1/jobs/${ids.jobMeasured}`],
+      ['vendor', `/v1/reports/${ids.reportId}`],
+      ['anonymous', `/v1/certificates/${ids.certificateId}`],
+      ['anonymous', '/v1/certificates'],
+      ['anonymous', '/v1/leaderboard?demo=show'],
+      ['anonymous', '/v1/devices/npu-measured/status'],
+    ];
+    for (const [role, url] of answers) expect(leaks((await get(role, url)).body), `${role} ${url}`).toEqual([]);
+    // The searches looked at answers that do name the devices.
+    expect((await get('anonymous', '/v1/leaderboard?demo=show')).body).toContain('npu-measured');
+    expect((await get('vendor', `/v1/reports/${ids.reportId}`)).body).toContain('ptdaemon');
+  });
+});
