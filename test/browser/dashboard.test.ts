@@ -18,6 +18,7 @@ import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
 import { verifyCertificateBundle, type CertificateBundle } from '../../src/lib/certificates/certificate-bundle.js';
 import { keyResolverFromJwks, type Jwks } from '../../src/lib/crypto/signing-keys.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
+import { jwksOf, makeBundle, newIssuerKey, startJsonServer } from '../helpers/certificate-corpus.js';
 
 const WAIT = { timeout: 90_000 };
 let t: TestApi;
@@ -318,6 +319,27 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
     await api('POST', `/v1/certificates/${certificateId}/revoke`, certifier.key, { reason: 'browser test' });
     await page.goto(`${t.url}/certificates/${certificateId}`);
     await page.getByTestId('verification-badge').filter({ hasText: 'Revoked' }).waitFor(WAIT);
+  });
+
+  it('refuses a forged certificate pasted in /verify: re-signed by another key whose jwksUrl serves that key, it is not from this issuer', async () => {
+    const attackerKey = newIssuerKey();
+    const attacker = await startJsonServer({ '/.well-known/jwks.json': jwksOf(attackerKey) });
+    try {
+      const forged = makeBundle({ issuerUrl: t.url, key: attackerKey, vendor: 'Forged Vendor Inc', p90: '0.001 ms', jwksUrl: `${attacker.url}/.well-known/jwks.json`, verificationUrl: `${attacker.url}/v1/certificates/x/verify` });
+      await page.goto(`${t.url}/verify`);
+      await page.getByTestId('verify-input').fill(JSON.stringify(forged));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByTestId('verification-badge').waitFor(WAIT);
+      const result = await page.getByTestId('verification').innerText();
+      expect(result).toMatch(/Invalid/);
+      expect(result).not.toMatch(/✔ Valid/);
+      expect(result).toContain(attackerKey.keyId);
+      expect(result).toMatch(/not from this issuer/);
+      expect(result).toContain(new URL(t.url).origin);
+      expect(attacker.requests).toEqual([]);
+    } finally {
+      await attacker.close();
+    }
   });
 
   it('shows the transparency log, a device page and the lab view to a certifier, and refuses the lab view to a vendor', async () => {

@@ -3,20 +3,26 @@ import { apiJson, postJson, type ApiError } from '../api';
 import { Empty, ErrorState, KeyValues, Loaded, PageTitle, date, useAsync } from '../components';
 import { Link } from '../router';
 import { isLab, useSession } from '../session-context';
-import { keyResolverFromJwks, verifyCertificateBundle, type CertificateVerification } from '../verify/certificate-verifier';
+import { attributeToIssuer, keyResolverFromJwks, verifyCertificateBundle, type CertificateVerification } from '../verify/certificate-verifier';
 
-async function verifyAgainstJwks(bundle: unknown, jwks: unknown): Promise<CertificateVerification> {
-  return verifyCertificateBundle(bundle, await keyResolverFromJwks(jwks));
+/** This service, the issuer whose keys (same-origin /.well-known/jwks.json) the pages verify against. */
+const thisIssuer = () => `this issuer (${window.location.origin})`;
+
+/** Verifies against one issuer's keys only: the jwksUrl and verificationUrl inside a bundle are unsigned and never followed. */
+async function verifyAgainstJwks(bundle: unknown, jwks: unknown, issuer: string): Promise<CertificateVerification> {
+  return attributeToIssuer(await verifyCertificateBundle(bundle, await keyResolverFromJwks(jwks)), bundle, issuer);
 }
 
-export function VerificationResult({ result }: { result: CertificateVerification }) {
+export function VerificationResult({ result, keys }: { result: CertificateVerification; keys: string }) {
   const label = { valid: 'Valid', revoked: 'Revoked', expired: 'Expired', invalid: 'Invalid' }[result.status];
   return (
     <div className={`verification verification-${result.status}`} data-testid="verification">
       <p className={`badge big badge-${result.status}`} data-testid="verification-badge" role="status">
         {result.status === 'valid' ? '✔' : '✖'} {label}
       </p>
-      <p className="muted small">Checked in this browser with WebCrypto against the published keys; the server was not asked for a verdict.</p>
+      <p className="muted small" data-testid="verification-keys">
+        Checked in this browser with WebCrypto against the keys of {keys}; the server was not asked for a verdict, and no URL inside the certificate was followed.
+      </p>
       <ul className="checks">
         {result.checks.map((c) => (
           <li key={c.check} className={c.ok ? 'ok' : 'bad'}>
@@ -32,7 +38,7 @@ export function CertificatePage({ id }: { id: string }) {
   const { me } = useSession();
   const [state, reload] = useAsync(async () => {
     const [bundle, jwks] = await Promise.all([apiJson<unknown>(`/v1/certificates/${id}`, { auth: false }), apiJson<unknown>('/.well-known/jwks.json', { auth: false })]);
-    return { bundle, verification: await verifyAgainstJwks(bundle, jwks) };
+    return { bundle, verification: await verifyAgainstJwks(bundle, jwks, thisIssuer()) };
   }, [id]);
   const [reason, setReason] = useState('');
   const [revokeError, setRevokeError] = useState<ApiError | null>(null);
@@ -53,7 +59,7 @@ export function CertificatePage({ id }: { id: string }) {
         return (
           <section>
             <PageTitle sub={c ? `${c.profile.title} (${c.profile.id})` : undefined}>Certificate {id.slice(0, 8)}</PageTitle>
-            <VerificationResult result={verification} />
+            <VerificationResult result={verification} keys={thisIssuer()} />
             {c && (
               <div className="grid2">
                 <KeyValues
@@ -101,7 +107,7 @@ export function CertificatePage({ id }: { id: string }) {
 export function VerifyPage() {
   const [text, setText] = useState('');
   const [jwksText, setJwksText] = useState('');
-  const [result, setResult] = useState<CertificateVerification | null>(null);
+  const [result, setResult] = useState<{ verification: CertificateVerification; keys: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
@@ -120,17 +126,21 @@ export function VerifyPage() {
       } catch {
         throw new Error('The certificate is not valid JSON.');
       }
+      // The keys: this service's own, or a key set the user pasted. Never the bundle's jwksUrl.
       let jwks: unknown;
+      let keys: string;
       if (jwksText.trim()) {
         try {
           jwks = JSON.parse(jwksText);
         } catch {
           throw new Error('The key set is not valid JSON.');
         }
+        keys = 'the key set you pasted';
       } else {
         jwks = await apiJson<unknown>('/.well-known/jwks.json', { auth: false });
+        keys = thisIssuer();
       }
-      setResult(await verifyAgainstJwks(bundle, jwks));
+      setResult({ verification: await verifyAgainstJwks(bundle, jwks, keys), keys });
     } catch (err) {
       setProblem((err as Error).message);
     } finally {
@@ -139,7 +149,7 @@ export function VerifyPage() {
   };
   return (
     <section>
-      <PageTitle sub="Paste or upload a cert.json. The signature, expiry, transparency-log inclusion and revocation are checked here in your browser.">Verify a certificate</PageTitle>
+      <PageTitle sub="Paste or upload a cert.json. The signature, expiry, transparency-log inclusion and revocation are checked here in your browser, against this service's keys: a certificate from another issuer does not verify here, and the URLs inside it are never followed.">Verify a certificate</PageTitle>
       <form onSubmit={(e) => void verify(e)} className="stack">
         <label>
           Certificate file
@@ -166,7 +176,7 @@ export function VerifyPage() {
           <p>{problem}</p>
         </div>
       )}
-      {result && <VerificationResult result={result} />}
+      {result && <VerificationResult result={result.verification} keys={result.keys} />}
     </section>
   );
 }

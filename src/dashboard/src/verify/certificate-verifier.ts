@@ -271,3 +271,21 @@ export async function verifyCertificateBundle(input: unknown, resolveKey: KeyRes
   checks.push({ check: 'revocation', ok: true, detail: 'no revocation in this bundle' });
   return { status: expired ? 'expired' : 'valid', checks, certificate, keyId: signed.keyid };
 }
+
+// ---- whose keys ----
+
+/**
+ * A bundle signed by a key outside the trusted key set is not merely "unknown_key": it is not from the
+ * issuer whose keys were used. Says so, naming the key that signed it; the verdict stays INVALID.
+ * The keys a page verifies with come from its own issuer (or a key set the user pasted), never from a
+ * URL inside the pasted document.
+ */
+export function attributeToIssuer(result: CertificateVerification, bundle: unknown, issuer: string): CertificateVerification {
+  const unknown = result.checks.find((c) => c.check === 'signature' && !c.ok && /unknown_key/.test(c.detail));
+  if (!unknown) return result;
+  const envelope = isRecord(bundle) ? bundle.envelope : undefined;
+  const signatures = isRecord(envelope) && Array.isArray(envelope.signatures) ? (envelope.signatures as unknown[]) : [];
+  const kids = signatures.map((s) => (isRecord(s) && typeof s.keyid === 'string' ? s.keyid : '?')).join(', ') || '?';
+  const detail = `signed by key ${kids}, which is not a key of ${issuer}: this certificate is not from this issuer (unknown_key)`;
+  return { ...result, checks: result.checks.map((c) => (c === unknown ? { ...c, detail } : c)) };
+}
