@@ -102,12 +102,15 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 // ---- keys (RFC 7638 thumbprints, as src/lib/crypto/signing-keys.ts) ----
 
-export type KeyResolver = (keyId: string) => CryptoKey | undefined;
+/** WebCrypto's key type, spelled so it type-checks under the DOM lib and under Node's types (the parity test runs this file on Node). */
+type WebCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+export type KeyResolver = (keyId: string) => WebCryptoKey | undefined;
 
 /** Imports a JWKS; an entry whose kid is not the thumbprint of its key is refused, as on the server. */
 export async function keyResolverFromJwks(jwks: unknown): Promise<KeyResolver> {
   if (!isRecord(jwks) || !Array.isArray(jwks.keys)) throw new Error('not a JWKS document (no "keys" array)');
-  const byKid = new Map<string, CryptoKey>();
+  const byKid = new Map<string, WebCryptoKey>();
   for (const entry of jwks.keys as unknown[]) {
     if (!isRecord(entry) || entry.kty !== 'OKP' || entry.crv !== 'Ed25519' || typeof entry.x !== 'string') throw new Error('JWKS entry is not an Ed25519 key');
     const raw = decodeBase64Strict(entry.x);
