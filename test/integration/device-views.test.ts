@@ -25,13 +25,14 @@ const LOAD_OPTION = 'lab-secret-load-option';
 let t: TestApi;
 let simulator: PtdaemonSimulator;
 const tokens = {} as Record<Role, string | null>;
-const ids = {} as { jobQueued: string; jobMeasured: string; reportId: string; certificateId: string };
+let closedPort: number;
+const ids = {} as { jobQueued: string; jobMeasured: string; jobMeterDown: string; reportId: string; certificateId: string };
 
 /** Every lab secret (or its telltale key) found anywhere in a JSON answer. */
 function leaks(body: string): string[] {
-  const secrets = [FAKE_PTD.host, SYSFS_ROOT, EP_LIBRARY, LOAD_OPTION, `127.0.0.1:${simulator.port}`, '"powerMeter"', '"backendOptions"', '"epOptions"', '"loadOptions"', '"lastHeartbeatAt"'];
+  const secrets = [FAKE_PTD.host, SYSFS_ROOT, EP_LIBRARY, LOAD_OPTION, `127.0.0.1:${simulator.port}`, `127.0.0.1:${closedPort}`, '"powerMeter"', '"backendOptions"', '"epOptions"', '"loadOptions"', '"lastHeartbeatAt"'];
   const found = secrets.filter((s) => body.includes(s));
-  for (const port of [FAKE_PTD.port, simulator.port]) if (new RegExp(`(?<![0-9])${port}(?![0-9])`).test(body)) found.push(`port ${port}`);
+  for (const port of [FAKE_PTD.port, simulator.port, closedPort]) if (new RegExp(`(?<![0-9])${port}(?![0-9])`).test(body)) found.push(`port ${port}`);
   return found;
 }
 
@@ -44,6 +45,10 @@ const get = async (role: Role, url: string) => {
 
 beforeAll(async () => {
   simulator = await PtdaemonSimulator.start({ power: () => 12, uncertaintyPct: 0.4 });
+  // A PTDaemon that is down: the port of a simulator that has gone.
+  const gone = await PtdaemonSimulator.start();
+  closedPort = gone.port;
+  await gone.close();
   t = await startTestApi({ listen: true });
   const admin = await t.createOrgWithKey('ADMIN');
   const certifier = await t.createOrgWithKey('CERTIFIER');
@@ -54,6 +59,7 @@ beforeAll(async () => {
     { slug: 'npu-ptd-fake', name: 'PTD NPU', manufacturer: 'Acme', soc: 'A1', npu: 'N1', executionProvider: 'qnn', backendOptions: { epOptions: { backendPath: EP_LIBRARY } }, powerMeter: { kind: 'ptdaemon', ...FAKE_PTD } },
     { slug: 'npu-sysfs', name: 'Rail NPU', manufacturer: 'Acme', backendKind: 'runner', backendOptions: { loadOptions: { profile: LOAD_OPTION } }, powerMeter: { kind: 'hwmon', chip: 'npu_rail', root: SYSFS_ROOT } },
     { slug: 'npu-measured', name: 'Measured NPU', manufacturer: 'Acme', powerMeter: { kind: 'ptdaemon', host: '127.0.0.1', port: simulator.port, intervalMs: 20, rangeSettleMs: 0, timeoutMs: 2_000 } },
+    { slug: 'npu-meter-down', name: 'Meter down NPU', manufacturer: 'Acme', powerMeter: { kind: 'ptdaemon', host: '127.0.0.1', port: closedPort, intervalMs: 20, rangeSettleMs: 0, timeoutMs: 2_000 } },
   ];
   for (const device of devices) {
     const res = await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: device });
@@ -67,10 +73,12 @@ beforeAll(async () => {
     return (res.json() as { id: string }).id;
   };
   ids.jobQueued = await submit('npu-ptd-fake');
-  await startTestAgent(t, ['npu-measured']);
+  await startTestAgent(t, ['npu-measured', 'npu-meter-down']);
   ids.jobMeasured = await submit('npu-measured');
+  ids.jobMeterDown = await submit('npu-meter-down');
   const done = await waitForJob(t, ids.jobMeasured, 120_000);
   expect(done.status, done.errorMessage ?? '').toBe('SUCCEEDED');
+  await waitForJob(t, ids.jobMeterDown, 120_000);
   ids.reportId = (await t.deps.db.report.findUniqueOrThrow({ where: { jobId: ids.jobMeasured } })).id;
 
   const profile = (await t.app.inject({
@@ -90,7 +98,7 @@ describe('device views', () => {
     for (const role of ROLES) {
       const res = await get(role, '/v1/devices');
       const { items } = res.json() as { items: Record<string, unknown>[] };
-      expect(items.map((d) => d.slug), role).toEqual(['npu-measured', 'npu-ptd-fake', 'npu-sysfs']);
+      expect(items.map((d) => d.slug), role).toEqual(['npu-measured', 'npu-meter-down', 'npu-ptd-fake', 'npu-sysfs']);
       for (const item of items) expect(Object.keys(item).sort(), `${role} ${String(item.slug)}`).toEqual(LAB.includes(role) ? LAB_KEYS : PUBLIC_KEYS);
       if (!LAB.includes(role)) expect(leaks(res.body), role).toEqual([]);
     }
@@ -122,6 +130,8 @@ describe('device views', () => {
       ['vendor', '/v1/jobs'],
       ['vendor', `/v1/jobs/${ids.jobQueued}`],
       ['vendor', `/v1/jobs/${ids.jobMeasured}`],
+      // The meter's failure is told to the vendor without saying where the meter listens.
+      ['vendor', `/v1/jobs/${ids.jobMeterDown}`],
       ['vendor', `/v1/reports/${ids.reportId}`],
       ['anonymous', `/v1/certificates/${ids.certificateId}`],
       ['anonymous', '/v1/certificates'],
@@ -132,5 +142,13 @@ describe('device views', () => {
     // The searches looked at answers that do name the devices.
     expect((await get('anonymous', '/v1/leaderboard?demo=show')).body).toContain('npu-measured');
     expect((await get('vendor', `/v1/reports/${ids.reportId}`)).body).toContain('ptdaemon');
+  });
+
+  it('tells the vendor that the PTDaemon was unreachable without saying where it listens', async () => {
+    const job = (await get('vendor', `/v1/jobs/${ids.jobMeterDown}`)).json() as { status: string; error: { code: string; message: string } | null };
+    const report = await t.deps.db.report.findUnique({ where: { jobId: ids.jobMeterDown } });
+    const told = report ? (await get('vendor', `/v1/reports/${report.id}`)).body : JSON.stringify(job);
+    expect(told).toMatch(/PTDaemon/);
+    expect(leaks(told)).toEqual([]);
   });
 });

@@ -268,7 +268,9 @@ describe('PtdaemonMeter failures', () => {
 
     const err = await rejection(new PtdaemonMeter({ kind: 'ptdaemon', host: '127.0.0.1', port, timeoutMs: 1000 }).connect());
     expect(err.code).toBe('power.ptd_unreachable');
-    expect(err.message).toContain(`127.0.0.1:${port}`);
+    // The message reaches vendors (job errors, a report's power section): the cause, never the address.
+    expect(err.message).toContain('ECONNREFUSED');
+    expect(err.message).not.toContain(String(port));
   });
 
   it('throws power.ptd_unreachable when PTDaemon accepts but never answers', async () => {

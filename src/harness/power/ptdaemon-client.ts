@@ -79,6 +79,14 @@ export interface PtdWattsSummary {
   validSamples: number;
 }
 
+/**
+ * Messages never say where PTDaemon listens: they reach job errors and the power section of reports,
+ * which vendors and the public read, and PTDaemon's port controls the lab's analyzer without any
+ * authentication. The lab finds the host and port in its view of the device. Node's own socket
+ * messages name the address, so only their code is kept.
+ */
+const socketErrorCode = (err: Error) => (err as NodeJS.ErrnoException).code ?? 'socket error';
+
 function ptdUnreachable(message: string, cause?: unknown): HarnessError {
   return new HarnessError('power.ptd_unreachable', message, { cause });
 }
@@ -102,22 +110,21 @@ export class PtdaemonClient {
     socket.setEncoding('latin1');
     socket.setNoDelay(true);
     socket.on('data', (chunk: string) => this.onData(chunk));
-    socket.on('error', (err) => this.fail(ptdUnreachable(`PTDaemon at ${this.where()}: ${err.message}`, err)));
-    socket.on('close', () => this.fail(ptdUnreachable(`PTDaemon at ${this.where()} closed the connection`)));
+    socket.on('error', (err) => this.fail(ptdUnreachable(`PTDaemon connection failed: ${socketErrorCode(err)}`, err)));
+    socket.on('close', () => this.fail(ptdUnreachable('PTDaemon closed the connection')));
   }
 
   static connect(endpoint: PtdaemonEndpoint): Promise<PtdaemonClient> {
-    const where = `${endpoint.host}:${endpoint.port}`;
     return new Promise((resolve, reject) => {
       const socket = net.createConnection({ host: endpoint.host, port: endpoint.port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(ptdUnreachable(`no connection to PTDaemon at ${where} within ${endpoint.timeoutMs} ms`));
+        reject(ptdUnreachable(`no connection to PTDaemon within ${endpoint.timeoutMs} ms`));
       }, endpoint.timeoutMs);
       const onError = (err: Error) => {
         clearTimeout(timer);
         socket.destroy();
-        reject(ptdUnreachable(`cannot connect to PTDaemon at ${where}: ${err.message}`, err));
+        reject(ptdUnreachable(`cannot connect to PTDaemon: ${socketErrorCode(err)}`, err));
       };
       socket.once('error', onError);
       socket.once('connect', () => {
@@ -134,7 +141,7 @@ export class PtdaemonClient {
   }
 
   close(): void {
-    this.fail(ptdUnreachable(`connection to PTDaemon at ${this.where()} was closed by us`));
+    this.fail(ptdUnreachable('connection to PTDaemon was closed by us'));
   }
 
   /** Sends one command and returns its one-line reply. */
@@ -235,10 +242,6 @@ export class PtdaemonClient {
     return { avg: avg!, min: min!, max: max!, samples: samples!, errors: errors!, validSamples: validSamples! };
   }
 
-  private where(): string {
-    return `${this.endpoint.host}:${this.endpoint.port}`;
-  }
-
   private serialized<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
@@ -261,7 +264,7 @@ export class PtdaemonClient {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.fail(ptdUnreachable(`PTDaemon at ${this.where()} did not answer '${command}' within ${timeoutMs} ms`));
+        this.fail(ptdUnreachable(`PTDaemon did not answer '${command}' within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiter = {
         resolve: (line) => {
@@ -286,7 +289,7 @@ export class PtdaemonClient {
       newline = this.partial.indexOf('\n');
     }
     if (this.partial.length > MAX_LINE_CHARS) {
-      const err = ptdProtocolError(`PTDaemon at ${this.where()} sent a line over ${MAX_LINE_CHARS} characters`);
+      const err = ptdProtocolError(`PTDaemon sent a line over ${MAX_LINE_CHARS} characters`);
       this.fail(err);
     }
   }
