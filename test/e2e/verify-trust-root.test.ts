@@ -95,6 +95,26 @@ describe('npubench verify needs a trust root', () => {
     expect(attacker.requests).toEqual([]);
   });
 
+  it('with several issuers stored, the one the signed statement names is used; a certificate naming none of them needs --issuer', async () => {
+    const otherKey = newIssuerKey();
+    const other = await startJsonServer({ '/.well-known/jwks.json': jwksOf(otherKey) });
+    try {
+      const env = await emptyTrustStore();
+      expect((await runNpubench(['trust', 'add', issuer.url], env)).code).toBe(0);
+      expect((await runNpubench(['trust', 'add', other.url], env)).code).toBe(0);
+      const fromOther = await runNpubench(['verify', await file('other.json', makeBundle({ issuerUrl: other.url, key: otherKey }))], env);
+      expect(fromOther.code, fromOther.stdout + fromOther.stderr).toBe(0);
+      expect(fromOther.stdout).toContain(`trusted issuer: ${other.url} (from trust store)`);
+
+      const stranger = await runNpubench(['verify', await file('stranger.json', makeBundle({ issuerUrl: 'https://unknown-lab.example', key: attackerKey }))], env);
+      expect(stranger.code, stranger.stdout + stranger.stderr).toBe(2);
+      expect(stranger.stderr).toContain('--issuer');
+      expect(stranger.stdout).not.toMatch(/VALID/);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('--issuer URL is a one-off trust root: fetched, used, not stored', async () => {
     const env = await emptyTrustStore();
     const ok = await runNpubench(['verify', await file('genuine-issuer.json', makeBundle({ issuerUrl: issuer.url, key: lab })), '--issuer', issuer.url], env);

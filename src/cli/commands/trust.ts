@@ -17,6 +17,9 @@ export async function trustAddCommand(url: string): Promise<number> {
   const source = jwksUrlOf(issuer);
   const jwks = assertUsableJwks(await readJsonSource(source, (reason) => `Cannot fetch the key set of ${issuer} from ${source} (${reason}).`), source);
   const entry = await saveTrustedIssuer(issuer, jwks);
+  if (new URL(issuer).protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(issuer).hostname)) {
+    console.error(`warning: ${issuer} is plain http: anyone on the network path could have swapped these keys; compare the fingerprints below with the lab's.`);
+  }
   console.log(`trusted issuer ${entry.issuer}: ${jwks.keys.length} key${jwks.keys.length === 1 ? '' : 's'} from ${source}`);
   printKeys(jwks);
   console.log(`stored in ${trustStoreDir()}; compare the fingerprints with the ones the lab publishes elsewhere before relying on them.`);
