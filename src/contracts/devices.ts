@@ -79,3 +79,29 @@ export const deviceStatusSchema = z.object({
   running: z.number().int(),
 });
 export type DeviceStatus = z.infer<typeof deviceStatusSchema>;
+
+/** Lab only: every device with its agents' heartbeat ages, the jobs Postgres holds and its queue depth. */
+export const testbedHealthSchema = z.object({
+  onlineWithinSeconds: z.number(),
+  devices: z.array(
+    z.object({
+      slug: z.string(),
+      name: z.string(),
+      isPublic: z.boolean(),
+      jobs: z.object({ queued: z.number().int(), running: z.number().int() }),
+      queue: z.object({ waiting: z.number().int(), active: z.number().int(), delayed: z.number().int() }).nullable().describe('null: Redis did not answer'),
+      agents: z.array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          hostname: z.string().nullable(),
+          version: z.string().nullable(),
+          revoked: z.boolean(),
+          heartbeatAgeSeconds: z.number().nullable(),
+          online: z.boolean(),
+        }),
+      ),
+    }),
+  ),
+});
+export type TestbedHealth = z.infer<typeof testbedHealthSchema>;

@@ -2,17 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, apiJson, postJson } from '../api';
 import { Empty, ErrorState, Loaded, PageTitle, useAsync } from '../components';
 import { Link, navigate } from '../router';
-
-interface Health {
-  onlineWithinSeconds: number;
-  devices: {
-    slug: string;
-    name: string;
-    jobs: { queued: number; running: number };
-    queue: { waiting: number; active: number; delayed: number } | null;
-    agents: { id: string; name: string; hostname: string | null; version: string | null; online: boolean; revoked: boolean; heartbeatAgeSeconds: number | null }[];
-  }[];
-}
+import type { TestbedHealth } from '../../../contracts/devices';
 
 interface Profile {
   id: string;
@@ -24,7 +14,7 @@ interface Profile {
 }
 
 export function LabPage() {
-  const [health, reloadHealth] = useAsync(() => apiJson<Health>('/v1/lab/health'), []);
+  const [health, reloadHealth] = useAsync(() => apiJson<TestbedHealth>('/v1/lab/health'), []);
   const [profiles, reloadProfiles] = useAsync(() => apiJson<{ items: Profile[] }>('/v1/profiles', { auth: false }), []);
   const [issue, setIssue] = useState({ reportId: '', profileId: '' });
   const [issueError, setIssueError] = useState<ApiError | null>(null);
