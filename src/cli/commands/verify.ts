@@ -41,9 +41,9 @@ export class NoTrustRootError extends Error {}
 
 const HOW_TO_TRUST = [
   'Choose whom to trust, one of:',
-  '  npubench trust add <issuer URL>      fetch the issuer\'s keys once, check their fingerprints, store them; later verifies use them',
-  '  npubench verify cert.json --jwks FILE  the issuer\'s key set saved from <issuer URL>/.well-known/jwks.json (fully offline)',
-  '  npubench verify cert.json --issuer URL a one-off: fetch that issuer\'s keys now, store nothing',
+  "  npubench trust add <issuer URL>          fetch the issuer's keys once, check their fingerprints, store them; later verifies use them",
+  "  npubench verify cert.json --jwks FILE    the issuer's key set saved from <issuer URL>/.well-known/jwks.json (fully offline)",
+  "  npubench verify cert.json --issuer URL   a one-off: fetch that issuer's keys now, store nothing",
   'The URLs inside cert.json are not signed and are never used to find keys.',
 ].join('\n');
 
