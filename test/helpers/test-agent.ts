@@ -49,6 +49,22 @@ export async function waitForJob(t: TestApi, jobId: string, timeoutMs = 60_000) 
 }
 
 /**
+ * Certifies `reportId` through the API under a new profile any real run passes (p90 under 60 s), for
+ * tests that need a certificate to exist; returns the certificate id.
+ */
+export async function certifyUnderLenientProfile(t: TestApi, adminKey: string, reportId: string, profileName: string): Promise<string> {
+  const profile = await t.app.inject({
+    method: 'POST',
+    url: '/v1/profiles',
+    headers: bearer(adminKey),
+    payload: { name: profileName, version: 1, title: 'Lenient', description: '', rules: { latency: { percentile: 90, maxMs: 60_000 } }, validityDays: 30 },
+  });
+  const cert = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(adminKey), payload: { reportId, profileId: (profile.json() as { id: string }).id } });
+  if (cert.statusCode !== 201) throw new Error(`certifying ${reportId} answered ${cert.statusCode}: ${cert.body}`);
+  return (cert.json() as { certificateId: string }).certificateId;
+}
+
+/**
  * What a test of a real `npubench agent` process needs: an API listening on loopback with one device,
  * a vendor who uploaded the mlp fixture, and the environment of an agent process for that device.
  */

@@ -4,7 +4,7 @@
 // another tenant can neither read nor change them. A real agent run produced the report.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
-import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
+import { certifyUnderLenientProfile, startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
 import { bytesForm, fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { streamRequest } from '../helpers/stream-request.js';
@@ -150,14 +150,7 @@ beforeAll(async () => {
   const report = await t.deps.db.report.findUniqueOrThrow({ where: { jobId: jobA } });
 
   // A certificate under a profile the smoke run passes, for the public certificate routes.
-  const profile = (await t.app.inject({
-    method: 'POST',
-    url: '/v1/profiles',
-    headers: bearer(admin.key),
-    payload: { name: 'matrix-lenient', version: 1, title: 'Lenient', description: '', rules: { latency: { percentile: 90, maxMs: 60_000 } }, validityDays: 30 },
-  })).json() as { id: string };
-  const cert = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(admin.key), payload: { reportId: report.id, profileId: profile.id } });
-  expect(cert.statusCode, cert.body).toBe(201);
+  const certificate = await certifyUnderLenientProfile(t, admin.key, report.id, 'matrix-lenient');
 
   const cancelJobs = {} as Record<Role, string>;
   const revokeKeys = {} as Record<Role, string>;
@@ -174,7 +167,7 @@ beforeAll(async () => {
     jobA,
     reportA: report.id,
     orgA: vendorA.orgId,
-    certificate: (cert.json() as { certificateId: string }).certificateId,
+    certificate,
     agentJob: await submit('npu-authz'),
     cancelJobs,
     revokeKeys,

@@ -4,7 +4,7 @@
 // searched for the same lab configuration after a real PTDaemon-measured run on that device.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
-import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
+import { certifyUnderLenientProfile, startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { PtdaemonSimulator } from '../helpers/ptdaemon-simulator.js';
@@ -81,15 +81,7 @@ beforeAll(async () => {
   await waitForJob(t, ids.jobMeterDown, 120_000);
   ids.reportId = (await t.deps.db.report.findUniqueOrThrow({ where: { jobId: ids.jobMeasured } })).id;
 
-  const profile = (await t.app.inject({
-    method: 'POST',
-    url: '/v1/profiles',
-    headers: bearer(admin.key),
-    payload: { name: 'views-lenient', version: 1, title: 'Lenient', description: '', rules: { latency: { percentile: 90, maxMs: 60_000 } }, validityDays: 30 },
-  })).json() as { id: string };
-  const cert = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(admin.key), payload: { reportId: ids.reportId, profileId: profile.id } });
-  expect(cert.statusCode, cert.body).toBe(201);
-  ids.certificateId = (cert.json() as { certificateId: string }).certificateId;
+  ids.certificateId = await certifyUnderLenientProfile(t, admin.key, ids.reportId, 'views-lenient');
 }, 180_000);
 afterAll(async () => simulator?.close());
 
