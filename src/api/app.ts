@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { CacheInvalidation } from '../lib/cache-invalidation.js';
@@ -17,6 +17,7 @@ import { authGuards } from './plugins/authentication.js';
 import { securityHeaders } from './plugins/security-headers.js';
 import { lazyRequestLogger } from './plugins/request-logger.js';
 import { registerTextInputGuard } from './plugins/text-input-guard.js';
+import { registerRouteContract, SECURITY_SCHEMES } from './plugins/route-contract.js';
 import { AuthFailureLimiter } from './plugins/auth-failure-limiter.js';
 import { healthRoutes } from './routes/health.js';
 import { certificateRoutes } from './routes/certificates.js';
@@ -90,14 +91,22 @@ export async function build(deps: AppDeps): Promise<App> {
   deps.background = background;
   app.addHook('onClose', async () => background.drain());
 
+  registerRouteContract(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'npubench API', version: '1', description: 'Submit models, run NPU benchmarks on device agents, read signed reference reports.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key (npb_…) or agent token (npba_…)' } } },
-      security: [{ bearer: [] }],
+      info: {
+        title: 'npubench API',
+        version: '1',
+        description: 'Submit models, run NPU benchmarks on device agents, read signed reference reports and certificates.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      servers: [{ url: '/', description: 'This service' }],
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
     transform: jsonSchemaTransform,
+    // Schemas with a registry id (`.meta({ id })`) become named components referenced by $ref.
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -54,6 +54,22 @@ interface CredentialCheck<P> {
 }
 
 /** `caches`: valid API keys and agent tokens kept in memory (see ApiKeyCache); without them every request reads Postgres. */
+/** What a guard asks of the caller; the route-contract plugin reads it to declare a route's security and its 401/403/429 answers. */
+export type GuardDescription = { kind: 'user'; roles: readonly Role[] } | { kind: 'optional-user' } | { kind: 'agent' };
+const guardDescriptions = new WeakMap<object, GuardDescription>();
+const describeGuard = <G extends object>(description: GuardDescription, guard: G): G => {
+  guardDescriptions.set(guard, description);
+  return guard;
+};
+/** The guard among a route's preHandlers, if any. */
+export function describedGuard(preHandlers: unknown): GuardDescription | undefined {
+  for (const handler of [preHandlers].flat()) {
+    const description = typeof handler === 'function' ? guardDescriptions.get(handler) : undefined;
+    if (description) return description;
+  }
+  return undefined;
+}
+
 export function authGuards(db: Db, limiter: AuthFailureLimiter, caches: { apiKeys?: ApiKeyCache | undefined; agentTokens?: AgentTokenCache | undefined } = {}) {
   const credentials = <P>(cache: InvalidatedCache<P> | undefined, verify: (token: string) => Promise<P>): CredentialCheck<P> => ({
     cache,
@@ -94,22 +110,21 @@ export function authGuards(db: Db, limiter: AuthFailureLimiter, caches: { apiKey
     return entry.value;
   };
 
-  const requireUser =
-    (roles: Role[] = ALL_ROLES): preHandlerAsyncHookHandler =>
-    async (request) => {
+  const requireUser = (roles: Role[] = ALL_ROLES): preHandlerAsyncHookHandler =>
+    describeGuard<preHandlerAsyncHookHandler>({ kind: 'user', roles }, async (request) => {
       const principal = await principalOf(request, apiKeys);
       if (!principal) throw unauthorized('auth.missing_credentials', 'This endpoint needs an API key: "Authorization: Bearer <key>".');
       if (!roles.includes(principal.role)) {
         throw forbidden('auth.forbidden_role', `This endpoint needs one of the roles: ${roles.join(', ').toLowerCase()}.`);
       }
       request.principal = principal;
-    };
+    });
 
   /**
    * For public endpoints that show more to a signed-in user. Callback style, so a known key (or no key)
    * passes without a promise: these are the public reads a dashboard makes most (docs/PERFORMANCE.md).
    */
-  const optionalUser: preHandlerHookHandler = (request, _reply, done) => {
+  const optionalUser: preHandlerHookHandler = describeGuard<preHandlerHookHandler>({ kind: 'optional-user' }, (request, _reply, done) => {
     let principal: UserPrincipal | Promise<UserPrincipal> | null;
     try {
       principal = principalOf(request, apiKeys);
@@ -127,13 +142,13 @@ export function authGuards(db: Db, limiter: AuthFailureLimiter, caches: { apiKey
       },
       (err: Error) => done(err),
     );
-  };
+  });
 
-  const requireAgent: preHandlerAsyncHookHandler = async (request) => {
+  const requireAgent: preHandlerAsyncHookHandler = describeGuard<preHandlerAsyncHookHandler>({ kind: 'agent' }, async (request) => {
     const principal = await principalOf(request, agentTokens);
     if (!principal) throw unauthorized('auth.missing_credentials', 'This endpoint needs an agent token.');
     request.principal = principal;
-  };
+  });
 
   return { requireUser, optionalUser, requireAgent };
 }

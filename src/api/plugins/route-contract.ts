@@ -1,0 +1,49 @@
+// Completes each route's declared contract from what the route itself says, so the OpenAPI document
+// and the serialisers cannot drift from the code: the guard in its preHandler gives its security and
+// its 401/403/429 answers, a validated input its 400, a body its 413/415, and every route can answer
+// 500 and 503 (database down). Routes declare only their success answers and their own errors
+// (problemResponses(404, 409)). The contract test (test/integration/api-contract.test.ts) holds every
+// real answer to what ends up declared here.
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { problemResponses, type ProblemStatus } from '../../contracts/problem.js';
+import { ALL_ROLES, describedGuard } from './authentication.js';
+
+/** OpenAPI security requirements: `{}` makes the credential optional. */
+const SECURITY = {
+  none: [],
+  'optional-user': [{}, { apiKey: [] }],
+  user: [{ apiKey: [] }],
+  agent: [{ agentToken: [] }],
+} as const;
+
+export const SECURITY_SCHEMES = {
+  apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (npb_…), sent as "Authorization: Bearer <key>".' },
+  agentToken: { type: 'http', scheme: 'bearer', description: 'An agent token (npba_…): only the agent protocol (/v1/agent/…) accepts it.' },
+} as const;
+
+type Schema = NonNullable<RouteOptions['schema']> & { hide?: boolean; security?: unknown; response?: Record<string, unknown> };
+
+/** The statuses every route of this shape can answer with a problem, besides its own. */
+function implicitProblems(route: RouteOptions, schema: Schema): ProblemStatus[] {
+  const statuses: ProblemStatus[] = [500, 503];
+  if (schema.params || schema.querystring || schema.body || schema.headers) statuses.push(400);
+  if (['POST', 'PUT', 'PATCH'].includes(String(route.method))) statuses.push(400, 413, 415);
+  const guard = describedGuard(route.preHandler);
+  if (guard) statuses.push(401, 429);
+  if (guard?.kind === 'user' && guard.roles.length < ALL_ROLES.length) statuses.push(403);
+  return statuses;
+}
+
+export function registerRouteContract(app: FastifyInstance) {
+  app.addHook('onRoute', (route) => {
+    const schema = (route.schema ?? {}) as Schema;
+    if (schema.hide) return;
+    const guard = describedGuard(route.preHandler);
+    // Derived, never declared by hand: a route is exactly as open as its guard.
+    schema.security = SECURITY[guard?.kind ?? 'none'];
+    const declared = schema.response ?? {};
+    const implicit = problemResponses(...implicitProblems(route, schema).filter((s) => !(s in declared)));
+    schema.response = { ...declared, ...implicit };
+    route.schema = schema;
+  });
+}
