@@ -5,6 +5,9 @@
 // (problemResponses(404, 409)). The contract test (test/integration/api-contract.test.ts) holds every
 // real answer to what ends up declared here.
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { SwaggerTransform } from '@fastify/swagger';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { problemResponses, type ProblemStatus } from '../../contracts/problem.js';
 import { ALL_ROLES, describedGuard } from './authentication.js';
 
@@ -21,7 +24,30 @@ export const SECURITY_SCHEMES = {
   agentToken: { type: 'http', scheme: 'bearer', description: 'An agent token (npba_…): only the agent protocol (/v1/agent/…) accepts it.' },
 } as const;
 
-type Schema = NonNullable<RouteOptions['schema']> & { hide?: boolean; security?: unknown; response?: Record<string, unknown> };
+type Schema = NonNullable<RouteOptions['schema']> & {
+  hide?: boolean;
+  security?: unknown;
+  response?: Record<string, unknown>;
+  /**
+   * The parts of a multipart/form-data upload, for the document only: @fastify/multipart reads the
+   * stream itself, so fastify validates no body. File parts: `multipartFile(...)`.
+   */
+  multipartBody?: z.ZodObject;
+};
+
+/** A file part of a multipart upload, as OpenAPI describes one (generators map it to Blob/bytes). */
+export const multipartFile = (description: string) => z.string().meta({ format: 'binary', description });
+
+/** fastify-type-provider-zod's transform, plus the request bodies of multipart uploads. */
+export const contractTransform: SwaggerTransform = (document) => {
+  const transformed = jsonSchemaTransform(document) as { schema: Record<string, unknown>; url: string };
+  const multipart = (document.schema as Schema | undefined)?.multipartBody;
+  if (multipart && !transformed.schema.hide) {
+    transformed.schema.body = z.toJSONSchema(multipart, { target: 'draft-2020-12', io: 'input' });
+    transformed.schema.consumes = ['multipart/form-data'];
+  }
+  return transformed;
+};
 
 /** The statuses every route of this shape can answer with a problem, besides its own. */
 function implicitProblems(route: RouteOptions, schema: Schema): ProblemStatus[] {
@@ -46,4 +72,11 @@ export function registerRouteContract(app: FastifyInstance) {
     schema.response = { ...declared, ...implicit };
     route.schema = schema;
   });
+}
+
+declare module 'fastify' {
+  interface FastifySchema {
+    /** See `Schema.multipartBody` in route-contract.ts. */
+    multipartBody?: z.ZodObject;
+  }
 }
