@@ -1,7 +1,7 @@
 import type { Role } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { issueCredential } from '../../lib/secrets.js';
-import { notFound } from '../../lib/errors.js';
+import { notFound, unprocessable } from '../../lib/errors.js';
 
 export interface CreatedApiKey {
   id: string;
@@ -11,8 +11,19 @@ export interface CreatedApiKey {
   token: string;
 }
 
+/** Roles that act for the lab (certify, revoke, publish profiles, administer): only lab organizations hold them. */
+export const LAB_ROLES: readonly Role[] = ['ADMIN', 'CERTIFIER'];
+
+/**
+ * A new key; a certifier or admin key only in a lab organization, so a vendor can never certify (the
+ * database refuses such a key too, whatever writes it: migration 20261203000000).
+ */
 export async function createApiKey(db: Db, input: { orgId: string; role: Role; name: string }): Promise<CreatedApiKey> {
-  if (!(await db.organization.findUnique({ where: { id: input.orgId } }))) throw notFound('organization.not_found', 'No such organization.');
+  const org = await db.organization.findUnique({ where: { id: input.orgId } });
+  if (!org) throw notFound('organization.not_found', 'No such organization.');
+  if (LAB_ROLES.includes(input.role) && org.kind !== 'LAB') {
+    throw unprocessable('api_key.role_requires_lab_org', `A ${input.role.toLowerCase()} key can only belong to a lab organization; ${org.slug} is a vendor organization.`);
+  }
   const cred = issueCredential('npb');
   const key = await db.apiKey.create({
     data: { orgId: input.orgId, role: input.role, name: input.name, prefix: cred.prefix, secretHash: cred.hash },
