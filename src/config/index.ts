@@ -31,6 +31,8 @@ export interface Config {
   artifactStore: ArtifactStoreSettings;
   agentCacheDir: string;
   publicUrl: string;
+  /** The lab that issues this service's certificates, as they name it (NPUBENCH_LAB_NAME). */
+  labName: string;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +58,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     artifactDir,
     artifactStore: artifactStoreSettings(env, { dataDir, artifactDir }),
     agentCacheDir: resolve(env.NPUBENCH_AGENT_CACHE_DIR ?? `${dataDir}/agent-cache`),
+    labName: env.NPUBENCH_LAB_NAME,
     publicUrl: (env.NPUBENCH_PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`).replace(/\/$/, ''),
   };
 }

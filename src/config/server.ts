@@ -5,6 +5,13 @@ export const serverEnv = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('Address the API listens on (`0.0.0.0` in a container).'),
   PORT: envInt(3000, 0, 65535).describe('API port; `0` picks a free one.'),
   NPUBENCH_PUBLIC_URL: z.url().optional().describe('The URL clients and agents use to reach the API (report links, agent downloads). Defaults to `http://HOST:PORT`.'),
+  NPUBENCH_LAB_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .default('npubench lab')
+    .describe('The certification lab\'s name, signed into every certificate as its issuer (with `NPUBENCH_PUBLIC_URL` and the signing key id) and printed on the PDF.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.'),
   NPUBENCH_MAX_UPLOAD_BYTES: envByteSize(2 * 1024 ** 3).describe('Largest accepted model upload (`1048576`, `512MiB`, `2GiB`, …).'),
   NPUBENCH_BUNDLE_MAX_ENTRIES: envInt(1_000, 1, 1_000_000).describe('Most entries (files and folders) an uploaded model bundle or dataset archive may hold.'),

@@ -115,6 +115,20 @@ describe('npubench verify needs a trust root', () => {
     }
   });
 
+  it('refuses a certificate signed with the trusted keys that names another issuer, and shows issuer and certifier', async () => {
+    const env = await emptyTrustStore();
+    expect((await runNpubench(['trust', 'add', issuer.url], env)).code).toBe(0);
+    const genuine = await runNpubench(['verify', await file('named.json', makeBundle({ issuerUrl: issuer.url, key: lab }))], env);
+    expect(genuine.code, genuine.stdout + genuine.stderr).toBe(0);
+    expect(genuine.stdout).toContain(`issued by Acme Lab (${issuer.url}) with key ${lab.keyId}; certified by Jane Certifier of Acme Lab staff`);
+    // The lab's own key, but the statement claims another lab: the only stored issuer is tried, and refuses it.
+    const claimed = makeBundle({ issuerUrl: issuer.url, key: lab, issuer: { name: 'Other Lab', url: 'https://other-lab.example' } });
+    const res = await runNpubench(['verify', await file('claims-other.json', claimed)], env);
+    expect(res.code, res.stdout + res.stderr).toBe(1);
+    expect(res.stdout).toMatch(/: INVALID/);
+    expect(res.stdout).toContain(`issued by Other Lab (https://other-lab.example), not by the trusted issuer ${issuer.url}`);
+  });
+
   it('--issuer URL is a one-off trust root: fetched, used, not stored', async () => {
     const env = await emptyTrustStore();
     const ok = await runNpubench(['verify', await file('genuine-issuer.json', makeBundle({ issuerUrl: issuer.url, key: lab })), '--issuer', issuer.url], env);

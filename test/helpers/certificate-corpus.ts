@@ -30,6 +30,8 @@ export interface BundleOptions {
   /** Overrides of the unsigned members. */
   verificationUrl?: string;
   jwksUrl?: string;
+  /** Overrides of the signed issuer (by default: "Acme Lab" at issuerUrl, with key's id). */
+  issuer?: Partial<CertificatePredicate['issuer']>;
   /** Re-use this signed statement (e.g. the same certificate's bundle after its revocation). */
   envelope?: CertificateBundle['envelope'];
 }
@@ -39,6 +41,8 @@ function predicateFor(id: string, opts: BundleOptions): CertificatePredicate {
   const reportId = randomUUID();
   return {
     certificateId: id,
+    issuer: { name: 'Acme Lab', url: opts.issuerUrl, keyId: opts.key.keyId, ...opts.issuer },
+    certifier: { kind: 'api_key', keyId: randomUUID(), name: 'Jane Certifier', organization: { id: randomUUID(), name: 'Acme Lab staff' } },
     verdict: 'PASS',
     profile: { id: 'npu-basic', title: 'NPU Basic' },
     evaluation: [{ rule: 'latency.p90', passed: true, expected: '<= 50 ms', actual: opts.p90 ?? '12.5 ms', reason: 'within the limit' }],

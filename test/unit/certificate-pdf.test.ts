@@ -14,6 +14,9 @@ function sampleView(overrides: Partial<CertificatePdfView> = {}): CertificatePdf
     profileId: 'vision-edge-v1',
     profileTitle: 'Edge vision, single stream (v1)',
     verdict: 'PASS',
+    issuer: { name: 'Acme Test Laboratory', url: 'https://npubench.example.org' },
+    certifiedBy: 'Jane Doe of Acme Test Laboratory (API key 0b9f2c1e-4d7a-4c55-9f0e-5a1b2c3d4e5f)',
+    reportId: '6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e',
     device: {
       name: 'Orion Edge Dev Kit',
       slug: 'orion-edge-devkit',
@@ -115,6 +118,14 @@ describe.skipIf(popplerMissing)(
       expect(text).toContain(view.signingKeyId);
       expect(text).toContain('npubench verify cert.json');
       expect(text).toContain('npubench trust add https://npubench.example.org');
+    });
+
+    it('names the issuing lab, the certifier and the signed report, and claims no benchmarking the statement does not state', () => {
+      const text = pdfText(pdfPath).replace(/\s+/g, ' ');
+      expect(text).toContain('Acme Test Laboratory (https://npubench.example.org) certifies');
+      expect(text).toContain('Certified by Jane Doe of Acme Test Laboratory');
+      expect(text).toContain('6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e');
+      expect(text).not.toMatch(/benchmarked by/i);
     });
 
     it('renders a non-blank, A4-proportioned page at 100 dpi', () => {

@@ -40,6 +40,10 @@ function corpus(): { name: string; bundle: unknown; expected: string; at?: Date 
     { name: "another certificate's issuance proof", bundle: { ...genuine, issuance: other.issuance }, expected: 'invalid' },
     { name: "another certificate's revocation", bundle: { ...genuine, revocation: revokedOther.revocation }, expected: 'invalid' },
     { name: 'revocation proof under a head signed by another key', bundle: { ...genuine, revocation: { ...revoked.revocation!, signedTreeHead: attackerLog.issuance.signedTreeHead } }, expected: 'invalid' },
+    // #15 item 3: the issuer the statement names is the trust root's, and its key is the one that signed.
+    { name: 'signed by the lab, naming another lab as its issuer', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuer: { url: 'https://other-lab.example' } }), expected: 'invalid' },
+    { name: 'issuer URL spelled with a trailing slash and upper-case host', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuer: { url: 'https://LAB.example/' } }), expected: 'valid' },
+    { name: 'naming another key than the one that signed it', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuer: { keyId: attacker.keyId } }), expected: 'invalid' },
     { name: 'an unknown member', bundle: { ...genuine, trustMe: true }, expected: 'invalid' },
     { name: 'not a bundle', bundle: { hello: 'world' }, expected: 'invalid' },
   ];
@@ -49,10 +53,23 @@ describe('certificate verifiers: Node (CLI, API) and WebCrypto (dashboard) agree
   const cases = corpus();
   it.each(cases)('$name → $expected in both', async ({ bundle, expected, at }) => {
     const now = at ?? new Date();
-    const node = verifyNode(bundle, nodeResolver(jwks), now);
-    const web = await verifyWeb(bundle, await webResolver(jwks), now);
+    const node = verifyNode(bundle, nodeResolver(jwks), now, ISSUER);
+    const web = await verifyWeb(bundle, await webResolver(jwks), now, ISSUER);
     expect(node.status).toBe(expected);
     expect(web).toEqual(node);
+  });
+
+  it('checks the signed issuer URL only against a trust root that names one; the key id always', async () => {
+    const elsewhere = cases.find((c) => c.name.startsWith('signed by the lab, naming another lab'))!.bundle;
+    for (const result of [verifyNode(elsewhere, nodeResolver(jwks), new Date(), ISSUER), await verifyWeb(elsewhere, await webResolver(jwks), new Date(), ISSUER)]) {
+      expect(result.checks.find((c) => c.check === 'issuer')).toEqual({ ok: false, check: 'issuer', detail: `issued by Acme Lab (https://other-lab.example), not by the trusted issuer ${ISSUER}` });
+    }
+    // A bare key set (--jwks) proves the keys, not a URL: the statement's URL is shown as stated.
+    const bare = verifyNode(elsewhere, nodeResolver(jwks));
+    expect(bare.status).toBe('valid');
+    expect(bare.checks.find((c) => c.check === 'issuer')?.detail).toMatch(/as the signed statement names it/);
+    const wrongKey = cases.find((c) => c.name.startsWith('naming another key'))!.bundle;
+    expect(verifyNode(wrongKey, nodeResolver(jwks)).status).toBe('invalid');
   });
 
   it('calls a bundle signed by another key "not from this issuer", naming that key', async () => {

@@ -1,7 +1,8 @@
 // `npubench trust add|list|remove`: the issuers whose certificates `npubench verify` accepts. `add`
 // fetches the issuer's key set once from <URL>/.well-known/jwks.json, prints each key's id and
 // fingerprint so they can be compared with what the lab publishes elsewhere, and stores it.
-import { assertUsableJwks, jwksUrlOf, keyFingerprint, listTrustedIssuers, normaliseIssuerUrl, removeTrustedIssuer, saveTrustedIssuer, trustStoreDir } from '../../lib/certificates/trust-store.js';
+import { assertUsableJwks, jwksUrlOf, keyFingerprint, listTrustedIssuers, removeTrustedIssuer, saveTrustedIssuer, trustStoreDir } from '../../lib/certificates/trust-store.js';
+import { normaliseIssuerUrl } from '../../lib/certificates/certificate-issuer.js';
 import type { Jwks } from '../../lib/crypto/signing-keys.js';
 import { readJsonSource } from './verify.js';
 

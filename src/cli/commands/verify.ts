@@ -2,14 +2,16 @@
 // the user chose: --jwks FILE, an issuer in the trust store (`npubench trust add URL`), or --issuer URL.
 // Nothing unsigned in the document is followed: its jwksUrl and verificationUrl are ignored. The checks:
 // the signature against the trusted keys, the expiry, the inclusion proof against the signed
-// transparency-log head, and any revocation in the bundle. --online also fetches the certificate's
-// current bundle from the trusted issuer (a URL built from the trust root, or from the signed statement
-// when only --jwks is given), which carries a revocation made after the download.
+// transparency-log head, and any revocation in the bundle; the issuer the statement names must be the
+// trust root's (the trust-store entry is picked by that signed issuer URL). --online also fetches the
+// certificate's current bundle from the trusted issuer (a URL built from the trust root, or from the
+// signed statement's issuer when only --jwks is given), which carries a revocation made after the download.
 import { readFile } from 'node:fs/promises';
 import { networkFailure } from '../../lib/http-client.js';
 import { keyResolverFromJwks, type Jwks } from '../../lib/crypto/signing-keys.js';
 import { certificateBundleSchema, verifyCertificateBundle, type CertificateVerification } from '../../lib/certificates/certificate-bundle.js';
-import { assertUsableJwks, findTrustedIssuer, jwksUrlOf, listTrustedIssuers, normaliseIssuerUrl, trustStoreDir } from '../../lib/certificates/trust-store.js';
+import { assertUsableJwks, findTrustedIssuer, jwksUrlOf, listTrustedIssuers, trustStoreDir } from '../../lib/certificates/trust-store.js';
+import { certifierLabel, issuerLabel, normaliseIssuerUrl } from '../../lib/certificates/certificate-issuer.js';
 
 export interface VerifyOptions {
   jwks?: string;
@@ -55,25 +57,15 @@ interface TrustRoot {
   label: string;
 }
 
-/** The signed statement's report URL, read before verification only to pick a trust-store entry. */
-function signedReportUrl(bundle: unknown): string | undefined {
+/** The issuer URL the signed statement names, read before verification only to pick a trust-store
+ *  entry: a forgery can name any issuer there, but it is then checked against that issuer's keys. */
+function signedIssuerUrl(bundle: unknown): string | undefined {
   const parsed = certificateBundleSchema.safeParse(bundle);
   if (!parsed.success) return undefined;
   try {
-    const statement = JSON.parse(Buffer.from(parsed.data.envelope.payload, 'base64').toString('utf8')) as { predicate?: { report?: { url?: unknown } } };
-    const url = statement.predicate?.report?.url;
-    return typeof url === 'string' ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The issuer base URL a signed report URL (`<issuer>/v1/reports/<id>`) was built from. */
-function issuerOfReportUrl(url: string | undefined): string | undefined {
-  const match = url ? /^(https?:\/\/.+?)\/v1\/reports\/[^/]+$/.exec(url) : null;
-  if (!match) return undefined;
-  try {
-    return normaliseIssuerUrl(match[1]!);
+    const statement = JSON.parse(Buffer.from(parsed.data.envelope.payload, 'base64').toString('utf8')) as { predicate?: { issuer?: { url?: unknown } } };
+    const url = statement.predicate?.issuer?.url;
+    return typeof url === 'string' ? normaliseIssuerUrl(url) : undefined;
   } catch {
     return undefined;
   }
@@ -98,9 +90,7 @@ async function chooseTrustRoot(bundle: unknown, opts: VerifyOptions): Promise<Tr
   }
   const entries = await listTrustedIssuers();
   if (entries.length === 0) throw new NoTrustRootError(`No trust root: the trust store (${trustStoreDir()}) is empty and neither --jwks nor --issuer was given.\n${HOW_TO_TRUST}`);
-  // The statement names no issuer of its own yet; its signed report URL picks the entry to try. A
-  // forgery can name any issuer there, but then it is checked against that issuer's keys.
-  const named = issuerOfReportUrl(signedReportUrl(bundle));
+  const named = signedIssuerUrl(bundle);
   const entry = entries.find((e) => e.issuer === named) ?? (entries.length === 1 ? entries[0] : undefined);
   if (!entry) {
     throw new NoTrustRootError(
@@ -124,14 +114,13 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
   const parsed = certificateBundleSchema.safeParse(bundle);
   const root = await chooseTrustRoot(bundle, opts);
   const resolver = keyResolverFromJwks(root.jwks);
-  let result = verifyCertificateBundle(bundle, resolver);
+  let result = verifyCertificateBundle(bundle, resolver, new Date(), root.issuer);
   explainSignature(result, bundle, root);
 
   let onlineNote = '';
   if (opts.online && result.certificate && result.checks.find((c) => c.check === 'signature')?.ok && parsed.success) {
     // Where to ask: the trust root's issuer, else the issuer named by the statement just verified.
-    const base = root.issuer ?? issuerOfReportUrl(result.certificate.report.url);
-    if (!base) throw new Error('--online: the trust root names no issuer URL and the signed statement names none either; pass --issuer URL.');
+    const base = root.issuer ?? normaliseIssuerUrl(result.certificate.issuer.url);
     const current = `${base}/v1/certificates/${result.certificate.certificateId}`;
     const fresh = await readJsonSource(
       current,
@@ -143,7 +132,7 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
     if (!freshParsed.success || freshParsed.data.certificateId !== parsed.data.certificateId || freshParsed.data.envelope.payload !== parsed.data.envelope.payload) {
       result = { status: 'invalid', checks: [...result.checks, { check: 'revocation', ok: false, detail: `the issuer's current bundle at ${current} is not this certificate` }] };
     } else {
-      result = verifyCertificateBundle(fresh, resolver);
+      result = verifyCertificateBundle(fresh, resolver, new Date(), root.issuer);
       explainSignature(result, fresh, root);
     }
     onlineNote = `  status: checked online at ${current}`;
@@ -158,6 +147,7 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
   for (const c of result.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check.padEnd(13)} ${c.detail}`);
   if (cert) {
     console.log(`  ${cert.profile.id} for ${cert.model.name}@${cert.model.version} on ${cert.device.name}, issued to ${cert.vendor.name}`);
+    console.log(`  issued by ${issuerLabel(cert.issuer)} with key ${cert.issuer.keyId}; certified by ${certifierLabel(cert.certifier)}`);
     for (const f of cert.keyFigures) console.log(`    ${f.label}: ${f.value}`);
   }
   console.log(`  ${root.label}`);

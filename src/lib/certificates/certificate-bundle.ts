@@ -6,6 +6,7 @@ import { verifyStatement, type DsseEnvelope } from '../crypto/dsse.js';
 import { verifyLogInclusion, type LogInclusionProof } from '../crypto/log-inclusion.js';
 import type { KeyResolver } from '../crypto/signing-keys.js';
 import { parseCanonicalJson } from '../crypto/canonical-json.js';
+import { checkIssuer } from './certificate-issuer.js';
 
 export {
   CERTIFICATE_PREDICATE_TYPE,
@@ -34,7 +35,7 @@ export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'invalid';
 export interface CertificateVerification {
   status: CertificateStatus;
   /** One line per check, in the order a person would read them. */
-  checks: { check: 'format' | 'signature' | 'expiry' | 'log_inclusion' | 'revocation'; ok: boolean; detail: string }[];
+  checks: { check: 'format' | 'signature' | 'issuer' | 'expiry' | 'log_inclusion' | 'revocation'; ok: boolean; detail: string }[];
   certificate?: CertificatePredicate;
   keyId?: string;
 }
@@ -48,11 +49,12 @@ function decodeLeaf(proof: LogInclusionProof): unknown {
 }
 
 /**
- * Verifies a certificate bundle: the DSSE signature against the given keys, the expiry against `now`,
- * the issuance's inclusion in the signed transparency log, and any revocation the bundle carries.
+ * Verifies a certificate bundle: the DSSE signature against the given keys, the issuer the statement
+ * names against that key and against `trustedIssuer` (the trust root's issuer URL, when it names one),
+ * the expiry against `now`, the issuance's inclusion in the signed transparency log, and any revocation the bundle carries.
  * Never throws on hostile input.
  */
-export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date()): CertificateVerification {
+export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date(), trustedIssuer?: string): CertificateVerification {
   const checks: CertificateVerification['checks'] = [];
   const bundle = certificateBundleSchema.safeParse(input);
   if (!bundle.success) {
@@ -70,6 +72,10 @@ export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver,
   }
   const certificate = predicate.data;
   checks.push({ check: 'signature', ok: true, detail: `Ed25519 signature by key ${signed.keyid}` });
+
+  const issuer = checkIssuer(certificate, signed.keyid, trustedIssuer);
+  checks.push({ check: 'issuer', ...issuer });
+  if (!issuer.ok) return { status: 'invalid', checks, certificate, keyId: signed.keyid };
 
   const expired = new Date(certificate.expiresAt).getTime() <= now.getTime();
   checks.push({ check: 'expiry', ok: !expired, detail: `${expired ? 'expired' : 'valid until'} ${certificate.expiresAt}` });

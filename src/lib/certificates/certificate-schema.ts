@@ -24,8 +24,19 @@ export const certificateBundleSchema = z.strictObject({
 
 export type CertificateBundle = z.infer<typeof certificateBundleSchema>;
 
+/** The lab that issued the certificate: its configured name and public URL, and the key that signed it. */
+const issuerShape = z.strictObject({ name: z.string().min(1), url: z.url(), keyId: z.string().min(1) });
+/** Who certified: a lab API key (its id and name, and its lab organization), or the service itself
+ *  under a profile that issues automatically. */
+const certifierShape = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('api_key'), keyId: z.uuid(), name: z.string(), organization: z.strictObject({ id: z.uuid(), name: z.string() }) }),
+  z.strictObject({ kind: z.literal('automatic'), profileId: z.string() }),
+]);
+
 export const certificatePredicateSchema = z.strictObject({
   certificateId: z.uuid(),
+  issuer: issuerShape,
+  certifier: certifierShape,
   verdict: z.literal('PASS'),
   profile: z.strictObject({ id: z.string(), title: z.string() }),
   evaluation: z.array(z.strictObject({ rule: z.string(), passed: z.boolean(), expected: z.string(), actual: z.string(), reason: z.string() })),

@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rm, writeFile, rename } from 'node:fs/promise
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { keyResolverFromJwks, type Jwks } from '../crypto/signing-keys.js';
+import { normaliseIssuerUrl } from './certificate-issuer.js';
 
 export interface TrustedIssuer {
   /** The issuer's base URL, normalised by {@link normaliseIssuerUrl}. */
@@ -19,21 +20,6 @@ export function trustStoreDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.NPUBENCH_TRUST_DIR) return env.NPUBENCH_TRUST_DIR;
   const config = env.XDG_CONFIG_HOME || join(homedir(), '.config');
   return join(config, 'npubench', 'trust');
-}
-
-/** An issuer's base URL: http(s) only, no credentials, query or fragment, no trailing slash; origin
- *  lower-cased by URL parsing. A path is kept (a service published under a prefix). */
-export function normaliseIssuerUrl(input: string): string {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new Error(`not an issuer URL: ${input} (expected e.g. https://lab.example)`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`an issuer URL must be http(s): ${input}`);
-  if (url.username || url.password) throw new Error(`an issuer URL must not carry credentials: ${input}`);
-  const path = url.pathname.replace(/\/+$/, '');
-  return `${url.origin}${path}`;
 }
 
 export const jwksUrlOf = (issuer: string) => `${issuer}/.well-known/jwks.json`;

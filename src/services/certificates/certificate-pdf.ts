@@ -9,6 +9,12 @@ export interface CertificatePdfView {
   profileId: string;
   profileTitle: string;
   verdict: 'PASS';
+  /** The issuing lab as the signed statement names it. */
+  issuer: { name: string; url: string };
+  /** Who certified, in words (certifierLabel of the signed statement). */
+  certifiedBy: string;
+  /** The signed report the figures come from. */
+  reportId: string;
   device: { name: string; slug: string; manufacturer: string; soc?: string | null; npu?: string | null };
   vendor: { name: string };
   model: { name: string; version: string; sha256: string };
@@ -75,7 +81,7 @@ export async function renderCertificatePdf(view: CertificatePdfView): Promise<Bu
   // Metadata strings are UTF-16 in the PDF, so they keep the original text; only drawn text is sanitized.
   doc.setTitle(`npubench certificate ${view.certificateId}`);
   doc.setSubject(`${view.profileTitle} (${view.profileId}): ${view.device.name}`);
-  doc.setAuthor('npubench');
+  doc.setAuthor(view.issuer.name);
   doc.setCreator('npubench');
   doc.setProducer('npubench');
   doc.setLanguage('en');
@@ -89,8 +95,9 @@ export async function renderCertificatePdf(view: CertificatePdfView): Promise<Bu
     page,
     fonts,
     toEncodable(
-      `This certifies that the device below met every requirement of the certification profile ` +
-        `"${view.profileTitle}" (${view.profileId}) when benchmarked by the npubench certification lab.`,
+      // Only what the signed statement says: who issued, who certified, and which signed report measured it.
+      `${view.issuer.name} (${view.issuer.url}) certifies that the device below met every requirement of the certification profile ` +
+        `"${view.profileTitle}" (${view.profileId}) in the run of signed report ${view.reportId}. Certified by ${view.certifiedBy}.`,
       fonts.encodable,
     ),
     y,
@@ -130,7 +137,7 @@ export async function renderCertificatePdf(view: CertificatePdfView): Promise<Bu
     ],
     BESIDE_QR_WIDTH - LABEL_WIDTH,
   );
-  y = drawHowToVerify(page, fonts, y - 10, view.verificationUrl);
+  y = drawHowToVerify(page, fonts, y - 10, view.issuer.url);
 
   if (Math.min(y, qrBottom) < FOOTER_Y + 12) {
     throw new Error(
@@ -292,13 +299,7 @@ function drawQrBlock(page: PDFPage, fonts: Fonts, url: string, top: number): num
 }
 
 /** Online and offline verification steps, left of the QR code. Returns the y below them. */
-/** The issuing service's base URL, from the verification address it prints (`<issuer>/v1/certificates/<id>/verify`). */
-function issuerUrlOf(verificationUrl: string): string {
-  const match = /^(https?:\/\/.+?)\/v1\/certificates\/[^/]+\/verify$/.exec(verificationUrl);
-  return match ? match[1]! : new URL(verificationUrl).origin;
-}
-
-function drawHowToVerify(page: PDFPage, fonts: Fonts, top: number, verificationUrl: string): number {
+function drawHowToVerify(page: PDFPage, fonts: Fonts, top: number, issuerUrl: string): number {
   let y = top;
   const steps = [
     'Online: scan the QR code or open the address printed under it.',
@@ -310,7 +311,7 @@ function drawHowToVerify(page: PDFPage, fonts: Fonts, top: number, verificationU
   }
   y -= 6;
   // A verifier needs a trust root it chose: the lab's keys from the trust store, never the URLs in cert.json.
-  const commands = [`npubench trust add ${issuerUrlOf(verificationUrl)}`, 'npubench verify cert.json'];
+  const commands = [`npubench trust add ${issuerUrl}`, 'npubench verify cert.json'];
   const size = Math.max(6, Math.min(11, ...commands.map((c) => (11 * (BESIDE_QR_WIDTH - 16)) / fonts.bold.widthOfTextAtSize(c, 11))));
   const step = size + 5;
   page.drawRectangle({ x: MARGIN, y: y - 6 - step * (commands.length - 1), width: BESIDE_QR_WIDTH, height: 22 + step * (commands.length - 1), color: STRIPE });

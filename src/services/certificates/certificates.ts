@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Certificate } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import type { UserPrincipal } from '../auth/principal.js';
-import { AppError, conflict, notFound, unprocessable } from '../../lib/errors.js';
+import { AppError, conflict, forbidden, notFound, unprocessable } from '../../lib/errors.js';
 import { buildStatement, signStatement, type DsseEnvelope } from '../../lib/crypto/dsse.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { appendLogEntry, inclusionProofFor, publishTreeHead } from '../transparency/transparency-log.js';
@@ -14,6 +14,7 @@ import { evaluateProfile, getProfile, rulesOf } from './profiles.js';
 import { serviceKeyResolver } from '../signing/service-key.js';
 import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/index.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
+import { certifierLabel } from '../../lib/certificates/certificate-issuer.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit/audit-log.js';
 import { addLeaderboardEntry, markLeaderboardEntryRevoked } from '../leaderboard/leaderboard.js';
 import {
@@ -65,6 +66,22 @@ function certificateActor(by: UserPrincipal | null, requestId: string | undefine
 }
 
 /**
+ * Who certifies, as the statement will name them. No one certifies their own organization's report: a
+ * lab key holder not a report of its own organization, and the service, issuing automatically for the
+ * lab, not a report of any lab organization. (Certifier keys exist only in lab organizations, see
+ * createApiKey; this re-reads the key so the name signed is the one stored.)
+ */
+async function certifierFor(deps: ServiceDeps, issuedBy: UserPrincipal | null, report: { orgId: string; org: { kind: string } }, profileId: string): Promise<CertificatePredicate['certifier']> {
+  if (!issuedBy) {
+    if (report.org.kind === 'LAB') throw forbidden('certificate.self_certification', "The lab does not certify its own organizations' reports automatically.");
+    return { kind: 'automatic', profileId };
+  }
+  if (issuedBy.orgId === report.orgId) throw forbidden('certificate.self_certification', 'A certifier may not certify a report of its own organization.');
+  const key = await deps.db.apiKey.findUniqueOrThrow({ where: { id: issuedBy.keyId }, include: { org: true } });
+  return { kind: 'api_key', keyId: key.id, name: key.name, organization: { id: key.org.id, name: key.org.name } };
+}
+
+/**
  * Issues a certificate when the report passes the profile; a failing report gets 422 with every rule's
  * outcome. `issuedBy` is null for automatic issuance by a profile. The audit row is written in the
  * issuing transaction, whoever issues.
@@ -72,6 +89,7 @@ function certificateActor(by: UserPrincipal | null, requestId: string | undefine
 export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipal | null, input: z.infer<typeof issueInput>, requestId?: string): Promise<Certificate> {
   const { report, summary } = await reportForCertification(deps, input.reportId);
   const profile = await getProfile(deps.db, input.profileId);
+  const certifier = await certifierFor(deps, issuedBy, report, profile.id);
   const resourceUsage = report.resourceUsage as { peakRssBytes?: number } | null;
   const evaluation = evaluateProfile(rulesOf(profile), { summary: report.summary, resourceUsage });
   if (evaluation.verdict !== 'PASS') {
@@ -87,6 +105,8 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
   const environment = report.environment as { runtime?: { name: string; version: string; executionProvider: string } };
   const predicate: CertificatePredicate = certificatePredicateSchema.parse({
     certificateId: id,
+    issuer: { name: deps.config.labName, url: deps.config.publicUrl, keyId: deps.signer.keyId },
+    certifier,
     verdict: 'PASS',
     profile: { id: profile.id, title: profile.title },
     evaluation: evaluation.rules,
@@ -216,7 +236,7 @@ export async function certificateBundle(deps: ServiceDeps, id: string): Promise<
 /** Online verification: the same checks as `npubench verify`, against this service's keys and log. */
 export async function verifyCertificate(deps: ServiceDeps, id: string) {
   const bundle = await certificateBundle(deps, id);
-  const result = verifyCertificateBundle(bundle, await serviceKeyResolver(deps.db));
+  const result = verifyCertificateBundle(bundle, await serviceKeyResolver(deps.db), new Date(), deps.config.publicUrl);
   const key = result.keyId ? await deps.db.signingKey.findUnique({ where: { kid: result.keyId } }) : null;
   return { certificateId: id, ...result, key: key ? { kid: key.kid, status: key.status } : null };
 }
@@ -242,6 +262,9 @@ export async function certificatePdf(deps: ServiceDeps, id: string): Promise<Buf
     profileId: predicate.profile.id,
     profileTitle: predicate.profile.title,
     verdict: 'PASS',
+    issuer: predicate.issuer,
+    certifiedBy: certifierLabel(predicate.certifier),
+    reportId: predicate.report.id,
     device: predicate.device,
     vendor: { name: predicate.vendor.name },
     model: predicate.model,

@@ -4,6 +4,7 @@ import { Empty, ErrorState, KeyValues, Loaded, PageTitle, date, useAsync } from 
 import { Link } from '../router';
 import { isLab, useSession } from '../session-context';
 import { attributeToIssuer, keyResolverFromJwks, verifyCertificateBundle, type CertificateVerification } from '../verify/certificate-verifier';
+import { certifierLabel, issuerLabel } from '../../../lib/certificates/certificate-issuer';
 
 /** This service, the issuer whose keys (same-origin /.well-known/jwks.json) the pages verify against. */
 const thisIssuer = () => `this issuer (${window.location.origin})`;
@@ -67,6 +68,8 @@ export function CertificatePage({ id }: { id: string }) {
                     ['Model', `${c.model.name}@${c.model.version}`],
                     ['Device', <Link key="d" to={`/devices/${c.device.slug}`}>{c.device.name}</Link>],
                     ['Vendor', c.vendor.name],
+                    ['Issued by', issuerLabel(c.issuer)],
+                    ['Certified by', certifierLabel(c.certifier)],
                     ['Runtime', c.runtime],
                     ['Issued', date(c.issuedAt)],
                     ['Expires', date(c.expiresAt)],

@@ -14,12 +14,13 @@ import {
   type IssuanceLogEntry,
   type RevocationLogEntry,
 } from '../../../lib/certificates/certificate-schema.js';
+import { checkIssuer } from '../../../lib/certificates/certificate-issuer.js';
 
 export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'invalid';
 
 export interface CertificateVerification {
   status: CertificateStatus;
-  checks: { check: 'format' | 'signature' | 'expiry' | 'log_inclusion' | 'revocation'; ok: boolean; detail: string }[];
+  checks: { check: 'format' | 'signature' | 'issuer' | 'expiry' | 'log_inclusion' | 'revocation'; ok: boolean; detail: string }[];
   certificate?: CertificatePredicate;
   keyId?: string;
 }
@@ -226,7 +227,7 @@ function decodeLeaf(proof: { leaf: string }): unknown {
 
 // ---- the certificate (src/lib/certificates/certificate-bundle.ts, verifyCertificateBundle) ----
 
-export async function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date()): Promise<CertificateVerification> {
+export async function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date(), trustedIssuer?: string): Promise<CertificateVerification> {
   const checks: CertificateVerification['checks'] = [];
   const bundle = certificateBundleSchema.safeParse(input);
   if (!bundle.success) {
@@ -247,6 +248,10 @@ export async function verifyCertificateBundle(input: unknown, resolveKey: KeyRes
   }
   const certificate = predicate.data;
   checks.push({ check: 'signature', ok: true, detail: `Ed25519 signature by key ${signed.keyid}` });
+
+  const issuer = checkIssuer(certificate, signed.keyid, trustedIssuer);
+  checks.push({ check: 'issuer', ...issuer });
+  if (!issuer.ok) return { status: 'invalid', checks, certificate, keyId: signed.keyid };
 
   const expired = new Date(certificate.expiresAt).getTime() <= now.getTime();
   checks.push({ check: 'expiry', ok: !expired, detail: `${expired ? 'expired' : 'valid until'} ${certificate.expiresAt}` });
