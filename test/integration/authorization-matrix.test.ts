@@ -17,7 +17,7 @@ type Expected = Record<Role, number | string>;
 
 let t: TestApi;
 const tokens = {} as Record<Role, string | null>;
-const ids = {} as { datasetA: string; modelA: string; jobA: string; reportA: string; digestA: string; orgA: string; certificate: string; agentJob: string; cancelJobs: Record<Role, string>; revokeKeys: Record<Role, string> };
+const ids = {} as { datasetA: string; modelA: string; jobA: string; reportA: string; reportLab: string; digestA: string; orgA: string; certificate: string; agentJob: string; cancelJobs: Record<Role, string>; revokeKeys: Record<Role, string> };
 
 const OK_VENDOR_A = (status: number): Expected => ({ anonymous: 401, vendorA: status, vendorB: 404, certifier: status, admin: status, agent: 401 });
 // Lists answer every key holder; what each tenant sees in them is checked in the cross-tenant test.
@@ -142,12 +142,17 @@ beforeAll(async () => {
   const submit = async (device: string) =>
     ((await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendorA.key), payload: { modelId: model.id, device, suite: { preset: 'smoke' } } })).json() as { id: string }).id;
 
-  // A real report of A's private model, produced by a real agent run.
+  // A real report of A's private model, produced by a real agent run; and one of the certifier's own
+  // (lab) organization, which that certifier may not certify.
   const runner = await startTestAgent(t, ['npu-authz']);
   const jobA = await submit('npu-authz');
+  const labModel = (await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(certifier.key), payload: modelForm(fixtureModel('tiny-cnn.onnx'), { name: 'lab-own' }) })).json() as { id: string };
+  const labJob = (await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(certifier.key), payload: { modelId: labModel.id, device: 'npu-authz', suite: { preset: 'smoke' } } })).json() as { id: string };
   expect((await waitForJob(t, jobA, 120_000)).status).toBe('SUCCEEDED');
+  expect((await waitForJob(t, labJob.id, 120_000)).status).toBe('SUCCEEDED');
   await runner.stop(5_000);
   const report = await t.deps.db.report.findUniqueOrThrow({ where: { jobId: jobA } });
+  const reportLab = await t.deps.db.report.findUniqueOrThrow({ where: { jobId: labJob.id } });
 
   // A certificate under a profile the smoke run passes, for the public certificate routes.
   const certificate = await certifyUnderLenientProfile(t, admin.key, report.id, 'matrix-lenient');
@@ -166,6 +171,7 @@ beforeAll(async () => {
     digestA: model.artifactDigest,
     jobA,
     reportA: report.id,
+    reportLab: reportLab.id,
     orgA: vendorA.orgId,
     certificate,
     agentJob: await submit('npu-authz'),
@@ -198,6 +204,22 @@ describe('authorization matrix', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+
+  // #15 item 3: separation of duties beyond the role columns above.
+  it('keeps certifier and admin keys in lab organizations, and no one certifies a report of their own organization', async () => {
+    const asAdmin = bearer(tokens.admin!);
+    for (const role of ['CERTIFIER', 'ADMIN']) {
+      const res = await t.app.inject({ method: 'POST', url: `/v1/orgs/${ids.orgA}/keys`, headers: asAdmin, payload: { name: `vendor ${role}`, role } });
+      expect(`${res.statusCode} ${(res.json() as { code?: string }).code}`, res.body).toBe('422 api_key.role_requires_lab_org');
+    }
+    expect(await t.deps.db.apiKey.count({ where: { orgId: ids.orgA, role: { in: ['CERTIFIER', 'ADMIN'] } } })).toBe(0);
+    // Profiles are published by the lab only: vendor keys get 403 in the matrix, and no vendor holds a lab role.
+    const own = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(tokens.certifier!), payload: { reportId: ids.reportLab, profileId: 'smoke-latency@1' } });
+    expect(`${own.statusCode} ${(own.json() as { code?: string }).code}`, own.body).toBe('403 certificate.self_certification');
+    // The rule is about the organization, not the role: a certifier of another lab organization may.
+    const other = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: asAdmin, payload: { reportId: ids.reportLab, profileId: 'smoke-latency@1' } });
+    expect(other.statusCode, other.body).toBe(201);
   });
 
   it('gives anonymous and vendor callers the public device view, and the lab the full record', async () => {
