@@ -9,14 +9,15 @@ import { afterAll } from 'vitest';
 import { deleteKeysUnder } from './redis-keys.js';
 import { databaseUrl, TEMPLATE_DB, TEST_POSTGRES_URL, TEST_REDIS_URL } from './test-env.js';
 
-export async function createTestDatabase(): Promise<string> {
+/** A fresh database cloned from the migrated template; `template: 'template0'` gives an empty one (migration tests). */
+export async function createTestDatabase(template = TEMPLATE_DB): Promise<string> {
   const name = `npubench_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await admin.connect();
   // Concurrent clones of one template collide ("source database is being accessed"): retry briefly.
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
       break;
     } catch (err) {
       if (attempt > 20 || !/being accessed/.test((err as Error).message)) throw err;
