@@ -1,40 +1,45 @@
-// One error family for the whole service. Each error has a stable machine-readable `code` (part of the
-// API contract, listed in docs/architecture.md) and the HTTP status it maps to. The API's error handler turns
-// these into RFC 9457 problem+json; anything else becomes a 500 with no internals.
+// One error family for the whole service. Each error has a stable machine-readable `code`, declared with
+// its HTTP status and meaning in ./error-catalog.ts (docs/architecture.md's tables are generated from it).
+// The status always comes from the catalog. The API's error handler turns these into RFC 9457
+// problem+json; anything else becomes a 500 with no internals.
+import { ERROR_CATALOG, type ErrorCode, type ErrorCodeWithStatus } from './error-catalog.js';
+
+export { ERROR_CATALOG, ERROR_CODES, isErrorCode, errorStatus, type ErrorCode } from './error-catalog.js';
 
 export interface ProblemDetailsExtra {
   [key: string]: unknown;
 }
 
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
   readonly extra: ProblemDetailsExtra | undefined;
 
-  constructor(code: string, status: number, message: string, extra?: ProblemDetailsExtra, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, extra?: ProblemDetailsExtra, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AppError';
     this.code = code;
-    this.status = status;
+    this.status = ERROR_CATALOG[code].status;
     this.extra = extra;
   }
 }
 
-export const badRequest = (code: string, message: string, extra?: ProblemDetailsExtra) => new AppError(code, 400, message, extra);
-export const unauthorized = (code: string, message: string) => new AppError(code, 401, message);
-export const forbidden = (code: string, message: string) => new AppError(code, 403, message);
-export const notFound = (code: string, message: string) => new AppError(code, 404, message);
-export const conflict = (code: string, message: string, extra?: ProblemDetailsExtra) => new AppError(code, 409, message, extra);
-export const gone = (code: string, message: string) => new AppError(code, 410, message);
-export const payloadTooLarge = (code: string, message: string, extra?: ProblemDetailsExtra) => new AppError(code, 413, message, extra);
-export const unsupportedMediaType = (code: string, message: string) => new AppError(code, 415, message);
-export const unprocessable = (code: string, message: string, extra?: ProblemDetailsExtra) => new AppError(code, 422, message, extra);
-export const serviceUnavailable = (code: string, message: string) => new AppError(code, 503, message);
+// Each helper accepts only the codes the catalog answers with its status, so they cannot disagree.
+export const badRequest = (code: ErrorCodeWithStatus<400>, message: string, extra?: ProblemDetailsExtra) => new AppError(code, message, extra);
+export const unauthorized = (code: ErrorCodeWithStatus<401>, message: string) => new AppError(code, message);
+export const forbidden = (code: ErrorCodeWithStatus<403>, message: string) => new AppError(code, message);
+export const notFound = (code: ErrorCodeWithStatus<404>, message: string) => new AppError(code, message);
+export const conflict = (code: ErrorCodeWithStatus<409>, message: string, extra?: ProblemDetailsExtra) => new AppError(code, message, extra);
+export const gone = (code: ErrorCodeWithStatus<410>, message: string) => new AppError(code, message);
+export const payloadTooLarge = (code: ErrorCodeWithStatus<413>, message: string, extra?: ProblemDetailsExtra) => new AppError(code, message, extra);
+export const unsupportedMediaType = (code: ErrorCodeWithStatus<415>, message: string) => new AppError(code, message);
+export const unprocessable = (code: ErrorCodeWithStatus<422>, message: string, extra?: ProblemDetailsExtra) => new AppError(code, message, extra);
+export const serviceUnavailable = (code: ErrorCodeWithStatus<503>, message: string) => new AppError(code, message);
 
 /** Failures of a benchmark run. `code` is stored on the job so vendors can tell a crash from a bad model. */
 export class HarnessError extends AppError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(code, 422, message, undefined, options);
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, undefined, options);
     this.name = 'HarnessError';
   }
 }

@@ -72,7 +72,7 @@ describe('authentication', () => {
     expect((await t.app.inject({ method: 'POST', url: '/v1/agent/heartbeat', headers: bearer(agent.token) })).statusCode).toBe(204);
     // An agent may only register for devices the lab assigned to it.
     const res = await t.app.inject({ method: 'POST', url: '/v1/agent/register', headers: bearer(agent.token), payload: { version: '1', hostname: 'h', devices: ['npu-x'] } });
-    expectProblem(res, 400, 'agent.device_not_assigned');
+    expectProblem(res, 403, 'agent.device_not_assigned');
   });
 
   it('answers unknown routes and invalid bodies with problem+json', async () => {

@@ -16,7 +16,7 @@ export class AuthFailureLimiter {
     if (!entry || now - entry.windowStart >= WINDOW_MS) return;
     if (entry.count >= this.limit) {
       const retryAfterS = Math.ceil((entry.windowStart + WINDOW_MS - now) / 1000);
-      throw new AppError('auth.too_many_failures', 429, `Too many failed authentications from this address; retry in ${retryAfterS} s.`, { retryAfterSeconds: retryAfterS });
+      throw new AppError('auth.too_many_failures', `Too many failed authentications from this address; retry in ${retryAfterS} s.`, { retryAfterSeconds: retryAfterS });
     }
   }
 

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { Prisma } from '@prisma/client';
-import { AppError } from '../../lib/errors.js';
+import { AppError, errorStatus, type ErrorCode } from '../../lib/errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -27,26 +27,27 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+// The status is not part of a problem: it is the catalog's for the code.
 interface Problem {
-  status: number;
-  code: string;
+  code: ErrorCode;
   detail: string;
   extra?: Record<string, unknown> | undefined;
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem) {
-  if (problem.status === 503) void reply.header('retry-after', '5');
+  const status = errorStatus(problem.code);
+  if (status === 503) void reply.header('retry-after', '5');
   const retryAfter = problem.extra?.retryAfterSeconds;
-  if (problem.status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+  if (status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
   return reply
-    .status(problem.status)
+    .status(status)
     .type(PROBLEM_CONTENT_TYPE)
     .send({
       // Extensions first: they can never override the standard members.
       ...problem.extra,
       type: `https://npubench.dev/problems/${problem.code}`,
-      title: TITLES[problem.status] ?? 'Error',
-      status: problem.status,
+      title: TITLES[status] ?? 'Error',
+      status,
       detail: problem.detail,
       code: problem.code,
       instance: request.url.split('?')[0],
@@ -61,18 +62,20 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
  */
 export function sendClientError(err: NodeJS.ErrnoException, socket: Duplex) {
   if (!socket.writable) return void socket.destroy();
-  const [status, code, detail] =
+  const [code, detail]: [ErrorCode, string] =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'request.headers_too_large', 'The request line and headers exceed the server\'s limit (16 KiB).']
+      ? ['request.headers_too_large', 'The request line and headers exceed the server\'s limit (16 KiB).']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'request.timeout', 'The request did not arrive in time.']
-        : [400, 'request.malformed', 'The request is not valid HTTP/1.1.'];
+        ? ['request.timeout', 'The request did not arrive in time.']
+        : ['request.malformed', 'The request is not valid HTTP/1.1.'];
+  const status = errorStatus(code);
   const body = JSON.stringify({ type: `https://npubench.dev/problems/${code}`, title: TITLES[status], status, detail, code });
   socket.end(`HTTP/1.1 ${status} ${TITLES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-// Fastify's own errors (body parsing, limits, content type) carry FST_* codes; map them to ours.
-const FASTIFY_CODES: Record<string, string> = {
+// Fastify's own errors (body parsing, limits, content type) carry FST_* codes; map them to ours (and
+// so to our statuses: @fastify/multipart says 406 for a body that is not multipart, we say 415).
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'request.body_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'request.unsupported_media_type',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'request.empty_json_body',
@@ -87,10 +90,9 @@ const FASTIFY_CODES: Record<string, string> = {
 };
 
 function toProblem(error: unknown): Problem {
-  if (error instanceof AppError) return { status: error.status, code: error.code, detail: error.message, extra: error.extra };
+  if (error instanceof AppError) return { code: error.code, detail: error.message, extra: error.extra };
   if (hasZodFastifySchemaValidationErrors(error)) {
     return {
-      status: 400,
       code: 'validation.failed',
       detail: 'The request does not match the schema.',
       extra: {
@@ -102,25 +104,26 @@ function toProblem(error: unknown): Problem {
     };
   }
   if (error instanceof Prisma.PrismaClientInitializationError || isDbConnectionError(error)) {
-    return { status: 503, code: 'database.unavailable', detail: 'The database is unavailable; retry later.' };
+    return { code: 'database.unavailable', detail: 'The database is unavailable; retry later.' };
   }
   const rejected = postgresRejectedValue(error);
   if (rejected) return rejected;
   // busboy (under @fastify/multipart) throws plain errors for a body it cannot split into parts.
   if (error instanceof Error && /^Multipart: |unexpected end of multipart data/i.test(error.message) && (error as FastifyError).statusCode === undefined) {
-    return { status: 400, code: 'upload.malformed_multipart', detail: `The multipart body is malformed: ${error.message}.` };
+    return { code: 'upload.malformed_multipart', detail: `The multipart body is malformed: ${error.message}.` };
   }
   const fe = error as FastifyError;
   if (!isResponseSerializationError(error) && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code = (fe.code && FASTIFY_CODES[fe.code]) ?? (fe.statusCode === 404 ? 'route.not_found' : 'request.invalid');
-    return { status: fe.statusCode, code, detail: fe.message };
+    // A client error fastify raises that has no code of ours is answered as 400 request.invalid.
+    const code = (fe.code ? FASTIFY_CODES[fe.code] : undefined) ?? (fe.statusCode === 404 ? 'route.not_found' : 'request.invalid');
+    return { code, detail: fe.message };
   }
-  return { status: 500, code: 'internal', detail: 'An internal error occurred. Quote the request id when reporting it.' };
+  return { code: 'internal', detail: 'An internal error occurred. Quote the request id when reporting it.' };
 }
 
 // Postgres refuses some values that pass the schemas (a NUL character in text, a number past a
 // column's range). That is the client's input, not our failure: answer 400, not 500.
-const POSTGRES_VALUE_ERRORS: Record<string, { code: string; detail: string }> = {
+const POSTGRES_VALUE_ERRORS: Record<string, Problem> = {
   '22021': { code: 'request.invalid_characters', detail: 'A text value contains a character that cannot be stored (such as NUL).' },
   '22P05': { code: 'request.invalid_characters', detail: 'A text value contains a character that cannot be stored (such as NUL).' },
   '22001': { code: 'request.value_too_long', detail: 'A value is longer than can be stored.' },
@@ -132,9 +135,9 @@ function postgresRejectedValue(error: unknown): Problem | null {
   const metaCode = error instanceof Prisma.PrismaClientKnownRequestError ? (error.meta as { code?: unknown } | undefined)?.code : undefined;
   const pgCode = typeof cause?.originalCode === 'string' ? cause.originalCode : typeof metaCode === 'string' ? metaCode : '';
   const known = POSTGRES_VALUE_ERRORS[pgCode];
-  if (known) return { status: 400, ...known };
+  if (known) return known;
   if (error instanceof Prisma.PrismaClientKnownRequestError && ['P2000', 'P2020'].includes(error.code)) {
-    return { status: 400, code: 'request.value_too_long', detail: 'A value is out of the range that can be stored.' };
+    return { code: 'request.value_too_long', detail: 'A value is out of the range that can be stored.' };
   }
   return null;
 }
@@ -158,24 +161,24 @@ function isDbConnectionError(error: unknown): boolean {
 
 // Errors fastify raises before routing (a URL it cannot decode, a path parameter over maxParamLength)
 // bypass the error handler; fastify's `frameworkErrors` option sends them through this one instead.
-const ROUTING_CODES: Record<string, { status: number; code: string }> = {
-  FST_ERR_BAD_URL: { status: 400, code: 'request.bad_url' },
-  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'request.path_parameter_too_long' },
+const ROUTING_CODES: Record<string, ErrorCode> = {
+  FST_ERR_BAD_URL: 'request.bad_url',
+  FST_ERR_MAX_PARAM_LENGTH: 'request.path_parameter_too_long',
 };
 
 export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const known = ROUTING_CODES[error.code];
   if (!known) request.log.error({ err: error }, 'request failed before routing');
-  return sendProblem(reply, request, known ? { ...known, detail: error.message } : toProblem(error));
+  return sendProblem(reply, request, known ? { code: known, detail: error.message } : toProblem(error));
 }
 
 export function registerProblemDetails(app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (errorStatus(problem.code) >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, request, problem);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, { status: 404, code: 'route.not_found', detail: `No route ${request.method} ${request.url.split('?')[0]}.` }),
+    sendProblem(reply, request, { code: 'route.not_found', detail: `No route ${request.method} ${request.url.split('?')[0]}.` }),
   );
 }

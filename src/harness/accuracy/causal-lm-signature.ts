@@ -73,7 +73,6 @@ export function causalLmLayout(signature: { inputs: readonly ValueLike[]; output
   if (problems.length > 0) {
     throw new AppError(
       'model.not_causal_lm',
-      422,
       `The bundle's model is not a causal LM in the expected layout (inputs input_ids, attention_mask, optional position_ids, past_key_values.{i}.key|value; outputs logits, present.{i}.key|value): ${problems.join('; ')}.`,
       { problems },
     );

@@ -56,9 +56,9 @@ export async function readBundleConfig(bundleDir: string): Promise<Record<string
   try {
     config = JSON.parse(await readFile(join(bundleDir, 'config.json'), 'utf8'));
   } catch (err) {
-    throw new AppError('bundle.invalid_file', 422, `config.json in the bundle cannot be read as JSON: ${errorMessage(err)}`);
+    throw new AppError('bundle.invalid_file', `config.json in the bundle cannot be read as JSON: ${errorMessage(err)}`);
   }
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new AppError('bundle.invalid_file', 422, 'config.json in the bundle is not a JSON object.');
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new AppError('bundle.invalid_file', 'config.json in the bundle is not a JSON object.');
   return config as Record<string, unknown>;
 }
 

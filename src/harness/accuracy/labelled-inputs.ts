@@ -59,7 +59,7 @@ const ARRAYS: Record<NumericType, { bytes: number; make: (buffer: ArrayBuffer, o
   uint64: { bytes: 8, make: (b, o, l) => new BigUint64Array(b, o, l), from: (v) => BigUint64Array.from(v, (x) => BigInt(Math.trunc(x))) },
 };
 
-const invalid = (message: string) => new AppError('dataset.invalid_labelled_inputs', 422, `Invalid ${LABELLED_INPUTS_FILE}: ${message}`);
+const invalid = (message: string) => new AppError('dataset.invalid_labelled_inputs', `Invalid ${LABELLED_INPUTS_FILE}: ${message}`);
 
 /** Parses and checks a labelled input set (element counts match dims, one label per batch row). */
 export function parseLabelledInputs(text: string): LabelledInputSet {

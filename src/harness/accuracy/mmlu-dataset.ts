@@ -3,7 +3,7 @@
 // no header, rows `question,A,B,C,D,answer` with RFC 4180 quoting. Any folder depth is accepted, so an
 // archive of hendrycks' `data/` folder works as it is.
 import { readFile } from 'node:fs/promises';
-import { AppError } from '../../lib/errors.js';
+import { AppError, type ErrorCode } from '../../lib/errors.js';
 import { BUILTIN_MMLU_NAME, BUILTIN_MMLU_SUBJECTS } from './builtin-mmlu-data.js';
 
 export const ANSWER_LETTERS = ['A', 'B', 'C', 'D'] as const;
@@ -31,7 +31,7 @@ export interface MmluDataset {
 export const BUILTIN_DATASET_REF = `builtin:${BUILTIN_MMLU_NAME}`;
 const MAX_FIELD_CHARS = 100_000;
 
-const datasetError = (code: string, message: string, extra?: Record<string, unknown>) => new AppError(code, 422, message, extra);
+const datasetError = (code: ErrorCode, message: string, extra?: Record<string, unknown>) => new AppError(code, message, extra);
 
 /** RFC 4180 records: quoted fields may hold commas, doubled quotes and newlines. */
 export function parseCsvRecords(text: string, where: string): string[][] {

@@ -30,7 +30,7 @@ async function readJson(dir: string, name: string): Promise<Record<string, unkno
   try {
     return JSON.parse(await readFile(join(dir, name), 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new AppError('bundle.invalid_file', 422, `${name} in the bundle cannot be read as JSON: ${errorMessage(err)}`);
+    throw new AppError('bundle.invalid_file', `${name} in the bundle cannot be read as JSON: ${errorMessage(err)}`);
   }
 }
 
@@ -47,7 +47,7 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   try {
     tokenizer = newHfTokenizer(tokenizerJson, config);
   } catch (err) {
-    throw new AppError('bundle.invalid_file', 422, `tokenizer.json is not a tokenizer @huggingface/tokenizers can load: ${errorMessage(err)}`);
+    throw new AppError('bundle.invalid_file', `tokenizer.json is not a tokenizer @huggingface/tokenizers can load: ${errorMessage(err)}`);
   }
   const bos = tokenContent(config.bos_token);
   const bosTokenId = config.add_bos_token === true && bos !== null ? (tokenizer.token_to_id(bos) ?? null) : null;

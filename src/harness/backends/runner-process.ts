@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { HarnessError, errorMessage } from '../../lib/errors.js';
+import { HarnessError, errorMessage, type ErrorCode } from '../../lib/errors.js';
 import { LineSplitter } from '../runner/json-lines.js';
 import {
   MAX_LINE_BYTES,
@@ -48,7 +48,7 @@ type ResolvedRunnerBackendConfig = z.output<typeof runnerBackendConfigSchema>;
 
 export const RUNNER_BACKEND_NAME = 'runner-process';
 
-export type RunnerFailureCode = 'runner.spawn_failed' | 'runner.protocol_error' | 'runner.bad_output' | 'runner.crashed' | 'runner.timeout' | 'runner.error';
+export type RunnerFailureCode = Extract<ErrorCode, `runner.${string}`>;
 
 export interface RunnerFailureDetails {
   /** How the runner process ended, once it has. */

@@ -36,9 +36,9 @@ export interface ExtractedArchive {
   totalBytes: number;
 }
 
-const unsafe = (message: string) => new AppError('bundle.unsafe_entry', 422, message);
-const tooLarge = (message: string, extra: Record<string, unknown>) => new AppError('bundle.too_large', 413, message, extra);
-const unreadable = (message: string) => new AppError('bundle.unreadable', 422, message);
+const unsafe = (message: string) => new AppError('bundle.unsafe_entry', message);
+const tooLarge = (message: string, extra: Record<string, unknown>) => new AppError('bundle.too_large', message, extra);
+const unreadable = (message: string) => new AppError('bundle.unreadable', message);
 
 /** The archive kind from the first bytes, or null when the file is none of them. */
 export async function sniffArchiveKind(path: string): Promise<ArchiveKind | null> {
@@ -74,7 +74,7 @@ class Budget {
 
   countEntry(): void {
     if (++this.entries > this.limits.maxEntries) {
-      throw new AppError('bundle.too_many_entries', 413, `The archive holds more than ${this.limits.maxEntries} entries.`, { limit: this.limits.maxEntries });
+      throw new AppError('bundle.too_many_entries', `The archive holds more than ${this.limits.maxEntries} entries.`, { limit: this.limits.maxEntries });
     }
   }
 

@@ -26,7 +26,7 @@ export interface OpenedBundle {
   unpackedBytes: number;
 }
 
-const missing = (message: string, extra?: Record<string, unknown>) => new AppError('bundle.missing_file', 422, message, extra);
+const missing = (message: string, extra?: Record<string, unknown>) => new AppError('bundle.missing_file', message, extra);
 
 /** The folder the bundle's files sit in: the archive root, or its one top-level folder (zips often wrap). */
 function bundlePrefix(files: readonly string[]): string {
@@ -57,7 +57,7 @@ export async function openModelBundle(archivePath: string, dest: string, limits:
     }
     const modelFile = PREFERRED_MODEL_FILES.find((name) => models.includes(name)) ?? (models.length === 1 ? models[0]! : undefined);
     if (modelFile === undefined) {
-      throw new AppError('bundle.ambiguous_model', 422, `The bundle holds several ONNX files (${models.join(', ')}) and none is named model.onnx.`);
+      throw new AppError('bundle.ambiguous_model', `The bundle holds several ONNX files (${models.join(', ')}) and none is named model.onnx.`);
     }
     const modelPath = join(root, modelFile);
     const signature = await readOnnxSignature(modelPath);
@@ -77,7 +77,7 @@ async function checkExternalData(root: string, modelDir: string, locations: read
     const normalized = posix.normalize(location.replaceAll('\\', '/'));
     const target = resolve(modelDir, normalized);
     if (posix.isAbsolute(normalized) || /^[A-Za-z]:/.test(location) || !target.startsWith(root + sep)) {
-      throw new AppError('bundle.external_data_outside', 422, `The model's external data location ${shown} points outside the bundle.`, { location });
+      throw new AppError('bundle.external_data_outside', `The model's external data location ${shown} points outside the bundle.`, { location });
     }
     const info = await stat(target).catch(() => null);
     if (!info?.isFile()) throw missing(`The model's external data file ${shown} is not in the bundle.`, { missing: [location] });

@@ -69,7 +69,7 @@ const ELEMENT_TYPES: readonly string[] = [
 
 function invalid(message: string, offset?: number): AppError {
   const where = offset === undefined ? '' : ` (at byte ${offset})`;
-  return new AppError(INVALID_ONNX_CODE, 422, `Not a valid ONNX model: ${message}${where}`, offset === undefined ? undefined : { offset });
+  return new AppError(INVALID_ONNX_CODE, `Not a valid ONNX model: ${message}${where}`, offset === undefined ? undefined : { offset });
 }
 
 /** Buffered reader over a file that reads only the window it needs, at the offset it needs. */

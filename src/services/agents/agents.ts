@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../lib/database.js';
 import { issueCredential } from '../../lib/secrets.js';
-import { badRequest, conflict, notFound } from '../../lib/errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { deviceSlug } from '../devices/devices.js';
 
@@ -53,7 +53,7 @@ export async function registerAgent(db: Db, agentId: string, input: z.infer<type
   const ids = await deviceIds(db, input.devices);
   const allowed = await db.agentDevice.findMany({ where: { agentId, deviceId: { in: ids } } });
   if (allowed.length !== ids.length) {
-    throw badRequest('agent.device_not_assigned', 'The agent is not assigned to every device it asked to serve.');
+    throw forbidden('agent.device_not_assigned', 'The agent is not assigned to every device it asked to serve.');
   }
   await db.agent.update({ where: { id: agentId }, data: { version: input.version, hostname: input.hostname, lastHeartbeatAt: new Date() } });
   return { agentId, devices: input.devices };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Job, JobStatus, Prisma } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
-import { AppError, badRequest, conflict, notFound, serviceUnavailable, unprocessable } from '../../lib/errors.js';
+import { AppError, badRequest, conflict, notFound, serviceUnavailable, unprocessable, type ErrorCode } from '../../lib/errors.js';
 import { resolveSuiteSpec } from '../../harness/suite-spec.js';
 import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
@@ -185,7 +185,7 @@ export async function cancelJob(deps: JobServiceDeps, principal: UserPrincipal, 
   }
   const res = await deps.db.job.updateMany({
     where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
-    data: { status: 'CANCELED', finishedAt: new Date(), errorCode: 'job.canceled', errorMessage: 'Canceled by request.' },
+    data: { status: 'CANCELED', finishedAt: new Date(), errorCode: 'job.canceled' satisfies ErrorCode, errorMessage: 'Canceled by request.' },
   });
   if (res.count === 0) return { job: await getJob(deps.db, principal, id), canceled: false };
   await jobFinished(deps, id);
@@ -197,6 +197,6 @@ export async function cancelJob(deps: JobServiceDeps, principal: UserPrincipal, 
 
 export class JobNotClaimableError extends AppError {
   constructor(status: JobStatus) {
-    super('job.not_claimable', 409, `The job is ${status} and cannot be run.`, { jobStatus: status });
+    super('job.not_claimable', `The job is ${status} and cannot be run.`, { jobStatus: status });
   }
 }

@@ -8,6 +8,7 @@
 import type { ServiceDeps } from '../deps.js';
 import { resolvedSuiteSpecSchema } from '../../harness/suite-spec.js';
 import { jobFinished, type JobChangeDeps } from './job-changes.js';
+import type { ErrorCode } from '../../lib/errors.js';
 
 /** Job ids checked against Redis per pipelined round trip. */
 const RECONCILE_BATCH = 1_000;
@@ -47,7 +48,7 @@ export async function reconcileJobs(deps: JobChangeDeps & Pick<ServiceDeps, 'que
     if (!suite.success) {
       const res = await deps.db.job.updateMany({
         where: { id: job.id, status: 'QUEUED' },
-        data: { status: 'FAILED', errorCode: 'job.invalid_suite', errorMessage: 'The stored suite no longer validates; the job cannot be queued again.', finishedAt: now },
+        data: { status: 'FAILED', errorCode: 'job.invalid_suite' satisfies ErrorCode, errorMessage: 'The stored suite no longer validates; the job cannot be queued again.', finishedAt: now },
       });
       if (res.count === 1) {
         failedInvalidSuite.push(job.id);
@@ -69,7 +70,7 @@ export async function reconcileJobs(deps: JobChangeDeps & Pick<ServiceDeps, 'que
   for (const { id } of stranded) {
     const res = await deps.db.job.updateMany({
       where: { id, status: 'RUNNING' },
-      data: { status: 'FAILED', errorCode: 'agent.vanished', errorMessage: `The agent stopped sending heartbeats for more than ${Math.round(opts.agentDeadlineMs / 1000)} s during the run.`, finishedAt: now },
+      data: { status: 'FAILED', errorCode: 'agent.vanished' satisfies ErrorCode, errorMessage: `The agent stopped sending heartbeats for more than ${Math.round(opts.agentDeadlineMs / 1000)} s during the run.`, finishedAt: now },
     });
     if (res.count === 1) {
       failedAgentVanished.push(id);
@@ -85,7 +86,7 @@ export async function reconcileJobs(deps: JobChangeDeps & Pick<ServiceDeps, 'que
     if (queued?.state !== 'failed') continue;
     const res = await deps.db.job.updateMany({
       where: { id: job.id, status: 'RUNNING' },
-      data: { status: 'FAILED', errorCode: 'agent.retries_exhausted', errorMessage: `The queue gave up after ${queued.attemptsMade} attempts: ${queued.reason}`.slice(0, 4000), finishedAt: now },
+      data: { status: 'FAILED', errorCode: 'agent.retries_exhausted' satisfies ErrorCode, errorMessage: `The queue gave up after ${queued.attemptsMade} attempts: ${queued.reason}`.slice(0, 4000), finishedAt: now },
     });
     if (res.count === 1) {
       failedQueueGaveUp.push(job.id);

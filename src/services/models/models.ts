@@ -42,7 +42,7 @@ async function inspectUpload(path: string, limits: ExtractLimits): Promise<Inspe
   if (kind === null) {
     const signature = await readOnnxSignature(path);
     if (signature.usesExternalData) {
-      throw new AppError('model.external_data_unsupported', 422, 'The model references external data files; upload a single self-contained .onnx file, or a bundle (zip/tar) holding the model with its data files.');
+      throw new AppError('model.external_data_unsupported', 'The model references external data files; upload a single self-contained .onnx file, or a bundle (zip/tar) holding the model with its data files.');
     }
     return { format: 'onnx', mediaType: ONNX_MEDIA_TYPE, signature };
   }

@@ -28,11 +28,11 @@ const resultFields = z.strictObject({
 const firstIssue = (e: z.ZodError) => e.issues[0] ? `${e.issues[0].path.join('.')}: ${e.issues[0].message}` : '';
 
 function parseJsonField(name: string, value: unknown): unknown {
-  if (typeof value !== 'string') throw badRequest('result.invalid', `Field ${name} must be a JSON string.`);
+  if (typeof value !== 'string') throw badRequest('result.malformed_field', `Field ${name} must be a JSON string.`);
   try {
     return JSON.parse(value);
   } catch {
-    throw badRequest('result.invalid', `Field ${name} is not valid JSON.`);
+    throw badRequest('result.malformed_field', `Field ${name} is not valid JSON.`);
   }
 }
 

@@ -155,7 +155,7 @@ async function readLeaves(db: LogClient, treeSize?: number): Promise<Uint8Array[
   });
   // Missing rows mean deletions behind the trigger's back; proofs over what remains would be for another tree.
   if (rows.some((row, position) => row.index !== position) || (treeSize !== undefined && rows.length !== treeSize)) {
-    throw new AppError('transparency.log_corrupt', 500, 'Transparency log entries are missing; the log was modified outside the service.');
+    throw new AppError('transparency.log_corrupt', 'Transparency log entries are missing; the log was modified outside the service.');
   }
   return rows.map((row) => row.leaf);
 }

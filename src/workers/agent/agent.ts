@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ApiHttpClient, ApiRequestError } from '../../lib/http-client.js';
-import { AppError, HarnessError, errorMessage } from '../../lib/errors.js';
+import { AppError, HarnessError, errorMessage, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { benchJobPayload, benchQueueName, type BenchJobPayload } from '../../queue/bench-jobs.js';
 import { ModelCache } from './model-cache.js';
@@ -119,7 +119,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       });
       worker.on('failed', (job, err) => {
         if (job && job.attemptsMade >= (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError)) {
-          void this.recordFailure(job.data.jobId, 'agent.retries_exhausted', `Gave up after ${job.attemptsMade} attempts: ${err.message}`, this.jobLog(job.data));
+          void this.recordFailure(job.data.jobId, 'agent.retries_exhausted' satisfies ErrorCode, `Gave up after ${job.attemptsMade} attempts: ${err.message}`, this.jobLog(job.data));
         }
       });
       worker.on('error', (err) => this.opts.log.error({ err: errorMessage(err), device }, 'queue worker error'));

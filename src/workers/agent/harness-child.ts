@@ -1,6 +1,6 @@
 // Entry point of the harness child process. Receives one run request over IPC, runs it, writes the
 // raw samples to the requested file, sends the summary back, and exits.
-import { AppError, errorMessage } from '../../lib/errors.js';
+import { AppError, errorMessage, type ErrorCode } from '../../lib/errors.js';
 import { executeRunRequest } from './harness-run.js';
 import type { ChildMessage, RunRequest } from './harness-messages.js';
 
@@ -20,7 +20,7 @@ process.once('message', (req: RunRequest) => {
       await send({ type: 'result', ...outcome });
       process.exit(0);
     } catch (err) {
-      await send({ type: 'error', code: err instanceof AppError ? err.code : 'harness.failed', message: errorMessage(err) });
+      await send({ type: 'error', code: err instanceof AppError ? err.code : ('harness.failed' satisfies ErrorCode), message: errorMessage(err) });
       process.exit(1);
     }
   })();
