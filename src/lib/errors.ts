@@ -2,7 +2,7 @@
 // its HTTP status and meaning in ./error-catalog.ts (docs/architecture.md's tables are generated from it).
 // The status always comes from the catalog. The API's error handler turns these into RFC 9457
 // problem+json; anything else becomes a 500 with no internals.
-import { ERROR_CATALOG, type ErrorCode, type ErrorCodeWithStatus } from './error-catalog.js';
+import { ERROR_CATALOG, isErrorCode, type ErrorCode, type ErrorCodeWithStatus } from './error-catalog.js';
 
 export { ERROR_CATALOG, ERROR_CODES, isErrorCode, errorStatus, type ErrorCode } from './error-catalog.js';
 
@@ -16,6 +16,8 @@ export class AppError extends Error {
   readonly extra: ProblemDetailsExtra | undefined;
 
   constructor(code: ErrorCode, message: string, extra?: ProblemDetailsExtra, options?: { cause?: unknown }) {
+    // The type already refuses an undeclared code; this catches one smuggled past it with a cast.
+    if (!isErrorCode(code)) throw new TypeError(`Undeclared error code '${String(code)}': declare it in src/lib/error-catalog.ts`);
     super(message, options);
     this.name = 'AppError';
     this.code = code;
