@@ -46,6 +46,14 @@ export class HarnessError extends AppError {
   }
 }
 
+/**
+ * A code that arrived as a plain string from another process (the harness child, an agent, maybe of
+ * another version): kept if declared, otherwise `fallback`, with the original code leading the message.
+ */
+export function declaredFailure(code: string, message: string, fallback: ErrorCode): { code: ErrorCode; message: string } {
+  return isErrorCode(code) ? { code, message } : { code: fallback, message: `${code}: ${message}` };
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -7,7 +7,7 @@ import Fastify from 'fastify';
 import multipart from '@fastify/multipart';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOG, ERROR_CODES, isErrorCode, type ErrorCode } from '../../src/lib/error-catalog.js';
-import { AppError, HarnessError, badRequest, conflict, notFound, unprocessable } from '../../src/lib/errors.js';
+import { AppError, HarnessError, badRequest, conflict, declaredFailure, notFound, unprocessable } from '../../src/lib/errors.js';
 import { withErrorCodeTables } from '../../src/lib/error-code-reference.js';
 import { registerProblemDetails } from '../../src/api/plugins/problem-details.js';
 import { failureInput } from '../../src/services/jobs/job-execution.js';
@@ -43,6 +43,12 @@ describe('error catalog', () => {
   it('recognises only declared codes, not object prototype keys', () => {
     expect(isErrorCode('harness.timeout')).toBe(true);
     for (const other of ['harness.nope', 'constructor', 'toString', '__proto__', 'hasOwnProperty', '', 42, null, undefined]) expect(isErrorCode(other), String(other)).toBe(false);
+  });
+
+  it('keeps a code from another process only if declared (the harness child, an agent)', () => {
+    expect(declaredFailure('runner.timeout', 'slow', 'harness.failed')).toEqual({ code: 'runner.timeout', message: 'slow' });
+    expect(declaredFailure('harness.new_in_v2', 'boom', 'harness.failed')).toEqual({ code: 'harness.failed', message: 'harness.new_in_v2: boom' });
+    expect(declaredFailure('__proto__', 'boom', 'agent.failed')).toEqual({ code: 'agent.failed', message: '__proto__: boom' });
   });
 
   it('takes the status from the catalog; an undeclared code or a helper of another status does not compile', () => {

@@ -4,7 +4,7 @@
 // its consequences (job-changes.ts).
 import { z } from 'zod';
 import type { Db } from '../../lib/database.js';
-import { forbidden, isErrorCode, notFound } from '../../lib/errors.js';
+import { declaredFailure, forbidden, notFound } from '../../lib/errors.js';
 import { agentServesDevice } from '../agents/agents.js';
 import { JobNotClaimableError } from './jobs.js';
 import { jobChanged, jobFinished, type JobChangeDeps } from './job-changes.js';
@@ -76,11 +76,11 @@ export async function reportProgress(deps: JobChangeDeps, agentId: string, jobId
 
 export async function failJob(deps: JobChangeDeps, agentId: string, jobId: string, input: z.infer<typeof failureInput>) {
   // Vendors read the stored code, so only declared ones are stored; an agent's other codes (another
-  // version's, the HTTP client's) become agent.failed with the code kept in the message.
-  const [errorCode, errorMessage] = isErrorCode(input.code) ? [input.code, input.message] : (['agent.failed', `${input.code}: ${input.message}`] as const);
+  // version's, the HTTP client's `http.<status>`) become agent.failed.
+  const { code, message } = declaredFailure(input.code, input.message, 'agent.failed');
   const res = await deps.db.job.updateMany({
     where: { id: jobId, agentId, status: 'RUNNING' },
-    data: { status: 'FAILED', errorCode, errorMessage, finishedAt: new Date() },
+    data: { status: 'FAILED', errorCode: code, errorMessage: message, finishedAt: new Date() },
   });
   if (res.count === 1) await jobFinished(deps, jobId);
   const job = await jobForAgent(deps.db, agentId, jobId);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { HarnessError, isErrorCode } from '../../lib/errors.js';
+import { HarnessError, declaredFailure } from '../../lib/errors.js';
 import type { ChildMessage, RunRequest } from './harness-messages.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL(`./harness-child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -187,8 +187,8 @@ export function runHarnessInChild(opts: HarnessRunOptions): Promise<HarnessRunRe
       else if (msg.type === 'started') opts.onStarted?.(msg.at);
       else if (msg.type === 'result') result = { summary: msg.summary, environment: msg.environment, resourceUsage: msg.resourceUsage, profile: msg.profile };
       else if (msg.type === 'error') {
-        // The code crossed a process boundary as a string: only a declared one is kept.
-        failure = isErrorCode(msg.code) ? new HarnessError(msg.code, msg.message) : new HarnessError('harness.failed', `${msg.code}: ${msg.message}`);
+        const declared = declaredFailure(msg.code, msg.message, 'harness.failed');
+        failure = new HarnessError(declared.code, declared.message);
       }
     });
     const start = () => {
