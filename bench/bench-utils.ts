@@ -2,9 +2,21 @@
 // bare reference servers' start-up.
 import { spawn } from 'node:child_process';
 
+/**
+ * The `fraction` quantile of `values` by linear interpolation between the two nearest ranks
+ * (Hyndman & Fan type 7, numpy's default): for an even count the median is the mean of the two middle
+ * values, not the upper one, which with two rounds would be their maximum. Report figures use the
+ * harness's LoadGen nearest rank (src/harness/stats/latency-percentiles.ts); this one summarises
+ * benchmark rounds and samples.
+ */
 export function percentile(values: readonly number[], fraction: number): number {
+  if (values.length === 0) throw new RangeError('percentile needs at least one value');
+  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`percentile fraction ${fraction} is outside [0, 1]`);
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(Math.floor(sorted.length * fraction), sorted.length - 1)]!;
+  const rank = (sorted.length - 1) * fraction;
+  const below = Math.floor(rank);
+  const lower = sorted[below]!;
+  return below + 1 < sorted.length ? lower + (sorted[below + 1]! - lower) * (rank - below) : lower;
 }
 
 export const median = (values: readonly number[]) => percentile(values, 0.5);
