@@ -32,11 +32,12 @@ export function machineLine(): string {
 }
 
 /**
- * Starts a bare reference server (a TypeScript file under bench/support that prints "listening on
- * <port>") in its own process; resolves once it listens.
+ * Starts a bare reference server (a file under bench/support that prints "listening on <port>") in its
+ * own process; resolves once it listens. A `.mjs` file runs on plain node, a TypeScript one through tsx.
  */
 export async function startSupportServer(script: string, args: string[]): Promise<{ url: string; pid: number; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeArgs = script.endsWith('.mjs') ? [script] : ['--import', import.meta.resolve('tsx'), script];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
