@@ -63,6 +63,7 @@ interface Measured {
   serverCpuPct: number;
   serverUsPerRequest: number;
   clientCpuPct: number;
+  serverRssMiB: number;
 }
 
 /** CPU seconds (user + system) of process `pid` so far, and of its reaped children, from /proc. */
@@ -70,6 +71,12 @@ async function cpuSeconds(pid: number | 'self'): Promise<{ own: number; children
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   const tick = (i: number) => Number(fields[i]) / 100;
   return { own: tick(11) + tick(12), children: tick(13) + tick(14) };
+}
+
+/** Resident memory of process `pid` (VmRSS), so a server that grows across rounds shows it. */
+async function rssMiB(pid: number): Promise<number> {
+  const kib = /^VmRSS:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+  return Number(kib?.[1] ?? Number.NaN) / 1024;
 }
 
 const UNIT_MS: Record<string, number> = { us: 1e-3, ms: 1, s: 1e3, m: 60e3 };
@@ -112,6 +119,7 @@ async function measure(url: string, serverPid: number, headers: Record<string, s
     serverCpuPct: (serverCpu / wall) * 100,
     serverUsPerRequest: (serverCpu / requests) * 1e6,
     clientCpuPct: ((self1.children - self0.children) / wall) * 100,
+    serverRssMiB: await rssMiB(serverPid),
   };
 }
 
@@ -236,7 +244,7 @@ await withBenchService({}, async (service) => {
           if (m.non2xx > 0 || m.socketErrors > 0) throw new Error(`${side} ${e.name}: ${m.non2xx} non-2xx answers, ${m.socketErrors} socket errors`);
           sides[side].push(m);
           console.log(
-            `  round ${round + 1} ${side.padEnd(3)} ${e.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50Ms.toFixed(2)} ms, p99 ${m.p99Ms.toFixed(2)} ms; server CPU ${m.serverCpuPct.toFixed(0)}% (${us(m).toFixed(1)} µs/request); wrk ${m.clientCpuPct.toFixed(0)}% of a core${m.clientCpuPct >= CLIENT_BOUND_PCT ? ' (CLIENT-BOUND)' : ''} (${loadAverage()})`,
+            `  round ${round + 1} ${side.padEnd(3)} ${e.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50Ms.toFixed(2)} ms, p99 ${m.p99Ms.toFixed(2)} ms; server CPU ${m.serverCpuPct.toFixed(0)}% (${us(m).toFixed(1)} µs/request), RSS ${m.serverRssMiB.toFixed(0)} MiB; wrk ${m.clientCpuPct.toFixed(0)}% of a core${m.clientCpuPct >= CLIENT_BOUND_PCT ? ' (CLIENT-BOUND)' : ''} (${loadAverage()})`,
           );
         }
         const [a, r] = [sides.api[round]!, sides.ref[round]!];
