@@ -15,7 +15,7 @@ import { poissonSchedule } from './scenarios/server.js';
 import { percentileEarlyStopping, serverEarlyStopping } from './stats/early-stopping.js';
 import { percentileOfSorted, summarizeLatencies, type LatencySummary } from './stats/latency-percentiles.js';
 import { coefficientOfVariationPct, thermalDrift } from './stats/run-variation.js';
-import { resolvedSuiteSpecSchema, type SuiteSpec } from './suite-spec.js';
+import { resolvedSuiteSpecSchema, SCENARIOS, type SuiteSpec } from './suite-spec.js';
 import { powerSummarySchema, powerTraceSchema, summarizePower, type PowerSummary } from './power/power-measurement.js';
 import { accuracyRawSchema, accuracySummarySchema, summarizeAccuracy, type AccuracySummary } from './accuracy/accuracy-format.js';
 import { llmLatencyRawSchema, llmLatencySummarySchema, summarizeLlmLatency, type LlmLatencySummary } from './accuracy/llm-latency.js';
@@ -103,7 +103,7 @@ const serverFiguresSchema = z.strictObject({
 
 /** The summary fields that follow from the raw samples and the spec. */
 const measuredFields = {
-  scenario: z.enum(['single-stream', 'multi-stream', 'server', 'offline']),
+  scenario: z.enum(SCENARIOS),
   /** Queries over all runs; Offline counts each sample as a query. */
   queryCount: z.int(),
   /** queryCount * samplesPerQuery. */

@@ -8,9 +8,10 @@
 import { z } from 'zod';
 import { accuracySpecSchema } from './accuracy/accuracy-format.js';
 import { llmLatencyInputSchema, llmLatencySpecSchema } from './accuracy/llm-latency.js';
+// The names are the API's vocabulary (one list for service, dashboard and CLI); their values are here.
+import { CUSTOM_PRESET, SCENARIOS, type Scenario, type SuitePresetName } from '../contracts/job-vocabulary.js';
 
-export const SCENARIOS = ['single-stream', 'multi-stream', 'server', 'offline'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+export { CUSTOM_PRESET, SCENARIOS, type Scenario };
 
 export const SUITE_PRESETS = {
   smoke: { warmupQueries: 5, minQueryCount: 32, minDurationMs: 200, offlineSampleCount: 64 },
@@ -21,7 +22,7 @@ export const SUITE_PRESETS = {
   /** LoadGen with mlperf.conf: 600 s minimum everywhere; query minimums come from the scenario
    *  defaults (662 for MultiStream); the Offline count is resnet50's min_query_count. */
   submission: { minDurationMs: 600_000, maxDurationMs: 3_600_000, offlineSampleCount: 24_576 },
-} as const satisfies Record<string, Partial<SuiteSpecFields>>;
+} as const satisfies Record<SuitePresetName, Partial<SuiteSpecFields>>;
 
 export type SuitePreset = keyof typeof SUITE_PRESETS;
 
@@ -29,8 +30,6 @@ export type SuitePreset = keyof typeof SUITE_PRESETS;
  *  is what makes the result comparable. */
 const FIXED_PRESETS: ReadonlySet<SuitePreset> = new Set(['submission']);
 
-/** The label of a spec that changed some of a preset's values. */
-export const CUSTOM_PRESET = 'custom';
 
 export const SUITE_DEFAULTS: Readonly<SuiteSpecFields> = {
   scenario: 'single-stream',

@@ -7,6 +7,7 @@ import type { AuthGuards } from '../plugins/authentication.js';
 import { createDevice, deviceInput, deviceSlug, deviceUpdate, getDevice, listDevices, updateDevice } from '../../services/devices/devices.js';
 import { seesAllOrgs } from '../../services/auth/principal.js';
 import { deviceStatus } from '../../services/devices/device-health.js';
+import { problemResponses } from '../../contracts/problem.js';
 import { deviceListSchema, deviceStatusSchema, deviceViewSchema, labDeviceSchema } from '../../contracts/devices.js';
 
 const slugParams = z.strictObject({ slug: deviceSlug });
@@ -22,23 +23,23 @@ export const deviceRoutes =
     // Public: anyone may browse the devices under test; the lab also sees private ones.
     app.get(
       '/devices',
-      { preHandler: guards.optionalUser, schema: { tags: ['devices'], security: [], description: VIEW_NOTE, response: { 200: deviceListSchema } } },
+      { preHandler: guards.optionalUser, schema: { operationId: 'listDevices', tags: ['devices'], summary: 'Devices under test', description: VIEW_NOTE, response: { 200: deviceListSchema } } },
       async (request) => ({ items: await listDevices(deps.db, audience(request)) }),
     );
 
     app.get(
       '/devices/:slug',
-      { preHandler: guards.optionalUser, schema: { tags: ['devices'], params: slugParams, security: [], description: VIEW_NOTE, response: { 200: deviceViewSchema } } },
+      { preHandler: guards.optionalUser, schema: { operationId: 'getDevice', tags: ['devices'], summary: 'One device', params: slugParams, description: VIEW_NOTE, response: { 200: deviceViewSchema, ...problemResponses(404) } } },
       async (request) => getDevice(deps.db, request.params.slug, audience(request)),
     );
 
     app.get(
       '/devices/:slug/status',
-      { preHandler: guards.optionalUser, schema: { tags: ['devices'], params: slugParams, security: [], summary: 'Agents online and jobs waiting or running for the device', response: { 200: deviceStatusSchema } } },
+      { preHandler: guards.optionalUser, schema: { operationId: 'getDeviceStatus', tags: ['devices'], params: slugParams, summary: 'Agents online and jobs waiting or running for the device', response: { 200: deviceStatusSchema, ...problemResponses(404) } } },
       async (request) => deviceStatus(deps, request.params.slug, labUser(request)),
     );
 
-    app.post('/devices', { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], body: deviceInput, response: { 201: labDeviceSchema } } }, async (request, reply) => {
+    app.post('/devices', { preHandler: guards.requireUser([...LAB_ROLES]), schema: { operationId: 'createDevice', tags: ['devices'], summary: 'Register a device (lab)', body: deviceInput, response: { 201: labDeviceSchema, ...problemResponses(409) } } }, async (request, reply) => {
       const device = await createDevice(deps.db, request.body);
       await recordAudit(deps.db, request, { action: 'device.created', subjectType: 'device', subjectId: device.slug });
       return reply.status(201).send(device);
@@ -46,7 +47,7 @@ export const deviceRoutes =
 
     app.patch(
       '/devices/:slug',
-      { preHandler: guards.requireUser([...LAB_ROLES]), schema: { tags: ['devices'], params: slugParams, body: deviceUpdate, response: { 200: labDeviceSchema } } },
+      { preHandler: guards.requireUser([...LAB_ROLES]), schema: { operationId: 'updateDevice', tags: ['devices'], summary: 'Change a device (lab)', params: slugParams, body: deviceUpdate, response: { 200: labDeviceSchema, ...problemResponses(404) } } },
       async (request) => {
         const device = await updateDevice(deps.db, request.params.slug, request.body);
         await recordAudit(deps.db, request, { action: 'device.updated', subjectType: 'device', subjectId: device.slug, details: { fields: Object.keys(request.body) } });

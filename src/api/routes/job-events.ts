@@ -10,6 +10,7 @@ import { userOf, type AuthGuards } from '../plugins/authentication.js';
 import { seesAllOrgs } from '../../services/auth/principal.js';
 import { getJob, listJobs } from '../../services/jobs/jobs.js';
 import { withReportIds, type JobEvent, type JobEventHub } from '../../services/jobs/job-events.js';
+import { problemResponses } from '../../contracts/problem.js';
 
 /** Comment lines keep proxies and the browser from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
@@ -28,9 +29,16 @@ export const jobEventRoutes =
       {
         preHandler: guards.requireUser(),
         schema: {
+          operationId: 'streamJobEvents',
           tags: ['jobs'],
-          summary: 'Server-sent events (text/event-stream): `snapshot` with the current jobs, then `job` with each change. Read it with fetch and the Authorization header.',
+          summary: 'Live job progress as server-sent events',
+          description:
+            'text/event-stream: `event: snapshot` with `{ items: Job[] }` (JobSnapshotEvent), then `event: job` with a Job (with reportId) at each change, and `: keepalive` comments. EventSource cannot send the Authorization header: read it with fetch.',
           querystring: z.strictObject({ jobId: z.uuid().optional() }),
+          response: {
+            200: { description: 'The event stream', content: { 'text/event-stream': { schema: z.string() } } },
+            ...problemResponses(404),
+          },
         },
       },
       async (request, reply) => {

@@ -1,8 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
 import { leaderboardFacetsJson, leaderboardJson, leaderboardQuery, type LeaderboardCache } from '../../services/leaderboard/leaderboard.js';
+import { leaderboardFacetsSchema, leaderboardPageSchema } from '../../contracts/leaderboard.js';
 
 const tags = ['leaderboard'];
+import { sendBytes } from './raw-answer.js';
+
+// Both answers are bytes serialised once and cached (sendBytes): the schemas document those bytes.
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const leaderboardRoutes =
   (deps: AppDeps, cache?: LeaderboardCache): FastifyPluginAsyncZod =>
@@ -12,16 +17,20 @@ export const leaderboardRoutes =
       '/leaderboard',
       {
         schema: {
+          operationId: 'listLeaderboard',
           tags,
-          security: [],
-          summary: 'Certified results (one per valid, unrevoked certificate), filtered, sorted by a metric, keyset-paginated',
+          summary: 'Certified results, filtered and sorted by a metric',
+          description: 'One row per valid, unrevoked certificate; keyset-paginated (`nextCursor`).',
           querystring: leaderboardQuery,
+          response: { 200: leaderboardPageSchema },
         },
       },
-      async (request, reply) => reply.type('application/json; charset=utf-8').send(await leaderboardJson(deps.db, request.query, cache)),
+      async (request, reply) => sendBytes(reply, JSON_TYPE, await leaderboardJson(deps.db, request.query, cache)),
     );
 
-    app.get('/leaderboard/facets', { schema: { tags, security: [], summary: "The values the leaderboard's filters can take" } }, async (_request, reply) =>
-      reply.type('application/json; charset=utf-8').send(await leaderboardFacetsJson(deps.db, cache)),
+    app.get(
+      '/leaderboard/facets',
+      { schema: { operationId: 'getLeaderboardFacets', tags, summary: "The values the leaderboard's filters can take", response: { 200: leaderboardFacetsSchema } } },
+      async (_request, reply) => sendBytes(reply, JSON_TYPE, await leaderboardFacetsJson(deps.db, cache)),
     );
   };

@@ -6,6 +6,8 @@ import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.js';
 import type { ApiMetrics } from '../../lib/metrics.js';
 import { unauthorized } from '../../lib/errors.js';
+import { problemResponses } from '../../contracts/problem.js';
+import { z } from 'zod';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -24,7 +26,18 @@ export const metricsRoutes =
     const expected = token === undefined ? null : digest(token);
     app.get(
       '/metrics',
-      { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', ...(expected ? {} : { security: [] }) } },
+      {
+        schema: {
+          operationId: 'getMetrics',
+          tags: ['operations'],
+          summary: 'Prometheus metrics (text exposition format)',
+          description: 'Open unless the server sets NPUBENCH_METRICS_TOKEN; then "Authorization: Bearer <token>" (401 without it).',
+          response: {
+            200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain; version=0.0.4': { schema: z.string() } } },
+            ...(expected ? problemResponses(401) : {}),
+          },
+        },
+      },
       async (request, reply) => {
         if (expected) requireMetricsToken(request, expected);
         return reply.type(metrics.contentType).send(await metrics.exposition());

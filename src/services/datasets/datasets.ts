@@ -15,21 +15,22 @@ import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
 import { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir, type MmluDataset } from '../../harness/accuracy/mmlu-dataset.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+import { DATASET_FORMATS, datasetFormatSchema, datasetSubjectsSchema, type Dataset } from '../../contracts/datasets.js';
 import { extractLimitsOf, stageSingleFileUpload, type UploadPart } from '../models/models.js';
 
-export const MMLU_DATASET_FORMAT = 'mmlu-csv';
-export const LABELLED_INPUTS_DATASET_FORMAT = 'labelled-inputs';
+export const [MMLU_DATASET_FORMAT, LABELLED_INPUTS_DATASET_FORMAT] = DATASET_FORMATS;
 export const DATASET_MEDIA_TYPE = 'application/vnd.npubench.dataset+archive';
 
-const datasetFields = z.strictObject({
+export const datasetFields = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore (max 128)'),
 });
 
 const datasetSelect = { id: true, orgId: true, name: true, format: true, artifactDigest: true, subjects: true, questionCount: true, createdAt: true } satisfies Prisma.DatasetSelect;
 type DatasetRow = Prisma.DatasetGetPayload<{ select: typeof datasetSelect }>;
 
-function presentDataset(row: DatasetRow) {
-  return { ...row, ref: `sha256:${row.artifactDigest}` };
+/** The row as the Dataset contract says: the subjects column parsed at read, dates as ISO strings. */
+function presentDataset(row: DatasetRow): Dataset {
+  return { ...row, format: datasetFormatSchema.parse(row.format), subjects: datasetSubjectsSchema.parse(row.subjects), createdAt: row.createdAt.toISOString(), ref: `sha256:${row.artifactDigest}` };
 }
 
 function subjectCounts(dataset: MmluDataset) {

@@ -1,24 +1,26 @@
 // How a job row is shown (API answers and live events alike), in a module of its own so the service
 // that changes jobs and the one that publishes the changes can both use it without importing each other.
-import type { Job, JobStatus } from '@prisma/client';
+import type { Job as JobRow, JobStatus } from '@prisma/client';
+import { suiteSpecSchema, TERMINAL_JOB_STATUSES, type Job } from '../../contracts/jobs.js';
 
-export const TERMINAL_STATUSES: JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELED'];
+export const TERMINAL_STATUSES: readonly JobStatus[] = TERMINAL_JOB_STATUSES;
 
-export function presentJob(job: Job & { device?: { slug: string } }) {
+/** The row as the Job contract says, dates as ISO strings and the suite column parsed at read. */
+export function presentJob(job: JobRow & { device: { slug: string } }): Job {
   return {
     id: job.id,
     orgId: job.orgId,
     modelId: job.modelId,
-    device: job.device?.slug,
-    suite: job.suite,
+    device: job.device.slug,
+    suite: suiteSpecSchema.parse(job.suite),
     status: job.status,
     progress: job.progress,
     phase: job.phase,
     attempts: job.attempts,
     agentId: job.agentId,
     error: job.errorCode ? { code: job.errorCode, message: job.errorMessage } : null,
-    createdAt: job.createdAt,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
   };
 }

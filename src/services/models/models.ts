@@ -14,6 +14,7 @@ import { readBundleConfig } from '../../harness/accuracy/causal-lm.js';
 import type { serverEnv } from '../../config/server.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+import { modelSignatureSchema, type Model } from '../../contracts/models.js';
 
 type ServerEnv = z.output<typeof serverEnv>;
 
@@ -91,9 +92,10 @@ const modelSelect = {
 
 type ModelRow = Prisma.ModelGetPayload<{ select: typeof modelSelect }>;
 
-export function presentModel(m: ModelRow) {
-  const { artifact, ...rest } = m;
-  return { ...rest, sizeBytes: Number(artifact.size) };
+/** The row as the Model contract says: the signature column parsed at read, dates as ISO strings. */
+export function presentModel(m: ModelRow): Model {
+  const { artifact, signature, createdAt, ...rest } = m;
+  return { ...rest, signature: modelSignatureSchema.parse(signature), createdAt: createdAt.toISOString(), sizeBytes: Number(artifact.size) };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { UserPrincipal } from '../auth/principal.js';
 import { notFound } from '../../lib/errors.js';
 import { rawSamplesSchema } from '../../harness/index.js';
 import { openRawSamples } from './reports.js';
+import type { PowerTraceView } from '../../contracts/reports.js';
 
 /** [tMs from the run's origin, minW, meanW, maxW] */
 export type TraceBucket = [number, number, number, number];
@@ -26,7 +27,7 @@ export function downsampleTrace(samples: readonly (readonly [number, number])[],
   return buckets.filter(Boolean).map((b) => [b.t / 1e6, b.min, b.sum / b.n, b.max]);
 }
 
-export async function powerTraceView(deps: ServiceDeps, principal: UserPrincipal | null, reportId: string, points: number) {
+export async function powerTraceView(deps: ServiceDeps, principal: UserPrincipal | null, reportId: string, points: number): Promise<PowerTraceView> {
   const { stream } = await openRawSamples(deps, principal, reportId);
   const raw = rawSamplesSchema.parse(JSON.parse(await text(stream)));
   if (!raw.power || 'notMeasured' in raw.power) throw notFound('report.no_power_trace', raw.power ? raw.power.notMeasured : 'Power was not measured for this report.');

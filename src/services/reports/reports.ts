@@ -15,8 +15,9 @@ import { signReport } from './report-statement.js';
 import { jobSucceeded, type JobServiceDeps } from '../jobs/job-changes.js';
 import type { UploadPart } from '../models/models.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
+import { RAW_SAMPLES_MEDIA_TYPE } from '../../contracts/reports.js';
 
-export const RAW_SAMPLES_MEDIA_TYPE = 'application/vnd.npubench.raw-samples+json';
+export { RAW_SAMPLES_MEDIA_TYPE };
 
 const resultFields = z.strictObject({
   summary: latencySummaryReportSchema,

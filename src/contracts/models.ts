@@ -1,0 +1,52 @@
+// What the API says about an uploaded model. Zod only: the dashboard and the CLI import this file.
+import { z } from 'zod';
+import { pageOf, timestamp } from './common.js';
+
+export const VISIBILITIES = ['PRIVATE', 'PUBLIC'] as const;
+export const visibilitySchema = z.enum(VISIBILITIES);
+
+const tensorSignatureSchema = z.looseObject({
+  name: z.string(),
+  elementType: z.string().describe("'float32', 'int64', …; the value kind for non-tensors"),
+  shape: z.array(z.union([z.number(), z.string(), z.null()])).describe('number: fixed dim, string: symbolic dim, null: unknown'),
+  rankKnown: z.boolean(),
+});
+
+/** The ONNX signature read from the file at upload (never executed); bundles add their files and LM layout. */
+export const modelSignatureSchema = z
+  .looseObject({
+    irVersion: z.number().int().nullable(),
+    opsets: z.array(z.object({ domain: z.string(), version: z.number().int() })),
+    producerName: z.string().nullable(),
+    producerVersion: z.string().nullable(),
+    graphName: z.string().nullable(),
+    inputs: z.array(tensorSignatureSchema),
+    outputs: z.array(tensorSignatureSchema),
+    initializerCount: z.number().int(),
+    nodeCount: z.number().int(),
+    usesExternalData: z.boolean(),
+    externalDataLocations: z.array(z.string()),
+    bundle: z.looseObject({ modelFile: z.string(), files: z.array(z.string()), unpackedBytes: z.number().int() }).optional().describe('LLM bundles only'),
+  })
+  .meta({ id: 'ModelSignature' });
+export type ModelSignature = z.infer<typeof modelSignatureSchema>;
+
+export const modelSchema = z
+  .object({
+    id: z.uuid(),
+    orgId: z.uuid(),
+    name: z.string(),
+    version: z.string(),
+    format: z.string().describe("'onnx', or the bundle format for LLM bundles"),
+    artifactDigest: z.string().describe('SHA-256 of the uploaded file, hex'),
+    signature: modelSignatureSchema,
+    task: z.string().nullable(),
+    visibility: visibilitySchema,
+    createdAt: timestamp,
+    sizeBytes: z.number().int(),
+  })
+  .meta({ id: 'Model' });
+export type Model = z.infer<typeof modelSchema>;
+
+export const modelPageSchema = pageOf(modelSchema, 'ModelPage');
+export type ModelPage = z.infer<typeof modelPageSchema>;

@@ -1,0 +1,128 @@
+// What the API says about a report: the document GET /v1/reports/{id} sends (bytes serialised once
+// and cached, so the serializer does not cut them: this schema states what they hold), the power
+// trace for charts, and the media types of its other forms. The measured summary and the environment
+// are the harness's documents (src/harness/report-format.ts validates them in full when an agent
+// uploads them); the members clients read are typed here, the others pass through as stored.
+// Zod only: the dashboard imports this file.
+import { z } from 'zod';
+import { timestamp } from './common.js';
+import { visibilitySchema } from './models.js';
+import { SCENARIOS, suiteSpecSchema } from './jobs.js';
+
+export const RAW_SAMPLES_MEDIA_TYPE = 'application/vnd.npubench.raw-samples+json';
+export const MLPERF_SUMMARY_MEDIA_TYPE = 'text/plain';
+
+export const latencyFiguresSchema = z
+  .looseObject({
+    p50Ns: z.number(),
+    p90Ns: z.number(),
+    p95Ns: z.number(),
+    p99Ns: z.number(),
+    p999Ns: z.number(),
+    meanNs: z.number(),
+    minNs: z.number(),
+    maxNs: z.number(),
+  })
+  .meta({ id: 'LatencyFigures' });
+
+const powerSummarySchema = z.union([
+  z.looseObject({ measured: z.literal(false), reason: z.string() }),
+  z.looseObject({
+    measured: z.literal(true),
+    meter: z.looseObject({ kind: z.string(), name: z.string() }),
+    result: z.enum(['VALID', 'INVALID']),
+    avgW: z.number(),
+    peakW: z.number(),
+    energyJ: z.number(),
+    energyPerQueryMj: z.number(),
+    samplesPerJoule: z.number(),
+  }),
+]);
+
+/** The measured summary (format npubench.latency-summary/v2), recomputed by the server from the raw samples. */
+export const latencySummarySchema = z
+  .looseObject({
+    format: z.string(),
+    spec: suiteSpecSchema,
+    scenario: z.enum(SCENARIOS),
+    result: z.enum(['VALID', 'INVALID']),
+    queryCount: z.number().int(),
+    sampleCount: z.number().int(),
+    durationNs: z.number(),
+    qps: z.number(),
+    latency: latencyFiguresSchema,
+    targetPercentile: z.number(),
+    targetLatencyNs: z.number(),
+    thermalDriftDetected: z.boolean(),
+    runs: z.array(z.looseObject({ slowdownPct: z.number() })),
+    power: powerSummarySchema,
+  })
+  .meta({ id: 'LatencySummary' });
+export type LatencySummary = z.infer<typeof latencySummarySchema>;
+
+/** What the agent recorded about the machine and runtime. */
+export const environmentSchema = z
+  .looseObject({
+    runtime: z.looseObject({ name: z.string(), version: z.string(), executionProvider: z.string() }).optional(),
+    cpu: z.looseObject({ model: z.string() }).optional(),
+  })
+  .meta({ id: 'Environment' });
+
+/** Kernel time per operator, from onnxruntime's profiler (an optional second pass). */
+export const operatorProfileSchema = z
+  .looseObject({
+    iterations: z.number().int(),
+    providers: z.array(z.looseObject({ provider: z.string(), nodes: z.number().int(), share: z.number() })),
+    byOpType: z.array(z.looseObject({ opType: z.string(), nodes: z.number().int(), meanUsPerIteration: z.number(), share: z.number() })),
+  })
+  .meta({ id: 'OperatorProfile' });
+export type OperatorProfile = z.infer<typeof operatorProfileSchema>;
+
+/** The signed statement of the report (DSSE, docs/certification.md). */
+export const dsseEnvelopeSchema = z
+  .object({
+    payloadType: z.string(),
+    payload: z.string().describe('base64 of the in-toto statement'),
+    signatures: z.array(z.object({ keyid: z.string(), sig: z.string() })),
+  })
+  .meta({ id: 'DsseEnvelope' });
+
+export const reportSchema = z
+  .object({
+    id: z.uuid(),
+    jobId: z.uuid(),
+    orgId: z.uuid(),
+    visibility: visibilitySchema,
+    summary: latencySummarySchema,
+    environment: environmentSchema,
+    rawSamplesDigest: z.string().describe('SHA-256 of the raw samples, hex'),
+    profile: operatorProfileSchema.nullable(),
+    resourceUsage: z.object({ peakRssBytes: z.number().int(), modelSizeBytes: z.number().int(), method: z.string() }).nullable(),
+    envelope: dsseEnvelopeSchema.nullable(),
+    statementDigest: z.string().nullable(),
+    createdAt: timestamp,
+    device: z.object({ slug: z.string(), name: z.string(), manufacturer: z.string() }),
+    model: z.object({ id: z.uuid(), name: z.string(), version: z.string(), artifactDigest: z.string() }),
+    suite: suiteSpecSchema,
+    rawSamplesUrl: z.string().describe('Path of the raw samples download'),
+  })
+  .meta({ id: 'Report' });
+export type Report = z.infer<typeof reportSchema>;
+
+/** [tMs from the run's origin, minW, meanW, maxW] */
+const traceBucketSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+
+export const powerTraceViewSchema = z
+  .object({
+    meter: z.looseObject({ kind: z.string(), name: z.string() }),
+    idle: z.object({ points: z.array(traceBucketSchema) }).nullable(),
+    runs: z.array(
+      z.object({
+        windowMs: z.tuple([z.number(), z.number()]).describe('The measured window'),
+        points: z.array(traceBucketSchema),
+        error: z.string().nullable().describe("Why the meter failed during the run"),
+      }),
+    ),
+  })
+  .meta({ id: 'PowerTraceView' });
+export type PowerTraceView = z.infer<typeof powerTraceViewSchema>;
