@@ -3,48 +3,11 @@ import { apiJson } from '../api';
 import { Empty, ErrorState, Loading, ms, num, PageTitle, useAsync, date } from '../components';
 import { Link, navigate, useLocation } from '../router';
 import type { ApiError } from '../api';
+import type { LeaderboardFacets as Facets, LeaderboardPage as Page, LeaderboardRow } from '../../../contracts/leaderboard';
 
 const ParetoChart = lazy(() => import('../charts').then((m) => ({ default: m.ParetoChart })));
 
-export interface LeaderboardRow {
-  certificateId: string;
-  reportId: string | null;
-  profileId: string;
-  task: string | null;
-  device: { slug: string; name: string; manufacturer: string };
-  vendor: string;
-  model: { name: string; version: string };
-  precision: string;
-  executionProvider: string;
-  scenario: string;
-  targetLatencyNs: number;
-  p50Ns: number;
-  p99Ns: number;
-  qps: number;
-  energyPerInferenceMj: number | null;
-  accuracy: number | null;
-  /** A smoke test or demo (smoke-latency profile, smoke preset, first-start sample): hidden unless demo=show. */
-  demo: boolean;
-  issuedAt: string;
-}
-
-interface Page {
-  items: LeaderboardRow[];
-  nextCursor: string | null;
-  sort: string;
-  order: 'asc' | 'desc';
-}
-
-interface Facets {
-  profiles: string[];
-  tasks: string[];
-  devices: string[];
-  vendors: string[];
-  precisions: string[];
-  executionProviders: string[];
-  /** Live smoke-test and demo results, all of which the board hides unless demo=show. */
-  demoResults: number;
-}
+export type { LeaderboardRow };
 
 const FILTERS = [
   ['profile', 'Profile', 'profiles'],

@@ -1,45 +1,11 @@
 import { apiJson } from '../api';
 import { Empty, ErrorState, KeyValues, Loaded, PageTitle, StatusBadge, date, ms, num, useAsync } from '../components';
-import { LatencyHistogram, LatencyOverTime, PowerTrace, ProfileBars, latenciesPerRun, type OperatorProfile, type PowerTraceView, type RawSamples } from '../charts';
+import { LatencyHistogram, LatencyOverTime, PowerTrace, ProfileBars, latenciesPerRun, type RawSamples } from '../charts';
 import { Link, navigate, useLocation } from '../router';
 import { useState, type FormEvent } from 'react';
+import type { PowerTraceView, Report } from '../../../contracts/reports';
 
-interface Latency {
-  p50Ns: number;
-  p90Ns: number;
-  p95Ns: number;
-  p99Ns: number;
-  p999Ns: number;
-  meanNs: number;
-  minNs: number;
-  maxNs: number;
-}
-
-export interface Report {
-  id: string;
-  jobId: string;
-  visibility: string;
-  createdAt: string;
-  statementDigest: string | null;
-  device: { slug: string; name: string; manufacturer: string };
-  model: { id: string; name: string; version: string; artifactDigest: string };
-  summary: {
-    scenario: string;
-    result: string;
-    queryCount: number;
-    durationNs: number;
-    qps: number;
-    targetPercentile: number;
-    targetLatencyNs: number;
-    latency: Latency;
-    thermalDriftDetected: boolean;
-    runs: { slowdownPct: number }[];
-    power: { measured: true; avgW: number; peakW: number; energyJ: number; energyPerQueryMj: number } | { measured: false; reason: string };
-  };
-  environment: { runtime?: { name: string; version: string; executionProvider: string }; cpu?: { model: string } };
-  profile: OperatorProfile | null;
-  resourceUsage: { peakRssBytes: number } | null;
-}
+export type { Report };
 
 /** The trace is asked for only when the summary says power was measured: otherwise there is none, and
  *  asking would only put a 404 in the browser's console. */

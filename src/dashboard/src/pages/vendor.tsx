@@ -5,6 +5,9 @@ import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session-context';
 import { openEventStream } from '../sse';
 import type { DeviceView } from '../../../contracts/devices';
+import type { Job, JobSnapshotEvent } from '../../../contracts/jobs';
+import type { ModelPage } from '../../../contracts/models';
+import { isTerminalJobStatus, SCENARIOS, SUITE_PRESET_NAMES } from '../../../contracts/job-vocabulary';
 
 export function LoginPage() {
   const { signIn, me, signOut } = useSession();
@@ -54,18 +57,8 @@ export function LoginPage() {
   );
 }
 
-interface Model {
-  id: string;
-  name: string;
-  version: string;
-  task: string | null;
-  visibility: string;
-  createdAt: string;
-  artifactDigest?: string;
-}
-
 export function ModelsPage() {
-  const [models, reload] = useAsync(() => apiJson<{ items: Model[] }>('/v1/models?mine=true&limit=200'), []);
+  const [models, reload] = useAsync(() => apiJson<ModelPage>('/v1/models?mine=true&limit=200'), []);
   return (
     <section>
       <PageTitle sub="Models your organization uploaded (npubench submit, or POST /v1/models).">My models</PageTitle>
@@ -111,25 +104,9 @@ export function ModelsPage() {
   );
 }
 
-export interface Job {
-  id: string;
-  modelId: string;
-  device?: string;
-  /** The resolved suite spec; `preset` names the preset the run follows ("custom" with `basedOn` when fields were changed). */
-  suite?: { preset?: string; basedOn?: string; overriddenFields?: string[]; scenario?: string };
-  status: string;
-  progress: number;
-  phase: string | null;
-  error: { code: string; message: string } | null;
-  createdAt: string;
-  reportId?: string | null;
-}
-
-const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
-
 /** "smoke preset", "smoke preset, changed: minQueryCount", or "custom suite". */
 export function presetText(suite: Job['suite']): string {
-  if (!suite?.preset) return 'custom suite';
+  if (!suite.preset) return 'custom suite';
   if (suite.preset === 'custom' && suite.basedOn) return `${suite.basedOn} preset, changed: ${(suite.overriddenFields ?? []).join(', ')}`;
   return `${suite.preset} preset`;
 }
@@ -144,14 +121,14 @@ export function JobsPage() {
       openEventStream('/v1/jobs/events', {
         onEvent(event, data) {
           if (event === 'snapshot') {
-            setJobs(new Map((data as { items: Job[] }).items.map((j) => [j.id, j])));
+            setJobs(new Map((data as JobSnapshotEvent).items.map((j) => [j.id, j])));
             setLoaded(true);
           } else if (event === 'job') {
             const job = data as Job;
             setJobs((prev) => {
               const known = prev.get(job.id);
               // Events can arrive out of order around a reconnect; a finished job never goes back to running.
-              if (known && FINISHED.has(known.status) && !FINISHED.has(job.status)) return prev;
+              if (known && isTerminalJobStatus(known.status) && !isTerminalJobStatus(job.status)) return prev;
               return new Map(prev).set(job.id, { ...known, ...job });
             });
           }
@@ -162,7 +139,7 @@ export function JobsPage() {
   );
   const list = [...jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   // Jobs carry ids; the cards name the model and device the way the rest of the dashboard does.
-  const [models] = useAsync(() => apiJson<{ items: Model[] }>('/v1/models?limit=200'), []);
+  const [models] = useAsync(() => apiJson<ModelPage>('/v1/models?limit=200'), []);
   const [devices] = useAsync(() => apiJson<{ items: DeviceView[] }>('/v1/devices'), []);
   const modelName = (id: string) => {
     const m = models.state === 'ready' ? models.data.items.find((x) => x.id === id) : undefined;
@@ -225,12 +202,9 @@ export function JobsPage() {
   );
 }
 
-const PRESETS = ['smoke', 'quick', 'standard', 'submission'] as const;
-const SCENARIOS = ['single-stream', 'multi-stream', 'server', 'offline'] as const;
-
 export function SubmitPage() {
   const { search } = useLocation();
-  const [models] = useAsync(() => apiJson<{ items: Model[] }>('/v1/models?limit=200'), []);
+  const [models] = useAsync(() => apiJson<ModelPage>('/v1/models?limit=200'), []);
   const [devices] = useAsync(() => apiJson<{ items: DeviceView[] }>('/v1/devices'), []);
   const [form, setForm] = useState({ modelId: search.get('model') ?? '', device: '', preset: 'smoke', scenario: 'single-stream', extra: '' });
   const [error, setError] = useState<ApiError | null>(null);
@@ -288,7 +262,7 @@ export function SubmitPage() {
         <label>
           Suite preset
           <select value={form.preset} onChange={(e) => setForm({ ...form, preset: e.target.value })} name="preset">
-            {PRESETS.map((p) => (
+            {SUITE_PRESET_NAMES.map((p) => (
               <option key={p}>{p}</option>
             ))}
           </select>
