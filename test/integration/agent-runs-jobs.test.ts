@@ -13,6 +13,7 @@ import { bearer, expectProblem } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { latenciesOf, loadgenPercentile } from '../helpers/independent-stats.js';
 import type { Agent } from '../../src/workers/agent/agent.js';
+import { reportSchema } from '../../src/contracts/reports.js';
 
 let t: TestApi;
 let agent: Agent;
@@ -48,6 +49,13 @@ describe('an agent runs a job end to end', () => {
       resourceUsage: { peakRssBytes: number; modelSizeBytes: number };
       profile: { iterations: number; providers: { provider: string }[]; byOpType: { opType: string }[] };
     };
+    // The report is sent as cached bytes, which the serializer never sees: they must still be the
+    // declared Report document, member for member.
+    expect(Object.keys(report).sort()).toEqual(
+      ['createdAt', 'device', 'envelope', 'environment', 'id', 'jobId', 'model', 'orgId', 'profile', 'rawSamplesDigest', 'rawSamplesUrl', 'resourceUsage', 'statementDigest', 'suite', 'summary', 'visibility'],
+    );
+    const declared = reportSchema.safeParse(report);
+    expect(declared.error?.issues ?? []).toEqual([]);
     expect(report.resourceUsage.modelSizeBytes).toBe(statSync(fixtureModel('mlp-classifier.onnx')).size);
     expect(report.resourceUsage.peakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
     expect(report.profile.iterations).toBe(10);

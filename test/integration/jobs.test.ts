@@ -41,6 +41,11 @@ describe('POST /v1/jobs', () => {
     const queued = await queue.getJob(job.id);
     expect(queued?.data).toMatchObject({ jobId: job.id, deviceSlug: 'npu-a' });
     expect(JSON.stringify(queued?.data)).not.toMatch(/npb_|npba_/); // no credentials in payloads
+    // The answer carries exactly the Job contract's members (the row's idempotency key and request
+    // hash stay inside), with its times as ISO strings of the stored instants.
+    expect(Object.keys(job).sort()).toEqual(['agentId', 'attempts', 'createdAt', 'device', 'error', 'finishedAt', 'id', 'modelId', 'orgId', 'phase', 'progress', 'startedAt', 'status', 'suite']);
+    const row = await t.deps.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(res.json()).toMatchObject({ createdAt: row.createdAt.toISOString(), startedAt: null, finishedAt: null, device: 'npu-a', error: null });
   });
 
   it('honours Idempotency-Key: the same request returns the same job, a different body is refused', async () => {
