@@ -16,3 +16,10 @@ export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
       nextCursor: z.string().nullable().describe('Pass as `cursor` to get the next page; null on the last page'),
     })
     .meta({ id });
+
+/**
+ * A row id on the wire. Postgres takes any 8-4-4-4-12 hex as a uuid (rows seeded or migrated with
+ * md5(...)::uuid are not RFC 9562 ones), so an answer accepts them all; z.uuid() would fail to
+ * serialise such a row.
+ */
+export const rowId = z.guid();

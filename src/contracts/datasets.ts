@@ -1,6 +1,6 @@
 // What the API says about an accuracy dataset. Zod only: the dashboard and the CLI import this file.
 import { z } from 'zod';
-import { timestamp } from './common.js';
+import { rowId, timestamp } from './common.js';
 
 export const DATASET_FORMATS = ['mmlu-csv', 'labelled-inputs'] as const;
 export const datasetFormatSchema = z.enum(DATASET_FORMATS);
@@ -9,8 +9,8 @@ const subjectCountSchema = z.object({ subject: z.string(), dev: z.number().int()
 
 export const datasetSchema = z
   .object({
-    id: z.uuid(),
-    orgId: z.uuid(),
+    id: rowId,
+    orgId: rowId,
     name: z.string(),
     format: datasetFormatSchema,
     artifactDigest: z.string(),

@@ -1,6 +1,6 @@
 // What the API says about benchmark jobs. Zod only: the dashboard imports this file.
 import { z } from 'zod';
-import { pageOf, timestamp } from './common.js';
+import { pageOf, rowId, timestamp } from './common.js';
 
 import { CUSTOM_PRESET, JOB_STATUSES, SCENARIOS, SUITE_PRESET_NAMES } from './job-vocabulary.js';
 
@@ -23,21 +23,21 @@ export type SuiteSpec = z.infer<typeof suiteSpecSchema>;
 
 export const jobSchema = z
   .object({
-    id: z.uuid(),
-    orgId: z.uuid(),
-    modelId: z.uuid(),
+    id: rowId,
+    orgId: rowId,
+    modelId: rowId,
     device: z.string().describe('Device slug'),
     suite: suiteSpecSchema,
     status: z.enum(JOB_STATUSES),
     progress: z.number().min(0).max(1),
     phase: z.string().nullable(),
     attempts: z.number().int(),
-    agentId: z.uuid().nullable(),
+    agentId: rowId.nullable(),
     error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
-    reportId: z.uuid().nullable().optional().describe('The report of a succeeded job; sent by single-job answers and events, not by lists'),
+    reportId: rowId.nullable().optional().describe('The report of a succeeded job; sent by single-job answers and events, not by lists'),
   })
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof jobSchema>;

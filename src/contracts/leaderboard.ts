@@ -1,6 +1,6 @@
 // What the public leaderboard answers. Zod only: the dashboard imports this file.
 import { z } from 'zod';
-import { timestamp } from './common.js';
+import { rowId, timestamp } from './common.js';
 
 /** Sortable metrics, as the `sort` query names them. */
 export const LEADERBOARD_SORTS = ['targetLatencyNs', 'p50Ns', 'p99Ns', 'qps', 'energyPerInferenceMj', 'accuracy', 'issuedAt'] as const;
@@ -8,8 +8,8 @@ export type LeaderboardSort = (typeof LEADERBOARD_SORTS)[number];
 
 export const leaderboardRowSchema = z
   .object({
-    certificateId: z.uuid(),
-    reportId: z.uuid().nullable().describe('null when the report is private'),
+    certificateId: rowId,
+    reportId: rowId.nullable().describe('null when the report is private'),
     profileId: z.string(),
     task: z.string().nullable(),
     device: z.object({ slug: z.string(), name: z.string(), manufacturer: z.string() }),

@@ -1,6 +1,6 @@
 // What the API says about an uploaded model. Zod only: the dashboard and the CLI import this file.
 import { z } from 'zod';
-import { pageOf, timestamp } from './common.js';
+import { pageOf, rowId, timestamp } from './common.js';
 
 export const VISIBILITIES = ['PRIVATE', 'PUBLIC'] as const;
 export const visibilitySchema = z.enum(VISIBILITIES);
@@ -33,8 +33,8 @@ export type ModelSignature = z.infer<typeof modelSignatureSchema>;
 
 export const modelSchema = z
   .object({
-    id: z.uuid(),
-    orgId: z.uuid(),
+    id: rowId,
+    orgId: rowId,
     name: z.string(),
     version: z.string(),
     format: z.string().describe("'onnx', or the bundle format for LLM bundles"),

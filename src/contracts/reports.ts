@@ -5,7 +5,7 @@
 // uploads them); the members clients read are typed here, the others pass through as stored.
 // Zod only: the dashboard imports this file.
 import { z } from 'zod';
-import { timestamp } from './common.js';
+import { rowId, timestamp } from './common.js';
 import { visibilitySchema } from './models.js';
 import { SCENARIOS, suiteSpecSchema } from './jobs.js';
 
@@ -89,9 +89,9 @@ export const dsseEnvelopeSchema = z
 
 export const reportSchema = z
   .object({
-    id: z.uuid(),
-    jobId: z.uuid(),
-    orgId: z.uuid(),
+    id: rowId,
+    jobId: rowId,
+    orgId: rowId,
     visibility: visibilitySchema,
     summary: latencySummarySchema,
     environment: environmentSchema,
@@ -102,7 +102,7 @@ export const reportSchema = z
     statementDigest: z.string().nullable(),
     createdAt: timestamp,
     device: z.object({ slug: z.string(), name: z.string(), manufacturer: z.string() }),
-    model: z.object({ id: z.uuid(), name: z.string(), version: z.string(), artifactDigest: z.string() }),
+    model: z.object({ id: rowId, name: z.string(), version: z.string(), artifactDigest: z.string() }),
     suite: suiteSpecSchema,
     rawSamplesUrl: z.string().describe('Path of the raw samples download'),
   })

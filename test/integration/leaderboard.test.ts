@@ -11,6 +11,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { bytesForm, fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
 import type { LeaderboardRow } from '../../src/services/leaderboard/leaderboard.js';
+import { leaderboardFacetsSchema, leaderboardPageSchema } from '../../src/contracts/leaderboard.js';
 import { SAMPLE_MODEL_NAME } from '../../src/services/bootstrap/sample-model.js';
 
 let t: TestApi;
@@ -24,7 +25,11 @@ type Page = { items: LeaderboardRow[]; nextCursor: string | null; order: string 
 const get = async (query: string) => {
   const res = await t.app.inject({ method: 'GET', url: `/v1/leaderboard?${query}` });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json() as Page;
+  // Cached bytes, which the serializer never sees: still exactly the declared LeaderboardPage (parsing
+  // drops undeclared members and throws on a wrong type, so equality holds only for the declared shape).
+  const body: unknown = res.json();
+  expect(leaderboardPageSchema.parse(body)).toEqual(body);
+  return body as Page;
 };
 
 beforeAll(async () => {
@@ -80,6 +85,7 @@ describe('leaderboard', () => {
     expect((await get('precision=int8&demo=show')).items).toEqual([]);
 
     const facets = (await t.app.inject({ method: 'GET', url: '/v1/leaderboard/facets' })).json() as Record<string, string[]>;
+    expect(leaderboardFacetsSchema.parse(facets)).toEqual(facets);
     expect(facets).toMatchObject({ profiles: ['smoke-latency@1'], devices: ['npu-board'], vendors: ['board-vendor'], precisions: ['float32'], executionProviders: ['cpu'], tasks: ['classification'], demoResults: 1 });
 
     const revoked = await t.app.inject({ method: 'POST', url: `/v1/certificates/${certificateId}/revoke`, headers: bearer(certifier.key), payload: { reason: 'test revocation' } });
