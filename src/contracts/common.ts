@@ -23,3 +23,15 @@ export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
  * serialise such a row.
  */
 export const rowId = z.guid();
+
+/** An API key's role: lab administrators, lab certifiers, vendors. */
+export const ROLES = ['ADMIN', 'CERTIFIER', 'VENDOR'] as const;
+
+/** A DSSE envelope (signed reports and certificates, signed tree heads): base64 payload and signatures. */
+export const dsseEnvelopeSchema = z
+  .object({
+    payloadType: z.string(),
+    payload: z.string().describe('Standard base64 of the signed bytes (an in-toto statement, a tree head)'),
+    signatures: z.array(z.object({ keyid: z.string(), sig: z.string() })),
+  })
+  .meta({ id: 'DsseEnvelope' });

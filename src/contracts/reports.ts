@@ -5,7 +5,7 @@
 // uploads them); the members clients read are typed here, the others pass through as stored.
 // Zod only: the dashboard imports this file.
 import { z } from 'zod';
-import { rowId, timestamp } from './common.js';
+import { dsseEnvelopeSchema, rowId, timestamp } from './common.js';
 import { visibilitySchema } from './models.js';
 import { SCENARIOS, suiteSpecSchema } from './jobs.js';
 
@@ -78,15 +78,6 @@ export const operatorProfileSchema = z
   .meta({ id: 'OperatorProfile' });
 export type OperatorProfile = z.infer<typeof operatorProfileSchema>;
 
-/** The signed statement of the report (DSSE, docs/certification.md). */
-export const dsseEnvelopeSchema = z
-  .object({
-    payloadType: z.string(),
-    payload: z.string().describe('base64 of the in-toto statement'),
-    signatures: z.array(z.object({ keyid: z.string(), sig: z.string() })),
-  })
-  .meta({ id: 'DsseEnvelope' });
-
 export const reportSchema = z
   .object({
     id: rowId,
@@ -98,7 +89,7 @@ export const reportSchema = z
     rawSamplesDigest: z.string().describe('SHA-256 of the raw samples, hex'),
     profile: operatorProfileSchema.nullable(),
     resourceUsage: z.object({ peakRssBytes: z.number().int(), modelSizeBytes: z.number().int(), method: z.string() }).nullable(),
-    envelope: dsseEnvelopeSchema.nullable(),
+    envelope: dsseEnvelopeSchema.nullable().describe('The signed statement of the report (DSSE, docs/certification.md)'),
     statementDigest: z.string().nullable(),
     createdAt: timestamp,
     device: z.object({ slug: z.string(), name: z.string(), manufacturer: z.string() }),

@@ -3,7 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSuiteSpec, runBenchmark, type LatencySummaryReport } from '../../src/harness/index.js';
-import { BUILT_IN_PROFILES, evaluateProfile, profileInput, profileRulesSchema, type ProfileRules } from '../../src/services/certificates/profiles.js';
+import { BUILT_IN_PROFILES, evaluateProfile } from '../../src/services/certificates/profiles.js';
+import { profileInput, profileRulesSchema, type ProfileRules } from '../../src/contracts/profiles.js';
 
 const MLP = fileURLToPath(new URL('../fixtures/models/mlp-classifier.onnx', import.meta.url));
 const MIB = 1024 * 1024;

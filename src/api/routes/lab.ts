@@ -9,7 +9,7 @@ export const labRoutes =
   async (app) => {
     app.get(
       '/lab/health',
-      { preHandler: guards.requireUser(['ADMIN', 'CERTIFIER']), schema: { tags: ['admin'], summary: "Every device with its agents' heartbeat ages and its queue depth", response: { 200: testbedHealthSchema } } },
+      { preHandler: guards.requireUser(['ADMIN', 'CERTIFIER']), schema: { operationId: 'getTestbedHealth', tags: ['admin'], summary: "Every device with its agents' heartbeat ages and its queue depth", response: { 200: testbedHealthSchema } } },
       async () => testbedHealth(deps),
     );
   };

@@ -10,6 +10,8 @@ import {
   publishTreeHead,
   requireTreeHead,
 } from '../../services/transparency/transparency-log.js';
+import { consistencyProofSchema, inclusionProofSchema, logEntryPageSchema, signedTreeHeadSchema } from '../../contracts/transparency.js';
+import { problemResponses } from '../../contracts/problem.js';
 
 // Indexes and sizes live in Postgres `integer` columns.
 const logPosition = z.coerce.number().int().min(0).max(2_147_483_647);
@@ -26,31 +28,31 @@ export const transparencyRoutes =
   async (app) => {
     app.get(
       '/transparency/tree-head',
-      { schema: { tags, security: [], summary: 'The latest signed tree head (signs a new one if the log grew)' } },
+      { schema: { operationId: 'getTreeHead', summary: 'The latest signed tree head (signs a new one if the log grew)', tags, response: { 200: signedTreeHeadSchema } } },
       async () => publishTreeHead(deps.db, deps.signer),
     );
 
     app.get(
       '/transparency/tree-heads/:size',
-      { schema: { tags, security: [], summary: 'The signed tree head published for a log size', params: treeSizeParams } },
+      { schema: { operationId: 'getTreeHeadBySize', summary: 'The signed tree head published for a log size', tags, params: treeSizeParams, response: { 200: signedTreeHeadSchema, ...problemResponses(404) } } },
       async (request) => requireTreeHead(deps.db, request.params.size),
     );
 
     app.get(
       '/transparency/entries',
-      { schema: { tags, security: [], summary: 'Log entries in index order, with leaf bytes and leaf hashes', querystring: entriesQuery } },
+      { schema: { operationId: 'listLogEntries', summary: 'Log entries in index order, with leaf bytes and leaf hashes', tags, querystring: entriesQuery, response: { 200: logEntryPageSchema } } },
       async (request) => listLogEntries(deps.db, request.query.start, request.query.limit),
     );
 
     app.get(
       '/transparency/proofs/inclusion',
-      { schema: { tags, security: [], summary: 'Inclusion proof of an entry in a published tree head', querystring: inclusionQuery } },
+      { schema: { operationId: 'getInclusionProof', summary: 'Inclusion proof of an entry in a published tree head', tags, querystring: inclusionQuery, response: { 200: inclusionProofSchema, ...problemResponses(404) } } },
       async (request) => inclusionProofFor(deps.db, request.query.index, request.query.treeSize),
     );
 
     app.get(
       '/transparency/proofs/consistency',
-      { schema: { tags, security: [], summary: 'Consistency proof between two published tree heads', querystring: consistencyQuery } },
+      { schema: { operationId: 'getConsistencyProof', summary: 'Consistency proof between two published tree heads', tags, querystring: consistencyQuery, response: { 200: consistencyProofSchema, ...problemResponses(404) } } },
       async (request) => consistencyProofBetween(deps.db, request.query.from, request.query.to),
     );
   };

@@ -2,11 +2,7 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { apiJson, session } from './api';
 
-export interface Me {
-  role: 'ADMIN' | 'CERTIFIER' | 'VENDOR';
-  keyId: string;
-  org: { id: string; slug: string; name: string; kind: string };
-}
+import type { Me } from '../../contracts/account';
 
 interface SessionValue {
   me: Me | null;

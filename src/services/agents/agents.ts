@@ -4,6 +4,7 @@ import { issueCredential } from '../../lib/secrets.js';
 import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { deviceSlug } from '../devices/devices.js';
+import type { Agent } from '../../contracts/admin.js';
 
 export const agentInput = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/),
@@ -68,6 +69,16 @@ export async function listAgents(db: Db) {
     orderBy: { name: 'asc' },
     select: { id: true, name: true, version: true, hostname: true, lastHeartbeatAt: true, createdAt: true, revokedAt: true, devices: { select: { device: { select: { slug: true } } } } },
   });
+}
+
+/** A listed agent as the API answers it: dates as ISO strings. */
+export function agentView(agent: Awaited<ReturnType<typeof listAgents>>[number]): Agent {
+  return {
+    ...agent,
+    lastHeartbeatAt: agent.lastHeartbeatAt?.toISOString() ?? null,
+    createdAt: agent.createdAt.toISOString(),
+    revokedAt: agent.revokedAt?.toISOString() ?? null,
+  };
 }
 
 export async function agentServesDevice(db: Db, agentId: string, deviceId: string): Promise<boolean> {

@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Prisma } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
+import { auditEventSchema, type AUDIT_ACTOR_TYPES, type AuditEventPage } from '../../contracts/admin.js';
 
 export type AuditAction =
   | 'organization.created'
@@ -26,7 +27,7 @@ export interface AuditEventInput {
 
 /** Who did it: a user's API key, an agent, or the service itself (automatic certification). */
 export interface AuditActor {
-  actorType: 'api_key' | 'agent' | 'system';
+  actorType: (typeof AUDIT_ACTOR_TYPES)[number];
   actorId: string | null;
   orgId: string | null;
   requestId: string | null;
@@ -56,13 +57,17 @@ export async function recordAudit(db: Db, request: FastifyRequest, event: AuditE
   await recordAuditEvent(db, auditActorOf(request), event);
 }
 
-export async function listAuditEvents(db: Db, page: { limit: number; cursor?: string | undefined; action?: string | undefined; subjectId?: string | undefined }) {
+// The JSON and free-text columns of a row, parsed at read against the contract.
+const actorTypeSchema = auditEventSchema.shape.actorType;
+const detailsSchema = auditEventSchema.shape.details;
+
+export async function listAuditEvents(db: Db, page: { limit: number; cursor?: string | undefined; action?: string | undefined; subjectId?: string | undefined }): Promise<AuditEventPage> {
   const rows = await db.auditEvent.findMany({
     where: { ...(page.action && { action: page.action }), ...(page.subjectId && { subjectId: page.subjectId }) },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: page.limit + 1,
     ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
   });
-  const items = rows.slice(0, page.limit);
+  const items = rows.slice(0, page.limit).map((row) => ({ ...row, actorType: actorTypeSchema.parse(row.actorType), details: detailsSchema.parse(row.details), createdAt: row.createdAt.toISOString() }));
   return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
 }

@@ -2,7 +2,7 @@
 // statement, and recorded in the transparency log in the same transaction, so no certificate exists
 // that the log does not show. Revocations are logged the same way.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Certificate } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import type { UserPrincipal } from '../auth/principal.js';
@@ -15,6 +15,8 @@ import { serviceKeyResolver } from '../signing/service-key.js';
 import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/index.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
 import { certifierLabel } from '../../lib/certificates/certificate-issuer.js';
+import type { issueCertificateInput as issueInput, revokeCertificateInput as revokeInput, CertificatePage, CertificateVerificationResult } from '../../contracts/certificates.js';
+import { ruleOutcomeSchema } from '../../contracts/profiles.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit/audit-log.js';
 import { addLeaderboardEntry, markLeaderboardEntryRevoked } from '../leaderboard/leaderboard.js';
 import {
@@ -29,8 +31,6 @@ import {
   type RevocationLogEntry,
 } from '../../lib/certificates/certificate-bundle.js';
 
-export const issueInput = z.strictObject({ reportId: z.uuid(), profileId: z.string().min(3).max(80) });
-export const revokeInput = z.strictObject({ reason: z.string().min(3).max(1000) });
 
 const DAY_MS = 24 * 3600 * 1000;
 const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
@@ -234,14 +234,18 @@ export async function certificateBundle(deps: ServiceDeps, id: string): Promise<
 }
 
 /** Online verification: the same checks as `npubench verify`, against this service's keys and log. */
-export async function verifyCertificate(deps: ServiceDeps, id: string) {
+export async function verifyCertificate(deps: ServiceDeps, id: string): Promise<CertificateVerificationResult> {
   const bundle = await certificateBundle(deps, id);
   const result = verifyCertificateBundle(bundle, await serviceKeyResolver(deps.db), new Date(), deps.config.publicUrl);
   const key = result.keyId ? await deps.db.signingKey.findUnique({ where: { kid: result.keyId } }) : null;
   return { certificateId: id, ...result, key: key ? { kid: key.kid, status: key.status } : null };
 }
 
-export async function listCertificates(deps: ServiceDeps, filter: { limit: number; cursor?: string | undefined; reportId?: string | undefined }) {
+// The JSON columns a listed certificate shows, parsed at read.
+const ruleOutcomes = ruleOutcomeSchema.array();
+const keyFigureList = certificatePredicateSchema.shape.keyFigures;
+
+export async function listCertificates(deps: ServiceDeps, filter: { limit: number; cursor?: string | undefined; reportId?: string | undefined }): Promise<CertificatePage> {
   const rows = await deps.db.certificate.findMany({
     where: filter.reportId ? { reportId: filter.reportId } : {},
     orderBy: [{ issuedAt: 'desc' }, { id: 'desc' }],
@@ -249,7 +253,15 @@ export async function listCertificates(deps: ServiceDeps, filter: { limit: numbe
     ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
     include: { device: { select: { slug: true, name: true } }, org: { select: { name: true } } },
   });
-  const items = rows.slice(0, filter.limit).map(({ envelope: _envelope, ...rest }) => rest);
+  const items = rows.slice(0, filter.limit).map(({ envelope: _envelope, ...cert }) => ({
+    ...cert,
+    evaluation: ruleOutcomes.parse(cert.evaluation),
+    keyFigures: keyFigureList.parse(cert.keyFigures),
+    issuedAt: cert.issuedAt.toISOString(),
+    expiresAt: cert.expiresAt.toISOString(),
+    revokedAt: cert.revokedAt?.toISOString() ?? null,
+    createdAt: cert.createdAt.toISOString(),
+  }));
   return { items, nextCursor: rows.length > filter.limit ? (items.at(-1)?.id ?? null) : null };
 }
 

@@ -19,67 +19,18 @@ import { conflict, notFound, unprocessable } from '../../lib/errors.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { getReport } from '../reports/reports.js';
-import { latencySummaryReportSchema, SCENARIOS, SUITE_DEFAULTS, type LatencySummaryReport } from '../../harness/index.js';
+import { latencySummaryReportSchema, SUITE_DEFAULTS, type LatencySummaryReport } from '../../harness/index.js';
+import { profileRulesSchema, type Profile, type ProfileInput, type ProfileRules, type RuleOutcome } from '../../contracts/profiles.js';
 
 const LATENCY_FIELDS = { 50: 'p50Ns', 90: 'p90Ns', 95: 'p95Ns', 97: 'p97Ns', 99: 'p99Ns', 99.9: 'p999Ns' } as const;
-const REPORTED_PERCENTILES = [50, 90, 95, 97, 99, 99.9] as const;
 
 /** The drift a profile tolerates at most, whatever threshold the vendor's spec chose. */
 const MAX_THERMAL_SLOWDOWN_PCT = SUITE_DEFAULTS.driftThresholdPct;
 
 const MIB = 1024 * 1024;
 
-export const profileRulesSchema = z
-  .strictObject({
-    scenario: z.enum(SCENARIOS).optional(),
-    /** Measured queries in every run (Offline: samples). */
-    minQueryCount: z.int().min(1).max(10_000_000).optional(),
-    /** Measured duration of every run. */
-    minDurationMs: z.int().min(1).max(86_400_000).optional(),
-    /** The summary's LoadGen-style result is VALID. */
-    requireValidResult: z.literal(true).optional(),
-    requireEarlyStopping: z.literal(true).optional(),
-    latency: z
-      .strictObject({
-        percentile: z.union([z.literal(REPORTED_PERCENTILES), z.literal('target')]),
-        maxMs: z.number().gt(0).max(3_600_000),
-      })
-      .optional(),
-    /** Throughput including the harness's overhead (summary.qps; Offline: samples/s). */
-    minThroughputQps: z.number().gt(0).optional(),
-    /** Peak resident memory of the harness process, in MiB (2^20 bytes, what ps and top show). */
-    maxPeakRssMb: z.number().gt(0).optional(),
-    noThermalDrift: z.literal(true).optional(),
-    power: z.strictObject({ required: z.literal(true), meterClass: z.string().min(1).max(100).optional() }).optional(),
-    /** Accuracy as a fraction of the reference model's, e.g. 0.99 for MLPerf's "-99" variants. */
-    accuracy: z.strictObject({ minRelativeToReference: z.number().gt(0).max(1) }).optional(),
-  })
-  .refine((rules) => Object.values(rules).some((rule) => rule !== undefined), { message: 'a profile needs at least one rule' });
-
-export type ProfileRules = z.output<typeof profileRulesSchema>;
+// The rule and input schemas are the API's (src/contracts/profiles.ts); evaluation lives here.
 type RuleName = keyof ProfileRules;
-
-export const profileName = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes, starting with a letter or digit (2 to 63)');
-export const profileId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}@[1-9][0-9]{0,8}$/, '<name>@<version>');
-
-export const profileInput = z.strictObject({
-  name: profileName,
-  version: z.int().min(1).max(999_999_999),
-  title: z.string().min(1).max(200),
-  description: z.string().max(5000),
-  rules: profileRulesSchema,
-  validityDays: z.int().min(1).max(1825),
-  autoIssue: z.boolean().optional(),
-});
-export type ProfileInput = z.infer<typeof profileInput>;
-
-export interface RuleOutcome {
-  rule: string;
-  passed: boolean;
-  expected: string;
-  actual: string;
-  reason: string;
-}
 
 export interface ProfileEvaluation {
   verdict: 'PASS' | 'FAIL';
@@ -232,6 +183,11 @@ export function evaluateProfile(rules: ProfileRules, facts: ReportFacts): Profil
   // An empty rule set passes nothing: a certificate must rest on at least one check.
   const verdict = lines.length > 0 && lines.every((line) => line.passed) ? 'PASS' : 'FAIL';
   return { verdict, rules: lines };
+}
+
+/** A profile as the API answers it: rules parsed at read, dates as ISO strings. */
+export function profileView(profile: CertificationProfile): Profile {
+  return { ...profile, rules: rulesOf(profile), createdAt: profile.createdAt.toISOString() };
 }
 
 /** The stored rules, parsed; a profile stored under an older rule schema cannot be evaluated silently. */

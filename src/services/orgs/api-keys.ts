@@ -2,6 +2,7 @@ import type { Role } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { issueCredential } from '../../lib/secrets.js';
 import { notFound, unprocessable } from '../../lib/errors.js';
+import type { ApiKey } from '../../contracts/admin.js';
 
 export interface CreatedApiKey {
   id: string;
@@ -36,10 +37,11 @@ export async function revokeApiKey(db: Db, keyId: string): Promise<void> {
   if (res.count === 0 && !(await db.apiKey.findUnique({ where: { id: keyId } }))) throw notFound('api_key.not_found', 'No such API key.');
 }
 
-export async function listApiKeys(db: Db, orgId?: string) {
-  return db.apiKey.findMany({
+export async function listApiKeys(db: Db, orgId?: string): Promise<ApiKey[]> {
+  const keys = await db.apiKey.findMany({
     where: orgId ? { orgId } : {},
     orderBy: { createdAt: 'asc' },
     select: { id: true, orgId: true, name: true, prefix: true, role: true, createdAt: true, revokedAt: true },
   });
+  return keys.map((key) => ({ ...key, createdAt: key.createdAt.toISOString(), revokedAt: key.revokedAt?.toISOString() ?? null }));
 }

@@ -3,6 +3,7 @@ import { apiJson, postJson, type ApiError } from '../api';
 import { Empty, ErrorState, KeyValues, Loaded, PageTitle, date, useAsync } from '../components';
 import { Link } from '../router';
 import { isLab, useSession } from '../session-context';
+import { logLeafSchema, type LogEntryPage, type SignedTreeHead } from '../../../contracts/transparency';
 import { attributeToIssuer, keyResolverFromJwks, verifyCertificateBundle, type CertificateVerification } from '../verify/certificate-verifier';
 import { certifierLabel, issuerLabel } from '../../../lib/certificates/certificate-issuer';
 
@@ -184,17 +185,16 @@ export function VerifyPage() {
   );
 }
 
-interface LogEntries {
-  entries: { index: number; kind: string; certificateId: string; leafHash: string; decoded: { entry?: { issuedAt?: string; revokedAt?: string } } | null }[];
-}
-interface TreeHeadResponse {
-  treeHead: { treeSize: number; rootHash: string; timestamp: string };
-}
+/** When an entry was issued or revoked, from its decoded leaf (undefined if the leaf is not one of ours). */
+const entryTime = (decoded: unknown) => {
+  const leaf = logLeafSchema.safeParse(decoded);
+  return leaf.success ? (leaf.data.entry.issuedAt ?? leaf.data.entry.revokedAt) : undefined;
+};
 
 export function TransparencyPage() {
   const [start, setStart] = useState(0);
-  const [head, reloadHead] = useAsync(() => apiJson<TreeHeadResponse>('/v1/transparency/tree-head', { auth: false }), []);
-  const [entries, reload] = useAsync(() => apiJson<LogEntries>(`/v1/transparency/entries?start=${start}&limit=50`, { auth: false }), [start]);
+  const [head, reloadHead] = useAsync(() => apiJson<SignedTreeHead>('/v1/transparency/tree-head', { auth: false }), []);
+  const [entries, reload] = useAsync(() => apiJson<LogEntryPage>(`/v1/transparency/entries?start=${start}&limit=50`, { auth: false }), [start]);
   return (
     <section>
       <PageTitle sub="Append-only RFC 6962 log of every certificate issuance and revocation, under signed tree heads.">Transparency log</PageTitle>
@@ -235,7 +235,7 @@ export function TransparencyPage() {
                       <td>
                         <Link to={`/certificates/${e.certificateId}`}>{e.certificateId.slice(0, 8)}</Link>
                       </td>
-                      <td>{date(e.decoded?.entry?.issuedAt ?? e.decoded?.entry?.revokedAt)}</td>
+                      <td>{date(entryTime(e.decoded))}</td>
                       <td>
                         <code className="hash">{e.leafHash.slice(0, 16)}…</code>
                       </td>

@@ -3,25 +3,19 @@ import { ApiError, apiJson, postJson } from '../api';
 import { Empty, ErrorState, Loaded, PageTitle, useAsync } from '../components';
 import { Link, navigate } from '../router';
 import type { TestbedHealth } from '../../../contracts/devices';
+import type { Profile, ProfileList } from '../../../contracts/profiles';
+import type { CertificateBundle } from '../../../contracts/certificates';
 
-interface Profile {
-  id: string;
-  title: string;
-  description: string;
-  validityDays: number;
-  autoIssue: boolean;
-  rules: Record<string, unknown>;
-}
 
 export function LabPage() {
   const [health, reloadHealth] = useAsync(() => apiJson<TestbedHealth>('/v1/lab/health'), []);
-  const [profiles, reloadProfiles] = useAsync(() => apiJson<{ items: Profile[] }>('/v1/profiles', { auth: false }), []);
+  const [profiles, reloadProfiles] = useAsync(() => apiJson<ProfileList>('/v1/profiles', { auth: false }), []);
   const [issue, setIssue] = useState({ reportId: '', profileId: '' });
   const [issueError, setIssueError] = useState<ApiError | null>(null);
   const submitIssue = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      const bundle = await postJson<{ certificateId: string }>('/v1/certificates', issue);
+      const bundle = await postJson<CertificateBundle>('/v1/certificates', issue);
       navigate(`/certificates/${bundle.certificateId}`);
     } catch (err) {
       setIssueError(err as ApiError);
@@ -143,7 +137,7 @@ function NewProfileForm({ onCreated }: { onCreated: () => void }) {
       } catch {
         throw new ApiError(400, 'client.invalid_json', 'The rules are not valid JSON.');
       }
-      const profile = await postJson<{ id: string }>('/v1/profiles', {
+      const profile = await postJson<Profile>('/v1/profiles', {
         name: form.name,
         version: Number(form.version),
         title: form.title,
