@@ -147,6 +147,7 @@ export const ERROR_CATALOG = {
   'agent.vanished': { status: 422, job: true, meaning: 'The agent stopped sending heartbeats during the run, so the reconciler failed the job.' },
   'agent.retries_exhausted': { status: 422, job: true, meaning: 'The queue gave up after the job failed or stalled on every attempt.' },
   'agent.runner_not_configured': { status: 422, job: true, meaning: 'The device needs a runner and the agent has none configured for it.' },
+  'api.unexpected_answer': { status: 502, job: true, meaning: 'An API answer did not match the contract the agent or CLI holds it to (a version skew or a proxy in between); the message names the first member that does not.' },
   'agent.failed': { status: 422, job: true, meaning: 'The agent reported a failure code this service does not declare (the message starts with it).' },
   'harness.failed': { status: 422, job: true, meaning: 'The harness failed with an error that has no code of its own (the message says what).' },
   'harness.crashed': { status: 422, job: true, meaning: 'The harness process died.' },

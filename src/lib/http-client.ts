@@ -1,11 +1,21 @@
-// The one HTTP client for talking to the npubench API (agents and the CLI). Problem+json answers
-// become ApiRequestError with the server's stable code, so callers branch on codes, not on text.
+// The one HTTP client for talking to the npubench API (agents and the CLI). Every answer is parsed with
+// its contract schema (src/contracts), the one the route serialises through, so an answer the caller
+// cannot use is an ApiRequestError ('api.unexpected_answer') at the boundary, not a crash later.
+// Problem+json answers become ApiRequestError with the server's stable code, so callers branch on
+// codes, not on text.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { z } from 'zod';
+import { problemSchema } from '../contracts/problem.js';
+
+/** The code of an answer that does not match the contract the caller holds it to. */
+export const UNEXPECTED_ANSWER = 'api.unexpected_answer';
+
+type RequestOptions = { json?: unknown; form?: FormData; headers?: Record<string, string>; timeoutMs?: number };
 
 export class ApiRequestError extends Error {
   constructor(
@@ -44,17 +54,38 @@ export class ApiHttpClient {
     return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
   }
 
-  async request<T>(method: string, path: string, opts: { json?: unknown; form?: FormData; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<T> {
+  /** Sends a request and parses its answer with `answer` (`z.undefined()` for 204 No Content). */
+  async request<S extends z.ZodType>(answer: S, method: string, path: string, opts: RequestOptions = {}): Promise<z.output<S>> {
     const res = await this.send(method, path, opts);
-    if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new ApiRequestError(res.status, UNEXPECTED_ANSWER, `${method} ${path} answered ${res.status} with a body that is not JSON`, text.slice(0, 200));
+    }
+    const parsed = answer.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue ? `${issue.path.join('.') || 'the body'}: ${issue.message}` : 'no issue reported';
+      throw new ApiRequestError(res.status, UNEXPECTED_ANSWER, `${method} ${path} answered ${res.status} with a body this client cannot use (${where})`, body);
+    }
+    return parsed.data;
+  }
+
+  /**
+   * Transitional, for the CLI's few answers whose contract is not declared in src/contracts yet (models,
+   * jobs, reports): the answer is not checked. Move each call to request(schema, …) once it is.
+   */
+  async requestUnchecked<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return (await (await this.send(method, path, opts)).json()) as T;
   }
 
   async requestText(method: string, path: string): Promise<string> {
     return (await this.send(method, path, {})).text();
   }
 
-  private async send(method: string, path: string, opts: { json?: unknown; form?: FormData; headers?: Record<string, string>; timeoutMs?: number }): Promise<Response> {
+  private async send(method: string, path: string, opts: RequestOptions): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(new URL(path, this.baseUrl), {
@@ -68,8 +99,10 @@ export class ApiHttpClient {
     }
     if (!res.ok) {
       const body: unknown = await res.json().catch(() => undefined);
-      const problem = (body ?? {}) as { code?: string; detail?: string };
-      throw new ApiRequestError(res.status, problem.code ?? `http.${res.status}`, problem.detail ?? `${method} ${path} answered ${res.status}`, body);
+      // A proxy's HTML error page or an empty 502 is not a problem: its status still tells what happened.
+      const problem = problemSchema.safeParse(body);
+      if (!problem.success) throw new ApiRequestError(res.status, `http.${res.status}`, `${method} ${path} answered ${res.status}`, body);
+      throw new ApiRequestError(res.status, problem.data.code, problem.data.detail, body);
     }
     return res;
   }

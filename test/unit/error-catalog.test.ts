@@ -10,7 +10,7 @@ import { ERROR_CATALOG, ERROR_CODES, isErrorCode, type ErrorCode } from '../../s
 import { AppError, HarnessError, badRequest, conflict, declaredFailure, notFound, unprocessable } from '../../src/lib/errors.js';
 import { withErrorCodeTables } from '../../src/lib/error-code-reference.js';
 import { registerProblemDetails } from '../../src/api/plugins/problem-details.js';
-import { failureInput } from '../../src/services/jobs/job-execution.js';
+import { jobFailureSchema } from '../../src/contracts/agent-protocol.js';
 
 describe('error catalog', () => {
   it('docs/architecture.md lists exactly the catalog (run `npm run docs:generate` after changing src/lib/error-catalog.ts)', async () => {
@@ -35,7 +35,7 @@ describe('error catalog', () => {
     for (const code of ERROR_CODES) {
       if (code !== 'internal') expect(code).toMatch(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/);
       // An agent reports a job failure through POST /v1/agent/jobs/:id/fail; every declared code must pass it.
-      expect(failureInput.safeParse({ code, message: 'm' }).success, code).toBe(true);
+      expect(jobFailureSchema.safeParse({ code, message: 'm' }).success, code).toBe(true);
     }
     expect([...ERROR_CODES]).toEqual(Object.keys(ERROR_CATALOG).sort());
   });

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { ApiHttpClient, ApiRequestError } from '../../lib/http-client.js';
+import { deviceListSchema, deviceViewSchema, type DeviceView } from '../../contracts/devices.js';
 import { resolveSuiteSpec, type SuiteSpec } from '../../harness/suite-spec.js';
 import { sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
@@ -89,20 +90,15 @@ async function checkedSuite(modelPath: string, opts: SubmitOptions): Promise<{ s
   return { suite, spec };
 }
 
-interface DeviceView {
-  slug: string;
-  backendKind?: string;
-}
-
 /** The target device, which also proves the API answers (and takes the key, when one is given). Null:
  *  not found without a key, which may be a private device; the caller asks for the key first. */
 async function findDevice(api: ApiHttpClient, slug: string, withKey: boolean): Promise<DeviceView | null> {
   try {
-    return await api.request<DeviceView>('GET', `/v1/devices/${encodeURIComponent(slug)}`);
+    return await api.request(deviceViewSchema, 'GET', `/v1/devices/${encodeURIComponent(slug)}`);
   } catch (err) {
     if (!(err instanceof ApiRequestError) || err.status !== 404) throw err;
     if (!withKey) return null;
-    const known = await api.request<{ items: { slug: string }[] }>('GET', '/v1/devices').then(
+    const known = await api.request(deviceListSchema, 'GET', '/v1/devices').then(
       (list) => list.items.map((d) => d.slug),
       () => [],
     );
@@ -122,7 +118,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
     console.error(`No API key for ${creds.apiUrl}: pass --api-key, set NPUBENCH_API_KEY, or run \`npm start\` once on this machine (it saves the demo vendor key).`);
     return 2;
   }
-  if ((spec.accuracy || spec.llm) && device.backendKind !== undefined && device.backendKind !== 'onnxruntime') {
+  if ((spec.accuracy || spec.llm) && device.backendKind !== 'onnxruntime') {
     throw new Error(`--device ${opts.device} runs through a vendor runner (backendKind ${device.backendKind}); accuracy and LLM latency need a device run with onnxruntime`);
   }
   const out = (s: string) => {
@@ -134,7 +130,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
     const digest = await fileSha256(path);
     const modelName = name ?? basename(path).replace(/\.(onnx|zip|tar|tar\.gz|tgz)$/i, '').replace(/[^A-Za-z0-9._-]/g, '-');
     const modelVersion = version ?? `sha256-${digest.slice(0, 12)}`;
-    const existing = await api.request<{ items: ModelView[] }>('GET', `/v1/models?name=${encodeURIComponent(modelName)}&version=${encodeURIComponent(modelVersion)}&mine=true`);
+    const existing = await api.requestUnchecked<{ items: ModelView[] }>('GET', `/v1/models?name=${encodeURIComponent(modelName)}&version=${encodeURIComponent(modelVersion)}&mine=true`);
     if (existing.items[0]) {
       out(`Model ${modelName}@${modelVersion} already uploaded (${existing.items[0].id})`);
       return existing.items[0];
@@ -145,7 +141,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
     if (opts.visibility) form.set('visibility', opts.visibility.toUpperCase());
     form.set('file', await openAsBlob(path), basename(path));
     out(`Uploading ${path} ...`);
-    const uploaded = await api.request<ModelView>('POST', '/v1/models', { form, timeoutMs: 60 * 60_000 });
+    const uploaded = await api.requestUnchecked<ModelView>('POST', '/v1/models', { form, timeoutMs: 60 * 60_000 });
     out(`Uploaded model ${modelName}@${modelVersion} (${uploaded.id})`);
     return uploaded;
   };
@@ -153,7 +149,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   const reference = opts.reference === undefined ? undefined : await upload(opts.reference, undefined, undefined);
 
   const body = { modelId: model.id, device: opts.device, suite, ...(reference && { referenceModelId: reference.id }) };
-  let job = await api.request<JobView>('POST', '/v1/jobs', { json: body, headers: { 'idempotency-key': randomUUID() } });
+  let job = await api.requestUnchecked<JobView>('POST', '/v1/jobs', { json: body, headers: { 'idempotency-key': randomUUID() } });
   out(`Submitted job ${job.id} to ${opts.device}`);
   if (!opts.wait) {
     if (opts.json) console.log(JSON.stringify(job));
@@ -165,7 +161,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   let lastLine = '';
   while (!TERMINAL.has(job.status)) {
     await new Promise((r) => setTimeout(r, 500));
-    job = await api.request<JobView>('GET', `/v1/jobs/${job.id}`);
+    job = await api.requestUnchecked<JobView>('GET', `/v1/jobs/${job.id}`);
     bar?.update(Math.round(job.progress * 100), { status: job.status, phase: job.phase ?? '' });
     const line = `  ${job.status} ${job.phase ?? ''} ${Math.round(job.progress * 100)}%`;
     if (!bar && !opts.json && line !== lastLine) out((lastLine = line));
@@ -176,7 +172,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
     else console.error(`Job ${job.status}${job.error ? `: ${job.error.code}: ${job.error.message}` : ''}`);
     return 1;
   }
-  const report = await api.request<{ id: string; summary: unknown; environment: unknown; device: { slug: string } }>('GET', `/v1/reports/${job.reportId}`);
+  const report = await api.requestUnchecked<{ id: string; summary: unknown; environment: unknown; device: { slug: string } }>('GET', `/v1/reports/${job.reportId}`);
   const url = `${creds.apiUrl}/v1/reports/${report.id}`;
   if (opts.json) console.log(JSON.stringify({ job, report }));
   else out(`\nReport ${report.id}\n${formatReportSummary(report, url)}`);

@@ -5,15 +5,10 @@ import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { deviceSlug } from '../devices/devices.js';
 import type { Agent } from '../../contracts/admin.js';
+import type { AgentRegistered, AgentRegistration } from '../../contracts/agent-protocol.js';
 
 export const agentInput = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/),
-  devices: z.array(deviceSlug).min(1).max(64),
-});
-
-export const agentRegistration = z.strictObject({
-  version: z.string().max(100),
-  hostname: z.string().max(255),
   devices: z.array(deviceSlug).min(1).max(64),
 });
 
@@ -50,7 +45,7 @@ export async function rotateAgentToken(db: Db, agentId: string): Promise<string>
  * An agent announces the devices it is about to serve. It may only serve devices the lab assigned it,
  * so a stolen agent token cannot pull another device's jobs.
  */
-export async function registerAgent(db: Db, agentId: string, input: z.infer<typeof agentRegistration>) {
+export async function registerAgent(db: Db, agentId: string, input: AgentRegistration): Promise<AgentRegistered> {
   const ids = await deviceIds(db, input.devices);
   const allowed = await db.agentDevice.findMany({ where: { agentId, deviceId: { in: ids } } });
   if (allowed.length !== ids.length) {

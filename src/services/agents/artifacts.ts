@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { ServiceDeps } from '../deps.js';
 import { notFound } from '../../lib/errors.js';
+import { BUNDLE_MEDIA_TYPES, ONNX_MEDIA_TYPE } from '../models/models.js';
+import { DATASET_MEDIA_TYPE } from '../datasets/datasets.js';
+
+/** The media types an agent download can have: a model, a model bundle, a dataset archive. */
+export const AGENT_ARTIFACT_MEDIA_TYPES = [ONNX_MEDIA_TYPE, ...Object.values(BUNDLE_MEDIA_TYPES), DATASET_MEDIA_TYPE];
 
 /** The agent follows the redirect at once, and the storage service checks expiry only when a download starts. */
 const PRESIGNED_URL_TTL_SECONDS = 300;

@@ -19,7 +19,7 @@ import { modelSignatureSchema, type Model } from '../../contracts/models.js';
 type ServerEnv = z.output<typeof serverEnv>;
 
 export const ONNX_MEDIA_TYPE = 'application/vnd.onnx';
-const BUNDLE_MEDIA_TYPES: Record<ArchiveKind, string> = {
+export const BUNDLE_MEDIA_TYPES: Record<ArchiveKind, string> = {
   zip: 'application/vnd.npubench.model-bundle+zip',
   tar: 'application/vnd.npubench.model-bundle+tar',
   'tar.gz': 'application/vnd.npubench.model-bundle+tar+gzip',

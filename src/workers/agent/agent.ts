@@ -9,18 +9,30 @@ import { openAsBlob } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ApiHttpClient, ApiRequestError } from '../../lib/http-client.js';
+import { z } from 'zod';
+import { ApiHttpClient, ApiRequestError, UNEXPECTED_ANSWER } from '../../lib/http-client.js';
 import { AppError, HarnessError, errorMessage, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { benchJobPayload, benchQueueName, type BenchJobPayload } from '../../queue/bench-jobs.js';
+import {
+  agentRegisteredSchema,
+  claimedJobSchema,
+  failureRecordedSchema,
+  jobReleasedSchema,
+  progressAcceptedSchema,
+  resultRecordedSchema,
+  type AgentRegistration,
+  type JobFailure,
+  type JobProgress,
+} from '../../contracts/agent-protocol.js';
+import { resolvedSuiteSpecSchema } from '../../harness/index.js';
 import { ModelCache } from './model-cache.js';
 import { runHarnessInChild, SpareHarnessProcess, type HarnessRunOptions, type HarnessRunResult } from './harness-process.js';
 import type { AccuracyFiles, BackendChoice } from './harness-messages.js';
 import { DEFAULT_EXTRACT_LIMITS, extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { openModelBundle } from '../../lib/bundles/model-bundle.js';
 import { LABELLED_INPUTS_FILE } from '../../harness/accuracy/labelled-inputs.js';
-import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
-import type { DeviceBackendOptions } from '../../services/devices/devices.js';
+import { powerMeterConfigSchema, type PowerMeterConfig } from '../../harness/power/power-meter-config.js';
 
 export const AGENT_VERSION = '0.1.0';
 /** Profiled inferences per job, after the measured run (operator table in the report). */
@@ -64,12 +76,15 @@ export interface RunnerCommand {
   requestTimeoutMs?: number;
 }
 
-interface ClaimedJob {
-  jobId: string;
-  suite: BenchJobPayload['suite'];
-  model: { id: string; digest: string; sizeBytes: number };
-  device: { slug: string; backendKind: string; executionProvider: string; backendOptions: DeviceBackendOptions; powerMeter: PowerMeterConfig | null };
-}
+/**
+ * The claim answer as the agent runs it: the contract's ClaimedJob, with the suite and the power meter
+ * checked in full by the harness schemas that will use them (the contract passes them as stored).
+ */
+const runnableClaimSchema = claimedJobSchema.extend({
+  suite: resolvedSuiteSpecSchema,
+  device: claimedJobSchema.shape.device.extend({ powerMeter: powerMeterConfigSchema.nullable() }),
+});
+type RunnableClaim = z.infer<typeof runnableClaimSchema>;
 
 export interface AgentEvents {
   /** The harness child process exists. */
@@ -97,11 +112,12 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   async start(): Promise<void> {
-    await this.api.request('POST', '/v1/agent/register', { json: { version: AGENT_VERSION, hostname: hostname(), devices: this.opts.devices } });
+    const registration: AgentRegistration = { version: AGENT_VERSION, hostname: hostname(), devices: this.opts.devices };
+    await this.api.request(agentRegisteredSchema, 'POST', '/v1/agent/register', { json: registration });
     await mkdir(join(this.opts.cacheDir, 'runs'), { recursive: true });
     this.spare?.refill();
     this.heartbeatTimer = setInterval(() => {
-      this.api.request('POST', '/v1/agent/heartbeat').catch((err: unknown) => this.opts.log.warn({ err: errorMessage(err) }, 'heartbeat failed'));
+      this.api.request(z.undefined(), 'POST', '/v1/agent/heartbeat').catch((err: unknown) => this.opts.log.warn({ err: errorMessage(err) }, 'heartbeat failed'));
     }, this.opts.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
     for (const device of this.opts.devices) {
@@ -152,10 +168,18 @@ export class Agent extends EventEmitter<AgentEvents> {
     const { jobId } = parsed.data;
     const log = this.jobLog(parsed.data);
 
-    let claimed: ClaimedJob;
+    let claimed: RunnableClaim;
     try {
-      claimed = await this.api.request<ClaimedJob>('POST', `/v1/agent/jobs/${jobId}/claim`);
+      claimed = await this.api.request(runnableClaimSchema, 'POST', `/v1/agent/jobs/${jobId}/claim`);
     } catch (err) {
+      if (err instanceof ApiRequestError && err.code === UNEXPECTED_ANSWER) {
+        // The API and this agent disagree about the protocol (a version skew, a broken proxy): the job
+        // cannot be run from this answer, and retrying gets the same answer. The job is RUNNING for us now.
+        log.error({ code: err.code, err: err.message }, 'claim answer unusable');
+        await this.recordFailure(jobId, err.code, err.message, log);
+        this.emit('job-finished', { jobId, outcome: 'failed', code: err.code });
+        throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      }
       if (err instanceof ApiRequestError && !err.transient) {
         // Canceled or finished before we got to it, or no longer ours: nothing to run.
         log.info({ code: err.code }, 'job not claimable, skipping');
@@ -207,7 +231,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       form.set('resourceUsage', JSON.stringify(result.resourceUsage));
       if (result.profile) form.set('profile', JSON.stringify(result.profile));
       form.set('raw', await openAsBlob(rawSamplesPath, { type: 'application/json' }), 'raw-samples.json');
-      const uploaded = await this.api.request<{ reportId: string }>('POST', `/v1/agent/jobs/${jobId}/result`, { form, timeoutMs: 10 * 60_000 });
+      const uploaded = await this.api.request(resultRecordedSchema, 'POST', `/v1/agent/jobs/${jobId}/result`, { form, timeoutMs: 10 * 60_000 });
       log.info({ reportId: uploaded.reportId }, 'job succeeded');
       this.emit('job-finished', { jobId, outcome: 'succeeded' });
       return uploaded.reportId;
@@ -245,7 +269,7 @@ export class Agent extends EventEmitter<AgentEvents> {
    * are unpacked into the run's folder (removed after the run) with the same checks the API applied at
    * upload, so the agent never trusts an archive more than the API did.
    */
-  private async prepareModelFiles(claimed: ClaimedJob, runDir: string): Promise<{ modelPath: string; accuracy: AccuracyFiles }> {
+  private async prepareModelFiles(claimed: RunnableClaim, runDir: string): Promise<{ modelPath: string; accuracy: AccuracyFiles }> {
     const unpackModel = async (digest: string, name: string): Promise<{ modelPath: string; bundleDir?: string }> => {
       const archive = await this.cache.ensure(digest);
       if ((await sniffArchiveKind(archive)) === null) return { modelPath: archive };
@@ -284,7 +308,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private async handBack(bullJob: BullJob<BenchJobPayload>, token: string | undefined, log: Logger): Promise<void> {
     const { jobId } = bullJob.data;
     try {
-      await this.api.request('POST', `/v1/agent/jobs/${jobId}/release`);
+      await this.api.request(jobReleasedSchema, 'POST', `/v1/agent/jobs/${jobId}/release`);
     } catch (err) {
       log.warn({ err: errorMessage(err) }, 'could not release the job in the API; the next claim takes it over');
     }
@@ -298,7 +322,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     return this.opts.log.child({ jobId: job.jobId, ...(job.requestId !== undefined && { requestId: job.requestId }) });
   }
 
-  private backendFor(device: ClaimedJob['device']): BackendChoice {
+  private backendFor(device: RunnableClaim['device']): BackendChoice {
     const { loadOptions, ...ortOptions } = device.backendOptions;
     if (device.backendKind === 'onnxruntime') return { kind: 'onnxruntime', config: { executionProvider: device.executionProvider, ...ortOptions } };
     const runner = this.opts.runners?.[device.slug];
@@ -308,7 +332,8 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private async progress(jobId: string, phase: string, fraction: number, abort: AbortController, log: Logger): Promise<void> {
     try {
-      const res = await this.api.request<{ continue: boolean }>('POST', `/v1/agent/jobs/${jobId}/progress`, { json: { phase, fraction } });
+      const report: JobProgress = { phase, fraction };
+      const res = await this.api.request(progressAcceptedSchema, 'POST', `/v1/agent/jobs/${jobId}/progress`, { json: report });
       if (!res.continue) abort.abort();
     } catch (err) {
       log.warn({ err: errorMessage(err) }, 'progress report failed');
@@ -317,7 +342,8 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private async recordFailure(jobId: string, code: string, message: string, log: Logger): Promise<void> {
     try {
-      await this.api.request('POST', `/v1/agent/jobs/${jobId}/fail`, { json: { code: code.slice(0, 64), message: message.slice(0, 4000) } });
+      const failure: JobFailure = { code: code.slice(0, 64), message: message.slice(0, 4000) };
+      await this.api.request(failureRecordedSchema, 'POST', `/v1/agent/jobs/${jobId}/fail`, { json: failure });
     } catch (err) {
       log.error({ err: errorMessage(err) }, 'could not record job failure');
     }
