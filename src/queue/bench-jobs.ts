@@ -1,16 +1,16 @@
 // The job catalog for benchmark runs: queue naming, payload schema and retry policy live here and
-// nowhere else. A job carries ids and the validated suite spec, never credentials; the BullMQ job id is
-// our Job.id, so enqueueing the same job twice is a no-op.
+// nowhere else. A job carries only what its consumer (the agent) reads: ids, never credentials, never
+// the suite or the model (the claim answer hands over those, as the API holds them at that moment).
+// The payload is parsed on enqueue and on consume. The BullMQ job id is our Job.id, so enqueueing the
+// same job twice is a no-op.
 import { z } from 'zod';
-import { resolvedSuiteSpecSchema } from '../harness/suite-spec.js';
 
 export const benchQueueName = (deviceSlug: string) => `bench.${deviceSlug}`;
 
+// Not strict: jobs enqueued by an older API (which also carried modelDigest and suite) still parse.
 export const benchJobPayload = z.object({
   jobId: z.uuid(),
   deviceSlug: z.string().min(1),
-  modelDigest: z.string().regex(/^[0-9a-f]{64}$/),
-  suite: resolvedSuiteSpecSchema,
   /** The submit request's id, so the agent's log lines for this job can be matched to the API's. */
   requestId: z.string().max(128).optional(),
 });

@@ -1,7 +1,7 @@
 // Producer side of the per-device benchmark queues: one BullMQ Queue per device, created on first use.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { BENCH_JOB_NAME, benchJobOptions, benchQueueName, type BenchJobPayload } from './bench-jobs.js';
+import { BENCH_JOB_NAME, benchJobOptions, benchJobPayload, benchQueueName, type BenchJobPayload } from './bench-jobs.js';
 
 export class BenchQueues {
   private readonly queues = new Map<string, Queue<BenchJobPayload>>();
@@ -20,7 +20,9 @@ export class BenchQueues {
     return q;
   }
 
-  async enqueue(payload: BenchJobPayload): Promise<void> {
+  /** Parsed here as the agent parses it, so a payload the consumer would refuse never enters Redis. */
+  async enqueue(input: BenchJobPayload): Promise<void> {
+    const payload = benchJobPayload.parse(input);
     await this.queue(payload.deviceSlug).add(BENCH_JOB_NAME, payload, benchJobOptions(payload.jobId));
   }
 

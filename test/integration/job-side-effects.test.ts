@@ -89,7 +89,7 @@ describe('jobs the reconciler fails', () => {
     const alive = await createAgent(t.deps.db, { name: 'alive-agent', devices: ['npu-stalled'] });
     await t.deps.db.agent.update({ where: { id: alive.id }, data: { lastHeartbeatAt: new Date() } });
     const exhausted = await t.deps.db.job.create({ data: { orgId: model.orgId, modelId, deviceId: stalledDevice.id, suite: {}, status: 'RUNNING', agentId: alive.id, startedAt: new Date() } });
-    await t.deps.queues.enqueue({ jobId: exhausted.id, deviceSlug: 'npu-stalled', modelDigest: model.artifactDigest, suite: {} as never });
+    await t.deps.queues.enqueue({ jobId: exhausted.id, deviceSlug: 'npu-stalled' });
     const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     const worker = new Worker(benchQueueName('npu-stalled'), () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')), { connection, prefix: t.queuePrefix });
     while ((await t.deps.queues.stateOf('npu-stalled', exhausted.id)) !== 'failed') await new Promise((r) => setTimeout(r, 50));

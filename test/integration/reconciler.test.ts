@@ -77,7 +77,7 @@ describe('reconciler', () => {
     // A device no running agent serves, so only the worker below touches its queue.
     const device = await t.deps.db.device.findUniqueOrThrow({ where: { slug: 'npu-q' } });
     const job = await t.deps.db.job.create({ data: { orgId: model.orgId, modelId, deviceId: device.id, suite: {}, status: 'RUNNING', agentId: alive.id, startedAt: new Date() } });
-    await t.deps.queues.enqueue({ jobId: job.id, deviceSlug: 'npu-q', modelDigest: model.artifactDigest, suite: {} as never });
+    await t.deps.queues.enqueue({ jobId: job.id, deviceSlug: 'npu-q' });
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const worker = new Worker(benchQueueName('npu-q'), () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')), { connection, prefix: t.queuePrefix });
     for (let i = 0; i < 100 && (await t.deps.queues.stateOf('npu-q', job.id)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));

@@ -127,7 +127,7 @@ export async function submitJob(
     throw err;
   }
   try {
-    await deps.queues.enqueue({ jobId: job.id, deviceSlug: device.slug, modelDigest: model.artifactDigest, suite, requestId });
+    await deps.queues.enqueue({ jobId: job.id, deviceSlug: device.slug, requestId });
   } catch (err) {
     // Without the queue the job would wait forever: remove it so the client can simply retry.
     await deps.db.job.delete({ where: { id: job.id } });

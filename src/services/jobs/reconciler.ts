@@ -42,7 +42,7 @@ export async function reconcileJobs(deps: JobChangeDeps & Pick<ServiceDeps, 'que
       lost.push(...ids.filter((id) => !held.has(id)));
     }
   }
-  const missing = lost.length === 0 ? [] : await deps.db.job.findMany({ where: { id: { in: lost }, status: 'QUEUED' }, include: { device: { select: { slug: true } }, model: { select: { artifactDigest: true } } } });
+  const missing = lost.length === 0 ? [] : await deps.db.job.findMany({ where: { id: { in: lost }, status: 'QUEUED' }, include: { device: { select: { slug: true } } } });
   for (const job of missing) {
     const suite = resolvedSuiteSpecSchema.safeParse(job.suite);
     if (!suite.success) {
@@ -56,7 +56,7 @@ export async function reconcileJobs(deps: JobChangeDeps & Pick<ServiceDeps, 'que
       }
       continue;
     }
-    await deps.queues.enqueue({ jobId: job.id, deviceSlug: job.device.slug, modelDigest: job.model.artifactDigest, suite: suite.data });
+    await deps.queues.enqueue({ jobId: job.id, deviceSlug: job.device.slug });
     requeued.push(job.id);
   }
 
