@@ -3,6 +3,7 @@
 // metric got worse by more than its limit.
 import { readFile } from 'node:fs/promises';
 import { ApiHttpClient } from '../../lib/http-client.js';
+import { reportSchema } from '../../contracts/reports.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
 import { checkRegressions, compareSummaries, formatComparison, parseRegressionLimits, workloadMismatch } from '../report-comparison.js';
 
@@ -20,7 +21,7 @@ const REPORT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 async function loadSummary(ref: string, opts: CompareOptions): Promise<unknown> {
   if (REPORT_ID.test(ref)) {
     const creds = resolveCliCredentials(opts);
-    const report = await new ApiHttpClient(creds.apiUrl, creds.apiKey).requestUnchecked<{ summary: unknown }>('GET', `/v1/reports/${ref}`);
+    const report = await new ApiHttpClient(creds.apiUrl, creds.apiKey).request(reportSchema, 'GET', `/v1/reports/${ref}`);
     return report.summary;
   }
   const parsed = JSON.parse(await readFile(ref, 'utf8')) as { summary?: unknown };

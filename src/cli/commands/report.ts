@@ -1,5 +1,6 @@
 // `npubench report <id> --format json|csv|mlperf`: a stored report in the form a vendor's tooling wants.
 import { ApiHttpClient } from '../../lib/http-client.js';
+import { reportSchema, type Report } from '../../contracts/reports.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
 
 export interface ReportOptions {
@@ -8,23 +9,7 @@ export interface ReportOptions {
   apiKey?: string;
 }
 
-interface ReportView {
-  id: string;
-  createdAt: string;
-  device: { slug: string };
-  model: { name: string; version: string };
-  summary: {
-    scenario: string;
-    result: string;
-    queryCount: number;
-    durationNs: number;
-    qps: number;
-    targetPercentile: number;
-    targetLatencyNs: number;
-    latency: Record<'p50Ns' | 'p90Ns' | 'p95Ns' | 'p99Ns' | 'minNs' | 'maxNs' | 'meanNs', number>;
-    power: { measured: boolean; avgW?: number; energyPerQueryMj?: number };
-  };
-}
+type ReportView = Report;
 
 const CSV_COLUMNS: [string, (r: ReportView) => string | number][] = [
   ['report_id', (r) => r.id],
@@ -55,7 +40,7 @@ export async function reportCommand(id: string, opts: ReportOptions): Promise<nu
     process.stdout.write(await api.requestText('GET', `/v1/reports/${id}/mlperf-summary`));
     return 0;
   }
-  const report = await api.requestUnchecked<ReportView>('GET', `/v1/reports/${id}`);
+  const report = await api.request(reportSchema, 'GET', `/v1/reports/${id}`);
   if (opts.format === 'json') console.log(JSON.stringify(report, null, 2));
   else console.log(`${CSV_COLUMNS.map(([name]) => name).join(',')}\n${CSV_COLUMNS.map(([, read]) => csvCell(read(report))).join(',')}`);
   return 0;

@@ -9,6 +9,9 @@ import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { ApiHttpClient, ApiRequestError } from '../../lib/http-client.js';
 import { deviceListSchema, deviceViewSchema, type DeviceView } from '../../contracts/devices.js';
+import { modelPageSchema, modelSchema, type Model as ModelView } from '../../contracts/models.js';
+import { jobSchema } from '../../contracts/jobs.js';
+import { reportSchema } from '../../contracts/reports.js';
 import { resolveSuiteSpec, type SuiteSpec } from '../../harness/suite-spec.js';
 import { sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
@@ -31,19 +34,6 @@ export interface SubmitOptions {
   apiKey?: string;
 }
 
-interface ModelView {
-  id: string;
-  name: string;
-  version: string;
-}
-interface JobView {
-  id: string;
-  status: string;
-  progress: number;
-  phase: string | null;
-  error: { code: string; message: string } | null;
-  reportId?: string | null;
-}
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
@@ -130,7 +120,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
     const digest = await fileSha256(path);
     const modelName = name ?? basename(path).replace(/\.(onnx|zip|tar|tar\.gz|tgz)$/i, '').replace(/[^A-Za-z0-9._-]/g, '-');
     const modelVersion = version ?? `sha256-${digest.slice(0, 12)}`;
-    const existing = await api.requestUnchecked<{ items: ModelView[] }>('GET', `/v1/models?name=${encodeURIComponent(modelName)}&version=${encodeURIComponent(modelVersion)}&mine=true`);
+    const existing = await api.request(modelPageSchema, 'GET', `/v1/models?name=${encodeURIComponent(modelName)}&version=${encodeURIComponent(modelVersion)}&mine=true`);
     if (existing.items[0]) {
       out(`Model ${modelName}@${modelVersion} already uploaded (${existing.items[0].id})`);
       return existing.items[0];
@@ -141,7 +131,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
     if (opts.visibility) form.set('visibility', opts.visibility.toUpperCase());
     form.set('file', await openAsBlob(path), basename(path));
     out(`Uploading ${path} ...`);
-    const uploaded = await api.requestUnchecked<ModelView>('POST', '/v1/models', { form, timeoutMs: 60 * 60_000 });
+    const uploaded = await api.request(modelSchema, 'POST', '/v1/models', { form, timeoutMs: 60 * 60_000 });
     out(`Uploaded model ${modelName}@${modelVersion} (${uploaded.id})`);
     return uploaded;
   };
@@ -149,7 +139,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   const reference = opts.reference === undefined ? undefined : await upload(opts.reference, undefined, undefined);
 
   const body = { modelId: model.id, device: opts.device, suite, ...(reference && { referenceModelId: reference.id }) };
-  let job = await api.requestUnchecked<JobView>('POST', '/v1/jobs', { json: body, headers: { 'idempotency-key': randomUUID() } });
+  let job = await api.request(jobSchema, 'POST', '/v1/jobs', { json: body, headers: { 'idempotency-key': randomUUID() } });
   out(`Submitted job ${job.id} to ${opts.device}`);
   if (!opts.wait) {
     if (opts.json) console.log(JSON.stringify(job));
@@ -161,7 +151,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   let lastLine = '';
   while (!TERMINAL.has(job.status)) {
     await new Promise((r) => setTimeout(r, 500));
-    job = await api.requestUnchecked<JobView>('GET', `/v1/jobs/${job.id}`);
+    job = await api.request(jobSchema, 'GET', `/v1/jobs/${job.id}`);
     bar?.update(Math.round(job.progress * 100), { status: job.status, phase: job.phase ?? '' });
     const line = `  ${job.status} ${job.phase ?? ''} ${Math.round(job.progress * 100)}%`;
     if (!bar && !opts.json && line !== lastLine) out((lastLine = line));
@@ -172,7 +162,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
     else console.error(`Job ${job.status}${job.error ? `: ${job.error.code}: ${job.error.message}` : ''}`);
     return 1;
   }
-  const report = await api.requestUnchecked<{ id: string; summary: unknown; environment: unknown; device: { slug: string } }>('GET', `/v1/reports/${job.reportId}`);
+  const report = await api.request(reportSchema, 'GET', `/v1/reports/${job.reportId}`);
   const url = `${creds.apiUrl}/v1/reports/${report.id}`;
   if (opts.json) console.log(JSON.stringify({ job, report }));
   else out(`\nReport ${report.id}\n${formatReportSummary(report, url)}`);
