@@ -4,6 +4,7 @@
 // Zod only: the agent imports this file, and the OpenAPI document names each schema.
 import { z } from 'zod';
 import { BACKEND_KINDS, EXECUTION_PROVIDERS, deviceBackendOptionsSchema } from './devices.js';
+import { rowId } from './common.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter or digit (max 63)');
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -21,7 +22,7 @@ export const agentRegistrationSchema = z
 export type AgentRegistration = z.infer<typeof agentRegistrationSchema>;
 
 export const agentRegisteredSchema = z
-  .object({ agentId: z.uuid(), devices: z.array(slug).describe('The devices the agent now serves') })
+  .object({ agentId: rowId, devices: z.array(slug).describe('The devices the agent now serves') })
   .meta({ id: 'AgentRegistered' });
 export type AgentRegistered = z.infer<typeof agentRegisteredSchema>;
 
@@ -32,10 +33,10 @@ export type AgentRegistered = z.infer<typeof agentRegisteredSchema>;
  */
 export const claimedJobSchema = z
   .object({
-    jobId: z.uuid(),
+    jobId: rowId,
     suite: z.looseObject({ scenario: z.string() }).describe('The resolved suite spec, every field written out (src/harness/suite-spec.ts)'),
     model: z.object({
-      id: z.uuid(),
+      id: rowId,
       digest: sha256Hex.describe('sha256 of the model artifact: GET /v1/agent/artifacts/{digest}'),
       sizeBytes: z.number().int().min(0),
     }),
@@ -99,6 +100,6 @@ export const resourceUsageSchema = z.strictObject({
 export type ResourceUsage = z.infer<typeof resourceUsageSchema>;
 
 export const resultRecordedSchema = z
-  .object({ reportId: z.uuid() })
+  .object({ reportId: rowId })
   .meta({ id: 'ResultRecorded' });
 export type ResultRecorded = z.infer<typeof resultRecordedSchema>;
