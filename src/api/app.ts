@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { CacheInvalidation } from '../lib/cache-invalidation.js';
@@ -17,7 +17,7 @@ import { authGuards } from './plugins/authentication.js';
 import { securityHeaders } from './plugins/security-headers.js';
 import { lazyRequestLogger } from './plugins/request-logger.js';
 import { registerTextInputGuard } from './plugins/text-input-guard.js';
-import { contractTransform, registerRouteContract, SECURITY_SCHEMES } from './plugins/route-contract.js';
+import { contractTransform, contractTransformObject, registerRouteContract, SECURITY_SCHEMES } from './plugins/route-contract.js';
 import { AuthFailureLimiter } from './plugins/auth-failure-limiter.js';
 import { healthRoutes } from './routes/health.js';
 import { certificateRoutes } from './routes/certificates.js';
@@ -106,7 +106,7 @@ export async function build(deps: AppDeps): Promise<App> {
     },
     transform: contractTransform,
     // Schemas with a registry id (`.meta({ id })`) become named components referenced by $ref.
-    transformObject: jsonSchemaTransformObject,
+    transformObject: contractTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -6,7 +6,7 @@
 // real answer to what ends up declared here.
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { SwaggerTransform } from '@fastify/swagger';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problemResponses, type ProblemStatus } from '../../contracts/problem.js';
 import { ALL_ROLES, describedGuard } from './authentication.js';
@@ -73,6 +73,29 @@ export function registerRouteContract(app: FastifyInstance) {
     route.schema = schema;
   });
 }
+
+/**
+ * fastify-type-provider-zod's document transform, without the components nothing references: it
+ * emits an input and an output copy of every named schema (`Job`, `JobInput`), and most are only
+ * ever answers.
+ */
+export const contractTransformObject: typeof jsonSchemaTransformObject = (document) => {
+  const openapi = jsonSchemaTransformObject(document) as { components?: { schemas?: Record<string, unknown> } };
+  const schemas = openapi.components?.schemas;
+  if (!schemas) return openapi as ReturnType<typeof jsonSchemaTransformObject>;
+  const referenced = new Set<string>();
+  const visit = (value: unknown) => {
+    for (const [, name] of JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
+      if (!referenced.has(name!)) {
+        referenced.add(name!);
+        visit(schemas[name!]);
+      }
+    }
+  };
+  visit({ ...openapi, components: { ...openapi.components, schemas: {} } });
+  openapi.components!.schemas = Object.fromEntries(Object.entries(schemas).filter(([name]) => referenced.has(name)));
+  return openapi as ReturnType<typeof jsonSchemaTransformObject>;
+};
 
 declare module 'fastify' {
   interface FastifySchema {
