@@ -9,7 +9,7 @@ import { createRedis, redisAnswers, startPrivateRedis, type PrivateRedis, type R
 import { createArtifactStore } from '../lib/create-artifact-store.js';
 import { CacheInvalidation } from '../lib/cache-invalidation.js';
 import { BenchQueues } from '../queue/bench-queues.js';
-import { loadServiceSigningKey, registerSigningKey } from '../services/signing/service-key.js';
+import { activeSigner, loadServiceSigningKey, registerSigningKey } from '../services/signing/service-key.js';
 import { ensureBuiltInProfiles } from '../services/certificates/profiles.js';
 import { reconcileJobs } from '../services/jobs/reconciler.js';
 import { catchUnhandledRejections } from '../lib/background-tasks.js';
@@ -103,7 +103,9 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     cleanups.push(() => cacheInvalidation.close());
 
     const signer = await loadServiceSigningKey(config, log);
-    await registerSigningKey(db, signer);
+    await registerSigningKey(db, signer, log);
+    // Refuse to start a replica that could not sign: the active key's private half must be here.
+    await activeSigner({ db, signer, config });
     await ensureBuiltInProfiles(db);
     const startup = { ready: !opts.deferReadiness };
     const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, cacheInvalidation, startup };

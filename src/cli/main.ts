@@ -99,10 +99,11 @@ program
   .argument('<cert.json>', 'certificate bundle file or URL')
   .option('--jwks <file|url>', 'the issuer\'s signing keys to trust (a file keeps the check offline)')
   .option('--issuer <url>', 'the issuer to trust: its trust-store entry, or its keys fetched once from <url>/.well-known/jwks.json')
-  .option('--online', 'also fetch the current bundle from the trusted issuer to catch a revocation made after the download')
+  .option('--online', 'also fetch the current bundle, with a fresh signed status, from the trusted issuer to catch a revocation made after the download')
+  .option('--max-status-age <age>', 'how old the signed status in cert.json may be offline, e.g. 30d, 12h (default: what the certificate states, 30 days)')
   .option('--json', 'print the result as JSON')
   .addHelpText('after', '\nWithout --jwks or --issuer the trust store is used (npubench trust add <issuer URL>); with no trust root at all it exits 2.\nThe URLs inside cert.json are not signed and are never followed.')
-  .action(async (file: string, opts: { jwks?: string; issuer?: string; online?: boolean; json?: boolean }) => {
+  .action(async (file: string, opts: { jwks?: string; issuer?: string; online?: boolean; json?: boolean; maxStatusAge?: string }) => {
     const { verifyCommand } = await import('./commands/verify.js');
     process.exitCode = await verifyCommand(file, opts).catch(fail);
   });
@@ -115,6 +116,14 @@ trust
   .action(async (url: string) => {
     const { trustAddCommand } = await import('./commands/trust.js');
     process.exitCode = await trustAddCommand(url).catch(fail);
+  });
+trust
+  .command('refresh')
+  .description("Fetch the trusted issuers' key sets again: new keys are added (fingerprints shown), retirements and compromises are taken over; nothing is ever widened")
+  .argument('[url]', 'only this issuer (default: all)')
+  .action(async (url: string | undefined) => {
+    const { trustRefreshCommand } = await import('./commands/trust.js');
+    process.exitCode = await trustRefreshCommand(url).catch(fail);
   });
 trust
   .command('list')
@@ -133,15 +142,38 @@ trust
     process.exitCode = await trustRemoveCommand(url).catch(fail);
   });
 
-program
-  .command('keys')
-  .description('Signing keys')
+const keys = program.command('keys').description('Signing keys (rotate and compromise work on a running deployment: they need its DATABASE_URL and NPUBENCH_SIGNING_KEY_DIR)');
+keys
   .command('generate')
   .description('Write a new Ed25519 signing key (PKCS#8 PEM, mode 600) for NPUBENCH_SIGNING_KEY_FILE')
   .requiredOption('-o, --out <file>', 'where to write the key (refuses to overwrite)')
   .action(async (opts: { out: string }) => {
     const { keysGenerateCommand } = await import('./commands/keys.js');
     await keysGenerateCommand(opts).catch(fail);
+  });
+keys
+  .command('list')
+  .description('The signing keys of the deployment at DATABASE_URL, with their lifetimes')
+  .option('--json', 'print the published key set (JWKS)')
+  .action(async (opts: { json?: boolean }) => {
+    const { keysListCommand } = await import('./commands/keys.js');
+    process.exitCode = await keysListCommand(opts).catch(fail);
+  });
+keys
+  .command('rotate')
+  .description('Make a new signing key in NPUBENCH_SIGNING_KEY_DIR and sign with it from now on, on every replica; the old key retires now')
+  .action(async () => {
+    const { keysRotateCommand } = await import('./commands/keys.js');
+    process.exitCode = await keysRotateCommand().catch(fail);
+  });
+keys
+  .command('compromise')
+  .description('Mark a signing key compromised: what it signed dated at or after --since fails verification (key_compromised); it retires now')
+  .argument('<kid>', 'the key id (see npubench keys list)')
+  .requiredOption('--since <time>', 'ISO 8601 time from which the key may have been known to others, e.g. 2026-12-01T00:00:00Z')
+  .action(async (kid: string, opts: { since: string }) => {
+    const { keysCompromiseCommand } = await import('./commands/keys.js');
+    process.exitCode = await keysCompromiseCommand(kid, opts).catch(fail);
   });
 
 program

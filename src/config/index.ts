@@ -33,6 +33,8 @@ export interface Config {
   publicUrl: string;
   /** The lab that issues this service's certificates, as they name it (NPUBENCH_LAB_NAME). */
   labName: string;
+  /** Where rotated signing keys live (NPUBENCH_SIGNING_KEY_DIR). */
+  signingKeyDir: string;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +61,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     artifactStore: artifactStoreSettings(env, { dataDir, artifactDir }),
     agentCacheDir: resolve(env.NPUBENCH_AGENT_CACHE_DIR ?? `${dataDir}/agent-cache`),
     labName: env.NPUBENCH_LAB_NAME,
+    signingKeyDir: resolve(env.NPUBENCH_SIGNING_KEY_DIR ?? `${dataDir}/signing-keys`),
     publicUrl: (env.NPUBENCH_PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`).replace(/\/$/, ''),
   };
 }

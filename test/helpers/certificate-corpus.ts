@@ -11,13 +11,25 @@ import { buildJwks, generateSigningKeyPem, signingKeyFromPem, type Jwks, type Si
 import {
   CERTIFICATE_BUNDLE_FORMAT,
   CERTIFICATE_PREDICATE_TYPE,
+  CERTIFICATE_STATUS_PREDICATE_TYPE,
+  LEGACY_CERTIFICATE_PREDICATE_TYPE,
   statementDigestOf,
+  type CertificateStatusPredicate,
   type CertificateBundle,
   type CertificatePredicate,
 } from '../../src/lib/certificates/certificate-bundle.js';
 
 export const newIssuerKey = (): SigningKey => signingKeyFromPem(generateSigningKeyPem());
 export const jwksOf = (...keys: SigningKey[]): Jwks => buildJwks(keys.map((k) => ({ key: k.publicKey })));
+/** A key set whose keys carry lifetimes (JWK members notBefore, notAfter, compromisedAt). */
+export const jwksWithLifetimes = (...keys: { key: SigningKey; notBefore?: Date; notAfter?: Date; compromisedAt?: Date }[]): Jwks =>
+  buildJwks(
+    keys.map(({ key, notBefore, notAfter, compromisedAt }) => ({
+      key: key.publicKey,
+      status: compromisedAt ? 'compromised' : notAfter ? 'retired' : 'active',
+      lifetime: { ...(notBefore && { notBefore: notBefore.toISOString() }), ...(notAfter && { notAfter: notAfter.toISOString() }), ...(compromisedAt && { compromisedAt: compromisedAt.toISOString() }) },
+    })),
+  );
 
 export interface BundleOptions {
   /** The issuer's base URL: the signed report URL and the unsigned URLs are built from it. */
@@ -34,15 +46,27 @@ export interface BundleOptions {
   issuer?: Partial<CertificatePredicate['issuer']>;
   /** Re-use this signed statement (e.g. the same certificate's bundle after its revocation). */
   envelope?: CertificateBundle['envelope'];
+  /** A v1 statement as signed before #15 item 3: no issuer, certifier or status policy, and no status. */
+  legacy?: boolean;
+  /** The statement's own time (default a minute ago). */
+  issuedAt?: Date;
+  /** The signed status: its time (default now) and signing key (default `key`); false: none. */
+  status?: false | { at?: Date; key?: SigningKey };
 }
 
-function predicateFor(id: string, opts: BundleOptions): CertificatePredicate {
-  const issuedAt = new Date(Date.now() - 60_000);
+function predicateFor(id: string, opts: BundleOptions): CertificatePredicate | Omit<CertificatePredicate, 'issuer' | 'certifier' | 'statusMaxAgeDays'> {
+  const issuedAt = opts.issuedAt ?? new Date(Date.now() - 60_000);
   const reportId = randomUUID();
+  const named = opts.legacy
+    ? {}
+    : {
+        issuer: { name: 'Acme Lab', url: opts.issuerUrl, keyId: opts.key.keyId, ...opts.issuer },
+        certifier: { kind: 'api_key' as const, keyId: randomUUID(), name: 'Jane Certifier', organization: { id: randomUUID(), name: 'Acme Lab staff' } },
+        statusMaxAgeDays: 30,
+      };
   return {
     certificateId: id,
-    issuer: { name: 'Acme Lab', url: opts.issuerUrl, keyId: opts.key.keyId, ...opts.issuer },
-    certifier: { kind: 'api_key', keyId: randomUUID(), name: 'Jane Certifier', organization: { id: randomUUID(), name: 'Acme Lab staff' } },
+    ...named,
     verdict: 'PASS',
     profile: { id: 'npu-basic', title: 'NPU Basic' },
     evaluation: [{ rule: 'latency.p90', passed: true, expected: '<= 50 ms', actual: opts.p90 ?? '12.5 ms', reason: 'within the limit' }],
@@ -67,7 +91,8 @@ export function makeBundle(opts: BundleOptions): CertificateBundle {
     predicate = (JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicate: CertificatePredicate }).predicate;
     id = predicate.certificateId;
   } else {
-    const statement = buildStatement([{ name: `report:${predicate.report.id}`, digest: { sha256: predicate.report.statementDigest } }], CERTIFICATE_PREDICATE_TYPE, predicate);
+    const type = opts.legacy ? LEGACY_CERTIFICATE_PREDICATE_TYPE : CERTIFICATE_PREDICATE_TYPE;
+    const statement = buildStatement([{ name: `report:${predicate.report.id}`, digest: { sha256: predicate.report.statementDigest } }], type, predicate);
     envelope = signStatement(statement, opts.key);
   }
   const issued = canonicalBytes({
@@ -76,7 +101,8 @@ export function makeBundle(opts: BundleOptions): CertificateBundle {
     entry: { statementDigest: statementDigestOf(envelope), profileId: predicate.profile.id, reportId: predicate.report.id, issuedAt: predicate.issuedAt, expiresAt: predicate.expiresAt },
   });
   const leaves: Uint8Array[] = [issued];
-  if (opts.revoked) leaves.push(canonicalBytes({ kind: 'certificate.revoked', certificateId: id, entry: { reason: 'figures could not be reproduced', revokedAt: new Date().toISOString() } }));
+  const revokedAt = new Date().toISOString();
+  if (opts.revoked) leaves.push(canonicalBytes({ kind: 'certificate.revoked', certificateId: id, entry: { reason: 'figures could not be reproduced', revokedAt } }));
   const head = signTreeHead(treeHeadFor(leaves, new Date()), opts.key);
   const proofOf = (index: number) => ({
     inclusionProof: { leaf: Buffer.from(leaves[index]!).toString('base64'), index, treeSize: leaves.length, hashes: inclusionProof(leaves, index).map((h) => h.toString('base64')) },
@@ -88,9 +114,23 @@ export function makeBundle(opts: BundleOptions): CertificateBundle {
     envelope,
     issuance: proofOf(0),
     ...(opts.revoked ? { revocation: proofOf(1) } : {}),
+    ...(opts.status !== false && !(opts.legacy && opts.status === undefined) && { status: statusFor(id, envelope, opts.revoked ? revokedAt : undefined, opts.status?.at ?? new Date(), opts.status?.key ?? opts.key) }),
     verificationUrl: opts.verificationUrl ?? `${opts.issuerUrl}/v1/certificates/${id}/verify`,
     jwksUrl: opts.jwksUrl ?? `${opts.issuerUrl}/.well-known/jwks.json`,
   };
+}
+
+/** A signed status statement as the service attaches to each download. */
+export function statusFor(certificateId: string, envelope: CertificateBundle['envelope'], revokedAt: string | undefined, at: Date, key: SigningKey): CertificateBundle['envelope'] {
+  const digest = statementDigestOf(envelope);
+  const predicate: CertificateStatusPredicate = {
+    certificateId,
+    certificateStatementDigest: digest,
+    status: revokedAt ? 'revoked' : 'valid',
+    ...(revokedAt && { revocation: { reason: 'figures could not be reproduced', revokedAt } }),
+    statusAt: at.toISOString(),
+  };
+  return signStatement(buildStatement([{ name: `certificate:${certificateId}`, digest: { sha256: digest } }], CERTIFICATE_STATUS_PREDICATE_TYPE, predicate), key);
 }
 
 /** A tiny HTTP server on 127.0.0.1 answering GETs from a path → JSON map; it records every request. */

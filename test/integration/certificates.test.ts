@@ -3,18 +3,28 @@
 // tampering, unknown keys, key rotation, revocation and expiry. The DSSE signature is also checked
 // with the openssl command line, outside our code.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../helpers/test-service.js';
+import { startReplica, startTestApi, type TestApi } from '../helpers/test-service.js';
+import { runNpubench } from '../helpers/processes.js';
+import { makeBundle } from '../helpers/certificate-corpus.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
-import { verifyCertificateBundle, type CertificateBundle } from '../../src/lib/certificates/certificate-bundle.js';
+import {
+  CERTIFICATE_PREDICATE_TYPE,
+  LEGACY_CERTIFICATE_PREDICATE_TYPE,
+  statementDigestOf,
+  verifyCertificateBundle,
+  type CertificateBundle,
+} from '../../src/lib/certificates/certificate-bundle.js';
 import { generateSigningKeyPem, keyResolverFromJwks, publicKeyFromJwk, signingKeyFromPem, type Jwks } from '../../src/lib/crypto/signing-keys.js';
-import { preAuthEncoding } from '../../src/lib/crypto/dsse.js';
-import { registerSigningKey } from '../../src/services/signing/service-key.js';
+import { buildStatement, preAuthEncoding, signStatement } from '../../src/lib/crypto/dsse.js';
+import { activeSigner, registerSigningKey } from '../../src/services/signing/service-key.js';
+import { appendLogEntry } from '../../src/services/transparency/transparency-log.js';
 import { autoIssueCertificates } from '../../src/services/certificates/certificates.js';
 
 let t: TestApi;
@@ -213,5 +223,123 @@ describe('issuer identity and separation of duties', () => {
     expect(elsewhere.checks.find((c) => c.check === 'issuer')).toMatchObject({ ok: false, detail: expect.stringContaining('https://other-lab.example') });
     const online = (await t.app.inject({ method: 'GET', url: `/v1/certificates/${issued.certificateId}/verify` })).json() as { status: string };
     expect(online.status).toBe('valid');
+  });
+});
+
+// #15 item 2 and 5 on a running service, and the v1 regression: keys rotate and are compromised through
+// the CLI against the service's database while it runs (a second replica too), the JWKS publishes
+// the lifetimes, and every download carries a fresh signed status.
+describe('key lifetimes, rotation and the signed status', () => {
+  const profile = (name: string) => ({ name, version: 1, title: name, description: '', rules: { minQueryCount: 32 }, validityDays: 30 });
+  const publish = async (name: string) => expect((await t.app.inject({ method: 'POST', url: '/v1/profiles', headers: bearer(admin.key), payload: profile(name) })).statusCode).toBe(201);
+  const cli = (args: string[]) => runNpubench(['keys', ...args], { DATABASE_URL: t.databaseUrl, NPUBENCH_SIGNING_KEY_DIR: t.deps.config.signingKeyDir });
+  const download = async (id: string, app = t.app) => (await app.inject({ method: 'GET', url: `/v1/certificates/${id}` })).json() as CertificateBundle;
+
+  it('reads a certificate signed before issuers were named (v1): cert.json, PDF and verify, as legacy', async () => {
+    const [{ key }, issued] = [await activeSigner(t.deps), await t.deps.db.certificate.findFirstOrThrow({ where: { reportId: labReportId } })];
+    const v2 = signedPredicate({ envelope: issued.envelope } as unknown as CertificateBundle);
+    const { issuer: _issuer, certifier: _certifier, statusMaxAgeDays: _age, ...old } = v2;
+    const id = randomUUID();
+    const predicate = { ...old, certificateId: id, report: { ...(v2.report as object), id: reportId } } as Record<string, unknown>;
+    await publish('legacy-smoke');
+    const envelope = signStatement(buildStatement([{ name: `report:${reportId}`, digest: { sha256: 'c'.repeat(64) } }], LEGACY_CERTIFICATE_PREDICATE_TYPE, predicate), key);
+    const entry = { statementDigest: statementDigestOf(envelope), profileId: 'legacy-smoke@1', reportId, issuedAt: String(predicate.issuedAt), expiresAt: String(predicate.expiresAt) };
+    await t.deps.db.$transaction(async (tx) => {
+      const { index } = await appendLogEntry(tx, { kind: 'certificate.issued', certificateId: id, entry });
+      const report = await tx.report.findUniqueOrThrow({ where: { id: reportId }, include: { job: true } });
+      await tx.certificate.create({
+        data: { id, reportId, profileId: 'legacy-smoke@1', orgId: report.orgId, deviceId: report.job.deviceId, evaluation: [], keyFigures: [], issuedAt: new Date(entry.issuedAt), expiresAt: new Date(entry.expiresAt), envelope: { ...envelope, signatures: envelope.signatures.map((s) => ({ ...s })) }, logIndex: index },
+      });
+    });
+    const bundle = await download(id);
+    const result = verifyCertificateBundle(bundle, keyResolverFromJwks(await jwks()), new Date(), t.deps.config.publicUrl);
+    expect(result.status, JSON.stringify(result.checks)).toBe('valid');
+    expect(result.checks.find((c) => c.check === 'issuer')?.detail).toMatch(/^legacy certificate \(v1 statement\) naming no issuer/);
+    expect(((await t.app.inject({ method: 'GET', url: `/v1/certificates/${id}/verify` })).json() as { status: string }).status).toBe('valid');
+    const pdf = await t.app.inject({ method: 'GET', url: `/v1/certificates/${id}/pdf` });
+    expect(pdf.statusCode, pdf.body).toBe(200);
+    // A legacy certificate cannot be issued again: the service signs only v2 statements.
+    expect(JSON.parse(Buffer.from(issued.envelope ? (issued.envelope as { payload: string }).payload : '', 'base64').toString('utf8')).predicateType).toBe(CERTIFICATE_PREDICATE_TYPE);
+  });
+
+  it('rotates on a running deployment: both replicas sign with the new key at once; the retired key signs nothing valid after its retirement', async () => {
+    const replica = await startReplica(t);
+    const before = (await jwks()).keys.find((k) => k.status === 'active')!;
+    const rotated = await cli(['rotate']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const newKid = /new key (\S+)/.exec(rotated.stdout)![1]!;
+    await publish('rotation-a');
+    await publish('rotation-b');
+    const viaPrimary = (await issue('rotation-a@1')).json() as CertificateBundle;
+    const viaReplica = (await replica.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId, profileId: 'rotation-b@1' } })).json() as CertificateBundle;
+    for (const b of [viaPrimary, viaReplica]) {
+      expect(b.envelope.signatures.map((s) => s.keyid)).toEqual([newKid]);
+      expect(b.status!.signatures.map((s) => s.keyid)).toEqual([newKid]);
+    }
+    const keys = await jwks();
+    const old = keys.keys.find((k) => k.kid === before.kid)!;
+    const fresh = keys.keys.find((k) => k.kid === newKid)!;
+    expect(old).toMatchObject({ status: 'retired', notAfter: fresh.notBefore });
+    expect(fresh.notAfter).toBeUndefined();
+    expect(verifyCertificateBundle(viaReplica, keyResolverFromJwks(keys), new Date(), t.deps.config.publicUrl).status).toBe('valid');
+    // The attack: the retired key (its private half is still on disk somewhere) signs a new certificate with its own one-leaf log.
+    const retiredKey = t.deps.signer.keyId === before.kid ? t.deps.signer : signingKeyFromPem(readFileSync(join(t.deps.config.signingKeyDir, `${before.kid}.pem`)));
+    const forged = makeBundle({ issuerUrl: t.deps.config.publicUrl, key: retiredKey });
+    const result = verifyCertificateBundle(forged, keyResolverFromJwks(keys), new Date(), t.deps.config.publicUrl);
+    expect(result.status).toBe('invalid');
+    expect(result.checks.find((c) => c.check === 'key')?.detail).toMatch(/\(key_not_valid_at_signing_time\)$/);
+    // A restart with the old key file does not bring it back.
+    await registerSigningKey(t.deps.db, retiredKey);
+    expect((await jwks()).keys.find((k) => k.kid === before.kid)?.status).toBe('retired');
+    await replica.app.close();
+  });
+
+  it('marks a key compromised since a time: what it signed before verifies, what it signed after fails with key_compromised', async () => {
+    const keys0 = await jwks();
+    const active = keys0.keys.find((k) => k.status === 'active')!;
+    const mine = await t.deps.db.certificate.findFirstOrThrow({ where: { profileId: 'rotation-a@1' } });
+    expect(((await download(mine.id)).envelope.signatures[0]!.keyid)).toBe(active.kid);
+    const leakedKey = signingKeyFromPem(readFileSync(join(t.deps.config.signingKeyDir, `${active.kid}.pem`)));
+    // Compromising the active key leaves the service with none: downloads answer 503 until a rotation.
+    const since = new Date(mine.issuedAt.getTime() + 1000).toISOString();
+    const marked = await cli(['compromise', active.kid, '--since', since]);
+    expect(marked.code, marked.stderr).toBe(0);
+    expect(marked.stdout).toMatch(/nothing can be signed until `npubench keys rotate`/);
+    expectProblem(await t.app.inject({ method: 'GET', url: `/v1/certificates/${mine.id}` }), 503, 'signing.no_active_key');
+    expect((await cli(['rotate'])).code).toBe(0);
+    const keys = await jwks();
+    expect(keys.keys.find((k) => k.kid === active.kid)).toMatchObject({ status: 'compromised', compromisedAt: since });
+    const resolver = keyResolverFromJwks(keys);
+    // Signed a second before the compromise time: still valid (its status now signed by the successor).
+    expect(verifyCertificateBundle(await download(mine.id), resolver, new Date(), t.deps.config.publicUrl).status).toBe('valid');
+    // The thief signs a certificate dated after the compromise.
+    const stolen = makeBundle({ issuerUrl: t.deps.config.publicUrl, key: leakedKey, issuedAt: new Date(Date.parse(since) + 1) });
+    const result = verifyCertificateBundle(stolen, resolver, new Date(), t.deps.config.publicUrl);
+    expect(result.status).toBe('invalid');
+    expect(result.checks.find((c) => c.check === 'key')?.detail).toMatch(/compromised since .*\(key_compromised\)$/);
+    // Bad input is refused with a reason, nothing changes.
+    const future = await cli(['compromise', active.kid, '--since', new Date(Date.now() + 86_400_000).toISOString()]);
+    expect(future.code).toBe(2);
+    expect(future.stderr).toMatch(/cannot be in the future/);
+    expect((await jwks()).keys.find((k) => k.kid === active.kid)?.compromisedAt).toBe(since);
+  });
+
+  it('signs a fresh status into every download: deleting the revocation member of a revoked cert.json does not make it valid', async () => {
+    const cert = await t.deps.db.certificate.findFirstOrThrow({ where: { profileId: 'rotation-b@1' } });
+    const first = await download(cert.id);
+    const second = await download(cert.id);
+    const statusAt = (b: CertificateBundle) => (JSON.parse(Buffer.from(b.status!.payload, 'base64').toString('utf8')) as { predicate: { statusAt: string; status: string } }).predicate;
+    expect(Date.parse(statusAt(second).statusAt)).toBeGreaterThanOrEqual(Date.parse(statusAt(first).statusAt));
+    expect(statusAt(first).status).toBe('valid');
+    await t.app.inject({ method: 'POST', url: `/v1/certificates/${cert.id}/revoke`, headers: bearer(certifier.key), payload: { reason: 'power meter miscalibrated' } });
+    const { revocation: _gone, ...stripped } = await download(cert.id);
+    const resolver = keyResolverFromJwks(await jwks());
+    const result = verifyCertificateBundle(stripped, resolver, new Date(), t.deps.config.publicUrl);
+    expect(result.status).toBe('revoked');
+    expect(result.checks.find((c) => c.check === 'revocation')?.detail).toMatch(/power meter miscalibrated \(as the signed status says\)/);
+    const { status: _status, ...bare } = stripped;
+    expect(verifyCertificateBundle(bare, resolver, new Date(), t.deps.config.publicUrl).checks.find((c) => c.check === 'status')?.detail).toMatch(/\(status_missing\)/);
+    // Past the certificate's stated 30 days, the status of the first download no longer counts.
+    expect(verifyCertificateBundle(first, resolver, new Date(Date.now() + 31 * 86_400_000), t.deps.config.publicUrl).checks.find((c) => c.check === 'status')?.detail).toMatch(/\(status_stale\)/);
   });
 });

@@ -15,6 +15,8 @@ function sampleView(overrides: Partial<CertificatePdfView> = {}): CertificatePdf
     profileTitle: 'Edge vision, single stream (v1)',
     verdict: 'PASS',
     issuer: { name: 'Acme Test Laboratory', url: 'https://npubench.example.org' },
+    statusMaxAgeDays: 30,
+    serviceUrl: 'https://npubench.example.org',
     certifiedBy: 'Jane Doe of Acme Test Laboratory (API key 0b9f2c1e-4d7a-4c55-9f0e-5a1b2c3d4e5f)',
     reportId: '6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e',
     device: {

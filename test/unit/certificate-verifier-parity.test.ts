@@ -7,17 +7,41 @@ import { describe, expect, it } from 'vitest';
 import { verifyCertificateBundle as verifyNode } from '../../src/lib/certificates/certificate-bundle.js';
 import { keyResolverFromJwks as nodeResolver } from '../../src/lib/crypto/signing-keys.js';
 import { attributeToIssuer, keyResolverFromJwks as webResolver, verifyCertificateBundle as verifyWeb } from '../../src/dashboard/src/verify/certificate-verifier.js';
-import { jwksOf, makeBundle, newIssuerKey } from '../helpers/certificate-corpus.js';
+import type { Jwks } from '../../src/lib/crypto/signing-keys.js';
+import { jwksOf, jwksWithLifetimes, makeBundle, newIssuerKey, statusFor } from '../helpers/certificate-corpus.js';
 
 const ISSUER = 'https://lab.example';
 const lab = newIssuerKey();
 const attacker = newIssuerKey();
 const jwks = jwksOf(lab);
 
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
+// #15 item 2: `lab` retired 10 days ago when `successor` took over; `leaked` was compromised 5 days ago
+// (and retired a day ago). Written as a key set with lifetimes, the way the service publishes it.
+const successor = newIssuerKey();
+const leaked = newIssuerKey();
+const retiredAt = daysAgo(10);
+const compromisedAt = daysAgo(5);
+const rotated = jwksWithLifetimes(
+  { key: lab, notBefore: daysAgo(400), notAfter: retiredAt },
+  { key: successor, notBefore: retiredAt },
+  { key: leaked, notBefore: daysAgo(100), notAfter: daysAgo(1), compromisedAt },
+);
+
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 
-function corpus(): { name: string; bundle: unknown; expected: string; at?: Date }[] {
+/** A bundle without one of its members, as an attacker would send it. */
+function without<T extends object>(bundle: T, ...members: (keyof T)[]): Partial<T> {
+  const copy: Partial<T> = { ...bundle };
+  for (const m of members) delete copy[m];
+  return copy;
+}
+
+type Case = { name: string; bundle: unknown; expected: string; at?: Date; keys?: Jwks; maxStatusAgeMs?: number; detail?: RegExp };
+
+function corpus(): Case[] {
   const genuine = makeBundle({ issuerUrl: ISSUER, key: lab });
   const other = makeBundle({ issuerUrl: ISSUER, key: lab });
   const revoked = makeBundle({ issuerUrl: ISSUER, key: lab, revoked: true, envelope: genuine.envelope });
@@ -45,17 +69,63 @@ function corpus(): { name: string; bundle: unknown; expected: string; at?: Date 
     { name: 'issuer URL spelled with a trailing slash and upper-case host', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuer: { url: 'https://LAB.example/' } }), expected: 'valid' },
     { name: 'naming another key than the one that signed it', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuer: { keyId: attacker.keyId } }), expected: 'invalid' },
     { name: 'an unknown member', bundle: { ...genuine, trustMe: true }, expected: 'invalid' },
+    // The regression of #15 item 3: a v1 statement (no issuer, certifier or status) still verifies by its old rules.
+    { name: 'legacy v1 certificate', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, legacy: true }), expected: 'valid', detail: /legacy certificate \(v1 statement\) naming no issuer/ },
+    { name: 'legacy v1 certificate, revoked', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, legacy: true, revoked: true }), expected: 'revoked' },
+    { name: 'legacy v1 certificate re-signed by another key', bundle: makeBundle({ issuerUrl: ISSUER, key: attacker, legacy: true }), expected: 'invalid' },
+    // #15 item 2: keys with lifetimes.
+    ...lifetimeCases(),
+    // #15 item 5: the signed status.
+    ...statusCases(genuine),
     { name: 'not a bundle', bundle: { hello: 'world' }, expected: 'invalid' },
+  ];
+}
+
+function lifetimeCases(): Case[] {
+  const status = { key: successor };
+  return [
+    { name: 'retired key, certificate signed inside its window', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuedAt: daysAgo(20), status }), keys: rotated, expected: 'valid' },
+    // The attack: the retired key signs a new certificate (with its own one-leaf log and status) after its retirement.
+    { name: 'retired key signs a new certificate after its retirement', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuedAt: daysAgo(2) }), keys: rotated, expected: 'invalid', detail: /\(key_not_valid_at_signing_time\)/ },
+    { name: 'the successor key, dated before it was activated', bundle: makeBundle({ issuerUrl: ISSUER, key: successor, issuedAt: daysAgo(11) }), keys: rotated, expected: 'invalid', detail: /\(key_not_valid_at_signing_time\)/ },
+    { name: 'the successor key inside its window', bundle: makeBundle({ issuerUrl: ISSUER, key: successor, issuedAt: daysAgo(3) }), keys: rotated, expected: 'valid' },
+    { name: 'compromised key, certificate dated after the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: leaked, issuedAt: daysAgo(4), status }), keys: rotated, expected: 'invalid', detail: /\(key_compromised\)/ },
+    { name: 'compromised key, certificate dated exactly at the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: leaked, issuedAt: compromisedAt, status }), keys: rotated, expected: 'invalid', detail: /\(key_compromised\)/ },
+    { name: 'compromised key, certificate signed before the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: leaked, issuedAt: daysAgo(6), status }), keys: rotated, expected: 'valid' },
+    { name: 'genuine certificate, status signed by the compromised key after the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: successor, issuedAt: daysAgo(3), status: { key: leaked } }), keys: rotated, expected: 'invalid', detail: /status statement: .*\(key_compromised\)/ },
+  ];
+}
+
+function statusCases(genuine: ReturnType<typeof makeBundle>): Case[] {
+  const revoked = makeBundle({ issuerUrl: ISSUER, key: lab, revoked: true, envelope: genuine.envelope });
+  const other = makeBundle({ issuerUrl: ISSUER, key: lab });
+  const MONTH = 30 * DAY;
+  return [
+    // The attack: delete the unsigned revocation member of a revoked cert.json; the signed status still says revoked.
+    { name: 'revoked, revocation member deleted', bundle: without(revoked, 'revocation'), expected: 'revoked', detail: /as the signed status says/ },
+    { name: 'revoked, revocation member and status deleted', bundle: without(revoked, 'revocation', 'status'), expected: 'invalid', detail: /\(status_missing\)/ },
+    { name: 'revoked status long past the max age still revokes', bundle: { ...without(revoked, 'revocation'), status: statusFor(genuine.certificateId, genuine.envelope, new Date().toISOString(), daysAgo(90), lab) }, expected: 'revoked' },
+    { name: 'status 31 days old', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: daysAgo(31) } }), expected: 'invalid', detail: /\(status_stale\)/ },
+    { name: 'status 29 days old', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: daysAgo(29) } }), expected: 'valid' },
+    { name: 'status 31 days old, --max-status-age 60d', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: daysAgo(31) } }), maxStatusAgeMs: 2 * MONTH, expected: 'valid' },
+    { name: 'status 2 days old, --max-status-age 1d', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: daysAgo(2) } }), maxStatusAgeMs: DAY, expected: 'invalid', detail: /\(status_stale\)/ },
+    { name: 'status dated in the future', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: new Date(Date.now() + DAY) } }), expected: 'invalid', detail: /\(status_from_future\)/ },
+    { name: "another certificate's status", bundle: { ...genuine, status: other.status }, expected: 'invalid', detail: /\(status_not_this_certificate\)/ },
+    { name: 'status signed by another key', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { key: attacker } }), expected: 'invalid', detail: /status_bad_signature/ },
+    { name: 'the certificate envelope given as its status', bundle: { ...genuine, status: genuine.envelope }, expected: 'invalid', detail: /\(status_malformed\)/ },
+    // What a signed status cannot do: a "valid" one from before the revocation, replayed within the max age, still passes offline (--online closes it).
+    { name: 'revoked, replaying a pre-revocation status within the max age', bundle: { ...without(revoked, 'revocation'), status: genuine.status }, expected: 'valid' },
   ];
 }
 
 describe('certificate verifiers: Node (CLI, API) and WebCrypto (dashboard) agree', () => {
   const cases = corpus();
-  it.each(cases)('$name → $expected in both', async ({ bundle, expected, at }) => {
+  it.each(cases)('$name → $expected in both', async ({ bundle, expected, at, keys, maxStatusAgeMs, detail }) => {
     const now = at ?? new Date();
-    const node = verifyNode(bundle, nodeResolver(jwks), now, ISSUER);
-    const web = await verifyWeb(bundle, await webResolver(jwks), now, ISSUER);
+    const node = verifyNode(bundle, nodeResolver(keys ?? jwks), now, ISSUER, { maxStatusAgeMs });
+    const web = await verifyWeb(bundle, await webResolver(keys ?? jwks), now, ISSUER, { maxStatusAgeMs });
     expect(node.status).toBe(expected);
+    if (detail) expect(node.checks.map((c) => c.detail).join('\n')).toMatch(detail);
     expect(web).toEqual(node);
   });
 

@@ -18,6 +18,17 @@ export interface VerifyOptions {
   issuer?: string;
   online?: boolean;
   json?: boolean;
+  /** e.g. "30d", "12h", "90m": how old a signed "valid" status may be offline. */
+  maxStatusAge?: string;
+}
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
+
+/** "30d" → milliseconds; throws (exit 1 through the CLI's error path) on anything else. */
+export function parseMaxStatusAge(text: string): number {
+  const match = /^(\d+)([dhms])$/.exec(text.trim());
+  if (!match || Number(match[1]) <= 0) throw new Error(`--max-status-age must be a positive whole number of days, hours, minutes or seconds, e.g. 30d, 12h, 90m (got ${JSON.stringify(text)})`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
 /** A JSON document from a file or URL; `unreachable` words the advice for when the URL does not answer. */
@@ -114,13 +125,16 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
   const parsed = certificateBundleSchema.safeParse(bundle);
   const root = await chooseTrustRoot(bundle, opts);
   const resolver = keyResolverFromJwks(root.jwks);
-  let result = verifyCertificateBundle(bundle, resolver, new Date(), root.issuer);
+  const policy = { maxStatusAgeMs: opts.maxStatusAge === undefined ? undefined : parseMaxStatusAge(opts.maxStatusAge) };
+  let result = verifyCertificateBundle(bundle, resolver, new Date(), root.issuer, policy);
   explainSignature(result, bundle, root);
 
   let onlineNote = '';
   if (opts.online && result.certificate && result.checks.find((c) => c.check === 'signature')?.ok && parsed.success) {
     // Where to ask: the trust root's issuer, else the issuer named by the statement just verified.
-    const base = root.issuer ?? normaliseIssuerUrl(result.certificate.issuer.url);
+    const named = result.certificate.issuer?.url;
+    if (root.issuer === undefined && named === undefined) throw new Error('--online: this legacy certificate names no issuer and the trust root (--jwks) names none either: add --issuer URL.');
+    const base = root.issuer ?? normaliseIssuerUrl(named!);
     const current = `${base}/v1/certificates/${result.certificate.certificateId}`;
     const fresh = await readJsonSource(
       current,
@@ -132,7 +146,7 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
     if (!freshParsed.success || freshParsed.data.certificateId !== parsed.data.certificateId || freshParsed.data.envelope.payload !== parsed.data.envelope.payload) {
       result = { status: 'invalid', checks: [...result.checks, { check: 'revocation', ok: false, detail: `the issuer's current bundle at ${current} is not this certificate` }] };
     } else {
-      result = verifyCertificateBundle(fresh, resolver, new Date(), root.issuer);
+      result = verifyCertificateBundle(fresh, resolver, new Date(), root.issuer, policy);
       explainSignature(result, fresh, root);
     }
     onlineNote = `  status: checked online at ${current}`;
@@ -147,10 +161,10 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
   for (const c of result.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.check.padEnd(13)} ${c.detail}`);
   if (cert) {
     console.log(`  ${cert.profile.id} for ${cert.model.name}@${cert.model.version} on ${cert.device.name}, issued to ${cert.vendor.name}`);
-    console.log(`  issued by ${issuerLabel(cert.issuer)} with key ${cert.issuer.keyId}; certified by ${certifierLabel(cert.certifier)}`);
+    console.log(`  issued by ${issuerLabel(cert.issuer)} with key ${result.keyId ?? '?'}; certified by ${certifierLabel(cert.certifier)}`);
     for (const f of cert.keyFigures) console.log(`    ${f.label}: ${f.value}`);
   }
   console.log(`  ${root.label}`);
-  if (onlineNote) console.log(`${onlineNote} (revocation checked online)`);
+  if (onlineNote) console.log(`${onlineNote} (a fresh signed status)`);
   return EXIT[result.status];
 }

@@ -7,26 +7,25 @@ import { verifyLogInclusion, type LogInclusionProof } from '../crypto/log-inclus
 import type { KeyResolver } from '../crypto/signing-keys.js';
 import { parseCanonicalJson } from '../crypto/canonical-json.js';
 import { checkIssuer } from './certificate-issuer.js';
+import { checkKeyAt } from '../crypto/key-lifetime.js';
+import { checkStatusStatement, type SignedStatus } from './certificate-status.js';
 
 export {
   CERTIFICATE_PREDICATE_TYPE,
+  CERTIFICATE_STATUS_PREDICATE_TYPE,
+  LEGACY_CERTIFICATE_PREDICATE_TYPE,
   CERTIFICATE_BUNDLE_FORMAT,
   certificateBundleSchema,
   certificatePredicateSchema,
+  parseCertificatePredicate,
   type CertificateBundle,
+  type CertificateContent,
   type CertificatePredicate,
+  type CertificateStatusPredicate,
   type IssuanceLogEntry,
   type RevocationLogEntry,
 } from './certificate-schema.js';
-import {
-  CERTIFICATE_PREDICATE_TYPE,
-  CERTIFICATE_BUNDLE_FORMAT,
-  certificateBundleSchema,
-  certificatePredicateSchema,
-  type CertificatePredicate,
-  type IssuanceLogEntry,
-  type RevocationLogEntry,
-} from './certificate-schema.js';
+import { CERTIFICATE_BUNDLE_FORMAT, certificateBundleSchema, parseCertificatePredicate, type CertificateContent, type IssuanceLogEntry, type RevocationLogEntry } from './certificate-schema.js';
 
 export const statementDigestOf = (envelope: Pick<DsseEnvelope, 'payload'>) => createHash('sha256').update(Buffer.from(envelope.payload, 'base64')).digest('hex');
 
@@ -35,9 +34,14 @@ export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'invalid';
 export interface CertificateVerification {
   status: CertificateStatus;
   /** One line per check, in the order a person would read them. */
-  checks: { check: 'format' | 'signature' | 'issuer' | 'expiry' | 'log_inclusion' | 'revocation'; ok: boolean; detail: string }[];
-  certificate?: CertificatePredicate;
+  checks: { check: 'format' | 'signature' | 'key' | 'issuer' | 'expiry' | 'log_inclusion' | 'status' | 'revocation'; ok: boolean; detail: string }[];
+  certificate?: CertificateContent;
   keyId?: string;
+}
+
+export interface VerifyPolicy {
+  /** Offline, a "valid" status older than this fails (--max-status-age); default: what the certificate states. */
+  maxStatusAgeMs?: number | undefined;
 }
 
 function decodeLeaf(proof: LogInclusionProof): unknown {
@@ -54,7 +58,7 @@ function decodeLeaf(proof: LogInclusionProof): unknown {
  * the expiry against `now`, the issuance's inclusion in the signed transparency log, and any revocation the bundle carries.
  * Never throws on hostile input.
  */
-export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date(), trustedIssuer?: string): CertificateVerification {
+export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date(), trustedIssuer?: string, policy: VerifyPolicy = {}): CertificateVerification {
   const checks: CertificateVerification['checks'] = [];
   const bundle = certificateBundleSchema.safeParse(input);
   if (!bundle.success) {
@@ -64,14 +68,18 @@ export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver,
   const { envelope, issuance, revocation, certificateId } = bundle.data;
   checks.push({ check: 'format', ok: true, detail: CERTIFICATE_BUNDLE_FORMAT });
 
-  const signed = verifyStatement(envelope, resolveKey, CERTIFICATE_PREDICATE_TYPE);
-  const predicate = signed.ok ? certificatePredicateSchema.safeParse(signed.statement.predicate) : undefined;
-  if (!signed.ok || !predicate?.success || predicate.data.certificateId !== certificateId) {
+  const signed = verifyStatement(envelope, resolveKey);
+  const certificate = signed.ok ? parseCertificatePredicate(signed.statement.predicateType, signed.statement.predicate) : undefined;
+  if (!signed.ok || !certificate || certificate.certificateId !== certificateId) {
     checks.push({ check: 'signature', ok: false, detail: signed.ok ? 'the signed statement is not this certificate' : `signature check failed: ${signed.reason}` });
     return { status: 'invalid', checks };
   }
-  const certificate = predicate.data;
-  checks.push({ check: 'signature', ok: true, detail: `Ed25519 signature by key ${signed.keyid}` });
+  checks.push({ check: 'signature', ok: true, detail: `Ed25519 signature by key ${signed.keyid}${certificate.legacy ? ' (legacy v1 statement)' : ''}` });
+
+  // The statement's own time is when its key signed it; a key signs only inside its window.
+  const keyTime = checkKeyAt(signed.keyid, resolveKey.lifetimeOf?.(signed.keyid), certificate.issuedAt, 'certificate issued at');
+  checks.push({ check: 'key', ok: keyTime.ok, detail: keyTime.detail });
+  if (!keyTime.ok) return { status: 'invalid', checks, certificate, keyId: signed.keyid };
 
   const issuer = checkIssuer(certificate, signed.keyid, trustedIssuer);
   checks.push({ check: 'issuer', ...issuer });
@@ -90,6 +98,15 @@ export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver,
   }
   checks.push({ check: 'log_inclusion', ok: true, detail: `entry ${issuance.inclusionProof.index} of a signed log of ${included.treeHead.treeSize}` });
 
+  let signedStatus: SignedStatus;
+  if (bundle.data.status) {
+    const verified = verifyStatement(bundle.data.status, resolveKey);
+    signedStatus = verified.ok ? { ok: true, keyId: verified.keyid, predicateType: verified.statement.predicateType, predicate: verified.statement.predicate } : { ok: false, reason: verified.reason };
+  }
+  const status = checkStatusStatement({ certificate, statementDigest: digest, signed: signedStatus, lifetimeOf: resolveKey.lifetimeOf, now, maxStatusAgeMs: policy.maxStatusAgeMs });
+  checks.push({ check: 'status', ok: status.ok, detail: status.detail });
+  if (status.outcome === 'invalid' && !(status.stale && expired)) return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+
   if (revocation) {
     const revoked = verifyLogInclusion(revocation.inclusionProof, revocation.signedTreeHead, resolveKey);
     const entry = decodeLeaf(revocation.inclusionProof) as RevocationLogEntry | undefined;
@@ -99,6 +116,10 @@ export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver,
     }
     checks.push({ check: 'revocation', ok: false, detail: 'the bundle carries a revocation that does not verify' });
     return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+  }
+  if (status.outcome === 'revoked') {
+    checks.push({ check: 'revocation', ok: false, detail: `revoked ${status.revocation!.revokedAt}: ${status.revocation!.reason} (as the signed status says)` });
+    return { status: 'revoked', checks, certificate, keyId: signed.keyid };
   }
   checks.push({ check: 'revocation', ok: true, detail: 'no revocation in this bundle' });
   return { status: expired ? 'expired' : 'valid', checks, certificate, keyId: signed.keyid };

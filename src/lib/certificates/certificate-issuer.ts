@@ -1,7 +1,7 @@
 // Who issued a certificate and who certified it, as its signed statement says, and the check of that
 // against the verifier's trust root. No Node imports: the dashboard's in-browser verifier uses this
 // same code, so both verifiers word the issuer check identically.
-import type { CertificatePredicate } from './certificate-schema.js';
+import type { CertificateContent, CertificatePredicate } from './certificate-schema.js';
 
 /** An issuer's base URL: http(s) only, no credentials, query or fragment, no trailing slash; origin
  *  lower-cased by URL parsing. A path is kept (a service published under a prefix). */
@@ -27,11 +27,12 @@ function issuerUrlOrUndefined(url: string): string | undefined {
   }
 }
 
-/** "Example Lab (https://lab.example)". */
-export const issuerLabel = (issuer: CertificatePredicate['issuer']) => `${issuer.name} (${issuer.url})`;
+/** "Example Lab (https://lab.example)"; a legacy certificate's statement names none. */
+export const issuerLabel = (issuer: CertificatePredicate['issuer'] | undefined) => (issuer ? `${issuer.name} (${issuer.url})` : 'an issuer the statement does not name (legacy certificate)');
 
 /** Who certified: a lab key holder, or the service under an automatic-issue profile. */
-export function certifierLabel(certifier: CertificatePredicate['certifier']): string {
+export function certifierLabel(certifier: CertificatePredicate['certifier'] | undefined): string {
+  if (!certifier) return 'a certifier the statement does not name (legacy certificate)';
   return certifier.kind === 'api_key'
     ? `${certifier.name} of ${certifier.organization.name} (API key ${certifier.keyId})`
     : `the lab's service, automatically under profile ${certifier.profileId}`;
@@ -43,8 +44,10 @@ export function certifierLabel(certifier: CertificatePredicate['certifier']): st
  * service), that issuer's URL. A trust root that is only a key set (--jwks) proves the keys, not the
  * URL: the check then says the URL is as the statement states it.
  */
-export function checkIssuer(certificate: CertificatePredicate, signingKeyId: string, trustedIssuer?: string): { ok: boolean; detail: string } {
+export function checkIssuer(certificate: CertificateContent, signingKeyId: string, trustedIssuer?: string): { ok: boolean; detail: string } {
   const { issuer } = certificate;
+  // A legacy statement names no issuer: it proves only that a key of the trust root signed it.
+  if (!issuer) return { ok: true, detail: `legacy certificate (v1 statement) naming no issuer: it proves only that key ${signingKeyId} of the trust root signed it` };
   if (issuer.keyId !== signingKeyId) return { ok: false, detail: `the statement names key ${issuer.keyId} as ${issuerLabel(issuer)}'s, but key ${signingKeyId} signed it` };
   if (trustedIssuer === undefined) return { ok: true, detail: `${issuerLabel(issuer)}, as the signed statement names it (the trust root is a key set and names no issuer URL)` };
   const named = issuerUrlOrUndefined(issuer.url);

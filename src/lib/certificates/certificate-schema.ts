@@ -2,7 +2,15 @@
 // imports: the dashboard's in-browser verifier (src/dashboard/src/verify) parses with these same schemas.
 import { z } from 'zod';
 
-export const CERTIFICATE_PREDICATE_TYPE = 'https://npubench.dev/attestations/certificate/v1';
+/** The certificate statement issued now: names its issuer and certifier and its status policy. */
+export const CERTIFICATE_PREDICATE_TYPE = 'https://npubench.dev/attestations/certificate/v2';
+/** Certificates signed before the issuer was named (#15 item 3). They still parse and verify by their
+ *  old rules (signature by a trust-root key, expiry, log inclusion, revocation), shown as legacy with
+ *  the issuer unknown; nothing issues them any more. */
+export const LEGACY_CERTIFICATE_PREDICATE_TYPE = 'https://npubench.dev/attestations/certificate/v1';
+/** Offline, a signed status older than this fails unless the verifier sets its own limit; the v2
+ *  statement carries the limit its issuer chose. */
+export const DEFAULT_STATUS_MAX_AGE_DAYS = 30;
 export const CERTIFICATE_BUNDLE_FORMAT = 'npubench.certificate-bundle/v1';
 
 const envelopeShape = z.object({ payload: z.string(), payloadType: z.string(), signatures: z.array(z.object({ keyid: z.string(), sig: z.string() })) });
@@ -18,6 +26,8 @@ export const certificateBundleSchema = z.strictObject({
   issuance: logProofShape,
   /** Present when the certificate was revoked before this bundle was downloaded. */
   revocation: logProofShape.optional(),
+  /** DSSE envelope over the certificate's status statement, signed when the bundle was downloaded. */
+  status: envelopeShape.optional(),
   verificationUrl: z.url(),
   jwksUrl: z.url(),
 });
@@ -33,10 +43,8 @@ const certifierShape = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('automatic'), profileId: z.string() }),
 ]);
 
-export const certificatePredicateSchema = z.strictObject({
+const certificateBody = {
   certificateId: z.uuid(),
-  issuer: issuerShape,
-  certifier: certifierShape,
   verdict: z.literal('PASS'),
   profile: z.strictObject({ id: z.string(), title: z.string() }),
   evaluation: z.array(z.strictObject({ rule: z.string(), passed: z.boolean(), expected: z.string(), actual: z.string(), reason: z.string() })),
@@ -48,9 +56,59 @@ export const certificatePredicateSchema = z.strictObject({
   report: z.strictObject({ id: z.uuid(), statementDigest: z.string(), url: z.string() }),
   issuedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
+};
+
+export const certificatePredicateSchema = z.strictObject({
+  ...certificateBody,
+  issuer: issuerShape,
+  certifier: certifierShape,
+  /** How old a signed status statement an offline verifier accepts by default. */
+  statusMaxAgeDays: z.int().min(1).max(366),
+});
+
+/** The v1 statement: no issuer or certifier (certificates issued between #15 item 3 and the v2 type
+ *  carry them under v1, hence optional), no status policy. */
+export const legacyCertificatePredicateSchema = z.strictObject({
+  ...certificateBody,
+  issuer: issuerShape.optional(),
+  certifier: certifierShape.optional(),
 });
 
 export type CertificatePredicate = z.infer<typeof certificatePredicateSchema>;
+export type LegacyCertificatePredicate = z.infer<typeof legacyCertificatePredicateSchema>;
+
+/** A parsed certificate statement of either version; `legacy` ones are read-only. */
+export type CertificateContent = ({ legacy: false } & CertificatePredicate) | ({ legacy: true } & LegacyCertificatePredicate);
+
+/** Parses a statement's predicate by its predicate type; undefined for any other type or shape. */
+export function parseCertificatePredicate(predicateType: unknown, predicate: unknown): CertificateContent | undefined {
+  if (predicateType === CERTIFICATE_PREDICATE_TYPE) {
+    const parsed = certificatePredicateSchema.safeParse(predicate);
+    return parsed.success ? { legacy: false, ...parsed.data } : undefined;
+  }
+  if (predicateType === LEGACY_CERTIFICATE_PREDICATE_TYPE) {
+    const parsed = legacyCertificatePredicateSchema.safeParse(predicate);
+    return parsed.success ? { legacy: true, ...parsed.data } : undefined;
+  }
+  return undefined;
+}
+
+/** The signed status statement (#15 item 5): valid, or revoked with its reason, at `statusAt`. A
+ *  bundle carries a fresh one from each download; offline it counts only while younger than the max age. */
+export const CERTIFICATE_STATUS_PREDICATE_TYPE = 'https://npubench.dev/attestations/certificate-status/v1';
+
+export const certificateStatusPredicateSchema = z
+  .strictObject({
+    certificateId: z.uuid(),
+    /** sha256 (hex) of the certificate's signed statement, so a status cannot be moved to another. */
+    certificateStatementDigest: z.string().regex(/^[0-9a-f]{64}$/),
+    status: z.enum(['valid', 'revoked']),
+    revocation: z.strictObject({ reason: z.string(), revokedAt: z.iso.datetime() }).optional(),
+    statusAt: z.iso.datetime(),
+  })
+  .refine((s) => (s.status === 'revoked') === (s.revocation !== undefined), 'a revoked status carries its revocation, a valid one none');
+
+export type CertificateStatusPredicate = z.infer<typeof certificateStatusPredicateSchema>;
 
 /** What the transparency log records for an issuance and a revocation. */
 export interface IssuanceLogEntry {

@@ -6,14 +6,18 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { keyResolverFromJwks, type Jwks } from '../crypto/signing-keys.js';
+import { keyResolverFromJwks, type Jwks, type JwksEntry } from '../crypto/signing-keys.js';
+import { KEY_LIFETIME_MEMBERS, lifetimeOfJwk, narrowLifetime, type KeyLifetime } from '../crypto/key-lifetime.js';
 import { normaliseIssuerUrl } from './certificate-issuer.js';
 
 export interface TrustedIssuer {
   /** The issuer's base URL, normalised by {@link normaliseIssuerUrl}. */
   issuer: string;
+  /** The key set with each key's lifetime (notBefore, notAfter, compromisedAt) as last fetched. */
   jwks: Jwks;
   addedAt: string;
+  /** The last `npubench trust refresh`. */
+  refreshedAt?: string;
 }
 
 export function trustStoreDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -73,7 +77,10 @@ export async function findTrustedIssuer(issuer: string, dir = trustStoreDir()): 
 }
 
 export async function saveTrustedIssuer(issuer: string, jwks: Jwks, dir = trustStoreDir(), now = new Date()): Promise<TrustedIssuer> {
-  const entry: TrustedIssuer = { issuer: normaliseIssuerUrl(issuer), jwks: assertUsableJwks(jwks, `the key set of ${issuer}`), addedAt: now.toISOString() };
+  return writeEntry({ issuer: normaliseIssuerUrl(issuer), jwks: assertUsableJwks(jwks, `the key set of ${issuer}`), addedAt: now.toISOString() }, dir);
+}
+
+async function writeEntry(entry: TrustedIssuer, dir: string): Promise<TrustedIssuer> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, fileNameOf(entry.issuer));
   await writeFile(`${path}.tmp`, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
@@ -87,4 +94,47 @@ export async function removeTrustedIssuer(issuer: string, dir = trustStoreDir())
   if (!(await findTrustedIssuer(wanted, dir))) return false;
   await rm(join(dir, fileNameOf(wanted)));
   return true;
+}
+
+export interface KeySetChange {
+  kid: string;
+  change: 'added' | 'narrowed';
+  lifetime: KeyLifetime;
+}
+
+const withLifetime = (entry: JwksEntry, lifetime: KeyLifetime): JwksEntry => {
+  const rest = Object.fromEntries(Object.entries(entry).filter(([k]) => !(KEY_LIFETIME_MEMBERS as readonly string[]).includes(k))) as unknown as JwksEntry;
+  const status = lifetime.compromisedAt ? 'compromised' : lifetime.notAfter ? 'retired' : (entry.status ?? 'active');
+  return { ...rest, status, ...lifetime };
+};
+
+/**
+ * The stored key set updated by a freshly fetched one: new keys are added, and a known key's lifetime
+ * only ever narrows (a retirement or compromise is taken over; a fetched set that drops one, or drops a
+ * key, changes nothing), so a refresh through a hostile network cannot bring a retired key back.
+ */
+export function mergeKeySets(stored: Jwks, fetched: Jwks): { jwks: Jwks; changes: KeySetChange[] } {
+  const changes: KeySetChange[] = [];
+  const fetchedByKid = new Map(fetched.keys.map((k) => [k.kid, k]));
+  const keys = stored.keys.map((old) => {
+    const now = fetchedByKid.get(old.kid);
+    if (!now) return old;
+    const before = lifetimeOfJwk(old as unknown as Record<string, unknown>);
+    const after = narrowLifetime(before, lifetimeOfJwk(now as unknown as Record<string, unknown>));
+    if (JSON.stringify(before) === JSON.stringify(after)) return old;
+    changes.push({ kid: old.kid, change: 'narrowed', lifetime: after });
+    return withLifetime(old, after);
+  });
+  const known = new Set(stored.keys.map((k) => k.kid));
+  for (const k of fetched.keys.filter((f) => !known.has(f.kid))) {
+    keys.push(k);
+    changes.push({ kid: k.kid, change: 'added', lifetime: lifetimeOfJwk(k as unknown as Record<string, unknown>) });
+  }
+  return { jwks: { keys }, changes };
+}
+
+/** Stores `fetched` merged into `entry` (see mergeKeySets). */
+export async function refreshTrustedIssuer(entry: TrustedIssuer, fetched: Jwks, dir = trustStoreDir(), now = new Date()): Promise<{ entry: TrustedIssuer; changes: KeySetChange[] }> {
+  const { jwks, changes } = mergeKeySets(entry.jwks, assertUsableJwks(fetched, `the key set of ${entry.issuer}`));
+  return { entry: await writeEntry({ ...entry, jwks, refreshedAt: now.toISOString() }, dir), changes };
 }

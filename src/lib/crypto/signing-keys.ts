@@ -4,6 +4,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { canonicalize } from './canonical-json.js';
+import { lifetimeOfJwk, type KeyLifetime } from './key-lifetime.js';
 
 export class SigningKeyError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -27,13 +28,14 @@ export interface SigningKey {
   readonly publicJwk: Ed25519PublicJwk;
 }
 
-export type KeyStatus = 'active' | 'retired';
+export type KeyStatus = 'active' | 'retired' | 'compromised';
 
-export interface JwksEntry extends Ed25519PublicJwk {
+export interface JwksEntry extends Ed25519PublicJwk, KeyLifetime {
   kid: string;
   alg: 'EdDSA';
   use: 'sig';
-  /** Retired keys sign nothing new but stay published so that what they signed still verifies. */
+  /** Retired keys sign nothing new but stay published so that what they signed still verifies;
+   *  verifiers go by the lifetime members, this is for people. */
   status?: KeyStatus;
 }
 
@@ -41,7 +43,9 @@ export interface Jwks {
   keys: JwksEntry[];
 }
 
-export type KeyResolver = (keyId: string) => KeyObject | undefined;
+/** Public key by key id; `lifetimeOf`, where the key source publishes lifetimes, says when each key
+ *  could sign (a resolver built from a JWKS always has it). */
+export type KeyResolver = ((keyId: string) => KeyObject | undefined) & { lifetimeOf?: (keyId: string) => KeyLifetime | undefined };
 
 
 /** A new Ed25519 private key as a PKCS#8 PEM (what `npubench keys generate` writes). */
@@ -76,8 +80,7 @@ export async function loadSigningKeyFile(path: string): Promise<SigningKey> {
 
 /** Writes a fresh private key readable only by its owner; never replaces an existing file (that would
  *  silently orphan everything the old key signed). */
-export async function writePrivateKeyFile(path: string): Promise<SigningKey> {
-  const pem = generateSigningKeyPem();
+export async function writePrivateKeyFile(path: string, pem = generateSigningKeyPem()): Promise<SigningKey> {
   let file;
   try {
     // 'wx' fails when the path exists; mode applies at creation, so the key is never briefly world-readable.
@@ -135,27 +138,34 @@ function isCanonicalBase64url(text: string, byteLength: number): boolean {
   return bytes.length === byteLength && bytes.toString('base64url') === text;
 }
 
-function jwksEntry(key: KeyObject | Ed25519PublicJwk, status?: KeyStatus): JwksEntry {
+function jwksEntry(key: KeyObject | Ed25519PublicJwk, status?: KeyStatus, lifetime: KeyLifetime = {}): JwksEntry {
   const jwk = 'kty' in key ? publicJwk(publicKeyFromJwk(key)) : publicJwk(key);
-  return { ...jwk, kid: jwkThumbprint(jwk), alg: 'EdDSA', use: 'sig', ...(status ? { status } : {}) };
+  return { ...jwk, kid: jwkThumbprint(jwk), alg: 'EdDSA', use: 'sig', ...(status ? { status } : {}), ...lifetimeOfJwk({ ...lifetime }) };
 }
 
-/** The published key set: the active key plus retired ones still needed to verify older documents. */
-export function buildJwks(keys: ReadonlyArray<{ key: KeyObject | Ed25519PublicJwk; status?: KeyStatus }>): Jwks {
-  return { keys: keys.map(({ key, status }) => jwksEntry(key, status)) };
+/** The published key set: the active key plus retired ones still needed to verify older documents,
+ *  each with its lifetime. */
+export function buildJwks(keys: ReadonlyArray<{ key: KeyObject | Ed25519PublicJwk; status?: KeyStatus; lifetime?: KeyLifetime }>): Jwks {
+  return { keys: keys.map(({ key, status, lifetime }) => jwksEntry(key, status, lifetime)) };
 }
 
 /** Resolves DSSE key ids against a JWKS. An entry's `kid` is trusted only if it is the thumbprint of its key,
  *  so a key set cannot make one key answer for another's id. */
 export function keyResolverFromJwks(jwks: Jwks): KeyResolver {
   const byKid = new Map<string, KeyObject>();
+  const lifetimes = new Map<string, KeyLifetime>();
   for (const entry of jwks.keys) {
     const key = publicKeyFromJwk(entry);
     const thumbprint = jwkThumbprint(publicJwk(key));
     if (entry.kid !== thumbprint) {
       throw new SigningKeyError(`JWKS entry kid ${entry.kid} is not the thumbprint of its key (${thumbprint})`);
     }
+    try {
+      lifetimes.set(thumbprint, lifetimeOfJwk(entry as unknown as Record<string, unknown>));
+    } catch (err) {
+      throw new SigningKeyError(`JWKS entry ${entry.kid}: ${(err as Error).message}`);
+    }
     byKid.set(thumbprint, key);
   }
-  return (keyId) => byKid.get(keyId);
+  return Object.assign((keyId: string) => byKid.get(keyId), { lifetimeOf: (keyId: string) => lifetimes.get(keyId) });
 }

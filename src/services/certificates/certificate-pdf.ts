@@ -9,8 +9,12 @@ export interface CertificatePdfView {
   profileId: string;
   profileTitle: string;
   verdict: 'PASS';
-  /** The issuing lab as the signed statement names it. */
-  issuer: { name: string; url: string };
+  /** The issuing lab as the signed statement names it; undefined when a legacy one names none. */
+  issuer: { name: string; url: string } | undefined;
+  /** How old a signed status an offline verifier accepts, as the statement states it (null: legacy). */
+  statusMaxAgeDays: number | null;
+  /** Where `npubench trust add` fetches the keys when the statement names no issuer: this service. */
+  serviceUrl: string;
   /** Who certified, in words (certifierLabel of the signed statement). */
   certifiedBy: string;
   /** The signed report the figures come from. */
@@ -81,7 +85,7 @@ export async function renderCertificatePdf(view: CertificatePdfView): Promise<Bu
   // Metadata strings are UTF-16 in the PDF, so they keep the original text; only drawn text is sanitized.
   doc.setTitle(`npubench certificate ${view.certificateId}`);
   doc.setSubject(`${view.profileTitle} (${view.profileId}): ${view.device.name}`);
-  doc.setAuthor(view.issuer.name);
+  doc.setAuthor(view.issuer?.name ?? 'npubench');
   doc.setCreator('npubench');
   doc.setProducer('npubench');
   doc.setLanguage('en');
@@ -96,8 +100,11 @@ export async function renderCertificatePdf(view: CertificatePdfView): Promise<Bu
     fonts,
     toEncodable(
       // Only what the signed statement says: who issued, who certified, and which signed report measured it.
-      `${view.issuer.name} (${view.issuer.url}) certifies that the device below met every requirement of the certification profile ` +
-        `"${view.profileTitle}" (${view.profileId}) in the run of signed report ${view.reportId}. Certified by ${view.certifiedBy}.`,
+      view.issuer
+        ? `${view.issuer.name} (${view.issuer.url}) certifies that the device below met every requirement of the certification profile ` +
+            `"${view.profileTitle}" (${view.profileId}) in the run of signed report ${view.reportId}. Certified by ${view.certifiedBy}.`
+        : `Legacy certificate: its signed statement (v1) names no issuer or certifier. It states that the device below met every requirement ` +
+            `of the certification profile "${view.profileTitle}" (${view.profileId}) in the run of signed report ${view.reportId}.`,
       fonts.encodable,
     ),
     y,
@@ -134,10 +141,16 @@ export async function renderCertificatePdf(view: CertificatePdfView): Promise<Bu
       ['Expires', `${isoDate(view.expiresAt)} (UTC)`],
       ['Signing key id', view.signingKeyId],
       ['Transparency log', `entry ${view.logIndex}`],
+      [
+        'Status',
+        view.statusMaxAgeDays === null
+          ? 'legacy certificate: check revocation with npubench verify --online'
+          : `cert.json carries a signed status; offline it is accepted for ${view.statusMaxAgeDays} days after download (npubench verify --max-status-age)`,
+      ],
     ],
     BESIDE_QR_WIDTH - LABEL_WIDTH,
   );
-  y = drawHowToVerify(page, fonts, y - 10, view.issuer.url);
+  y = drawHowToVerify(page, fonts, y - 10, view.issuer?.url ?? view.serviceUrl);
 
   if (Math.min(y, qrBottom) < FOOTER_Y + 12) {
     throw new Error(

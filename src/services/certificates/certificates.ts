@@ -11,7 +11,7 @@ import { buildStatement, signStatement, type DsseEnvelope } from '../../lib/cryp
 import { isUniqueViolation } from '../prisma-errors.js';
 import { appendLogEntry, inclusionProofFor, publishTreeHead } from '../transparency/transparency-log.js';
 import { evaluateProfile, getProfile, rulesOf } from './profiles.js';
-import { serviceKeyResolver } from '../signing/service-key.js';
+import { activeSigner, serviceKeyResolver, signingTimeFor } from '../signing/service-key.js';
 import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/index.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
 import { certifierLabel } from '../../lib/certificates/certificate-issuer.js';
@@ -19,11 +19,15 @@ import type { issueCertificateInput as issueInput, revokeCertificateInput as rev
 import { ruleOutcomeSchema } from '../../contracts/profiles.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit/audit-log.js';
 import { addLeaderboardEntry, markLeaderboardEntryRevoked } from '../leaderboard/leaderboard.js';
+import { DEFAULT_STATUS_MAX_AGE_DAYS } from '../../lib/certificates/certificate-schema.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
   CERTIFICATE_PREDICATE_TYPE,
+  CERTIFICATE_STATUS_PREDICATE_TYPE,
   certificatePredicateSchema,
+  parseCertificatePredicate,
   statementDigestOf,
+  type CertificateStatusPredicate,
   verifyCertificateBundle,
   type CertificateBundle,
   type CertificatePredicate,
@@ -99,13 +103,15 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
   if (existing) throw conflict('certificate.exists', `This report already has a ${profile.id} certificate.`, { certificateId: existing.id });
 
   const id = randomUUID();
-  const issuedAt = new Date();
+  // The key first, then the time: a key read as active was not retired before this instant.
+  const signer = await activeSigner(deps);
+  const issuedAt = signingTimeFor(signer);
   const expiresAt = new Date(issuedAt.getTime() + profile.validityDays * DAY_MS);
   const { job } = report;
   const environment = report.environment as { runtime?: { name: string; version: string; executionProvider: string } };
   const predicate: CertificatePredicate = certificatePredicateSchema.parse({
     certificateId: id,
-    issuer: { name: deps.config.labName, url: deps.config.publicUrl, keyId: deps.signer.keyId },
+    issuer: { name: deps.config.labName, url: deps.config.publicUrl, keyId: signer.key.keyId },
     certifier,
     verdict: 'PASS',
     profile: { id: profile.id, title: profile.title },
@@ -118,6 +124,7 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
     report: { id: report.id, statementDigest: report.statementDigest!, url: `${deps.config.publicUrl}/v1/reports/${report.id}` },
     issuedAt: issuedAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
+    statusMaxAgeDays: DEFAULT_STATUS_MAX_AGE_DAYS,
   });
   const statement = buildStatement(
     [
@@ -127,7 +134,7 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
     CERTIFICATE_PREDICATE_TYPE,
     predicate,
   );
-  const envelope = signStatement(statement, deps.signer);
+  const envelope = signStatement(statement, signer.key);
   const logged: IssuanceLogEntry['entry'] = {
     statementDigest: statementDigestOf(envelope),
     profileId: profile.id,
@@ -203,6 +210,21 @@ export async function revokeCertificate(deps: ServiceDeps, id: string, input: z.
   return revoked;
 }
 
+/** A fresh signed status statement for `cert`, dated now: each download carries one, so an offline
+ *  verifier knows how old its knowledge of a revocation is. */
+async function signedStatusOf(deps: ServiceDeps, cert: Certificate, envelope: DsseEnvelope): Promise<DsseEnvelope> {
+  const signer = await activeSigner(deps);
+  const certificateStatementDigest = statementDigestOf(envelope);
+  const predicate: CertificateStatusPredicate = {
+    certificateId: cert.id,
+    certificateStatementDigest,
+    status: cert.revokedAt ? 'revoked' : 'valid',
+    ...(cert.revokedAt && { revocation: { reason: cert.revocationReason ?? '', revokedAt: cert.revokedAt.toISOString() } }),
+    statusAt: signingTimeFor(signer).toISOString(),
+  };
+  return signStatement(buildStatement([{ name: `certificate:${cert.id}`, digest: { sha256: certificateStatementDigest } }], CERTIFICATE_STATUS_PREDICATE_TYPE, predicate), signer.key);
+}
+
 async function requireCertificate(deps: ServiceDeps, id: string) {
   const cert = await deps.db.certificate.findUnique({ where: { id } });
   if (!cert) throw notFound('certificate.not_found', 'No such certificate.');
@@ -222,12 +244,14 @@ export async function certificateBundle(deps: ServiceDeps, id: string): Promise<
     const entry = await deps.db.transparencyLogEntry.findFirst({ where: { certificateId: id, kind: 'certificate.revoked' } });
     if (entry) revocation = await proofOf(entry.index);
   }
+  const envelope = cert.envelope as unknown as DsseEnvelope;
   return {
     format: CERTIFICATE_BUNDLE_FORMAT,
     certificateId: cert.id,
-    envelope: cert.envelope as unknown as DsseEnvelope,
+    envelope,
     issuance: await proofOf(cert.logIndex),
     ...(revocation && { revocation }),
+    status: await signedStatusOf(deps, cert, envelope),
     verificationUrl: verificationUrlOf(deps, cert.id),
     jwksUrl: `${deps.config.publicUrl}/.well-known/jwks.json`,
   };
@@ -268,13 +292,17 @@ export async function listCertificates(deps: ServiceDeps, filter: { limit: numbe
 export async function certificatePdf(deps: ServiceDeps, id: string): Promise<Buffer> {
   const cert = await requireCertificate(deps, id);
   const envelope = cert.envelope as unknown as DsseEnvelope;
-  const predicate = certificatePredicateSchema.parse((JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicate: unknown }).predicate);
+  const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicateType?: unknown; predicate?: unknown };
+  const predicate = parseCertificatePredicate(statement.predicateType, statement.predicate);
+  if (!predicate) throw new AppError('certificate.unreadable', 500, `Certificate ${cert.id} is stored in a statement format this service cannot read.`);
   return renderCertificatePdf({
+    statusMaxAgeDays: predicate.legacy ? null : predicate.statusMaxAgeDays,
     certificateId: cert.id,
     profileId: predicate.profile.id,
     profileTitle: predicate.profile.title,
     verdict: 'PASS',
     issuer: predicate.issuer,
+    serviceUrl: deps.config.publicUrl,
     certifiedBy: certifierLabel(predicate.certifier),
     reportId: predicate.report.id,
     device: predicate.device,

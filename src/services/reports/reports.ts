@@ -16,6 +16,7 @@ import { jobSucceeded, type JobServiceDeps } from '../jobs/job-changes.js';
 import type { UploadPart } from '../models/models.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 import { RAW_SAMPLES_MEDIA_TYPE } from '../../contracts/reports.js';
+import { activeSigner } from '../signing/service-key.js';
 
 export { RAW_SAMPLES_MEDIA_TYPE };
 
@@ -114,7 +115,7 @@ export async function recordResult(deps: JobServiceDeps, agentId: string, jobId:
         agent: { id: agentId, name: job.agent?.name ?? 'unknown', version: job.agent?.version ?? null },
         timestamps: { queuedAt: job.createdAt.toISOString(), startedAt: job.startedAt?.toISOString() ?? null, finishedAt: now.toISOString() },
       },
-      deps.signer,
+      (await activeSigner(deps)).key,
     );
     const report = await deps.db.$transaction(async (tx) => {
       await tx.artifact.createMany({

@@ -7,22 +7,28 @@
 import { canonicalize } from '../../../lib/crypto/canonical-json.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
-  CERTIFICATE_PREDICATE_TYPE,
   certificateBundleSchema,
-  certificatePredicateSchema,
-  type CertificatePredicate,
+  parseCertificatePredicate,
+  type CertificateContent,
   type IssuanceLogEntry,
   type RevocationLogEntry,
 } from '../../../lib/certificates/certificate-schema.js';
 import { checkIssuer } from '../../../lib/certificates/certificate-issuer.js';
+import { checkKeyAt, lifetimeOfJwk, type KeyLifetime } from '../../../lib/crypto/key-lifetime.js';
+import { checkStatusStatement, type SignedStatus } from '../../../lib/certificates/certificate-status.js';
 
 export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'invalid';
 
 export interface CertificateVerification {
   status: CertificateStatus;
-  checks: { check: 'format' | 'signature' | 'issuer' | 'expiry' | 'log_inclusion' | 'revocation'; ok: boolean; detail: string }[];
-  certificate?: CertificatePredicate;
+  checks: { check: 'format' | 'signature' | 'key' | 'issuer' | 'expiry' | 'log_inclusion' | 'status' | 'revocation'; ok: boolean; detail: string }[];
+  certificate?: CertificateContent;
   keyId?: string;
+}
+
+/** As src/lib/certificates/certificate-bundle.ts's VerifyPolicy. */
+export interface VerifyPolicy {
+  maxStatusAgeMs?: number | undefined;
 }
 
 const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -106,21 +112,27 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** WebCrypto's key type, spelled so it type-checks under the DOM lib and under Node's types (the parity test runs this file on Node). */
 type WebCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
-export type KeyResolver = (keyId: string) => WebCryptoKey | undefined;
+export type KeyResolver = ((keyId: string) => WebCryptoKey | undefined) & { lifetimeOf?: (keyId: string) => KeyLifetime | undefined };
 
 /** Imports a JWKS; an entry whose kid is not the thumbprint of its key is refused, as on the server. */
 export async function keyResolverFromJwks(jwks: unknown): Promise<KeyResolver> {
   if (!isRecord(jwks) || !Array.isArray(jwks.keys)) throw new Error('not a JWKS document (no "keys" array)');
   const byKid = new Map<string, WebCryptoKey>();
+  const lifetimes = new Map<string, KeyLifetime>();
   for (const entry of jwks.keys as unknown[]) {
     if (!isRecord(entry) || entry.kty !== 'OKP' || entry.crv !== 'Ed25519' || typeof entry.x !== 'string') throw new Error('JWKS entry is not an Ed25519 key');
     const raw = decodeBase64Strict(entry.x);
     if (!raw || raw.length !== 32 || /[=+/]/.test(entry.x)) throw new Error('JWK x must be 32 bytes in unpadded base64url');
     const thumbprint = toBase64(await sha256(utf8.encode(canonicalize({ crv: 'Ed25519', kty: 'OKP', x: entry.x }))), true);
     if (entry.kid !== thumbprint) throw new Error(`JWKS entry kid ${String(entry.kid)} is not the thumbprint of its key (${thumbprint})`);
+    try {
+      lifetimes.set(thumbprint, lifetimeOfJwk(entry));
+    } catch (err) {
+      throw new Error(`JWKS entry ${thumbprint}: ${(err as Error).message}`);
+    }
     byKid.set(thumbprint, await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: entry.x }, { name: 'Ed25519' }, false, ['verify']));
   }
-  return (kid) => byKid.get(kid);
+  return Object.assign((kid: string) => byKid.get(kid), { lifetimeOf: (kid: string) => lifetimes.get(kid) });
 }
 
 // ---- DSSE (src/lib/crypto/dsse.ts) ----
@@ -227,7 +239,16 @@ function decodeLeaf(proof: { leaf: string }): unknown {
 
 // ---- the certificate (src/lib/certificates/certificate-bundle.ts, verifyCertificateBundle) ----
 
-export async function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date(), trustedIssuer?: string): Promise<CertificateVerification> {
+/** An in-toto statement in a DSSE envelope, as src/lib/crypto/dsse.ts's verifyStatement. */
+async function verifyStatementEnvelope(envelope: unknown, resolveKey: KeyResolver): Promise<{ ok: true; keyid: string; payload: Uint8Array; statement: Record<string, unknown> } | { ok: false; reason: string }> {
+  const signed = await verifyEnvelope(envelope, resolveKey, IN_TOTO_PAYLOAD_TYPE);
+  if (!signed.ok) return signed;
+  const statement = parseCanonicalJson(signed.payload);
+  const ok = isRecord(statement) && statement._type === IN_TOTO_STATEMENT_TYPE && typeof statement.predicateType === 'string' && statement.predicateType !== '' && isRecord(statement.predicate);
+  return ok ? { ok: true, keyid: signed.keyid, payload: signed.payload, statement } : { ok: false, reason: 'malformed' };
+}
+
+export async function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date(), trustedIssuer?: string, policy: VerifyPolicy = {}): Promise<CertificateVerification> {
   const checks: CertificateVerification['checks'] = [];
   const bundle = certificateBundleSchema.safeParse(input);
   if (!bundle.success) {
@@ -237,17 +258,17 @@ export async function verifyCertificateBundle(input: unknown, resolveKey: KeyRes
   const { envelope, issuance, revocation, certificateId } = bundle.data;
   checks.push({ check: 'format', ok: true, detail: CERTIFICATE_BUNDLE_FORMAT });
 
-  const signed = await verifyEnvelope(envelope, resolveKey, IN_TOTO_PAYLOAD_TYPE);
-  const statement = signed.ok ? parseCanonicalJson(signed.payload) : undefined;
-  const statementOk = isRecord(statement) && statement._type === IN_TOTO_STATEMENT_TYPE && statement.predicateType === CERTIFICATE_PREDICATE_TYPE;
-  const predicate = statementOk ? certificatePredicateSchema.safeParse(statement.predicate) : undefined;
-  if (!signed.ok || !predicate?.success || predicate.data.certificateId !== certificateId) {
-    const reason = signed.ok ? (statementOk ? 'the signed statement is not this certificate' : 'signature check failed: malformed') : `signature check failed: ${signed.reason}`;
-    checks.push({ check: 'signature', ok: false, detail: reason });
+  const signed = await verifyStatementEnvelope(envelope, resolveKey);
+  const certificate = signed.ok ? parseCertificatePredicate(signed.statement.predicateType, signed.statement.predicate) : undefined;
+  if (!signed.ok || !certificate || certificate.certificateId !== certificateId) {
+    checks.push({ check: 'signature', ok: false, detail: signed.ok ? 'the signed statement is not this certificate' : `signature check failed: ${signed.reason}` });
     return { status: 'invalid', checks };
   }
-  const certificate = predicate.data;
-  checks.push({ check: 'signature', ok: true, detail: `Ed25519 signature by key ${signed.keyid}` });
+  checks.push({ check: 'signature', ok: true, detail: `Ed25519 signature by key ${signed.keyid}${certificate.legacy ? ' (legacy v1 statement)' : ''}` });
+
+  const keyTime = checkKeyAt(signed.keyid, resolveKey.lifetimeOf?.(signed.keyid), certificate.issuedAt, 'certificate issued at');
+  checks.push({ check: 'key', ok: keyTime.ok, detail: keyTime.detail });
+  if (!keyTime.ok) return { status: 'invalid', checks, certificate, keyId: signed.keyid };
 
   const issuer = checkIssuer(certificate, signed.keyid, trustedIssuer);
   checks.push({ check: 'issuer', ...issuer });
@@ -266,6 +287,15 @@ export async function verifyCertificateBundle(input: unknown, resolveKey: KeyRes
   }
   checks.push({ check: 'log_inclusion', ok: true, detail: `entry ${issuance.inclusionProof.index} of a signed log of ${included.treeHead.treeSize}` });
 
+  let signedStatus: SignedStatus;
+  if (bundle.data.status) {
+    const verified = await verifyStatementEnvelope(bundle.data.status, resolveKey);
+    signedStatus = verified.ok ? { ok: true, keyId: verified.keyid, predicateType: verified.statement.predicateType, predicate: verified.statement.predicate } : { ok: false, reason: verified.reason };
+  }
+  const status = checkStatusStatement({ certificate, statementDigest: digest, signed: signedStatus, lifetimeOf: resolveKey.lifetimeOf, now, maxStatusAgeMs: policy.maxStatusAgeMs });
+  checks.push({ check: 'status', ok: status.ok, detail: status.detail });
+  if (status.outcome === 'invalid' && !(status.stale && expired)) return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+
   if (revocation) {
     const revoked = await verifyLogInclusion(revocation.inclusionProof, revocation.signedTreeHead, resolveKey);
     const entry = decodeLeaf(revocation.inclusionProof) as RevocationLogEntry | undefined;
@@ -275,6 +305,10 @@ export async function verifyCertificateBundle(input: unknown, resolveKey: KeyRes
     }
     checks.push({ check: 'revocation', ok: false, detail: 'the bundle carries a revocation that does not verify' });
     return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+  }
+  if (status.outcome === 'revoked') {
+    checks.push({ check: 'revocation', ok: false, detail: `revoked ${status.revocation!.revokedAt}: ${status.revocation!.reason} (as the signed status says)` });
+    return { status: 'revoked', checks, certificate, keyId: signed.keyid };
   }
   checks.push({ check: 'revocation', ok: true, detail: 'no revocation in this bundle' });
   return { status: expired ? 'expired' : 'valid', checks, certificate, keyId: signed.keyid };
