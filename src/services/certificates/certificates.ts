@@ -294,7 +294,7 @@ export async function certificatePdf(deps: ServiceDeps, id: string): Promise<Buf
   const envelope = cert.envelope as unknown as DsseEnvelope;
   const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicateType?: unknown; predicate?: unknown };
   const predicate = parseCertificatePredicate(statement.predicateType, statement.predicate);
-  if (!predicate) throw new AppError('certificate.unreadable', 500, `Certificate ${cert.id} is stored in a statement format this service cannot read.`);
+  if (!predicate) throw new AppError('certificate.unreadable', `Certificate ${cert.id} is stored in a statement format this service cannot read.`);
   return renderCertificatePdf({
     statusMaxAgeDays: predicate.legacy ? null : predicate.statusMaxAgeDays,
     certificateId: cert.id,
