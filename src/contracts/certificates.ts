@@ -2,7 +2,7 @@
 // verification. The bundle and the signed statement's predicate are the formats `npubench verify` and
 // the dashboard's verifier parse (certificate-schema.ts, zod only), so the API answers through them.
 import { z } from 'zod';
-import { certificateBundleSchema, certificatePredicateSchema } from '../lib/certificates/certificate-schema.js';
+import { certificateBundleSchema, certificateContentSchema } from '../lib/certificates/certificate-schema.js';
 import { pageOf, rowId, timestamp } from './common.js';
 import { ruleOutcomeSchema } from './profiles.js';
 
@@ -49,12 +49,12 @@ export const certificateVerificationSchema = z
     certificateId: rowId,
     status: z.enum(CERTIFICATE_STATUSES),
     checks: z
-      .array(z.object({ check: z.string().describe('format, signature, issuer, expiry, log_inclusion or revocation'), ok: z.boolean(), detail: z.string() }))
+      .array(z.object({ check: z.string().describe('format, signature, key, issuer, expiry, log_inclusion, status or revocation'), ok: z.boolean(), detail: z.string() }))
       .describe('One line per check, in the order a person reads them'),
-    certificate: certificatePredicateSchema.optional().describe('The signed statement\'s predicate, once its signature checked'),
+    certificate: certificateContentSchema.optional().describe('The signed statement\'s predicate, once its signature checked; `legacy` for a v1 statement (no issuer or certifier)'),
     keyId: z.string().optional(),
     key: z.object({ kid: z.string(), status: z.string() }).nullable().describe('The signing key as this service knows it'),
   })
-  .describe('Signature, issuer, expiry, log inclusion and revocation of a certificate, checked now against this service\'s keys and log')
+  .describe('Signature, key window, issuer, expiry, log inclusion, signed status and revocation of a certificate, checked now against this service\'s keys and log')
   .meta({ id: 'CertificateVerification' });
 export type CertificateVerificationResult = z.infer<typeof certificateVerificationSchema>;

@@ -78,7 +78,11 @@ export type CertificatePredicate = z.infer<typeof certificatePredicateSchema>;
 export type LegacyCertificatePredicate = z.infer<typeof legacyCertificatePredicateSchema>;
 
 /** A parsed certificate statement of either version; `legacy` ones are read-only. */
-export type CertificateContent = ({ legacy: false } & CertificatePredicate) | ({ legacy: true } & LegacyCertificatePredicate);
+export const certificateContentSchema = z.discriminatedUnion('legacy', [
+  certificatePredicateSchema.extend({ legacy: z.literal(false) }),
+  legacyCertificatePredicateSchema.extend({ legacy: z.literal(true) }),
+]);
+export type CertificateContent = z.infer<typeof certificateContentSchema>;
 
 /** Parses a statement's predicate by its predicate type; undefined for any other type or shape. */
 export function parseCertificatePredicate(predicateType: unknown, predicate: unknown): CertificateContent | undefined {
