@@ -2,6 +2,7 @@
 // misused promises, unsafe any) need the type checker, so we lint with the project's tsconfig.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layeringConfig } from './eslint-rules/layering.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'src/generated/', 'test/artifacts/', 'test-artifacts/', 'bin/', '**/*.js', '**/*.cjs', '**/*.mjs'] },
@@ -19,6 +20,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  layeringConfig,
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
