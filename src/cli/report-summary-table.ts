@@ -1,8 +1,5 @@
 // Human-readable summary of a report for terminals.
-import type { EnvironmentInfo } from '../harness/index.js';
-import type { PowerSummary } from '../harness/power/power-measurement.js';
-import type { AccuracySummary } from '../harness/accuracy/accuracy-format.js';
-import type { LlmLatencySummary } from '../harness/accuracy/llm-latency.js';
+import type { EnvironmentInfo, PowerSummary, AccuracySummary, LlmLatencySummary } from '../harness/index.js';
 const ms = (ns: unknown) => (typeof ns === 'number' ? `${(ns / 1e6).toFixed(3)} ms` : 'n/a');
 
 interface SummaryLike {

@@ -6,7 +6,7 @@ import { createRedis } from '../../lib/redis.js';
 import { Agent, type RunnerCommand } from '../../workers/agent/agent.js';
 import { onShutdown } from '../shutdown.js';
 import { runnerCommandLine } from '../runner-command-line.js';
-import { powerMeterConfigSchema, type PowerMeterConfig } from '../../harness/power/power-meter-config.js';
+import { powerMeterConfigSchema, type PowerMeterConfig } from '../../harness/index.js';
 
 /** `--runner device=command args...`, repeatable. */
 export function parseRunnerOption(values: string[] = []): Record<string, RunnerCommand> {

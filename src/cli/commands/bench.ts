@@ -3,23 +3,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
-import { createRunnerBackend, formatMlperfSummary, resolveSuiteSpec, runBenchmark, type BenchmarkProgress } from '../../harness/index.js';
+import { type AccuracyInputs, type BenchmarkProgress, BUILTIN_DATASET_REF, createPowerMeter, createRunnerBackend, detectPowerMeter, formatMlperfSummary, LABELLED_INPUTS_FILE, loadMmluDatasetFromDir, type OnnxRuntimeBackendConfig, parseLabelledInputs, powerMeterConfigSchema, type PowerOptions, profileOperators, resolveSuiteSpec, runBenchmark } from '../../harness/index.js';
 import { runnerCommandLine } from '../runner-command-line.js';
-import type { PowerOptions } from '../../harness/run-benchmark.js';
-import { createPowerMeter, detectPowerMeter } from '../../harness/power/create-power-meter.js';
-import { powerMeterConfigSchema } from '../../harness/power/power-meter-config.js';
-import { profileOperators } from '../../harness/profile/operator-profile.js';
-import type { OnnxRuntimeBackendConfig } from '../../harness/backends/onnxruntime.js';
 import { formatReportSummary } from '../report-summary-table.js';
 import { compareSummaries, formatComparison, workloadMismatch } from '../report-comparison.js';
 import { BENCH_REPORT_FORMAT, describeModelFile, fileSha256, type BenchReport } from '../bench-report.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AccuracyInputs } from '../../harness/run-benchmark.js';
 import { DEFAULT_EXTRACT_LIMITS, extractArchive, listFiles, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { BUNDLE_REQUIRED_FILES, bundleScratchDir, openModelBundle } from '../../lib/bundles/model-bundle.js';
-import { BUILTIN_DATASET_REF, loadMmluDatasetFromDir } from '../../harness/accuracy/mmlu-dataset.js';
-import { LABELLED_INPUTS_FILE, parseLabelledInputs } from '../../harness/accuracy/labelled-inputs.js';
 
 export interface BenchOptions {
   mmlu?: string | boolean;

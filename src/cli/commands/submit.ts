@@ -12,7 +12,7 @@ import { deviceListSchema, deviceViewSchema, type DeviceView } from '../../contr
 import { modelPageSchema, modelSchema, type Model as ModelView } from '../../contracts/models.js';
 import { jobSchema } from '../../contracts/jobs.js';
 import { reportSchema } from '../../contracts/reports.js';
-import { resolveSuiteSpec, type SuiteSpec } from '../../harness/suite-spec.js';
+import { resolveSuiteSpec, type SuiteSpec } from '../../harness/index.js';
 import { sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
 import { formatReportSummary } from '../report-summary-table.js';

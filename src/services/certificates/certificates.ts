@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../prisma-errors.js';
 import { appendLogEntry, inclusionProofFor, publishTreeHead } from '../transparency/transparency-log.js';
 import { evaluateProfile, getProfile, rulesOf } from './profiles.js';
 import { activeSigner, serviceKeyResolver, signingTimeFor } from '../signing/service-key.js';
-import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/index.js';
+import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/schemas.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
 import { certifierLabel } from '../../lib/certificates/certificate-issuer.js';
 import type { issueCertificateInput as issueInput, revokeCertificateInput as revokeInput, CertificatePage, CertificateVerificationResult } from '../../contracts/certificates.js';

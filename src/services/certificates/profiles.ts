@@ -19,7 +19,7 @@ import { conflict, notFound, unprocessable } from '../../lib/errors.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { getReport } from '../reports/reports.js';
-import { latencySummaryReportSchema, SUITE_DEFAULTS, type LatencySummaryReport } from '../../harness/index.js';
+import { latencySummaryReportSchema, SUITE_DEFAULTS, type LatencySummaryReport } from '../../harness/schemas.js';
 import { profileRulesSchema, type Profile, type ProfileInput, type ProfileRules, type RuleOutcome } from '../../contracts/profiles.js';
 
 const LATENCY_FIELDS = { 50: 'p50Ns', 90: 'p90Ns', 95: 'p95Ns', 97: 'p97Ns', 99: 'p99Ns', 99.9: 'p999Ns' } as const;

@@ -10,9 +10,8 @@ import { badRequest, conflict, notFound, payloadTooLarge, unprocessable } from '
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { readFile } from 'node:fs/promises';
-import { LABELLED_INPUTS_FILE, parseLabelledInputs } from '../../harness/accuracy/labelled-inputs.js';
+import { BUILTIN_DATASET_REF, builtinMmluDataset, LABELLED_INPUTS_FILE, loadMmluDatasetFromDir, type MmluDataset, parseLabelledInputs } from '../../harness/schemas.js';
 import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
-import { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir, type MmluDataset } from '../../harness/accuracy/mmlu-dataset.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { DATASET_FORMATS, datasetFormatSchema, datasetSubjectsSchema, type Dataset } from '../../contracts/datasets.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Prisma } from '@prisma/client';
-import { powerMeterConfigSchema } from '../../harness/power/power-meter-config.js';
+import { powerMeterConfigSchema } from '../../harness/schemas.js';
 import type { Db } from '../../lib/database.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import { isUniqueViolation } from '../prisma-errors.js';

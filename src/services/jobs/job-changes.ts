@@ -8,7 +8,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { Db } from '../../lib/database.js';
 import { errorMessage } from '../../lib/errors.js';
 import { runInBackground } from '../../lib/background-tasks.js';
-import type { SuiteSpec } from '../../harness/suite-spec.js';
+import type { SuiteSpec } from '../../harness/schemas.js';
 import { publishJobChange, type JobEventDeps } from './job-events.js';
 import { autoIssueCertificates } from '../certificates/certificates.js';
 

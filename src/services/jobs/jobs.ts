@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Job, JobStatus, Prisma } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { AppError, badRequest, conflict, notFound, serviceUnavailable, unprocessable, type ErrorCode } from '../../lib/errors.js';
-import { resolveSuiteSpec } from '../../harness/suite-spec.js';
+import { resolveSuiteSpec } from '../../harness/schemas.js';
 import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { presentJob, TERMINAL_STATUSES } from './job-view.js';

@@ -6,7 +6,7 @@
 // idempotent, so each API replica may run it on its own timer. A job it fails is counted and
 // published like any other finished job (job-changes.ts).
 import type { ServiceDeps } from '../deps.js';
-import { resolvedSuiteSpecSchema } from '../../harness/suite-spec.js';
+import { resolvedSuiteSpecSchema } from '../../harness/schemas.js';
 import { jobFinished, type JobChangeDeps } from './job-changes.js';
 import type { ErrorCode } from '../../lib/errors.js';
 

@@ -7,7 +7,7 @@ import { Prisma, type LeaderboardEntry } from '@prisma/client';
 import { writeFloatsExactly, type Db } from '../../lib/database.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 import { badRequest } from '../../lib/errors.js';
-import type { LatencySummaryReport } from '../../harness/index.js';
+import type { LatencySummaryReport } from '../../harness/schemas.js';
 import { SAMPLE_MODEL_NAME } from '../bootstrap/sample-model.js';
 
 type Tx = Prisma.TransactionClient;

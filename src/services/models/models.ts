@@ -8,9 +8,7 @@ import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js'
 import { readOnnxSignature, type ModelSignature } from '../../lib/onnx/model-signature.js';
 import { sniffArchiveKind, type ArchiveKind, type ExtractLimits } from '../../lib/bundles/archive-extract.js';
 import { bundleScratchDir, MODEL_BUNDLE_FORMAT, openModelBundle } from '../../lib/bundles/model-bundle.js';
-import { causalLmLayout, type CausalLmLayout } from '../../harness/accuracy/causal-lm-signature.js';
-import { loadTokenizer } from '../../harness/accuracy/tokenizer.js';
-import { readBundleConfig } from '../../harness/accuracy/causal-lm.js';
+import { causalLmLayout, type CausalLmLayout, loadTokenizer, readBundleConfig } from '../../harness/schemas.js';
 import type { serverEnv } from '../../config/server.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';

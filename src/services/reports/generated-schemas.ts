@@ -1,9 +1,7 @@
 // The JSON Schemas published in docs/schemas, keyed by file name (kept in sync by a unit test).
 import { z } from 'zod';
 import { reportPredicateJsonSchema } from './report-statement.js';
-import { accuracyRawSchema } from '../../harness/accuracy/accuracy-format.js';
-import { llmLatencyRawSchema } from '../../harness/accuracy/llm-latency.js';
-import { labelledInputsFileSchema } from '../../harness/accuracy/labelled-inputs.js';
+import { accuracyRawSchema, labelledInputsFileSchema, llmLatencyRawSchema } from '../../harness/schemas.js';
 
 const jsonSchema = (schema: z.ZodType) => () => z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' });
 

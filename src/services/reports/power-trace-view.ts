@@ -4,7 +4,7 @@ import { text } from 'node:stream/consumers';
 import type { ServiceDeps } from '../deps.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { notFound } from '../../lib/errors.js';
-import { rawSamplesSchema } from '../../harness/index.js';
+import { rawSamplesSchema } from '../../harness/schemas.js';
 import { openRawSamples } from './reports.js';
 import type { PowerTraceView } from '../../contracts/reports.js';
 

@@ -5,8 +5,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { buildStatement, signStatement, type DsseEnvelope } from '../../lib/crypto/dsse.js';
 import type { SigningKey } from '../../lib/crypto/signing-keys.js';
-import { environmentSchema, latencySummaryReportSchema, resolvedSuiteSpecSchema } from '../../harness/index.js';
-import { operatorProfileSchema } from '../../harness/profile/operator-profile.js';
+import { environmentSchema, latencySummaryReportSchema, operatorProfileSchema, resolvedSuiteSpecSchema } from '../../harness/schemas.js';
 
 export const REPORT_PREDICATE_TYPE = 'https://npubench.dev/attestations/benchmark-report/v1';
 

@@ -25,14 +25,12 @@ import {
   type JobFailure,
   type JobProgress,
 } from '../../contracts/agent-protocol.js';
-import { resolvedSuiteSpecSchema } from '../../harness/index.js';
 import { ModelCache } from './model-cache.js';
 import { runHarnessInChild, SpareHarnessProcess, type HarnessRunOptions, type HarnessRunResult } from './harness-process.js';
 import type { AccuracyFiles, BackendChoice } from './harness-messages.js';
 import { DEFAULT_EXTRACT_LIMITS, extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { openModelBundle } from '../../lib/bundles/model-bundle.js';
-import { LABELLED_INPUTS_FILE } from '../../harness/accuracy/labelled-inputs.js';
-import { powerMeterConfigSchema, type PowerMeterConfig } from '../../harness/power/power-meter-config.js';
+import { LABELLED_INPUTS_FILE, powerMeterConfigSchema, resolvedSuiteSpecSchema, type PowerMeterConfig } from '../../harness/index.js';
 
 export const AGENT_VERSION = '0.1.0';
 /** Profiled inferences per job, after the measured run (operator table in the report). */

@@ -1,7 +1,5 @@
 // Messages between the agent and its harness child process (Node IPC channel).
-import type { SuiteSpec } from '../../harness/suite-spec.js';
-import type { OnnxRuntimeBackendConfig, RunnerBackendConfig } from '../../harness/index.js';
-import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
+import type { SuiteSpec, OnnxRuntimeBackendConfig, RunnerBackendConfig, PowerMeterConfig } from '../../harness/index.js';
 
 /** Which backend the child builds: onnxruntime in-process, or a vendor runner over the runner protocol. */
 export type BackendChoice = { kind: 'onnxruntime'; config: OnnxRuntimeBackendConfig } | { kind: 'runner'; config: RunnerBackendConfig };

@@ -3,13 +3,7 @@
 // the agent (harness-child.ts); it takes no process-wide state, so a caller can run it elsewhere.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { errorMessage } from '../../lib/errors.js';
-import { createOnnxRuntimeBackend, createRunnerBackend, runBenchmark } from '../../harness/index.js';
-import { profileOperators } from '../../harness/profile/operator-profile.js';
-import { createPowerMeter } from '../../harness/power/create-power-meter.js';
-import type { PowerMeterConfig } from '../../harness/power/power-meter-config.js';
-import type { AccuracyInputs, PowerOptions } from '../../harness/run-benchmark.js';
-import { parseLabelledInputs } from '../../harness/accuracy/labelled-inputs.js';
-import { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir } from '../../harness/accuracy/mmlu-dataset.js';
+import { type AccuracyInputs, BUILTIN_DATASET_REF, builtinMmluDataset, createOnnxRuntimeBackend, createPowerMeter, createRunnerBackend, loadMmluDatasetFromDir, parseLabelledInputs, type PowerMeterConfig, type PowerOptions, profileOperators, runBenchmark } from '../../harness/index.js';
 import type { AccuracyFiles, ChildMessage, RunRequest } from './harness-messages.js';
 
 /** Idle baseline before each run, with the model loaded. */
