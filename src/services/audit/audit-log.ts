@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Prisma } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { auditEventSchema, type AUDIT_ACTOR_TYPES, type AuditEventPage } from '../../contracts/admin.js';
+import { cursorPage, cursorPageArgs } from '../cursor-page.js';
 
 export type AuditAction =
   | 'organization.created'
@@ -65,9 +66,7 @@ export async function listAuditEvents(db: Db, page: { limit: number; cursor?: st
   const rows = await db.auditEvent.findMany({
     where: { ...(page.action && { action: page.action }), ...(page.subjectId && { subjectId: page.subjectId }) },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: page.limit + 1,
-    ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
+    ...cursorPageArgs(page),
   });
-  const items = rows.slice(0, page.limit).map((row) => ({ ...row, actorType: actorTypeSchema.parse(row.actorType), details: detailsSchema.parse(row.details), createdAt: row.createdAt.toISOString() }));
-  return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  return cursorPage(rows, page, (row) => ({ ...row, actorType: actorTypeSchema.parse(row.actorType), details: detailsSchema.parse(row.details), createdAt: row.createdAt.toISOString() }));
 }

@@ -18,3 +18,12 @@ export type Principal = UserPrincipal | AgentPrincipal;
 
 /** Admins and certifiers belong to the lab and may read every organization's work. */
 export const seesAllOrgs = (p: UserPrincipal) => p.role === 'ADMIN' || p.role === 'CERTIFIER';
+
+/**
+ * The Prisma `where` for rows with a visibility (models, reports): public ones for anyone, private ones
+ * for their organization and the lab. Anonymous callers (null) see public rows only.
+ */
+export function visibleWhere(principal: UserPrincipal | null): { visibility?: 'PUBLIC'; OR?: [{ orgId: string }, { visibility: 'PUBLIC' }] } {
+  if (!principal) return { visibility: 'PUBLIC' };
+  return seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] };
+}

@@ -9,7 +9,8 @@ import { isUniqueViolation } from '../prisma-errors.js';
 import { presentJob, TERMINAL_STATUSES } from './job-view.js';
 import { jobChanged, jobFinished, type JobServiceDeps } from './job-changes.js';
 import { CanonicalJsonError, canonicalBytes } from '../../lib/crypto/canonical-json.js';
-import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
+import { cursorPage, cursorPageArgs } from '../cursor-page.js';
 import { deviceSlug } from '../devices/devices.js';
 import { checkDatasetRef, LABELLED_INPUTS_DATASET_FORMAT, MMLU_DATASET_FORMAT } from '../datasets/datasets.js';
 
@@ -90,7 +91,7 @@ export async function submitJob(
     throw unprocessable('suite.needs_onnxruntime', `Accuracy and LLM latency need a device run with onnxruntime; ${device.slug} runs through a vendor runner.`);
   }
   const model = await deps.db.model.findFirst({
-    where: { id: input.modelId, ...(seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] }) },
+    where: { AND: [{ id: input.modelId }, visibleWhere(principal)] },
   });
   if (!model) throw notFound('model.not_found', 'No such model.');
   if ((suite.accuracy?.mmlu || suite.llm) && model.format !== MODEL_BUNDLE_FORMAT) {
@@ -98,7 +99,7 @@ export async function submitJob(
   }
   if (input.referenceModelId !== undefined) {
     const reference = await deps.db.model.findFirst({
-      where: { id: input.referenceModelId, ...(seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] }) },
+      where: { AND: [{ id: input.referenceModelId }, visibleWhere(principal)] },
     });
     if (!reference) throw notFound('model.not_found', 'No such reference model.');
     if (reference.format !== model.format) throw unprocessable('suite.reference_mismatch', `The reference model is ${reference.format} and the model is ${model.format}; both must be of one kind.`);
@@ -164,12 +165,10 @@ export async function listJobs(db: Db, principal: UserPrincipal, page: { limit: 
   const rows = await db.job.findMany({
     where: { AND: [visibleJobs(principal), page.status ? { status: page.status } : {}] },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: page.limit + 1,
-    ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
+    ...cursorPageArgs(page),
     include: withDevice,
   });
-  const items = rows.slice(0, page.limit).map(presentJob);
-  return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  return cursorPage(rows, page, presentJob);
 }
 
 /**

@@ -11,7 +11,8 @@ import { bundleScratchDir, MODEL_BUNDLE_FORMAT, openModelBundle } from '../../li
 import { causalLmLayout, type CausalLmLayout, loadTokenizer, readBundleConfig } from '../../harness/schemas.js';
 import type { serverEnv } from '../../config/server.js';
 import { isUniqueViolation } from '../prisma-errors.js';
-import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+import { visibleWhere, type UserPrincipal } from '../auth/principal.js';
+import { cursorPage, cursorPageArgs } from '../cursor-page.js';
 import { modelSignatureSchema, type Model } from '../../contracts/models.js';
 
 type ServerEnv = z.output<typeof serverEnv>;
@@ -192,13 +193,8 @@ function defaultModelName(filename: string | undefined): string | undefined {
   return base ? base.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128) || undefined : undefined;
 }
 
-/** What a user may read: the lab reads everything, a vendor its own models and public ones. */
-function visibleModels(principal: UserPrincipal): Prisma.ModelWhereInput {
-  return seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] };
-}
-
 export async function getModel(db: Db, principal: UserPrincipal, id: string) {
-  const model = await db.model.findFirst({ where: { AND: [{ id }, visibleModels(principal)] }, select: modelSelect });
+  const model = await db.model.findFirst({ where: { AND: [{ id }, visibleWhere(principal)] }, select: modelSelect });
   if (!model) throw notFound('model.not_found', 'No such model.');
   return presentModel(model);
 }
@@ -213,16 +209,13 @@ export interface ModelFilter {
 }
 
 export async function listModels(db: Db, principal: UserPrincipal, filter: ModelFilter) {
-  const page = filter;
   const rows = await db.model.findMany({
     where: {
-      AND: [visibleModels(principal), filter.mine ? { orgId: principal.orgId } : {}, filter.name ? { name: filter.name } : {}, filter.version ? { version: filter.version } : {}],
+      AND: [visibleWhere(principal), filter.mine ? { orgId: principal.orgId } : {}, filter.name ? { name: filter.name } : {}, filter.version ? { version: filter.version } : {}],
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: page.limit + 1,
-    ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
+    ...cursorPageArgs(filter),
     select: modelSelect,
   });
-  const items = rows.slice(0, page.limit).map(presentModel);
-  return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  return cursorPage(rows, filter, presentModel);
 }

@@ -9,7 +9,7 @@ import { badRequest, conflict, forbidden, gone, notFound, payloadTooLarge, unpro
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { isDeepStrictEqual } from 'node:util';
 import { environmentSchema, formatMlperfSummary, latencySummaryReportSchema, operatorProfileSchema, RAW_SAMPLES_FORMAT, rawSamplesSchema, verifySummaryAgainstRawSamples } from '../../harness/schemas.js';
-import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
+import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { signReport } from './report-statement.js';
 import { jobSucceeded, type JobServiceDeps } from '../jobs/job-changes.js';
 import type { UploadPart } from '../models/models.js';
@@ -155,12 +155,6 @@ export async function recordResult(deps: JobServiceDeps, agentId: string, jobId:
   }
 }
 
-/** Public reports are readable by anyone; private ones by their organization and the lab. */
-function visibleReports(principal: UserPrincipal | null): Prisma.ReportWhereInput {
-  if (!principal) return { visibility: 'PUBLIC' };
-  return seesAllOrgs(principal) ? {} : { OR: [{ orgId: principal.orgId }, { visibility: 'PUBLIC' }] };
-}
-
 function canSee(principal: UserPrincipal | null, report: { orgId: string; visibility: string }): boolean {
   if (!principal) return report.visibility === 'PUBLIC';
   return seesAllOrgs(principal) || report.orgId === principal.orgId || report.visibility === 'PUBLIC';
@@ -241,7 +235,7 @@ export async function mlperfSummaryText(db: Db, principal: UserPrincipal | null,
 }
 
 export async function openRawSamples(deps: ServiceDeps, principal: UserPrincipal | null, id: string): Promise<{ stream: Readable; size: number; digest: string }> {
-  const report = await deps.db.report.findFirst({ where: { AND: [{ id }, visibleReports(principal)] }, include: { rawSamples: true } });
+  const report = await deps.db.report.findFirst({ where: { AND: [{ id }, visibleWhere(principal)] }, include: { rawSamples: true } });
   if (!report) throw notFound('report.not_found', 'No such report.');
   if (report.rawSamples.prunedAt) throw gone('report.raw_samples_pruned', `The raw samples were deleted by the retention policy on ${report.rawSamples.prunedAt.toISOString()}; the summary and signature remain.`);
   return { stream: await deps.store.open(report.rawSamples.storageKey), size: Number(report.rawSamples.size), digest: report.rawSamplesDigest };
