@@ -26,16 +26,6 @@ export class BenchQueues {
     await this.queue(payload.deviceSlug).add(BENCH_JOB_NAME, payload, benchJobOptions(payload.jobId));
   }
 
-  /** Whether Redis still holds the job (in any state), so the reconciler can tell lost jobs apart. */
-  async holds(deviceSlug: string, jobId: string): Promise<boolean> {
-    return (await this.queue(deviceSlug).getJob(jobId)) !== undefined;
-  }
-
-  /** The BullMQ state of a job ('waiting', 'active', 'failed', …), or null when Redis does not hold it. */
-  async stateOf(deviceSlug: string, jobId: string): Promise<string | null> {
-    return (await this.failureOf(deviceSlug, jobId))?.state ?? null;
-  }
-
   /** State and, for a failed job, BullMQ's reason (e.g. stalled too often); null when Redis does not hold it. */
   async failureOf(deviceSlug: string, jobId: string): Promise<{ state: string; reason: string; attemptsMade: number } | null> {
     const job = await this.queue(deviceSlug).getJob(jobId);

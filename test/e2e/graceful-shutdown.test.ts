@@ -58,7 +58,7 @@ describe.skipIf(process.platform !== 'linux')('agent on SIGTERM', () => {
     expect(agent.output()).toMatch(/job handed back for shutdown/);
     expect(existsSync(`/proc/${harness}`)).toBe(false);
     expect(await t.deps.db.job.findUniqueOrThrow({ where: { id: long } })).toMatchObject({ status: 'QUEUED', agentId: null, attempts: 1 });
-    expect(await t.deps.queues.stateOf(DEVICE, long)).toBe('waiting');
+    expect((await t.deps.queues.failureOf(DEVICE, long))?.state).toBe('waiting');
 
     const next = startNpubench(['agent', '--device', DEVICE], env);
     await next.waitForOutput(/npubench agent serving/, 120_000);

@@ -92,7 +92,7 @@ describe('jobs the reconciler fails', () => {
     await t.deps.queues.enqueue({ jobId: exhausted.id, deviceSlug: 'npu-stalled' });
     const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     const worker = new Worker(benchQueueName('npu-stalled'), () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')), { connection, prefix: t.queuePrefix });
-    while ((await t.deps.queues.stateOf('npu-stalled', exhausted.id)) !== 'failed') await new Promise((r) => setTimeout(r, 50));
+    while ((await t.deps.queues.failureOf('npu-stalled', exhausted.id))?.state !== 'failed') await new Promise((r) => setTimeout(r, 50));
     await worker.close();
     await connection.quit();
 

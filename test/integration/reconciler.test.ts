@@ -39,7 +39,7 @@ describe('reconciler', () => {
     const admin = new Redis(redis.url);
     await admin.flushall();
     await admin.quit();
-    expect(await t.deps.queues.holds('npu-r', ids[0]!)).toBe(false);
+    expect(await t.deps.queues.held('npu-r', [ids[0]!])).toEqual(new Set());
 
     const first = await reconcileJobs(t.deps, { agentDeadlineMs: 60_000 });
     expect(first.requeued.sort()).toEqual([...ids].sort());
@@ -80,10 +80,10 @@ describe('reconciler', () => {
     await t.deps.queues.enqueue({ jobId: job.id, deviceSlug: 'npu-q' });
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const worker = new Worker(benchQueueName('npu-q'), () => Promise.reject(new UnrecoverableError('job stalled more than allowable limit')), { connection, prefix: t.queuePrefix });
-    for (let i = 0; i < 100 && (await t.deps.queues.stateOf('npu-q', job.id)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await t.deps.queues.failureOf('npu-q', job.id))?.state !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
     await worker.close();
     await connection.quit();
-    expect(await t.deps.queues.stateOf('npu-q', job.id)).toBe('failed');
+    expect((await t.deps.queues.failureOf('npu-q', job.id))?.state).toBe('failed');
 
     const result = await reconcileJobs(t.deps, { agentDeadlineMs: 60_000 });
     expect(result.failedQueueGaveUp).toEqual([job.id]);

@@ -1,6 +1,6 @@
 // Small helpers for resolving sysfs paths at meter construction. Failures here are configuration
 // problems (no such sensor, not readable), reported as power.meter_unavailable with the path.
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { HarnessError, errorMessage } from '../../lib/errors.js';
 
 export function meterUnavailable(message: string, cause?: unknown): HarnessError {
@@ -26,15 +26,6 @@ export function readTextOrNull(path: string): string | null {
     return readFileSync(path, 'latin1').trim();
   } catch {
     return null;
-  }
-}
-
-export function isReadable(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
 

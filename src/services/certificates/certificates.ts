@@ -17,6 +17,8 @@ import { renderCertificatePdf } from './certificate-pdf.js';
 import { certifierLabel } from '../../lib/certificates/certificate-issuer.js';
 import type { issueCertificateInput as issueInput, revokeCertificateInput as revokeInput, CertificatePage, CertificateVerificationResult } from '../../contracts/certificates.js';
 import { ruleOutcomeSchema } from '../../contracts/profiles.js';
+import { formatNsAsMs as ms } from '../../contracts/durations.js';
+import { cursorPage, cursorPageArgs } from '../cursor-page.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit/audit-log.js';
 import { addLeaderboardEntry, markLeaderboardEntryRevoked } from '../leaderboard/leaderboard.js';
 import { DEFAULT_STATUS_MAX_AGE_DAYS } from '../../lib/certificates/certificate-schema.js';
@@ -37,7 +39,6 @@ import {
 
 
 const DAY_MS = 24 * 3600 * 1000;
-const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
 
 /** The figures a buyer reads first, as printed on the certificate. */
 export function keyFiguresOf(summary: LatencySummaryReport, peakRssBytes: number | null): CertificatePredicate['keyFigures'] {
@@ -273,11 +274,10 @@ export async function listCertificates(deps: ServiceDeps, filter: { limit: numbe
   const rows = await deps.db.certificate.findMany({
     where: filter.reportId ? { reportId: filter.reportId } : {},
     orderBy: [{ issuedAt: 'desc' }, { id: 'desc' }],
-    take: filter.limit + 1,
-    ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
+    ...cursorPageArgs(filter),
     include: { device: { select: { slug: true, name: true } }, org: { select: { name: true } } },
   });
-  const items = rows.slice(0, filter.limit).map(({ envelope: _envelope, ...cert }) => ({
+  return cursorPage(rows, filter, ({ envelope: _envelope, ...cert }) => ({
     ...cert,
     evaluation: ruleOutcomes.parse(cert.evaluation),
     keyFigures: keyFigureList.parse(cert.keyFigures),
@@ -286,7 +286,6 @@ export async function listCertificates(deps: ServiceDeps, filter: { limit: numbe
     revokedAt: cert.revokedAt?.toISOString() ?? null,
     createdAt: cert.createdAt.toISOString(),
   }));
-  return { items, nextCursor: rows.length > filter.limit ? (items.at(-1)?.id ?? null) : null };
 }
 
 export async function certificatePdf(deps: ServiceDeps, id: string): Promise<Buffer> {
