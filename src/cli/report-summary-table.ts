@@ -1,6 +1,7 @@
 // Human-readable summary of a report for terminals.
-import type { EnvironmentInfo, PowerSummary, AccuracySummary, LlmLatencySummary } from '../harness/index.js';
-const ms = (ns: unknown) => (typeof ns === 'number' ? `${(ns / 1e6).toFixed(3)} ms` : 'n/a');
+import { formatNsAsMs } from '../contracts/durations.js';
+import type { AccuracySummary, EnvironmentInfo, LlmLatencySummary, PowerSummary } from '../harness/index.js';
+const ms = (ns: unknown) => (typeof ns === 'number' ? formatNsAsMs(ns) : 'n/a');
 
 interface SummaryLike {
   scenario?: string;

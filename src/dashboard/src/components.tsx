@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from './api';
 import { Link } from './router';
+import { formatNsAsMs } from '../../contracts/durations';
 
 export type Async<T> = { state: 'loading' } | { state: 'error'; error: ApiError } | { state: 'ready'; data: T };
 
@@ -78,7 +79,7 @@ export function Loaded<T>({ value, what, retry, children }: { value: Async<T>; w
   return <>{children(value.data)}</>;
 }
 
-export const ms = (ns: number | null | undefined, digits = 3) => (ns === null || ns === undefined ? '—' : `${(ns / 1e6).toFixed(digits)} ms`);
+export const ms = (ns: number | null | undefined, digits = 3) => (ns === null || ns === undefined ? '—' : formatNsAsMs(ns, digits));
 export const num = (v: number | null | undefined, digits = 1, unit = '') => (v === null || v === undefined ? '—' : `${v.toFixed(digits)}${unit ? ` ${unit}` : ''}`);
 export const date = (iso: string | null | undefined) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—');
 

@@ -21,6 +21,7 @@ import type { UserPrincipal } from '../auth/principal.js';
 import { getReport } from '../reports/reports.js';
 import { latencySummaryReportSchema, SUITE_DEFAULTS, type LatencySummaryReport } from '../../harness/schemas.js';
 import { profileRulesSchema, type Profile, type ProfileInput, type ProfileRules, type RuleOutcome } from '../../contracts/profiles.js';
+import { formatNsAsMs as ms } from '../../contracts/durations.js';
 
 const LATENCY_FIELDS = { 50: 'p50Ns', 90: 'p90Ns', 95: 'p95Ns', 97: 'p97Ns', 99: 'p99Ns', 99.9: 'p999Ns' } as const;
 
@@ -58,7 +59,6 @@ const resourceUsageSchema = z.object({ peakRssBytes: z.number().int().min(0) });
 
 /** Trims trailing zeros so rule values read as written ("15", "0.5"). */
 const plain = (value: number, decimals: number) => String(Number(value.toFixed(decimals)));
-const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
 const percentileLabel = (percentile: number) => `p${plain(percentile, 3)}`;
 const passOrFail = (passed: boolean, actual: string, failReason: string): Check => ({ passed, actual, reason: passed ? 'met' : failReason });
 
