@@ -9,7 +9,7 @@ import { benchQueueName } from '../../src/queue/bench-jobs.js';
 import { TEST_REDIS_URL } from '../helpers/test-env.js';
 
 let t: TestApi;
-let vendor: { key: string };
+let vendor: { key: string; orgId: string };
 let modelId: string;
 let queue: Queue;
 
@@ -107,5 +107,25 @@ describe('POST /v1/jobs/:id/cancel', () => {
     expect(page1.items).toHaveLength(2);
     const page2 = (await t.app.inject({ method: 'GET', url: `/v1/jobs?limit=2&cursor=${page1.nextCursor}`, headers: bearer(vendor.key) })).json() as { items: { id: string }[] };
     expect(page2.items.map((j) => j.id)).not.toContain(page1.items[0]!.id);
+  });
+
+  it('walks every job exactly once in that order, and the last page says so, even when it is full', async () => {
+    for (let i = 0; i < 3; i++) await submit({ modelId, device: 'npu-a' });
+    const expected = (await t.deps.db.job.findMany({ where: { orgId: vendor.orgId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { id: true } })).map((j) => j.id);
+    expect(expected.length).toBeGreaterThan(2);
+    const walk = async (limit: number) => {
+      const ids: string[] = [];
+      let pages = 0;
+      for (let cursor: string | null = ''; cursor !== null && pages <= expected.length; pages++) {
+        const res = await t.app.inject({ method: 'GET', url: `/v1/jobs?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(vendor.key) });
+        const page = res.json() as { items: { id: string }[]; nextCursor: string | null };
+        ids.push(...page.items.map((j) => j.id));
+        cursor = page.nextCursor;
+      }
+      return { ids, pages };
+    };
+    expect(await walk(2)).toEqual({ ids: expected, pages: Math.ceil(expected.length / 2) });
+    // A page exactly as long as what is left is the last one: no cursor to an empty page.
+    expect(await walk(expected.length)).toEqual({ ids: expected, pages: 1 });
   });
 });
