@@ -40,7 +40,7 @@ export type { PowerSummary } from './power/power-measurement.js';
 export { operatorProfileSchema, type OperatorProfile } from './profile/operator-profile.js';
 export { accuracyRawSchema, type AccuracySummary } from './accuracy/accuracy-format.js';
 export { llmLatencyRawSchema, type LlmLatencySummary } from './accuracy/llm-latency.js';
-export { LABELLED_INPUTS_FILE, labelledInputsFileSchema, parseLabelledInputs, type LabelledInputSet } from './accuracy/labelled-inputs.js';
+export { LABELLED_INPUTS_FILE, labelledInputsFileIn, labelledInputsFileSchema, parseLabelledInputs, type LabelledInputSet } from './accuracy/labelled-inputs.js';
 export { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir, type MmluDataset } from './accuracy/mmlu-dataset.js';
 export { causalLmLayout, type CausalLmLayout } from './accuracy/causal-lm-signature.js';
 export { loadTokenizer } from './accuracy/tokenizer.js';

@@ -3,7 +3,7 @@
 import { loadConfig } from '../../config/index.js';
 import { createLogger } from '../../lib/logger.js';
 import { createRedis } from '../../lib/redis.js';
-import { Agent, type RunnerCommand } from '../../workers/agent/agent.js';
+import { Agent, agentOptionsFromConfig, type RunnerCommand } from '../../workers/agent/agent.js';
 import { onShutdown } from '../shutdown.js';
 import { runnerCommandLine } from '../runner-command-line.js';
 import { powerMeterConfigSchema, type PowerMeterConfig } from '../../harness/index.js';
@@ -42,12 +42,7 @@ export async function agentCommand(opts: { device: string[]; token?: string; api
     token,
     devices: opts.device,
     connection,
-    queuePrefix: config.env.NPUBENCH_QUEUE_PREFIX,
-    cacheDir: config.agentCacheDir,
-    harnessTimeoutMs: config.env.NPUBENCH_HARNESS_TIMEOUT_MS,
-    harnessMemoryLimitBytes: config.env.NPUBENCH_HARNESS_MEMORY_LIMIT_BYTES,
-    heartbeatIntervalMs: config.env.NPUBENCH_HEARTBEAT_INTERVAL_MS,
-    jobLockMs: config.env.NPUBENCH_AGENT_JOB_LOCK_MS,
+    ...agentOptionsFromConfig(config),
     runners: parseRunnerOption(opts.runner),
     powerMeters: parsePowerMeterOption(opts.powerMeter),
     log,

@@ -3,14 +3,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
-import { type AccuracyInputs, type BenchmarkProgress, BUILTIN_DATASET_REF, createPowerMeter, createRunnerBackend, detectPowerMeter, formatMlperfSummary, LABELLED_INPUTS_FILE, loadMmluDatasetFromDir, type OnnxRuntimeBackendConfig, parseLabelledInputs, powerMeterConfigSchema, type PowerOptions, profileOperators, resolveSuiteSpec, runBenchmark } from '../../harness/index.js';
+import { type AccuracyInputs, type BenchmarkProgress, BUILTIN_DATASET_REF, createPowerMeter, createRunnerBackend, detectPowerMeter, formatMlperfSummary, LABELLED_INPUTS_FILE, labelledInputsFileIn, loadMmluDatasetFromDir, type OnnxRuntimeBackendConfig, parseLabelledInputs, powerMeterConfigSchema, type PowerOptions, profileOperators, resolveSuiteSpec, runBenchmark } from '../../harness/index.js';
 import { runnerCommandLine } from '../runner-command-line.js';
 import { formatReportSummary } from '../report-summary-table.js';
 import { compareSummaries, formatComparison, workloadMismatch } from '../report-comparison.js';
 import { BENCH_REPORT_FORMAT, describeModelFile, fileSha256, type BenchReport } from '../bench-report.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_EXTRACT_LIMITS, extractArchive, listFiles, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
+import { DEFAULT_EXTRACT_LIMITS, extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { BUNDLE_REQUIRED_FILES, bundleScratchDir, openModelBundle } from '../../lib/bundles/model-bundle.js';
 
 export interface BenchOptions {
@@ -119,8 +119,8 @@ async function localAccuracy(suite: Record<string, unknown>, model: LocalModel, 
     } else {
       const scratch = await bundleScratchDir('npubench-labels');
       cleanups.push(scratch.dispose);
-      await extractArchive(opts.labels, scratch.dir, DEFAULT_EXTRACT_LIMITS);
-      const file = (await listFiles(scratch.dir)).find((f) => f === LABELLED_INPUTS_FILE || f.endsWith(`/${LABELLED_INPUTS_FILE}`));
+      const { files } = await extractArchive(opts.labels, scratch.dir, DEFAULT_EXTRACT_LIMITS);
+      const file = labelledInputsFileIn(files);
       if (!file) throw new Error(`${opts.labels} holds no ${LABELLED_INPUTS_FILE}`);
       text = await readFile(join(scratch.dir, file), 'utf8');
     }

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/index.js';
 import { createLogger } from '../../lib/logger.js';
 import { createRedis } from '../../lib/redis.js';
 import { startApiServer } from '../../api/server.js';
-import { Agent } from '../../workers/agent/agent.js';
+import { Agent, agentOptionsFromConfig } from '../../workers/agent/agent.js';
 import { ensureHostCpuDevice, initialiseIfEmpty, localAgentToken, HOST_CPU_DEVICE } from '../../services/bootstrap/first-start.js';
 import { submitSampleBenchmark } from '../../services/bootstrap/sample-benchmark.js';
 import { saveCliCredentials } from '../cli-credentials.js';
@@ -39,12 +39,7 @@ export async function serveCommand(): Promise<void> {
       token: await localAgentToken(deps.db, device.id),
       devices: [HOST_CPU_DEVICE],
       connection: workerRedis,
-      queuePrefix: config.env.NPUBENCH_QUEUE_PREFIX,
-      cacheDir: config.agentCacheDir,
-      harnessTimeoutMs: config.env.NPUBENCH_HARNESS_TIMEOUT_MS,
-      harnessMemoryLimitBytes: config.env.NPUBENCH_HARNESS_MEMORY_LIMIT_BYTES,
-      heartbeatIntervalMs: config.env.NPUBENCH_HEARTBEAT_INTERVAL_MS,
-      jobLockMs: config.env.NPUBENCH_AGENT_JOB_LOCK_MS,
+      ...agentOptionsFromConfig(config),
       log: log.child({ component: 'agent' }),
     });
     await agent.start();

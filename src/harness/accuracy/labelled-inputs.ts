@@ -13,6 +13,9 @@ import type { HostTensor, HostTensorData } from '../tensors.js';
 export const LABELLED_INPUTS_FORMAT = 'npubench.labelled-inputs/v1';
 export const LABELLED_INPUTS_FILE = 'labelled-inputs.json';
 
+/** The labelled-inputs file among an extracted archive's paths: at its root or in any one folder. */
+export const labelledInputsFileIn = (files: readonly string[]): string | undefined => files.find((f) => f === LABELLED_INPUTS_FILE || f.endsWith(`/${LABELLED_INPUTS_FILE}`));
+
 const NUMERIC_TYPES = ['float32', 'double', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'] as const;
 type NumericType = (typeof NUMERIC_TYPES)[number];
 

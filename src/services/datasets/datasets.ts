@@ -10,7 +10,7 @@ import { badRequest, conflict, notFound, payloadTooLarge, unprocessable } from '
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { readFile } from 'node:fs/promises';
-import { BUILTIN_DATASET_REF, builtinMmluDataset, LABELLED_INPUTS_FILE, loadMmluDatasetFromDir, type MmluDataset, parseLabelledInputs } from '../../harness/schemas.js';
+import { BUILTIN_DATASET_REF, builtinMmluDataset, labelledInputsFileIn, loadMmluDatasetFromDir, type MmluDataset, parseLabelledInputs } from '../../harness/schemas.js';
 import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
@@ -46,7 +46,7 @@ async function inspectDataset(path: string, limits: ReturnType<typeof extractLim
   const scratch = await bundleScratchDir('npubench-dataset');
   try {
     const { files } = await extractArchive(path, scratch.dir, limits);
-    const labelled = files.find((f) => f === LABELLED_INPUTS_FILE || f.endsWith(`/${LABELLED_INPUTS_FILE}`));
+    const labelled = labelledInputsFileIn(files);
     if (labelled) {
       const set = parseLabelledInputs(await readFile(`${scratch.dir}/${labelled}`, 'utf8'));
       return { format: LABELLED_INPUTS_DATASET_FORMAT, subjects: [], questionCount: set.samples.reduce((sum, s) => sum + s.labels.length, 0) };

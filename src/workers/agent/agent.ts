@@ -30,7 +30,8 @@ import { runHarnessInChild, SpareHarnessProcess, type HarnessRunOptions, type Ha
 import type { AccuracyFiles, BackendChoice } from './harness-messages.js';
 import { DEFAULT_EXTRACT_LIMITS, extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { openModelBundle } from '../../lib/bundles/model-bundle.js';
-import { LABELLED_INPUTS_FILE, powerMeterConfigSchema, resolvedSuiteSpecSchema, type PowerMeterConfig } from '../../harness/index.js';
+import { LABELLED_INPUTS_FILE, labelledInputsFileIn, powerMeterConfigSchema, resolvedSuiteSpecSchema, type PowerMeterConfig } from '../../harness/index.js';
+import type { Config } from '../../config/index.js';
 
 export const AGENT_VERSION = '0.1.0';
 /** Profiled inferences per job, after the measured run (operator table in the report). */
@@ -64,6 +65,18 @@ export interface AgentOptions {
   /** Power meters configured on the agent host; they override the device record's (command meters live here). */
   powerMeters?: Record<string, PowerMeterConfig>;
   log: Logger;
+}
+
+/** The options the environment sets, alike for `npubench agent` and the in-process agent of `npubench serve`. */
+export function agentOptionsFromConfig(config: Config) {
+  return {
+    queuePrefix: config.env.NPUBENCH_QUEUE_PREFIX,
+    cacheDir: config.agentCacheDir,
+    harnessTimeoutMs: config.env.NPUBENCH_HARNESS_TIMEOUT_MS,
+    harnessMemoryLimitBytes: config.env.NPUBENCH_HARNESS_MEMORY_LIMIT_BYTES,
+    heartbeatIntervalMs: config.env.NPUBENCH_HEARTBEAT_INTERVAL_MS,
+    jobLockMs: config.env.NPUBENCH_AGENT_JOB_LOCK_MS,
+  } satisfies Partial<AgentOptions>;
 }
 
 export interface RunnerCommand {
@@ -294,7 +307,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       } else {
         const dir = join(runDir, 'labelled-inputs');
         const { files } = await extractArchive(archive, dir, DEFAULT_EXTRACT_LIMITS);
-        const file = files.find((f) => f === LABELLED_INPUTS_FILE || f.endsWith(`/${LABELLED_INPUTS_FILE}`));
+        const file = labelledInputsFileIn(files);
         if (!file) throw new HarnessError('harness.dataset_missing', `Dataset ${labelledRef} holds no ${LABELLED_INPUTS_FILE}.`);
         accuracy.labelledInputs = { ref: labelledRef, path: join(dir, file) };
       }
