@@ -47,8 +47,8 @@ type Sample = { metricName: string; labels: Record<string, string | number>; val
  * The request-duration histogram, observed on every request. prom-client's Histogram.observe builds,
  * validates and hashes a label object each call (with the hook around it, ~3% of a cached report
  * read's CPU: docs/PERFORMANCE.md); this finds the series with one Map lookup and exposes the same
- * Prometheus histogram through the registry (test/unit/http-duration-histogram.test.ts compares the
- * two expositions).
+ * Prometheus histogram through the registry (test/unit/api-metrics.test.ts compares the two
+ * expositions).
  */
 export class HttpDurationHistogram {
   readonly type = 'histogram';

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 /** Where the build puts the dashboard, from src/api/plugins and from dist/api/plugins alike. */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dist/dashboard', import.meta.url));
 
-/** The first path segment of every page the dashboard's router knows (src/dashboard/src/routes.ts). */
+/** The first path segment of every page the dashboard's router knows (src/dashboard/src/app.tsx). */
 export const DASHBOARD_PAGES = ['devices', 'reports', 'certificates', 'verify', 'transparency', 'login', 'vendor', 'lab', 'compare'] as const;
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>npubench</title></head><body>

@@ -1,6 +1,6 @@
 // The signed form of a report: an in-toto Statement v1 whose subject is the model artifact and whose
 // predicate holds everything needed to judge and recompute the result. The zod schema is the single
-// source of the format; docs/schemas/benchmark-report-predicate.v1.json is generated from it.
+// source of the format; docs/schemas/benchmark-report-predicate.v1.schema.json is generated from it.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { buildStatement, signStatement, type DsseEnvelope } from '../../lib/crypto/dsse.js';
