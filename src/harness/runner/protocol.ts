@@ -67,7 +67,6 @@ export type RunnerOp = RunnerRequest['op'];
 
 /** Which clock measured the per-iteration times a runner reports, if any. */
 export const deviceTimingSourceSchema = z.enum(['device', 'runner', 'none']);
-export type DeviceTimingSource = z.output<typeof deviceTimingSourceSchema>;
 
 export const helloResultSchema = z.strictObject({
   protocolVersion: z.int(),
