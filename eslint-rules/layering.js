@@ -17,9 +17,9 @@ const MAY_IMPORT = {
   workers: ['harness', 'queue', 'lib', 'config'],
   // Its own errors are the harness's only tie to the service, so a vendor laptop runs the same code.
   harness: ['lib/errors'],
-  // Browser code: besides the contracts, only the two Node-free modules the in-browser certificate
-  // verifier shares with `npubench verify` (zod schemas; RFC 8785 canonical JSON).
-  dashboard: ['lib/certificates/certificate-schema', 'lib/crypto/canonical-json'],
+  // Browser code: besides the contracts, only the Node-free modules the in-browser certificate verifier
+  // shares with `npubench verify` (zod schemas, the issuer check, RFC 8785 canonical JSON).
+  dashboard: ['lib/certificates/certificate-schema', 'lib/certificates/certificate-issuer', 'lib/crypto/canonical-json'],
   cli: ['*'],
 };
 
