@@ -221,7 +221,15 @@ describe('classification accuracy on a labelled input set', () => {
     const withReference = (gated.report.summary.accuracy as unknown as { classification: { reference: { top1Accuracy: number } } }).classification;
     expect(withReference.reference.top1Accuracy).toBe(0.7);
     expect(gated.report.summary.accuracy.gate).toMatchObject({ metric: 'classification.top1Accuracy' });
-  }, 180_000);
+
+    // The same set inside an archive, one folder down: the upload and the agent both find the file in it.
+    const archived = await t.app.inject({ method: 'POST', url: '/v1/datasets', headers: bearer(vendor.key), payload: bytesForm(await tarOf({ 'set/labelled-inputs.json': file }), 'labels.tar', { name: 'mlp-labels-tar' }) });
+    expect(archived.statusCode, archived.body).toBe(201);
+    const archivedRef = (archived.json() as { ref: string; format: string; questionCount: number });
+    expect(archivedRef).toMatchObject({ format: 'labelled-inputs', questionCount: 10 });
+    const fromArchive = await runJob(models['mlp-classifier.onnx']!, { accuracy: { classification: { dataset: archivedRef.ref } } });
+    expect((fromArchive.report.summary.accuracy as unknown as { classification: unknown }).classification).toMatchObject({ rows: 10, top1Accuracy: 0.7, top5Accuracy: 1 });
+  }, 300_000);
 
   it('refuses a classification job naming an MMLU dataset', async () => {
     const up = await t.app.inject({ method: 'POST', url: '/v1/datasets', headers: bearer(vendor.key), payload: bytesForm(await tarOf({ 'x_dev.csv': 'Q?,a,b,c,d,A\n', 'x_test.csv': 'Q?,a,b,c,d,B\n' }), 'mmlu.tar', { name: 'mmlu-x' }) });
