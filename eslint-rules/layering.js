@@ -9,7 +9,8 @@ const SRC = path.join(import.meta.dirname, '..', 'src');
 /** Which src/ folders each layer may import (besides itself and src/contracts, which everyone may). */
 const MAY_IMPORT = {
   config: [],
-  contracts: [],
+  // The certificate formats are declared once in lib (zod only, no Node imports) and shared by the verifiers.
+  contracts: ['lib/certificates/certificate-schema'],
   lib: ['config'],
   queue: ['lib', 'harness/schemas'],
   services: ['lib', 'queue', 'config', 'harness/schemas'],
