@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import { layeringConfig } from './eslint-rules/layering.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'src/generated/', 'test/artifacts/', 'test-artifacts/', 'bin/', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'src/generated/', 'test/artifacts/', 'test-artifacts/', 'test/fixtures/generated-client/', 'bin/', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -9,6 +9,7 @@ import { bearer } from '../helpers/problem.js';
 import { bytesForm, fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { streamRequest } from '../helpers/stream-request.js';
 import { createAgent } from '../../src/services/agents/agents.js';
+import { contractChecker } from '../helpers/openapi-contract.js';
 
 const ROLES = ['anonymous', 'vendorA', 'vendorB', 'certifier', 'admin', 'agent'] as const;
 type Role = (typeof ROLES)[number];
@@ -188,8 +189,12 @@ describe('authorization matrix', () => {
     expect(Object.keys(MATRIX).filter((r) => !routes.includes(r)), 'expectations for routes that no longer exist').toEqual([]);
   });
 
-  it('gives every caller exactly the expected status on every route', async () => {
+  // Each answer, success or error, is also held to what /openapi.json declares for it (status, media
+  // type, body schema): the contract test of every route.
+  it('gives every caller exactly the expected status on every route, each answer as the document declares it', async () => {
     const mismatches: string[] = [];
+    const contractBreaks: string[] = [];
+    const violations = contractChecker(t.app.swagger());
     for (const [route, c] of Object.entries(MATRIX)) {
       const method = route.split(' ')[0] as 'GET';
       for (const role of ROLES) {
@@ -201,9 +206,13 @@ describe('authorization matrix', () => {
         const expected = c.expected[role];
         const got = typeof expected === 'number' ? res.statusCode : `${res.statusCode} ${(JSON.parse(res.body) as { code?: string }).code}`;
         if (got !== expected) mismatches.push(`${route} as ${role}: expected ${expected}, got ${got} ${res.body.slice(0, 160)}`);
+        const contentType = res.headers['content-type'];
+        const answer = { method, path: route.slice(route.indexOf(' ') + 1), status: res.statusCode, contentType: Array.isArray(contentType) ? contentType[0] : contentType === undefined ? undefined : String(contentType), body: res.body };
+        contractBreaks.push(...violations(answer).map((v) => `as ${role}: ${v}`));
       }
     }
     expect(mismatches).toEqual([]);
+    expect(contractBreaks).toEqual([]);
   });
 
   // #15 item 3: separation of duties beyond the role columns above.
