@@ -12,6 +12,7 @@ export interface OpenApiOperation {
   operationId?: string;
   summary?: string;
   security?: Record<string, string[]>[];
+  parameters?: unknown[];
   requestBody?: { content: Record<string, { schema?: unknown }> };
   responses: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
 }
