@@ -38,7 +38,8 @@ export const publicDeviceSchema = z
     online: z.boolean().describe('An agent serving the device has sent a heartbeat recently'),
     measuresPower: z.boolean().describe('A power meter is configured, so reports of this device carry energy'),
   })
-  .describe('A device as the public and vendors see it');
+  .describe('A device as the public and vendors see it')
+  .meta({ id: 'PublicDevice' });
 export type PublicDevice = z.infer<typeof publicDeviceSchema>;
 
 export const labDeviceAgentSchema = z.object({
@@ -60,14 +61,15 @@ export const labDeviceSchema = publicDeviceSchema
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
-  .describe('A device as the lab sees it');
+  .describe('A device as the lab sees it')
+  .meta({ id: 'LabDevice' });
 export type LabDevice = z.infer<typeof labDeviceSchema>;
 
 /** One answer for both callers: the service has already cut the record to the caller's view. */
-export const deviceViewSchema = z.union([labDeviceSchema, publicDeviceSchema]);
+export const deviceViewSchema = z.union([labDeviceSchema, publicDeviceSchema]).meta({ id: 'DeviceView' });
 export type DeviceView = z.infer<typeof deviceViewSchema>;
 
-export const deviceListSchema = z.object({ items: z.array(deviceViewSchema) });
+export const deviceListSchema = z.object({ items: z.array(deviceViewSchema) }).meta({ id: 'DeviceList' });
 
 /** Public: agents online and jobs waiting or running for one device, counts only. */
 export const deviceStatusSchema = z.object({
@@ -77,7 +79,7 @@ export const deviceStatusSchema = z.object({
   lastHeartbeatAgeSeconds: z.number().nullable(),
   queued: z.number().int(),
   running: z.number().int(),
-});
+}).meta({ id: 'DeviceStatus' });
 export type DeviceStatus = z.infer<typeof deviceStatusSchema>;
 
 /** Lab only: every device with its agents' heartbeat ages, the jobs Postgres holds and its queue depth. */
@@ -103,5 +105,5 @@ export const testbedHealthSchema = z.object({
       ),
     }),
   ),
-});
+}).meta({ id: 'TestbedHealth' });
 export type TestbedHealth = z.infer<typeof testbedHealthSchema>;

@@ -64,7 +64,10 @@ describe('the OpenAPI document', () => {
     ).toEqual([]);
     const unnamedJson = failing((op) =>
       successes(op).some(([, r]) =>
-        Object.entries(r.content ?? {}).some(([media, c]) => media.includes('json') && !(c.schema as { $ref?: string } | undefined)?.$ref),
+        Object.entries(r.content ?? {}).some(([media, c]) => {
+          const schema = c.schema as { $ref?: string; format?: string } | undefined;
+          return media.includes('json') && schema?.format !== 'binary' && !schema?.$ref;
+        }),
       ),
     );
     expect(unnamedJson).toEqual([]);
@@ -106,7 +109,10 @@ describe('the OpenAPI document', () => {
     expect(mediaOf('get', '/v1/jobs/events')).toEqual(['text/event-stream']);
     expect(mediaOf('get', '/v1/reports/{id}/raw-samples')).toHaveLength(1);
     expect(mediaOf('get', '/v1/reports/{id}/raw-samples')[0]).not.toBe('application/json');
-    expect(mediaOf('get', '/v1/agent/artifacts/{digest}')).toEqual(['application/octet-stream']);
+    // Artifacts: the model and dataset archives as stored, each with its own media type, all bytes.
+    expect(mediaOf('get', '/v1/agent/artifacts/{digest}')).toEqual(expect.arrayContaining(['application/vnd.onnx', 'application/vnd.npubench.model-bundle+zip']));
+    const artifactSchemas = Object.values(doc.paths['/v1/agent/artifacts/{digest}']!.get!.responses['200']!.content!).map((c) => (c.schema as { format?: string }).format);
+    expect(new Set(artifactSchemas)).toEqual(new Set(['binary']));
   });
 
   it('declares security as the guards ask: optional where anonymous callers are served, none for public documents', () => {
