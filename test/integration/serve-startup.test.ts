@@ -27,6 +27,8 @@ describe('serve start-up', () => {
       expect(before.status).toBe(503);
       expect(before.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(((await before.json()) as { code: string }).code).toBe('service.starting');
+      // Start-up takes seconds: the route's own hint, not the generic 5 s of a 503.
+      expect(before.headers.get('retry-after')).toBe('1');
       // Liveness is not readiness: the process is alive while it starts.
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       server.markReady();

@@ -36,7 +36,8 @@ interface Problem {
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem) {
   const status = errorStatus(problem.code);
-  if (status === 503) void reply.header('retry-after', '5');
+  // A route that knows better (readiness during start-up: 1 s) has set its own.
+  if (status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '5');
   const retryAfter = problem.extra?.retryAfterSeconds;
   if (status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
   return reply
