@@ -7,6 +7,7 @@ import { describeCliError } from './cli-errors.js';
 import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
 import { reportCommand } from './commands/report.js';
+import { SCENARIOS, SUITE_PRESET_NAMES } from '../contracts/job-vocabulary.js';
 
 const program = new Command('npubench').description('Open NPU benchmarking and certification service').showHelpAfterError();
 
@@ -42,8 +43,8 @@ program
   .description('Upload a model, run a benchmark job on a device, follow its progress and print the report')
   .argument('<model>', 'path to an .onnx file or an LLM bundle (zip/tar of model.onnx, tokenizer.json, tokenizer_config.json, config.json)')
   .requiredOption('-d, --device <slug>', 'target device')
-  .addOption(new Option('-s, --scenario <scenario>', 'MLPerf scenario').choices(['single-stream', 'multi-stream', 'server', 'offline']))
-  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard', 'submission']))
+  .addOption(new Option('-s, --scenario <scenario>', 'MLPerf scenario').choices(SCENARIOS))
+  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(SUITE_PRESET_NAMES))
   .option('--suite <json>', 'suite spec as JSON, e.g. \'{"minQueryCount":500}\'')
   .option('--name <name>', 'model name (default: file name)')
   .option('--version <version>', 'model version (default: sha256 prefix of the file)')
@@ -61,8 +62,8 @@ program
   .command('bench')
   .description('Benchmark a model on this machine with the same harness the agents run (no server needed)')
   .argument('<model>', 'path to an .onnx file, an LLM bundle (zip/tar) or an LLM bundle folder (model.onnx, tokenizer.json, tokenizer_config.json, config.json)')
-  .addOption(new Option('-s, --scenario <scenario>', 'MLPerf scenario').choices(['single-stream', 'multi-stream', 'server', 'offline']))
-  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(['smoke', 'quick', 'standard', 'submission']))
+  .addOption(new Option('-s, --scenario <scenario>', 'MLPerf scenario').choices(SCENARIOS))
+  .addOption(new Option('-p, --preset <preset>', 'suite preset').choices(SUITE_PRESET_NAMES))
   .option('--suite <json>', 'suite spec as JSON, e.g. \'{"minQueryCount":500,"targetQps":200,"dynamicDims":{"batch":1}}\'')
   .option('--runner <command>', 'benchmark through a runner process speaking the runner protocol instead of onnxruntime (e.g. "python3 runner.py")')
   .option('--ep <name>', 'onnxruntime execution provider (cpu, cuda, tensorrt, webgpu, coreml, dml, qnn, ...)', 'cpu')

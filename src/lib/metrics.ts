@@ -3,6 +3,7 @@
 // Counters and histograms are observed where things happen; gauges that mirror state kept elsewhere
 // (queue depth in Redis, agent heartbeats in Postgres) are read at scrape time so they are never stale.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import type { TerminalJobStatus } from '../contracts/job-vocabulary.js';
 
 export interface QueueDepth {
   device: string;
@@ -23,11 +24,9 @@ export interface MetricSources {
   onCollectError(metric: string, err: unknown): void;
 }
 
-export type FinalJobStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELED';
-
 export interface FinishedJob {
   device: string;
-  status: FinalJobStatus;
+  status: TerminalJobStatus;
   errorCode: string | null;
   scenario: string;
   startedAt: Date | null;

@@ -11,6 +11,7 @@ import { ApiHttpClient, ApiRequestError } from '../../lib/http-client.js';
 import { deviceListSchema, deviceViewSchema, type DeviceView } from '../../contracts/devices.js';
 import { modelPageSchema, modelSchema, type Model as ModelView } from '../../contracts/models.js';
 import { jobSchema } from '../../contracts/jobs.js';
+import { isTerminalJobStatus } from '../../contracts/job-vocabulary.js';
 import { reportSchema } from '../../contracts/reports.js';
 import { resolveSuiteSpec, type SuiteSpec } from '../../harness/index.js';
 import { sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
@@ -34,8 +35,6 @@ export interface SubmitOptions {
   apiKey?: string;
 }
 
-
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
 /** A file `submit` can upload, or an error naming the flag it came from. */
 async function checkUploadable(path: string, what: string): Promise<void> {
@@ -149,7 +148,7 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   const bar = opts.json || !process.stdout.isTTY ? undefined : new SingleBar({ format: '  {bar} {percentage}% | {status} {phase}', hideCursor: true }, Presets.shades_classic);
   bar?.start(100, 0, { status: job.status, phase: '' });
   let lastLine = '';
-  while (!TERMINAL.has(job.status)) {
+  while (!isTerminalJobStatus(job.status)) {
     await new Promise((r) => setTimeout(r, 500));
     job = await api.request(jobSchema, 'GET', `/v1/jobs/${job.id}`);
     bar?.update(Math.round(job.progress * 100), { status: job.status, phase: job.phase ?? '' });

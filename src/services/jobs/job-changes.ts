@@ -8,7 +8,8 @@ import type { ServiceDeps } from '../deps.js';
 import type { Db } from '../../lib/database.js';
 import { errorMessage } from '../../lib/errors.js';
 import { runInBackground } from '../../lib/background-tasks.js';
-import type { SuiteSpec } from '../../harness/schemas.js';
+import { suiteSpecSchema } from '../../contracts/jobs.js';
+import { isTerminalJobStatus } from '../../contracts/job-vocabulary.js';
 import { publishJobChange, type JobEventDeps } from './job-events.js';
 import { autoIssueCertificates } from '../certificates/certificates.js';
 
@@ -47,12 +48,12 @@ export async function finishedJobFacts(db: Db, id: string) {
     select: { status: true, errorCode: true, suite: true, startedAt: true, finishedAt: true, device: { select: { slug: true } } },
   });
   const { status } = job;
-  if (status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'CANCELED') throw new Error(`job ${id} is ${status}, not finished`);
+  if (!isTerminalJobStatus(status)) throw new Error(`job ${id} is ${status}, not finished`);
   return {
     device: job.device.slug,
     status,
     errorCode: job.errorCode,
-    scenario: (job.suite as SuiteSpec).scenario,
+    scenario: suiteSpecSchema.parse(job.suite).scenario,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
   };
