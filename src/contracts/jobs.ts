@@ -48,3 +48,9 @@ export type JobPage = z.infer<typeof jobPageSchema>;
 /** `event: snapshot` of GET /v1/jobs/events: the jobs as they are when the stream opens. */
 export const jobSnapshotEventSchema = z.object({ items: z.array(jobSchema) }).meta({ id: 'JobSnapshotEvent' });
 export type JobSnapshotEvent = z.infer<typeof jobSnapshotEventSchema>;
+
+/** The events of GET /v1/jobs/events by name: a snapshot when the stream opens, then a Job (with reportId) at each change. */
+export interface JobStreamEvents {
+  snapshot: JobSnapshotEvent;
+  job: Job;
+}

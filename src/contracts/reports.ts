@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { dsseEnvelopeSchema, rowId, timestamp } from './common.js';
 import { visibilitySchema } from './models.js';
 import { SCENARIOS, suiteSpecSchema } from './jobs.js';
+import { resourceUsageSchema } from './agent-protocol.js';
 
 export const RAW_SAMPLES_MEDIA_TYPE = 'application/vnd.npubench.raw-samples+json';
 export const MLPERF_SUMMARY_MEDIA_TYPE = 'text/plain';
@@ -88,7 +89,7 @@ export const reportSchema = z
     environment: environmentSchema,
     rawSamplesDigest: z.string().describe('SHA-256 of the raw samples, hex'),
     profile: operatorProfileSchema.nullable(),
-    resourceUsage: z.object({ peakRssBytes: z.number().int(), modelSizeBytes: z.number().int(), method: z.string() }).nullable(),
+    resourceUsage: resourceUsageSchema.nullable(),
     envelope: dsseEnvelopeSchema.nullable().describe('The signed statement of the report (DSSE, docs/certification.md)'),
     statementDigest: z.string().nullable(),
     createdAt: timestamp,
@@ -117,3 +118,13 @@ export const powerTraceViewSchema = z
   })
   .meta({ id: 'PowerTraceView' });
 export type PowerTraceView = z.infer<typeof powerTraceViewSchema>;
+
+/**
+ * The members of the raw samples (GET /v1/reports/{id}/raw-samples, RAW_SAMPLES_MEDIA_TYPE) that the
+ * dashboard reads: each query as LoadGen timed it, in ns (src/harness/report-format.ts writes the file).
+ */
+export const rawSamplesViewSchema = z.looseObject({
+  scenario: z.enum(SCENARIOS),
+  runs: z.array(z.looseObject({ queries: z.array(z.array(z.number())) })),
+});
+export type RawSamples = z.infer<typeof rawSamplesViewSchema>;

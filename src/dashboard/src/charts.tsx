@@ -7,6 +7,7 @@ import { GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, T
 import { SVGRenderer } from 'echarts/renderers';
 import { LabelLayout } from 'echarts/features';
 import type { EChartsCoreOption } from 'echarts/core';
+import type { OperatorProfile, PowerTraceView, RawSamples } from '../../contracts/reports';
 
 echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent, TooltipComponent, DataZoomComponent, SVGRenderer, LabelLayout]);
 
@@ -32,11 +33,6 @@ export function EChart({ option, label, height = 320, testId }: { option: EChart
   return <div ref={ref} className="chart" role="img" aria-label={label} style={{ height }} data-testid={testId} />;
 }
 
-type QueryTuple = number[];
-export interface RawSamples {
-  scenario: 'single-stream' | 'multi-stream' | 'server' | 'offline';
-  runs: { queries: QueryTuple[] }[];
-}
 
 /** Latency of each query as the harness defines it (src/harness/report-format.ts), in ns, per run. */
 export function latenciesPerRun(raw: RawSamples): number[][] {
@@ -108,11 +104,6 @@ export function LatencyOverTime({ runs }: { runs: number[][] }) {
   return <EChart option={option} label={`Latency of every query over ${runs.length} run(s), in issue order`} testId="chart-latency-over-time" />;
 }
 
-export interface PowerTraceView {
-  meter: { kind: string; name?: string };
-  runs: { windowMs: [number, number]; points: [number, number, number, number][]; error?: string | null }[];
-}
-
 export function PowerTrace({ trace }: { trace: PowerTraceView }) {
   const run = trace.runs[0];
   if (!run) return null;
@@ -141,12 +132,6 @@ export function PowerTrace({ trace }: { trace: PowerTraceView }) {
     ],
   };
   return <EChart option={option} label="Power trace with the measured window shaded" testId="chart-power" />;
-}
-
-export interface OperatorProfile {
-  iterations: number;
-  providers: { provider: string; nodes: number; share: number }[];
-  byOpType: { opType: string; nodes: number; meanUsPerIteration: number; share: number }[];
 }
 
 export function ProfileBars({ profile }: { profile: OperatorProfile }) {

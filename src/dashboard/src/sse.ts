@@ -3,12 +3,16 @@
 // Reconnects with a growing delay; each connection starts with a `snapshot`, so nothing is lost.
 import { authHeaders } from './api';
 
-export interface SseHandlers {
-  onEvent(event: string, data: unknown): void;
+/** One event of a stream whose events (by name) carry the data in Events, as a union on the name. */
+export type SseEvent<Events> = { [K in keyof Events]: { event: K; data: Events[K] } }[keyof Events];
+
+export interface SseHandlers<Events> {
+  onEvent(message: SseEvent<Events>): void;
   onState?(state: 'connecting' | 'open' | 'retrying', detail?: string): void;
 }
 
-export function openEventStream(path: string, handlers: SseHandlers): () => void {
+/** Events (the contract's map of event name to data, e.g. JobStreamEvents) types what onEvent receives; events of other names are skipped. */
+export function openEventStream<Events extends object>(path: string, events: readonly (keyof Events & string)[], handlers: SseHandlers<Events>): () => void {
   const controller = new AbortController();
   let delay = 1000;
   const run = async () => {
@@ -35,7 +39,9 @@ export function openEventStream(path: string, handlers: SseHandlers): () => void
               if (line.startsWith('event:')) event = line.slice(6).trim();
               else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
             }
-            if (data.length > 0) handlers.onEvent(event, JSON.parse(data.join('\n')) as unknown);
+            // The server serialises each event through its contract schema; the dashboard bundles no schema
+            // library to check it again, so this is where the stream's data takes the contract's type.
+            if (data.length > 0 && (events as readonly string[]).includes(event)) handlers.onEvent({ event, data: JSON.parse(data.join('\n')) as unknown } as SseEvent<Events>);
           }
         }
       } catch (err) {

@@ -1,9 +1,9 @@
 import { apiJson } from '../api';
 import { Empty, ErrorState, KeyValues, Loaded, PageTitle, StatusBadge, date, ms, num, useAsync } from '../components';
-import { LatencyHistogram, LatencyOverTime, PowerTrace, ProfileBars, latenciesPerRun, type RawSamples } from '../charts';
+import { LatencyHistogram, LatencyOverTime, PowerTrace, ProfileBars, latenciesPerRun } from '../charts';
 import { Link, navigate, useLocation } from '../router';
 import { useState, type FormEvent } from 'react';
-import type { PowerTraceView, Report } from '../../../contracts/reports';
+import type { PowerTraceView, RawSamples, Report } from '../../../contracts/reports';
 
 export type { Report };
 

@@ -5,7 +5,7 @@ import { Link, navigate, useLocation } from '../router';
 import { useSession } from '../session-context';
 import { openEventStream } from '../sse';
 import type { DeviceView } from '../../../contracts/devices';
-import type { Job, JobSnapshotEvent } from '../../../contracts/jobs';
+import type { Job, JobStreamEvents } from '../../../contracts/jobs';
 import type { ModelPage } from '../../../contracts/models';
 import { isTerminalJobStatus, SCENARIOS, SUITE_PRESET_NAMES } from '../../../contracts/job-vocabulary';
 
@@ -118,13 +118,13 @@ export function JobsPage() {
   const [loaded, setLoaded] = useState(false);
   useEffect(
     () =>
-      openEventStream('/v1/jobs/events', {
-        onEvent(event, data) {
-          if (event === 'snapshot') {
-            setJobs(new Map((data as JobSnapshotEvent).items.map((j) => [j.id, j])));
+      openEventStream<JobStreamEvents>('/v1/jobs/events', ['snapshot', 'job'], {
+        onEvent(message) {
+          if (message.event === 'snapshot') {
+            setJobs(new Map(message.data.items.map((j) => [j.id, j])));
             setLoaded(true);
-          } else if (event === 'job') {
-            const job = data as Job;
+          } else {
+            const job = message.data;
             setJobs((prev) => {
               const known = prev.get(job.id);
               // Events can arrive out of order around a reconnect; a finished job never goes back to running.
