@@ -12,6 +12,7 @@ import { guardedParts, multipartRoutes } from '../plugins/multipart-parts.js';
 import { multipartFile } from '../plugins/route-contract.js';
 import { unsupportedMediaType } from '../../lib/errors.js';
 import { idParams } from './pagination.js';
+import { sendBytes } from './raw-answer.js';
 import {
   agentRegisteredSchema,
   agentRegistrationSchema,
@@ -176,7 +177,7 @@ export const agentProtocolRoutes =
         const download = await downloadArtifactForAgent(deps, agentOf(request).agentId, request.params.digest);
         // 307: fetch follows it and, the storage host being another origin, drops the agent's Authorization header.
         if (download.kind === 'redirect') return reply.redirect(download.url, 307);
-        return reply.type(download.mediaType).header('content-length', download.size).send(download.stream as never); // bytes, not the declared shape: the serializer does not run on a stream
+        return sendBytes(reply.header('content-length', download.size), download.mediaType, download.stream);
       },
     );
   };

@@ -16,13 +16,14 @@ import type { UploadPart } from '../models/models.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 import { RAW_SAMPLES_MEDIA_TYPE } from '../../contracts/reports.js';
 import { activeSigner } from '../signing/service-key.js';
+import { resourceUsageSchema } from '../../contracts/agent-protocol.js';
 
 export { RAW_SAMPLES_MEDIA_TYPE };
 
 const resultFields = z.strictObject({
   summary: latencySummaryReportSchema,
   environment: environmentSchema,
-  resourceUsage: z.strictObject({ peakRssBytes: z.number().int().min(0), modelSizeBytes: z.number().int().min(0), method: z.string().max(200) }).optional(),
+  resourceUsage: resourceUsageSchema.optional(),
   profile: operatorProfileSchema.optional(),
 });
 
