@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { createDevice, deviceInput } from '../src/services/devices/devices.js';
 import { AppError, HarnessError, errorMessage } from '../src/lib/errors.js';
 import { executeRunRequest } from '../src/workers/agent/harness-run.js';
+import { runRequestSchema } from '../src/workers/agent/harness-messages.js';
 import { reconcileJobs } from '../src/services/jobs/reconciler.js';
 import { BenchQueues } from '../src/queue/bench-queues.js';
 import { createLogger } from '../src/lib/logger.js';
@@ -38,7 +39,8 @@ const SUITE = { warmupQueries: 0, minQueryCount: 1, minDurationMs: 0 };
 async function runHarnessInProcess(opts: HarnessRunOptions): Promise<HarnessRunResult> {
   opts.onStarted?.(performance.timeOrigin + performance.now());
   try {
-    return await executeRunRequest(opts.request, (p) => opts.onProgress?.(p));
+    // Parsed as the child parses it: the same defaults applied to the backend and meter configs.
+    return await executeRunRequest(runRequestSchema.omit({ type: true }).parse(opts.request), (p) => opts.onProgress?.(p));
   } catch (err) {
     throw err instanceof AppError ? err : new HarnessError('harness.failed', errorMessage(err));
   }

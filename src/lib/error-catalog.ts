@@ -161,6 +161,7 @@ export const ERROR_CATALOG = {
   'harness.memory_limit': { status: 422, job: true, meaning: "The run's process tree went over `NPUBENCH_HARNESS_MEMORY_LIMIT_BYTES` and was stopped." },
   'harness.spawn_failed': { status: 422, job: true, meaning: 'The harness process could not be started.' },
   'harness.no_result': { status: 422, job: true, meaning: 'The harness process ended without a result.' },
+  'harness.malformed_message': { status: 422, job: true, meaning: 'The agent or its harness process received a message that is not one of the declared ones (src/workers/agent/harness-messages.ts).' },
   'harness.aborted': { status: 422, job: true, meaning: 'The benchmark run was aborted.' },
   'harness.model_load_failed': { status: 422, job: true, meaning: 'onnxruntime could not load the model.' },
   'harness.inference_failed': { status: 422, job: true, meaning: 'Inference failed on the model.' },

@@ -2,7 +2,7 @@
 // raw samples to the requested file, sends the summary back, and exits.
 import { AppError, errorMessage, type ErrorCode } from '../../lib/errors.js';
 import { executeRunRequest } from './harness-run.js';
-import type { ChildMessage, RunRequest } from './harness-messages.js';
+import { malformedMessage, runRequestSchema, type ChildMessage } from './harness-messages.js';
 
 function send(msg: ChildMessage): Promise<void> {
   return new Promise((resolve) => process.send?.(msg, undefined, undefined, () => resolve()) ?? resolve());
@@ -12,8 +12,14 @@ function send(msg: ChildMessage): Promise<void> {
 // disturb the next run's measurements.
 process.once('disconnect', () => process.exit(70));
 
-process.once('message', (req: RunRequest) => {
+process.once('message', (message: unknown) => {
   void (async () => {
+    const parsed = runRequestSchema.safeParse(message);
+    if (!parsed.success) {
+      await send({ type: 'error', code: 'harness.malformed_message' satisfies ErrorCode, message: malformedMessage('run request', parsed.error) });
+      process.exit(1);
+    }
+    const req = parsed.data;
     try {
       void send({ type: 'started', at: performance.timeOrigin + performance.now() });
       const outcome = await executeRunRequest(req, (p) => void send({ type: 'progress', ...p }));

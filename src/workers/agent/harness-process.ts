@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HarnessError, declaredFailure } from '../../lib/errors.js';
-import type { ChildMessage, RunRequest } from './harness-messages.js';
+import { childMessageSchema, malformedMessage, type ChildMessage, type HarnessProgress, type RunRequestInput } from './harness-messages.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL(`./harness-child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
@@ -70,11 +70,11 @@ export class SpareHarnessProcess {
 }
 
 export interface HarnessRunOptions {
-  request: Omit<RunRequest, 'type'>;
+  request: Omit<RunRequestInput, 'type'>;
   timeoutMs: number;
   /** Resident bytes the child and its descendants may use together; 0 = 75 % of physical memory. */
   memoryLimitBytes?: number;
-  onProgress?: (p: { phase: string; fraction: number; queries: number }) => void;
+  onProgress?: (p: HarnessProgress) => void;
   onSpawn?: (child: ChildProcess) => void;
   /** The child has loaded and begun the run; `at` is its wall-clock time in ms. */
   onStarted?: (at: number) => void;
@@ -182,8 +182,12 @@ export function runHarnessInChild(opts: HarnessRunOptions): Promise<HarnessRunRe
     const onAbort = () => kill(new HarnessError('job.canceled', 'The job was canceled.'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.on('message', (msg: ChildMessage) => {
-      if (msg.type === 'progress') opts.onProgress?.(msg);
+    child.on('message', (message: unknown) => {
+      const parsed = childMessageSchema.safeParse(message);
+      // A child that says something undeclared cannot be trusted with the rest of the run either.
+      if (!parsed.success) return kill(new HarnessError('harness.malformed_message', malformedMessage('harness process message', parsed.error)));
+      const msg = parsed.data;
+      if (msg.type === 'progress') opts.onProgress?.({ phase: msg.phase, fraction: msg.fraction, queries: msg.queries });
       else if (msg.type === 'started') opts.onStarted?.(msg.at);
       else if (msg.type === 'result') result = { summary: msg.summary, environment: msg.environment, resourceUsage: msg.resourceUsage, profile: msg.profile };
       else if (msg.type === 'error') {
@@ -193,7 +197,7 @@ export function runHarnessInChild(opts: HarnessRunOptions): Promise<HarnessRunRe
     });
     const start = () => {
       opts.onSpawn?.(child);
-      child.send({ type: 'run', ...opts.request } satisfies RunRequest);
+      child.send({ type: 'run', ...opts.request } satisfies RunRequestInput);
     };
     // A spare process has spawned long ago; a fresh one has not yet.
     if (child.pid !== undefined) start();

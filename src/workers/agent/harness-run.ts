@@ -3,8 +3,8 @@
 // the agent (harness-child.ts); it takes no process-wide state, so a caller can run it elsewhere.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { errorMessage } from '../../lib/errors.js';
-import { type AccuracyInputs, BUILTIN_DATASET_REF, builtinMmluDataset, createOnnxRuntimeBackend, createPowerMeter, createRunnerBackend, loadMmluDatasetFromDir, parseLabelledInputs, type PowerMeterConfig, type PowerOptions, profileOperators, runBenchmark } from '../../harness/index.js';
-import type { AccuracyFiles, ChildMessage, RunRequest } from './harness-messages.js';
+import { type AccuracyInputs, BUILTIN_DATASET_REF, builtinMmluDataset, createOnnxRuntimeBackend, createPowerMeter, createRunnerBackend, loadMmluDatasetFromDir, parseLabelledInputs, type PowerMeterConfig, type PowerOptions, type OperatorProfile, profileOperators, runBenchmark } from '../../harness/index.js';
+import type { AccuracyFiles, ChildMessage, HarnessProgress, RunRequest } from './harness-messages.js';
 
 /** Idle baseline before each run, with the model loaded. */
 const POWER_IDLE_MS = 1_000;
@@ -39,7 +39,7 @@ export type RunOutcome = Omit<Extract<ChildMessage, { type: 'result' }>, 'type'>
  * `peakRssBytes` reads the calling process's ru_maxrss: in the harness child that is the measured run's
  * peak; elsewhere it is that process's.
  */
-export async function executeRunRequest(req: Omit<RunRequest, 'type'>, onProgress: (p: { phase: string; fraction: number; queries: number }) => void): Promise<RunOutcome> {
+export async function executeRunRequest(req: Omit<RunRequest, 'type'>, onProgress: (p: HarnessProgress) => void): Promise<RunOutcome> {
   const power = openPowerMeter(req.powerMeter);
   const accuracy = await accuracyInputs(req);
   const result = await runBenchmark({
@@ -53,7 +53,7 @@ export async function executeRunRequest(req: Omit<RunRequest, 'type'>, onProgres
   // Read before profiling, which loads a second session: this is the measured run's peak.
   const resourceUsage = { peakRssBytes: process.resourceUsage().maxRSS * 1024, modelSizeBytes: (await stat(req.modelPath)).size, method: 'getrusage ru_maxrss of the harness process' };
   await writeFile(req.rawSamplesPath, JSON.stringify(result.rawSamples));
-  let profile: unknown = null;
+  let profile: OperatorProfile | null = null;
   if (req.profileIterations > 0 && req.backend.kind === 'onnxruntime') {
     // A profile is a bonus: its failure must not cost the measured result.
     profile = await profileOperators(req.modelPath, req.backend.config, req.spec, req.profileIterations).catch((err: unknown) => {
@@ -62,8 +62,8 @@ export async function executeRunRequest(req: Omit<RunRequest, 'type'>, onProgres
     });
   }
   return {
-    summary: result.summary as unknown as Record<string, unknown>,
-    environment: result.environment as unknown as Record<string, unknown>,
+    summary: result.summary,
+    environment: result.environment,
     resourceUsage,
     profile,
   };
