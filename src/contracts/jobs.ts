@@ -13,7 +13,7 @@ export * from './job-vocabulary.js';
  */
 export const suiteSpecSchema = z
   .looseObject({
-    scenario: z.enum(SCENARIOS),
+    scenario: z.enum(SCENARIOS).optional().describe('Absent only on a job whose stored suite no longer validates (the reconciler fails it with job.invalid_suite)'),
     preset: z.enum([...SUITE_PRESET_NAMES, CUSTOM_PRESET]).optional().describe('The preset the run follows; "custom" when fields changed its values'),
     basedOn: z.enum(SUITE_PRESET_NAMES).optional().describe('With preset "custom": the preset the spec started from'),
     overriddenFields: z.array(z.string()).optional().describe('With preset "custom": the fields that differ from basedOn'),

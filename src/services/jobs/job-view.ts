@@ -5,14 +5,20 @@ import { suiteSpecSchema, TERMINAL_JOB_STATUSES, type Job } from '../../contract
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = TERMINAL_JOB_STATUSES;
 
-/** The row as the Job contract says, dates as ISO strings and the suite column parsed at read. */
+/**
+ * The row as the Job contract says, dates as ISO strings and the suite column parsed at read. A stored
+ * suite that no longer parses (written by an older version, or by hand) is shown empty rather than
+ * breaking every list and event that contains the job; the reconciler fails such a job with
+ * job.invalid_suite.
+ */
 export function presentJob(job: JobRow & { device: { slug: string } }): Job {
+  const suite = suiteSpecSchema.safeParse(job.suite);
   return {
     id: job.id,
     orgId: job.orgId,
     modelId: job.modelId,
     device: job.device.slug,
-    suite: suiteSpecSchema.parse(job.suite),
+    suite: suite.success ? suite.data : {},
     status: job.status,
     progress: job.progress,
     phase: job.phase,
