@@ -53,7 +53,8 @@ export async function finishedJobFacts(db: Db, id: string) {
     device: job.device.slug,
     status,
     errorCode: job.errorCode,
-    scenario: suiteSpecSchema.parse(job.suite).scenario,
+    // A job failed for a suite that does not validate (job.invalid_suite) is still counted; only succeeded jobs use the label.
+    scenario: suiteSpecSchema.safeParse(job.suite).data?.scenario ?? 'unknown',
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
   };
