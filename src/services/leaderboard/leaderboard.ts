@@ -9,6 +9,8 @@ import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invali
 import { badRequest } from '../../lib/errors.js';
 import type { LatencySummaryReport } from '../../harness/schemas.js';
 import { SAMPLE_MODEL_NAME } from '../bootstrap/sample-model.js';
+import { modelSignatureSchema } from '../../contracts/models.js';
+import { environmentSchema } from '../../contracts/reports.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -317,8 +319,9 @@ export async function addLeaderboardEntry(
   },
 ) {
   const { summary, report, device, model } = input;
-  const firstInput = (model.signature as { inputs?: { elementType?: string }[] } | null)?.inputs?.[0]?.elementType;
-  const runtime = (report.environment as { runtime?: { executionProvider?: string } } | null)?.runtime;
+  // JSON columns, parsed with their contracts at read (both were checked in full when they were stored).
+  const firstInput = modelSignatureSchema.nullable().parse(model.signature)?.inputs[0]?.elementType;
+  const runtime = environmentSchema.nullable().parse(report.environment)?.runtime;
   await tx.leaderboardEntry.create({
     data: {
       certificateId: input.certificateId,
