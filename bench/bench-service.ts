@@ -14,6 +14,7 @@ import { createArtifactStore } from '../src/lib/create-artifact-store.js';
 import { BenchQueues } from '../src/queue/bench-queues.js';
 import { build } from '../src/api/app.js';
 import { generateSigningKeyPem, signingKeyFromPem } from '../src/lib/crypto/signing-keys.js';
+import { noteSignerFrom } from '../src/lib/crypto/signed-note.js';
 import { registerSigningKey } from '../src/services/signing/service-key.js';
 import { ensureBuiltInProfiles } from '../src/services/certificates/profiles.js';
 import { databaseUrl, TEST_POSTGRES_URL, TEST_REDIS_URL } from '../test/helpers/test-env.js';
@@ -65,7 +66,7 @@ export async function startBenchApi(dbUrl: string): Promise<BenchApi> {
   const signer = signingKeyFromPem(generateSigningKeyPem());
   await registerSigningKey(db, signer);
   await ensureBuiltInProfiles(db);
-  const app = await build({ db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer });
+  const app = await build({ db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, logSigner: noteSignerFrom(config.logOrigin, signingKeyFromPem(generateSigningKeyPem())) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;

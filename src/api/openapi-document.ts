@@ -9,6 +9,7 @@ import { createDb } from '../lib/database.js';
 import { FsArtifactStore } from '../lib/artifact-store.js';
 import { BenchQueues } from '../queue/bench-queues.js';
 import { generateSigningKeyPem, signingKeyFromPem } from '../lib/crypto/signing-keys.js';
+import { noteSignerFrom } from '../lib/crypto/signed-note.js';
 
 export async function buildOpenApiDocument(): Promise<unknown> {
   const config = loadConfig({ NPUBENCH_DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent' });
@@ -22,6 +23,7 @@ export async function buildOpenApiDocument(): Promise<unknown> {
     config,
     log: createLogger('silent'),
     signer: signingKeyFromPem(generateSigningKeyPem()),
+    logSigner: noteSignerFrom(config.logOrigin, signingKeyFromPem(generateSigningKeyPem())),
   });
   await app.ready();
   const document = app.swagger();

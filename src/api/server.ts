@@ -9,7 +9,7 @@ import { createRedis, redisAnswers, startPrivateRedis, type PrivateRedis, type R
 import { createArtifactStore } from '../lib/create-artifact-store.js';
 import { CacheInvalidation } from '../lib/cache-invalidation.js';
 import { BenchQueues } from '../queue/bench-queues.js';
-import { activeSigner, loadServiceSigningKey, registerSigningKey } from '../services/signing/service-key.js';
+import { activeSigner, loadServiceSigningKey, loadServiceLogKey, registerSigningKey } from '../services/signing/service-key.js';
 import { ensureBuiltInProfiles } from '../services/certificates/profiles.js';
 import { reconcileJobs } from '../services/jobs/reconciler.js';
 import { catchUnhandledRejections } from '../lib/background-tasks.js';
@@ -106,9 +106,10 @@ export async function startApiServer(config: Config, opts: { log?: Logger; autos
     await registerSigningKey(db, signer, log);
     // Refuse to start a replica that could not sign: the active key's private half must be here.
     await activeSigner({ db, signer, config });
+    const logSigner = await loadServiceLogKey(config, log, db);
     await ensureBuiltInProfiles(db);
     const startup = { ready: !opts.deferReadiness };
-    const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, cacheInvalidation, startup };
+    const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, logSigner, cacheInvalidation, startup };
     const app = await build(deps);
     // build() gave deps its background tasks; a rejection nobody handled is counted there, not fatal.
     const stopCatching = catchUnhandledRejections(deps.background!);

@@ -99,12 +99,13 @@ program
   .description('Verify a certificate (cert.json from GET /v1/certificates/:id) without the npubench database, against a trust root you chose')
   .argument('<cert.json>', 'certificate bundle file or URL')
   .option('--jwks <file|url>', 'the issuer\'s signing keys to trust (a file keeps the check offline)')
-  .option('--issuer <url>', 'the issuer to trust: its trust-store entry, or its keys fetched once from <url>/.well-known/jwks.json')
+  .option('--issuer <url>', 'the issuer to trust: its trust-store entry, or its keys fetched once from <url>/.well-known/jwks.json and <url>/v1/transparency/log-key')
+  .option('--log-key <vkey|file>', "the issuer's transparency log key (a note verifier key, from <issuer>/v1/transparency/log-key); needed with --jwks")
   .option('--online', 'also fetch the current bundle, with a fresh signed status, from the trusted issuer to catch a revocation made after the download')
   .option('--max-status-age <age>', 'how old the signed status in cert.json may be offline, e.g. 30d, 12h (default: what the certificate states, 30 days)')
   .option('--json', 'print the result as JSON')
   .addHelpText('after', '\nWithout --jwks or --issuer the trust store is used (npubench trust add <issuer URL>); with no trust root at all it exits 2.\nThe URLs inside cert.json are not signed and are never followed.')
-  .action(async (file: string, opts: { jwks?: string; issuer?: string; online?: boolean; json?: boolean; maxStatusAge?: string }) => {
+  .action(async (file: string, opts: { jwks?: string; logKey?: string; issuer?: string; online?: boolean; json?: boolean; maxStatusAge?: string }) => {
     const { verifyCommand } = await import('./commands/verify.js');
     process.exitCode = await verifyCommand(file, opts).catch(fail);
   });
@@ -112,7 +113,7 @@ program
 const trust = program.command('trust').description('The issuers whose certificates npubench verify accepts (NPUBENCH_TRUST_DIR, default ~/.config/npubench/trust)');
 trust
   .command('add')
-  .description('Fetch an issuer\'s keys once from <url>/.well-known/jwks.json, show their fingerprints and store them')
+  .description('Fetch an issuer\'s keys once from <url>/.well-known/jwks.json and its log key from <url>/v1/transparency/log-key, show their fingerprints and store them')
   .argument('<url>', 'the issuer (lab) base URL, e.g. https://lab.example')
   .action(async (url: string) => {
     const { trustAddCommand } = await import('./commands/trust.js');
@@ -141,6 +142,20 @@ trust
   .action(async (url: string) => {
     const { trustRemoveCommand } = await import('./commands/trust.js');
     process.exitCode = await trustRemoveCommand(url).catch(fail);
+  });
+
+program
+  .command('log')
+  .description("An issuer's transparency log")
+  .command('monitor')
+  .description('Check the latest checkpoint against the pinned log key, prove it consistent with the one kept in --state, replay every entry, then keep it; exit 1 on a fork, rollback or rewritten entry')
+  .requiredOption('--state <dir>', 'where the last verified checkpoint is kept between runs')
+  .option('--issuer <url>', 'the issuer whose log to follow (default: the only one in the trust store)')
+  .option('--log-key <vkey|file>', "the log's note verifier key (default: the trust store entry's)")
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { state: string; issuer?: string; logKey?: string; json?: boolean }) => {
+    const { logMonitorCommand } = await import('./commands/log-monitor.js');
+    process.exitCode = await logMonitorCommand(opts).catch(fail);
   });
 
 const keys = program.command('keys').description('Signing keys (rotate and compromise work on a running deployment: they need its DATABASE_URL and NPUBENCH_SIGNING_KEY_DIR)');

@@ -8,7 +8,7 @@ import { databaseEnv } from './database.js';
 import { redisEnv } from './redis.js';
 import { bootstrapEnv } from './bootstrap.js';
 import { agentEnv } from './agent.js';
-import { signingEnv } from './signing.js';
+import { logSigningEnv, signingEnv } from './signing.js';
 import { retentionEnv } from './retention.js';
 
 const AREAS: { title: string; schema: z.ZodObject }[] = [
@@ -19,6 +19,7 @@ const AREAS: { title: string; schema: z.ZodObject }[] = [
   { title: 'First start (`npm start`)', schema: bootstrapEnv },
   { title: 'Agents', schema: agentEnv },
   { title: 'Signing', schema: signingEnv },
+  { title: 'Transparency log', schema: logSigningEnv },
   { title: 'Retention', schema: retentionEnv },
 ];
 

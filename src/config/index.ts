@@ -8,7 +8,7 @@ import { databaseEnv } from './database.js';
 import { redisEnv } from './redis.js';
 import { bootstrapEnv } from './bootstrap.js';
 import { agentEnv } from './agent.js';
-import { signingEnv } from './signing.js';
+import { logSigningEnv, signingEnv } from './signing.js';
 import { retentionEnv } from './retention.js';
 
 export const envSchema = z.object({
@@ -19,6 +19,7 @@ export const envSchema = z.object({
   ...bootstrapEnv.shape,
   ...agentEnv.shape,
   ...signingEnv.shape,
+  ...logSigningEnv.shape,
   ...retentionEnv.shape,
 }).superRefine(checkStorageEnv);
 
@@ -35,6 +36,8 @@ export interface Config {
   labName: string;
   /** Where rotated signing keys live (NPUBENCH_SIGNING_KEY_DIR). */
   signingKeyDir: string;
+  /** The transparency log's origin (and its note key's name). */
+  logOrigin: string;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +57,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const dataDir = resolve(env.NPUBENCH_DATA_DIR);
   const artifactDir = resolve(env.NPUBENCH_ARTIFACT_DIR ?? `${dataDir}/artifacts`);
+  const publicUrl = (env.NPUBENCH_PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`).replace(/\/$/, '');
   return {
     env,
     dataDir,
@@ -62,6 +66,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     agentCacheDir: resolve(env.NPUBENCH_AGENT_CACHE_DIR ?? `${dataDir}/agent-cache`),
     labName: env.NPUBENCH_LAB_NAME,
     signingKeyDir: resolve(env.NPUBENCH_SIGNING_KEY_DIR ?? `${dataDir}/signing-keys`),
-    publicUrl: (env.NPUBENCH_PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`).replace(/\/$/, ''),
+    publicUrl,
+    logOrigin: env.NPUBENCH_LOG_ORIGIN ?? defaultLogOrigin(publicUrl),
   };
+}
+
+/** `https://lab.example/prefix` → `lab.example/prefix/npubench/log`: a schema-less URL, as C2SP recommends. */
+export function defaultLogOrigin(publicUrl: string): string {
+  const url = new URL(publicUrl);
+  return `${url.host}${url.pathname.replace(/\/+$/, '')}/npubench/log`;
 }

@@ -1,19 +1,32 @@
-// The public transparency log's answers: signed tree heads, entries and proofs, checkable offline
-// against the JWKS. Zod only: the dashboard imports this file.
+// The public transparency log's answers: checkpoints, entries and proofs, checkable offline against the
+// log key (GET /v1/transparency/log-key), which is not the report key. Zod only: the dashboard imports this file.
 import { z } from 'zod';
-import { dsseEnvelopeSchema, rowId } from './common.js';
+import { rowId } from './common.js';
+
+export const logKeySchema = z
+  .strictObject({
+    origin: z.string().describe('The first line of every checkpoint, and the name of the log key'),
+    vkey: z.string().describe('`<origin>+<key id hex>+<base64(0x01 || Ed25519 public key)>` (golang.org/x/mod/sumdb/note verifier key)'),
+  })
+  .meta({ id: 'LogKey' });
+export type LogKey = z.infer<typeof logKeySchema>;
 
 export const treeHeadSchema = z
   .object({
+    origin: z.string().describe("The log's origin (c2sp.org/tlog-checkpoint)"),
     treeSize: z.int().min(0),
     rootHash: z.string().describe('Standard base64 of the 32-byte RFC 6962 root hash'),
-    timestamp: z.string().describe('RFC 3339 UTC time the log produced this head'),
   })
+  .describe('What the checkpoint says, parsed; verify the checkpoint, not this')
   .meta({ id: 'TreeHead' });
 export type TreeHead = z.infer<typeof treeHeadSchema>;
 
 export const signedTreeHeadSchema = z
-  .object({ treeHead: treeHeadSchema, envelope: dsseEnvelopeSchema.describe('DSSE envelope whose payload is the canonical tree head') })
+  .object({
+    treeHead: treeHeadSchema,
+    checkpoint: z.string().describe('The C2SP signed note: origin, size and root hash lines, a blank line, the log key\'s signature line'),
+    publishedAt: z.string().describe('When this size was first published (unsigned: checkpoints carry no time)'),
+  })
   .meta({ id: 'SignedTreeHead' });
 export type SignedTreeHead = z.infer<typeof signedTreeHeadSchema>;
 
@@ -42,7 +55,7 @@ export const inclusionProofSchema = signedTreeHeadSchema
     leaf: z.string().describe('Standard base64 of the leaf bytes'),
     hashes: z.array(z.string()).describe('The RFC 6962 audit path, standard base64'),
   })
-  .describe('Inclusion of an entry in a published tree, with that tree\'s signed head')
+  .describe('Inclusion of an entry in a published tree, with that tree\'s checkpoint')
   .meta({ id: 'InclusionProof' });
 export type InclusionProof = z.infer<typeof inclusionProofSchema>;
 

@@ -18,7 +18,8 @@ import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
 import { verifyCertificateBundle, type CertificateBundle } from '../../src/lib/certificates/certificate-bundle.js';
 import { keyResolverFromJwks, type Jwks } from '../../src/lib/crypto/signing-keys.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
-import { jwksOf, makeBundle, newIssuerKey, startJsonServer } from '../helpers/certificate-corpus.js';
+import { jwksOf, logKeyAnswer, makeBundle, newIssuerKey, newLogKey, startJsonServer } from '../helpers/certificate-corpus.js';
+import { parseVerifierKey } from '../../src/lib/crypto/signed-note.js';
 
 const WAIT = { timeout: 90_000 };
 let t: TestApi;
@@ -296,11 +297,13 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
 
     const bundle = (await api('GET', `/v1/certificates/${certificateId}`)) as unknown as CertificateBundle;
     const jwks = (await api('GET', '/.well-known/jwks.json')) as unknown as Jwks;
+    const logKey = parseVerifierKey(((await api('GET', '/v1/transparency/log-key')) as unknown as { vkey: string }).vkey);
     const payload = Buffer.from(bundle.envelope.payload, 'base64');
     // A changed figure inside the signed statement: same length, one byte different.
     const text = payload.toString('utf8').replace('"verdict":"PASS"', '"verdict":"PASs"');
     const tampered = { ...bundle, envelope: { ...bundle.envelope, payload: Buffer.from(text, 'utf8').toString('base64') } };
-    expect(verifyCertificateBundle(tampered, keyResolverFromJwks(jwks)).status).toBe('invalid');
+    expect(verifyCertificateBundle(bundle, keyResolverFromJwks(jwks), logKey).status).toBe('valid');
+    expect(verifyCertificateBundle(tampered, keyResolverFromJwks(jwks), logKey).status).toBe('invalid');
 
     await page.goto(`${t.url}/verify`);
     const verifyText = async (doc: unknown) => {
@@ -323,9 +326,10 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
 
   it('refuses a forged certificate pasted in /verify: re-signed by another key whose jwksUrl serves that key, it is not from this issuer', async () => {
     const attackerKey = newIssuerKey();
-    const attacker = await startJsonServer({ '/.well-known/jwks.json': jwksOf(attackerKey) });
+    const attackerLog = newLogKey(t.deps.logSigner.name);
+    const attacker = await startJsonServer({ '/.well-known/jwks.json': jwksOf(attackerKey), '/v1/transparency/log-key': logKeyAnswer(attackerLog) });
     try {
-      const forged = makeBundle({ issuerUrl: t.url, key: attackerKey, vendor: 'Forged Vendor Inc', p90: '0.001 ms', jwksUrl: `${attacker.url}/.well-known/jwks.json`, verificationUrl: `${attacker.url}/v1/certificates/x/verify` });
+      const forged = makeBundle({ issuerUrl: t.url, key: attackerKey, log: attackerLog, vendor: 'Forged Vendor Inc', p90: '0.001 ms', jwksUrl: `${attacker.url}/.well-known/jwks.json`, verificationUrl: `${attacker.url}/v1/certificates/x/verify` });
       await page.goto(`${t.url}/verify`);
       await page.getByTestId('verify-input').fill(JSON.stringify(forged));
       await page.getByRole('button', { name: 'Verify' }).click();

@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jwksOf, makeBundle, newIssuerKey } from '../helpers/certificate-corpus.js';
+import { jwksOf, makeBundle, newIssuerKey, newLogKey } from '../helpers/certificate-corpus.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
 import { fixtureModel } from '../helpers/fixtures.js';
 import { freePort, runNpubench } from '../helpers/processes.js';
@@ -15,7 +15,7 @@ describe('npubench verify with the API down', () => {
     const dir = await createTempDir('npubench-verify-down');
     const api = `http://127.0.0.1:${await freePort()}`;
     const key = newIssuerKey();
-    const bundle = makeBundle({ issuerUrl: api, key });
+    const bundle = makeBundle({ issuerUrl: api, key, log: newLogKey() });
     const file = join(dir, 'cert.json');
     const jwks = join(dir, 'jwks.json');
     await writeFile(file, JSON.stringify(bundle));

@@ -7,19 +7,21 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jwksOf, makeBundle, newIssuerKey, startJsonServer, type JsonServer } from '../helpers/certificate-corpus.js';
+import { jwksOf, logKeyAnswer, makeBundle, newIssuerKey, newLogKey, startJsonServer, type JsonServer } from '../helpers/certificate-corpus.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
 import { runNpubench } from '../helpers/processes.js';
 
 const lab = newIssuerKey();
+const labLog = newLogKey('lab.example/npubench/log');
 const attackerKey = newIssuerKey();
+const attackerLog = newLogKey('lab.example/npubench/log');
 let issuer: JsonServer;
 let attacker: JsonServer;
 let dir: string;
 
 beforeAll(async () => {
-  issuer = await startJsonServer({ '/.well-known/jwks.json': jwksOf(lab) });
-  attacker = await startJsonServer({ '/.well-known/jwks.json': jwksOf(attackerKey) });
+  issuer = await startJsonServer({ '/.well-known/jwks.json': jwksOf(lab), '/v1/transparency/log-key': logKeyAnswer(labLog) });
+  attacker = await startJsonServer({ '/.well-known/jwks.json': jwksOf(attackerKey), '/v1/transparency/log-key': logKeyAnswer(attackerLog) });
   dir = await createTempDir('npubench-verify-trust');
 });
 afterAll(async () => {
@@ -39,9 +41,10 @@ async function emptyTrustStore(): Promise<Record<string, string>> {
 
 /** The forged certificate of the attack: re-signed with the attacker's key, its jwksUrl at the attacker. */
 const forged = () =>
-  makeBundle({ issuerUrl: issuer.url, key: attackerKey, vendor: 'Forged Vendor Inc', p90: '0.001 ms', jwksUrl: `${attacker.url}/.well-known/jwks.json` });
+  makeBundle({ issuerUrl: issuer.url, key: attackerKey, log: attackerLog, vendor: 'Forged Vendor Inc', p90: '0.001 ms', jwksUrl: `${attacker.url}/.well-known/jwks.json` });
 
-describe('npubench verify needs a trust root', () => {
+// Up to six CLI processes per test: on a loaded 2-core machine each can take tens of seconds to start.
+describe('npubench verify needs a trust root', { timeout: 300_000 }, () => {
   it('exits 2 without one and says the three ways to get one, fetching nothing the document names', async () => {
     attacker.requests.length = 0;
     const cert = await file('forged-no-root.json', forged());
@@ -62,6 +65,7 @@ describe('npubench verify needs a trust root', () => {
     expect(added.stdout).toContain(lab.keyId);
     expect(added.stdout).toContain(createHash('sha256').update(raw).digest('hex'));
     expect(added.stdout).toMatch(/raw Ed25519 public key/);
+    expect(added.stdout).toContain(`transparency log lab.example/npubench/log: key ${labLog.vkey}`);
     expect(await readdir(env.NPUBENCH_TRUST_DIR!)).toHaveLength(1);
 
     const listed = await runNpubench(['trust', 'list'], env);
@@ -81,7 +85,7 @@ describe('npubench verify needs a trust root', () => {
     expect((await runNpubench(['trust', 'add', issuer.url], env)).code).toBe(0);
     attacker.requests.length = 0;
 
-    const genuine = await runNpubench(['verify', await file('genuine.json', makeBundle({ issuerUrl: issuer.url, key: lab }))], env);
+    const genuine = await runNpubench(['verify', await file('genuine.json', makeBundle({ issuerUrl: issuer.url, key: lab, log: labLog }))], env);
     expect(genuine.code, genuine.stdout + genuine.stderr).toBe(0);
     expect(genuine.stdout).toMatch(/: VALID/);
     expect(genuine.stdout).toContain(`trusted issuer: ${issuer.url} (from trust store)`);
@@ -97,16 +101,17 @@ describe('npubench verify needs a trust root', () => {
 
   it('with several issuers stored, the one the signed statement names is used; a certificate naming none of them needs --issuer', async () => {
     const otherKey = newIssuerKey();
-    const other = await startJsonServer({ '/.well-known/jwks.json': jwksOf(otherKey) });
+    const otherLog = newLogKey('other-lab.example/npubench/log');
+    const other = await startJsonServer({ '/.well-known/jwks.json': jwksOf(otherKey), '/v1/transparency/log-key': logKeyAnswer(otherLog) });
     try {
       const env = await emptyTrustStore();
       expect((await runNpubench(['trust', 'add', issuer.url], env)).code).toBe(0);
       expect((await runNpubench(['trust', 'add', other.url], env)).code).toBe(0);
-      const fromOther = await runNpubench(['verify', await file('other.json', makeBundle({ issuerUrl: other.url, key: otherKey }))], env);
+      const fromOther = await runNpubench(['verify', await file('other.json', makeBundle({ issuerUrl: other.url, key: otherKey, log: otherLog }))], env);
       expect(fromOther.code, fromOther.stdout + fromOther.stderr).toBe(0);
       expect(fromOther.stdout).toContain(`trusted issuer: ${other.url} (from trust store)`);
 
-      const stranger = await runNpubench(['verify', await file('stranger.json', makeBundle({ issuerUrl: 'https://unknown-lab.example', key: attackerKey }))], env);
+      const stranger = await runNpubench(['verify', await file('stranger.json', makeBundle({ issuerUrl: 'https://unknown-lab.example', key: attackerKey, log: attackerLog }))], env);
       expect(stranger.code, stranger.stdout + stranger.stderr).toBe(2);
       expect(stranger.stderr).toContain('--issuer');
       expect(stranger.stdout).not.toMatch(/VALID/);
@@ -118,11 +123,11 @@ describe('npubench verify needs a trust root', () => {
   it('refuses a certificate signed with the trusted keys that names another issuer, and shows issuer and certifier', async () => {
     const env = await emptyTrustStore();
     expect((await runNpubench(['trust', 'add', issuer.url], env)).code).toBe(0);
-    const genuine = await runNpubench(['verify', await file('named.json', makeBundle({ issuerUrl: issuer.url, key: lab }))], env);
+    const genuine = await runNpubench(['verify', await file('named.json', makeBundle({ issuerUrl: issuer.url, key: lab, log: labLog }))], env);
     expect(genuine.code, genuine.stdout + genuine.stderr).toBe(0);
     expect(genuine.stdout).toContain(`issued by Acme Lab (${issuer.url}) with key ${lab.keyId}; certified by Jane Certifier of Acme Lab staff`);
     // The lab's own key, but the statement claims another lab: the only stored issuer is tried, and refuses it.
-    const claimed = makeBundle({ issuerUrl: issuer.url, key: lab, issuer: { name: 'Other Lab', url: 'https://other-lab.example' } });
+    const claimed = makeBundle({ issuerUrl: issuer.url, key: lab, log: labLog, issuer: { name: 'Other Lab', url: 'https://other-lab.example' } });
     const res = await runNpubench(['verify', await file('claims-other.json', claimed)], env);
     expect(res.code, res.stdout + res.stderr).toBe(1);
     expect(res.stdout).toMatch(/: INVALID/);
@@ -131,7 +136,7 @@ describe('npubench verify needs a trust root', () => {
 
   it('--issuer URL is a one-off trust root: fetched, used, not stored', async () => {
     const env = await emptyTrustStore();
-    const ok = await runNpubench(['verify', await file('genuine-issuer.json', makeBundle({ issuerUrl: issuer.url, key: lab })), '--issuer', issuer.url], env);
+    const ok = await runNpubench(['verify', await file('genuine-issuer.json', makeBundle({ issuerUrl: issuer.url, key: lab, log: labLog })), '--issuer', issuer.url], env);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`trusted issuer: ${issuer.url} (--issuer, keys fetched once`);
     expect(await readdir(env.NPUBENCH_TRUST_DIR!)).toHaveLength(0);
@@ -144,19 +149,19 @@ describe('npubench verify needs a trust root', () => {
   });
 });
 
-describe('npubench verify --online asks the trusted issuer, not the verificationUrl of the document', () => {
+describe('npubench verify --online asks the trusted issuer, not the verificationUrl of the document', { timeout: 300_000 }, () => {
   it('a revoked certificate whose verificationUrl points at a server serving the old bundle is REVOKED, and that server gets no request', async () => {
     const certificateId = randomUUID();
-    const before = makeBundle({ issuerUrl: issuer.url, key: lab, certificateId, verificationUrl: `${attacker.url}/v1/certificates/${certificateId}/verify` });
+    const before = makeBundle({ issuerUrl: issuer.url, key: lab, log: labLog, certificateId, verificationUrl: `${attacker.url}/v1/certificates/${certificateId}/verify` });
     // The issuer revokes it afterwards: its current bundle is the same signed statement with a revocation.
-    issuer.routes.set(`/v1/certificates/${certificateId}`, makeBundle({ issuerUrl: issuer.url, key: lab, revoked: true, envelope: before.envelope }));
+    issuer.routes.set(`/v1/certificates/${certificateId}`, makeBundle({ issuerUrl: issuer.url, key: lab, log: labLog, revoked: true, envelope: before.envelope }));
     attacker.routes.set(`/v1/certificates/${certificateId}`, { ...before, verificationUrl: `${issuer.url}/v1/certificates/${certificateId}/verify` });
     attacker.routes.set(`/v1/certificates/${certificateId}/verify`, { status: 'valid' });
     attacker.requests.length = 0;
 
     const cert = await file('redirected.json', before);
     const jwks = await file('jwks.json', jwksOf(lab));
-    const pinned = await runNpubench(['verify', cert, '--jwks', jwks, '--online'], await emptyTrustStore());
+    const pinned = await runNpubench(['verify', cert, '--jwks', jwks, '--log-key', labLog.vkey, '--online'], await emptyTrustStore());
     expect(pinned.code, pinned.stdout + pinned.stderr).toBe(1);
     expect(pinned.stdout).toMatch(/: REVOKED/);
 
@@ -167,5 +172,40 @@ describe('npubench verify --online asks the trusted issuer, not the verification
     expect(stored.stdout).toMatch(/: REVOKED/);
     expect(stored.stdout).toContain(`${issuer.url}/v1/certificates/${certificateId}`);
     expect(attacker.requests).toEqual([]);
+  });
+});
+
+describe('npubench verify needs the log key from its trust root (#15 item 7)', { timeout: 300_000 }, () => {
+  it("a certificate signed with the lab's own (leaked) report key but logged in the attacker's one-leaf log is INVALID", async () => {
+    const env = await emptyTrustStore();
+    expect((await runNpubench(['trust', 'add', issuer.url], env)).code).toBe(0);
+    const selfLogged = makeBundle({ issuerUrl: issuer.url, key: lab, log: attackerLog, vendor: 'Forged Vendor Inc', p90: '0.001 ms' });
+    const res = await runNpubench(['verify', await file('self-logged.json', selfLogged)], env);
+    expect(res.code, res.stdout + res.stderr).toBe(1);
+    expect(res.stdout).toMatch(/: INVALID/);
+    expect(res.stdout).toMatch(/ok {3}signature/);
+    expect(res.stdout).toMatch(/FAIL log_inclusion +not proven in the log: unknown_key/);
+  });
+
+  it('--jwks alone cannot check the log, so it is INVALID; with --log-key (the vkey or a file holding it) the genuine one is VALID', async () => {
+    const env = await emptyTrustStore();
+    const cert = await file('genuine-jwks.json', makeBundle({ issuerUrl: issuer.url, key: lab, log: labLog }));
+    const jwks = await file('jwks-only.json', jwksOf(lab));
+    const alone = await runNpubench(['verify', cert, '--jwks', jwks], env);
+    expect(alone.code, alone.stdout + alone.stderr).toBe(1);
+    expect(alone.stdout).toMatch(/: INVALID/);
+    expect(alone.stdout).toMatch(/FAIL log_inclusion +no trusted log key/);
+
+    const withKey = await runNpubench(['verify', cert, '--jwks', jwks, '--log-key', labLog.vkey], env);
+    expect(withKey.code, withKey.stdout + withKey.stderr).toBe(0);
+    expect(withKey.stdout).toMatch(/: VALID/);
+    const keyFile = await file('log.vkey', labLog.vkey);
+    await writeFile(keyFile, `${labLog.vkey}\n`);
+    const fromFile = await runNpubench(['verify', cert, '--jwks', jwks, '--log-key', keyFile], env);
+    expect(fromFile.code, fromFile.stdout + fromFile.stderr).toBe(0);
+
+    const wrong = await runNpubench(['verify', cert, '--jwks', jwks, '--log-key', attackerLog.vkey], env);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/unknown_key/);
   });
 });

@@ -1,12 +1,14 @@
-// Certificate bundles built without a database: a genuine one signed by an issuer key (with its own
-// one-entry or two-entry transparency log, as the service builds them), and the attacker's variants of
-// it. Tests of `npubench verify`, the trust store and the browser verifier run over the same corpus.
+// Certificate bundles built without a database: a genuine one signed by an issuer key, with its own
+// one-entry or two-entry transparency log under a checkpoint signed by a log key (as the service builds
+// them), and the attacker's variants of it. Tests of `npubench verify`, the trust store and the browser verifier run over the same corpus.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { canonicalBytes } from '../../src/lib/crypto/canonical-json.js';
 import { buildStatement, signStatement } from '../../src/lib/crypto/dsse.js';
-import { inclusionProof, signTreeHead, treeHeadFor } from '../../src/lib/crypto/merkle.js';
+import { inclusionProof, merkleRoot } from '../../src/lib/crypto/merkle.js';
+import { signCheckpoint } from '../../src/lib/crypto/checkpoint.js';
+import { noteSignerFrom, type NoteSigner } from '../../src/lib/crypto/signed-note.js';
 import { buildJwks, generateSigningKeyPem, signingKeyFromPem, type Jwks, type SigningKey } from '../../src/lib/crypto/signing-keys.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
@@ -30,11 +32,17 @@ export const jwksWithLifetimes = (...keys: { key: SigningKey; notBefore?: Date; 
       lifetime: { ...(notBefore && { notBefore: notBefore.toISOString() }), ...(notAfter && { notAfter: notAfter.toISOString() }), ...(compromisedAt && { compromisedAt: compromisedAt.toISOString() }) },
     })),
   );
+/** A transparency log key of its own (never the report key), named by the log's origin. */
+export const newLogKey = (origin = 'lab.example/npubench/log'): NoteSigner => noteSignerFrom(origin, newIssuerKey());
+/** What GET /v1/transparency/log-key answers. */
+export const logKeyAnswer = (log: NoteSigner) => ({ origin: log.name, vkey: log.vkey });
 
 export interface BundleOptions {
   /** The issuer's base URL: the signed report URL and the unsigned URLs are built from it. */
   issuerUrl: string;
   key: SigningKey;
+  /** The log key that signs the bundle's checkpoint. */
+  log: NoteSigner;
   certificateId?: string;
   vendor?: string;
   p90?: string;
@@ -81,7 +89,7 @@ function predicateFor(id: string, opts: BundleOptions): CertificatePredicate | O
   };
 }
 
-/** A bundle as the service issues it, signed (statement and log heads) by `opts.key`. */
+/** A bundle as the service issues it: the statement signed by `opts.key`, the checkpoint by `opts.log`. */
 export function makeBundle(opts: BundleOptions): CertificateBundle {
   let id = opts.certificateId ?? randomUUID();
   let predicate = predicateFor(id, opts);
@@ -103,10 +111,10 @@ export function makeBundle(opts: BundleOptions): CertificateBundle {
   const leaves: Uint8Array[] = [issued];
   const revokedAt = new Date().toISOString();
   if (opts.revoked) leaves.push(canonicalBytes({ kind: 'certificate.revoked', certificateId: id, entry: { reason: 'figures could not be reproduced', revokedAt } }));
-  const head = signTreeHead(treeHeadFor(leaves, new Date()), opts.key);
+  const checkpoint = signCheckpoint({ treeSize: leaves.length, rootHash: merkleRoot(leaves).toString('base64') }, opts.log);
   const proofOf = (index: number) => ({
     inclusionProof: { leaf: Buffer.from(leaves[index]!).toString('base64'), index, treeSize: leaves.length, hashes: inclusionProof(leaves, index).map((h) => h.toString('base64')) },
-    signedTreeHead: head,
+    checkpoint,
   });
   return {
     format: CERTIFICATE_BUNDLE_FORMAT,

@@ -13,6 +13,7 @@ import { build, type AppDeps } from '../../src/api/app.js';
 import { createApiKey } from '../../src/services/orgs/api-keys.js';
 import { generateSigningKeyPem, signingKeyFromPem, type SigningKey } from '../../src/lib/crypto/signing-keys.js';
 import { registerSigningKey } from '../../src/services/signing/service-key.js';
+import { noteSignerFrom } from '../../src/lib/crypto/signed-note.js';
 import { ensureBuiltInProfiles } from '../../src/services/certificates/profiles.js';
 import { createQueuePrefix, createTempDir, createTestDatabase } from './isolated-resources.js';
 import { TEST_REDIS_URL } from './test-env.js';
@@ -38,6 +39,7 @@ export async function startTestApi(opts: { listen?: boolean; env?: Record<string
     queuePrefix: createQueuePrefix(),
     dataDir: await createTempDir('npubench-data'),
     signer: signingKeyFromPem(generateSigningKeyPem()),
+    logKey: signingKeyFromPem(generateSigningKeyPem()),
   });
 }
 
@@ -48,6 +50,7 @@ export async function startReplica(primary: TestApi): Promise<TestApi> {
     queuePrefix: primary.queuePrefix,
     dataDir: primary.dataDir,
     signer: primary.deps.signer,
+    logKey: { privateKey: primary.deps.logSigner.privateKey, publicKey: primary.deps.logSigner.publicKey },
     redisUrl: primary.deps.config.env.REDIS_URL,
     listen: true,
   });
@@ -58,6 +61,8 @@ async function startApiInstance(opts: {
   queuePrefix: string;
   dataDir: string;
   signer: SigningKey;
+  /** The log's checkpoint key; named by the config's log origin. */
+  logKey: Pick<SigningKey, 'privateKey' | 'publicKey'>;
   listen?: boolean;
   env?: Record<string, string>;
   /** A private Redis for tests that break it (FLUSHALL); the shared one otherwise. */
@@ -85,7 +90,7 @@ async function startApiInstance(opts: {
   await cacheInvalidation.start();
   await registerSigningKey(db, signer);
   await ensureBuiltInProfiles(db);
-  const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, cacheInvalidation };
+  const deps: AppDeps = { db, redis, queues, store: createArtifactStore(config.artifactStore), config, log, signer, logSigner: noteSignerFrom(config.logOrigin, opts.logKey), cacheInvalidation };
   const app = await build(deps);
   let url = '';
   if (opts.listen) {

@@ -1,18 +1,23 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { expectProblem } from '../helpers/problem.js';
 import { createDb, type Db } from '../../src/lib/database.js';
 import { canonicalBytes } from '../../src/lib/crypto/canonical-json.js';
-import type { DsseEnvelope } from '../../src/lib/crypto/dsse.js';
-import { leafHash, merkleRoot, verifyConsistency, verifyTreeHead, type TreeHead } from '../../src/lib/crypto/merkle.js';
+import { leafHash, merkleRoot, verifyConsistency } from '../../src/lib/crypto/merkle.js';
+import { verifyCheckpoint, type Checkpoint } from '../../src/lib/crypto/checkpoint.js';
 import { verifyLogInclusion, type LogInclusionProof } from '../../src/lib/crypto/log-inclusion.js';
-import { generateSigningKeyPem, keyResolverFromJwks, signingKeyFromPem, type Jwks, type KeyResolver } from '../../src/lib/crypto/signing-keys.js';
+import { noteSignerFrom, parseVerifierKey, type NoteVerifierKey } from '../../src/lib/crypto/signed-note.js';
+import { generateSigningKeyPem, signingKeyFromPem } from '../../src/lib/crypto/signing-keys.js';
 import { appendLogEntry, publishTreeHead } from '../../src/services/transparency/transparency-log.js';
 
 interface SignedHead {
-  treeHead: TreeHead;
-  envelope: DsseEnvelope;
+  treeHead: Checkpoint;
+  checkpoint: string;
+  publishedAt: string;
 }
 interface InclusionAnswer extends LogInclusionProof, SignedHead {}
 interface ConsistencyAnswer {
@@ -28,14 +33,13 @@ interface EntriesAnswer {
 }
 
 let t: TestApi;
-let resolveKey: KeyResolver;
+let logKey: NoteVerifierKey;
 /** Every tree size this file published, in order. */
 const publishedSizes: number[] = [];
 
 beforeAll(async () => {
-  t = await startTestApi();
-  const jwks = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
-  resolveKey = keyResolverFromJwks(jwks.json() as Jwks);
+  t = await startTestApi({ listen: true });
+  logKey = parseVerifierKey((await get<{ vkey: string }>('/v1/transparency/log-key')).vkey);
 });
 
 // No authorization header anywhere: the log is public.
@@ -54,18 +58,18 @@ async function publishViaApi(): Promise<SignedHead> {
   return head;
 }
 
-function verifiedRoot(envelope: DsseEnvelope, size: number): Buffer {
-  const verified = verifyTreeHead(envelope, resolveKey);
-  if (!verified.ok) throw new Error(`tree head of size ${size} does not verify: ${verified.reason}`);
-  expect(verified.treeHead.treeSize).toBe(size);
-  return Buffer.from(verified.treeHead.rootHash, 'base64');
+function verifiedRoot(checkpoint: string, size: number): Buffer {
+  const verified = verifyCheckpoint(checkpoint, logKey);
+  if (!verified.ok) throw new Error(`checkpoint of size ${size} does not verify: ${verified.reason}`);
+  expect(verified.checkpoint.treeSize).toBe(size);
+  return Buffer.from(verified.checkpoint.rootHash, 'base64');
 }
 
 describe('appending', () => {
   it('publishes a signed head of the empty log', async () => {
     const head = await publishViaApi();
     expect(head.treeHead.treeSize).toBe(0);
-    expect(verifiedRoot(head.envelope, 0).equals(merkleRoot([]))).toBe(true);
+    expect(verifiedRoot(head.checkpoint, 0).equals(merkleRoot([]))).toBe(true);
   });
 
   it('gives 20 concurrent transactions the contiguous indexes 0..19', async () => {
@@ -111,7 +115,7 @@ describe('appending', () => {
     }
     expect(publishedSizes).toEqual([0, 20, 21, 24, 32, 36]);
     // Publishing again without growth hands back the stored head, not a fresh signature.
-    const again = await publishTreeHead(t.deps.db, t.deps.signer);
+    const again = await publishTreeHead(t.deps.db, t.deps.logSigner);
     const stored = await get<SignedHead>('/v1/transparency/tree-heads/36');
     expect(again).toEqual(stored);
     expect(await t.deps.db.treeHead.count()).toBe(publishedSizes.length);
@@ -124,8 +128,8 @@ describe('proofs', () => {
       const head = await get<SignedHead>(`/v1/transparency/tree-heads/${size}`);
       for (let index = 0; index < size; index++) {
         const proof = await get<InclusionAnswer>(`/v1/transparency/proofs/inclusion?index=${index}&treeSize=${size}`);
-        const result = verifyLogInclusion(proof, head.envelope, resolveKey);
-        expect(result, `index ${index} in tree ${size}`).toEqual({ ok: true, treeHead: head.treeHead });
+        const result = verifyLogInclusion(proof, head.checkpoint, logKey);
+        expect(result, `index ${index} in tree ${size}`).toEqual({ ok: true, checkpoint: head.treeHead });
       }
     }
   });
@@ -134,15 +138,15 @@ describe('proofs', () => {
     const proof = await get<InclusionAnswer>('/v1/transparency/proofs/inclusion?index=5&treeSize=24');
     const other = await get<InclusionAnswer>('/v1/transparency/proofs/inclusion?index=6&treeSize=24');
     const head32 = await get<SignedHead>('/v1/transparency/tree-heads/32');
-    expect(verifyLogInclusion({ ...proof, leaf: other.leaf }, proof.envelope, resolveKey)).toEqual({ ok: false, reason: 'not_included' });
-    expect(verifyLogInclusion({ ...proof, index: 6 }, proof.envelope, resolveKey)).toEqual({ ok: false, reason: 'not_included' });
-    expect(verifyLogInclusion(proof, head32.envelope, resolveKey)).toEqual({ ok: false, reason: 'tree_size_mismatch' });
-    expect(verifyLogInclusion({ ...proof, hashes: ['not base64!'] }, proof.envelope, resolveKey)).toEqual({ ok: false, reason: 'malformed_proof' });
-    const stranger = signingKeyFromPem(generateSigningKeyPem());
-    expect(verifyLogInclusion(proof, proof.envelope, (kid) => (kid === stranger.keyId ? stranger.publicKey : undefined))).toEqual({
-      ok: false,
-      reason: 'unknown_key',
-    });
+    expect(verifyLogInclusion({ ...proof, leaf: other.leaf }, proof.checkpoint, logKey)).toEqual({ ok: false, reason: 'not_included' });
+    expect(verifyLogInclusion({ ...proof, index: 6 }, proof.checkpoint, logKey)).toEqual({ ok: false, reason: 'not_included' });
+    expect(verifyLogInclusion(proof, head32.checkpoint, logKey)).toEqual({ ok: false, reason: 'tree_size_mismatch' });
+    expect(verifyLogInclusion({ ...proof, hashes: ['not base64!'] }, proof.checkpoint, logKey)).toEqual({ ok: false, reason: 'malformed_proof' });
+    // Another key under the same log name, and the report key: neither is the log key.
+    const stranger = parseVerifierKey(noteSignerFrom(logKey.name, signingKeyFromPem(generateSigningKeyPem())).vkey);
+    expect(verifyLogInclusion(proof, proof.checkpoint, stranger)).toEqual({ ok: false, reason: 'unknown_key' });
+    const reportKey = parseVerifierKey(noteSignerFrom(logKey.name, t.deps.signer).vkey);
+    expect(verifyLogInclusion(proof, proof.checkpoint, reportKey)).toEqual({ ok: false, reason: 'unknown_key' });
   });
 
   it('every pair of published heads is consistent', async () => {
@@ -154,9 +158,46 @@ describe('proofs', () => {
           get<SignedHead>(`/v1/transparency/tree-heads/${toSize}`),
         ]);
         const proof = answer.hashes.map((h) => Buffer.from(h, 'base64'));
-        const ok = verifyConsistency(fromSize, toSize, verifiedRoot(fromHead.envelope, fromSize), verifiedRoot(toHead.envelope, toSize), proof);
+        const ok = verifyConsistency(fromSize, toSize, verifiedRoot(fromHead.checkpoint, fromSize), verifiedRoot(toHead.checkpoint, toSize), proof);
         expect(ok, `${fromSize} -> ${toSize}`).toBe(true);
       }
+    }
+  });
+});
+
+describe('checkpoints and the log key', () => {
+  it('publishes the log key as a vkey named by the origin, a key of its own and not the report key', async () => {
+    const answer = await get<{ origin: string; vkey: string }>('/v1/transparency/log-key');
+    expect(answer.origin).toBe(t.deps.config.logOrigin);
+    expect(answer.vkey.startsWith(`${answer.origin}+`)).toBe(true);
+    const reportKey = Buffer.from(t.deps.signer.publicJwk.x, 'base64url');
+    expect(Buffer.from(answer.vkey.split('+').slice(2).join('+'), 'base64').subarray(1).equals(reportKey)).toBe(false);
+  });
+
+  it('serves the latest checkpoint as text/plain, the same note as the tree head', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/v1/transparency/checkpoint' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const head = await get<SignedHead>('/v1/transparency/tree-head');
+    expect(res.body).toBe(head.checkpoint);
+    expect(res.body.split('\n').slice(0, 3)).toEqual([logKey.name, String(head.treeHead.treeSize), head.treeHead.rootHash]);
+  });
+
+  it('a stored root without a checkpoint (rows from before checkpoints) is signed as stored, not recomputed', async () => {
+    const stored = await t.deps.db.treeHead.findUniqueOrThrow({ where: { treeSize: 21 } });
+    await t.deps.db.$executeRaw`UPDATE tree_heads SET checkpoint = NULL WHERE tree_size = 21`;
+    const head = await get<SignedHead>('/v1/transparency/tree-heads/21');
+    expect(verifyCheckpoint(head.checkpoint, logKey)).toEqual({ ok: true, checkpoint: { origin: logKey.name, treeSize: 21, rootHash: stored.rootHash } });
+    expect((await t.deps.db.treeHead.findUniqueOrThrow({ where: { treeSize: 21 } })).checkpoint).toBe(head.checkpoint);
+  });
+
+  it('an outside verifier (Python, from the specs) accepts the live checkpoint and an inclusion proof under it', async () => {
+    const script = fileURLToPath(new URL('../helpers/independent_checkpoint_check.py', import.meta.url));
+    for (const index of [0, 17, 35]) {
+      // Asynchronously: the API answering it runs in this process.
+      const { stdout } = await promisify(execFile)('/usr/bin/python3', [script, t.url, String(index)], { encoding: 'utf8' });
+      const out = JSON.parse(stdout) as Record<string, unknown>;
+      expect(out).toMatchObject({ ok: true, origin: logKey.name, treeSize: 36, index });
     }
   });
 });
@@ -205,9 +246,9 @@ describe('tamper evidence', () => {
   it('a leaf rewritten behind the trigger no longer matches the signed tree heads', async () => {
     const signedSize = 36;
     const signed = await get<SignedHead>(`/v1/transparency/tree-heads/${signedSize}`);
-    const signedRoot = verifiedRoot(signed.envelope, signedSize);
+    const signedRoot = verifiedRoot(signed.checkpoint, signedSize);
     const before = await get<InclusionAnswer>(`/v1/transparency/proofs/inclusion?index=7&treeSize=${signedSize}`);
-    expect(verifyLogInclusion(before, signed.envelope, resolveKey).ok).toBe(true);
+    expect(verifyLogInclusion(before, signed.checkpoint, logKey).ok).toBe(true);
 
     // A malicious admin with DB rights: drop the guard, swap the certificate id in entry 7, fix up its hash.
     await t.deps.db.$executeRawUnsafe('DROP TRIGGER transparency_log_entries_append_only ON transparency_log_entries');
@@ -217,10 +258,10 @@ describe('tamper evidence', () => {
 
     // (a) Neither the old audit path nor a freshly computed one ties the forged leaf to the signed root.
     const forgedLeaf = forged.toString('base64');
-    expect(verifyLogInclusion({ ...before, leaf: forgedLeaf }, signed.envelope, resolveKey)).toEqual({ ok: false, reason: 'not_included' });
+    expect(verifyLogInclusion({ ...before, leaf: forgedLeaf }, signed.checkpoint, logKey)).toEqual({ ok: false, reason: 'not_included' });
     const after = await get<InclusionAnswer>(`/v1/transparency/proofs/inclusion?index=7&treeSize=${signedSize}`);
     expect(after.leaf).toBe(forgedLeaf);
-    expect(verifyLogInclusion(after, signed.envelope, resolveKey)).toEqual({ ok: false, reason: 'not_included' });
+    expect(verifyLogInclusion(after, signed.checkpoint, logKey)).toEqual({ ok: false, reason: 'not_included' });
 
     // (b) The log's next head cannot be shown to extend the one it signed before.
     await append(t.deps.db);
@@ -228,7 +269,7 @@ describe('tamper evidence', () => {
     expect(next.treeHead.treeSize).toBe(signedSize + 1);
     const consistency = await get<ConsistencyAnswer>(`/v1/transparency/proofs/consistency?from=${signedSize}&to=${signedSize + 1}`);
     const proof = consistency.hashes.map((h) => Buffer.from(h, 'base64'));
-    expect(verifyConsistency(signedSize, signedSize + 1, signedRoot, verifiedRoot(next.envelope, signedSize + 1), proof)).toBe(false);
+    expect(verifyConsistency(signedSize, signedSize + 1, signedRoot, verifiedRoot(next.checkpoint, signedSize + 1), proof)).toBe(false);
     // A monitor replaying the stored entries gets a different root for the size that was signed.
     const { entries } = await get<EntriesAnswer>(`/v1/transparency/entries?start=0&limit=${signedSize}`);
     expect(merkleRoot(entries.map((e) => Buffer.from(e.leaf, 'base64'))).equals(signedRoot)).toBe(false);

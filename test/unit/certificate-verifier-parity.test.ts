@@ -2,18 +2,24 @@
 // src/lib/certificates/certificate-bundle.ts) and the dashboard's (WebCrypto,
 // src/dashboard/src/verify/certificate-verifier.ts, run here on Node 20's crypto.subtle), give the same
 // verdict and the same checks over one corpus of genuine and tampered bundles, each verified against the
-// issuer's keys only (never the bundle's own jwksUrl).
+// issuer's keys only (never the bundle's own jwksUrl) and the issuer's pinned log key (a vkey string, parsed
+// by each verifier on its own).
 import { describe, expect, it } from 'vitest';
 import { verifyCertificateBundle as verifyNode } from '../../src/lib/certificates/certificate-bundle.js';
 import { keyResolverFromJwks as nodeResolver } from '../../src/lib/crypto/signing-keys.js';
-import { attributeToIssuer, keyResolverFromJwks as webResolver, verifyCertificateBundle as verifyWeb } from '../../src/dashboard/src/verify/certificate-verifier.js';
+import { attributeToIssuer, keyResolverFromJwks as webResolver, logKeyFromVkey, verifyCertificateBundle as verifyWeb } from '../../src/dashboard/src/verify/certificate-verifier.js';
 import type { Jwks } from '../../src/lib/crypto/signing-keys.js';
-import { jwksOf, jwksWithLifetimes, makeBundle, newIssuerKey, statusFor } from '../helpers/certificate-corpus.js';
+import { parseVerifierKey, signNote, noteSignerFrom } from '../../src/lib/crypto/signed-note.js';
+import { jwksOf, jwksWithLifetimes, makeBundle, newIssuerKey, newLogKey, statusFor } from '../helpers/certificate-corpus.js';
 
 const ISSUER = 'https://lab.example';
 const lab = newIssuerKey();
 const attacker = newIssuerKey();
 const jwks = jwksOf(lab);
+const ORIGIN = 'lab.example/npubench/log';
+const labLog = newLogKey(ORIGIN);
+/** The attacker's own log key under the lab's log name: same name, other key id. */
+const attackerLog = newLogKey(ORIGIN);
 
 const DAY = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
@@ -39,44 +45,78 @@ function without<T extends object>(bundle: T, ...members: (keyof T)[]): Partial<
   return copy;
 }
 
-type Case = { name: string; bundle: unknown; expected: string; at?: Date; keys?: Jwks; maxStatusAgeMs?: number; detail?: RegExp };
+interface Case {
+  name: string;
+  bundle: unknown;
+  expected: string;
+  at?: Date;
+  /** Verify without a pinned log key. */
+  noLogKey?: boolean;
+  /** What the log_inclusion check must say. */
+  log?: RegExp;
+  /** Verify against this key set instead of the lab's (keys with lifetimes). */
+  keys?: Jwks;
+  maxStatusAgeMs?: number;
+  /** What some check's detail must say. */
+  detail?: RegExp;
+}
+
+/** A checkpoint note over `text`, signed by the lab's genuine log key. */
+const signedByLab = (text: string) => signNote(text, labLog);
 
 function corpus(): Case[] {
-  const genuine = makeBundle({ issuerUrl: ISSUER, key: lab });
-  const other = makeBundle({ issuerUrl: ISSUER, key: lab });
-  const revoked = makeBundle({ issuerUrl: ISSUER, key: lab, revoked: true, envelope: genuine.envelope });
-  const revokedOther = makeBundle({ issuerUrl: ISSUER, key: lab, revoked: true, envelope: other.envelope });
-  const forged = makeBundle({ issuerUrl: ISSUER, key: attacker, vendor: 'Forged Vendor Inc', p90: '0.001 ms', jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json' });
-  const attackerLog = makeBundle({ issuerUrl: ISSUER, key: attacker, envelope: genuine.envelope });
+  const genuine = makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog });
+  const other = makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog });
+  const revoked = makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, revoked: true, envelope: genuine.envelope });
+  const revokedOther = makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, revoked: true, envelope: other.envelope });
+  const forged = makeBundle({ issuerUrl: ISSUER, key: attacker, log: labLog, vendor: 'Forged Vendor Inc', p90: '0.001 ms', jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json' });
+  // The attack of #15: a statement signed by the lab's (leaked, retired) report key, with its own one-leaf
+  // log. Without the log key the attacker can only sign that log with a key of their own.
+  const selfLogged = makeBundle({ issuerUrl: ISSUER, key: lab, log: attackerLog, vendor: 'Forged Vendor Inc', p90: '0.001 ms' });
+  const reportKeyLogged = makeBundle({ issuerUrl: ISSUER, key: lab, log: noteSignerFrom(ORIGIN, lab), vendor: 'Forged Vendor Inc' });
+  const attackerLogged = makeBundle({ issuerUrl: ISSUER, key: lab, log: attackerLog, envelope: genuine.envelope });
+  const checkpointText = genuine.issuance.checkpoint.slice(0, genuine.issuance.checkpoint.indexOf('\n\n') + 1);
+  const otherOrigin = signedByLab(checkpointText.replace(`${ORIGIN}\n`, 'lab.example/staging/log\n'));
+  const witnessLine = `\u2014 witness.example/w1 ${Buffer.alloc(68, 7).toString('base64')}\n`;
   const sig = genuine.envelope.signatures[0]!;
   const flipped = Buffer.from(sig.sig, 'base64');
   flipped[0] = flipped[0]! ^ 1;
+  const withCheckpoint = (checkpoint: string) => ({ ...genuine, issuance: { ...genuine.issuance, checkpoint } });
   return [
-    { name: 'genuine', bundle: genuine, expected: 'valid' },
+    { name: 'genuine', bundle: genuine, expected: 'valid', log: new RegExp(`entry 0 of 1 under a checkpoint of ${ORIGIN}`) },
     { name: 'genuine, unsigned URLs pointed elsewhere', bundle: { ...genuine, jwksUrl: 'https://evil.example/jwks.json', verificationUrl: 'https://evil.example/v' }, expected: 'valid' },
     { name: 'genuine, past its expiry', bundle: genuine, expected: 'expired', at: new Date(Date.now() + 400 * 86_400_000) },
+    { name: 'genuine, checked with no log key pinned', bundle: genuine, expected: 'invalid', noLogKey: true, log: /no trusted log key/ },
+    { name: 'genuine, its checkpoint also cosigned by a witness we do not know', bundle: withCheckpoint(genuine.issuance.checkpoint + witnessLine), expected: 'valid' },
     { name: 'revoked', bundle: revoked, expected: 'revoked' },
     { name: 'forged: re-signed by another key', bundle: forged, expected: 'invalid' },
-    { name: 'genuine statement, log heads signed by another key', bundle: attackerLog, expected: 'invalid' },
+    { name: "the lab's report key with its own one-leaf log, checkpoint by an attacker's log key of the lab's name", bundle: selfLogged, expected: 'invalid', log: /unknown_key/ },
+    { name: "the lab's report key with its own one-leaf log, checkpoint by the report key", bundle: reportKeyLogged, expected: 'invalid', log: /unknown_key/ },
+    { name: 'genuine statement, checkpoint by another log key', bundle: attackerLogged, expected: 'invalid', log: /unknown_key/ },
+    { name: "a checkpoint by the lab's log key for another origin", bundle: withCheckpoint(otherOrigin), expected: 'invalid', log: /wrong_origin/ },
+    { name: 'a checkpoint whose tree size was changed after signing', bundle: withCheckpoint(genuine.issuance.checkpoint.replace(`${ORIGIN}\n1\n`, `${ORIGIN}\n2\n`)), expected: 'invalid', log: /bad_signature/ },
+    { name: 'a checkpoint that is not a signed note', bundle: withCheckpoint(checkpointText), expected: 'invalid', log: /malformed/ },
+    { name: "a note by the lab's log key that is not a checkpoint", bundle: withCheckpoint(signedByLab('hello\n')), expected: 'invalid', log: /malformed_checkpoint/ },
     { name: 'a changed byte in the signed statement', bundle: { ...genuine, envelope: { ...genuine.envelope, payload: b64(unb64(genuine.envelope.payload).replace('"PASS"', '"PASs"')) } }, expected: 'invalid' },
     { name: 'a changed signature', bundle: { ...genuine, envelope: { ...genuine.envelope, signatures: [{ ...sig, sig: flipped.toString('base64') }] } }, expected: 'invalid' },
     { name: 'another certificate id than the signed one', bundle: { ...genuine, certificateId: other.certificateId }, expected: 'invalid' },
     { name: "another certificate's issuance proof", bundle: { ...genuine, issuance: other.issuance }, expected: 'invalid' },
     { name: "another certificate's revocation", bundle: { ...genuine, revocation: revokedOther.revocation }, expected: 'invalid' },
-    { name: 'revocation proof under a head signed by another key', bundle: { ...genuine, revocation: { ...revoked.revocation!, signedTreeHead: attackerLog.issuance.signedTreeHead } }, expected: 'invalid' },
+    { name: 'revocation proof under a checkpoint by another log key', bundle: { ...genuine, revocation: { ...revoked.revocation!, checkpoint: attackerLogged.issuance.checkpoint } }, expected: 'invalid' },
     // #15 item 3: the issuer the statement names is the trust root's, and its key is the one that signed.
-    { name: 'signed by the lab, naming another lab as its issuer', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuer: { url: 'https://other-lab.example' } }), expected: 'invalid' },
-    { name: 'issuer URL spelled with a trailing slash and upper-case host', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuer: { url: 'https://LAB.example/' } }), expected: 'valid' },
-    { name: 'naming another key than the one that signed it', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuer: { keyId: attacker.keyId } }), expected: 'invalid' },
+    { name: 'signed by the lab, naming another lab as its issuer', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, issuer: { url: 'https://other-lab.example' } }), expected: 'invalid' },
+    { name: 'issuer URL spelled with a trailing slash and upper-case host', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, issuer: { url: 'https://LAB.example/' } }), expected: 'valid' },
+    { name: 'naming another key than the one that signed it', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, issuer: { keyId: attacker.keyId } }), expected: 'invalid' },
     { name: 'an unknown member', bundle: { ...genuine, trustMe: true }, expected: 'invalid' },
     // The regression of #15 item 3: a v1 statement (no issuer, certifier or status) still verifies by its old rules.
-    { name: 'legacy v1 certificate', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, legacy: true }), expected: 'valid', detail: /legacy certificate \(v1 statement\) naming no issuer/ },
-    { name: 'legacy v1 certificate, revoked', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, legacy: true, revoked: true }), expected: 'revoked' },
-    { name: 'legacy v1 certificate re-signed by another key', bundle: makeBundle({ issuerUrl: ISSUER, key: attacker, legacy: true }), expected: 'invalid' },
+    { name: 'legacy v1 certificate', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, legacy: true }), expected: 'valid', detail: /legacy certificate \(v1 statement\) naming no issuer/ },
+    { name: 'legacy v1 certificate, revoked', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, legacy: true, revoked: true }), expected: 'revoked' },
+    { name: 'legacy v1 certificate re-signed by another key', bundle: makeBundle({ issuerUrl: ISSUER, key: attacker, log: labLog, legacy: true }), expected: 'invalid' },
     // #15 item 2: keys with lifetimes.
     ...lifetimeCases(),
     // #15 item 5: the signed status.
     ...statusCases(genuine),
+    { name: 'a v1 bundle (DSSE tree head by the report key)', bundle: { ...genuine, format: 'npubench.certificate-bundle/v1' }, expected: 'invalid' },
     { name: 'not a bundle', bundle: { hello: 'world' }, expected: 'invalid' },
   ];
 }
@@ -84,34 +124,34 @@ function corpus(): Case[] {
 function lifetimeCases(): Case[] {
   const status = { key: successor };
   return [
-    { name: 'retired key, certificate signed inside its window', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuedAt: daysAgo(20), status }), keys: rotated, expected: 'valid' },
+    { name: 'retired key, certificate signed inside its window', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, issuedAt: daysAgo(20), status }), keys: rotated, expected: 'valid' },
     // The attack: the retired key signs a new certificate (with its own one-leaf log and status) after its retirement.
-    { name: 'retired key signs a new certificate after its retirement', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, issuedAt: daysAgo(2) }), keys: rotated, expected: 'invalid', detail: /\(key_not_valid_at_signing_time\)/ },
-    { name: 'the successor key, dated before it was activated', bundle: makeBundle({ issuerUrl: ISSUER, key: successor, issuedAt: daysAgo(11) }), keys: rotated, expected: 'invalid', detail: /\(key_not_valid_at_signing_time\)/ },
-    { name: 'the successor key inside its window', bundle: makeBundle({ issuerUrl: ISSUER, key: successor, issuedAt: daysAgo(3) }), keys: rotated, expected: 'valid' },
-    { name: 'compromised key, certificate dated after the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: leaked, issuedAt: daysAgo(4), status }), keys: rotated, expected: 'invalid', detail: /\(key_compromised\)/ },
-    { name: 'compromised key, certificate dated exactly at the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: leaked, issuedAt: compromisedAt, status }), keys: rotated, expected: 'invalid', detail: /\(key_compromised\)/ },
-    { name: 'compromised key, certificate signed before the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: leaked, issuedAt: daysAgo(6), status }), keys: rotated, expected: 'valid' },
-    { name: 'genuine certificate, status signed by the compromised key after the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: successor, issuedAt: daysAgo(3), status: { key: leaked } }), keys: rotated, expected: 'invalid', detail: /status statement: .*\(key_compromised\)/ },
+    { name: 'retired key signs a new certificate after its retirement', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, issuedAt: daysAgo(2) }), keys: rotated, expected: 'invalid', detail: /\(key_not_valid_at_signing_time\)/ },
+    { name: 'the successor key, dated before it was activated', bundle: makeBundle({ issuerUrl: ISSUER, key: successor, log: labLog, issuedAt: daysAgo(11) }), keys: rotated, expected: 'invalid', detail: /\(key_not_valid_at_signing_time\)/ },
+    { name: 'the successor key inside its window', bundle: makeBundle({ issuerUrl: ISSUER, key: successor, log: labLog, issuedAt: daysAgo(3) }), keys: rotated, expected: 'valid' },
+    { name: 'compromised key, certificate dated after the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: leaked, log: labLog, issuedAt: daysAgo(4), status }), keys: rotated, expected: 'invalid', detail: /\(key_compromised\)/ },
+    { name: 'compromised key, certificate dated exactly at the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: leaked, log: labLog, issuedAt: compromisedAt, status }), keys: rotated, expected: 'invalid', detail: /\(key_compromised\)/ },
+    { name: 'compromised key, certificate signed before the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: leaked, log: labLog, issuedAt: daysAgo(6), status }), keys: rotated, expected: 'valid' },
+    { name: 'genuine certificate, status signed by the compromised key after the compromise', bundle: makeBundle({ issuerUrl: ISSUER, key: successor, log: labLog, issuedAt: daysAgo(3), status: { key: leaked } }), keys: rotated, expected: 'invalid', detail: /status statement: .*\(key_compromised\)/ },
   ];
 }
 
 function statusCases(genuine: ReturnType<typeof makeBundle>): Case[] {
-  const revoked = makeBundle({ issuerUrl: ISSUER, key: lab, revoked: true, envelope: genuine.envelope });
-  const other = makeBundle({ issuerUrl: ISSUER, key: lab });
+  const revoked = makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, revoked: true, envelope: genuine.envelope });
+  const other = makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog });
   const MONTH = 30 * DAY;
   return [
     // The attack: delete the unsigned revocation member of a revoked cert.json; the signed status still says revoked.
     { name: 'revoked, revocation member deleted', bundle: without(revoked, 'revocation'), expected: 'revoked', detail: /as the signed status says/ },
     { name: 'revoked, revocation member and status deleted', bundle: without(revoked, 'revocation', 'status'), expected: 'invalid', detail: /\(status_missing\)/ },
     { name: 'revoked status long past the max age still revokes', bundle: { ...without(revoked, 'revocation'), status: statusFor(genuine.certificateId, genuine.envelope, new Date().toISOString(), daysAgo(90), lab) }, expected: 'revoked' },
-    { name: 'status 31 days old', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: daysAgo(31) } }), expected: 'invalid', detail: /\(status_stale\)/ },
-    { name: 'status 29 days old', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: daysAgo(29) } }), expected: 'valid' },
-    { name: 'status 31 days old, --max-status-age 60d', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: daysAgo(31) } }), maxStatusAgeMs: 2 * MONTH, expected: 'valid' },
-    { name: 'status 2 days old, --max-status-age 1d', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: daysAgo(2) } }), maxStatusAgeMs: DAY, expected: 'invalid', detail: /\(status_stale\)/ },
-    { name: 'status dated in the future', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { at: new Date(Date.now() + DAY) } }), expected: 'invalid', detail: /\(status_from_future\)/ },
+    { name: 'status 31 days old', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, status: { at: daysAgo(31) } }), expected: 'invalid', detail: /\(status_stale\)/ },
+    { name: 'status 29 days old', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, status: { at: daysAgo(29) } }), expected: 'valid' },
+    { name: 'status 31 days old, --max-status-age 60d', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, status: { at: daysAgo(31) } }), maxStatusAgeMs: 2 * MONTH, expected: 'valid' },
+    { name: 'status 2 days old, --max-status-age 1d', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, status: { at: daysAgo(2) } }), maxStatusAgeMs: DAY, expected: 'invalid', detail: /\(status_stale\)/ },
+    { name: 'status dated in the future', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, status: { at: new Date(Date.now() + DAY) } }), expected: 'invalid', detail: /\(status_from_future\)/ },
     { name: "another certificate's status", bundle: { ...genuine, status: other.status }, expected: 'invalid', detail: /\(status_not_this_certificate\)/ },
-    { name: 'status signed by another key', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, status: { key: attacker } }), expected: 'invalid', detail: /status_bad_signature/ },
+    { name: 'status signed by another key', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, status: { key: attacker } }), expected: 'invalid', detail: /status_bad_signature/ },
     { name: 'the certificate envelope given as its status', bundle: { ...genuine, status: genuine.envelope }, expected: 'invalid', detail: /\(status_malformed\)/ },
     // What a signed status cannot do: a "valid" one from before the revocation, replayed within the max age, still passes offline (--online closes it).
     { name: 'revoked, replaying a pre-revocation status within the max age', bundle: { ...without(revoked, 'revocation'), status: genuine.status }, expected: 'valid' },
@@ -120,31 +160,42 @@ function statusCases(genuine: ReturnType<typeof makeBundle>): Case[] {
 
 describe('certificate verifiers: Node (CLI, API) and WebCrypto (dashboard) agree', () => {
   const cases = corpus();
-  it.each(cases)('$name → $expected in both', async ({ bundle, expected, at, keys, maxStatusAgeMs, detail }) => {
+  it.each(cases)('$name → $expected in both', async ({ bundle, expected, at, noLogKey, log, keys, maxStatusAgeMs, detail }) => {
     const now = at ?? new Date();
-    const node = verifyNode(bundle, nodeResolver(keys ?? jwks), now, ISSUER, { maxStatusAgeMs });
-    const web = await verifyWeb(bundle, await webResolver(keys ?? jwks), now, ISSUER, { maxStatusAgeMs });
+    const node = verifyNode(bundle, nodeResolver(keys ?? jwks), noLogKey ? undefined : parseVerifierKey(labLog.vkey), now, ISSUER, { maxStatusAgeMs });
+    const web = await verifyWeb(bundle, await webResolver(keys ?? jwks), noLogKey ? undefined : await logKeyFromVkey(labLog.vkey), now, ISSUER, { maxStatusAgeMs });
     expect(node.status).toBe(expected);
+    if (log) expect(node.checks.find((c) => c.check === 'log_inclusion')?.detail).toMatch(log);
     if (detail) expect(node.checks.map((c) => c.detail).join('\n')).toMatch(detail);
     expect(web).toEqual(node);
   });
 
   it('checks the signed issuer URL only against a trust root that names one; the key id always', async () => {
     const elsewhere = cases.find((c) => c.name.startsWith('signed by the lab, naming another lab'))!.bundle;
-    for (const result of [verifyNode(elsewhere, nodeResolver(jwks), new Date(), ISSUER), await verifyWeb(elsewhere, await webResolver(jwks), new Date(), ISSUER)]) {
+    const logKey = parseVerifierKey(labLog.vkey);
+    for (const result of [verifyNode(elsewhere, nodeResolver(jwks), logKey, new Date(), ISSUER), await verifyWeb(elsewhere, await webResolver(jwks), await logKeyFromVkey(labLog.vkey), new Date(), ISSUER)]) {
       expect(result.checks.find((c) => c.check === 'issuer')).toEqual({ ok: false, check: 'issuer', detail: `issued by Acme Lab (https://other-lab.example), not by the trusted issuer ${ISSUER}` });
     }
     // A bare key set (--jwks) proves the keys, not a URL: the statement's URL is shown as stated.
-    const bare = verifyNode(elsewhere, nodeResolver(jwks));
+    const bare = verifyNode(elsewhere, nodeResolver(jwks), logKey);
     expect(bare.status).toBe('valid');
     expect(bare.checks.find((c) => c.check === 'issuer')?.detail).toMatch(/as the signed statement names it/);
     const wrongKey = cases.find((c) => c.name.startsWith('naming another key'))!.bundle;
-    expect(verifyNode(wrongKey, nodeResolver(jwks)).status).toBe('invalid');
+    expect(verifyNode(wrongKey, nodeResolver(jwks), logKey).status).toBe('invalid');
+  });
+
+  it('both refuse the same malformed log keys', async () => {
+    const [name, id, key] = [labLog.name, labLog.keyId.toString('hex'), labLog.vkey.split('+').slice(2).join('+')];
+    const bad = [`${name}+${id}`, `${name}+00000000+${key}`, `other.example/log+${id}+${key}`, `${name}+${id}+${Buffer.alloc(33).toString('base64')}`, `${name}+${id.toUpperCase()}+${key}`, ''];
+    for (const vkey of bad) {
+      expect(() => parseVerifierKey(vkey), vkey).toThrow();
+      await expect(logKeyFromVkey(vkey), vkey).rejects.toThrow();
+    }
   });
 
   it('calls a bundle signed by another key "not from this issuer", naming that key', async () => {
     const forged = cases.find((c) => c.name.startsWith('forged'))!.bundle;
-    const result = attributeToIssuer(await verifyWeb(forged, await webResolver(jwks)), forged, `this issuer (${ISSUER})`);
+    const result = attributeToIssuer(await verifyWeb(forged, await webResolver(jwks), await logKeyFromVkey(labLog.vkey)), forged, `this issuer (${ISSUER})`);
     expect(result.status).toBe('invalid');
     expect(result.checks.find((c) => c.check === 'signature')?.detail).toMatch(new RegExp(`signed by key ${attacker.keyId}, which is not a key of this issuer \\(${ISSUER}\\): .*not from this issuer`));
   });

@@ -1,20 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signEnvelope } from '../../src/lib/crypto/dsse.js';
 import {
   EMPTY_TREE_ROOT,
-  TREE_HEAD_PAYLOAD_TYPE,
   consistencyProof,
   inclusionProof,
   leafHash,
   merkleRoot,
-  signTreeHead,
-  treeHeadFor,
   verifyConsistency,
   verifyInclusion,
-  verifyTreeHead,
 } from '../../src/lib/crypto/merkle.js';
-import { generateSigningKeyPem, signingKeyFromPem, type KeyResolver } from '../../src/lib/crypto/signing-keys.js';
 
 const hex = (h: string) => Buffer.from(h, 'hex');
 const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
@@ -224,33 +218,5 @@ describe('consistency proofs between all tree sizes m <= n <= 64', () => {
     expect(verifyConsistency(3, 3, someRoot, someRoot, [someRoot])).toBe(false);
     expect(verifyConsistency(-1, 3, someRoot, someRoot, [])).toBe(false);
     expect(() => consistencyProof(leaves.slice(0, 3), 4)).toThrow(RangeError);
-  });
-});
-
-describe('signed tree heads', () => {
-  const key = signingKeyFromPem(generateSigningKeyPem());
-  const resolve: KeyResolver = (kid) => (kid === key.keyId ? key.publicKey : undefined);
-  const leaves = makeLeaves(10);
-  const head = treeHeadFor(leaves, new Date('2025-06-01T12:00:00Z'));
-
-  it('describes the tree and round-trips through a DSSE envelope', () => {
-    expect(head).toEqual({ treeSize: 10, rootHash: naiveRoot(leaves).toString('base64'), timestamp: '2025-06-01T12:00:00.000Z' });
-    const envelope = signTreeHead(head, key);
-    expect(envelope.payloadType).toBe(TREE_HEAD_PAYLOAD_TYPE);
-    expect(verifyTreeHead(JSON.parse(JSON.stringify(envelope)), resolve)).toEqual({ ok: true, treeHead: head, keyid: key.keyId });
-  });
-
-  it('refuses a tampered head, an envelope of another type and a signed non-head', () => {
-    const envelope = signTreeHead(head, key);
-    const bigger = Buffer.from(JSON.stringify({ ...head, treeSize: 11 }));
-    expect(verifyTreeHead({ ...envelope, payload: bigger.toString('base64') }, resolve)).toEqual({ ok: false, reason: 'bad_signature' });
-    expect(verifyTreeHead(signEnvelope('application/vnd.in-toto+json', Buffer.from(head.rootHash), key), resolve)).toEqual({
-      ok: false,
-      reason: 'wrong_payload_type',
-    });
-    for (const notAHead of [{ ...head, treeSize: -1 }, { ...head, rootHash: 'AAAA' }, { ...head, timestamp: 'yesterday' }, [head]]) {
-      const signed = signEnvelope(TREE_HEAD_PAYLOAD_TYPE, Buffer.from(JSON.stringify(notAHead)), key);
-      expect(verifyTreeHead(signed, resolve), JSON.stringify(notAHead)).toEqual({ ok: false, reason: 'malformed' });
-    }
   });
 });

@@ -1,5 +1,5 @@
-// The public transparency log (no authentication): anyone can fetch signed tree heads, entries and proofs
-// and check them offline against the JWKS.
+// The public transparency log (no authentication): anyone can fetch checkpoints, entries and proofs and
+// check them offline against the log key (GET /transparency/log-key), which is not the report key.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
@@ -10,7 +10,7 @@ import {
   publishTreeHead,
   requireTreeHead,
 } from '../../services/transparency/transparency-log.js';
-import { consistencyProofSchema, inclusionProofSchema, logEntryPageSchema, signedTreeHeadSchema } from '../../contracts/transparency.js';
+import { consistencyProofSchema, inclusionProofSchema, logEntryPageSchema, logKeySchema, signedTreeHeadSchema } from '../../contracts/transparency.js';
 import { problemResponses } from '../../contracts/problem.js';
 
 // Indexes and sizes live in Postgres `integer` columns.
@@ -27,15 +27,41 @@ export const transparencyRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
+      '/transparency/log-key',
+      {
+        schema: {
+          operationId: 'getLogKey',
+          summary: "The log's origin and its checkpoint key as a note verifier key (pin it: npubench trust add)",
+          tags,
+          response: { 200: logKeySchema },
+        },
+      },
+      async () => ({ origin: deps.logSigner.name, vkey: deps.logSigner.vkey }),
+    );
+
+    app.get(
+      '/transparency/checkpoint',
+      {
+        schema: {
+          operationId: 'getCheckpoint',
+          summary: 'The latest checkpoint as a C2SP signed note, text/plain (what tlog monitors and witnesses read)',
+          tags,
+          response: { 200: z.string().describe('The signed note (text/plain)') },
+        },
+      },
+      async (_request, reply) => reply.type('text/plain; charset=utf-8').send((await publishTreeHead(deps.db, deps.logSigner)).checkpoint),
+    );
+
+    app.get(
       '/transparency/tree-head',
-      { schema: { operationId: 'getTreeHead', summary: 'The latest signed tree head (signs a new one if the log grew)', tags, response: { 200: signedTreeHeadSchema } } },
-      async () => publishTreeHead(deps.db, deps.signer),
+      { schema: { operationId: 'getTreeHead', summary: 'The latest tree head and its checkpoint (signs a new one if the log grew)', tags, response: { 200: signedTreeHeadSchema } } },
+      async () => publishTreeHead(deps.db, deps.logSigner),
     );
 
     app.get(
       '/transparency/tree-heads/:size',
-      { schema: { operationId: 'getTreeHeadBySize', summary: 'The signed tree head published for a log size', tags, params: treeSizeParams, response: { 200: signedTreeHeadSchema, ...problemResponses(404) } } },
-      async (request) => requireTreeHead(deps.db, request.params.size),
+      { schema: { operationId: 'getTreeHeadBySize', summary: 'The tree head and checkpoint published for a log size', tags, params: treeSizeParams, response: { 200: signedTreeHeadSchema, ...problemResponses(404) } } },
+      async (request) => requireTreeHead(deps.db, deps.logSigner, request.params.size),
     );
 
     app.get(
@@ -46,13 +72,13 @@ export const transparencyRoutes =
 
     app.get(
       '/transparency/proofs/inclusion',
-      { schema: { operationId: 'getInclusionProof', summary: 'Inclusion proof of an entry in a published tree head', tags, querystring: inclusionQuery, response: { 200: inclusionProofSchema, ...problemResponses(404) } } },
-      async (request) => inclusionProofFor(deps.db, request.query.index, request.query.treeSize),
+      { schema: { operationId: 'getInclusionProof', summary: 'Inclusion proof of an entry in a published tree, with its checkpoint', tags, querystring: inclusionQuery, response: { 200: inclusionProofSchema, ...problemResponses(404) } } },
+      async (request) => inclusionProofFor(deps.db, deps.logSigner, request.query.index, request.query.treeSize),
     );
 
     app.get(
       '/transparency/proofs/consistency',
-      { schema: { operationId: 'getConsistencyProof', summary: 'Consistency proof between two published tree heads', tags, querystring: consistencyQuery, response: { 200: consistencyProofSchema, ...problemResponses(404) } } },
-      async (request) => consistencyProofBetween(deps.db, request.query.from, request.query.to),
+      { schema: { operationId: 'getConsistencyProof', summary: 'RFC 6962 consistency proof between two published trees, with both checkpoints', tags, querystring: consistencyQuery, response: { 200: consistencyProofSchema, ...problemResponses(404) } } },
+      async (request) => consistencyProofBetween(deps.db, deps.logSigner, request.query.from, request.query.to),
     );
   };

@@ -1,8 +1,10 @@
 // `npubench trust add|list|remove`: the issuers whose certificates `npubench verify` accepts. `add`
-// fetches the issuer's key set once from <URL>/.well-known/jwks.json, prints each key's id and
-// fingerprint so they can be compared with what the lab publishes elsewhere, and stores it.
+// fetches the issuer's key set once from <URL>/.well-known/jwks.json and its log key from
+// <URL>/v1/transparency/log-key, prints each key's id and fingerprint (and the log's vkey) so they can be
+// compared with what the lab publishes elsewhere, and stores them.
 import {
   assertUsableJwks,
+  fetchLogKey,
   jwksUrlOf,
   keyFingerprint,
   listTrustedIssuers,
@@ -29,12 +31,14 @@ export async function trustAddCommand(url: string): Promise<number> {
   const issuer = normaliseIssuerUrl(url);
   const source = jwksUrlOf(issuer);
   const jwks = assertUsableJwks(await readJsonSource(source, (reason) => `Cannot fetch the key set of ${issuer} from ${source} (${reason}).`), source);
-  const entry = await saveTrustedIssuer(issuer, jwks);
+  const logKey = await fetchLogKey(issuer, readJsonSource);
+  const entry = await saveTrustedIssuer(issuer, jwks, logKey.vkey);
   if (new URL(issuer).protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(issuer).hostname)) {
     console.error(`warning: ${issuer} is plain http: anyone on the network path could have swapped these keys; compare the fingerprints below with the lab's.`);
   }
   console.log(`trusted issuer ${entry.issuer}: ${jwks.keys.length} key${jwks.keys.length === 1 ? '' : 's'} from ${source}`);
   printKeys(jwks);
+  console.log(`  transparency log ${logKey.name}: key ${logKey.vkey}`);
   console.log(`stored in ${trustStoreDir()}; compare the fingerprints with the ones the lab publishes elsewhere before relying on them.`);
   return 0;
 }
@@ -61,7 +65,7 @@ export async function trustRefreshCommand(url?: string): Promise<number> {
 export async function trustListCommand(opts: { json?: boolean }): Promise<number> {
   const entries = await listTrustedIssuers();
   if (opts.json) {
-    console.log(JSON.stringify(entries.map((e) => ({ issuer: e.issuer, addedAt: e.addedAt, keys: e.jwks.keys.map((k) => ({ kid: k.kid, sha256: keyFingerprint(k) })) }))));
+    console.log(JSON.stringify(entries.map((e) => ({ issuer: e.issuer, addedAt: e.addedAt, keys: e.jwks.keys.map((k) => ({ kid: k.kid, sha256: keyFingerprint(k) })), logKey: e.logKey ?? null }))));
     return 0;
   }
   if (entries.length === 0) {
@@ -71,6 +75,7 @@ export async function trustListCommand(opts: { json?: boolean }): Promise<number
   for (const e of entries) {
     console.log(`${e.issuer} (added ${e.addedAt})`);
     printKeys(e.jwks);
+    console.log(e.logKey ? `  transparency log key ${e.logKey}` : '  no transparency log key: re-add the issuer (npubench trust add) to check log proofs');
   }
   return 0;
 }

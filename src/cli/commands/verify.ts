@@ -1,20 +1,23 @@
 // `npubench verify cert.json`: checks a certificate without our database, starting from a trust root
 // the user chose: --jwks FILE, an issuer in the trust store (`npubench trust add URL`), or --issuer URL.
 // Nothing unsigned in the document is followed: its jwksUrl and verificationUrl are ignored. The checks:
-// the signature against the trusted keys, the expiry, the inclusion proof against the signed
-// transparency-log head, and any revocation in the bundle; the issuer the statement names must be the
-// trust root's (the trust-store entry is picked by that signed issuer URL). --online also fetches the
-// certificate's current bundle from the trusted issuer (a URL built from the trust root, or from the
-// signed statement's issuer when only --jwks is given), which carries a revocation made after the download.
+// the signature against the trusted keys, the expiry, the inclusion proof under a checkpoint signed by the
+// trusted log key (the trust store's, --issuer's or --log-key; with none the log check fails), and any
+// revocation in the bundle; the issuer the statement names must be the trust root's (the trust-store
+// entry is picked by that signed issuer URL). --online also fetches the certificate's current bundle from
+// the trusted issuer (a URL built from the trust root, or from the signed statement's issuer when only
+// --jwks is given), which carries a revocation made after the download.
 import { readFile } from 'node:fs/promises';
 import { networkFailure } from '../../lib/http-client.js';
 import { keyResolverFromJwks, type Jwks } from '../../lib/crypto/signing-keys.js';
 import { certificateBundleSchema, verifyCertificateBundle, type CertificateVerification } from '../../lib/certificates/certificate-bundle.js';
-import { assertUsableJwks, findTrustedIssuer, jwksUrlOf, listTrustedIssuers, trustStoreDir } from '../../lib/certificates/trust-store.js';
+import { assertUsableJwks, fetchLogKey, findTrustedIssuer, jwksUrlOf, listTrustedIssuers, trustStoreDir, type TrustedIssuer } from '../../lib/certificates/trust-store.js';
 import { certifierLabel, issuerLabel, normaliseIssuerUrl } from '../../lib/certificates/certificate-issuer.js';
+import { parseVerifierKey, type NoteVerifierKey } from '../../lib/crypto/signed-note.js';
 
 export interface VerifyOptions {
   jwks?: string;
+  logKey?: string;
   issuer?: string;
   online?: boolean;
   json?: boolean;
@@ -55,13 +58,15 @@ export class NoTrustRootError extends Error {}
 const HOW_TO_TRUST = [
   'Choose whom to trust, one of:',
   "  npubench trust add <issuer URL>          fetch the issuer's keys once, check their fingerprints, store them; later verifies use them",
-  "  npubench verify cert.json --jwks FILE    the issuer's key set saved from <issuer URL>/.well-known/jwks.json (fully offline)",
+  "  npubench verify cert.json --jwks FILE --log-key VKEY   the issuer's key set saved from <issuer URL>/.well-known/jwks.json and its log key from <issuer URL>/v1/transparency/log-key (fully offline)",
   "  npubench verify cert.json --issuer URL   a one-off: fetch that issuer's keys now, store nothing",
   'The URLs inside cert.json are not signed and are never used to find keys.',
 ].join('\n');
 
 interface TrustRoot {
   jwks: Jwks;
+  /** The transparency log's key; without one the log proof cannot be checked and verification fails. */
+  logKey?: NoteVerifierKey;
   /** Base URL of the trusted issuer, when the trust root names one (store, --issuer). */
   issuer?: string;
   /** How the trust root was chosen, for the output. */
@@ -88,7 +93,25 @@ async function fetchIssuerJwks(issuer: string): Promise<Jwks> {
   return assertUsableJwks(jwks, url);
 }
 
+/** --log-key: a vkey, or a file holding one. */
+export async function readLogKey(source: string): Promise<NoteVerifierKey> {
+  const text = /\+[0-9a-f]{8}\+/.test(source) ? source : await readFile(source, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`--log-key ${source}: neither a note verifier key nor a readable file (${err.code ?? err.message})`);
+  });
+  try {
+    return parseVerifierKey(text);
+  } catch (err) {
+    throw new Error(`--log-key ${source}: ${(err as Error).message}`);
+  }
+}
+
 async function chooseTrustRoot(bundle: unknown, opts: VerifyOptions): Promise<TrustRoot> {
+  const root = await chooseIssuerKeys(bundle, opts);
+  if (opts.logKey !== undefined) return { ...root, logKey: await readLogKey(opts.logKey), label: `${root.label}; log key from --log-key` };
+  return root;
+}
+
+async function chooseIssuerKeys(bundle: unknown, opts: VerifyOptions): Promise<TrustRoot> {
   const issuer = opts.issuer === undefined ? undefined : normaliseIssuerUrl(opts.issuer);
   if (opts.jwks !== undefined) {
     const jwks = assertUsableJwks(await readJsonSource(opts.jwks, (reason) => `Cannot fetch the key set from ${opts.jwks} (${reason}). Pass --jwks a file holding the key set to check offline.`), opts.jwks);
@@ -96,8 +119,10 @@ async function chooseTrustRoot(bundle: unknown, opts: VerifyOptions): Promise<Tr
   }
   if (issuer !== undefined) {
     const stored = await findTrustedIssuer(issuer);
-    if (stored) return { jwks: stored.jwks, issuer, label: `trusted issuer: ${issuer} (from trust store, added ${stored.addedAt})` };
-    return { jwks: await fetchIssuerJwks(issuer), issuer, label: `trusted issuer: ${issuer} (--issuer, keys fetched once from ${jwksUrlOf(issuer)}, not stored)` };
+    if (stored) return { jwks: stored.jwks, logKey: storedLogKey(stored), issuer, label: `trusted issuer: ${issuer} (from trust store, added ${stored.addedAt})` };
+    const jwks = await fetchIssuerJwks(issuer);
+    const logKey = opts.logKey === undefined ? await fetchLogKey(issuer, readJsonSource) : undefined;
+    return { jwks, logKey, issuer, label: `trusted issuer: ${issuer} (--issuer, keys fetched once from ${jwksUrlOf(issuer)}, not stored)` };
   }
   const entries = await listTrustedIssuers();
   if (entries.length === 0) throw new NoTrustRootError(`No trust root: the trust store (${trustStoreDir()}) is empty and neither --jwks nor --issuer was given.\n${HOW_TO_TRUST}`);
@@ -108,8 +133,11 @@ async function chooseTrustRoot(bundle: unknown, opts: VerifyOptions): Promise<Tr
       `The trust store holds ${entries.length} issuers (${entries.map((e) => e.issuer).join(', ')}) and this certificate names none of them: choose one with --issuer URL.\n${HOW_TO_TRUST}`,
     );
   }
-  return { jwks: entry.jwks, issuer: entry.issuer, label: `trusted issuer: ${entry.issuer} (from trust store)` };
+  return { jwks: entry.jwks, logKey: storedLogKey(entry), issuer: entry.issuer, label: `trusted issuer: ${entry.issuer} (from trust store)` };
 }
+
+/** listTrustedIssuers checked the vkey already. */
+const storedLogKey = (entry: TrustedIssuer) => (entry.logKey === undefined ? undefined : parseVerifierKey(entry.logKey));
 
 /** Why a signature failed, in words that say whose keys were tried. */
 function explainSignature(result: CertificateVerification, bundle: unknown, root: TrustRoot): void {
@@ -126,7 +154,7 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
   const root = await chooseTrustRoot(bundle, opts);
   const resolver = keyResolverFromJwks(root.jwks);
   const policy = { maxStatusAgeMs: opts.maxStatusAge === undefined ? undefined : parseMaxStatusAge(opts.maxStatusAge) };
-  let result = verifyCertificateBundle(bundle, resolver, new Date(), root.issuer, policy);
+  let result = verifyCertificateBundle(bundle, resolver, root.logKey, new Date(), root.issuer, policy);
   explainSignature(result, bundle, root);
 
   let onlineNote = '';
@@ -140,13 +168,13 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
       current,
       (reason) =>
         `--online: cannot fetch the certificate's current bundle from ${current} (${reason}), so a revocation made since the download cannot be checked. ` +
-        `Without --online the check needs no API: npubench verify ${file} --jwks <jwks.json>.`,
+        `Without --online the check needs no API: npubench verify ${file} --jwks <jwks.json> --log-key <vkey>.`,
     );
     const freshParsed = certificateBundleSchema.safeParse(fresh);
     if (!freshParsed.success || freshParsed.data.certificateId !== parsed.data.certificateId || freshParsed.data.envelope.payload !== parsed.data.envelope.payload) {
       result = { status: 'invalid', checks: [...result.checks, { check: 'revocation', ok: false, detail: `the issuer's current bundle at ${current} is not this certificate` }] };
     } else {
-      result = verifyCertificateBundle(fresh, resolver, new Date(), root.issuer, policy);
+      result = verifyCertificateBundle(fresh, resolver, root.logKey, new Date(), root.issuer, policy);
       explainSignature(result, fresh, root);
     }
     onlineNote = `  status: checked online at ${current}`;

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { verifyStatement, type DsseEnvelope } from '../crypto/dsse.js';
 import { verifyLogInclusion, type LogInclusionProof } from '../crypto/log-inclusion.js';
 import type { KeyResolver } from '../crypto/signing-keys.js';
+import type { NoteVerifierKey } from '../crypto/signed-note.js';
 import { parseCanonicalJson } from '../crypto/canonical-json.js';
 import { checkIssuer } from './certificate-issuer.js';
 import { checkKeyAt } from '../crypto/key-lifetime.js';
@@ -17,6 +18,7 @@ export {
   CERTIFICATE_BUNDLE_FORMAT,
   certificateBundleSchema,
   certificatePredicateSchema,
+  NO_LOG_KEY_DETAIL,
   parseCertificatePredicate,
   type CertificateBundle,
   type CertificateContent,
@@ -25,7 +27,15 @@ export {
   type IssuanceLogEntry,
   type RevocationLogEntry,
 } from './certificate-schema.js';
-import { CERTIFICATE_BUNDLE_FORMAT, certificateBundleSchema, parseCertificatePredicate, type CertificateContent, type IssuanceLogEntry, type RevocationLogEntry } from './certificate-schema.js';
+import {
+  CERTIFICATE_BUNDLE_FORMAT,
+  certificateBundleSchema,
+  NO_LOG_KEY_DETAIL,
+  parseCertificatePredicate,
+  type CertificateContent,
+  type IssuanceLogEntry,
+  type RevocationLogEntry,
+} from './certificate-schema.js';
 
 export const statementDigestOf = (envelope: Pick<DsseEnvelope, 'payload'>) => createHash('sha256').update(Buffer.from(envelope.payload, 'base64')).digest('hex');
 
@@ -53,12 +63,19 @@ function decodeLeaf(proof: LogInclusionProof): unknown {
 }
 
 /**
- * Verifies a certificate bundle: the DSSE signature against the given keys, the issuer the statement
- * names against that key and against `trustedIssuer` (the trust root's issuer URL, when it names one),
- * the expiry against `now`, the issuance's inclusion in the signed transparency log, and any revocation the bundle carries.
- * Never throws on hostile input.
+ * Verifies a certificate bundle: the DSSE signature against the given report keys, the issuer the
+ * statement names against that key and against `trustedIssuer` (the trust root's issuer URL, when it
+ * names one), the expiry against `now`, the issuance's inclusion under a checkpoint signed by the pinned
+ * log key (none pinned: INVALID), and any revocation the bundle carries. Never throws on hostile input.
  */
-export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date(), trustedIssuer?: string, policy: VerifyPolicy = {}): CertificateVerification {
+export function verifyCertificateBundle(
+  input: unknown,
+  resolveKey: KeyResolver,
+  logKey: NoteVerifierKey | undefined,
+  now = new Date(),
+  trustedIssuer?: string,
+  policy: VerifyPolicy = {},
+): CertificateVerification {
   const checks: CertificateVerification['checks'] = [];
   const bundle = certificateBundleSchema.safeParse(input);
   if (!bundle.success) {
@@ -88,15 +105,19 @@ export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver,
   const expired = new Date(certificate.expiresAt).getTime() <= now.getTime();
   checks.push({ check: 'expiry', ok: !expired, detail: `${expired ? 'expired' : 'valid until'} ${certificate.expiresAt}` });
 
+  if (!logKey) {
+    checks.push({ check: 'log_inclusion', ok: false, detail: NO_LOG_KEY_DETAIL });
+    return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+  }
   const digest = statementDigestOf(envelope);
-  const included = verifyLogInclusion(issuance.inclusionProof, issuance.signedTreeHead, resolveKey);
+  const included = verifyLogInclusion(issuance.inclusionProof, issuance.checkpoint, logKey);
   const leaf = decodeLeaf(issuance.inclusionProof) as IssuanceLogEntry | undefined;
   const leafMatches = leaf?.kind === 'certificate.issued' && leaf.certificateId === certificateId && leaf.entry?.statementDigest === digest;
   if (!included.ok || !leafMatches) {
     checks.push({ check: 'log_inclusion', ok: false, detail: included.ok ? 'the logged entry is not this certificate' : `not proven in the log: ${included.reason}` });
     return { status: 'invalid', checks, certificate, keyId: signed.keyid };
   }
-  checks.push({ check: 'log_inclusion', ok: true, detail: `entry ${issuance.inclusionProof.index} of a signed log of ${included.treeHead.treeSize}` });
+  checks.push({ check: 'log_inclusion', ok: true, detail: `entry ${issuance.inclusionProof.index} of ${included.checkpoint.treeSize} under a checkpoint of ${included.checkpoint.origin}` });
 
   let signedStatus: SignedStatus;
   if (bundle.data.status) {
@@ -108,7 +129,7 @@ export function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver,
   if (status.outcome === 'invalid' && !(status.stale && expired)) return { status: 'invalid', checks, certificate, keyId: signed.keyid };
 
   if (revocation) {
-    const revoked = verifyLogInclusion(revocation.inclusionProof, revocation.signedTreeHead, resolveKey);
+    const revoked = verifyLogInclusion(revocation.inclusionProof, revocation.checkpoint, logKey);
     const entry = decodeLeaf(revocation.inclusionProof) as RevocationLogEntry | undefined;
     if (revoked.ok && entry?.kind === 'certificate.revoked' && entry.certificateId === certificateId) {
       checks.push({ check: 'revocation', ok: false, detail: `revoked ${entry.entry.revokedAt}: ${entry.entry.reason}` });

@@ -11,18 +11,22 @@ export const LEGACY_CERTIFICATE_PREDICATE_TYPE = 'https://npubench.dev/attestati
 /** Offline, a signed status older than this fails unless the verifier sets its own limit; the v2
  *  statement carries the limit its issuer chose. */
 export const DEFAULT_STATUS_MAX_AGE_DAYS = 30;
-export const CERTIFICATE_BUNDLE_FORMAT = 'npubench.certificate-bundle/v1';
+// Bundle v2: log proofs are under C2SP checkpoints signed by the log key (v1 had DSSE tree heads by the
+// report key and no longer parses; the API re-bundles every stored certificate on download). The bundle
+// format and the statement's predicate type are versioned apart: a v2 bundle carries a v1 or v2 statement.
+export const CERTIFICATE_BUNDLE_FORMAT = 'npubench.certificate-bundle/v2';
 
 const envelopeShape = z.object({ payload: z.string(), payloadType: z.string(), signatures: z.array(z.object({ keyid: z.string(), sig: z.string() })) });
 const inclusionShape = z.strictObject({ leaf: z.string(), index: z.int().min(0), treeSize: z.int().min(1), hashes: z.array(z.string()) });
-const logProofShape = z.strictObject({ inclusionProof: inclusionShape, signedTreeHead: envelopeShape });
+/** `checkpoint` is the signed note (c2sp.org/tlog-checkpoint) of the tree the proof is for. */
+const logProofShape = z.strictObject({ inclusionProof: inclusionShape, checkpoint: z.string().max(16_384) });
 
 export const certificateBundleSchema = z.strictObject({
   format: z.literal(CERTIFICATE_BUNDLE_FORMAT),
   certificateId: z.uuid(),
   /** DSSE envelope over the certificate's in-toto statement. */
   envelope: envelopeShape,
-  /** Inclusion of the issuance in the transparency log, under a signed tree head. */
+  /** Inclusion of the issuance in the transparency log, under a checkpoint signed by the log key. */
   issuance: logProofShape,
   /** Present when the certificate was revoked before this bundle was downloaded. */
   revocation: logProofShape.optional(),
@@ -42,6 +46,9 @@ const certifierShape = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('api_key'), keyId: z.uuid(), name: z.string(), organization: z.strictObject({ id: z.uuid(), name: z.string() }) }),
   z.strictObject({ kind: z.literal('automatic'), profileId: z.string() }),
 ]);
+
+/** The log_inclusion detail when the verifier was given no log key: the proof cannot be checked, so it fails. */
+export const NO_LOG_KEY_DETAIL = "no trusted log key: the log proof cannot be checked (pin the issuer's log key: npubench trust add, or --log-key)";
 
 const certificateBody = {
   certificateId: z.uuid(),

@@ -1,5 +1,5 @@
 // The verifier's trust store: the issuers a user chose to trust, one JSON file per issuer holding its
-// URL, the key set fetched when it was added, and when. `npubench trust add|list|remove` edits it;
+// URL, the key set and the transparency log's key (a note vkey) fetched when it was added, and when. `npubench trust add|list|remove` edits it;
 // `npubench verify` reads it. Lives under $NPUBENCH_TRUST_DIR, else $XDG_CONFIG_HOME/npubench/trust,
 // else ~/.config/npubench/trust.
 import { createHash } from 'node:crypto';
@@ -9,12 +9,15 @@ import { join } from 'node:path';
 import { keyResolverFromJwks, type Jwks, type JwksEntry } from '../crypto/signing-keys.js';
 import { KEY_LIFETIME_MEMBERS, lifetimeOfJwk, narrowLifetime, type KeyLifetime } from '../crypto/key-lifetime.js';
 import { normaliseIssuerUrl } from './certificate-issuer.js';
+import { parseVerifierKey, type NoteVerifierKey } from '../crypto/signed-note.js';
 
 export interface TrustedIssuer {
   /** The issuer's base URL, normalised by {@link normaliseIssuerUrl}. */
   issuer: string;
   /** The key set with each key's lifetime (notBefore, notAfter, compromisedAt) as last fetched. */
   jwks: Jwks;
+  /** The log's note verifier key (`<origin>+<id>+<key>`); absent in entries added before logs had one. */
+  logKey?: string;
   addedAt: string;
   /** The last `npubench trust refresh`. */
   refreshedAt?: string;
@@ -27,6 +30,7 @@ export function trustStoreDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export const jwksUrlOf = (issuer: string) => `${issuer}/.well-known/jwks.json`;
+export const logKeyUrlOf = (issuer: string) => `${issuer}/v1/transparency/log-key`;
 
 /** SHA-256 (hex) of the raw 32-byte Ed25519 public key of a JWK (its decoded `x`). */
 export function keyFingerprint(jwk: { x: string }): string {
@@ -66,6 +70,13 @@ export async function listTrustedIssuers(dir = trustStoreDir()): Promise<Trusted
     }
     if (typeof entry.issuer !== 'string' || typeof entry.addedAt !== 'string') throw new Error(`trust store entry ${path} has no issuer or addedAt`);
     assertUsableJwks(entry.jwks, `trust store entry ${path}`);
+    if (entry.logKey !== undefined) {
+      try {
+        parseVerifierKey(entry.logKey);
+      } catch (err) {
+        throw new Error(`trust store entry ${path} has a bad log key: ${(err as Error).message}`);
+      }
+    }
     out.push(entry);
   }
   return out;
@@ -76,8 +87,9 @@ export async function findTrustedIssuer(issuer: string, dir = trustStoreDir()): 
   return (await listTrustedIssuers(dir)).find((e) => e.issuer === wanted);
 }
 
-export async function saveTrustedIssuer(issuer: string, jwks: Jwks, dir = trustStoreDir(), now = new Date()): Promise<TrustedIssuer> {
-  return writeEntry({ issuer: normaliseIssuerUrl(issuer), jwks: assertUsableJwks(jwks, `the key set of ${issuer}`), addedAt: now.toISOString() }, dir);
+export async function saveTrustedIssuer(issuer: string, jwks: Jwks, logKey: string, dir = trustStoreDir(), now = new Date()): Promise<TrustedIssuer> {
+  parseVerifierKey(logKey);
+  return writeEntry({ issuer: normaliseIssuerUrl(issuer), jwks: assertUsableJwks(jwks, `the key set of ${issuer}`), logKey, addedAt: now.toISOString() }, dir);
 }
 
 async function writeEntry(entry: TrustedIssuer, dir: string): Promise<TrustedIssuer> {
@@ -137,4 +149,17 @@ export function mergeKeySets(stored: Jwks, fetched: Jwks): { jwks: Jwks; changes
 export async function refreshTrustedIssuer(entry: TrustedIssuer, fetched: Jwks, dir = trustStoreDir(), now = new Date()): Promise<{ entry: TrustedIssuer; changes: KeySetChange[] }> {
   const { jwks, changes } = mergeKeySets(entry.jwks, assertUsableJwks(fetched, `the key set of ${entry.issuer}`));
   return { entry: await writeEntry({ ...entry, jwks, refreshedAt: now.toISOString() }, dir), changes };
+}
+
+/** The issuer's log key from its log-key endpoint; `readJson` is the CLI's fetcher. Throws with the reason. */
+export async function fetchLogKey(issuer: string, readJson: (url: string, unreachable: (reason: string) => string) => Promise<unknown>): Promise<NoteVerifierKey> {
+  const url = logKeyUrlOf(issuer);
+  const answer = await readJson(url, (reason) => `Cannot fetch the transparency log key of ${issuer} from ${url} (${reason}).`);
+  const vkey = typeof answer === 'object' && answer !== null ? (answer as { vkey?: unknown }).vkey : undefined;
+  if (typeof vkey !== 'string') throw new Error(`${url} answered no "vkey"`);
+  try {
+    return parseVerifierKey(vkey);
+  } catch (err) {
+    throw new Error(`${url} answered a bad log key: ${(err as Error).message}`);
+  }
 }

@@ -1,9 +1,9 @@
-// Offline check that a transparency log entry is in a signed tree head: the proof bundle a certificate
-// ships with (or that GET /v1/transparency/proofs/inclusion returns) plus the log's public keys are enough.
-// Pure and DB-free so `npubench verify` can use it; never throws, since every input may be hostile.
-import type { DsseEnvelope, DsseFailureReason } from './dsse.js';
-import { leafHash, verifyInclusion, verifyTreeHead, type TreeHead } from './merkle.js';
-import type { KeyResolver } from './signing-keys.js';
+// Offline check that a transparency log entry is in a signed checkpoint: the proof bundle a certificate
+// ships with (or that GET /v1/transparency/proofs/inclusion returns) plus the log's pinned note key are
+// enough. Pure and DB-free so `npubench verify` can use it; never throws, since every input may be hostile.
+import { verifyCheckpoint, type Checkpoint, type CheckpointFailure } from './checkpoint.js';
+import { leafHash, verifyInclusion } from './merkle.js';
+import type { NoteVerifierKey } from './signed-note.js';
 
 export interface LogInclusionProof {
   /** Standard base64 of the logged leaf bytes (the entry itself, not its hash). */
@@ -15,28 +15,28 @@ export interface LogInclusionProof {
 }
 
 export type LogInclusionFailure =
-  | DsseFailureReason
-  /** The proof is for a tree of another size than the signed head. */
+  | CheckpointFailure
+  /** The proof is for a tree of another size than the checkpoint. */
   | 'tree_size_mismatch'
   /** Leaf or hashes are not canonical base64, or a hash is not 32 bytes. */
   | 'malformed_proof'
   /** The proof does not lead from the leaf to the signed root. */
   | 'not_included';
 
-export type LogInclusionVerification = { ok: true; treeHead: TreeHead } | { ok: false; reason: LogInclusionFailure };
+export type LogInclusionVerification = { ok: true; checkpoint: Checkpoint } | { ok: false; reason: LogInclusionFailure };
 
-export function verifyLogInclusion(proof: LogInclusionProof, signedTreeHead: DsseEnvelope, resolveKey: KeyResolver): LogInclusionVerification {
-  const head = verifyTreeHead(signedTreeHead, resolveKey);
+export function verifyLogInclusion(proof: LogInclusionProof, checkpointNote: unknown, logKey: NoteVerifierKey): LogInclusionVerification {
+  const head = verifyCheckpoint(checkpointNote, logKey);
   if (!head.ok) return head;
-  const { treeHead } = head;
-  if (!isRecord(proof) || proof.treeSize !== treeHead.treeSize) return { ok: false, reason: 'tree_size_mismatch' };
+  const { checkpoint } = head;
+  if (!isRecord(proof) || proof.treeSize !== checkpoint.treeSize) return { ok: false, reason: 'tree_size_mismatch' };
 
   const leaf = decodeBase64(proof.leaf);
   const hashes = Array.isArray(proof.hashes) ? proof.hashes.map(decodeBase64) : [undefined];
   if (!leaf || !hashes.every((h): h is Buffer => h?.length === 32)) return { ok: false, reason: 'malformed_proof' };
 
-  const root = Buffer.from(treeHead.rootHash, 'base64');
-  return verifyInclusion(leafHash(leaf), proof.index, treeHead.treeSize, hashes, root) ? { ok: true, treeHead } : { ok: false, reason: 'not_included' };
+  const root = Buffer.from(checkpoint.rootHash, 'base64');
+  return verifyInclusion(leafHash(leaf), proof.index, checkpoint.treeSize, hashes, root) ? { ok: true, checkpoint } : { ok: false, reason: 'not_included' };
 }
 
 /** Only the canonical standard-base64 spelling: Buffer.from skips junk characters, which would let a

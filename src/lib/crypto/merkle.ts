@@ -1,10 +1,8 @@
 // RFC 6962 / RFC 9162 Merkle tree hashing for the certificate transparency log. Proofs are generated with
 // the recursive definitions of RFC 6962 §2.1 and verified with the iterative algorithms of RFC 9162
-// §2.1.3.2 and §2.1.4.2, so a bug in one path cannot hide behind the same bug in the other.
+// §2.1.3.2 and §2.1.4.2, so a bug in one path cannot hide behind the same bug in the other. Tree heads
+// are signed as C2SP checkpoints (checkpoint.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { parseCanonicalJson, canonicalBytes } from './canonical-json.js';
-import { signEnvelope, verifyEnvelope, type DsseEnvelope, type DsseFailureReason, type EnvelopeSigner } from './dsse.js';
-import type { KeyResolver } from './signing-keys.js';
 
 const HASH_BYTES = 32;
 // Domain separation (RFC 6962 §2.1): a leaf can never be mistaken for an interior node.
@@ -157,56 +155,4 @@ function isPowerOfTwo(n: number): boolean {
 
 function hashesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-// ---- signed tree heads ----
-
-export const TREE_HEAD_PAYLOAD_TYPE = 'application/vnd.npubench.tree-head+json';
-
-export interface TreeHead {
-  treeSize: number;
-  /** Standard base64 of the 32-byte root hash. */
-  rootHash: string;
-  /** RFC 3339 UTC time the log produced this head. */
-  timestamp: string;
-}
-
-export type TreeHeadVerification =
-  | { ok: true; treeHead: TreeHead; keyid: string }
-  | { ok: false; reason: DsseFailureReason };
-
-export function treeHeadFor(leaves: readonly Uint8Array[], at: Date): TreeHead {
-  return { treeSize: leaves.length, rootHash: merkleRoot(leaves).toString('base64'), timestamp: at.toISOString() };
-}
-
-export function signTreeHead(treeHead: TreeHead, key: EnvelopeSigner): DsseEnvelope {
-  return signEnvelope(TREE_HEAD_PAYLOAD_TYPE, canonicalBytes(treeHead), key);
-}
-
-export function verifyTreeHead(envelope: unknown, resolveKey: KeyResolver): TreeHeadVerification {
-  const verified = verifyEnvelope(envelope, resolveKey, TREE_HEAD_PAYLOAD_TYPE);
-  if (!verified.ok) return verified;
-  const treeHead = parseCanonicalJson(verified.payload);
-  if (!isTreeHead(treeHead)) return { ok: false, reason: 'malformed' };
-  return { ok: true, treeHead, keyid: verified.keyid };
-}
-
-function isTreeHead(value: unknown): value is TreeHead {
-  if (typeof value !== 'object' || value === null) return false;
-  const { treeSize, rootHash, timestamp } = value as Record<string, unknown>;
-  return (
-    typeof treeSize === 'number' &&
-    isTreeSize(treeSize) &&
-    typeof rootHash === 'string' &&
-    Buffer.from(rootHash, 'base64').toString('base64') === rootHash &&
-    Buffer.from(rootHash, 'base64').length === HASH_BYTES &&
-    typeof timestamp === 'string' &&
-    isIsoTimestamp(timestamp)
-  );
-}
-
-/** Only the exact form Date#toISOString writes, so one instant has one signed spelling. */
-function isIsoTimestamp(text: string): boolean {
-  const date = new Date(text);
-  return !Number.isNaN(date.getTime()) && date.toISOString() === text;
 }

@@ -171,7 +171,7 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
     if (isUniqueViolation(err)) throw conflict('certificate.exists', `This report already has a ${profile.id} certificate.`);
     throw err;
   }
-  await publishTreeHead(deps.db, deps.signer);
+  await publishTreeHead(deps.db, deps.logSigner);
   return certificate;
 }
 
@@ -207,7 +207,7 @@ export async function revokeCertificate(deps: ServiceDeps, id: string, input: z.
     await recordAuditEvent(tx, certificateActor(revokedBy, requestId), { action: 'certificate.revoked', subjectType: 'certificate', subjectId: id, details: { reason: input.reason } });
     return tx.certificate.update({ where: { id }, data: { revokedAt, revocationReason: input.reason } });
   });
-  await publishTreeHead(deps.db, deps.signer);
+  await publishTreeHead(deps.db, deps.logSigner);
   return revoked;
 }
 
@@ -232,13 +232,13 @@ async function requireCertificate(deps: ServiceDeps, id: string) {
   return cert;
 }
 
-/** The downloadable `cert.json`: envelope plus log proofs under the latest signed tree head. */
+/** The downloadable `cert.json`: envelope plus log proofs under the latest checkpoint. */
 export async function certificateBundle(deps: ServiceDeps, id: string): Promise<CertificateBundle> {
   const cert = await requireCertificate(deps, id);
-  const head = await publishTreeHead(deps.db, deps.signer);
+  const head = await publishTreeHead(deps.db, deps.logSigner);
   const proofOf = async (index: number) => {
-    const proof = await inclusionProofFor(deps.db, index, head.treeHead.treeSize);
-    return { inclusionProof: { leaf: proof.leaf, index: proof.index, treeSize: proof.treeSize, hashes: proof.hashes }, signedTreeHead: proof.envelope };
+    const proof = await inclusionProofFor(deps.db, deps.logSigner, index, head.treeHead.treeSize);
+    return { inclusionProof: { leaf: proof.leaf, index: proof.index, treeSize: proof.treeSize, hashes: proof.hashes }, checkpoint: proof.checkpoint };
   };
   let revocation: CertificateBundle['revocation'];
   if (cert.revokedAt) {
@@ -261,7 +261,7 @@ export async function certificateBundle(deps: ServiceDeps, id: string): Promise<
 /** Online verification: the same checks as `npubench verify`, against this service's keys and log. */
 export async function verifyCertificate(deps: ServiceDeps, id: string): Promise<CertificateVerificationResult> {
   const bundle = await certificateBundle(deps, id);
-  const result = verifyCertificateBundle(bundle, await serviceKeyResolver(deps.db), new Date(), deps.config.publicUrl);
+  const result = verifyCertificateBundle(bundle, await serviceKeyResolver(deps.db), deps.logSigner, new Date(), deps.config.publicUrl);
   const key = result.keyId ? await deps.db.signingKey.findUnique({ where: { kid: result.keyId } }) : null;
   return { certificateId: id, ...result, key: key ? { kid: key.kid, status: key.status } : null };
 }

@@ -1,9 +1,11 @@
-// The API's signing keys. The boot key comes from NPUBENCH_SIGNING_KEY(_FILE); on embedded defaults a key
-// is generated under the data dir on first start (with a warning: a lab must keep its key elsewhere).
+// The API's signing keys and the transparency log's key. The boot key comes from NPUBENCH_SIGNING_KEY(_FILE),
+// the log key from NPUBENCH_LOG_KEY(_FILE); on embedded defaults each is generated under the data dir on
+// first start (with a warning: a lab must keep its keys elsewhere).
 // `npubench keys rotate` makes a new key in NPUBENCH_SIGNING_KEY_DIR and marks it active in the database;
 // every replica reads the active key id from the database each time it signs, so a rotation takes
 // effect at once everywhere. Only public halves and lifetimes reach the database; retired and
 // compromised keys stay there (and in the JWKS) so what they signed in their window still verifies.
+// The log key does not rotate with them: checkpoints stay verifiable by the one log key a verifier pinned.
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../../lib/database.js';
@@ -25,11 +27,28 @@ import {
   type KeyStatus,
   type SigningKey,
 } from '../../lib/crypto/signing-keys.js';
+import { noteSignerFrom, type NoteSigner } from '../../lib/crypto/signed-note.js';
 
 export async function loadServiceSigningKey(config: Config, log: Logger): Promise<SigningKey> {
-  if (config.env.NPUBENCH_SIGNING_KEY) return signingKeyFromPem(config.env.NPUBENCH_SIGNING_KEY);
-  if (config.env.NPUBENCH_SIGNING_KEY_FILE) return loadSigningKeyFile(config.env.NPUBENCH_SIGNING_KEY_FILE);
-  const path = join(config.dataDir, 'signing-key.pem');
+  return loadKey(config, log, { inline: config.env.NPUBENCH_SIGNING_KEY, file: config.env.NPUBENCH_SIGNING_KEY_FILE, fileName: 'signing-key.pem', variable: 'NPUBENCH_SIGNING_KEY_FILE' });
+}
+
+/**
+ * The transparency log's checkpoint key, from NPUBENCH_LOG_KEY(_FILE) or generated beside the signing
+ * key, named by the log origin. Refuses any report key: a leaked report key must not also be able to
+ * sign the log that would expose what it signed.
+ */
+export async function loadServiceLogKey(config: Config, log: Logger, db: Db): Promise<NoteSigner> {
+  const key = await loadKey(config, log, { inline: config.env.NPUBENCH_LOG_KEY, file: config.env.NPUBENCH_LOG_KEY_FILE, fileName: 'log-key.pem', variable: 'NPUBENCH_LOG_KEY_FILE' });
+  // Any report key, current or rotated out, is refused (they are all registered before this runs).
+  if (await db.signingKey.findUnique({ where: { kid: key.keyId }, select: { kid: true } })) throw new SigningKeyError('the log key (NPUBENCH_LOG_KEY_FILE) is the signing key: give the transparency log a key of its own (npubench keys generate)');
+  return noteSignerFrom(config.logOrigin, key);
+}
+
+async function loadKey(config: Config, log: Logger, source: { inline: string | undefined; file: string | undefined; fileName: string; variable: string }): Promise<SigningKey> {
+  if (source.inline) return signingKeyFromPem(source.inline);
+  if (source.file) return loadSigningKeyFile(source.file);
+  const path = join(config.dataDir, source.fileName);
   const exists = await access(path).then(
     () => true,
     () => false,
@@ -37,7 +56,7 @@ export async function loadServiceSigningKey(config: Config, log: Logger): Promis
   if (exists) return loadSigningKeyFile(path);
   await mkdir(config.dataDir, { recursive: true });
   const key = await writePrivateKeyFile(path);
-  log.warn({ path, kid: key.keyId }, 'No NPUBENCH_SIGNING_KEY_FILE set: generated a signing key under the data dir. A lab should keep its key outside the data dir (npubench keys generate).');
+  log.warn({ path, kid: key.keyId }, `No ${source.variable} set: generated a key under the data dir. A lab should keep its keys outside the data dir (npubench keys generate).`);
   return key;
 }
 

@@ -1,12 +1,14 @@
 // The append-only transparency log of certificate issuances and revocations (RFC 6962 Merkle tree).
 // Entries are written inside the caller's transaction so a certificate and its log entry commit together;
-// signed tree heads commit to every prefix that was published, so a later rewrite of a stored leaf (by
-// anyone who can bypass the append-only trigger) no longer matches what was signed.
+// checkpoints (c2sp.org/tlog-checkpoint, signed by the log key) commit to every prefix that was published,
+// so a later rewrite of a stored leaf (by anyone who can bypass the append-only trigger) no longer matches
+// what was signed, and a monitor holding an earlier checkpoint sees it.
 import type { Prisma } from '@prisma/client';
 import { AppError, badRequest, notFound } from '../../lib/errors.js';
 import { canonicalBytes, parseCanonicalJson } from '../../lib/crypto/canonical-json.js';
-import type { DsseEnvelope, EnvelopeSigner } from '../../lib/crypto/dsse.js';
-import { consistencyProof, inclusionProof, leafHash, signTreeHead, treeHeadFor, type TreeHead } from '../../lib/crypto/merkle.js';
+import { consistencyProof, inclusionProof, leafHash, merkleRoot } from '../../lib/crypto/merkle.js';
+import { signCheckpoint, verifyCheckpoint, type Checkpoint } from '../../lib/crypto/checkpoint.js';
+import type { NoteSigner } from '../../lib/crypto/signed-note.js';
 
 export type LogEntryKind = 'certificate.issued' | 'certificate.revoked';
 
@@ -17,8 +19,12 @@ export interface LogEntryInput {
 }
 
 export interface SignedTreeHead {
-  treeHead: TreeHead;
-  envelope: DsseEnvelope;
+  /** What the checkpoint says, parsed (the checkpoint is what a verifier checks). */
+  treeHead: Checkpoint;
+  /** The signed note: origin, size, root hash, then the log key's signature line. */
+  checkpoint: string;
+  /** When this size was first published (unsigned; checkpoints carry no time). */
+  publishedAt: string;
 }
 
 /** Everything but appends works on the client or inside a caller's transaction. */
@@ -46,34 +52,41 @@ export async function appendLogEntry(tx: Prisma.TransactionClient, input: LogEnt
 }
 
 /**
- * Signs a tree head over every committed leaf, unless a head of that size is already stored: then the
- * stored one is returned, so each size has exactly one signed root (concurrent publishers included).
+ * Signs a checkpoint over every committed leaf, unless a head of that size is already stored: then the
+ * stored one is returned, so each size has exactly one root (concurrent publishers included).
  */
-export async function publishTreeHead(db: LogClient, signer: EnvelopeSigner): Promise<SignedTreeHead> {
+export async function publishTreeHead(db: LogClient, signer: NoteSigner): Promise<SignedTreeHead> {
   // Cheap path for the common case (nothing appended since the last head): no leaves are read.
-  const published = await findTreeHead(db, await logSize(db));
+  const published = await findTreeHead(db, signer, await logSize(db));
   if (published) return published;
 
   const leaves = await readLeaves(db);
-  const treeHead = treeHeadFor(leaves, new Date());
-  const envelope = signTreeHead(treeHead, signer);
-  await db.treeHead.createMany({
-    data: [{ treeSize: treeHead.treeSize, rootHash: treeHead.rootHash, envelope: envelope as unknown as Prisma.InputJsonObject }],
-    skipDuplicates: true,
-  });
-  return requireTreeHead(db, treeHead.treeSize);
+  const head = { treeSize: leaves.length, rootHash: merkleRoot(leaves).toString('base64') };
+  await db.treeHead.createMany({ data: [{ ...head, checkpoint: signCheckpoint(head, signer) }], skipDuplicates: true });
+  return requireTreeHead(db, signer, head.treeSize);
 }
 
-export async function findTreeHead(db: LogClient, treeSize: number): Promise<SignedTreeHead | undefined> {
+/**
+ * The stored head of a size. A head stored without a checkpoint by this log key (one from before
+ * checkpoints, or from before the log key or origin changed) is signed now over its stored root: the
+ * root is what was committed to then, and is never recomputed from the leaves, which may have changed.
+ */
+export async function findTreeHead(db: LogClient, signer: NoteSigner, treeSize: number): Promise<SignedTreeHead | undefined> {
   const row = await db.treeHead.findUnique({ where: { treeSize } });
   if (!row) return undefined;
-  // Our own signed output: the envelope's payload is the canonical tree head.
-  const envelope = row.envelope as unknown as DsseEnvelope;
-  return { treeHead: parseCanonicalJson(Buffer.from(envelope.payload, 'base64')) as TreeHead, envelope };
+  let checkpoint = row.checkpoint;
+  let verified = checkpoint === null ? undefined : verifyCheckpoint(checkpoint, signer);
+  if (!verified?.ok || verified.checkpoint.treeSize !== row.treeSize || verified.checkpoint.rootHash !== row.rootHash) {
+    checkpoint = signCheckpoint({ treeSize: row.treeSize, rootHash: row.rootHash }, signer);
+    await db.treeHead.update({ where: { treeSize }, data: { checkpoint } });
+    verified = verifyCheckpoint(checkpoint, signer);
+  }
+  if (!verified.ok) throw new Error(`the log key cannot verify its own checkpoint: ${verified.reason}`);
+  return { treeHead: verified.checkpoint, checkpoint: checkpoint!, publishedAt: row.createdAt.toISOString() };
 }
 
-export async function requireTreeHead(db: LogClient, treeSize: number): Promise<SignedTreeHead> {
-  const head = await findTreeHead(db, treeSize);
+export async function requireTreeHead(db: LogClient, signer: NoteSigner, treeSize: number): Promise<SignedTreeHead> {
+  const head = await findTreeHead(db, signer, treeSize);
   if (!head) throw notFound('transparency.tree_head_not_found', `No tree head of size ${treeSize} has been published.`);
   return head;
 }
@@ -114,12 +127,12 @@ export interface InclusionProofView extends SignedTreeHead {
   hashes: string[];
 }
 
-/** The audit path for entry `index` in the published tree of `treeSize` leaves, with that tree's signed head. */
-export async function inclusionProofFor(db: LogClient, index: number, treeSize: number): Promise<InclusionProofView> {
+/** The audit path for entry `index` in the published tree of `treeSize` leaves, with that tree's checkpoint. */
+export async function inclusionProofFor(db: LogClient, signer: NoteSigner, index: number, treeSize: number): Promise<InclusionProofView> {
   const size = await logSize(db);
   if (index >= size) throw notFound('transparency.entry_not_found', `No log entry ${index}: the log has ${size} entries.`);
   if (index >= treeSize) throw badRequest('transparency.bad_range', `Entry ${index} is not in a tree of ${treeSize} entries.`);
-  const head = await requireTreeHead(db, treeSize);
+  const head = await requireTreeHead(db, signer, treeSize);
   const leaves = await readLeaves(db, treeSize);
   return { index, treeSize, leaf: Buffer.from(leaves[index]!).toString('base64'), hashes: toBase64(inclusionProof(leaves, index)), ...head };
 }
@@ -133,9 +146,9 @@ export interface ConsistencyProofView {
 }
 
 /** RFC 6962 consistency proof that the published tree of `fromSize` is a prefix of the one of `toSize`. */
-export async function consistencyProofBetween(db: LogClient, fromSize: number, toSize: number): Promise<ConsistencyProofView> {
+export async function consistencyProofBetween(db: LogClient, signer: NoteSigner, fromSize: number, toSize: number): Promise<ConsistencyProofView> {
   if (fromSize > toSize) throw badRequest('transparency.bad_range', `from (${fromSize}) must not exceed to (${toSize}).`);
-  const [from, to] = await Promise.all([requireTreeHead(db, fromSize), requireTreeHead(db, toSize)]);
+  const [from, to] = await Promise.all([requireTreeHead(db, signer, fromSize), requireTreeHead(db, signer, toSize)]);
   const leaves = await readLeaves(db, toSize);
   return { fromSize, toSize, hashes: toBase64(consistencyProof(leaves, fromSize)), from, to };
 }

@@ -3,16 +3,21 @@ import { apiJson, postJson, type ApiError } from '../api';
 import { Empty, ErrorState, KeyValues, Loaded, PageTitle, date, useAsync } from '../components';
 import { Link } from '../router';
 import { isLab, useSession } from '../session-context';
-import { logLeafSchema, type LogEntryPage, type SignedTreeHead } from '../../../contracts/transparency';
-import { attributeToIssuer, keyResolverFromJwks, verifyCertificateBundle, type CertificateVerification } from '../verify/certificate-verifier';
+import { logLeafSchema, type LogEntryPage, type LogKey, type SignedTreeHead } from '../../../contracts/transparency';
+import { attributeToIssuer, keyResolverFromJwks, logKeyFromVkey, verifyCertificateBundle, type CertificateVerification } from '../verify/certificate-verifier';
 import { certifierLabel, issuerLabel } from '../../../lib/certificates/certificate-issuer';
 
-/** This service, the issuer whose keys (same-origin /.well-known/jwks.json) the pages verify against. */
+/** This service, the issuer whose keys (same-origin /.well-known/jwks.json and log key) the pages verify against. */
 const thisIssuer = () => `this issuer (${window.location.origin})`;
 
-/** Verifies against one issuer's keys only: the jwksUrl and verificationUrl inside a bundle are unsigned and never followed. */
-async function verifyAgainstJwks(bundle: unknown, jwks: unknown, issuer: string): Promise<CertificateVerification> {
-  return attributeToIssuer(await verifyCertificateBundle(bundle, await keyResolverFromJwks(jwks)), bundle, issuer);
+/** This service's transparency log key (its vkey). */
+const ownLogKey = async () => (await apiJson<LogKey>('/v1/transparency/log-key', { auth: false })).vkey;
+
+/** Verifies against one issuer's keys only: the jwksUrl and verificationUrl inside a bundle are unsigned and never
+ *  followed. Without a log key the log proof cannot be checked, and the verdict is INVALID (as in the CLI). */
+async function verifyAgainstJwks(bundle: unknown, jwks: unknown, logVkey: string | undefined, issuer: string): Promise<CertificateVerification> {
+  const logKey = logVkey === undefined ? undefined : await logKeyFromVkey(logVkey);
+  return attributeToIssuer(await verifyCertificateBundle(bundle, await keyResolverFromJwks(jwks), logKey), bundle, issuer);
 }
 
 export function VerificationResult({ result, keys }: { result: CertificateVerification; keys: string }) {
@@ -39,8 +44,8 @@ export function VerificationResult({ result, keys }: { result: CertificateVerifi
 export function CertificatePage({ id }: { id: string }) {
   const { me } = useSession();
   const [state, reload] = useAsync(async () => {
-    const [bundle, jwks] = await Promise.all([apiJson<unknown>(`/v1/certificates/${id}`, { auth: false }), apiJson<unknown>('/.well-known/jwks.json', { auth: false })]);
-    return { bundle, verification: await verifyAgainstJwks(bundle, jwks, thisIssuer()) };
+    const [bundle, jwks, logKey] = await Promise.all([apiJson<unknown>(`/v1/certificates/${id}`, { auth: false }), apiJson<unknown>('/.well-known/jwks.json', { auth: false }), ownLogKey()]);
+    return { bundle, verification: await verifyAgainstJwks(bundle, jwks, logKey, thisIssuer()) };
   }, [id]);
   const [reason, setReason] = useState('');
   const [revokeError, setRevokeError] = useState<ApiError | null>(null);
@@ -111,6 +116,7 @@ export function CertificatePage({ id }: { id: string }) {
 export function VerifyPage() {
   const [text, setText] = useState('');
   const [jwksText, setJwksText] = useState('');
+  const [logKeyText, setLogKeyText] = useState('');
   const [result, setResult] = useState<{ verification: CertificateVerification; keys: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -131,7 +137,9 @@ export function VerifyPage() {
         throw new Error('The certificate is not valid JSON.');
       }
       // The keys: this service's own, or a key set the user pasted. Never the bundle's jwksUrl.
+      // The log key likewise: this service's, or the one pasted (a pasted key set without one checks no log).
       let jwks: unknown;
+      let logKey: string | undefined;
       let keys: string;
       if (jwksText.trim()) {
         try {
@@ -139,12 +147,13 @@ export function VerifyPage() {
         } catch {
           throw new Error('The key set is not valid JSON.');
         }
+        logKey = logKeyText.trim() || undefined;
         keys = 'the key set you pasted';
       } else {
-        jwks = await apiJson<unknown>('/.well-known/jwks.json', { auth: false });
+        [jwks, logKey] = await Promise.all([apiJson<unknown>('/.well-known/jwks.json', { auth: false }), ownLogKey()]);
         keys = thisIssuer();
       }
-      setResult({ verification: await verifyAgainstJwks(bundle, jwks, keys), keys });
+      setResult({ verification: await verifyAgainstJwks(bundle, jwks, logKey, keys), keys });
     } catch (err) {
       setProblem((err as Error).message);
     } finally {
@@ -168,6 +177,10 @@ export function VerifyPage() {
           <label>
             JWKS JSON (default: this service's /.well-known/jwks.json)
             <textarea value={jwksText} onChange={(e) => setJwksText(e.target.value)} rows={5} spellCheck={false} />
+          </label>
+          <label>
+            Transparency log key (the issuer's vkey from /v1/transparency/log-key; needed with a pasted key set)
+            <input value={logKeyText} onChange={(e) => setLogKeyText(e.target.value)} spellCheck={false} />
           </label>
         </details>
         <button type="submit" disabled={busy}>
@@ -197,14 +210,16 @@ export function TransparencyPage() {
   const [entries, reload] = useAsync(() => apiJson<LogEntryPage>(`/v1/transparency/entries?start=${start}&limit=50`, { auth: false }), [start]);
   return (
     <section>
-      <PageTitle sub="Append-only RFC 6962 log of every certificate issuance and revocation, under signed tree heads.">Transparency log</PageTitle>
+      <PageTitle sub="Append-only RFC 6962 log of every certificate issuance and revocation, under C2SP checkpoints signed by the log key (GET /v1/transparency/checkpoint; monitor it with npubench log monitor).">Transparency log</PageTitle>
       <Loaded value={head} what="tree head" retry={reloadHead}>
         {(h) => (
           <KeyValues
             rows={[
+              ['Origin', <code key="o">{h.treeHead.origin}</code>],
               ['Tree size', String(h.treeHead.treeSize)],
               ['Root hash', <code key="r" className="hash">{h.treeHead.rootHash}</code>],
-              ['Signed at', date(h.treeHead.timestamp)],
+              ['Published', date(h.publishedAt)],
+              ['Checkpoint', <pre key="c" className="hash" data-testid="checkpoint">{h.checkpoint}</pre>],
             ]}
           />
         )}

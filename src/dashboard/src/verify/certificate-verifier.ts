@@ -8,6 +8,7 @@ import { canonicalize } from '../../../lib/crypto/canonical-json.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
   certificateBundleSchema,
+  NO_LOG_KEY_DETAIL,
   parseCertificatePredicate,
   type CertificateContent,
   type IssuanceLogEntry,
@@ -33,7 +34,6 @@ export interface VerifyPolicy {
 
 const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
-const TREE_HEAD_PAYLOAD_TYPE = 'application/vnd.npubench.tree-head+json';
 const MAX_SIGNATURES = 16;
 const LONE_SURROGATE = /\p{Surrogate}/u;
 const utf8 = new TextEncoder();
@@ -197,39 +197,88 @@ async function verifyInclusion(leaf: Uint8Array, index: number, treeSize: number
   return sn === 0 && equalBytes(r, root);
 }
 
-interface TreeHead {
+// ---- C2SP signed notes and checkpoints (src/lib/crypto/signed-note.ts, checkpoint.ts) ----
+
+/** A pinned log key, parsed from its vkey `<name>+<hex key id>+<base64(0x01 || key)>`. */
+export interface LogKey {
+  name: string;
+  keyId: Uint8Array;
+  key: WebCryptoKey;
+}
+
+interface Checkpoint {
+  origin: string;
   treeSize: number;
   rootHash: string;
-  timestamp: string;
 }
 
-function isTreeHead(v: unknown): v is TreeHead {
-  if (!isRecord(v)) return false;
-  const { treeSize, rootHash, timestamp } = v;
-  return (
-    typeof treeSize === 'number' &&
-    Number.isSafeInteger(treeSize) &&
-    treeSize >= 0 &&
-    decodeStdBase64(rootHash)?.length === 32 &&
-    typeof timestamp === 'string' &&
-    !Number.isNaN(Date.parse(timestamp)) &&
-    new Date(timestamp).toISOString() === timestamp
-  );
+/** ASCII control characters other than newline, which signed notes must not hold. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 && code !== 0x0a) return true;
+  }
+  return false;
+}
+const isKeyName = (name: string) => name.length > 0 && !/[\s+]/u.test(name) && !hasControlCharacter(name);
+const noteKeyId = async (name: string, raw: Uint8Array) => (await sha256(concat(utf8.encode(name), new Uint8Array([0x0a, 0x01]), raw))).subarray(0, 4);
+
+/** Throws with the reason, like parseVerifierKey: a vkey comes from the user or the page's own issuer. */
+export async function logKeyFromVkey(vkey: string): Promise<LogKey> {
+  const match = /^([^+]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+={0,2})$/.exec(vkey.trim());
+  if (!match) throw new Error('not a note verifier key (expected <name>+<8 hex digits>+<base64 key>)');
+  const [, name, idHex, keyB64] = match as unknown as [string, string, string, string];
+  if (!isKeyName(name)) throw new Error(`bad key name ${JSON.stringify(name)}`);
+  const material = decodeStdBase64(keyB64);
+  if (!material || material.length !== 33 || material[0] !== 0x01) throw new Error('the key is not an Ed25519 (type 0x01) note key');
+  const raw = material.subarray(1);
+  const keyId = await noteKeyId(name, raw);
+  if (hex(keyId) !== idHex) throw new Error(`key id ${idHex} is not the hash of the name and key`);
+  const key = await crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
+  return { name, keyId, key };
 }
 
-type InclusionResult = { ok: true; treeHead: TreeHead } | { ok: false; reason: string };
+type CheckpointResult = { ok: true; checkpoint: Checkpoint } | { ok: false; reason: string };
 
-async function verifyLogInclusion(proof: unknown, signedTreeHead: unknown, resolveKey: KeyResolver): Promise<InclusionResult> {
-  const head = await verifyEnvelope(signedTreeHead, resolveKey, TREE_HEAD_PAYLOAD_TYPE);
+async function verifyCheckpoint(note: unknown, logKey: LogKey): Promise<CheckpointResult> {
+  if (typeof note !== 'string' || note.length > 1_000_000 || !note.endsWith('\n') || hasControlCharacter(note)) return { ok: false, reason: 'malformed' };
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) return { ok: false, reason: 'malformed' };
+  const text = note.slice(0, split + 1);
+  const lines = note.slice(split + 2, -1).split('\n');
+  if (lines.length === 0 || lines.length > MAX_SIGNATURES) return { ok: false, reason: 'malformed' };
+  const mine: Uint8Array[] = [];
+  for (const line of lines) {
+    const m = /^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/u.exec(line);
+    const blob = m ? decodeStdBase64(m[2]) : undefined;
+    if (!m || !isKeyName(m[1]!) || !blob || blob.length < 5) return { ok: false, reason: 'malformed' };
+    if (m[1] === logKey.name && equalBytes(blob.subarray(0, 4), logKey.keyId)) mine.push(blob.subarray(4));
+  }
+  if (mine.length === 0) return { ok: false, reason: 'unknown_key' };
+  const message = utf8.encode(text);
+  for (const sig of mine) {
+    const ok = sig.length === 64 && (await crypto.subtle.verify({ name: 'Ed25519' }, logKey.key, sig as Uint8Array<ArrayBuffer>, message).catch(() => false));
+    if (!ok) return { ok: false, reason: 'bad_signature' };
+  }
+  const body = /^([^\n]+)\n(0|[1-9][0-9]{0,15})\n([A-Za-z0-9+/]{43}=)\n$/.exec(text);
+  const root = body ? decodeStdBase64(body[3]) : undefined;
+  if (!body || !Number.isSafeInteger(Number(body[2])) || root?.length !== 32) return { ok: false, reason: 'malformed_checkpoint' };
+  if (body[1] !== logKey.name) return { ok: false, reason: 'wrong_origin' };
+  return { ok: true, checkpoint: { origin: body[1], treeSize: Number(body[2]), rootHash: body[3]! } };
+}
+
+type InclusionResult = { ok: true; checkpoint: Checkpoint } | { ok: false; reason: string };
+
+async function verifyLogInclusion(proof: unknown, checkpointNote: unknown, logKey: LogKey): Promise<InclusionResult> {
+  const head = await verifyCheckpoint(checkpointNote, logKey);
   if (!head.ok) return head;
-  const treeHead = parseCanonicalJson(head.payload);
-  if (!isTreeHead(treeHead)) return { ok: false, reason: 'malformed' };
-  if (!isRecord(proof) || proof.treeSize !== treeHead.treeSize || typeof proof.index !== 'number') return { ok: false, reason: 'tree_size_mismatch' };
+  const { checkpoint } = head;
+  if (!isRecord(proof) || proof.treeSize !== checkpoint.treeSize || typeof proof.index !== 'number') return { ok: false, reason: 'tree_size_mismatch' };
   const leaf = decodeStdBase64(proof.leaf);
   const hashes = Array.isArray(proof.hashes) ? proof.hashes.map(decodeStdBase64) : [undefined];
   if (!leaf || !hashes.every((h): h is Uint8Array => h?.length === 32)) return { ok: false, reason: 'malformed_proof' };
-  const included = await verifyInclusion(await leafHash(leaf), proof.index, treeHead.treeSize, hashes, decodeStdBase64(treeHead.rootHash)!);
-  return included ? { ok: true, treeHead } : { ok: false, reason: 'not_included' };
+  const included = await verifyInclusion(await leafHash(leaf), proof.index, checkpoint.treeSize, hashes, decodeStdBase64(checkpoint.rootHash)!);
+  return included ? { ok: true, checkpoint } : { ok: false, reason: 'not_included' };
 }
 
 function decodeLeaf(proof: { leaf: string }): unknown {
@@ -248,7 +297,14 @@ async function verifyStatementEnvelope(envelope: unknown, resolveKey: KeyResolve
   return ok ? { ok: true, keyid: signed.keyid, payload: signed.payload, statement } : { ok: false, reason: 'malformed' };
 }
 
-export async function verifyCertificateBundle(input: unknown, resolveKey: KeyResolver, now = new Date(), trustedIssuer?: string, policy: VerifyPolicy = {}): Promise<CertificateVerification> {
+export async function verifyCertificateBundle(
+  input: unknown,
+  resolveKey: KeyResolver,
+  logKey: LogKey | undefined,
+  now = new Date(),
+  trustedIssuer?: string,
+  policy: VerifyPolicy = {},
+): Promise<CertificateVerification> {
   const checks: CertificateVerification['checks'] = [];
   const bundle = certificateBundleSchema.safeParse(input);
   if (!bundle.success) {
@@ -277,15 +333,19 @@ export async function verifyCertificateBundle(input: unknown, resolveKey: KeyRes
   const expired = new Date(certificate.expiresAt).getTime() <= now.getTime();
   checks.push({ check: 'expiry', ok: !expired, detail: `${expired ? 'expired' : 'valid until'} ${certificate.expiresAt}` });
 
+  if (!logKey) {
+    checks.push({ check: 'log_inclusion', ok: false, detail: NO_LOG_KEY_DETAIL });
+    return { status: 'invalid', checks, certificate, keyId: signed.keyid };
+  }
   const digest = hex(await sha256(signed.payload));
-  const included = await verifyLogInclusion(issuance.inclusionProof, issuance.signedTreeHead, resolveKey);
+  const included = await verifyLogInclusion(issuance.inclusionProof, issuance.checkpoint, logKey);
   const leaf = decodeLeaf(issuance.inclusionProof) as IssuanceLogEntry | undefined;
   const leafMatches = leaf?.kind === 'certificate.issued' && leaf.certificateId === certificateId && leaf.entry?.statementDigest === digest;
   if (!included.ok || !leafMatches) {
     checks.push({ check: 'log_inclusion', ok: false, detail: included.ok ? 'the logged entry is not this certificate' : `not proven in the log: ${included.reason}` });
     return { status: 'invalid', checks, certificate, keyId: signed.keyid };
   }
-  checks.push({ check: 'log_inclusion', ok: true, detail: `entry ${issuance.inclusionProof.index} of a signed log of ${included.treeHead.treeSize}` });
+  checks.push({ check: 'log_inclusion', ok: true, detail: `entry ${issuance.inclusionProof.index} of ${included.checkpoint.treeSize} under a checkpoint of ${included.checkpoint.origin}` });
 
   let signedStatus: SignedStatus;
   if (bundle.data.status) {
@@ -297,7 +357,7 @@ export async function verifyCertificateBundle(input: unknown, resolveKey: KeyRes
   if (status.outcome === 'invalid' && !(status.stale && expired)) return { status: 'invalid', checks, certificate, keyId: signed.keyid };
 
   if (revocation) {
-    const revoked = await verifyLogInclusion(revocation.inclusionProof, revocation.signedTreeHead, resolveKey);
+    const revoked = await verifyLogInclusion(revocation.inclusionProof, revocation.checkpoint, logKey);
     const entry = decodeLeaf(revocation.inclusionProof) as RevocationLogEntry | undefined;
     if (revoked.ok && entry?.kind === 'certificate.revoked' && entry.certificateId === certificateId) {
       checks.push({ check: 'revocation', ok: false, detail: `revoked ${entry.entry.revokedAt}: ${entry.entry.reason}` });
