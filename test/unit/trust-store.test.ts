@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findTrustedIssuer, mergeKeySets, refreshTrustedIssuer, saveTrustedIssuer } from '../../src/lib/certificates/trust-store.js';
 import { keyResolverFromJwks } from '../../src/lib/crypto/signing-keys.js';
-import { jwksWithLifetimes, newIssuerKey } from '../helpers/certificate-corpus.js';
+import { jwksWithLifetimes, newIssuerKey, newLogKey } from '../helpers/certificate-corpus.js';
 
 const a = newIssuerKey();
 const b = newIssuerKey();
+const log = newLogKey();
 const t0 = new Date('2026-01-01T00:00:00.000Z');
 const t1 = new Date('2026-06-01T00:00:00.000Z');
 const t2 = new Date('2026-09-01T00:00:00.000Z');
@@ -21,7 +22,7 @@ describe('trust store refresh', () => {
   it('takes over a retirement and a compromise, and adds a new key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'npubench-trust-'));
     dirs.push(dir);
-    const entry = await saveTrustedIssuer('https://lab.example', jwksWithLifetimes({ key: a, notBefore: t0 }), dir);
+    const entry = await saveTrustedIssuer('https://lab.example', jwksWithLifetimes({ key: a, notBefore: t0 }), log.vkey, dir);
     const later = jwksWithLifetimes({ key: a, notBefore: t0, notAfter: t2, compromisedAt: t1 }, { key: b, notBefore: t2 });
     const { changes } = await refreshTrustedIssuer(entry, later, dir);
     expect(changes).toEqual([
@@ -33,6 +34,8 @@ describe('trust store refresh', () => {
     expect(resolver.lifetimeOf?.(a.keyId)).toEqual({ notBefore: t0.toISOString(), notAfter: t2.toISOString(), compromisedAt: t1.toISOString() });
     expect(stored.jwks.keys.find((k) => k.kid === a.keyId)?.status).toBe('compromised');
     expect(stored.addedAt).toBe(entry.addedAt);
+    // The pinned log key is not something a key-set refresh touches.
+    expect(stored.logKey).toBe(log.vkey);
   });
 
   it('never widens a stored window: a key set that drops a retirement, a compromise or a key changes nothing', () => {

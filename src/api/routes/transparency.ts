@@ -46,7 +46,7 @@ export const transparencyRoutes =
           operationId: 'getCheckpoint',
           summary: 'The latest checkpoint as a C2SP signed note, text/plain (what tlog monitors and witnesses read)',
           tags,
-          response: { 200: z.string().describe('The signed note (text/plain)') },
+          response: { 200: { description: 'The signed note (c2sp.org/tlog-checkpoint)', content: { 'text/plain': { schema: z.string() } } } },
         },
       },
       async (_request, reply) => reply.type('text/plain; charset=utf-8').send((await publishTreeHead(deps.db, deps.logSigner)).checkpoint),
