@@ -50,7 +50,7 @@ export function signEnvelope(payloadType: string, payload: Uint8Array, key: Enve
 /**
  * Accepts the envelope when at least one signature is valid under a key `resolveKey` knows. With
  * `expectedPayloadType`, an envelope of another type is refused before any signature is checked, so a
- * signed tree head can never be accepted where a report was expected.
+ * signed certificate can never be accepted where a report was expected.
  */
 export function verifyEnvelope(envelope: unknown, resolveKey: KeyResolver, expectedPayloadType?: string): DsseVerification {
   const parsed = parseEnvelope(envelope);

@@ -1,4 +1,4 @@
-// Ed25519 signing keys for reports, certificates and tree heads. The private key lives only with the api
+// Ed25519 signing keys for reports and certificates (and the log key's material). The private key lives only with the api
 // (DESIGN §2); verifiers get public keys as a JWKS. A key's id is its RFC 7638 JWK thumbprint, so anyone can
 // recompute it from the public key and no registry of ids is needed.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
