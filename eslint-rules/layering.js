@@ -19,8 +19,8 @@ const MAY_IMPORT = {
   // Its own errors are the harness's only tie to the service, so a vendor laptop runs the same code.
   harness: ['lib/errors'],
   // Browser code: besides the contracts, only the Node-free modules the in-browser certificate verifier
-  // shares with `npubench verify` (zod schemas, the issuer check, RFC 8785 canonical JSON).
-  dashboard: ['lib/certificates/certificate-schema', 'lib/certificates/certificate-issuer', 'lib/crypto/canonical-json'],
+  // shares with `npubench verify` (zod schemas, the issuer, key-lifetime and status checks, RFC 8785 canonical JSON).
+  dashboard: ['lib/certificates/certificate-schema', 'lib/certificates/certificate-issuer', 'lib/certificates/certificate-status', 'lib/crypto/key-lifetime', 'lib/crypto/canonical-json'],
   cli: ['*'],
 };
 

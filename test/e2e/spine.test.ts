@@ -73,13 +73,16 @@ describe('end to end: serve + agent + submit as separate processes', () => {
     const jwksFile = join(dataDir, 'jwks.json');
     await writeFile(certFile, Buffer.from(await (await fetch(`${apiUrl}/v1/certificates/${certificateId}`)).arrayBuffer()));
     await writeFile(jwksFile, Buffer.from(await (await fetch(`${apiUrl}/.well-known/jwks.json`)).arrayBuffer()));
+    // The log key is pinned beside the key set: without it the log proof cannot be checked.
+    const logKeyFile = join(dataDir, 'log-key.vkey');
+    await writeFile(logKeyFile, ((await (await fetch(`${apiUrl}/v1/transparency/log-key`)).json()) as { vkey: string }).vkey);
     const pdf = Buffer.from(await (await fetch(`${apiUrl}/v1/certificates/${certificateId}/pdf`)).arrayBuffer());
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
 
-    // The API is stopped first: the check below needs nothing but the two files.
+    // The API is stopped first: the check below needs nothing but the three files.
     expect(await agent.stop()).toBe(0);
     expect(await api.stop()).toBe(0);
-    const verified = await runNpubench(['verify', certFile, '--jwks', jwksFile], {});
+    const verified = await runNpubench(['verify', certFile, '--jwks', jwksFile, '--log-key', logKeyFile], {});
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     expect(verified.stdout).toContain(`certificate ${certificateId}: VALID`);
     expect(verified.stdout).toMatch(/ok\s+log_inclusion/);
@@ -88,7 +91,7 @@ describe('end to end: serve + agent + submit as separate processes', () => {
     const tampered = JSON.parse(await readFile(certFile, 'utf8')) as { envelope: { payload: string } };
     tampered.envelope.payload = Buffer.from(Buffer.from(tampered.envelope.payload, 'base64').toString().replace('smoke-latency@1', 'vision-latency@1')).toString('base64');
     await writeFile(certFile, JSON.stringify(tampered));
-    const rejected = await runNpubench(['verify', certFile, '--jwks', jwksFile], {});
+    const rejected = await runNpubench(['verify', certFile, '--jwks', jwksFile, '--log-key', logKeyFile], {});
     expect(rejected.code).toBe(1);
     expect(rejected.stdout).toContain('INVALID');
   }, 180_000);

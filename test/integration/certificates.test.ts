@@ -288,7 +288,8 @@ describe('key lifetimes, rotation and the signed status', () => {
     // The attack: the retired key (its private half is still on disk somewhere) signs a new certificate.
     // Even granting the attacker the log key too (its own log would fail log_inclusion), the key's window refuses it.
     const retiredKey = t.deps.signer.keyId === before.kid ? t.deps.signer : signingKeyFromPem(readFileSync(join(t.deps.config.signingKeyDir, `${before.kid}.pem`)));
-    const forged = makeBundle({ issuerUrl: t.deps.config.publicUrl, key: retiredKey, log: t.deps.logSigner });
+    // Dated just after its retirement (the default, a minute ago, could fall inside a short window on a slow run).
+    const forged = makeBundle({ issuerUrl: t.deps.config.publicUrl, key: retiredKey, log: t.deps.logSigner, issuedAt: new Date(Date.parse(old.notAfter!) + 1) });
     const result = verifyCertificateBundle(forged, keyResolverFromJwks(keys), await logKey(), new Date(), t.deps.config.publicUrl);
     expect(result.status).toBe('invalid');
     expect(result.checks.find((c) => c.check === 'key')?.detail).toMatch(/\(key_not_valid_at_signing_time\)$/);
