@@ -13,6 +13,7 @@ import { verifyLogInclusion, type LogInclusionProof } from '../../src/lib/crypto
 import { noteSignerFrom, parseVerifierKey, type NoteVerifierKey } from '../../src/lib/crypto/signed-note.js';
 import { generateSigningKeyPem, signingKeyFromPem } from '../../src/lib/crypto/signing-keys.js';
 import { appendLogEntry, publishTreeHead } from '../../src/services/transparency/transparency-log.js';
+import { loadServiceLogKey } from '../../src/services/signing/service-key.js';
 
 interface SignedHead {
   treeHead: Checkpoint;
@@ -273,5 +274,21 @@ describe('tamper evidence', () => {
     // A monitor replaying the stored entries gets a different root for the size that was signed.
     const { entries } = await get<EntriesAnswer>(`/v1/transparency/entries?start=0&limit=${signedSize}`);
     expect(merkleRoot(entries.map((e) => Buffer.from(e.leaf, 'base64'))).equals(signedRoot)).toBe(false);
+  });
+});
+
+describe('the log key', () => {
+  it('is refused at boot when it is a report key, even one rotated out; a key of its own is named by the origin', async () => {
+    const pem = generateSigningKeyPem();
+    const reportKey = signingKeyFromPem(pem);
+    // A report key retired by an earlier rotation: its row is all that is left of it.
+    const now = new Date();
+    await t.deps.db.signingKey.create({ data: { kid: reportKey.keyId, publicJwk: { ...reportKey.publicJwk }, status: 'retired', notBefore: new Date(now.getTime() - 60_000), retiredAt: now } });
+    const withLogKey = (key: string) => ({ ...t.deps.config, env: { ...t.deps.config.env, NPUBENCH_LOG_KEY: key, NPUBENCH_LOG_KEY_FILE: undefined } });
+    await expect(loadServiceLogKey(withLogKey(pem), t.deps.log, t.deps.db)).rejects.toThrow(/the log key \(NPUBENCH_LOG_KEY_FILE\) is the signing key/);
+    const own = generateSigningKeyPem();
+    const signer = await loadServiceLogKey(withLogKey(own), t.deps.log, t.deps.db);
+    expect(signer.name).toBe(t.deps.config.logOrigin);
+    expect(signer.vkey).toBe(noteSignerFrom(t.deps.config.logOrigin, signingKeyFromPem(own)).vkey);
   });
 });
