@@ -15,17 +15,19 @@ const tensorSignatureSchema = z.looseObject({
 /** The ONNX signature read from the file at upload (never executed); bundles add their files and LM layout. */
 export const modelSignatureSchema = z
   .looseObject({
-    irVersion: z.number().int().nullable(),
-    opsets: z.array(z.object({ domain: z.string(), version: z.number().int() })),
-    producerName: z.string().nullable(),
-    producerVersion: z.string().nullable(),
-    graphName: z.string().nullable(),
+    // inputs and outputs are what every stored signature has; the other members were added as the
+    // reader grew, so a model stored by an older version (or seeded by hand) may lack them.
     inputs: z.array(tensorSignatureSchema),
     outputs: z.array(tensorSignatureSchema),
-    initializerCount: z.number().int(),
-    nodeCount: z.number().int(),
-    usesExternalData: z.boolean(),
-    externalDataLocations: z.array(z.string()),
+    irVersion: z.number().int().nullable().optional(),
+    opsets: z.array(z.object({ domain: z.string(), version: z.number().int() })).optional(),
+    producerName: z.string().nullable().optional(),
+    producerVersion: z.string().nullable().optional(),
+    graphName: z.string().nullable().optional(),
+    initializerCount: z.number().int().optional(),
+    nodeCount: z.number().int().optional(),
+    usesExternalData: z.boolean().optional(),
+    externalDataLocations: z.array(z.string()).optional().describe('Absent on models stored before external data was listed'),
     bundle: z.looseObject({ modelFile: z.string(), files: z.array(z.string()), unpackedBytes: z.number().int() }).optional().describe('LLM bundles only'),
   })
   .meta({ id: 'ModelSignature' });

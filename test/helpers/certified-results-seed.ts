@@ -40,7 +40,7 @@ export async function seedCertifiedResults(databaseUrl: string, opts: SeedOption
     await client.query(
       `INSERT INTO models (id, org_id, name, version, format, artifact_digest, signature, task, visibility)
        SELECT md5('seed-model' || v)::uuid, md5('seed-org' || v)::uuid, 'seed-model', '1', 'onnx', repeat('0', 64),
-              jsonb_build_object('inputs', jsonb_build_array(jsonb_build_object('name', 'x', 'elementType', ($2::text[])[1 + (v % 3)])), 'outputs', '[]'::jsonb),
+              jsonb_build_object('inputs', jsonb_build_array(jsonb_build_object('name', 'x', 'elementType', ($2::text[])[1 + (v % 3)], 'shape', jsonb_build_array(1, 3, 224, 224), 'rankKnown', true)), 'outputs', '[]'::jsonb),
               'image-classification', 'PUBLIC'
        FROM generate_series(1, $1) v ON CONFLICT DO NOTHING`,
       [vendors, PRECISIONS],

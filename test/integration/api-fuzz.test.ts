@@ -88,7 +88,8 @@ function operations(doc: { paths: Record<string, Record<string, Record<string, u
         ...(contentType && media && { body: { contentType, schema: media.schema } }),
         // Multipart routes read their parts themselves; the document says so in their summary.
         multipart: contentType === 'multipart/form-data' || /multipart/i.test(typeof op.summary === 'string' ? op.summary : ''),
-        stream: /text\/event-stream/.test(typeof op.summary === 'string' ? op.summary : ''),
+        // A live stream is declared as such: a text/event-stream success answer.
+        stream: Object.values((op.responses as Record<string, { content?: Record<string, unknown> }> | undefined) ?? {}).some((r) => 'text/event-stream' in (r.content ?? {})),
       });
     }
   }
