@@ -11,7 +11,7 @@ export { runSingleStream, runWarmup, type IssueQuery, type ScenarioHooks, type S
 export { multiStreamQuery } from './scenarios/multi-stream.js';
 export { poissonSchedule, runServer, type ServerOutcome, type ServerScheduleLimits } from './scenarios/server.js';
 export { runOffline, type OfflineOutcome } from './scenarios/offline.js';
-export { minPassingQueries, percentileEarlyStopping, regularizedIncompleteBeta, serverEarlyStopping, type PercentileEarlyStopping, type ServerEarlyStopping } from './stats/early-stopping.js';
+export { earlyStoppingMinQueries, minPassingQueries, percentileEarlyStopping, regularizedIncompleteBeta, serverEarlyStopping, type PercentileEarlyStopping, type ServerEarlyStopping } from './stats/early-stopping.js';
 export { percentileOfSorted, summarizeLatencies, type LatencySummary } from './stats/latency-percentiles.js';
 export { coefficientOfVariationPct, thermalDrift, type ThermalDrift } from './stats/run-variation.js';
 export { RunnerFailure, RunnerProcessBackend, createRunnerBackend, runnerBackendConfigSchema, RUNNER_BACKEND_NAME, type RunnerBackendConfig, type RunnerFailureCode } from './backends/runner-process.js';

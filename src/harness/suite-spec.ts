@@ -10,9 +10,12 @@ import { accuracySpecSchema } from './accuracy/accuracy-format.js';
 import { llmLatencyInputSchema, llmLatencySpecSchema } from './accuracy/llm-latency.js';
 // The names are the API's vocabulary (one list for service, dashboard and CLI); their values are here.
 import { CUSTOM_PRESET, SCENARIOS, type Scenario, type SuitePresetName } from '../contracts/job-vocabulary.js';
+import { earlyStoppingMinQueries } from './stats/early-stopping.js';
 
 export { CUSTOM_PRESET, SCENARIOS, type Scenario };
 
+/** A preset's query count is a floor raised, per scenario and percentile, to what the early-stopping
+ *  estimate needs (presetFieldsFor); the numbers here are the presets' own. */
 export const SUITE_PRESETS = {
   smoke: { warmupQueries: 5, minQueryCount: 32, minDurationMs: 200, offlineSampleCount: 64 },
   /** Close to the MLPerf Mobile app's quick mode. */
@@ -61,11 +64,25 @@ export const SCENARIO_DEFAULTS: Readonly<Record<Scenario, Partial<SuiteSpecField
   offline: { targetPercentile: 99 },
 };
 
+const MAX_QUERY_COUNT = 10_000_000;
+
+/** A preset's values for a scenario and percentile (no name: the defaults'). The query count is never
+ *  below what the percentile's early-stopping estimate needs, or every run that follows the preset would
+ *  be INVALID by construction (quick's 128 queries for a p99 MultiStream run). Offline counts samples and
+ *  has no early stopping. */
+export function presetFieldsFor(name: SuitePreset | undefined, scenario: Scenario, targetPercentile: number): Partial<SuiteSpecFields> {
+  const preset: Partial<SuiteSpecFields> = name === undefined ? {} : SUITE_PRESETS[name];
+  if (scenario === 'offline') return preset;
+  const needed = earlyStoppingMinQueries(targetPercentile / 100);
+  const own = preset.minQueryCount ?? SCENARIO_DEFAULTS[scenario].minQueryCount ?? SUITE_DEFAULTS.minQueryCount;
+  return own >= needed ? preset : { ...preset, minQueryCount: needed };
+}
+
 const fieldSchemas = {
   scenario: z.enum(SCENARIOS),
   warmupQueries: z.int().min(0).max(100_000),
   /** Measured queries per run (Server: scheduled queries). Offline uses offlineSampleCount instead. */
-  minQueryCount: z.int().min(1).max(10_000_000),
+  minQueryCount: z.int().min(1).max(MAX_QUERY_COUNT),
   minDurationMs: z.int().min(0).max(86_400_000),
   /** Hard cap per run: no query is issued after it, even if the minimums are not reached yet. */
   maxDurationMs: z.int().min(1).max(86_400_000),
@@ -150,9 +167,15 @@ export const suiteSpecSchema = z
     const explicit = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<SuiteSpecFields>;
     const scenario = input.scenario ?? SUITE_DEFAULTS.scenario;
     const name = input.preset === CUSTOM_PRESET ? basedOn : input.preset;
-    const resolved = { ...SUITE_DEFAULTS, ...SCENARIO_DEFAULTS[scenario], ...(name === undefined ? {} : SUITE_PRESETS[name]), ...explicit };
+    const percentile = explicit.targetPercentile ?? SCENARIO_DEFAULTS[scenario].targetPercentile ?? SUITE_DEFAULTS.targetPercentile;
+    const preset = presetFieldsFor(name, scenario, percentile);
+    if (explicit.minQueryCount === undefined && (preset.minQueryCount ?? 0) > MAX_QUERY_COUNT) {
+      ctx.addIssue({ code: 'custom', path: ['targetPercentile'], message: `an early-stopping estimate of p${percentile} needs ${preset.minQueryCount} queries, more than a run may have (${MAX_QUERY_COUNT})` });
+      return z.NEVER;
+    }
+    const resolved = { ...SUITE_DEFAULTS, ...SCENARIO_DEFAULTS[scenario], ...preset, ...explicit };
     if (name === undefined) return resolved;
-    const fixed: Partial<SuiteSpecFields> = FIXED_PRESETS.has(name) ? { ...SCENARIO_DEFAULTS[scenario], ...SUITE_PRESETS[name] } : SUITE_PRESETS[name];
+    const fixed: Partial<SuiteSpecFields> = FIXED_PRESETS.has(name) ? { ...SCENARIO_DEFAULTS[scenario], ...preset } : preset;
     const overridden = (Object.keys(fieldSchemas) as (keyof SuiteSpecFields)[]).filter((key) => key in fixed && key in explicit && explicit[key] !== fixed[key]);
     if (overridden.length === 0) return { ...resolved, preset: name };
     if (FIXED_PRESETS.has(name)) {

@@ -84,6 +84,12 @@ export function minPassingQueries(overLatencyCount: number, percentile: number):
   return high;
 }
 
+/** The fewest queries that give any early-stopping estimate of the `percentile` (a fraction): LoadGen's
+ *  h_min + 1 with one overlatency query; 64 for p90, 662 for p99. A run with fewer is INVALID. */
+export function earlyStoppingMinQueries(percentile: number): number {
+  return minPassingQueries(1, percentile) + 1;
+}
+
 export interface PercentileEarlyStopping {
   /** Enough queries for any estimate (LoadGen's h_min + 1: 64 for p90, 662 for p99). */
   satisfied: boolean;
@@ -97,7 +103,7 @@ export interface PercentileEarlyStopping {
 /** SingleStream / MultiStream early stopping over ascending latencies (one per query). */
 export function percentileEarlyStopping(sortedLatencies: ArrayLike<number>, percentile: number): PercentileEarlyStopping {
   const n = sortedLatencies.length;
-  const minQueries = minPassingQueries(1, percentile) + 1;
+  const minQueries = earlyStoppingMinQueries(percentile);
   if (n < minQueries) return { satisfied: false, minQueries, estimateNs: null, discardedQueries: null };
   // h(t) + t grows with t: bisect for the largest t with h(t) + t <= n (LoadGen scans t = 2, 3, ...).
   let low = 1;
