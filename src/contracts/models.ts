@@ -33,6 +33,12 @@ export const modelSignatureSchema = z
   .meta({ id: 'ModelSignature' });
 export type ModelSignature = z.infer<typeof modelSignatureSchema>;
 
+export const modelContentsSchema = z
+  .array(z.strictObject({ path: z.string(), size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }))
+  .meta({ id: 'ModelContents' })
+  .describe("Every file of the model in canonical order (a single .onnx is one file named 'model.onnx')");
+export type ModelContents = z.infer<typeof modelContentsSchema>;
+
 export const modelSchema = z
   .object({
     id: rowId,
@@ -41,6 +47,11 @@ export const modelSchema = z
     version: z.string(),
     format: z.string().describe("'onnx', or the bundle format for LLM bundles"),
     artifactDigest: z.string().describe('SHA-256 of the uploaded file, hex'),
+    contentDigest: z
+      .string()
+      .nullable()
+      .describe('Canonical bundle digest (hex): SHA-256 of the file manifest, the same however the files were packed (docs/certification.md); null for bundles stored before it existed'),
+    contents: modelContentsSchema.nullable(),
     signature: modelSignatureSchema,
     task: z.string().nullable(),
     visibility: visibilitySchema,

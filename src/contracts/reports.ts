@@ -94,7 +94,7 @@ export const reportSchema = z
     statementDigest: z.string().nullable(),
     createdAt: timestamp,
     device: z.object({ slug: z.string(), name: z.string(), manufacturer: z.string() }),
-    model: z.object({ id: rowId, name: z.string(), version: z.string(), artifactDigest: z.string() }),
+    model: z.object({ id: rowId, name: z.string(), version: z.string(), artifactDigest: z.string(), contentDigest: z.string().nullable().describe('Canonical bundle digest (docs/certification.md)') }),
     suite: suiteSpecSchema,
     rawSamplesUrl: z.string().describe('Path of the raw samples download'),
   })

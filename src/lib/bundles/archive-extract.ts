@@ -1,6 +1,6 @@
 // Defensive extraction of uploaded archives (zip, tar, tar.gz) into a fresh directory. Uploads are
 // untrusted: every entry name is checked before anything is written (no absolute paths, no `..`, no
-// backslashes or NUL), only regular files and directories are accepted (symlinks, hard links and
+// backslashes or control characters; `./` prefixes, as `tar -C dir .` writes, are dropped), only regular files and directories are accepted (symlinks, hard links and
 // devices are refused, since they can point outside the directory), each file is created exclusively
 // (a repeated name cannot overwrite an earlier file), and the entry count, each entry's size and the
 // total size are capped while the bytes stream, so a decompression bomb stops at the cap instead of
@@ -55,10 +55,17 @@ export async function sniffArchiveKind(path: string): Promise<ArchiveKind | null
   }
 }
 
+/** The archive's own root folder (`./`, as `tar -C dir .` writes first): nothing to create. */
+export function isRootEntry(raw: string): boolean {
+  return raw.length > 0 && raw.split('/').every((segment) => segment === '' || segment === '.') && !raw.startsWith('/');
+}
+
 /** Checks an entry name and returns it normalized (no trailing '/', no './' segments). */
 export function safeEntryPath(raw: string): string {
   const shown = JSON.stringify(raw.slice(0, 200));
   if (raw.includes('\0')) throw unsafe(`Archive entry ${shown} has a NUL byte in its name.`);
+  // A newline in a name would break the one-line-per-file bundle manifest (bundle-manifest.ts).
+  if ([...raw].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw unsafe(`Archive entry ${shown} has a control character in its name.`);
   if (raw.includes('\\')) throw unsafe(`Archive entry ${shown} uses backslashes; use '/' as the path separator.`);
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) throw unsafe(`Archive entry ${shown} has an absolute path; entries must stay inside the bundle.`);
   const segments = raw.split('/').filter((segment) => segment !== '' && segment !== '.');
@@ -156,6 +163,10 @@ async function extractZip(path: string, dest: string, budget: Budget): Promise<s
           budget.countEntry();
           const rawName = (entry.fileName as unknown as Buffer).toString('utf8');
           const isDirectory = rawName.endsWith('/');
+          if (isDirectory && isRootEntry(rawName)) {
+            zip.readEntry();
+            return;
+          }
           const name = safeEntryPath(rawName);
           // Unix mode bits live in the high half of the external attributes (0 when made elsewhere).
           const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
@@ -186,6 +197,10 @@ async function extractTar(path: string, gzip: boolean, dest: string, budget: Bud
     for await (const entry of extract) {
       budget.countEntry();
       const { header } = entry;
+      if (header.type === 'directory' && isRootEntry(header.name)) {
+        entry.resume();
+        continue;
+      }
       const name = safeEntryPath(header.name);
       if (header.type === 'directory') {
         await mkdir(join(dest, name), { recursive: true });

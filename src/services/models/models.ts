@@ -8,12 +8,13 @@ import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js'
 import { readOnnxSignature, type ModelSignature } from '../../lib/onnx/model-signature.js';
 import { sniffArchiveKind, type ArchiveKind, type ExtractLimits } from '../../lib/bundles/archive-extract.js';
 import { bundleScratchDir, MODEL_BUNDLE_FORMAT, openModelBundle } from '../../lib/bundles/model-bundle.js';
+import { computeBundleManifest, hashFile, manifestOf, SINGLE_MODEL_FILE, type BundleManifest } from '../../lib/bundles/bundle-manifest.js';
 import { causalLmLayout, type CausalLmLayout, loadTokenizer, readBundleConfig } from '../../harness/schemas.js';
 import type { serverEnv } from '../../config/server.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { cursorPage, cursorPageArgs } from '../cursor-page.js';
-import { modelSignatureSchema, type Model } from '../../contracts/models.js';
+import { modelContentsSchema, modelSignatureSchema, type Model } from '../../contracts/models.js';
 
 type ServerEnv = z.output<typeof serverEnv>;
 
@@ -35,6 +36,8 @@ interface InspectedModel {
   mediaType: string;
   /** The ONNX signature (a bundle's inner model), plus for bundles the files and the LM layout. */
   signature: ModelSignature & { bundle?: { modelFile: string; files: string[]; unpackedBytes: number; llm: CausalLmLayout } };
+  /** Every file with its digest, and the packaging-independent digest over them. */
+  manifest: BundleManifest;
 }
 
 async function inspectUpload(path: string, limits: ExtractLimits): Promise<InspectedModel> {
@@ -44,7 +47,7 @@ async function inspectUpload(path: string, limits: ExtractLimits): Promise<Inspe
     if (signature.usesExternalData) {
       throw new AppError('model.external_data_unsupported', 'The model references external data files; upload a single self-contained .onnx file, or a bundle (zip/tar) holding the model with its data files.');
     }
-    return { format: 'onnx', mediaType: ONNX_MEDIA_TYPE, signature };
+    return { format: 'onnx', mediaType: ONNX_MEDIA_TYPE, signature, manifest: manifestOf([{ path: SINGLE_MODEL_FILE, ...(await hashFile(path)) }]) };
   }
   const scratch = await bundleScratchDir('npubench-bundle');
   try {
@@ -53,7 +56,9 @@ async function inspectUpload(path: string, limits: ExtractLimits): Promise<Inspe
     // Load what the harness will load, so a broken tokenizer or config is refused now, not mid-run.
     await loadTokenizer(bundle.root);
     await readBundleConfig(bundle.root);
+    const manifest = await computeBundleManifest(bundle.root, bundle.files);
     return {
+      manifest,
       format: MODEL_BUNDLE_FORMAT,
       mediaType: BUNDLE_MEDIA_TYPES[kind],
       signature: { ...bundle.signature, bundle: { modelFile: bundle.modelFile, files: bundle.files, unpackedBytes: bundle.unpackedBytes, llm } },
@@ -82,6 +87,8 @@ const modelSelect = {
   version: true,
   format: true,
   artifactDigest: true,
+  contentDigest: true,
+  contents: true,
   signature: true,
   task: true,
   visibility: true,
@@ -93,8 +100,14 @@ type ModelRow = Prisma.ModelGetPayload<{ select: typeof modelSelect }>;
 
 /** The row as the Model contract says: the signature column parsed at read, dates as ISO strings. */
 export function presentModel(m: ModelRow): Model {
-  const { artifact, signature, createdAt, ...rest } = m;
-  return { ...rest, signature: modelSignatureSchema.parse(signature), createdAt: createdAt.toISOString(), sizeBytes: Number(artifact.size) };
+  const { artifact, signature, contents, createdAt, ...rest } = m;
+  return {
+    ...rest,
+    signature: modelSignatureSchema.parse(signature),
+    contents: contents === null ? null : modelContentsSchema.parse(contents),
+    createdAt: createdAt.toISOString(),
+    sizeBytes: Number(artifact.size),
+  };
 }
 
 /**
@@ -148,7 +161,7 @@ export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, p
     if (!parsedFields.success) {
       throw badRequest('validation.failed', 'Invalid model fields.', { errors: parsedFields.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
     }
-    const { format, mediaType, signature } = await inspectUpload(staged.path, extractLimitsOf(deps.config.env));
+    const { format, mediaType, signature, manifest } = await inspectUpload(staged.path, extractLimitsOf(deps.config.env));
     const blob = await staged.commit();
     staged = undefined;
     try {
@@ -166,6 +179,8 @@ export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, p
             visibility: parsedFields.data.visibility,
             format,
             artifactDigest: blob.digest,
+            contentDigest: manifest.digest,
+            contents: manifest.files,
             signature: signature as unknown as Prisma.InputJsonObject,
           },
           select: modelSelect,

@@ -1,10 +1,12 @@
-// The signed form of a report: an in-toto Statement v1 whose subject is the model artifact and whose
-// predicate holds everything needed to judge and recompute the result. The zod schema is the single
+// The signed form of a report: an in-toto Statement v1 whose subjects are what was measured (the
+// uploaded model artifact, its canonical bundle digest and every file in it) and whose predicate holds
+// everything needed to judge and recompute the result. docs/certification.md lists what each subject binds. The zod schema is the single
 // source of the format; docs/schemas/benchmark-report-predicate.v1.schema.json is generated from it.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { buildStatement, signStatement, type DsseEnvelope } from '../../lib/crypto/dsse.js';
+import { buildStatement, signStatement, type DsseEnvelope, type InTotoSubject } from '../../lib/crypto/dsse.js';
 import type { SigningKey } from '../../lib/crypto/signing-keys.js';
+import { modelContentsSchema } from '../../contracts/models.js';
 import { environmentSchema, latencySummaryReportSchema, operatorProfileSchema, resolvedSuiteSpecSchema } from '../../harness/schemas.js';
 
 export const REPORT_PREDICATE_TYPE = 'https://npubench.dev/attestations/benchmark-report/v1';
@@ -26,7 +28,17 @@ export const reportPredicateSchema = z.strictObject({
     backendKind: z.string(),
     executionProvider: z.string(),
   }),
-  model: z.strictObject({ id: z.uuid(), name: z.string(), version: z.string(), digest: sha256Digest, sizeBytes: z.number().int() }),
+  model: z.strictObject({
+    id: z.uuid(),
+    name: z.string(),
+    version: z.string(),
+    /** sha256 of the uploaded file (archive or .onnx). */
+    digest: sha256Digest,
+    sizeBytes: z.number().int(),
+    /** Canonical bundle digest (packaging-independent); null for bundles stored before it existed. */
+    contentDigest: sha256Digest.nullable(),
+    files: modelContentsSchema.nullable(),
+  }),
   suite: resolvedSuiteSpecSchema,
   environment: environmentSchema,
   results: latencySummaryReportSchema,
@@ -48,14 +60,26 @@ export interface SignedReport {
 
 export function signReport(predicate: ReportPredicate, key: SigningKey): SignedReport {
   const parsed = reportPredicateSchema.parse(predicate);
-  const statement = buildStatement(
-    [{ name: `${parsed.model.name}@${parsed.model.version}`, digest: { sha256: parsed.model.digest.sha256 } }],
-    REPORT_PREDICATE_TYPE,
-    parsed,
-  );
+  const statement = buildStatement(reportSubjects(parsed), REPORT_PREDICATE_TYPE, parsed);
   const envelope = signStatement(statement, key);
   return { envelope, statementDigest: createHash('sha256').update(Buffer.from(envelope.payload, 'base64')).digest('hex') };
 }
+
+/**
+ * The statement's subjects. The first is the uploaded artifact (as before); then the canonical bundle
+ * digest and one subject per file, so a verifier holding the unpacked files (from any packing) can match
+ * each of them without the archive.
+ */
+export function reportSubjects(p: ReportPredicate): InTotoSubject[] {
+  const model = `${p.model.name}@${p.model.version}`;
+  const subjects: InTotoSubject[] = [{ name: model, digest: { sha256: p.model.digest.sha256 } }];
+  if (p.model.contentDigest) subjects.push({ name: `${SUBJECT_PREFIX.bundle}${model}`, digest: { sha256: p.model.contentDigest.sha256 } });
+  for (const file of p.model.files ?? []) subjects.push({ name: `${SUBJECT_PREFIX.file}${file.path}`, digest: { sha256: file.sha256 } });
+  return subjects;
+}
+
+/** Subject names say what each digest is of (docs/certification.md, "What a report binds"). */
+export const SUBJECT_PREFIX = { bundle: 'npubench-bundle:', file: 'model-file:' } as const;
 
 /** JSON Schema of the predicate, for docs and for consumers outside TypeScript. */
 export function reportPredicateJsonSchema(): unknown {

@@ -11,6 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { environmentSchema, formatMlperfSummary, latencySummaryReportSchema, operatorProfileSchema, RAW_SAMPLES_FORMAT, rawSamplesSchema, verifySummaryAgainstRawSamples } from '../../harness/schemas.js';
 import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { signReport } from './report-statement.js';
+import { modelContentsSchema } from '../../contracts/models.js';
 import { jobSucceeded, type JobServiceDeps } from '../jobs/job-changes.js';
 import type { UploadPart } from '../models/models.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
@@ -105,7 +106,15 @@ export async function recordResult(deps: JobServiceDeps, agentId: string, jobId:
           backendKind: job.device.backendKind,
           executionProvider: job.device.executionProvider,
         },
-        model: { id: job.model.id, name: job.model.name, version: job.model.version, digest: { sha256: job.model.artifactDigest }, sizeBytes: Number(job.model.artifact.size) },
+        model: {
+          id: job.model.id,
+          name: job.model.name,
+          version: job.model.version,
+          digest: { sha256: job.model.artifactDigest },
+          sizeBytes: Number(job.model.artifact.size),
+          contentDigest: job.model.contentDigest === null ? null : { sha256: job.model.contentDigest },
+          files: job.model.contents === null ? null : modelContentsSchema.parse(job.model.contents),
+        },
         suite: summary.spec,
         environment: parsed.data.environment,
         results: summary,
@@ -165,7 +174,7 @@ function canSee(principal: UserPrincipal | null, report: { orgId: string; visibi
 async function reportView(db: Db, id: string) {
   const report = await db.report.findUnique({
     where: { id },
-    include: { job: { include: { device: { select: { slug: true, name: true, manufacturer: true } }, model: { select: { id: true, name: true, version: true, artifactDigest: true } } } } },
+    include: { job: { include: { device: { select: { slug: true, name: true, manufacturer: true } }, model: { select: { id: true, name: true, version: true, artifactDigest: true, contentDigest: true } } } } },
   });
   if (!report) return null;
   const { job, ...rest } = report;

@@ -98,7 +98,8 @@ export function ReportPage({ id }: { id: string }) {
               rows={[
                 ['Device', <Link key="d" to={`/devices/${r.device.slug}`}>{r.device.name}</Link>],
                 ['Runtime', r.environment.runtime ? `${r.environment.runtime.name} ${r.environment.runtime.version}, EP ${r.environment.runtime.executionProvider}` : '—'],
-                ['Model sha256', <code key="m" className="hash">{r.model.artifactDigest}</code>],
+                ['Upload sha256', <code key="m" className="hash">{r.model.artifactDigest}</code>],
+                ['Bundle digest', r.model.contentDigest ? <code key="b" className="hash" title="Canonical digest of the model's files, the same however they were packed">{r.model.contentDigest}</code> : 'not recorded (stored before bundle digests)'],
                 ['Signed statement', r.statementDigest ? <code key="s" className="hash">{r.statementDigest}</code> : 'unsigned'],
                 ['Raw samples', <a key="r" href={`/v1/reports/${r.id}/raw-samples`} download>download JSON</a>],
                 [
