@@ -1,6 +1,7 @@
 // Live job progress over server-sent events, across API replicas: the stream is read from one replica
 // while the job is submitted to, and reported to, another; Redis carries the events between them.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { JobEventHub, jobEventsChannel, publishJobChange } from '../../src/services/jobs/job-events.js';
 import { startReplica, startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
@@ -114,5 +115,26 @@ describe('job progress over server-sent events', () => {
     expectProblem(await replica.app.inject({ method: 'GET', url: `/v1/jobs/events?jobId=${job.id}`, headers: bearer(otherVendor.key) }), 404, 'job.not_found');
     const one = await readEvents(`${replica.url}/v1/jobs/events?jobId=${job.id}`, vendor.key, (events) => events.length >= 1);
     expect(one[0]).toMatchObject({ event: 'snapshot', data: { items: [{ id: job.id, status: 'SUCCEEDED', reportId: expect.any(String) }] } });
+  });
+
+  it('drops a message on the channel that is off the job-event contract instead of fanning it out', async () => {
+    // Another replica (or anything that can write to Redis) publishes: garbage, a job missing members, then a real change.
+    const hub = new JobEventHub({ db: primary.deps.db, redis: primary.deps.redis, log: primary.deps.log, config: { env: { NPUBENCH_QUEUE_PREFIX: primary.queuePrefix } } });
+    const received: unknown[] = [];
+    await hub.subscribe((event) => received.push(event));
+    try {
+      const job = await primary.deps.db.job.findFirstOrThrow({ where: { modelId } });
+      const channel = jobEventsChannel(primary.queuePrefix);
+      await primary.deps.redis.publish(channel, 'not json');
+      await primary.deps.redis.publish(channel, JSON.stringify({ id: job.id, status: 'SUCCEEDED', reportId: null }));
+      await primary.deps.redis.publish(channel, JSON.stringify({ id: job.id, status: 'HACKED', progress: 7 }));
+      await publishJobChange({ db: primary.deps.db, redis: primary.deps.redis, log: primary.deps.log, config: { env: { NPUBENCH_QUEUE_PREFIX: primary.queuePrefix } } }, job.id);
+      // Redis delivers in publish order on one connection: once the real change is here, the others were seen.
+      await vi.waitFor(() => expect(received.length).toBeGreaterThan(0), { timeout: 30_000 });
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({ id: job.id, status: 'SUCCEEDED', orgId: expect.any(String), reportId: expect.any(String) });
+    } finally {
+      await hub.close();
+    }
   });
 });

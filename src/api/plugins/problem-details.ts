@@ -5,27 +5,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { Prisma } from '@prisma/client';
 import { AppError, errorStatus, type ErrorCode } from '../../lib/errors.js';
+import { PROBLEM_CONTENT_TYPE, STATUS_TITLES as TITLES } from '../../contracts/problem.js';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  408: 'Request Timeout',
-  414: 'URI Too Long',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 // The status is not part of a problem: it is the catalog's for the code.
 interface Problem {

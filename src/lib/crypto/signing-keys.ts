@@ -5,6 +5,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, typ
 import { open, readFile } from 'node:fs/promises';
 import { canonicalize } from './canonical-json.js';
 import { lifetimeOfJwk, type KeyLifetime } from './key-lifetime.js';
+import type { KEY_STATUSES } from '../../contracts/signing.js';
 
 export class SigningKeyError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -28,7 +29,7 @@ export interface SigningKey {
   readonly publicJwk: Ed25519PublicJwk;
 }
 
-export type KeyStatus = 'active' | 'retired' | 'compromised';
+export type KeyStatus = (typeof KEY_STATUSES)[number];
 
 export interface JwksEntry extends Ed25519PublicJwk, KeyLifetime {
   kid: string;

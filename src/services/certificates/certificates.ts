@@ -2,7 +2,7 @@
 // statement, and recorded in the transparency log in the same transaction, so no certificate exists
 // that the log does not show. Revocations are logged the same way.
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Certificate } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import type { UserPrincipal } from '../auth/principal.js';
@@ -17,6 +17,7 @@ import { renderCertificatePdf } from './certificate-pdf.js';
 import { certifierLabel } from '../../lib/certificates/certificate-issuer.js';
 import type { issueCertificateInput as issueInput, revokeCertificateInput as revokeInput, CertificatePage, CertificateVerificationResult } from '../../contracts/certificates.js';
 import { ruleOutcomeSchema } from '../../contracts/profiles.js';
+import { dsseEnvelopeSchema } from '../../contracts/common.js';
 import { formatNsAsMs as ms } from '../../contracts/durations.js';
 import { cursorPage, cursorPageArgs } from '../cursor-page.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit/audit-log.js';
@@ -245,7 +246,7 @@ export async function certificateBundle(deps: ServiceDeps, id: string): Promise<
     const entry = await deps.db.transparencyLogEntry.findFirst({ where: { certificateId: id, kind: 'certificate.revoked' } });
     if (entry) revocation = await proofOf(entry.index);
   }
-  const envelope = cert.envelope as unknown as DsseEnvelope;
+  const envelope = dsseEnvelopeSchema.parse(cert.envelope);
   return {
     format: CERTIFICATE_BUNDLE_FORMAT,
     certificateId: cert.id,
@@ -265,6 +266,9 @@ export async function verifyCertificate(deps: ServiceDeps, id: string): Promise<
   const key = result.keyId ? await deps.db.signingKey.findUnique({ where: { kid: result.keyId } }) : null;
   return { certificateId: id, ...result, key: key ? { kid: key.kid, status: key.status } : null };
 }
+
+/** The members of a stored certificate statement read before its predicate is parsed by type. */
+const statementHeadSchema = z.object({ predicateType: z.unknown(), predicate: z.unknown() });
 
 // The JSON columns a listed certificate shows, parsed at read.
 const ruleOutcomes = ruleOutcomeSchema.array();
@@ -290,8 +294,8 @@ export async function listCertificates(deps: ServiceDeps, filter: { limit: numbe
 
 export async function certificatePdf(deps: ServiceDeps, id: string): Promise<Buffer> {
   const cert = await requireCertificate(deps, id);
-  const envelope = cert.envelope as unknown as DsseEnvelope;
-  const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicateType?: unknown; predicate?: unknown };
+  const envelope = dsseEnvelopeSchema.parse(cert.envelope);
+  const statement = statementHeadSchema.parse(JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')));
   const predicate = parseCertificatePredicate(statement.predicateType, statement.predicate);
   if (!predicate) throw new AppError('certificate.unreadable', `Certificate ${cert.id} is stored in a statement format this service cannot read.`);
   return renderCertificatePdf({

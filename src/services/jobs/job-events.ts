@@ -3,9 +3,12 @@
 // channel; every replica holds one subscriber connection and fans the messages out to its own SSE
 // clients. A snapshot rather than a delta: a client that missed a message is right again at the next
 // one, and Postgres stays the source of truth (docs/DECISIONS.md §15).
+import type { z } from 'zod';
 import type { Redis } from 'ioredis';
 import type { Db } from '../../lib/database.js';
 import type { Logger } from '../../lib/logger.js';
+import { jobSchema } from '../../contracts/jobs.js';
+import { rowId } from '../../contracts/common.js';
 import { presentJob } from './job-view.js';
 
 export interface JobEventDeps {
@@ -15,7 +18,9 @@ export interface JobEventDeps {
   config: { env: { NPUBENCH_QUEUE_PREFIX: string } };
 }
 
-export type JobEvent = ReturnType<typeof presentJob> & { reportId: string | null };
+/** What crosses the Redis channel: a job snapshot with its report id, parsed again on the way in. */
+const jobEventSchema = jobSchema.extend({ reportId: rowId.nullable() });
+export type JobEvent = z.infer<typeof jobEventSchema>;
 
 export const jobEventsChannel = (queuePrefix: string) => `${queuePrefix}:job-events`;
 
@@ -55,13 +60,19 @@ export class JobEventHub {
   }
 
   private dispatch(message: string) {
-    let event: JobEvent;
+    // Another replica (maybe another version) wrote it: a message off the contract is dropped, not fanned out.
+    let parsed: unknown;
     try {
-      event = JSON.parse(message) as JobEvent;
+      parsed = JSON.parse(message);
     } catch {
       return;
     }
-    for (const listener of this.listeners) listener(event);
+    const event = jobEventSchema.safeParse(parsed);
+    if (!event.success) {
+      this.deps.log.warn({ issues: event.error.issues.slice(0, 3) }, 'dropped a job event off the contract');
+      return;
+    }
+    for (const listener of this.listeners) listener(event.data);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@
 // compromised keys stay there (and in the JWKS) so what they signed in their window still verifies.
 // The log key does not rotate with them: checkpoints stay verifiable by the one log key a verifier pinned.
 import { access, mkdir } from 'node:fs/promises';
+import { z } from 'zod';
 import { join } from 'node:path';
 import type { Db } from '../../lib/database.js';
 import type { Logger } from '../../lib/logger.js';
@@ -24,10 +25,13 @@ import {
   writePrivateKeyFile,
   type Jwks,
   type KeyResolver,
-  type KeyStatus,
   type SigningKey,
 } from '../../lib/crypto/signing-keys.js';
 import { noteSignerFrom, type NoteSigner } from '../../lib/crypto/signed-note.js';
+import { KEY_STATUSES } from '../../contracts/signing.js';
+
+/** signing_keys.status is a text column: parsed at read like every other column with a closed vocabulary. */
+const keyStatusColumn = z.enum(KEY_STATUSES);
 
 export async function loadServiceSigningKey(config: Config, log: Logger): Promise<SigningKey> {
   return loadKey(config, log, { inline: config.env.NPUBENCH_SIGNING_KEY, file: config.env.NPUBENCH_SIGNING_KEY_FILE, fileName: 'signing-key.pem', variable: 'NPUBENCH_SIGNING_KEY_FILE' });
@@ -164,7 +168,7 @@ export async function compromiseSigningKey(db: Db, kid: string, since: Date, now
 
 export async function currentJwks(db: Db): Promise<Jwks> {
   const rows = await db.signingKey.findMany({ orderBy: { createdAt: 'asc' } });
-  return buildJwks(rows.map((row) => ({ key: publicKeyFromJwk(row.publicJwk), status: row.status as KeyStatus, lifetime: lifetimeOf(row) })));
+  return buildJwks(rows.map((row) => ({ key: publicKeyFromJwk(row.publicJwk), status: keyStatusColumn.parse(row.status), lifetime: lifetimeOf(row) })));
 }
 
 /** Resolves key ids against every key this service ever signed with, with their lifetimes. */
