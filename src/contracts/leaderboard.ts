@@ -6,6 +6,15 @@ import { rowId, timestamp } from './common.js';
 export const LEADERBOARD_SORTS = ['targetLatencyNs', 'p50Ns', 'p99Ns', 'qps', 'energyPerInferenceMj', 'accuracy', 'issuedAt'] as const;
 export type LeaderboardSort = (typeof LEADERBOARD_SORTS)[number];
 
+export const resultWorkloadSchema = z
+  .object({
+    id: z.string().describe('`npubench-edge@1/<workload>` for a suite workload; `model:sha256:<hex>` for a model no suite lists'),
+    kind: z.enum(['suite', 'unlisted']).describe('unlisted: a workload of its own, ranked only against runs of the same model bytes'),
+    label: z.string(),
+  })
+  .meta({ id: 'ResultWorkload' });
+export type ResultWorkload = z.infer<typeof resultWorkloadSchema>;
+
 export const leaderboardRowSchema = z
   .object({
     certificateId: rowId,
@@ -18,6 +27,7 @@ export const leaderboardRowSchema = z
     precision: z.string(),
     executionProvider: z.string(),
     scenario: z.string(),
+    workload: resultWorkloadSchema.describe('What the result measured: rows rank only against rows of the same workload'),
     targetLatencyNs: z.number(),
     p50Ns: z.number(),
     p99Ns: z.number(),
@@ -33,7 +43,7 @@ export type LeaderboardRow = z.infer<typeof leaderboardRowSchema>;
 
 export const leaderboardPageSchema = z
   .object({
-    items: z.array(leaderboardRowSchema),
+    items: z.array(leaderboardRowSchema).describe('One ranking per workload: the rows of one workload, best first, then the next workload\'s (workload ids in order)'),
     sort: z.enum(LEADERBOARD_SORTS),
     order: z.enum(['asc', 'desc']),
     nextCursor: z.string().nullable().describe('Pass as `cursor` to get the next page; null on the last page'),
@@ -49,6 +59,7 @@ export const leaderboardFacetsSchema = z
     vendors: z.array(z.string()),
     precisions: z.array(z.string()),
     executionProviders: z.array(z.string()),
+    workloads: z.array(resultWorkloadSchema),
     demoResults: z.number().int().describe('Live smoke-test and demo results, which the board hides unless demo=show'),
   })
   .meta({ id: 'LeaderboardFacets' });

@@ -2,6 +2,7 @@
 // certificates and leaderboard rows written with a few set-based SQL statements (seconds for 100,000).
 // The figures are synthetic and labelled so (vendor "Seed Vendor …", devices "seed-npu-…"); the
 // leaderboard code under test is the real one. Never used on a database anyone reads results from.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 
 export interface SeedOptions {
@@ -10,6 +11,14 @@ export interface SeedOptions {
   vendors?: number;
   /** Every n-th result has power measured (energy per inference); the rest have none. */
   energyEvery?: number;
+  /** Result i measures workload i % workloads: models of their own ("model:sha256:…"), one per workload;
+   *  the first is the all-zero digest every seeded model row names. */
+  workloads?: number;
+}
+
+/** The digest of seeded workload k, as the seed's SQL writes it. */
+export function seededWorkloadDigest(k: number): string {
+  return k === 0 ? '0'.repeat(64) : createHash('sha256').update(`seed-workload-${k}`).digest('hex');
 }
 
 const PRECISIONS = ['float32', 'float16', 'int8'];
@@ -18,6 +27,7 @@ export async function seedCertifiedResults(databaseUrl: string, opts: SeedOption
   const devices = opts.devices ?? 5;
   const vendors = opts.vendors ?? 3;
   const energyEvery = opts.energyEvery ?? 3;
+  const workloads = Array.from({ length: opts.workloads ?? 1 }, (_, k) => seededWorkloadDigest(k));
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -69,14 +79,15 @@ export async function seedCertifiedResults(databaseUrl: string, opts: SeedOption
     );
     await client.query(
       `INSERT INTO leaderboard_entries (certificate_id, report_id, profile_id, task, device_slug, device_name, manufacturer, org_id, vendor, model_name, model_version,
-              precision, execution_provider, scenario, target_latency_ns, p50_ns, p99_ns, qps, energy_per_inference_mj, accuracy, report_public, issued_at, expires_at)
+              precision, execution_provider, scenario, workload, workload_label, target_latency_ns, p50_ns, p99_ns, qps, energy_per_inference_mj, accuracy, report_public, issued_at, expires_at)
        SELECT md5('seed-cert' || i)::uuid, md5('seed-report' || i)::uuid, 'seed-latency@1', 'image-classification', 'seed-npu-' || (1 + i % $4), 'Seed NPU ' || (1 + i % $4),
               'Seed Silicon', md5('seed-org' || (1 + i % $3))::uuid, 'Seed Vendor ' || (1 + i % $3), 'seed-model', '1', ($6::text[])[1 + (i / 7) % 3], 'cpu', 'single-stream',
+              'model:sha256:' || ($7::text[])[1 + i % cardinality($7::text[])], 'Unlisted model sha256:' || left(($7::text[])[1 + i % cardinality($7::text[])], 12),
               5e5 + (hashtext('t' || i) & 65535) * 750, 4e5 + (hashtext('t' || i) & 65535) * 700, 6e5 + (hashtext('t' || i) & 65535) * 900, 20 + (i % 1000),
               CASE WHEN i % $5 = 0 THEN 1 + (hashtext('e' || i) & 4095) / 100.0 END, NULL, true,
               now() - (i || ' seconds')::interval, now() + interval '365 days'
        FROM ${series}`,
-      [offset, opts.count, vendors, devices, energyEvery, PRECISIONS],
+      [offset, opts.count, vendors, devices, energyEvery, PRECISIONS, workloads],
     );
     await client.query('COMMIT');
     await client.query('ANALYZE leaderboard_entries');

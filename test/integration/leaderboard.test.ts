@@ -9,7 +9,9 @@ import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { bytesForm, fixtureModel, modelForm } from '../helpers/fixtures.js';
-import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { seedCertifiedResults, seededWorkloadDigest } from '../helpers/certified-results-seed.js';
 import type { LeaderboardRow } from '../../src/services/leaderboard/leaderboard.js';
 import { leaderboardFacetsSchema, leaderboardPageSchema } from '../../src/contracts/leaderboard.js';
 import { SAMPLE_MODEL_NAME } from '../../src/services/bootstrap/sample-model.js';
@@ -154,8 +156,49 @@ describe('leaderboard', () => {
     }
   });
 
+  it('ranks two models of one task as two workloads, each a ranking of its own (real runs and certificates)', async () => {
+    const profile = { name: 'board-mixed', version: 1, title: 'Mixed workloads', description: 'test', rules: { minQueryCount: 32 }, validityDays: 30 };
+    expect((await t.app.inject({ method: 'POST', url: '/v1/profiles', headers: bearer(certifier.key), payload: profile })).statusCode).toBe(201);
+    const cnn = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('tiny-cnn.onnx'), { name: 'cnn', task: 'classification', visibility: 'PUBLIC' }) });
+    expect(cnn.statusCode, cnn.body).toBe(201);
+    const certify = async (model: string) => {
+      const job = (await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId: model, device: 'npu-board', suite: { minQueryCount: 64, minDurationMs: 0 } } })).json() as { id: string };
+      expect((await waitForJob(t, job.id)).status).toBe('SUCCEEDED');
+      const report = await t.deps.db.report.findUniqueOrThrow({ where: { jobId: job.id } });
+      const issued = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId: report.id, profileId: 'board-mixed@1' } });
+      expect(issued.statusCode, issued.body).toBe(201);
+      return (issued.json() as { certificateId: string }).certificateId;
+    };
+    const mlpCerts = [await certify(modelId), await certify(modelId)];
+    const cnnCerts = [await certify((cnn.json() as { id: string }).id)];
+    // The workload of an unlisted model is its bytes' digest, computed here from the fixture files.
+    const digestOf = (file: string) => createHash('sha256').update(readFileSync(fixtureModel(file))).digest('hex');
+    const mlpWorkload = `model:sha256:${digestOf('mlp-classifier.onnx')}`;
+    const cnnWorkload = `model:sha256:${digestOf('tiny-cnn.onnx')}`;
+
+    const { items } = await get('profile=board-mixed@1');
+    expect(items.map((r) => r.task)).toEqual(['classification', 'classification', 'classification']);
+    const byWorkload = new Map<string, string[]>();
+    for (const r of items) byWorkload.set(r.workload.id, [...(byWorkload.get(r.workload.id) ?? []), r.certificateId]);
+    expect(new Map([...byWorkload].map(([k, v]) => [k, new Set(v)]))).toEqual(new Map([[mlpWorkload, new Set(mlpCerts)], [cnnWorkload, new Set(cnnCerts)]]));
+    // One workload's rows, then the other's, in workload id order; each ranking best first on its own.
+    const expectedOrder = [mlpWorkload, cnnWorkload].sort();
+    expect(items.map((r) => r.workload.id).filter((id, i, all) => i === 0 || all[i - 1] !== id)).toEqual(expectedOrder);
+    const mlpRows = items.filter((r) => r.workload.id === mlpWorkload);
+    expect(mlpRows[0]!.targetLatencyNs).toBeLessThanOrEqual(mlpRows[1]!.targetLatencyNs);
+    expect(items.find((r) => r.workload.id === cnnWorkload)!.workload).toEqual({ id: cnnWorkload, kind: 'unlisted', label: `Unlisted model sha256:${digestOf('tiny-cnn.onnx').slice(0, 12)}` });
+    expect((await get(`profile=board-mixed@1&workload=${encodeURIComponent(cnnWorkload)}`)).items.map((r) => r.certificateId)).toEqual(cnnCerts);
+    const facets = leaderboardFacetsSchema.parse((await t.app.inject({ method: 'GET', url: '/v1/leaderboard/facets' })).json());
+    expect(facets.workloads.map((w) => w.id)).toEqual(expect.arrayContaining([mlpWorkload, cnnWorkload]));
+    for (const id of [...mlpCerts, ...cnnCerts]) {
+      const revoked = await t.app.inject({ method: 'POST', url: `/v1/certificates/${id}/revoke`, headers: bearer(certifier.key), payload: { reason: 'test revocation' } });
+      expect(revoked.statusCode, revoked.body).toBe(200);
+    }
+  });
+
   it('pages through 1,500 seeded results with a keyset cursor, every row once, in metric order', async () => {
     await seedCertifiedResults(t.databaseUrl, { count: 1500, devices: 4, vendors: 3, energyEvery: 3 });
+    // The seed's own workload: every seeded row measured the same (all-zero) model digest.
     const walk = async (query: string) => {
       const rows: LeaderboardRow[] = [];
       let cursor: string | null = null;
@@ -218,6 +261,47 @@ describe('leaderboard', () => {
     } finally {
       await other.end();
     }
+  });
+
+  it('pages through results of several workloads one ranking at a time, never one ranking across them', async () => {
+    // 1,500 seeded rows above (workload 0) plus 900 more over workloads 0, 1 and 2 (300 each).
+    await seedCertifiedResults(t.databaseUrl, { count: 900, devices: 3, vendors: 3, energyEvery: 2, workloads: 3 });
+    const ids = [0, 1, 2].map((k) => `model:sha256:${seededWorkloadDigest(k)}`).sort();
+    const walk = async (query: string) => {
+      const rows: LeaderboardRow[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page = await get(`${query}&limit=97${cursor ? `&cursor=${cursor}` : ''}`);
+        rows.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return rows;
+    };
+    for (const [query, better] of [['sort=targetLatencyNs', 1], ['sort=qps', -1], ['sort=energyPerInferenceMj', 1]] as const) {
+      const rows = (await walk(`profile=seed-latency@1&${query}`)).filter((r) => ids.includes(r.workload.id));
+      expect(new Set(rows.map((r) => r.certificateId)).size).toBe(rows.length);
+      // Each workload's rows come together (so a rank number never spans two workloads), in id order.
+      const runs = rows.map((r) => r.workload.id).filter((id, i, all) => i === 0 || all[i - 1] !== id);
+      expect(runs).toEqual(ids);
+      for (const id of ids) {
+        const ranking = rows.filter((r) => r.workload.id === id);
+        expect(ranking.every((r) => r.workload.kind === 'unlisted' && r.workload.label === `Unlisted model sha256:${id.slice('model:sha256:'.length, 'model:sha256:'.length + 12)}`)).toBe(true);
+        const key = (r: LeaderboardRow) => (query === 'sort=qps' ? r.qps : query === 'sort=targetLatencyNs' ? r.targetLatencyNs : r.energyPerInferenceMj);
+        const values = ranking.map(key);
+        const measured = values.filter((v): v is number => v !== null);
+        // Blanks (no meter) only after the measured rows of the same workload.
+        expect(values.slice(0, measured.length)).toEqual(measured);
+        for (let i = 1; i < measured.length; i++) expect(better * (measured[i]! - measured[i - 1]!)).toBeGreaterThanOrEqual(0);
+        // The workload filter gives exactly that ranking.
+        expect((await walk(`profile=seed-latency@1&${query}&workload=${encodeURIComponent(id)}`)).map((r) => r.certificateId)).toEqual(ranking.map((r) => r.certificateId));
+      }
+    }
+    // Together the per-workload rankings hold every live row, counted here in SQL.
+    const perWorkload = (await Promise.all(ids.map((id) => walk(`workload=${encodeURIComponent(id)}`)))).flat();
+    const live = await t.deps.db.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM leaderboard_entries WHERE revoked_at IS NULL AND expires_at > now() AND NOT demo');
+    expect(new Set(perWorkload.map((r) => r.certificateId)).size).toBe(live[0]!.n);
+    const facets = leaderboardFacetsSchema.parse((await t.app.inject({ method: 'GET', url: '/v1/leaderboard/facets' })).json());
+    expect(facets.workloads.map((w) => w.id)).toEqual(expect.arrayContaining(ids));
   });
 
   it('refuses a cursor it did not issue and unknown sorts', async () => {

@@ -2,6 +2,8 @@
 // revoked nor expired, shown with the figures of the report it certifies. The figures are copied into
 // typed columns (leaderboard_entries) in the transaction that issues the certificate, so the list sorts
 // and filters on indexes rather than on JSON, and pages with a keyset cursor (docs/dashboard.md).
+// Rankings never mix workloads: every row names the workload it measured (a suite workload, or the
+// certified model itself when no suite lists it), and a page ranks within one workload at a time.
 import { z } from 'zod';
 import { Prisma, type LeaderboardEntry } from '@prisma/client';
 import { writeFloatsExactly, type Db } from '../../lib/database.js';
@@ -36,6 +38,7 @@ export const leaderboardQuery = z.strictObject({
   vendor: filterText.optional().describe("The submitting organization's name"),
   precision: filterText.optional().describe('Element type of the model input: float32, float16, int8, …'),
   ep: filterText.optional().describe('Execution provider the run used'),
+  workload: filterText.optional().describe('Workload id (`facets.workloads`): only that workload\'s ranking. Without it the page holds one ranking per workload, workload after workload'),
   demo: z
     .enum(['hide', 'show'])
     .default('hide')
@@ -43,7 +46,7 @@ export const leaderboardQuery = z.strictObject({
   sort: z.enum(Object.keys(LEADERBOARD_METRICS) as [LeaderboardMetric, ...LeaderboardMetric[]]).default('targetLatencyNs'),
   order: z.enum(['asc', 'desc']).optional().describe("Default: the metric's better end first (lower latency and energy, higher throughput and accuracy)"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(300).optional().describe('`nextCursor` of the previous page'),
+  cursor: z.string().max(600).optional().describe('`nextCursor` of the previous page'),
 });
 
 export type LeaderboardQuery = z.infer<typeof leaderboardQuery>;
@@ -60,6 +63,7 @@ export function presentEntry(e: LeaderboardEntry) {
     precision: e.precision,
     executionProvider: e.executionProvider,
     scenario: e.scenario,
+    workload: workloadOfId(e.workload, e.workloadLabel),
     targetLatencyNs: e.targetLatencyNs,
     p50Ns: e.p50Ns,
     p99Ns: e.p99Ns,
@@ -74,7 +78,31 @@ export function presentEntry(e: LeaderboardEntry) {
 
 export type LeaderboardRow = ReturnType<typeof presentEntry>;
 
+/** What a result measured, and so what it may be ranked against. */
+export interface ResultWorkload {
+  id: string;
+  /** suite: a workload of a versioned suite (same reference model, dataset and quality target);
+   *  unlisted: a model no suite lists, a workload of its own (only runs of the same model bytes). */
+  kind: 'suite' | 'unlisted';
+  label: string;
+}
+
+const UNLISTED_PREFIX = 'model:sha256:';
+
+/** The workload of a certified result: the suite workload when the run was one, otherwise the model's
+ *  digest. Task names do not make workloads: three image classifiers are three workloads. */
+export function workloadOfResult(input: { suiteWorkload: { id: string; title: string } | null; modelDigest: string }): ResultWorkload {
+  if (input.suiteWorkload) return { id: input.suiteWorkload.id, kind: 'suite', label: input.suiteWorkload.title };
+  return { id: `${UNLISTED_PREFIX}${input.modelDigest}`, kind: 'unlisted', label: `Unlisted model sha256:${input.modelDigest.slice(0, 12)}` };
+}
+
+function workloadOfId(id: string, label: string): ResultWorkload {
+  return { id, kind: id.startsWith(UNLISTED_PREFIX) ? 'unlisted' : 'suite', label };
+}
+
 interface Cursor {
+  /** The workload of the last row: pages run workload after workload. */
+  w: string;
   /** The sort value of the last row (null: the row had no value for the metric). */
   v: number | string | null;
   id: string;
@@ -89,7 +117,7 @@ function decodeCursor(text: string, metric: LeaderboardMetric): Cursor {
   try {
     const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
     const validValue = c.v === null || (metric === 'issuedAt' ? typeof c.v === 'string' && !Number.isNaN(Date.parse(c.v)) : typeof c.v === 'number');
-    if (validValue && typeof c.id === 'string' && UUID_TEXT.test(c.id)) return { v: c.v ?? null, id: c.id };
+    if (validValue && typeof c.w === 'string' && c.w.length > 0 && typeof c.id === 'string' && UUID_TEXT.test(c.id)) return { w: c.w, v: c.v ?? null, id: c.id };
   } catch {
     // fall through
   }
@@ -97,10 +125,11 @@ function decodeCursor(text: string, metric: LeaderboardMetric): Cursor {
 }
 
 /**
- * One page of certified results, best first by default. Rows without a value for the metric (energy
- * not measured, no accuracy yet) come after every row that has one, in either direction, so "best
- * first" never starts with blanks. Both phases walk an index in (metric, certificate id) order, which
- * is what keeps a page cheap at 100,000 certificates (bench/leaderboard-query.ts).
+ * One page of certified results, one ranking per workload: rows of one workload, best first by default,
+ * then the next workload's (workload ids in order). Rows without a value for the metric (energy not
+ * measured, no accuracy yet) come after every row of their workload that has one, in either direction,
+ * so "best first" never starts with blanks. Each step walks an index in (metric, certificate id) order
+ * within one workload, which is what keeps a page cheap at 100,000 certificates (bench/leaderboard-query.ts).
  */
 export async function queryLeaderboard(db: Db, q: LeaderboardQuery, now = new Date()) {
   const metric = LEADERBOARD_METRICS[q.sort];
@@ -115,20 +144,42 @@ export async function queryLeaderboard(db: Db, q: LeaderboardQuery, now = new Da
   if (q.vendor) filters.push(Prisma.sql`"vendor" = ${q.vendor}`);
   if (q.precision) filters.push(Prisma.sql`"precision" = ${q.precision}`);
   if (q.ep) filters.push(Prisma.sql`"execution_provider" = ${q.ep}`);
+  if (q.workload) filters.push(Prisma.sql`"workload" = ${q.workload}`);
   if (q.demo === 'hide') filters.push(Prisma.sql`NOT "demo"`);
   const cursor = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
   const select = (conditions: Prisma.Sql[], orderBy: Prisma.Sql, limit: number) =>
     db.$queryRaw<LeaderboardEntryRow[]>(Prisma.sql`
       SELECT * FROM "leaderboard_entries" WHERE ${Prisma.join([...filters, ...conditions], ' AND ')} ORDER BY ${orderBy} LIMIT ${limit}`);
+  /** The first workload after `after` (or the first of all) with a row the filters keep. */
+  const nextWorkload = async (after: string | null) => {
+    const [row] = await db.$queryRaw<{ workload: string }[]>(Prisma.sql`
+      SELECT "workload" FROM "leaderboard_entries" WHERE ${Prisma.join([...filters, ...(after === null ? [] : [Prisma.sql`"workload" > ${after}`])], ' AND ')} ORDER BY "workload" LIMIT 1`);
+    return row?.workload ?? null;
+  };
+  /** Up to `limit` rows of one workload's ranking, from a position in it (none: its start). */
+  const rankingOf = async (workload: string, from: Omit<Cursor, 'w'> | undefined, limit: number) => {
+    const inWorkload = Prisma.sql`"workload" = ${workload}`;
+    let rows: LeaderboardEntryRow[] = [];
+    if (from?.v !== null) {
+      const after = from ? [Prisma.sql`(${col}, "certificate_id") ${cmp} (${q.sort === 'issuedAt' ? new Date(from.v) : from.v}, ${from.id}::uuid)`] : [];
+      rows = await select([inWorkload, Prisma.sql`${col} IS NOT NULL`, ...after], Prisma.sql`${col} ${dir}, "certificate_id" ${dir}`, limit);
+    }
+    if (rows.length < limit) {
+      const after = from?.v === null ? [Prisma.sql`"certificate_id" > ${from.id}::uuid`] : [];
+      rows.push(...(await select([inWorkload, Prisma.sql`${col} IS NULL`, ...after], Prisma.sql`"certificate_id" ASC`, limit - rows.length)));
+    }
+    return rows;
+  };
 
-  let rows: LeaderboardEntryRow[] = [];
-  if (cursor?.v !== null) {
-    const after = cursor ? [Prisma.sql`(${col}, "certificate_id") ${cmp} (${q.sort === 'issuedAt' ? new Date(cursor.v) : cursor.v}, ${cursor.id}::uuid)`] : [];
-    rows = await select([Prisma.sql`${col} IS NOT NULL`, ...after], Prisma.sql`${col} ${dir}, "certificate_id" ${dir}`, q.limit + 1);
-  }
-  if (rows.length <= q.limit) {
-    const after = cursor?.v === null ? [Prisma.sql`"certificate_id" > ${cursor.id}::uuid`] : [];
-    rows.push(...(await select([Prisma.sql`${col} IS NULL`, ...after], Prisma.sql`"certificate_id" ASC`, q.limit + 1 - rows.length)));
+  // One row past the page says whether there is a next one.
+  const rows: LeaderboardEntryRow[] = [];
+  let workload = cursor ? cursor.w : await nextWorkload(null);
+  let from: Omit<Cursor, 'w'> | undefined = cursor ? { v: cursor.v, id: cursor.id } : undefined;
+  while (workload !== null && rows.length <= q.limit) {
+    rows.push(...(await rankingOf(workload, from, q.limit + 1 - rows.length)));
+    if (rows.length > q.limit) break;
+    workload = await nextWorkload(workload);
+    from = undefined;
   }
   const page = rows.slice(0, q.limit).map(fromRow);
   const last = page.at(-1);
@@ -136,7 +187,7 @@ export async function queryLeaderboard(db: Db, q: LeaderboardQuery, now = new Da
     items: page.map(presentEntry),
     sort: q.sort,
     order,
-    nextCursor: rows.length > q.limit && last ? encodeCursor({ v: sortValueOf(last, q.sort), id: last.certificateId }) : null,
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ w: last.workload, v: sortValueOf(last, q.sort), id: last.certificateId }) : null,
   };
 }
 
@@ -213,13 +264,16 @@ export async function leaderboardFacets(db: Db, now = new Date()) {
       SELECT value FROM v WHERE value IS NOT NULL LIMIT 500`);
     return rows.map((r) => r.value).filter((v): v is string => v !== null);
   };
-  const [[profiles, tasks, devices, vendors, precisions, executionProviders], [demo]] = await Promise.all([
+  const [[profiles, tasks, devices, vendors, precisions, executionProviders], [demo], workloads] = await Promise.all([
     Promise.all(['profile_id', 'task', 'device_slug', 'vendor', 'precision', 'execution_provider'].map(distinct)),
     db.$queryRaw<{ n: number }[]>(Prisma.sql`SELECT count(*)::int AS n FROM "leaderboard_entries" WHERE "demo" AND "revoked_at" IS NULL AND "expires_at" > ${now}`),
+    db.$queryRaw<{ workload: string; workload_label: string }[]>(Prisma.sql`
+      SELECT DISTINCT ON ("workload") "workload", "workload_label" FROM "leaderboard_entries"
+      WHERE "revoked_at" IS NULL AND "expires_at" > ${now} ORDER BY "workload", "issued_at" DESC LIMIT 500`),
   ]);
   /** Live smoke-test and demo results, which the leaderboard hides unless asked (`demo=show`). */
   const demoResults = demo?.n ?? 0;
-  return { profiles, tasks, devices, vendors, precisions, executionProviders, demoResults };
+  return { profiles, tasks, devices, vendors, precisions, executionProviders, workloads: workloads.map((w) => workloadOfId(w.workload, w.workload_label)), demoResults };
 }
 
 // $queryRaw returns column names; map them to the Prisma model's fields.
@@ -238,6 +292,8 @@ interface LeaderboardEntryRow {
   precision: string;
   execution_provider: string;
   scenario: string;
+  workload: string;
+  workload_label: string;
   target_latency_ns: number;
   p50_ns: number;
   p99_ns: number;
@@ -267,6 +323,8 @@ function fromRow(r: LeaderboardEntryRow): LeaderboardEntry {
     precision: r.precision,
     executionProvider: r.execution_provider,
     scenario: r.scenario,
+    workload: r.workload,
+    workloadLabel: r.workload_label,
     targetLatencyNs: r.target_latency_ns,
     p50Ns: r.p50_ns,
     p99Ns: r.p99_ns,
@@ -315,10 +373,12 @@ export async function addLeaderboardEntry(
     summary: LatencySummaryReport;
     report: { id: string; orgId: string; visibility: string; environment: unknown; org: { name: string } };
     device: { slug: string; name: string; manufacturer: string; executionProvider: string };
-    model: { name: string; version: string; task: string | null; signature: unknown };
+    model: { name: string; version: string; task: string | null; signature: unknown; artifactDigest: string };
   },
 ) {
   const { summary, report, device, model } = input;
+  // Suite runs (#17) will name their suite workload here; until then every result is its model's own.
+  const workload = workloadOfResult({ suiteWorkload: null, modelDigest: model.artifactDigest });
   // JSON columns, parsed with their contracts at read (both were checked in full when they were stored).
   const firstInput = modelSignatureSchema.nullable().parse(model.signature)?.inputs[0]?.elementType;
   const runtime = environmentSchema.nullable().parse(report.environment)?.runtime;
@@ -338,6 +398,8 @@ export async function addLeaderboardEntry(
       precision: firstInput ? firstInput.toLowerCase() : 'unknown',
       executionProvider: runtime?.executionProvider ?? device.executionProvider,
       scenario: summary.scenario,
+      workload: workload.id,
+      workloadLabel: workload.label,
       targetLatencyNs: summary.targetLatencyNs,
       p50Ns: summary.latency.p50Ns,
       p99Ns: summary.latency.p99Ns,

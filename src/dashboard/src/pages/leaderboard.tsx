@@ -33,7 +33,7 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
   const { search } = useLocation();
   const query = useMemo(() => {
     const q = new URLSearchParams();
-    for (const [key] of FILTERS) {
+    for (const key of [...FILTERS.map(([k]) => k), 'workload']) {
       const v = key === 'device' && fixedDevice ? fixedDevice : search.get(key);
       if (v) q.set(key, v);
     }
@@ -75,6 +75,16 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
   const sort = search.get('sort') ?? 'targetLatencyNs';
   const showDemo = search.get('demo') === 'show';
   const hiddenDemo = !showDemo && facets.state === 'ready' ? facets.data.demoResults : 0;
+  // The API answers one ranking per workload, workload after workload: rank numbers restart in each.
+  const groups = useMemo(() => {
+    const out: { workload: LeaderboardRow['workload']; rows: LeaderboardRow[] }[] = [];
+    for (const r of rows) {
+      const last = out.at(-1);
+      if (last && last.workload.id === r.workload.id) last.rows.push(r);
+      else out.push({ workload: r.workload, rows: [r] });
+    }
+    return out;
+  }, [rows]);
   const sortBy = (key: string) => {
     if (key === sort) setParam('order', order === 'asc' ? 'desc' : 'asc');
     else setParam('sort', key);
@@ -97,6 +107,17 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
             </select>
           </label>
         ))}
+        <label>
+          Workload
+          <select value={search.get('workload') ?? ''} onChange={(e) => setParam('workload', e.target.value)} name="workload">
+            <option value="">All, one ranking each</option>
+            {(facets.state === 'ready' ? facets.data.workloads : []).map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.label}
+              </option>
+            ))}
+          </select>
+        </label>
         <label>
           Sort by
           <select value={sort} onChange={(e) => setParam('sort', e.target.value)} name="sort">
@@ -127,9 +148,14 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
         </Empty>
       ) : (
         <>
+          {groups.length === 1 && groups[0] && (
+            <p className="muted small" data-testid="leaderboard-workload">
+              Ranking for workload: {groups[0].workload.label}
+            </p>
+          )}
           <div className="table-wrap">
             <table className="leaderboard" data-testid="leaderboard-table">
-              <caption className="visually-hidden">Certified results sorted by {COLUMNS.find((c) => c.key === sort)?.label ?? 'issue date'}</caption>
+              <caption className="visually-hidden">Certified results, one ranking per workload, sorted by {COLUMNS.find((c) => c.key === sort)?.label ?? 'issue date'}</caption>
               <thead>
                 <tr>
                   <th scope="col">#</th>
@@ -146,45 +172,55 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
                   <th scope="col">Certificate</th>
                 </tr>
               </thead>
-              <tbody>
-                {rows.map((r, i) => (
-                  <tr key={r.certificateId} className={r.demo ? 'demo-row' : undefined}>
-                    <td className="rank">{i + 1}</td>
-                    <td className="model">
-                      {r.reportId ? <Link to={`/reports/${r.reportId}`}>{`${r.model.name}@${r.model.version}`}</Link> : `${r.model.name}@${r.model.version}`}
-                      {r.demo && (
-                        <>
-                          {' '}
-                          <span className="badge badge-demo" data-testid="demo-badge" title="A smoke test or demo: it proves the service works, not the device">
-                            smoke test / demo
-                          </span>
-                        </>
-                      )}
-                      <div className="muted small">
-                        {r.profileId} · {r.scenario}
-                        {r.task ? ` · ${r.task}` : ''}
-                      </div>
-                      <div className="muted small">
-                        {r.precision} / {r.executionProvider}
-                      </div>
-                    </td>
-                    <td className="device">
-                      <Link to={`/devices/${r.device.slug}`}>{r.device.name}</Link>
-                      <div className="muted small">{r.vendor}</div>
-                    </td>
-                    {COLUMNS.map((c) => (
-                      <td key={c.key} className="num" data-label={c.label} title={c.key === 'accuracy' && r.accuracy === null ? 'not measured' : undefined}>
-                        {c.render(r)}
+              {groups.map((g) => (
+                <tbody key={g.workload.id}>
+                  {groups.length > 1 && (
+                    <tr className="workload-heading">
+                      <th scope="rowgroup" colSpan={COLUMNS.length + 4}>
+                        Workload: {g.workload.label}
+                        <span className="muted small"> · a ranking of its own</span>
+                      </th>
+                    </tr>
+                  )}
+                  {g.rows.map((r, i) => (
+                    <tr key={r.certificateId} className={r.demo ? 'demo-row' : undefined}>
+                      <td className="rank">{i + 1}</td>
+                      <td className="model">
+                        {r.reportId ? <Link to={`/reports/${r.reportId}`}>{`${r.model.name}@${r.model.version}`}</Link> : `${r.model.name}@${r.model.version}`}
+                        {r.demo && (
+                          <>
+                            {' '}
+                            <span className="badge badge-demo" data-testid="demo-badge" title="A smoke test or demo: it proves the service works, not the device">
+                              smoke test / demo
+                            </span>
+                          </>
+                        )}
+                        <div className="muted small">
+                          {r.profileId} · {r.scenario}
+                          {r.task ? ` · ${r.task}` : ''}
+                        </div>
+                        <div className="muted small">
+                          {r.precision} / {r.executionProvider}
+                        </div>
                       </td>
-                    ))}
-                    <td className="cert">
-                      <Link to={`/certificates/${r.certificateId}`} aria-label={`Certificate issued ${date(r.issuedAt)}`}>
-                        view
-                      </Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
+                      <td className="device">
+                        <Link to={`/devices/${r.device.slug}`}>{r.device.name}</Link>
+                        <div className="muted small">{r.vendor}</div>
+                      </td>
+                      {COLUMNS.map((c) => (
+                        <td key={c.key} className="num" data-label={c.label} title={c.key === 'accuracy' && r.accuracy === null ? 'not measured' : undefined}>
+                          {c.render(r)}
+                        </td>
+                      ))}
+                      <td className="cert">
+                        <Link to={`/certificates/${r.certificateId}`} aria-label={`Certificate issued ${date(r.issuedAt)}`}>
+                          view
+                        </Link>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              ))}
             </table>
           </div>
           <p className="muted small">— : not measured (no power meter on the device, or no accuracy run).</p>
@@ -195,7 +231,13 @@ export function LeaderboardPage({ fixedDevice }: { fixedDevice?: string }) {
             </button>
           )}
           <h2>Pareto view</h2>
-          <ParetoSection rows={rows} />
+          {groups.length === 1 ? (
+            <ParetoSection rows={rows} />
+          ) : (
+            <Empty title="Pick a workload for the Pareto view">
+              <p>A Pareto view compares results of one workload; these rows measure {groups.length} workloads. Choose one in “Workload” above.</p>
+            </Empty>
+          )}
         </>
       )}
     </section>
