@@ -66,6 +66,10 @@ export const environmentSchema = z
   .looseObject({
     runtime: z.looseObject({ name: z.string(), version: z.string(), executionProvider: z.string() }).optional(),
     cpu: z.looseObject({ model: z.string() }).optional(),
+    harness: z
+      .looseObject({ version: z.string(), sourceDigest: z.string(), gitCommit: z.string().nullable(), gitDirty: z.boolean().nullable() })
+      .optional()
+      .describe('The harness build that measured (docs/certification.md); absent on older reports'),
   })
   .meta({ id: 'Environment' });
 

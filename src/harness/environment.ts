@@ -3,6 +3,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import type { BackendDescription } from './backends/backend.js';
+import { harnessBuild, harnessBuildSchema } from './build-identity.js';
 
 export const environmentSchema = z.strictObject({
   capturedAt: z.string(),
@@ -13,6 +14,8 @@ export const environmentSchema = z.strictObject({
   totalMemoryBytes: z.number(),
   nodeVersion: z.string(),
   runtime: z.strictObject({ name: z.string(), version: z.string(), executionProvider: z.string() }),
+  /** The harness build that measured (absent on reports stored before it was recorded). */
+  harness: harnessBuildSchema.optional(),
 });
 
 export type EnvironmentInfo = z.output<typeof environmentSchema>;
@@ -27,5 +30,6 @@ export function captureEnvironment(backend: BackendDescription): EnvironmentInfo
     totalMemoryBytes: os.totalmem(),
     nodeVersion: process.version,
     runtime: { name: backend.runtime, version: backend.runtimeVersion, executionProvider: backend.executionProvider },
+    harness: harnessBuild(),
   };
 }

@@ -6,6 +6,7 @@
 export type { BackendDescription, DeviceInfo, DeviceTimings, InferenceBackend, LoadInfo, PreparedFeeds } from './backends/backend.js';
 export { backendDescriptionSchema, deviceInfoSchema } from './backends/backend.js';
 export { environmentSchema, type EnvironmentInfo } from './environment.js';
+export { harnessBuildSchema, type HarnessBuild } from './build-identity.js';
 export {
   LATENCY_SUMMARY_FORMAT,
   MONOTONIC_CLOCK,

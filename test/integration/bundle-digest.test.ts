@@ -1,7 +1,7 @@
 // The canonical bundle digest: the same files give the same digest however they were packed (tar or
 // zip, `tar -C dir .` with its './' entries, a wrapping folder, any entry order), and one changed byte
 // in any file changes it. The expected digest is recomputed here by an independent Python script over
-// the source folder, from the definition in docs/certification.md.
+// the source folder (test/helpers/independent-digests.ts), from the definition in docs/certification.md.
 import { execFileSync } from 'node:child_process';
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,28 +11,10 @@ import { bearer, expectProblem } from '../helpers/problem.js';
 import { bytesForm, fixtureModel } from '../helpers/fixtures.js';
 import { fixtureLlm, tarOf } from '../helpers/archives.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
+import { pythonBundleManifest, type IndependentManifest } from '../helpers/independent-digests.js';
 
-// Independent of src/: walks the folder, hashes every file, writes the manifest as the docs define it.
-const PYTHON_MANIFEST = `
-import hashlib, json, os, sys
-root = sys.argv[1]
-rename = dict(a.split('=', 1) for a in sys.argv[2:])
-files = []
-for dirpath, _, names in os.walk(root):
-    for n in names:
-        full = os.path.join(dirpath, n)
-        rel = os.path.relpath(full, root).replace(os.sep, '/')
-        data = open(full, 'rb').read()
-        files.append({'path': rename.get(rel, rel), 'size': len(data), 'sha256': hashlib.sha256(data).hexdigest()})
-files.sort(key=lambda f: f['path'].encode('utf-8'))
-text = 'npubench-bundle-manifest/v1\\n' + ''.join('%s %d %s\\n' % (f['sha256'], f['size'], f['path']) for f in files)
-print(json.dumps({'digest': hashlib.sha256(text.encode('utf-8')).hexdigest(), 'files': files}))
-`;
-interface Manifest {
-  digest: string;
-  files: { path: string; size: number; sha256: string }[];
-}
-const pythonManifest = (dir: string, ...renames: string[]): Manifest => JSON.parse(execFileSync('python3', ['-c', PYTHON_MANIFEST, dir, ...renames], { encoding: 'utf8' })) as Manifest;
+type Manifest = IndependentManifest;
+const pythonManifest = pythonBundleManifest;
 
 let t: TestApi;
 let vendor: { key: string };

@@ -135,8 +135,8 @@ export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 
 export interface InTotoSubject {
   name: string;
-  /** Lowercase hex SHA-256 of the subject's bytes. */
-  digest: { sha256: string };
+  /** Lowercase hex SHA-256 of the subject's bytes; gitCommit (in-toto DigestSet) beside it for code. */
+  digest: { sha256: string; gitCommit?: string };
 }
 
 export interface InTotoStatement<P = unknown> {

@@ -75,11 +75,15 @@ export function reportSubjects(p: ReportPredicate): InTotoSubject[] {
   const subjects: InTotoSubject[] = [{ name: model, digest: { sha256: p.model.digest.sha256 } }];
   if (p.model.contentDigest) subjects.push({ name: `${SUBJECT_PREFIX.bundle}${model}`, digest: { sha256: p.model.contentDigest.sha256 } });
   for (const file of p.model.files ?? []) subjects.push({ name: `${SUBJECT_PREFIX.file}${file.path}`, digest: { sha256: file.sha256 } });
+  const harness = p.environment.harness;
+  if (harness) {
+    subjects.push({ name: `${SUBJECT_PREFIX.harness}${harness.version}`, digest: { sha256: harness.sourceDigest, ...(harness.gitCommit && { gitCommit: harness.gitCommit }) } });
+  }
   return subjects;
 }
 
 /** Subject names say what each digest is of (docs/certification.md, "What a report binds"). */
-export const SUBJECT_PREFIX = { bundle: 'npubench-bundle:', file: 'model-file:' } as const;
+export const SUBJECT_PREFIX = { bundle: 'npubench-bundle:', file: 'model-file:', harness: 'npubench-harness@' } as const;
 
 /** JSON Schema of the predicate, for docs and for consumers outside TypeScript. */
 export function reportPredicateJsonSchema(): unknown {

@@ -8,7 +8,7 @@ import { writeJsonExactly, type Db } from '../../lib/database.js';
 import { badRequest, conflict, forbidden, gone, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { isDeepStrictEqual } from 'node:util';
-import { environmentSchema, formatMlperfSummary, latencySummaryReportSchema, operatorProfileSchema, RAW_SAMPLES_FORMAT, rawSamplesSchema, verifySummaryAgainstRawSamples } from '../../harness/schemas.js';
+import { environmentSchema, formatMlperfSummary, harnessBuildSchema, latencySummaryReportSchema, operatorProfileSchema, RAW_SAMPLES_FORMAT, rawSamplesSchema, verifySummaryAgainstRawSamples } from '../../harness/schemas.js';
 import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { signReport } from './report-statement.js';
 import { modelContentsSchema } from '../../contracts/models.js';
@@ -23,7 +23,8 @@ export { RAW_SAMPLES_MEDIA_TYPE };
 
 const resultFields = z.strictObject({
   summary: latencySummaryReportSchema,
-  environment: environmentSchema,
+  // Optional in stored reports (older ones lack it); a new result must say which harness build measured.
+  environment: environmentSchema.extend({ harness: harnessBuildSchema }),
   resourceUsage: resourceUsageSchema.optional(),
   profile: operatorProfileSchema.optional(),
 });

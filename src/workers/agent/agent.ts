@@ -30,10 +30,11 @@ import { runHarnessInChild, SpareHarnessProcess, type HarnessRunOptions, type Ha
 import type { AccuracyFiles, BackendChoice } from './harness-messages.js';
 import { DEFAULT_EXTRACT_LIMITS, extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { openModelBundle } from '../../lib/bundles/model-bundle.js';
-import { LABELLED_INPUTS_FILE, labelledInputsFileIn, powerMeterConfigSchema, resolvedSuiteSpecSchema, type PowerMeterConfig } from '../../harness/index.js';
+import { harnessVersionLabel, LABELLED_INPUTS_FILE, labelledInputsFileIn, powerMeterConfigSchema, resolvedSuiteSpecSchema, type PowerMeterConfig } from '../../harness/index.js';
 import type { Config } from '../../config/index.js';
 
-export const AGENT_VERSION = '0.1.0';
+/** Package version plus the harness build digest (`0.1.0+<12 hex>`): a constant named no build. */
+export const AGENT_VERSION = harnessVersionLabel();
 /** Profiled inferences per job, after the measured run (operator table in the report). */
 export const DEFAULT_PROFILE_ITERATIONS = 10;
 

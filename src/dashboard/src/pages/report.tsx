@@ -98,6 +98,17 @@ export function ReportPage({ id }: { id: string }) {
               rows={[
                 ['Device', <Link key="d" to={`/devices/${r.device.slug}`}>{r.device.name}</Link>],
                 ['Runtime', r.environment.runtime ? `${r.environment.runtime.name} ${r.environment.runtime.version}, EP ${r.environment.runtime.executionProvider}` : '—'],
+                [
+                  'Harness build',
+                  r.environment.harness ? (
+                    <span key="h">
+                      {r.environment.harness.version} <code className="hash" title="Digest of the harness files that ran">{r.environment.harness.sourceDigest.slice(0, 12)}</code>
+                      {r.environment.harness.gitCommit ? ` · git ${r.environment.harness.gitCommit.slice(0, 10)}${r.environment.harness.gitDirty ? ' (modified)' : ''}` : ''}
+                    </span>
+                  ) : (
+                    'not recorded'
+                  ),
+                ],
                 ['Upload sha256', <code key="m" className="hash">{r.model.artifactDigest}</code>],
                 ['Bundle digest', r.model.contentDigest ? <code key="b" className="hash" title="Canonical digest of the model's files, the same however they were packed">{r.model.contentDigest}</code> : 'not recorded (stored before bundle digests)'],
                 ['Signed statement', r.statementDigest ? <code key="s" className="hash">{r.statementDigest}</code> : 'unsigned'],
