@@ -6,6 +6,9 @@ import { SCENARIOS } from './job-vocabulary.js';
 
 export const REPORTED_PERCENTILES = [50, 90, 95, 97, 99, 99.9] as const;
 
+/** A fraction in [0, 1]. */
+const share = z.number().min(0).max(1);
+
 export const profileRulesSchema = z
   .strictObject({
     scenario: z.enum(SCENARIOS).optional(),
@@ -27,9 +30,67 @@ export const profileRulesSchema = z
     /** Peak resident memory of the harness process, in MiB (2^20 bytes, what ps and top show). */
     maxPeakRssMb: z.number().gt(0).optional(),
     noThermalDrift: z.literal(true).optional(),
-    power: z.strictObject({ required: z.literal(true), meterClass: z.string().min(1).max(100).optional() }).optional(),
-    /** Accuracy as a fraction of the reference model's, e.g. 0.99 for MLPerf's "-99" variants. */
-    accuracy: z.strictObject({ minRelativeToReference: z.number().gt(0).max(1) }).optional(),
+    /** Power measured, its result VALID; optionally by a meter class, with a stated uncertainty at most
+     *  maxUncertaintyPct (a meter that states none cannot satisfy it) and an energy bound per query. */
+    power: z
+      .strictObject({
+        required: z.literal(true),
+        meterClass: z.string().min(1).max(100).optional(),
+        maxUncertaintyPct: z.number().gt(0).max(100).optional(),
+        /** Energy per query (SingleStream/MultiStream; Offline/Server: per sample), millijoules. */
+        maxEnergyPerQueryMj: z.number().gt(0).optional(),
+      })
+      .optional(),
+    /** Quality relative to the reference model on the report's own accuracy pass: MMLU accuracy, else
+     *  classification top-1 accuracy, else a classifier output's top-1 agreement (reference = 1). */
+    accuracy: z
+      .strictObject({
+        /** e.g. 0.99 for MLPerf's "-99" variants. */
+        minRelativeToReference: z.number().gt(0).max(1),
+        /** Questions, labelled rows or compared samples the score rests on. */
+        minSamples: z.int().min(1).max(10_000_000).optional(),
+      })
+      .optional(),
+    /** Output fidelity to the reference model: the worst output's figures must meet every bound given. */
+    fidelity: z
+      .strictObject({
+        /** Smallest per-sample cosine similarity of any compared output. */
+        minCosine: z.number().min(-1).max(1).optional(),
+        /** Top-1 / top-5 agreement of classifier-like outputs (for an LM's logits: next-token agreement). */
+        minTop1Agreement: share.optional(),
+        minTop5Agreement: share.optional(),
+        /** MMLU: share of questions where candidate and reference choose the same answer. */
+        minAnswerAgreement: share.optional(),
+        /** Compared samples (MMLU: questions) at least. */
+        minSamples: z.int().min(1).max(10_000_000).optional(),
+      })
+      .refine((rule) => [rule.minCosine, rule.minTop1Agreement, rule.minTop5Agreement, rule.minAnswerAgreement].some((v) => v !== undefined), {
+        message: 'a fidelity rule needs at least one bound',
+      })
+      .optional(),
+    /** What ran on the accelerator, from the per-operator profile: share of nodes and of kernel time on
+     *  the execution provider named, so a silent fallback to the CPU cannot be certified. */
+    acceleratorShare: z
+      .strictObject({
+        provider: z.string().min(1).max(100),
+        minNodeShare: share.optional(),
+        minTimeShare: share.optional(),
+      })
+      .refine((rule) => rule.minNodeShare !== undefined || rule.minTimeShare !== undefined, { message: 'an acceleratorShare rule needs minNodeShare or minTimeShare' })
+      .optional(),
+    /** Sustained performance: every run lasts at least minDurationMs and its last tenth's p50 is at most
+     *  maxSlowdownPct above its first tenth's. */
+    sustained: z.strictObject({ minDurationMs: z.int().min(1).max(86_400_000), maxSlowdownPct: z.number().min(0).max(1000) }).optional(),
+    /** LLM latency at the report's fixed prompt and output lengths (MLPerf Client's TTFT/TPOT). */
+    llm: z
+      .strictObject({
+        percentile: z.union([z.literal(50), z.literal(90), z.literal(99)]),
+        maxTtftMs: z.number().gt(0).max(3_600_000).optional(),
+        maxTpotMs: z.number().gt(0).max(3_600_000).optional(),
+        minOutputTokensPerSecond: z.number().gt(0).optional(),
+      })
+      .refine((rule) => rule.maxTtftMs !== undefined || rule.maxTpotMs !== undefined || rule.minOutputTokensPerSecond !== undefined, { message: 'an llm rule needs a bound' })
+      .optional(),
   })
   .refine((rules) => Object.values(rules).some((rule) => rule !== undefined), { message: 'a profile needs at least one rule' })
   .meta({ id: 'ProfileRules' });

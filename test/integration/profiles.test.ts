@@ -128,7 +128,7 @@ describe('evaluating a stored report (dry run)', () => {
     expect(await t.deps.db.certificate.count()).toBe(0);
   });
 
-  it('reports peak RSS from the stored resource usage and fails what nothing measures', async () => {
+  it('reports peak RSS from the stored resource usage and fails what the report did not measure', async () => {
     const created = await t.app.inject({
       method: 'POST',
       url: '/v1/profiles',
@@ -140,8 +140,8 @@ describe('evaluating a stored report (dry run)', () => {
     expect(body.verdict).toBe('FAIL');
     expect(body.rules).toEqual([
       expect.objectContaining({ rule: 'maxPeakRssMb', passed: true, actual: expect.stringMatching(/^peak RSS = \d+\.\d MiB$/) }),
-      expect.objectContaining({ rule: 'power', passed: false, actual: 'not measured', reason: 'power not measured' }),
-      expect.objectContaining({ rule: 'accuracy', passed: false, actual: 'not measured', reason: 'accuracy not measured' }),
+      expect.objectContaining({ rule: 'power', passed: false, actual: 'not measured', reason: 'power not measured: no power meter is configured for this device' }),
+      expect.objectContaining({ rule: 'accuracy', passed: false, actual: 'not measured', reason: 'accuracy not measured: the report has no accuracy pass against a reference model' }),
     ]);
   });
 

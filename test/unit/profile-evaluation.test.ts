@@ -2,7 +2,8 @@
 // so every expected/actual string is exact.
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveSuiteSpec, runBenchmark, type LatencySummaryReport } from '../../src/harness/index.js';
+import { resolveSuiteSpec, runBenchmark, SUITE_DEFAULTS, type LatencySummaryReport, type OperatorProfile } from '../../src/harness/index.js';
+import { MAX_THERMAL_SLOWDOWN_PCT } from '../../src/lib/certificates/profile-rules.js';
 import { BUILT_IN_PROFILES, evaluateProfile } from '../../src/services/certificates/profiles.js';
 import { profileInput, profileRulesSchema, type ProfileRules } from '../../src/contracts/profiles.js';
 
@@ -41,6 +42,81 @@ function summaryWith(patch: Partial<LatencySummaryReport> = {}, runs: Partial<Ru
 }
 
 const usage = (peakRssBytes: number) => ({ peakRssBytes, modelSizeBytes: 1234, method: 'process.resourceUsage().maxRSS' });
+
+type Summary = LatencySummaryReport;
+type MeasuredPower = Extract<Summary['power'], { measured: true }>;
+type Accuracy = NonNullable<Summary['accuracy']>;
+
+function powerSummary(patch: Partial<MeasuredPower>): MeasuredPower {
+  return {
+    measured: true,
+    meter: { kind: 'ptdaemon', name: 'PTDaemon 127.0.0.1', class: 'lab', uncertaintyPct: 0.4, intervalMs: 20 },
+    result: 'VALID',
+    invalidReasons: [],
+    windowNs: 1_234_567_890,
+    sampleCount: 60,
+    sampleRateHz: 50,
+    avgW: 3.4,
+    peakW: 3.9,
+    energyJ: 4.2,
+    idle: null,
+    idleSubtracted: null,
+    energyPerQueryMj: 105,
+    idleSubtractedEnergyPerQueryMj: null,
+    samplesPerJoule: 9.52,
+    uncertaintyPct: 0.4,
+    ranging: null,
+    ...patch,
+  };
+}
+
+const timing = { promptNs: 0, modelNs: 1, totalNs: 1, promptShare: 0 };
+function accuracySummary(patch: Partial<Accuracy>): Accuracy {
+  return { mmlu: null, classification: null, fidelity: null, gate: null, timing, ...patch };
+}
+function fidelityOf(outputs: { minCosine?: number; top1Agreement?: number | null; top5Agreement?: number | null; samples: number }[]): Accuracy['fidelity'] {
+  return {
+    referenceModelDigest: 'a'.repeat(64),
+    outputs: outputs.map((o, i) => ({ name: `out${i}`, samples: o.samples, cosineSimilarity: 1, minCosineSimilarity: o.minCosine ?? 1, maxAbsError: 0, meanAbsError: 0, top1Agreement: o.top1Agreement ?? null, top5Agreement: o.top5Agreement ?? null })),
+  };
+}
+function gateOf(metric: NonNullable<Accuracy['gate']>['metric'], candidate: number, reference: number): Accuracy['gate'] {
+  return { metric, minRelativeScore: 0.99, candidate, reference, relativeScore: candidate / reference, result: candidate / reference >= 0.99 ? 'PASS' : 'FAIL' };
+}
+function mmluOf(correct: number, referenceCorrect: number, questions: number, agreement: number): Accuracy['mmlu'] {
+  return {
+    dataset: 'builtin:npubench-mmlu-mini',
+    shots: 0,
+    questionCount: questions,
+    correct,
+    accuracy: correct / questions,
+    accuracyCi95: [0, 1],
+    macroAccuracy: correct / questions,
+    macroAccuracyCi95: [0, 1],
+    subjects: [],
+    truncatedPrompts: 0,
+    reference: { accuracy: referenceCorrect / questions, macroAccuracy: referenceCorrect / questions, predictionAgreement: agreement },
+  };
+}
+const dist = (p50Ns: number, p90Ns: number, p99Ns: number) => ({ count: 3, minNs: p50Ns, meanNs: p50Ns, p50Ns, p90Ns, p99Ns, maxNs: p99Ns });
+
+/** An operator profile with one listed node per [provider, µs]. */
+function operatorProfile(nodes: (readonly [string, number])[]): OperatorProfile {
+  const total = nodes.reduce((sum, [, us]) => sum + us, 0);
+  const providers = [...new Set(nodes.map(([p]) => p))].map((provider) => {
+    const count = nodes.filter(([p]) => p === provider).length;
+    return { provider, nodes: count, share: count / nodes.length };
+  });
+  return {
+    format: 'npubench.operator-profile/v1',
+    source: 'onnxruntime profiler (kernel events)',
+    iterations: 1,
+    totalKernelUs: total,
+    providers,
+    byOpType: [],
+    byNode: nodes.map(([provider, us], i) => ({ node: `n${i}`, opType: 'MatMul', provider, totalUs: us, meanUsPerIteration: us, share: us / total })),
+  };
+}
 
 /** The single line a one-rule profile gives. */
 function line(rules: ProfileRules, summary: unknown = summaryWith(), resourceUsage: unknown = null) {
@@ -164,22 +240,124 @@ describe('evaluateProfile, one rule at a time', () => {
     expect(line({ noThermalDrift: true }, strict)).toMatchObject({ passed: false, reason: 'the run flagged thermal drift at its 2 % threshold' });
   });
 
-  it('power and accuracy always fail: nothing measures them yet', () => {
+  it('power: measured and VALID, by the meter class asked, with a stated uncertainty and energy within the bounds', () => {
+    // The smoke run had no meter.
     expect(line({ power: { required: true } }, summaryWith(), usage(MIB))).toEqual({
       rule: 'power',
       passed: false,
-      expected: 'power measured',
+      expected: 'power measured (VALID)',
       actual: 'not measured',
-      reason: 'power not measured',
+      reason: 'power not measured: no power meter is configured for this device',
     });
-    expect(line({ power: { required: true, meterClass: 'SPEC PTDaemon' } })).toMatchObject({ expected: 'power measured with a SPEC PTDaemon meter', passed: false });
+    const lab = summaryWith({ power: powerSummary({}) });
+    const rule = { required: true, meterClass: 'lab', maxUncertaintyPct: 1, maxEnergyPerQueryMj: 200 } as const;
+    expect(line({ power: rule }, lab)).toEqual({
+      rule: 'power',
+      passed: true,
+      expected: 'power measured (VALID) with a lab meter; stated uncertainty ≤ 1 %; energy ≤ 200 mJ/query',
+      actual: 'power VALID; meter ptdaemon (lab); uncertainty = 0.4 %; energy = 105 mJ/query',
+      reason: 'met',
+    });
+    expect(line({ power: { ...rule, maxEnergyPerQueryMj: 100 } }, lab)).toMatchObject({ passed: false, reason: 'energy per query above the bound' });
+    expect(line({ power: { ...rule, maxUncertaintyPct: 0.25 } }, lab)).toMatchObject({ passed: false, reason: 'meter uncertainty above the bound' });
+    // An onboard rail sensor states no uncertainty: it cannot satisfy an uncertainty bound, only "measured".
+    const onboard = summaryWith({ power: powerSummary({ meter: { kind: 'hwmon', name: 'hwmon0', class: 'onboard', uncertaintyPct: null, intervalMs: 10 }, uncertaintyPct: null }) });
+    expect(line({ power: { required: true, maxUncertaintyPct: 5 } }, onboard)).toMatchObject({ passed: false, actual: 'power VALID; uncertainty not stated', reason: 'the meter states no uncertainty' });
+    expect(line({ power: { required: true } }, onboard)).toMatchObject({ passed: true });
+    expect(line({ power: { required: true, meterClass: 'lab' } }, onboard)).toMatchObject({ passed: false, reason: 'not a lab meter' });
+    const invalid = summaryWith({ power: powerSummary({ result: 'INVALID', invalidReasons: ['meter disconnected'] }) });
+    expect(line({ power: { required: true } }, invalid)).toMatchObject({ passed: false, reason: 'power result INVALID (meter disconnected)' });
+  });
+
+  it('accuracy: a signed gate that PASSes at relative score 1 passes; a score below the share or on too few samples fails', () => {
+    // The issue's case: a classifier compared with its reference, gate on top-1 agreement, relative score 1.
+    const agreeing = summaryWith({ accuracy: accuracySummary({ fidelity: fidelityOf([{ top1Agreement: 1, samples: 8 }]), gate: gateOf('top1Agreement', 1, 1) }) });
+    expect(line({ accuracy: { minRelativeToReference: 0.99 } }, agreeing)).toEqual({
+      rule: 'accuracy',
+      passed: true,
+      expected: 'accuracy ≥ 99 % of reference',
+      actual: 'top1Agreement = 1 vs reference 1 on 8 samples (100 %)',
+      reason: 'met',
+    });
+    expect(line({ accuracy: { minRelativeToReference: 0.99, minSamples: 100 } }, agreeing)).toMatchObject({ passed: false, expected: 'accuracy ≥ 99 % of reference on ≥ 100 samples', reason: 'too few samples' });
+    // MMLU wins over the fidelity output when both are there: 12/24 against the reference's 13/24 is 92.31 %.
+    const mmlu = summaryWith({ accuracy: accuracySummary({ mmlu: mmluOf(12, 13, 24, 0.75), fidelity: fidelityOf([{ top1Agreement: 1, samples: 8 }]) }) });
+    expect(line({ accuracy: { minRelativeToReference: 0.9 } }, mmlu)).toMatchObject({ passed: true, actual: 'mmlu.accuracy = 0.5 vs reference 0.541667 on 24 samples (92.31 %)' });
+    expect(line({ accuracy: { minRelativeToReference: 0.99 } }, mmlu)).toMatchObject({ passed: false, reason: 'accuracy below the share of the reference' });
     expect(line({ accuracy: { minRelativeToReference: 0.99 } })).toEqual({
       rule: 'accuracy',
       passed: false,
       expected: 'accuracy ≥ 99 % of reference',
       actual: 'not measured',
-      reason: 'accuracy not measured',
+      reason: 'accuracy not measured: the report has no accuracy pass against a reference model',
     });
+  });
+
+  it('fidelity: the worst output meets every bound given', () => {
+    const two = summaryWith({ accuracy: accuracySummary({ fidelity: fidelityOf([{ minCosine: 0.9995, top1Agreement: 1, top5Agreement: 1, samples: 8 }, { minCosine: 0.97, top1Agreement: null, top5Agreement: null, samples: 8 }]) }) });
+    expect(line({ fidelity: { minCosine: 0.95, minTop1Agreement: 0.99 } }, two)).toEqual({
+      rule: 'fidelity',
+      passed: true,
+      expected: 'min cosine ≥ 0.95; top-1 agreement ≥ 0.99',
+      actual: 'min cosine = 0.97; top-1 agreement = 1',
+      reason: 'met',
+    });
+    expect(line({ fidelity: { minCosine: 0.99 } }, two)).toMatchObject({ passed: false, reason: 'min cosine below 0.99' });
+    expect(line({ fidelity: { minCosine: 0.9, minSamples: 9 } }, two)).toMatchObject({ passed: false, actual: 'min cosine = 0.97; samples = 8', reason: 'too few compared samples' });
+    expect(line({ fidelity: { minAnswerAgreement: 0.9 } }, two)).toMatchObject({ passed: false, actual: 'answer agreement not measured', reason: 'no MMLU answers of the reference' });
+    const lm = summaryWith({ accuracy: accuracySummary({ mmlu: mmluOf(12, 13, 24, 0.75), fidelity: fidelityOf([{ minCosine: 0.99, samples: 24 }]) }) });
+    expect(line({ fidelity: { minAnswerAgreement: 0.8 } }, lm)).toMatchObject({ passed: false, actual: 'answer agreement = 0.75' });
+    expect(line({ fidelity: { minCosine: 0.9 } })).toMatchObject({ passed: false, actual: 'not measured', reason: 'fidelity not measured: the report compared no outputs with a reference model' });
+  });
+
+  it('acceleratorShare reads nodes and kernel time per provider from the operator profile', () => {
+    // 10 nodes: 8 on the NPU EP with 900 µs, 2 fell back to the CPU with 100 µs.
+    const profile = operatorProfile([...Array.from({ length: 8 }, () => ['QNNExecutionProvider', 112.5] as const), ['CPUExecutionProvider', 60], ['CPUExecutionProvider', 40]]);
+    const rule = { acceleratorShare: { provider: 'QNNExecutionProvider', minNodeShare: 0.8, minTimeShare: 0.9 } };
+    expect(evaluateProfile(rule, { summary: summaryWith(), operatorProfile: profile }).rules[0]).toEqual({
+      rule: 'acceleratorShare',
+      passed: true,
+      expected: 'nodes on QNNExecutionProvider ≥ 80 %; kernel time on QNNExecutionProvider ≥ 90 %',
+      actual: 'nodes on QNNExecutionProvider = 8/10 (80 %); kernel time on QNNExecutionProvider = 90 %',
+      reason: 'met',
+    });
+    expect(evaluateProfile({ acceleratorShare: { provider: 'QNNExecutionProvider', minNodeShare: 0.9 } }, { summary: summaryWith(), operatorProfile: profile }).rules[0]).toMatchObject({ passed: false, reason: 'too few nodes on QNNExecutionProvider' });
+    // A silent CPU fallback: everything ran on the CPU EP.
+    const cpu = operatorProfile([['CPUExecutionProvider', 50], ['CPUExecutionProvider', 50]]);
+    expect(evaluateProfile(rule, { summary: summaryWith(), operatorProfile: cpu }).rules[0]).toMatchObject({ passed: false, actual: 'nodes on QNNExecutionProvider = 0/2 (0 %); kernel time on QNNExecutionProvider = 0 %' });
+    expect(line(rule)).toMatchObject({ passed: false, reason: 'accelerator share not measured: the report has no operator profile' });
+  });
+
+  it('sustained: every run long enough and its last tenth within the slowdown bound', () => {
+    const runs = [{ durationNs: 120e9, firstTenthP50Ns: 2e6, lastTenthP50Ns: 2.1e6, slowdownPct: 5 }, { durationNs: 130e9, firstTenthP50Ns: 2e6, lastTenthP50Ns: 2.16e6, slowdownPct: 8 }];
+    const rule = { sustained: { minDurationMs: 120_000, maxSlowdownPct: 10 } };
+    expect(line(rule, summaryWith({}, runs))).toEqual({
+      rule: 'sustained',
+      passed: true,
+      expected: "every run ≥ 120 s with its last tenth's p50 ≤ 10 % above its first tenth's",
+      actual: 'shortest run = 120.000 s; p50 first/last tenth = 2.000 ms / 2.160 ms, slowdown = 8.0 % (worst of 2 runs)',
+      reason: 'met',
+    });
+    expect(line({ sustained: { minDurationMs: 120_000, maxSlowdownPct: 6 } }, summaryWith({}, runs))).toMatchObject({ passed: false, reason: 'the last window is slower than the bound allows' });
+    expect(line({ sustained: { minDurationMs: 125_000, maxSlowdownPct: 10 } }, summaryWith({}, runs))).toMatchObject({ passed: false, reason: 'a run was too short to show sustained performance' });
+  });
+
+  it('llm: TTFT and TPOT at a percentile, tokens per second', () => {
+    const llm = { promptTokens: 64, outputTokens: 16, runs: 3, ttft: dist(40e6, 45e6, 50e6), tpot: dist(8e6, 9e6, 9.5e6), outputTokensPerSecond: 105.25, prefillTokensPerSecond: 1500 };
+    const rule = { llm: { percentile: 90, maxTtftMs: 50, maxTpotMs: 10, minOutputTokensPerSecond: 100 } } as const;
+    expect(line(rule, summaryWith({ llm }))).toEqual({
+      rule: 'llm',
+      passed: true,
+      expected: 'TTFT p90 ≤ 50 ms; TPOT p90 ≤ 10 ms; ≥ 100 tokens/s',
+      actual: 'TTFT p90 = 45.000 ms; TPOT p90 = 9.000 ms; 105.25 tokens/s',
+      reason: 'met',
+    });
+    expect(line({ llm: { percentile: 90, maxTpotMs: 8.5 } }, summaryWith({ llm }))).toMatchObject({ passed: false, reason: 'time per output token above the bound' });
+    expect(line(rule)).toMatchObject({ passed: false, reason: 'LLM latency not measured' });
+  });
+
+  it('the engine tolerates the drift the suite tolerates by default', () => {
+    expect(MAX_THERMAL_SLOWDOWN_PCT).toBe(SUITE_DEFAULTS.driftThresholdPct);
   });
 });
 

@@ -97,7 +97,7 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
   const profile = await getProfile(deps.db, input.profileId);
   const certifier = await certifierFor(deps, issuedBy, report, profile.id);
   const resourceUsage = report.resourceUsage as { peakRssBytes?: number } | null;
-  const evaluation = evaluateProfile(rulesOf(profile), { summary: report.summary, resourceUsage });
+  const evaluation = evaluateProfile(rulesOf(profile), { summary: report.summary, resourceUsage, operatorProfile: report.profile });
   if (evaluation.verdict !== 'PASS') {
     throw unprocessable('certificate.profile_failed', `The report does not pass ${profile.id}.`, { evaluation: evaluation.rules });
   }

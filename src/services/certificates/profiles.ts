@@ -1,188 +1,26 @@
 // Certification profiles: named, versioned rule sets a report must pass to be certified. A profile is
 // immutable once created (certificates point at it), so a changed rule set is a new version.
 //
-// Evaluation is a pure function of the rules and the stored report, one line per rule, so the same
-// lines serve the vendor's dry run, the certificate and anyone re-checking a certificate later.
-// Decisions:
-// - Minimum queries and duration hold per run, like the harness's own minimums: repeats pool their
-//   latencies, but a certificate's "≥ 60 s" means one sustained run, which is what heats a device.
-// - `latency.percentile: 'target'` reads the early-stopping estimate when the summary has one
-//   (SingleStream/MultiStream): it bounds the target percentile with 99% confidence, the figure LoadGen
-//   reports for those scenarios, and never lower than the sample percentile. Otherwise it reads
-//   targetLatencyNs. Numbered percentiles read the sample percentile latency.pXXNs as measured.
-// - Power and accuracy have no data source yet; their rules fail as "not measured", because a
-//   certificate must never claim what was not measured.
-import { z } from 'zod';
+// Evaluation is the rule engine of src/lib/certificates/profile-rules.ts over the facts extracted from
+// the stored report (rule-facts.ts), one line per rule, so the same lines serve the vendor's dry run,
+// the certificate, and anyone re-checking a certificate later with the rules and facts it carries.
 import type { CertificationProfile } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { conflict, notFound, unprocessable } from '../../lib/errors.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { getReport } from '../reports/reports.js';
-import { latencySummaryReportSchema, SUITE_DEFAULTS, type LatencySummaryReport } from '../../harness/schemas.js';
-import { profileRulesSchema, type Profile, type ProfileInput, type ProfileRules, type RuleOutcome } from '../../contracts/profiles.js';
-import { formatNsAsMs as ms } from '../../contracts/durations.js';
+import { profileRulesSchema, type Profile, type ProfileInput, type ProfileRules } from '../../contracts/profiles.js';
+import { evaluateRules, type RulesEvaluation } from '../../lib/certificates/profile-rules.js';
+import { extractRuleFacts, type ReportSources, type RuleFacts } from '../../lib/certificates/rule-facts.js';
 
-const LATENCY_FIELDS = { 50: 'p50Ns', 90: 'p90Ns', 95: 'p95Ns', 97: 'p97Ns', 99: 'p99Ns', 99.9: 'p999Ns' } as const;
+export type ProfileEvaluation = RulesEvaluation & { facts: RuleFacts | null };
 
-/** The drift a profile tolerates at most, whatever threshold the vendor's spec chose. */
-const MAX_THERMAL_SLOWDOWN_PCT = SUITE_DEFAULTS.driftThresholdPct;
-
-const MIB = 1024 * 1024;
-
-// The rule and input schemas are the API's (src/contracts/profiles.ts); evaluation lives here.
-type RuleName = keyof ProfileRules;
-
-export interface ProfileEvaluation {
-  verdict: 'PASS' | 'FAIL';
-  rules: RuleOutcome[];
-}
-
-export interface ReportFacts {
-  summary: unknown;
-  resourceUsage: unknown;
-}
-
-interface Facts {
-  summary: LatencySummaryReport;
-  peakRssBytes: number | null;
-}
-
-type Check = Pick<RuleOutcome, 'passed' | 'actual' | 'reason'>;
-
-interface RuleDefinition<K extends RuleName> {
-  expected(rule: NonNullable<ProfileRules[K]>): string;
-  check(rule: NonNullable<ProfileRules[K]>, facts: Facts): Check;
-}
-
-const resourceUsageSchema = z.object({ peakRssBytes: z.number().int().min(0) });
-
-/** Trims trailing zeros so rule values read as written ("15", "0.5"). */
-const plain = (value: number, decimals: number) => String(Number(value.toFixed(decimals)));
-const percentileLabel = (percentile: number) => `p${plain(percentile, 3)}`;
-const passOrFail = (passed: boolean, actual: string, failReason: string): Check => ({ passed, actual, reason: passed ? 'met' : failReason });
-
-/** The worst per-run figure (smallest or largest), saying so when there were several runs. */
-function worstRun(summary: LatencySummaryReport, pick: (run: LatencySummaryReport['runs'][number]) => number, take: 'min' | 'max', noun: string) {
-  const values = summary.runs.map(pick);
-  const value = take === 'min' ? Math.min(...values) : Math.max(...values);
-  return { value, note: summary.runs.length > 1 ? ` (${noun} of ${summary.runs.length} runs)` : '' };
-}
-
-function latencyRule(rule: NonNullable<ProfileRules['latency']>, summary: LatencySummaryReport): { label: string; ns: number } {
-  if (rule.percentile !== 'target') return { label: percentileLabel(rule.percentile), ns: summary.latency[LATENCY_FIELDS[rule.percentile]] };
-  const label = percentileLabel(summary.targetPercentile);
-  return summary.earlyStoppingLatencyNs === null
-    ? { label, ns: summary.targetLatencyNs }
-    : { label: `${label} early-stopping estimate`, ns: summary.earlyStoppingLatencyNs };
-}
-
-/** What made a result INVALID, in the summary's own terms. */
-function invalidBecause(summary: LatencySummaryReport): string {
-  const causes = [
-    !summary.minQueriesSatisfied && 'min queries not met',
-    !summary.minDurationSatisfied && 'min duration not met',
-    !summary.earlyStoppingSatisfied && 'early stopping not met',
-    summary.server?.latencyBoundSatisfied === false && 'server latency bound not met',
-    summary.server?.qpsSatisfied === false && 'server QPS not sustained',
-  ].filter((cause) => cause !== false);
-  return `the run is INVALID${causes.length > 0 ? ` (${causes.join(', ')})` : ''}`;
-}
-
-// Declared in the order evaluation lines appear.
-const RULES: { [K in RuleName]: RuleDefinition<K> } = {
-  scenario: {
-    expected: (scenario) => `scenario = ${scenario}`,
-    check: (scenario, { summary }) => passOrFail(summary.scenario === scenario, `scenario = ${summary.scenario}`, 'measured in another scenario'),
-  },
-  minQueryCount: {
-    expected: (min) => `queries ≥ ${min}`,
-    check: (min, { summary }) => {
-      const { value, note } = worstRun(summary, (run) => run.queryCount, 'min', 'fewest');
-      return passOrFail(value >= min, `queries = ${value}${note}`, 'too few queries');
-    },
-  },
-  minDurationMs: {
-    expected: (min) => `duration ≥ ${plain(min / 1000, 3)} s`,
-    check: (min, { summary }) => {
-      const { value, note } = worstRun(summary, (run) => run.durationNs, 'min', 'shortest');
-      return passOrFail(value >= min * 1e6, `duration = ${(value / 1e9).toFixed(3)} s${note}`, 'run too short');
-    },
-  },
-  requireValidResult: {
-    expected: () => 'result = VALID',
-    check: (_, { summary }) => passOrFail(summary.result === 'VALID', `result = ${summary.result}`, invalidBecause(summary)),
-  },
-  requireEarlyStopping: {
-    expected: () => 'early stopping satisfied',
-    check: (_, { summary }) =>
-      passOrFail(
-        summary.earlyStoppingSatisfied,
-        summary.earlyStoppingSatisfied ? 'early stopping satisfied' : 'early stopping not satisfied',
-        summary.earlyStoppingMinQueries === null ? 'early stopping not satisfied' : `early stopping needs ≥ ${summary.earlyStoppingMinQueries} queries`,
-      ),
-  },
-  latency: {
-    expected: (rule) => `${rule.percentile === 'target' ? 'target-percentile latency' : percentileLabel(rule.percentile)} ≤ ${plain(rule.maxMs, 6)} ms`,
-    check: (rule, { summary }) => {
-      const { label, ns } = latencyRule(rule, summary);
-      return passOrFail(ns <= rule.maxMs * 1e6, `${label} = ${ms(ns)}`, 'latency above the bound');
-    },
-  },
-  minThroughputQps: {
-    expected: (min) => `throughput ≥ ${plain(min, 6)} QPS`,
-    check: (min, { summary }) => passOrFail(summary.qps >= min, `throughput = ${summary.qps.toFixed(2)} QPS`, 'throughput below the minimum'),
-  },
-  maxPeakRssMb: {
-    expected: (max) => `peak RSS ≤ ${plain(max, 3)} MiB`,
-    check: (max, { peakRssBytes }) =>
-      peakRssBytes === null
-        ? { passed: false, actual: 'not measured', reason: 'peak RSS not measured' }
-        : passOrFail(peakRssBytes <= max * MIB, `peak RSS = ${(peakRssBytes / MIB).toFixed(1)} MiB`, 'peak RSS above the bound'),
-  },
-  noThermalDrift: {
-    expected: () => `no thermal drift (slowdown ≤ ${MAX_THERMAL_SLOWDOWN_PCT} %)`,
-    check: (_, { summary }) => {
-      const { value: slowdown, note } = worstRun(summary, (run) => run.slowdownPct, 'max', 'worst');
-      const actual = `slowdown = ${slowdown.toFixed(1)} %${note}`;
-      // The vendor's spec may set a stricter threshold (then the summary flags drift), never a looser one.
-      if (summary.thermalDriftDetected) return { passed: false, actual, reason: `the run flagged thermal drift at its ${plain(summary.spec.driftThresholdPct, 3)} % threshold` };
-      return passOrFail(slowdown <= MAX_THERMAL_SLOWDOWN_PCT, actual, 'the run slowed down as it went');
-    },
-  },
-  power: {
-    expected: (rule) => (rule.meterClass === undefined ? 'power measured' : `power measured with a ${rule.meterClass} meter`),
-    check: () => ({ passed: false, actual: 'not measured', reason: 'power not measured' }),
-  },
-  accuracy: {
-    expected: (rule) => `accuracy ≥ ${plain(rule.minRelativeToReference * 100, 4)} % of reference`,
-    check: () => ({ passed: false, actual: 'not measured', reason: 'accuracy not measured' }),
-  },
-};
-
-const RULE_NAMES = Object.keys(RULES) as RuleName[];
-
-/** Ties a rule's value to its definition; the loop below cannot express that correlation itself. */
-function ruleOf<K extends RuleName>(name: K, rules: ProfileRules): { definition: RuleDefinition<K>; value: NonNullable<ProfileRules[K]> } | null {
-  const value = rules[name];
-  return value === undefined ? null : { definition: RULES[name], value };
-}
-
-/** One line per rule present; never throws, whatever the stored report holds. */
-export function evaluateProfile(rules: ProfileRules, facts: ReportFacts): ProfileEvaluation {
-  const summary = latencySummaryReportSchema.safeParse(facts.summary);
-  const resourceUsage = resourceUsageSchema.safeParse(facts.resourceUsage);
-  const lines = RULE_NAMES.flatMap((name): RuleOutcome[] => {
-    const present = ruleOf(name, rules);
-    if (!present) return [];
-    const expected = present.definition.expected(present.value);
-    if (!summary.success) return [{ rule: name, passed: false, expected, actual: 'unknown', reason: 'report format not recognised' }];
-    const check = present.definition.check(present.value, { summary: summary.data, peakRssBytes: resourceUsage.success ? resourceUsage.data.peakRssBytes : null });
-    return [{ rule: name, expected, ...check }];
-  });
-  // An empty rule set passes nothing: a certificate must rest on at least one check.
-  const verdict = lines.length > 0 && lines.every((line) => line.passed) ? 'PASS' : 'FAIL';
-  return { verdict, rules: lines };
+/** The stored report's facts, evaluated against the rules; never throws, whatever the report holds. */
+export function evaluateProfile(rules: ProfileRules, sources: Partial<ReportSources> & Pick<ReportSources, 'summary'>): ProfileEvaluation {
+  const extracted = extractRuleFacts({ summary: sources.summary, resourceUsage: sources.resourceUsage ?? null, operatorProfile: sources.operatorProfile ?? null });
+  if ('unreadable' in extracted) return { ...evaluateRules(rules, null, extracted.unreadable), facts: null };
+  return { ...evaluateRules(rules, extracted.facts), facts: extracted.facts };
 }
 
 /** A profile as the API answers it: rules parsed at read, dates as ISO strings. */
@@ -222,7 +60,8 @@ export async function evaluateReport(db: Db, principal: UserPrincipal, id: strin
   const profile = await getProfile(db, id);
   const rules = rulesOf(profile);
   const report = await getReport(db, principal, reportId);
-  return { profileId: profile.id, reportId: report.id, ...evaluateProfile(rules, { summary: report.summary, resourceUsage: report.resourceUsage }) };
+  const { verdict, rules: lines } = evaluateProfile(rules, { summary: report.summary, resourceUsage: report.resourceUsage, operatorProfile: report.profile });
+  return { profileId: profile.id, reportId: report.id, verdict, rules: lines };
 }
 
 export const BUILT_IN_PROFILES: readonly ProfileInput[] = [
@@ -248,6 +87,62 @@ export const BUILT_IN_PROFILES: readonly ProfileInput[] = [
     description: 'SingleStream run of at least 128 queries and 10 s (the quick preset, MLPerf Mobile quick mode), VALID, 90th percentile latency at most 100 ms.',
     rules: { scenario: 'single-stream', minQueryCount: 128, minDurationMs: 10_000, requireValidResult: true, latency: { percentile: 90, maxMs: 100 } },
     validityDays: 90,
+  },
+  // Per workload class (#17 item 4): speed is certified only beside quality. vision-latency@1 keeps its meaning.
+  {
+    name: 'edge-vision',
+    version: 1,
+    title: 'Edge vision: latency with quality against the reference (single-stream)',
+    description:
+      'SingleStream run of at least 1024 queries and 60 s, VALID with early stopping, p90 latency at most 100 ms, no thermal drift; ' +
+      "accuracy at least 99% of the FP32 reference's on at least 100 samples, and every compared output with per-sample cosine at least 0.99 and top-1 agreement at least 99%.",
+    rules: {
+      scenario: 'single-stream',
+      minQueryCount: 1024,
+      minDurationMs: 60_000,
+      requireValidResult: true,
+      requireEarlyStopping: true,
+      latency: { percentile: 90, maxMs: 100 },
+      noThermalDrift: true,
+      accuracy: { minRelativeToReference: 0.99, minSamples: 100 },
+      fidelity: { minCosine: 0.99, minTop1Agreement: 0.99, minSamples: 100 },
+    },
+    validityDays: 365,
+  },
+  {
+    name: 'edge-vision-energy',
+    version: 1,
+    title: 'Edge vision with certified energy (single-stream, lab meter)',
+    description:
+      'edge-vision@1, and power measured VALID by a lab-class meter (SPEC PTDaemon) that states an uncertainty of at most 1% (MLPerf Power), at most 1000 mJ per inference.',
+    rules: {
+      scenario: 'single-stream',
+      minQueryCount: 1024,
+      minDurationMs: 60_000,
+      requireValidResult: true,
+      requireEarlyStopping: true,
+      latency: { percentile: 90, maxMs: 100 },
+      noThermalDrift: true,
+      accuracy: { minRelativeToReference: 0.99, minSamples: 100 },
+      fidelity: { minCosine: 0.99, minTop1Agreement: 0.99, minSamples: 100 },
+      power: { required: true, meterClass: 'lab', maxUncertaintyPct: 1, maxEnergyPerQueryMj: 1000 },
+    },
+    validityDays: 365,
+  },
+  {
+    name: 'slm-on-device',
+    version: 1,
+    title: 'Small language model on device: TTFT/TPOT with an MMLU quality gate',
+    description:
+      'A VALID latency run and an LLM run at fixed prompt and output lengths with p90 time to first token at most 1 s and p90 time per output token at most 100 ms (10 tokens/s); ' +
+      "MMLU accuracy at least 99% of the FP32 reference's on at least 100 questions, answers agreeing with the reference's on at least 90% of them.",
+    rules: {
+      requireValidResult: true,
+      llm: { percentile: 90, maxTtftMs: 1000, maxTpotMs: 100 },
+      accuracy: { minRelativeToReference: 0.99, minSamples: 100 },
+      fidelity: { minAnswerAgreement: 0.9, minSamples: 100 },
+    },
+    validityDays: 365,
   },
   {
     name: 'smoke-latency',

@@ -1,0 +1,158 @@
+// Profile rules over real measured reports: an agent job on a device metered by a lab-class meter (the
+// SPEC PTDaemon protocol, simulated on loopback at a constant 42 W with 0.4% uncertainty), with an
+// accuracy pass against the FP32 reference and an operator profile. A profile that requires accuracy,
+// fidelity, certified power and the accelerator share certifies the honest model and refuses its
+// perturbed copy on the quality rule; the figures are checked against the test's own computation.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { startTestApi, type TestApi } from '../helpers/test-service.js';
+import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
+import { bearer, expectProblem } from '../helpers/problem.js';
+import { fixtureModel, modelForm } from '../helpers/fixtures.js';
+import { PtdaemonSimulator } from '../helpers/ptdaemon-simulator.js';
+import { createSyntheticInputs } from '../../src/harness/inputs/synthetic-inputs.js';
+import { SUITE_DEFAULTS } from '../../src/harness/index.js';
+
+const WATTS = 42;
+const FIDELITY_SAMPLES = 16;
+const MIN_COSINE = 0.9995;
+let t: TestApi;
+let simulator: PtdaemonSimulator;
+let admin: { key: string };
+let certifier: { key: string };
+let vendor: { key: string };
+const models: Record<string, string> = {};
+
+beforeAll(async () => {
+  simulator = await PtdaemonSimulator.start({ power: () => WATTS, uncertaintyPct: 0.4 });
+  t = await startTestApi({ listen: true });
+  admin = await t.createOrgWithKey('ADMIN');
+  certifier = await t.createOrgWithKey('CERTIFIER');
+  vendor = await t.createOrgWithKey('VENDOR');
+  const device = {
+    slug: 'npu-lab-metered',
+    name: 'Lab-metered NPU',
+    manufacturer: 'test',
+    powerMeter: { kind: 'ptdaemon', host: '127.0.0.1', port: simulator.port, intervalMs: 20, rangeSettleMs: 0, timeoutMs: 5_000 },
+  };
+  const res = await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: device });
+  expect(res.statusCode, res.body).toBe(201);
+  await startTestAgent(t, ['npu-lab-metered']);
+  for (const file of ['mlp-classifier.onnx', 'mlp-classifier-perturbed.onnx']) {
+    const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel(file)) });
+    expect(up.statusCode, up.body).toBe(201);
+    models[file] = (up.json() as { id: string }).id;
+  }
+}, 60_000);
+afterAll(async () => simulator.close());
+
+const RULES = {
+  accuracy: { minRelativeToReference: 0.99, minSamples: FIDELITY_SAMPLES },
+  fidelity: { minCosine: MIN_COSINE, minTop1Agreement: 0.99, minSamples: FIDELITY_SAMPLES },
+  power: { required: true, meterClass: 'lab', maxUncertaintyPct: 1, maxEnergyPerQueryMj: 10_000 },
+  acceleratorShare: { provider: 'CPUExecutionProvider', minNodeShare: 1, minTimeShare: 0.99 },
+};
+
+async function createProfile(name: string, rules: unknown): Promise<string> {
+  const res = await t.app.inject({ method: 'POST', url: '/v1/profiles', headers: bearer(admin.key), payload: { name, version: 1, title: name, description: '', rules, validityDays: 30 } });
+  expect(res.statusCode, res.body).toBe(201);
+  return (res.json() as { id: string }).id;
+}
+
+/** A smoke run of `file` with an accuracy pass against the FP32 mlp-classifier. */
+async function benchmark(file: string) {
+  const payload = {
+    modelId: models[file],
+    device: 'npu-lab-metered',
+    referenceModelId: models['mlp-classifier.onnx'],
+    suite: { preset: 'smoke', minDurationMs: 500, dynamicDims: { batch: 4 }, accuracy: { fidelitySamples: FIDELITY_SAMPLES, gate: {} } },
+  };
+  const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload });
+  expect(res.statusCode, res.body).toBe(201);
+  const job = await waitForJob(t, (res.json() as { id: string }).id, 180_000);
+  expect(job.status, `${job.errorCode}: ${job.errorMessage}`).toBe('SUCCEEDED');
+  const report = await t.deps.db.report.findUniqueOrThrow({ where: { jobId: job.id } });
+  const raw = (await t.app.inject({ method: 'GET', url: `/v1/reports/${report.id}/raw-samples`, headers: bearer(vendor.key) })).json() as { runs: { queries: [number, number][] }[] };
+  return { reportId: report.id, raw };
+}
+
+/** The test's own fidelity figures: both models on the latency run's synthetic inputs (seed + i). */
+async function independentFidelity(file: string) {
+  const candidate = await InferenceSession.create(fixtureModel(file));
+  const reference = await InferenceSession.create(fixtureModel('mlp-classifier.onnx'));
+  let minCosine = 1;
+  for (let i = 0; i < FIDELITY_SAMPLES; i++) {
+    const [input] = createSyntheticInputs([{ name: 'input', elementType: 'float32', shape: ['batch', 64] }], { seed: SUITE_DEFAULTS.seed + i, dynamicDims: { batch: 4 } });
+    const feed = { input: new Tensor('float32', input!.data as Float32Array, input!.dims) };
+    const a = (await candidate.run(feed)).probabilities!.data as Float32Array;
+    const b = (await reference.run(feed)).probabilities!.data as Float32Array;
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let k = 0; k < a.length; k++) {
+      dot += a[k]! * b[k]!;
+      na += a[k]! ** 2;
+      nb += b[k]! ** 2;
+    }
+    minCosine = Math.min(minCosine, dot / Math.sqrt(na * nb));
+  }
+  return { minCosine };
+}
+
+type Line = { rule: string; passed: boolean; expected: string; actual: string; reason: string };
+
+describe('a profile requiring accuracy, fidelity, certified power and the accelerator share', () => {
+  let profileId: string;
+  beforeAll(async () => {
+    profileId = await createProfile('quality-energy', RULES);
+  });
+
+  it('certifies an honest run, with energy per inference from the lab meter', async () => {
+    const { reportId, raw } = await benchmark('mlp-classifier.onnx');
+    const res = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId, profileId } });
+    expect(res.statusCode, res.body).toBe(201);
+    const cert = await t.deps.db.certificate.findFirstOrThrow({ where: { reportId, profileId } });
+    const lines = cert.evaluation as Line[];
+    expect(lines.map((l) => [l.rule, l.passed])).toEqual([
+      ['power', true],
+      ['accuracy', true],
+      ['fidelity', true],
+      ['acceleratorShare', true],
+    ]);
+    expect(lines.find((l) => l.rule === 'accuracy')!.actual).toBe(`top1Agreement = 1 vs reference 1 on ${FIDELITY_SAMPLES} samples (100 %)`);
+    expect(lines.find((l) => l.rule === 'fidelity')!.actual).toBe(`min cosine = 1; top-1 agreement = 1; samples = ${FIDELITY_SAMPLES}`);
+    // Ground truth: the analyzer read 42 W throughout each run's window (first start to last end).
+    const windowS = raw.runs.reduce((sum, run) => sum + (run.queries.at(-1)![1] - run.queries[0]![0]), 0) / 1e9;
+    const queries = raw.runs.reduce((sum, run) => sum + run.queries.length, 0);
+    const truthMj = (WATTS * windowS * 1000) / queries;
+    const power = lines.find((l) => l.rule === 'power')!;
+    expect(power.actual).toMatch(/^power VALID; meter ptdaemon \(lab\); uncertainty = 0\.4 %; energy = [0-9.]+ mJ\/query$/);
+    const measuredMj = Number(/energy = ([0-9.]+) mJ/.exec(power.actual)![1]);
+    expect(Math.abs(measuredMj - truthMj) / truthMj).toBeLessThan(0.01);
+  }, 240_000);
+
+  it('refuses the perturbed copy on its fidelity rule', async () => {
+    const independent = await independentFidelity('mlp-classifier-perturbed.onnx');
+    // The precondition the attack rests on, computed here: 5% weight noise moves the outputs below the bound.
+    expect(independent.minCosine).toBeLessThan(MIN_COSINE);
+    const { reportId } = await benchmark('mlp-classifier-perturbed.onnx');
+    const failed = expectProblem(await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId, profileId } }), 422, 'certificate.profile_failed');
+    const lines = failed.evaluation as Line[];
+    expect(lines.filter((l) => !l.passed).map((l) => l.rule)).toEqual(['fidelity']);
+    const fidelity = lines.find((l) => l.rule === 'fidelity')!;
+    expect(fidelity.reason).toBe(`min cosine below ${MIN_COSINE}`);
+    const measured = Number(/min cosine = ([0-9.]+)/.exec(fidelity.actual)![1]);
+    expect(measured).toBeCloseTo(independent.minCosine, 5);
+  }, 240_000);
+
+  it('does not certify a run whose nodes ran on the CPU for a profile naming the accelerator EP', async () => {
+    const { reportId } = await benchmark('mlp-classifier.onnx');
+    const npuProfile = await createProfile('npu-share', { acceleratorShare: { provider: 'QNNExecutionProvider', minNodeShare: 0.9 } });
+    const res = await t.app.inject({ method: 'POST', url: `/v1/profiles/${npuProfile}/evaluate`, headers: bearer(vendor.key), payload: { reportId } });
+    expect(res.statusCode, res.body).toBe(200);
+    const { verdict, rules } = res.json() as { verdict: string; rules: Line[] };
+    expect(verdict).toBe('FAIL');
+    expect(rules[0]).toMatchObject({ rule: 'acceleratorShare', passed: false, reason: 'too few nodes on QNNExecutionProvider' });
+    expect(rules[0]!.actual).toMatch(/^nodes on QNNExecutionProvider = 0\/\d+ \(0 %\)$/);
+  }, 240_000);
+});
