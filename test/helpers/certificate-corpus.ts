@@ -12,14 +12,14 @@ import { noteSignerFrom, type NoteSigner } from '../../src/lib/crypto/signed-not
 import { buildJwks, generateSigningKeyPem, signingKeyFromPem, type Jwks, type SigningKey } from '../../src/lib/crypto/signing-keys.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
-  CERTIFICATE_PREDICATE_TYPE,
   CERTIFICATE_STATUS_PREDICATE_TYPE,
   LEGACY_CERTIFICATE_PREDICATE_TYPE,
   statementDigestOf,
   type CertificateStatusPredicate,
   type CertificateBundle,
-  type CertificatePredicate,
 } from '../../src/lib/certificates/certificate-bundle.js';
+// The corpus signs v2 statements (no embedded rules): the rule re-check has its own tests over real certificates.
+import { V2_CERTIFICATE_PREDICATE_TYPE as CERTIFICATE_PREDICATE_TYPE, type V2CertificatePredicate as CertificatePredicate } from '../../src/lib/certificates/certificate-schema.js';
 
 export const newIssuerKey = (): SigningKey => signingKeyFromPem(generateSigningKeyPem());
 export const jwksOf = (...keys: SigningKey[]): Jwks => buildJwks(keys.map((k) => ({ key: k.publicKey })));

@@ -3,6 +3,11 @@
 // accuracy pass against the FP32 reference and an operator profile. A profile that requires accuracy,
 // fidelity, certified power and the accelerator share certifies the honest model and refuses its
 // perturbed copy on the quality rule; the figures are checked against the test's own computation.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
@@ -99,6 +104,24 @@ async function independentFidelity(file: string) {
   return { minCosine };
 }
 
+/** RFC 8785 for the plain JSON used here (strings, numbers, booleans, objects): members sorted by key. */
+function canonicalJcs(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJcs).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  return `{${Object.keys(record).sort().map((key) => `${JSON.stringify(key)}:${canonicalJcs(record[key])}`).join(',')}}`;
+}
+
+function pdfText(bytes: Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'npubench-cert-pdf-'));
+  try {
+    writeFileSync(join(dir, 'cert.pdf'), bytes);
+    return execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'cert.pdf'), '-'], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 type Line = { rule: string; passed: boolean; expected: string; actual: string; reason: string };
 
 describe('a profile requiring accuracy, fidelity, certified power and the accelerator share', () => {
@@ -129,6 +152,28 @@ describe('a profile requiring accuracy, fidelity, certified power and the accele
     expect(power.actual).toMatch(/^power VALID; meter ptdaemon \(lab\); uncertainty = 0\.4 %; energy = [0-9.]+ mJ\/query$/);
     const measuredMj = Number(/energy = ([0-9.]+) mJ/.exec(power.actual)![1]);
     expect(Math.abs(measuredMj - truthMj) / truthMj).toBeLessThan(0.01);
+
+    // The signed statement carries the rules as published, their RFC 8785 digest and the facts used.
+    const statement = JSON.parse(Buffer.from((cert.envelope as { payload: string }).payload, 'base64').toString('utf8')) as {
+      predicateType: string;
+      predicate: { ruleSet: { rules: unknown; digest: string }; facts: { power: { energyPerQueryMj: number; meterClass: string; uncertaintyPct: number }; fidelity: { outputs: { minCosine: number }[] } } };
+    };
+    expect(statement.predicateType).toBe('https://npubench.dev/attestations/certificate/v3');
+    expect(statement.predicate.ruleSet.rules).toEqual(RULES);
+    expect(statement.predicate.ruleSet.digest).toBe(createHash('sha256').update(canonicalJcs(RULES)).digest('hex'));
+    expect(statement.predicate.facts.power).toMatchObject({ meterClass: 'lab', uncertaintyPct: 0.4 });
+    expect(Math.abs(statement.predicate.facts.power.energyPerQueryMj - truthMj) / truthMj).toBeLessThan(0.01);
+    expect(statement.predicate.facts.fidelity.outputs).toHaveLength(1);
+    expect(statement.predicate.facts.fidelity.outputs[0]!.minCosine).toBeCloseTo(1, 12);
+
+    // The PDF says what was certified, read back as text.
+    const pdf = await t.app.inject({ method: 'GET', url: `/v1/certificates/${cert.id}/pdf` });
+    expect(pdf.statusCode, pdf.body).toBe(200);
+    const text = pdfText(pdf.rawPayload).replace(/\s+/g, ' ');
+    expect(text).toContain(`Quality vs reference top-1 agreement 1 vs 1 (100 %), ${FIDELITY_SAMPLES} samples`);
+    expect(text).toContain('Fidelity to reference min cosine 1, top-1 agreement 100 %');
+    expect(text).toMatch(/Energy per inference [0-9.]+ mJ, 42 W avg \(ptdaemon meter, lab class, ±0\.4 % stated; VALID\)/);
+    expect(text).toMatch(/Accelerator share CPUExecutionProvider: (\d+)\/\1 nodes \(100 %\), 100 % of kernel time/);
   }, 240_000);
 
   it('refuses the perturbed copy on its fidelity rule', async () => {

@@ -1,9 +1,14 @@
 // The certificate bundle (`cert.json`) and certificate statement formats as zod schemas. No Node
 // imports: the dashboard's in-browser verifier (src/dashboard/src/verify) parses with these same schemas.
 import { z } from 'zod';
+import { profileRulesSchema } from '../../contracts/profiles.js';
+import { ruleFactsSchema } from './rule-facts.js';
 
-/** The certificate statement issued now: names its issuer and certifier and its status policy. */
-export const CERTIFICATE_PREDICATE_TYPE = 'https://npubench.dev/attestations/certificate/v2';
+/** The certificate statement issued now: names its issuer and certifier and its status policy, and
+ *  carries the profile's rules, their digest and the report facts they were evaluated on (#15 item 4). */
+export const CERTIFICATE_PREDICATE_TYPE = 'https://npubench.dev/attestations/certificate/v3';
+/** v2: issuer, certifier and status policy, but no rules or facts; verifies, cannot be re-evaluated. */
+export const V2_CERTIFICATE_PREDICATE_TYPE = 'https://npubench.dev/attestations/certificate/v2';
 /** Certificates signed before the issuer was named (#15 item 3). They still parse and verify by their
  *  old rules (signature by a trust-root key, expiry, log inclusion, revocation), shown as legacy with
  *  the issuer unknown; nothing issues them any more. */
@@ -65,13 +70,27 @@ const certificateBody = {
   expiresAt: z.iso.datetime(),
 };
 
-export const certificatePredicateSchema = z.strictObject({
+const v2Body = {
   ...certificateBody,
   issuer: issuerShape,
   certifier: certifierShape,
   /** How old a signed status statement an offline verifier accepts by default. */
   statusMaxAgeDays: z.int().min(1).max(366),
+};
+
+/** The profile's full rule set as evaluated, and the sha256 (hex) of its RFC 8785 form, so two
+ *  certificates under the same rules can be seen to be, whatever the profile's name. */
+export const embeddedRuleSetSchema = z.strictObject({ rules: profileRulesSchema, digest: z.string().regex(/^[0-9a-f]{64}$/) });
+
+export const certificatePredicateSchema = z.strictObject({
+  ...v2Body,
+  ruleSet: embeddedRuleSetSchema,
+  /** The report facts every rule read (src/lib/certificates/rule-facts.ts); re-evaluating the rules over
+   *  them must give the signed evaluation. */
+  facts: ruleFactsSchema,
 });
+
+export const v2CertificatePredicateSchema = z.strictObject(v2Body);
 
 /** The v1 statement: no issuer or certifier (certificates issued between #15 item 3 and the v2 type
  *  carry them under v1, hence optional), no status policy. */
@@ -82,11 +101,13 @@ export const legacyCertificatePredicateSchema = z.strictObject({
 });
 
 export type CertificatePredicate = z.infer<typeof certificatePredicateSchema>;
+export type V2CertificatePredicate = z.infer<typeof v2CertificatePredicateSchema>;
 export type LegacyCertificatePredicate = z.infer<typeof legacyCertificatePredicateSchema>;
 
-/** A parsed certificate statement of either version; `legacy` ones are read-only. */
+/** A parsed certificate statement of any version; `legacy` ones (v1) are read-only; `ruleSet` and
+ *  `facts` are there from v3 on. */
 export const certificateContentSchema = z.discriminatedUnion('legacy', [
-  certificatePredicateSchema.extend({ legacy: z.literal(false) }),
+  certificatePredicateSchema.partial({ ruleSet: true, facts: true }).extend({ legacy: z.literal(false) }),
   legacyCertificatePredicateSchema.extend({ legacy: z.literal(true) }),
 ]);
 export type CertificateContent = z.infer<typeof certificateContentSchema>;
@@ -95,6 +116,10 @@ export type CertificateContent = z.infer<typeof certificateContentSchema>;
 export function parseCertificatePredicate(predicateType: unknown, predicate: unknown): CertificateContent | undefined {
   if (predicateType === CERTIFICATE_PREDICATE_TYPE) {
     const parsed = certificatePredicateSchema.safeParse(predicate);
+    return parsed.success ? { legacy: false, ...parsed.data } : undefined;
+  }
+  if (predicateType === V2_CERTIFICATE_PREDICATE_TYPE) {
+    const parsed = v2CertificatePredicateSchema.safeParse(predicate);
     return parsed.success ? { legacy: false, ...parsed.data } : undefined;
   }
   if (predicateType === LEGACY_CERTIFICATE_PREDICATE_TYPE) {

@@ -278,7 +278,8 @@ function drawFields(
 }
 
 function drawKeyFigures(page: PDFPage, fonts: Fonts, top: number, figures: CertificatePdfView['keyFigures']): number {
-  const padding = 4;
+  // Tighter rows when quality, energy and accelerator figures join the latency ones.
+  const padding = figures.length > 7 ? 2 : 4;
   let y = top;
   figures.forEach((figure, index) => {
     const labelLines = wrapText(toEncodable(figure.label, fonts.encodable), fonts.regular, BODY_SIZE, FIGURE_LABEL_WIDTH);

@@ -1,7 +1,10 @@
 // Certificates: issued for a signed report that passes a certification profile, signed as an in-toto
 // statement, and recorded in the transparency log in the same transaction, so no certificate exists
 // that the log does not show. Revocations are logged the same way.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { canonicalRules } from '../../lib/certificates/profile-rules.js';
+import { certifiedFiguresOf } from '../../lib/certificates/certified-figures.js';
+import type { RuleFacts } from '../../lib/certificates/rule-facts.js';
 import { z } from 'zod';
 import type { Certificate } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
@@ -42,17 +45,20 @@ import {
 const DAY_MS = 24 * 3600 * 1000;
 
 /** The figures a buyer reads first, as printed on the certificate. */
-export function keyFiguresOf(summary: LatencySummaryReport, peakRssBytes: number | null): CertificatePredicate['keyFigures'] {
+export function keyFiguresOf(summary: LatencySummaryReport, peakRssBytes: number | null, facts: RuleFacts): CertificatePredicate['keyFigures'] {
+  // Latency and throughput in four rows, so quality, energy and the accelerator share fit beside them on one page.
   const figures = [
-    { label: 'Scenario', value: `${summary.scenario} (${summary.result})` },
-    { label: `p${summary.targetPercentile} latency`, value: ms(summary.targetLatencyNs) },
-    { label: 'p50 / p99 latency', value: `${ms(summary.latency.p50Ns)} / ${ms(summary.latency.p99Ns)}` },
+    { label: 'Scenario', value: `${summary.scenario} (${summary.result}), ${summary.queryCount} queries in ${(summary.durationNs / 1e9).toFixed(1)} s` },
+    { label: `p${summary.targetPercentile} latency (p50 / p99)`, value: `${ms(summary.targetLatencyNs)} (${ms(summary.latency.p50Ns)} / ${ms(summary.latency.p99Ns)})` },
     { label: summary.scenario === 'offline' ? 'Throughput' : 'Queries per second', value: `${summary.qps.toFixed(1)} /s` },
-    { label: 'Queries / duration', value: `${summary.queryCount} / ${(summary.durationNs / 1e9).toFixed(1)} s` },
   ];
   if (summary.earlyStoppingLatencyNs !== null) figures.push({ label: `Early-stopping p${summary.targetPercentile} estimate`, value: ms(summary.earlyStoppingLatencyNs) });
+  if (summary.llm) {
+    const { ttft, tpot, outputTokensPerSecond, promptTokens, outputTokens } = summary.llm;
+    figures.push({ label: `LLM TTFT / TPOT p90 (${promptTokens} → ${outputTokens} tokens)`, value: `${ms(ttft.p90Ns)} / ${tpot ? ms(tpot.p90Ns) : 'n/a'}, ${outputTokensPerSecond.toFixed(1)} tokens/s` });
+  }
   if (peakRssBytes !== null) figures.push({ label: 'Peak memory (harness RSS)', value: `${(peakRssBytes / 1024 ** 2).toFixed(1)} MiB` });
-  return figures;
+  return [...figures, ...certifiedFiguresOf(facts)];
 }
 
 const verificationUrlOf = (deps: ServiceDeps, id: string) => `${deps.config.publicUrl}/v1/certificates/${id}/verify`;
@@ -97,8 +103,9 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
   const profile = await getProfile(deps.db, input.profileId);
   const certifier = await certifierFor(deps, issuedBy, report, profile.id);
   const resourceUsage = report.resourceUsage as { peakRssBytes?: number } | null;
-  const evaluation = evaluateProfile(rulesOf(profile), { summary: report.summary, resourceUsage, operatorProfile: report.profile });
-  if (evaluation.verdict !== 'PASS') {
+  const rules = rulesOf(profile);
+  const evaluation = evaluateProfile(rules, { summary: report.summary, resourceUsage, operatorProfile: report.profile });
+  if (evaluation.verdict !== 'PASS' || !evaluation.facts) {
     throw unprocessable('certificate.profile_failed', `The report does not pass ${profile.id}.`, { evaluation: evaluation.rules });
   }
   const existing = await deps.db.certificate.findUnique({ where: { reportId_profileId: { reportId: report.id, profileId: profile.id } } });
@@ -118,7 +125,9 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
     verdict: 'PASS',
     profile: { id: profile.id, title: profile.title },
     evaluation: evaluation.rules,
-    keyFigures: keyFiguresOf(summary, resourceUsage?.peakRssBytes ?? null),
+    ruleSet: { rules, digest: createHash('sha256').update(canonicalRules(rules), 'utf8').digest('hex') },
+    facts: evaluation.facts,
+    keyFigures: keyFiguresOf(summary, resourceUsage?.peakRssBytes ?? null, evaluation.facts),
     device: { slug: job.device.slug, name: job.device.name, manufacturer: job.device.manufacturer, soc: job.device.soc, npu: job.device.npu },
     vendor: { orgId: report.orgId, name: report.org.name },
     model: { name: job.model.name, version: job.model.version, sha256: job.model.artifactDigest },
