@@ -70,6 +70,19 @@ export const environmentSchema = z
       .looseObject({ version: z.string(), sourceDigest: z.string(), gitCommit: z.string().nullable(), gitDirty: z.boolean().nullable() })
       .optional()
       .describe('The harness build that measured (docs/certification.md); absent on older reports'),
+    runner: z
+      .looseObject({
+        executable: z.looseObject({ path: z.string(), sha256: z.string() }),
+        script: z.looseObject({ path: z.string(), sha256: z.string() }).nullable(),
+        claimed: z
+          .looseObject({
+            runner: z.looseObject({ name: z.string(), version: z.string() }),
+            device: z.looseObject({ name: z.string(), vendor: z.string(), firmwareVersion: z.string().optional(), driverVersion: z.string().optional() }).nullable(),
+          })
+          .nullable(),
+      })
+      .optional()
+      .describe("Runner devices: digests of the runner files the host ran, and what the runner claimed about itself in hello"),
   })
   .meta({ id: 'Environment' });
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import type { BackendDescription } from './backends/backend.js';
 import { harnessBuild, harnessBuildSchema } from './build-identity.js';
+import { runnerIdentitySchema } from './runner-identity.js';
 
 export const environmentSchema = z.strictObject({
   capturedAt: z.string(),
@@ -16,6 +17,8 @@ export const environmentSchema = z.strictObject({
   runtime: z.strictObject({ name: z.string(), version: z.string(), executionProvider: z.string() }),
   /** The harness build that measured (absent on reports stored before it was recorded). */
   harness: harnessBuildSchema.optional(),
+  /** Runner devices: the runner files' digests as the host measured them, and the runner's claims. */
+  runner: runnerIdentitySchema.optional(),
 });
 
 export type EnvironmentInfo = z.output<typeof environmentSchema>;

@@ -5,6 +5,7 @@
 export * from './schemas.js';
 export { OnnxRuntimeBackend, createOnnxRuntimeBackend, onnxRuntimeBackendConfigSchema, ONNXRUNTIME_BACKEND_NAME, type OnnxRuntimeBackendConfig } from './backends/onnxruntime.js';
 export { captureEnvironment } from './environment.js';
+export { measureRunnerFiles, resolveRunnerProgram } from './runner-identity.js';
 export { describeHarnessBuild, harnessBuild, harnessSourceDigest, harnessVersionLabel } from './build-identity.js';
 export { createSyntheticInputs, type SyntheticInputOptions } from './inputs/synthetic-inputs.js';
 export { runBenchmark, type AccuracyInputs, type BenchmarkProgress, type BenchmarkResult, type PowerOptions, type RunBenchmarkOptions } from './run-benchmark.js';

@@ -7,6 +7,7 @@ export type { BackendDescription, DeviceInfo, DeviceTimings, InferenceBackend, L
 export { backendDescriptionSchema, deviceInfoSchema } from './backends/backend.js';
 export { environmentSchema, type EnvironmentInfo } from './environment.js';
 export { harnessBuildSchema, type HarnessBuild } from './build-identity.js';
+export { runnerIdentitySchema, type RunnerIdentity } from './runner-identity.js';
 export {
   LATENCY_SUMMARY_FORMAT,
   MONOTONIC_CLOCK,

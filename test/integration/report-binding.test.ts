@@ -2,7 +2,9 @@
 // canonical bundle digest as statement subjects. Expected digests are computed here independently
 // (Python hashlib over the fixture files), never read back from the code under test.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
@@ -10,6 +12,8 @@ import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { pythonHarnessDigest, pythonSha256 } from '../helpers/independent-digests.js';
+import { createTempDir } from '../helpers/isolated-resources.js';
+import { referenceRunnerCommand } from '../../src/harness/index.js';
 
 const sha256Of = pythonSha256;
 const sha256OfText = (text: string) => execFileSync('python3', ['-c', 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'], { input: text, encoding: 'utf8' }).trim();
@@ -17,22 +21,45 @@ const sha256OfText = (text: string) => execFileSync('python3', ['-c', 'import ha
 interface Statement {
   subject: { name: string; digest: Record<string, string> }[];
   predicate: {
-    environment: { harness?: { version: string; sourceDigest: string; gitCommit: string | null } };
+    environment: {
+      harness?: { version: string; sourceDigest: string; gitCommit: string | null };
+      runner?: { executable: { path: string; sha256: string }; script: { path: string; sha256: string } | null; claimed: unknown };
+    };
     agent: { version: string | null };
     model: { digest: { sha256: string }; contentDigest: { sha256: string } | null; files: { path: string; size: number; sha256: string }[] | null };
   };
 }
 
+const CLAIMING_RUNNER = fileURLToPath(new URL('../fixtures/runners/claiming-runner.mjs', import.meta.url));
+
 let t: TestApi;
 let vendor: { key: string };
 let admin: { key: string };
+let binDir: string;
+let mlpId: string;
+const wrapperText = (version: string) => `#!/bin/sh\n# wrapper ${version}\nexec "${process.execPath}" "${CLAIMING_RUNNER}" "$@"\n`;
 
 beforeAll(async () => {
   t = await startTestApi({ listen: true });
   admin = await t.createOrgWithKey('ADMIN');
   vendor = await t.createOrgWithKey('VENDOR');
   await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: 'cpu-bind', name: 'CPU', manufacturer: 'test' } });
-  await startTestAgent(t, ['cpu-bind']);
+  for (const slug of ['npu-script', 'npu-path']) {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug, name: slug, manufacturer: 'test', backendKind: 'runner' } });
+    expect(res.statusCode, res.body).toBe(201);
+  }
+  binDir = await createTempDir('npubench-runner-bin');
+  await writeFile(join(binDir, 'npu-runner'), wrapperText('1'), { mode: 0o755 });
+  const claims = { REFERENCE_RUNNER: JSON.stringify(referenceRunnerCommand()), CLAIM_FIRMWARE: 'fw-2.0.1', CLAIM_DRIVER: 'drv-9' };
+  await startTestAgent(t, ['cpu-bind', 'npu-script', 'npu-path'], {
+    runners: {
+      'npu-script': { command: process.execPath, args: [CLAIMING_RUNNER], env: claims },
+      // Found on the runner's PATH, as spawn finds it.
+      'npu-path': { command: 'npu-runner', env: { ...claims, PATH: `${binDir}:${process.env.PATH ?? ''}` } },
+    },
+  });
+  const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel('mlp-classifier.onnx'), { name: 'mlp-runner' }) });
+  mlpId = (up.json() as { id: string }).id;
 });
 
 async function runJob(modelId: string, device: string): Promise<{ statement: Statement; reportId: string }> {
@@ -71,5 +98,27 @@ describe('a signed report binds what was measured', () => {
     expect(statement.predicate.environment.harness).toMatchObject({ version: pkg.version, sourceDigest: digest, gitCommit: commit });
     expect(statement.subject).toContainEqual({ name: `npubench-harness@${pkg.version}`, digest: { sha256: digest, gitCommit: commit } });
     expect(statement.predicate.agent.version).toBe(`${pkg.version}+${digest.slice(0, 12)}`);
+  });
+
+  it('names the runner executable and script the host configured, by digest, and the runner\'s hello as a claim', async () => {
+    const { statement } = await runJob(mlpId, 'npu-script');
+    const runner = statement.predicate.environment.runner;
+    expect(runner?.executable).toMatchObject({ path: process.execPath, sha256: sha256Of(realpathSync(process.execPath)) });
+    expect(runner?.script).toMatchObject({ path: CLAIMING_RUNNER, sha256: sha256Of(CLAIMING_RUNNER) });
+    expect(runner?.claimed).toMatchObject({ runner: { name: 'npubench-reference-runner', version: '1.0.0' }, device: { vendor: 'host-cpu', firmwareVersion: 'fw-2.0.1', driverVersion: 'drv-9' } });
+    expect(statement.subject).toContainEqual({ name: `runner-executable:${process.execPath}`, digest: { sha256: sha256Of(realpathSync(process.execPath)) } });
+    expect(statement.subject).toContainEqual({ name: `runner-script:${CLAIMING_RUNNER}`, digest: { sha256: sha256Of(CLAIMING_RUNNER) } });
+  });
+
+  it('resolves a bare runner command on the runner\'s PATH, and a replaced runner gets a new digest', async () => {
+    const wrapper = join(binDir, 'npu-runner');
+    const first = (await runJob(mlpId, 'npu-path')).statement.predicate.environment.runner;
+    expect(first?.executable).toMatchObject({ path: wrapper, sha256: sha256Of(wrapper) });
+    expect(first?.script).toBeNull();
+    const before = sha256Of(wrapper);
+    await writeFile(wrapper, wrapperText('2'), { mode: 0o755 });
+    const second = (await runJob(mlpId, 'npu-path')).statement.predicate.environment.runner;
+    expect(second?.executable.sha256).toBe(sha256Of(wrapper));
+    expect(second?.executable.sha256).not.toBe(before);
   });
 });

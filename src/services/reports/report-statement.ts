@@ -79,11 +79,16 @@ export function reportSubjects(p: ReportPredicate): InTotoSubject[] {
   if (harness) {
     subjects.push({ name: `${SUBJECT_PREFIX.harness}${harness.version}`, digest: { sha256: harness.sourceDigest, ...(harness.gitCommit && { gitCommit: harness.gitCommit }) } });
   }
+  const runner = p.environment.runner;
+  if (runner) {
+    subjects.push({ name: `${SUBJECT_PREFIX.runnerExecutable}${runner.executable.path}`, digest: { sha256: runner.executable.sha256 } });
+    if (runner.script) subjects.push({ name: `${SUBJECT_PREFIX.runnerScript}${runner.script.path}`, digest: { sha256: runner.script.sha256 } });
+  }
   return subjects;
 }
 
 /** Subject names say what each digest is of (docs/certification.md, "What a report binds"). */
-export const SUBJECT_PREFIX = { bundle: 'npubench-bundle:', file: 'model-file:', harness: 'npubench-harness@' } as const;
+export const SUBJECT_PREFIX = { bundle: 'npubench-bundle:', file: 'model-file:', harness: 'npubench-harness@', runnerExecutable: 'runner-executable:', runnerScript: 'runner-script:' } as const;
 
 /** JSON Schema of the predicate, for docs and for consumers outside TypeScript. */
 export function reportPredicateJsonSchema(): unknown {

@@ -69,6 +69,9 @@ export async function recordResult(deps: JobServiceDeps, agentId: string, jobId:
     if (!staged) throw badRequest('result.missing_raw_samples', 'The raw samples file (field "raw") is missing.');
     const parsed = resultFields.safeParse(fields);
     if (!parsed.success) throw unprocessable('result.invalid', `The summary or environment is not valid: ${firstIssue(parsed.error)}`);
+    if (job.device.backendKind === 'runner' && !parsed.data.environment.runner) {
+      throw unprocessable('result.invalid', 'A runner device\'s result must name the runner executable the host ran (environment.runner).');
+    }
     if (!isDeepStrictEqual(parsed.data.summary.spec, job.suite)) {
       throw unprocessable('result.spec_mismatch', 'The summary was measured with a different suite spec than the job asked for.');
     }

@@ -30,7 +30,7 @@ import { runHarnessInChild, SpareHarnessProcess, type HarnessRunOptions, type Ha
 import type { AccuracyFiles, BackendChoice } from './harness-messages.js';
 import { DEFAULT_EXTRACT_LIMITS, extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { openModelBundle } from '../../lib/bundles/model-bundle.js';
-import { harnessVersionLabel, LABELLED_INPUTS_FILE, labelledInputsFileIn, powerMeterConfigSchema, resolvedSuiteSpecSchema, type PowerMeterConfig } from '../../harness/index.js';
+import { harnessVersionLabel, measureRunnerFiles, type RunnerIdentity, LABELLED_INPUTS_FILE, labelledInputsFileIn, powerMeterConfigSchema, resolvedSuiteSpecSchema, type PowerMeterConfig } from '../../harness/index.js';
 import type { Config } from '../../config/index.js';
 
 /** Package version plus the harness build digest (`0.1.0+<12 hex>`): a constant named no build. */
@@ -86,6 +86,13 @@ export interface RunnerCommand {
   env?: Record<string, string>;
   /** How long one request may take before the runner is killed (runner.timeout); default 60 s. */
   requestTimeoutMs?: number;
+}
+
+/** What the runner said about itself in `hello` (the backend description carries it), kept as a claim. */
+function claimedRunner(backend: HarnessRunResult['summary']['backend']): RunnerIdentity['claimed'] {
+  if (!backend.device) return { runner: { name: backend.runtime, version: backend.runtimeVersion }, device: null };
+  const { properties: _properties, ...device } = backend.device;
+  return { runner: { name: backend.runtime, version: backend.runtimeVersion }, device };
 }
 
 /**
@@ -212,6 +219,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       const { modelPath, accuracy } = await this.prepareModelFiles(claimed, runDir);
       const rawSamplesPath = join(runDir, 'raw-samples.json');
       const backend = this.backendFor(claimed.device);
+      // Hashed by the host before the run: what its configuration starts, whatever the runner later says.
+      const runnerFiles = backend.kind === 'runner' ? await measureRunnerFiles(backend.config) : null;
       let lastSent = 0;
       const result = await (this.opts.runHarness ?? runHarnessInChild)({
         request: {
@@ -239,7 +248,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       });
       const form = new FormData();
       form.set('summary', JSON.stringify(result.summary));
-      form.set('environment', JSON.stringify(result.environment));
+      const runner: RunnerIdentity | undefined = runnerFiles ? { ...runnerFiles, claimed: claimedRunner(result.summary.backend) } : undefined;
+      form.set('environment', JSON.stringify({ ...result.environment, ...(runner && { runner }) }));
       form.set('resourceUsage', JSON.stringify(result.resourceUsage));
       if (result.profile) form.set('profile', JSON.stringify(result.profile));
       form.set('raw', await openAsBlob(rawSamplesPath, { type: 'application/json' }), 'raw-samples.json');

@@ -2,7 +2,7 @@ import { apiJson } from '../api';
 import { Empty, ErrorState, KeyValues, Loaded, PageTitle, StatusBadge, date, ms, num, useAsync } from '../components';
 import { LatencyHistogram, LatencyOverTime, PowerTrace, ProfileBars, latenciesPerRun } from '../charts';
 import { Link, navigate, useLocation } from '../router';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import type { PowerTraceView, RawSamples, Report } from '../../../contracts/reports';
 
 export type { Report };
@@ -72,6 +72,22 @@ function LatencyCharts({ report }: { report: Report }) {
   );
 }
 
+/** A runner device's runner: the executable the host ran (measured) and what the runner says it is (claimed). */
+function runnerRows(env: Report['environment']): [string, ReactNode][] {
+  if (!env.runner) return [];
+  const { executable, claimed } = env.runner;
+  const device = claimed?.device;
+  return [
+    ['Runner executable', <code key="re" className="hash" title={executable.path}>{executable.sha256}</code>],
+    [
+      'Runner (claimed)',
+      claimed
+        ? `${claimed.runner.name} ${claimed.runner.version}${device ? ` · ${device.name}, firmware ${device.firmwareVersion ?? '—'}, driver ${device.driverVersion ?? '—'}` : ''} (claimed by the runner, not verified)`
+        : 'nothing claimed',
+    ],
+  ];
+}
+
 export function ReportPage({ id }: { id: string }) {
   const [report, reload] = useAsync(() => apiJson<Report>(`/v1/reports/${id}`), [id]);
   const [certs] = useAsync(() => apiJson<{ items: { id: string; profileId: string; revokedAt: string | null }[] }>(`/v1/certificates?reportId=${id}`, { auth: false }), [id]);
@@ -109,6 +125,7 @@ export function ReportPage({ id }: { id: string }) {
                     'not recorded'
                   ),
                 ],
+                ...runnerRows(r.environment),
                 ['Upload sha256', <code key="m" className="hash">{r.model.artifactDigest}</code>],
                 ['Bundle digest', r.model.contentDigest ? <code key="b" className="hash" title="Canonical digest of the model's files, the same however they were packed">{r.model.contentDigest}</code> : 'not recorded (stored before bundle digests)'],
                 ['Signed statement', r.statementDigest ? <code key="s" className="hash">{r.statementDigest}</code> : 'unsigned'],
