@@ -2,6 +2,7 @@
 // written ('../../services/x.js'), whose spelling depends on how deep the importing file sits; this rule
 // resolves each relative import against the importing file and checks folder against folder, so the
 // table below is the whole policy. Type-only imports count: a type import is still a dependency.
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 
 const SRC = path.join(import.meta.dirname, '..', 'src');
@@ -18,11 +19,24 @@ const MAY_IMPORT = {
   workers: ['harness', 'queue', 'lib', 'config'],
   // Its own errors are the harness's only tie to the service, so a vendor laptop runs the same code.
   harness: ['lib/errors'],
-  // Browser code: besides the contracts, only the Node-free modules the in-browser certificate verifier
-  // shares with `npubench verify` (zod schemas, the issuer, key-lifetime and status checks, RFC 8785 canonical JSON).
-  dashboard: ['lib/certificates/certificate-schema', 'lib/certificates/certificate-issuer', 'lib/certificates/certificate-status', 'lib/crypto/key-lifetime', 'lib/crypto/canonical-json'],
+  // Browser code: besides the contracts, only the Node-free certificate verifier `npubench verify` runs
+  // too (on WebCrypto) and what it is made of (zod schemas, the issuer, key-lifetime and status checks, RFC 8785 canonical JSON).
+  dashboard: [
+    'lib/certificates/certificate-verifier',
+    'lib/certificates/certificate-schema',
+    'lib/certificates/certificate-issuer',
+    'lib/certificates/certificate-status',
+    'lib/crypto/web-verify',
+    'lib/crypto/key-lifetime',
+    'lib/crypto/canonical-json',
+  ],
   cli: ['*'],
 };
+
+/** The lib modules the browser runs (the certificate verifier and its parts): they import nothing of
+ *  Node's and, of ours, only each other, so the one verifier stays runnable on both. */
+const NODE_FREE = MAY_IMPORT.dashboard;
+const isNodeBuiltin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]);
 
 /** Harness files the runtime-free schemas.ts must not re-export from: they run models, meters, children. */
 const HARNESS_RUNTIME = ['run-benchmark', 'scenarios', 'runner', 'inputs', 'backends/onnxruntime', 'backends/runner-process', 'power/create-power-meter', 'power/power-sampler', 'power/sampled-meter', 'power/ptdaemon-meter', 'power/ptdaemon-client', 'power/sysfs-files'];
@@ -39,7 +53,19 @@ function srcPath(abs) {
 }
 const layerOf = (rel) => rel.split('/')[0];
 
+function nodeFreeViolation(from, spec, fileAbs) {
+  if (isNodeBuiltin(spec)) return `${from} runs in the browser too (the one certificate verifier); it may not import ${spec}`;
+  if (!spec.startsWith('.')) return null;
+  const to = srcPath(path.resolve(path.dirname(fileAbs), spec));
+  if (to !== null && NODE_FREE.includes(to)) return null;
+  return `${from} runs in the browser too (the one certificate verifier); of ours it may import only ${NODE_FREE.join(', ')}, not ${to ?? spec}`;
+}
+
 function violation(from, spec, fileAbs) {
+  if (NODE_FREE.includes(from)) {
+    const why = nodeFreeViolation(from, spec, fileAbs);
+    if (why) return why;
+  }
   const layer = layerOf(from);
   if (!spec.startsWith('.')) {
     for (const [folder, pattern] of Object.entries(FORBIDDEN_PACKAGES)) {

@@ -15,11 +15,10 @@ import { bearer } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { ensureDashboardBuilt, launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
-import { verifyCertificateBundle, type CertificateBundle } from '../../src/lib/certificates/certificate-bundle.js';
-import { keyResolverFromJwks, type Jwks } from '../../src/lib/crypto/signing-keys.js';
+import type { CertificateBundle } from '../../src/lib/certificates/certificate-bundle.js';
+import { logKeyFromVkey, trustedKeysFromJwks, verifyCertificateBundle } from '../../src/lib/certificates/certificate-verifier.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
 import { jwksOf, logKeyAnswer, makeBundle, newIssuerKey, newLogKey, startJsonServer } from '../helpers/certificate-corpus.js';
-import { parseVerifierKey } from '../../src/lib/crypto/signed-note.js';
 
 const WAIT = { timeout: 90_000 };
 let t: TestApi;
@@ -296,14 +295,14 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
     await page.screenshot({ path: screenshotPath('certificate'), fullPage: true });
 
     const bundle = (await api('GET', `/v1/certificates/${certificateId}`)) as unknown as CertificateBundle;
-    const jwks = (await api('GET', '/.well-known/jwks.json')) as unknown as Jwks;
-    const logKey = parseVerifierKey(((await api('GET', '/v1/transparency/log-key')) as unknown as { vkey: string }).vkey);
+    const keys = await trustedKeysFromJwks(await api('GET', '/.well-known/jwks.json'));
+    const logKey = await logKeyFromVkey(((await api('GET', '/v1/transparency/log-key')) as unknown as { vkey: string }).vkey);
     const payload = Buffer.from(bundle.envelope.payload, 'base64');
     // A changed figure inside the signed statement: same length, one byte different.
     const text = payload.toString('utf8').replace('"verdict":"PASS"', '"verdict":"PASs"');
     const tampered = { ...bundle, envelope: { ...bundle.envelope, payload: Buffer.from(text, 'utf8').toString('base64') } };
-    expect(verifyCertificateBundle(bundle, keyResolverFromJwks(jwks), logKey).status).toBe('valid');
-    expect(verifyCertificateBundle(tampered, keyResolverFromJwks(jwks), logKey).status).toBe('invalid');
+    expect((await verifyCertificateBundle(bundle, keys, logKey)).status).toBe('valid');
+    expect((await verifyCertificateBundle(tampered, keys, logKey)).status).toBe('invalid');
 
     await page.goto(`${t.url}/verify`);
     const verifyText = async (doc: unknown) => {

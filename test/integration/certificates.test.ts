@@ -18,11 +18,10 @@ import {
   CERTIFICATE_PREDICATE_TYPE,
   LEGACY_CERTIFICATE_PREDICATE_TYPE,
   statementDigestOf,
-  verifyCertificateBundle,
   type CertificateBundle,
 } from '../../src/lib/certificates/certificate-bundle.js';
-import { parseVerifierKey } from '../../src/lib/crypto/signed-note.js';
-import { generateSigningKeyPem, keyResolverFromJwks, publicKeyFromJwk, signingKeyFromPem, type Jwks } from '../../src/lib/crypto/signing-keys.js';
+import { logKeyFromVkey, trustedKeysFromJwks, verifyCertificateBundle } from '../../src/lib/certificates/certificate-verifier.js';
+import { buildJwks, generateSigningKeyPem, publicKeyFromJwk, signingKeyFromPem, type Jwks } from '../../src/lib/crypto/signing-keys.js';
 import { buildStatement, preAuthEncoding, signStatement } from '../../src/lib/crypto/dsse.js';
 import { activeSigner, registerSigningKey } from '../../src/services/signing/service-key.js';
 import { appendLogEntry } from '../../src/services/transparency/transparency-log.js';
@@ -39,7 +38,7 @@ const LAB_NAME = 'Example Certification Lab GmbH';
 
 const jwks = async () => (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json() as Jwks;
 /** The log's key as a verifier pins it: parsed from the vkey the API publishes. */
-const logKey = async () => parseVerifierKey(((await t.app.inject({ method: 'GET', url: '/v1/transparency/log-key' })).json() as { vkey: string }).vkey);
+const logKey = async () => logKeyFromVkey(((await t.app.inject({ method: 'GET', url: '/v1/transparency/log-key' })).json() as { vkey: string }).vkey);
 const issue = (profileId: string, key = certifier.key) => t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(key), payload: { reportId, profileId } });
 
 beforeAll(async () => {
@@ -75,7 +74,7 @@ describe('certificates', () => {
     const res = await issue('smoke-latency@1');
     expect(res.statusCode, res.body).toBe(201);
     bundle = res.json() as CertificateBundle;
-    const result = verifyCertificateBundle(bundle, keyResolverFromJwks(await jwks()), await logKey());
+    const result = await verifyCertificateBundle(bundle, await trustedKeysFromJwks(await jwks()), await logKey());
     expect(result.status).toBe('valid');
     expect(result.checks.every((c) => c.ok)).toBe(true);
     expect(result.certificate).toMatchObject({ profile: { id: 'smoke-latency@1' }, device: { name: 'Acme NPU 1' }, report: { id: reportId } });
@@ -85,23 +84,23 @@ describe('certificates', () => {
   });
 
   it('fails when any byte of the payload or the signature changes, or the key is unknown', async () => {
-    const resolver = keyResolverFromJwks(await jwks());
+    const resolver = await trustedKeysFromJwks(await jwks());
     const payload = Buffer.from(bundle.envelope.payload, 'base64');
     const sig = Buffer.from(bundle.envelope.signatures[0]!.sig, 'base64');
     for (const i of [0, Math.floor(payload.length / 2), payload.length - 1]) {
       const tampered = Buffer.from(payload);
       tampered[i] = tampered[i]! ^ 0x01;
-      const result = verifyCertificateBundle({ ...bundle, envelope: { ...bundle.envelope, payload: tampered.toString('base64') } }, resolver, await logKey());
+      const result = await verifyCertificateBundle({ ...bundle, envelope: { ...bundle.envelope, payload: tampered.toString('base64') } }, resolver, await logKey());
       expect(result.status).toBe('invalid');
     }
     for (const i of [0, 31, 63]) {
       const tampered = Buffer.from(sig);
       tampered[i] = tampered[i]! ^ 0x80;
       const envelope = { ...bundle.envelope, signatures: [{ ...bundle.envelope.signatures[0]!, sig: tampered.toString('base64') }] };
-      expect(verifyCertificateBundle({ ...bundle, envelope }, resolver, await logKey()).status).toBe('invalid');
+      expect((await verifyCertificateBundle({ ...bundle, envelope }, resolver, await logKey())).status).toBe('invalid');
     }
     const stranger = signingKeyFromPem(generateSigningKeyPem());
-    expect(verifyCertificateBundle(bundle, (kid) => (kid === stranger.keyId ? stranger.publicKey : undefined), await logKey()).checks[1]).toMatchObject({ check: 'signature', ok: false });
+    expect((await verifyCertificateBundle(bundle, await trustedKeysFromJwks(buildJwks([{ key: stranger.publicKey }])), await logKey())).checks[1]).toMatchObject({ check: 'signature', ok: false });
   });
 
   it('verifies with openssl, outside our code', async () => {
@@ -122,7 +121,7 @@ describe('certificates', () => {
     const keys = await jwks();
     expect(keys.keys.map((k) => k.status)).toEqual(expect.arrayContaining(['active', 'retired']));
     const fresh = (await t.app.inject({ method: 'GET', url: `/v1/certificates/${bundle.certificateId}` })).json() as CertificateBundle;
-    expect(verifyCertificateBundle(fresh, keyResolverFromJwks(keys), await logKey()).status).toBe('valid');
+    expect((await verifyCertificateBundle(fresh, await trustedKeysFromJwks(keys), await logKey())).status).toBe('valid');
     // The certificate was signed by the key that is now retired; the JWKS still has it. The checkpoint is
     // the log key's, which a report key rotation does not touch.
     expect(fresh.envelope.signatures[0]!.keyid).not.toBe(next.keyId);
@@ -131,9 +130,9 @@ describe('certificates', () => {
 
   it('says expired after the expiry date', async () => {
     const keys = await jwks();
-    const expiresAt = new Date(verifyCertificateBundle(bundle, () => undefined, await logKey()).certificate?.expiresAt ?? Date.now());
+    const expiresAt = new Date((await verifyCertificateBundle(bundle, await trustedKeysFromJwks({ keys: [] }), await logKey())).certificate?.expiresAt ?? Date.now());
     const later = new Date(Date.now() + 8 * 24 * 3600 * 1000);
-    const result = verifyCertificateBundle(bundle, keyResolverFromJwks(keys), await logKey(), later);
+    const result = await verifyCertificateBundle(bundle, await trustedKeysFromJwks(keys), await logKey(), later);
     expect(result.status).toBe('expired');
     expect(later.getTime()).toBeGreaterThan(expiresAt.getTime());
   });
@@ -151,7 +150,7 @@ describe('certificates', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ status: 'revoked' });
     const fresh = (await t.app.inject({ method: 'GET', url: `/v1/certificates/${bundle.certificateId}` })).json() as CertificateBundle;
-    const result = verifyCertificateBundle(fresh, keyResolverFromJwks(await jwks()), await logKey());
+    const result = await verifyCertificateBundle(fresh, await trustedKeysFromJwks(await jwks()), await logKey());
     expect(result.status).toBe('revoked');
     expect(result.checks.find((c) => c.check === 'revocation')?.detail).toContain('firmware recalled');
     expectProblem(await t.app.inject({ method: 'POST', url: `/v1/certificates/${bundle.certificateId}/revoke`, headers: bearer(certifier.key), payload: { reason: 'again' } }), 409, 'certificate.already_revoked');
@@ -217,11 +216,11 @@ describe('issuer identity and separation of duties', () => {
     });
     expect(issued.envelope.signatures.map((s) => s.keyid)).toEqual([active.kid]);
 
-    const resolver = keyResolverFromJwks(keys);
-    const trusted = verifyCertificateBundle(issued, resolver, await logKey(), new Date(), t.deps.config.publicUrl);
+    const resolver = await trustedKeysFromJwks(keys);
+    const trusted = await verifyCertificateBundle(issued, resolver, await logKey(), new Date(), t.deps.config.publicUrl);
     expect(trusted.status).toBe('valid');
     expect(trusted.checks.find((c) => c.check === 'issuer')).toMatchObject({ ok: true });
-    const elsewhere = verifyCertificateBundle(issued, resolver, await logKey(), new Date(), 'https://other-lab.example');
+    const elsewhere = await verifyCertificateBundle(issued, resolver, await logKey(), new Date(), 'https://other-lab.example');
     expect(elsewhere.status).toBe('invalid');
     expect(elsewhere.checks.find((c) => c.check === 'issuer')).toMatchObject({ ok: false, detail: expect.stringContaining('https://other-lab.example') });
     const online = (await t.app.inject({ method: 'GET', url: `/v1/certificates/${issued.certificateId}/verify` })).json() as { status: string };
@@ -255,7 +254,7 @@ describe('key lifetimes, rotation and the signed status', () => {
       });
     });
     const bundle = await download(id);
-    const result = verifyCertificateBundle(bundle, keyResolverFromJwks(await jwks()), await logKey(), new Date(), t.deps.config.publicUrl);
+    const result = await verifyCertificateBundle(bundle, await trustedKeysFromJwks(await jwks()), await logKey(), new Date(), t.deps.config.publicUrl);
     expect(result.status, JSON.stringify(result.checks)).toBe('valid');
     expect(result.checks.find((c) => c.check === 'issuer')?.detail).toMatch(/^legacy certificate \(v1 statement\) naming no issuer/);
     expect(((await t.app.inject({ method: 'GET', url: `/v1/certificates/${id}/verify` })).json() as { status: string }).status).toBe('valid');
@@ -284,13 +283,13 @@ describe('key lifetimes, rotation and the signed status', () => {
     const fresh = keys.keys.find((k) => k.kid === newKid)!;
     expect(old).toMatchObject({ status: 'retired', notAfter: fresh.notBefore });
     expect(fresh.notAfter).toBeUndefined();
-    expect(verifyCertificateBundle(viaReplica, keyResolverFromJwks(keys), await logKey(), new Date(), t.deps.config.publicUrl).status).toBe('valid');
+    expect((await verifyCertificateBundle(viaReplica, await trustedKeysFromJwks(keys), await logKey(), new Date(), t.deps.config.publicUrl)).status).toBe('valid');
     // The attack: the retired key (its private half is still on disk somewhere) signs a new certificate.
     // Even granting the attacker the log key too (its own log would fail log_inclusion), the key's window refuses it.
     const retiredKey = t.deps.signer.keyId === before.kid ? t.deps.signer : signingKeyFromPem(readFileSync(join(t.deps.config.signingKeyDir, `${before.kid}.pem`)));
     // Dated just after its retirement (the default, a minute ago, could fall inside a short window on a slow run).
     const forged = makeBundle({ issuerUrl: t.deps.config.publicUrl, key: retiredKey, log: t.deps.logSigner, issuedAt: new Date(Date.parse(old.notAfter!) + 1) });
-    const result = verifyCertificateBundle(forged, keyResolverFromJwks(keys), await logKey(), new Date(), t.deps.config.publicUrl);
+    const result = await verifyCertificateBundle(forged, await trustedKeysFromJwks(keys), await logKey(), new Date(), t.deps.config.publicUrl);
     expect(result.status).toBe('invalid');
     expect(result.checks.find((c) => c.check === 'key')?.detail).toMatch(/\(key_not_valid_at_signing_time\)$/);
     // A restart with the old key file does not bring it back.
@@ -314,13 +313,13 @@ describe('key lifetimes, rotation and the signed status', () => {
     expect((await cli(['rotate'])).code).toBe(0);
     const keys = await jwks();
     expect(keys.keys.find((k) => k.kid === active.kid)).toMatchObject({ status: 'compromised', compromisedAt: since });
-    const resolver = keyResolverFromJwks(keys);
+    const resolver = await trustedKeysFromJwks(keys);
     // Signed a second before the compromise time: still valid (its status now signed by the successor).
-    expect(verifyCertificateBundle(await download(mine.id), resolver, await logKey(), new Date(), t.deps.config.publicUrl).status).toBe('valid');
+    expect((await verifyCertificateBundle(await download(mine.id), resolver, await logKey(), new Date(), t.deps.config.publicUrl)).status).toBe('valid');
     // The thief signs a certificate dated after the compromise.
     // (Granted the log key as well, so only the key's compromise time refuses it.)
     const stolen = makeBundle({ issuerUrl: t.deps.config.publicUrl, key: leakedKey, log: t.deps.logSigner, issuedAt: new Date(Date.parse(since) + 1) });
-    const result = verifyCertificateBundle(stolen, resolver, await logKey(), new Date(), t.deps.config.publicUrl);
+    const result = await verifyCertificateBundle(stolen, resolver, await logKey(), new Date(), t.deps.config.publicUrl);
     expect(result.status).toBe('invalid');
     expect(result.checks.find((c) => c.check === 'key')?.detail).toMatch(/compromised since .*\(key_compromised\)$/);
     // Bad input is refused with a reason, nothing changes.
@@ -339,13 +338,13 @@ describe('key lifetimes, rotation and the signed status', () => {
     expect(statusAt(first).status).toBe('valid');
     await t.app.inject({ method: 'POST', url: `/v1/certificates/${cert.id}/revoke`, headers: bearer(certifier.key), payload: { reason: 'power meter miscalibrated' } });
     const { revocation: _gone, ...stripped } = await download(cert.id);
-    const resolver = keyResolverFromJwks(await jwks());
-    const result = verifyCertificateBundle(stripped, resolver, await logKey(), new Date(), t.deps.config.publicUrl);
+    const resolver = await trustedKeysFromJwks(await jwks());
+    const result = await verifyCertificateBundle(stripped, resolver, await logKey(), new Date(), t.deps.config.publicUrl);
     expect(result.status).toBe('revoked');
     expect(result.checks.find((c) => c.check === 'revocation')?.detail).toMatch(/power meter miscalibrated \(as the signed status says\)/);
     const { status: _status, ...bare } = stripped;
-    expect(verifyCertificateBundle(bare, resolver, await logKey(), new Date(), t.deps.config.publicUrl).checks.find((c) => c.check === 'status')?.detail).toMatch(/\(status_missing\)/);
+    expect((await verifyCertificateBundle(bare, resolver, await logKey(), new Date(), t.deps.config.publicUrl)).checks.find((c) => c.check === 'status')?.detail).toMatch(/\(status_missing\)/);
     // Past the certificate's stated 30 days, the status of the first download no longer counts.
-    expect(verifyCertificateBundle(first, resolver, await logKey(), new Date(Date.now() + 31 * 86_400_000), t.deps.config.publicUrl).checks.find((c) => c.check === 'status')?.detail).toMatch(/\(status_stale\)/);
+    expect((await verifyCertificateBundle(first, resolver, await logKey(), new Date(Date.now() + 31 * 86_400_000), t.deps.config.publicUrl)).checks.find((c) => c.check === 'status')?.detail).toMatch(/\(status_stale\)/);
   });
 });

@@ -41,6 +41,10 @@ const violations: [what: string, filePath: string, code: string][] = [
   ['schemas.ts re-exporting runtime code', 'src/harness/schemas.ts', "export { runBenchmark } from './run-benchmark.js';"],
   ['contracts importing a service', 'src/contracts/probe.ts', "import { listDevices } from '../services/devices/devices.js';"],
   ['lib importing a service', 'src/lib/probe.ts', "import { listDevices } from '../services/devices/devices.js';"],
+  ['the browser-run certificate verifier importing node:crypto', 'src/lib/certificates/certificate-verifier.ts', "import { createHash } from 'node:crypto';"],
+  ['the browser-run WebCrypto primitives importing a Node builtin without the node: prefix', 'src/lib/crypto/web-verify.ts', "import { Buffer } from 'buffer';"],
+  ['the browser-run certificate verifier importing Node-side lib code', 'src/lib/certificates/certificate-verifier.ts', "import { verifyStatement } from '../crypto/dsse.js';"],
+  ['the dashboard importing the Node-side certificate bundle module', 'src/dashboard/src/pages/probe.tsx', "import { statementDigestOf } from '../../../lib/certificates/certificate-bundle.js';"],
 ];
 
 const legal: [what: string, filePath: string, code: string][] = [
@@ -51,6 +55,8 @@ const legal: [what: string, filePath: string, code: string][] = [
   ['a service importing the harness schemas', 'src/services/reports/probe.ts', "import { latencySummaryReportSchema } from '../../harness/schemas.js';"],
   ['a service importing Prisma', 'src/services/jobs/probe.ts', "import { Prisma } from '@prisma/client';"],
   ['the dashboard importing contracts, its own code and the shared certificate schema', 'src/dashboard/src/pages/probe.tsx', "import type { DeviceView } from '../../../contracts/devices';\nimport { session } from '../api';\nimport { certificateBundleSchema } from '../../../lib/certificates/certificate-schema.js';"],
+  ['the dashboard importing the one certificate verifier', 'src/dashboard/src/pages/probe.tsx', "import { verifyCertificateBundle } from '../../../lib/certificates/certificate-verifier';"],
+  ['the certificate verifier importing its Node-free parts', 'src/lib/certificates/certificate-verifier.ts', "import { verifyLogInclusion } from '../crypto/web-verify.js';\nimport { checkIssuer } from './certificate-issuer.js';\nimport { z } from 'zod';"],
   ['the CLI importing anything of ours', 'src/cli/commands/probe.ts', "import { build } from '../../api/app.js';\nimport { runBenchmark } from '../../harness/index.js';"],
 ];
 

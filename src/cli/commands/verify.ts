@@ -9,8 +9,9 @@
 // --jwks is given), which carries a revocation made after the download.
 import { readFile } from 'node:fs/promises';
 import { networkFailure } from '../../lib/http-client.js';
-import { keyResolverFromJwks, type Jwks } from '../../lib/crypto/signing-keys.js';
-import { certificateBundleSchema, verifyCertificateBundle, type CertificateVerification } from '../../lib/certificates/certificate-bundle.js';
+import type { Jwks } from '../../lib/crypto/signing-keys.js';
+import { certificateBundleSchema } from '../../lib/certificates/certificate-schema.js';
+import { attributeToIssuer, logKeyFromVkey, trustedKeysFromJwks, verifyCertificateBundle, type CertificateVerification } from '../../lib/certificates/certificate-verifier.js';
 import { assertUsableJwks, fetchLogKey, findTrustedIssuer, jwksUrlOf, listTrustedIssuers, trustStoreDir, type TrustedIssuer } from '../../lib/certificates/trust-store.js';
 import { certifierLabel, issuerLabel, normaliseIssuerUrl } from '../../lib/certificates/certificate-issuer.js';
 import { parseVerifierKey, type NoteVerifierKey } from '../../lib/crypto/signed-note.js';
@@ -140,22 +141,16 @@ async function chooseIssuerKeys(bundle: unknown, opts: VerifyOptions): Promise<T
 const storedLogKey = (entry: TrustedIssuer) => (entry.logKey === undefined ? undefined : parseVerifierKey(entry.logKey));
 
 /** Why a signature failed, in words that say whose keys were tried. */
-function explainSignature(result: CertificateVerification, bundle: unknown, root: TrustRoot): void {
-  const check = result.checks.find((c) => c.check === 'signature');
-  if (!check || check.ok || !/unknown_key/.test(check.detail)) return;
-  const parsed = certificateBundleSchema.safeParse(bundle);
-  const kids = parsed.success ? parsed.data.envelope.signatures.map((s) => s.keyid).join(', ') : '?';
-  check.detail = `signed by key ${kids}, which is not a key of the trusted issuer (${root.issuer ?? root.label}): not issued by it (unknown_key)`;
-}
+const explainSignature = (result: CertificateVerification, bundle: unknown, root: TrustRoot) => attributeToIssuer(result, bundle, `the trusted issuer (${root.issuer ?? root.label})`, 'not issued by it');
 
 export async function verifyCommand(file: string, opts: VerifyOptions): Promise<number> {
   const bundle = await readJsonSource(file);
   const parsed = certificateBundleSchema.safeParse(bundle);
   const root = await chooseTrustRoot(bundle, opts);
-  const resolver = keyResolverFromJwks(root.jwks);
+  const keys = await trustedKeysFromJwks(root.jwks);
+  const logKey = root.logKey && (await logKeyFromVkey(root.logKey.vkey));
   const policy = { maxStatusAgeMs: opts.maxStatusAge === undefined ? undefined : parseMaxStatusAge(opts.maxStatusAge) };
-  let result = verifyCertificateBundle(bundle, resolver, root.logKey, new Date(), root.issuer, policy);
-  explainSignature(result, bundle, root);
+  let result = explainSignature(await verifyCertificateBundle(bundle, keys, logKey, new Date(), root.issuer, policy), bundle, root);
 
   let onlineNote = '';
   if (opts.online && result.certificate && result.checks.find((c) => c.check === 'signature')?.ok && parsed.success) {
@@ -174,8 +169,7 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
     if (!freshParsed.success || freshParsed.data.certificateId !== parsed.data.certificateId || freshParsed.data.envelope.payload !== parsed.data.envelope.payload) {
       result = { status: 'invalid', checks: [...result.checks, { check: 'revocation', ok: false, detail: `the issuer's current bundle at ${current} is not this certificate` }] };
     } else {
-      result = verifyCertificateBundle(fresh, resolver, root.logKey, new Date(), root.issuer, policy);
-      explainSignature(result, fresh, root);
+      result = explainSignature(await verifyCertificateBundle(fresh, keys, logKey, new Date(), root.issuer, policy), fresh, root);
     }
     onlineNote = `  status: checked online at ${current}`;
   }

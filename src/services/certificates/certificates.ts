@@ -14,7 +14,7 @@ import { buildStatement, signStatement, type DsseEnvelope } from '../../lib/cryp
 import { isUniqueViolation } from '../prisma-errors.js';
 import { appendLogEntry, inclusionProofFor, publishTreeHead } from '../transparency/transparency-log.js';
 import { evaluateProfile, getProfile, rulesOf } from './profiles.js';
-import { activeSigner, serviceKeyResolver, signingTimeFor } from '../signing/service-key.js';
+import { activeSigner, currentJwks, signingTimeFor } from '../signing/service-key.js';
 import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/schemas.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
 import { certifierLabel } from '../../lib/certificates/certificate-issuer.js';
@@ -34,12 +34,12 @@ import {
   parseCertificatePredicate,
   statementDigestOf,
   type CertificateStatusPredicate,
-  verifyCertificateBundle,
   type CertificateBundle,
   type CertificatePredicate,
   type IssuanceLogEntry,
   type RevocationLogEntry,
 } from '../../lib/certificates/certificate-bundle.js';
+import { logKeyFromVkey, trustedKeysFromJwks, verifyCertificateBundle } from '../../lib/certificates/certificate-verifier.js';
 
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -271,7 +271,9 @@ export async function certificateBundle(deps: ServiceDeps, id: string): Promise<
 /** Online verification: the same checks as `npubench verify`, against this service's keys and log. */
 export async function verifyCertificate(deps: ServiceDeps, id: string): Promise<CertificateVerificationResult> {
   const bundle = await certificateBundle(deps, id);
-  const result = verifyCertificateBundle(bundle, await serviceKeyResolver(deps.db), deps.logSigner, new Date(), deps.config.publicUrl);
+  // The published key set and log key, through the verifier everyone else runs.
+  const [keys, logKey] = await Promise.all([currentJwks(deps.db).then(trustedKeysFromJwks), logKeyFromVkey(deps.logSigner.vkey)]);
+  const result = await verifyCertificateBundle(bundle, keys, logKey, new Date(), deps.config.publicUrl);
   const key = result.keyId ? await deps.db.signingKey.findUnique({ where: { kid: result.keyId } }) : null;
   return { certificateId: id, ...result, key: key ? { kid: key.kid, status: key.status } : null };
 }

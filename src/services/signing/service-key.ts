@@ -24,7 +24,6 @@ import {
   SigningKeyError,
   writePrivateKeyFile,
   type Jwks,
-  type KeyResolver,
   type SigningKey,
 } from '../../lib/crypto/signing-keys.js';
 import { noteSignerFrom, type NoteSigner } from '../../lib/crypto/signed-note.js';
@@ -169,12 +168,4 @@ export async function compromiseSigningKey(db: Db, kid: string, since: Date, now
 export async function currentJwks(db: Db): Promise<Jwks> {
   const rows = await db.signingKey.findMany({ orderBy: { createdAt: 'asc' } });
   return buildJwks(rows.map((row) => ({ key: publicKeyFromJwk(row.publicJwk), status: keyStatusColumn.parse(row.status), lifetime: lifetimeOf(row) })));
-}
-
-/** Resolves key ids against every key this service ever signed with, with their lifetimes. */
-export async function serviceKeyResolver(db: Db): Promise<KeyResolver> {
-  const rows = await db.signingKey.findMany();
-  const keys = new Map(rows.map((row) => [row.kid, publicKeyFromJwk(row.publicJwk)]));
-  const lifetimes = new Map(rows.map((row) => [row.kid, lifetimeOf(row)]));
-  return Object.assign((kid: string) => keys.get(kid), { lifetimeOf: (kid: string) => lifetimes.get(kid) });
 }

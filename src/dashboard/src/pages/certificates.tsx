@@ -4,7 +4,7 @@ import { Empty, ErrorState, KeyValues, Loaded, PageTitle, date, useAsync } from 
 import { Link } from '../router';
 import { isLab, useSession } from '../session-context';
 import { logLeafSchema, type LogEntryPage, type LogKey, type SignedTreeHead } from '../../../contracts/transparency';
-import { attributeToIssuer, keyResolverFromJwks, logKeyFromVkey, verifyCertificateBundle, type CertificateVerification } from '../verify/certificate-verifier';
+import { attributeToIssuer, logKeyFromVkey, trustedKeysFromJwks, verifyCertificateBundle, type CertificateVerification } from '../../../lib/certificates/certificate-verifier';
 import { certifierLabel, issuerLabel } from '../../../lib/certificates/certificate-issuer';
 
 /** This service, the issuer whose keys (same-origin /.well-known/jwks.json and log key) the pages verify against. */
@@ -17,7 +17,7 @@ const ownLogKey = async () => (await apiJson<LogKey>('/v1/transparency/log-key',
  *  followed. Without a log key the log proof cannot be checked, and the verdict is INVALID (as in the CLI). */
 async function verifyAgainstJwks(bundle: unknown, jwks: unknown, logVkey: string | undefined, issuer: string): Promise<CertificateVerification> {
   const logKey = logVkey === undefined ? undefined : await logKeyFromVkey(logVkey);
-  return attributeToIssuer(await verifyCertificateBundle(bundle, await keyResolverFromJwks(jwks), logKey), bundle, issuer);
+  return attributeToIssuer(await verifyCertificateBundle(bundle, await trustedKeysFromJwks(jwks), logKey), bundle, issuer);
 }
 
 export function VerificationResult({ result, keys }: { result: CertificateVerification; keys: string }) {
