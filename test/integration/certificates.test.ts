@@ -10,6 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startReplica, startTestApi, type TestApi } from '../helpers/test-service.js';
 import { runNpubench } from '../helpers/processes.js';
 import { makeBundle } from '../helpers/certificate-corpus.js';
+import { independentVerdicts } from '../helpers/independent-verifier.js';
+import type { CaseInput } from '../helpers/verify-case.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
@@ -346,5 +348,29 @@ describe('key lifetimes, rotation and the signed status', () => {
     expect((await verifyCertificateBundle(bare, resolver, await logKey(), new Date(), t.deps.config.publicUrl)).checks.find((c) => c.check === 'status')?.detail).toMatch(/\(status_missing\)/);
     // Past the certificate's stated 30 days, the status of the first download no longer counts.
     expect((await verifyCertificateBundle(first, resolver, await logKey(), new Date(Date.now() + 31 * 86_400_000), t.deps.config.publicUrl)).checks.find((c) => c.check === 'status')?.detail).toMatch(/\(status_stale\)/);
+  });
+
+  it("an independent verifier (Python, securesystemslib) gives our verdict on every certificate the service issued, across the rotations and the compromise", async () => {
+    const keys = await jwks();
+    const vkey = ((await t.app.inject({ method: 'GET', url: '/v1/transparency/log-key' })).json() as { vkey: string }).vkey;
+    const now = new Date().toISOString();
+    const cases: (CaseInput & { name: string; bundle: CertificateBundle })[] = [];
+    for (const { id } of await t.deps.db.certificate.findMany({ orderBy: { issuedAt: 'asc' } })) {
+      const bundle = await download(id);
+      const payload = Buffer.from(bundle.envelope.payload, 'base64');
+      payload[payload.length >> 1] = payload[payload.length >> 1]! ^ 1;
+      const { revocation: _revocation, ...cut } = bundle;
+      for (const [variant, b] of [['as downloaded', bundle], ['a flipped byte', { ...bundle, envelope: { ...bundle.envelope, payload: payload.toString('base64') } }], ['no revocation member', cut]] as const) {
+        cases.push({ name: `${id} ${variant}`, bundle: b, jwks: keys, vkey, issuer: t.deps.config.publicUrl, now });
+      }
+    }
+    const ours = await Promise.all(cases.map(async (c) => (await verifyCertificateBundle(c.bundle, await trustedKeysFromJwks(keys), await logKey(), new Date(now), c.issuer)).status));
+    const theirs = await independentVerdicts(cases);
+    expect(theirs.map((o) => `${o.name}: ${o.status}`)).toEqual(cases.map((c, i) => `${c.name}: ${ours[i]}`));
+    // The service's certificates are signed by three keys by now (boot, rotated, compromised-then-rotated), one revoked.
+    expect(new Set(cases.map((c) => c.bundle.envelope.signatures[0]!.keyid)).size).toBeGreaterThanOrEqual(3);
+    expect(ours.filter((s) => s === 'valid').length).toBeGreaterThan(0);
+    expect(ours.filter((s) => s === 'revoked').length).toBeGreaterThan(0);
+    expect(ours.filter((_s, i) => cases[i]!.name.endsWith('a flipped byte'))).toEqual(cases.filter((c) => c.name.endsWith('a flipped byte')).map(() => 'invalid'));
   });
 });
