@@ -20,12 +20,16 @@ const MAY_IMPORT = {
   // Its own errors are the harness's only tie to the service, so a vendor laptop runs the same code.
   harness: ['lib/errors'],
   // Browser code: besides the contracts, only the Node-free certificate verifier `npubench verify` runs
-  // too (on WebCrypto) and what it is made of (zod schemas, the issuer, key-lifetime and status checks, RFC 8785 canonical JSON).
+  // too (on WebCrypto) and what it is made of (zod schemas, the issuer, key-lifetime and status checks,
+  // the rule engine and its facts, RFC 8785 canonical JSON).
   dashboard: [
     'lib/certificates/certificate-verifier',
     'lib/certificates/certificate-schema',
     'lib/certificates/certificate-issuer',
     'lib/certificates/certificate-status',
+    'lib/certificates/rule-facts',
+    'lib/certificates/profile-rules',
+    'lib/certificates/certificate-rules-check',
     'lib/crypto/web-verify',
     'lib/crypto/key-lifetime',
     'lib/crypto/canonical-json',
@@ -57,8 +61,9 @@ function nodeFreeViolation(from, spec, fileAbs) {
   if (isNodeBuiltin(spec)) return `${from} runs in the browser too (the one certificate verifier); it may not import ${spec}`;
   if (!spec.startsWith('.')) return null;
   const to = srcPath(path.resolve(path.dirname(fileAbs), spec));
-  if (to !== null && NODE_FREE.includes(to)) return null;
-  return `${from} runs in the browser too (the one certificate verifier); of ours it may import only ${NODE_FREE.join(', ')}, not ${to ?? spec}`;
+  // The contracts are zod declarations every layer shares, the browser included.
+  if (to !== null && (NODE_FREE.includes(to) || layerOf(to) === 'contracts')) return null;
+  return `${from} runs in the browser too (the one certificate verifier); of ours it may import only the contracts and ${NODE_FREE.join(', ')}, not ${to ?? spec}`;
 }
 
 function violation(from, spec, fileAbs) {

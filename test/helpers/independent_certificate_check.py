@@ -26,6 +26,7 @@ from securesystemslib.exceptions import UnverifiedSignatureError, VerificationEr
 from securesystemslib.signer import Signature, SSlibKey  # noqa: E402
 
 BUNDLE_FORMAT = "npubench.certificate-bundle/v2"
+CERTIFICATE_V3 = "https://npubench.dev/attestations/certificate/v3"
 CERTIFICATE_V2 = "https://npubench.dev/attestations/certificate/v2"
 CERTIFICATE_V1 = "https://npubench.dev/attestations/certificate/v1"
 STATUS_TYPE = "https://npubench.dev/attestations/certificate-status/v1"
@@ -135,7 +136,8 @@ def verify(bundle, jwks, vkey, issuer, now, max_status_age_ms=None):
 
     kid, payload, statement = open_envelope(bundle["envelope"], keys)
     legacy = statement["predicateType"] == CERTIFICATE_V1
-    if statement["predicateType"] not in (CERTIFICATE_V1, CERTIFICATE_V2):
+    # v3 adds the profile's rules and the facts they read; re-evaluating them is not this verifier's part.
+    if statement["predicateType"] not in (CERTIFICATE_V1, CERTIFICATE_V2, CERTIFICATE_V3):
         raise Invalid("not a certificate statement")
     cert = statement["predicate"]
     if cert.get("certificateId") != cert_id or cert.get("verdict") != "PASS":
@@ -145,6 +147,8 @@ def verify(bundle, jwks, vkey, issuer, now, max_status_age_ms=None):
     if not legacy:
         if not {"issuer", "certifier", "statusMaxAgeDays"} <= set(cert):
             raise Invalid("a v2 statement names its issuer, certifier and status age")
+        if statement["predicateType"] == CERTIFICATE_V3 and not {"ruleSet", "facts"} <= set(cert):
+            raise Invalid("a v3 statement carries its rules and facts")
         if cert["issuer"]["keyId"] != kid:
             raise Invalid("the issuer key is not the signing key")
         if normalise_url(cert["issuer"]["url"]) != normalise_url(issuer):

@@ -1,5 +1,5 @@
 // The certificate bundle (`cert.json`) and certificate statement formats as zod schemas. No Node
-// imports: the dashboard's in-browser verifier (src/dashboard/src/verify) parses with these same schemas.
+// imports: the one certificate verifier (certificate-verifier.ts), which the dashboard runs too, parses with these same schemas.
 import { z } from 'zod';
 import { profileRulesSchema } from '../../contracts/profiles.js';
 import { ruleFactsSchema } from './rule-facts.js';
