@@ -34,6 +34,7 @@ import { transparencyRoutes } from './routes/transparency.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { leaderboardRoutes } from './routes/leaderboard.js';
+import { suiteRoutes } from './routes/suites.js';
 import { createLeaderboardCache } from '../services/leaderboard/leaderboard.js';
 import { accountRoutes } from './routes/account.js';
 import { jobEventRoutes } from './routes/job-events.js';
@@ -130,6 +131,7 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(adminRoutes(deps, guards), { prefix: '/v1' });
   await app.register(transparencyRoutes(deps), { prefix: '/v1' });
   await app.register(leaderboardRoutes(deps, invalidation && createLeaderboardCache(invalidation)), { prefix: '/v1' });
+  await app.register(suiteRoutes, { prefix: '/v1' });
   await app.register(accountRoutes(deps, guards), { prefix: '/v1' });
   await app.register(labRoutes(deps, guards), { prefix: '/v1' });
   const jobEvents = new JobEventHub(deps);

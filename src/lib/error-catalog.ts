@@ -77,6 +77,7 @@ export const ERROR_CATALOG = {
   'dataset.invalid_labelled_inputs': { status: 422, meaning: 'The labelled input set for classification accuracy is not valid.' },
   'dataset.exists': { status: 409, meaning: 'Your organization already has a dataset with this name.' },
   'dataset.not_found': { status: 404, meaning: 'No such dataset.' },
+  'suite.not_found': { status: 404, meaning: 'No suite catalog has this id (`GET /v1/suites` lists them).' },
   'dataset.wrong_format': { status: 422, meaning: 'The dataset is of another format than the suite asks for.' },
 
   // Suites and jobs

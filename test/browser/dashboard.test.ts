@@ -14,7 +14,7 @@ import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { ensureDashboardBuilt, launchBrowser, screenshotPath } from '../helpers/browser.js';
-import { seedCertifiedResults } from '../helpers/certified-results-seed.js';
+import { seedCertifiedResults, seededWorkloadDigest } from '../helpers/certified-results-seed.js';
 import type { CertificateBundle } from '../../src/lib/certificates/certificate-bundle.js';
 import { logKeyFromVkey, trustedKeysFromJwks, verifyCertificateBundle } from '../../src/lib/certificates/certificate-verifier.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
@@ -196,7 +196,8 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
     const showDemo = page.getByLabel(/Show demo and smoke-test results/);
     await showDemo.waitFor(WAIT);
     expect(await page.getByTestId('leaderboard-table').count()).toBe(0);
-    expect(await page.getByTestId('empty-state').innerText()).toMatch(/1 demo or smoke-test result is hidden/);
+    // The count comes from the facets, a request of its own that may answer after the rows.
+    await expect.poll(() => page.getByTestId('empty-state').innerText(), WAIT).toMatch(/1 demo or smoke-test result is hidden/);
     await showDemo.check();
     await page.waitForURL(/demo=show/, WAIT);
     const row = page.getByTestId('leaderboard-table').locator('tbody tr');
@@ -487,6 +488,7 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
       { who: 'public', name: 'certificate', url: `/certificates/${firstCertificateId}` },
       { who: 'public', name: 'verify', url: '/verify' },
       { who: 'public', name: 'transparency', url: '/transparency' },
+      { who: 'public', name: 'suites', url: '/suites' },
       { who: 'public', name: 'compare', url: `/compare?a=${firstReportId}&b=${compareB}` },
       { who: 'public', name: 'login', url: '/login' },
       { who: 'vendor', name: 'vendor-jobs', url: '/vendor/jobs' },
@@ -542,5 +544,31 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: screenshotPath('report-phone'), fullPage: true });
     await phone.close();
+  });
+
+  it('draws one ranking per workload, rank numbers restarting, and a Pareto view only for one workload', async () => {
+    // 30 more seeded results over three workloads (seed workload 0 already has the Pareto test's 40).
+    await seedCertifiedResults(t.databaseUrl, { count: 30, devices: 4, vendors: 2, energyEvery: 1, workloads: 3 });
+    // One device: few enough rows that all three workloads are on the first page.
+    await page.goto(`${t.url}/?profile=seed-latency@1&device=seed-npu-2`);
+    const table = page.getByTestId('leaderboard-table');
+    await table.locator('tr.workload-heading').first().waitFor(WAIT);
+    const groups = (await page.evaluate(`[...document.querySelectorAll('[data-testid="leaderboard-table"] tbody')].map((b) => ({
+      heading: b.querySelector('tr.workload-heading')?.textContent ?? '',
+      ranks: [...b.querySelectorAll('td.rank')].map((c) => c.textContent),
+    }))`)) as { heading: string; ranks: string[] }[];
+    // In workload id order: the digests sorted.
+    const labels = [0, 1, 2].map((k) => seededWorkloadDigest(k)).sort().map((d) => `Unlisted model sha256:${d.slice(0, 12)}`);
+    expect(groups.map((g) => labels.find((l) => g.heading.includes(l)))).toEqual(labels);
+    for (const g of groups) expect(g.ranks).toEqual(g.ranks.map((_, i) => String(i + 1)));
+    expect(await page.getByTestId('empty-state').last().innerText()).toMatch(/Pick a workload/);
+    await page.screenshot({ path: screenshotPath('leaderboard-workloads'), fullPage: true });
+    // One workload chosen: its ranking alone, with its Pareto view.
+    await page.getByLabel('Workload').selectOption({ label: labels[1]! });
+    await page.waitForURL(/workload=/, WAIT);
+    await page.getByTestId('leaderboard-workload').waitFor(WAIT);
+    expect(await page.getByTestId('leaderboard-workload').innerText()).toContain(labels[1]);
+    expect(await table.locator('tr.workload-heading').count()).toBe(0);
+    await page.getByTestId('chart-pareto').locator('svg').waitFor(WAIT);
   });
 });

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dist/dashboard', import.meta.url));
 
 /** The first path segment of every page the dashboard's router knows (src/dashboard/src/app.tsx). */
-export const DASHBOARD_PAGES = ['devices', 'reports', 'certificates', 'verify', 'transparency', 'login', 'vendor', 'lab', 'compare'] as const;
+export const DASHBOARD_PAGES = ['devices', 'reports', 'certificates', 'verify', 'transparency', 'suites', 'login', 'vendor', 'lab', 'compare'] as const;
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>npubench</title></head><body>
 <main><h1>npubench</h1><p>The dashboard has not been built. Run <code>npm run build:dashboard</code> (or <code>npm run build</code>) and restart.

@@ -18,6 +18,7 @@ const ModelsPage = lazyNamed(() => import('./pages/vendor'), 'ModelsPage');
 const JobsPage = lazyNamed(() => import('./pages/vendor'), 'JobsPage');
 const SubmitPage = lazyNamed(() => import('./pages/vendor'), 'SubmitPage');
 const LabPage = lazyNamed(() => import('./pages/lab'), 'LabPage');
+const SuitesPage = lazyNamed(() => import('./pages/suites'), 'SuitesPage');
 
 function Page() {
   const { path } = useLocation();
@@ -48,6 +49,7 @@ function Page() {
   if ((p = match('/certificates/:id', path))) return <CertificatePage id={p.id!} />;
   if (path === '/verify') return <VerifyPage />;
   if (path === '/transparency') return <TransparencyPage />;
+  if (path === '/suites') return <SuitesPage />;
   if (path === '/login') return <LoginPage />;
   if (path === '/compare') return <ComparePage />;
   if (path === '/vendor/models') return needs(true, <ModelsPage />);
@@ -69,6 +71,7 @@ export function App() {
   const nav: [string, string][] = [
     ['/', 'Leaderboard'],
     ['/devices', 'Devices'],
+    ['/suites', 'Suites'],
     ['/verify', 'Verify'],
     ['/transparency', 'Transparency log'],
     ...(me ? ([['/vendor/models', 'My models'], ['/vendor/jobs', 'My jobs'], ['/vendor/submit', 'Submit'], ['/compare', 'Compare']] as [string, string][]) : []),

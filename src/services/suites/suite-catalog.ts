@@ -1,0 +1,47 @@
+// The suite catalogs this service publishes. Each is parsed with its contract when first read and
+// addressed by the sha256 of its RFC 8785 canonical JSON, so the digest a client computes over the
+// served document (less `digest`) is the one served beside it.
+import { createHash } from 'node:crypto';
+import { canonicalBytes } from '../../lib/crypto/canonical-json.js';
+import { notFound } from '../../lib/errors.js';
+import { suiteCatalogSchema, type SuiteCatalog, type SuiteDocument, type SuiteList } from '../../contracts/suites.js';
+import { NPUBENCH_EDGE_1 } from './npubench-edge-1.js';
+
+const CATALOGS: readonly SuiteCatalog[] = [NPUBENCH_EDGE_1];
+
+/** sha256:<hex> of a catalog document's canonical JSON. */
+export function suiteDigest(catalog: SuiteCatalog): string {
+  return `sha256:${createHash('sha256').update(canonicalBytes(catalog)).digest('hex')}`;
+}
+
+let published: ReadonlyMap<string, SuiteDocument> | undefined;
+
+function publishedSuites(): ReadonlyMap<string, SuiteDocument> {
+  published ??= new Map(
+    CATALOGS.map((catalog) => {
+      const parsed = suiteCatalogSchema.parse(catalog);
+      return [parsed.id, { ...parsed, digest: suiteDigest(parsed) }];
+    }),
+  );
+  return published;
+}
+
+export function listSuites(): SuiteList {
+  return {
+    items: [...publishedSuites().values()].map((s) => ({
+      id: s.id,
+      name: s.name,
+      version: s.version,
+      title: s.title,
+      description: s.description,
+      digest: s.digest,
+      workloads: s.workloads.map((w) => ({ id: w.id, title: w.title, task: w.task, scenarios: w.scenarios.map((sc) => sc.scenario) })),
+    })),
+  };
+}
+
+export function getSuite(id: string): SuiteDocument {
+  const suite = publishedSuites().get(id);
+  if (!suite) throw notFound('suite.not_found', `No suite ${id}; GET /v1/suites lists them.`);
+  return suite;
+}
