@@ -35,6 +35,7 @@ import { registerMetrics } from './plugins/metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { leaderboardRoutes } from './routes/leaderboard.js';
 import { suiteRoutes } from './routes/suites.js';
+import { compressionRoutes } from './routes/compression.js';
 import { createLeaderboardCache } from '../services/leaderboard/leaderboard.js';
 import { accountRoutes } from './routes/account.js';
 import { jobEventRoutes } from './routes/job-events.js';
@@ -126,6 +127,7 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(deviceRoutes(deps, guards), { prefix: '/v1' });
   await app.register(jobRoutes(deps, guards), { prefix: '/v1' });
   await app.register(reportRoutes(deps, guards, invalidation && createReportCache(invalidation)), { prefix: '/v1' });
+  await app.register(compressionRoutes(deps, guards), { prefix: '/v1' });
   await app.register(profileRoutes(deps, guards), { prefix: '/v1' });
   await app.register(certificateRoutes(deps, guards), { prefix: '/v1' });
   await app.register(adminRoutes(deps, guards), { prefix: '/v1' });

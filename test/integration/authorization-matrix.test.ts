@@ -99,6 +99,8 @@ const MATRIX: Record<string, Case> = {
   'POST /v1/keys/{id}/revoke': { expected: ADMIN_ONLY(204), request: (role) => ({ url: `/v1/keys/${ids.revokeKeys[role]}/revoke` }) },
   'GET /v1/agents': { expected: LAB_ONLY(200), request: () => ({ url: '/v1/agents' }) },
   'POST /v1/agents': { expected: ADMIN_ONLY(201), request: () => ({ url: '/v1/agents', payload: { name: unique('agent'), devices: ['npu-authz'] } }) },
+  // The reference is vendor A's private model: vendor B gets 404 as for the model itself.
+  'GET /v1/compression': { expected: OK_VENDOR_A(200), request: () => ({ url: `/v1/compression?device=npu-authz&referenceModelId=${ids.modelA}` }) },
   'GET /v1/leaderboard': { expected: EVERYONE(200), request: () => ({ url: '/v1/leaderboard' }) },
   'GET /v1/leaderboard/facets': { expected: EVERYONE(200), request: () => ({ url: '/v1/leaderboard/facets' }) },
   'GET /v1/suites': { expected: EVERYONE(200), request: () => ({ url: '/v1/suites' }) },

@@ -17,6 +17,7 @@ const LoginPage = lazyNamed(() => import('./pages/vendor'), 'LoginPage');
 const ModelsPage = lazyNamed(() => import('./pages/vendor'), 'ModelsPage');
 const JobsPage = lazyNamed(() => import('./pages/vendor'), 'JobsPage');
 const SubmitPage = lazyNamed(() => import('./pages/vendor'), 'SubmitPage');
+const CompressionPage = lazyNamed(() => import('./pages/compression'), 'CompressionPage');
 const LabPage = lazyNamed(() => import('./pages/lab'), 'LabPage');
 const SuitesPage = lazyNamed(() => import('./pages/suites'), 'SuitesPage');
 
@@ -55,6 +56,7 @@ function Page() {
   if (path === '/vendor/models') return needs(true, <ModelsPage />);
   if (path === '/vendor/jobs') return needs(true, <JobsPage />);
   if (path === '/vendor/submit') return needs(true, <SubmitPage />);
+  if (path === '/vendor/compression') return needs(true, <CompressionPage />);
   if (path === '/lab') return needs(isLab(me), <LabPage />);
   return (
     <Empty title="Page not found">
@@ -74,7 +76,7 @@ export function App() {
     ['/suites', 'Suites'],
     ['/verify', 'Verify'],
     ['/transparency', 'Transparency log'],
-    ...(me ? ([['/vendor/models', 'My models'], ['/vendor/jobs', 'My jobs'], ['/vendor/submit', 'Submit'], ['/compare', 'Compare']] as [string, string][]) : []),
+    ...(me ? ([['/vendor/models', 'My models'], ['/vendor/jobs', 'My jobs'], ['/vendor/submit', 'Submit'], ['/compare', 'Compare'], ['/vendor/compression', 'Compression']] as [string, string][]) : []),
     ...(isLab(me) ? ([['/lab', 'Lab']] as [string, string][]) : []),
   ];
   return (
