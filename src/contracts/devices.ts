@@ -54,6 +54,9 @@ export const labDeviceAgentSchema = z.object({
 export const labDeviceSchema = publicDeviceSchema
   .extend({
     isPublic: z.boolean(),
+    serialNumber: z.string().nullable().describe('Lab-asserted serial number of the unit'),
+    firmwareVersion: z.string().nullable().describe('Lab-asserted firmware version; reports compare it with what the runner claims'),
+    driverVersion: z.string().nullable().describe('Lab-asserted driver version; reports compare it with what the runner claims'),
     backendOptions: deviceBackendOptionsSchema,
     // The meter kinds are declared by the harness (src/harness/power); the lab sees its record whole.
     powerMeter: z.looseObject({ kind: z.string() }).nullable().describe('How the agent measures power: a PTDaemon host and port, or sysfs paths'),

@@ -96,6 +96,37 @@ export const operatorProfileSchema = z
   .meta({ id: 'OperatorProfile' });
 export type OperatorProfile = z.infer<typeof operatorProfileSchema>;
 
+const identityValue = z.string().nullable();
+/**
+ * The device's identity as the lab asserts it (device record) beside what the agent observed (host and
+ * runtime it read; for runner devices, what the runner claimed), and each comparison. Serial numbers are
+ * asserted only: nothing the agent reads names one.
+ */
+export const deviceIdentitySchema = z
+  .strictObject({
+    asserted: z.strictObject({ serialNumber: identityValue, firmwareVersion: identityValue, driverVersion: identityValue }),
+    observed: z.strictObject({
+      cpuModel: z.string(),
+      os: z.string(),
+      executionProvider: z.string(),
+      /** From the runner's hello: claimed, not verified. */
+      runnerClaimedFirmwareVersion: identityValue,
+      runnerClaimedDriverVersion: identityValue,
+    }),
+    checks: z.array(
+      z.strictObject({
+        field: z.enum(['serialNumber', 'firmwareVersion', 'driverVersion']),
+        asserted: z.string(),
+        observed: identityValue,
+        result: z.enum(['match', 'mismatch', 'not-observed']),
+      }),
+    ),
+    /** mismatch: some observed value differs; match: every observed one agrees (at least one); unverified: nothing asserted could be observed; not-asserted: the lab asserted nothing. */
+    status: z.enum(['match', 'mismatch', 'unverified', 'not-asserted']),
+  })
+  .meta({ id: 'DeviceIdentity' });
+export type DeviceIdentity = z.infer<typeof deviceIdentitySchema>;
+
 export const reportSchema = z
   .object({
     id: rowId,
@@ -104,6 +135,7 @@ export const reportSchema = z
     visibility: visibilitySchema,
     summary: latencySummarySchema,
     environment: environmentSchema,
+    deviceIdentity: deviceIdentitySchema.nullable().describe('Lab-asserted device identity beside what the agent observed; null on older reports'),
     rawSamplesDigest: z.string().describe('SHA-256 of the raw samples, hex'),
     profile: operatorProfileSchema.nullable(),
     resourceUsage: resourceUsageSchema.nullable(),

@@ -52,7 +52,7 @@ describe('an agent runs a job end to end', () => {
     // The report is sent as cached bytes, which the serializer never sees: they must still be the
     // declared Report document, member for member.
     expect(Object.keys(report).sort()).toEqual(
-      ['createdAt', 'device', 'envelope', 'environment', 'id', 'jobId', 'model', 'orgId', 'profile', 'rawSamplesDigest', 'rawSamplesUrl', 'resourceUsage', 'statementDigest', 'suite', 'summary', 'visibility'],
+      ['createdAt', 'device', 'deviceIdentity', 'envelope', 'environment', 'id', 'jobId', 'model', 'orgId', 'profile', 'rawSamplesDigest', 'rawSamplesUrl', 'resourceUsage', 'statementDigest', 'suite', 'summary', 'visibility'],
     );
     const declared = reportSchema.safeParse(report);
     expect(declared.error?.issues ?? []).toEqual([]);

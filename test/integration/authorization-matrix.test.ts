@@ -239,7 +239,7 @@ describe('authorization matrix', () => {
 
   it('gives anonymous and vendor callers the public device view, and the lab the full record', async () => {
     const publicKeys = ['backendKind', 'executionProvider', 'manufacturer', 'measuresPower', 'name', 'npu', 'online', 'slug', 'soc'];
-    const labKeys = [...publicKeys, 'agents', 'backendOptions', 'createdAt', 'isPublic', 'powerMeter', 'updatedAt'].sort();
+    const labKeys = [...publicKeys, 'agents', 'backendOptions', 'createdAt', 'driverVersion', 'firmwareVersion', 'isPublic', 'powerMeter', 'serialNumber', 'updatedAt'].sort();
     const expected: Partial<Record<Role, string[]>> = { anonymous: publicKeys, vendorA: publicKeys, vendorB: publicKeys, certifier: labKeys, admin: labKeys };
     const mismatches: string[] = [];
     for (const [role, keys] of Object.entries(expected) as [Role, string[]][]) {

@@ -14,7 +14,7 @@ type Role = (typeof ROLES)[number];
 const LAB: Role[] = ['certifier', 'admin'];
 
 const PUBLIC_KEYS = ['backendKind', 'executionProvider', 'manufacturer', 'measuresPower', 'name', 'npu', 'online', 'slug', 'soc'];
-const LAB_KEYS = [...PUBLIC_KEYS, 'agents', 'backendOptions', 'createdAt', 'isPublic', 'powerMeter', 'updatedAt'].sort();
+const LAB_KEYS = [...PUBLIC_KEYS, 'agents', 'backendOptions', 'createdAt', 'driverVersion', 'firmwareVersion', 'isPublic', 'powerMeter', 'serialNumber', 'updatedAt'].sort();
 
 // Lab configuration that must never reach a public answer.
 const FAKE_PTD = { host: 'ptd.lab-internal.example', port: 18_873 };

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
@@ -26,6 +27,7 @@ interface Statement {
       runner?: { executable: { path: string; sha256: string }; script: { path: string; sha256: string } | null; claimed: unknown };
     };
     agent: { version: string | null };
+    deviceIdentity: { status: string; asserted: Record<string, string | null>; observed: Record<string, string | null>; checks: { field: string; asserted: string; observed: string | null; result: string }[] };
     model: { digest: { sha256: string }; contentDigest: { sha256: string } | null; files: { path: string; size: number; sha256: string }[] | null };
   };
 }
@@ -120,5 +122,45 @@ describe('a signed report binds what was measured', () => {
     const second = (await runJob(mlpId, 'npu-path')).statement.predicate.environment.runner;
     expect(second?.executable.sha256).toBe(sha256Of(wrapper));
     expect(second?.executable.sha256).not.toBe(before);
+  });
+
+  it('carries the lab-asserted device identity beside what the agent observed, and flags a mismatch', async () => {
+    const patch = (slug: string, payload: Record<string, unknown>) => t.app.inject({ method: 'PATCH', url: `/v1/devices/${slug}`, headers: bearer(admin.key), payload });
+    // Not asserted yet: nothing to compare.
+    expect((await runJob(mlpId, 'npu-script')).statement.predicate.deviceIdentity.status).toBe('not-asserted');
+
+    const asserted = await patch('npu-script', { serialNumber: 'SN-0042', firmwareVersion: 'fw-2.0.1', driverVersion: 'drv-9' });
+    expect(asserted.statusCode, asserted.body).toBe(200);
+    expect(asserted.json()).toMatchObject({ serialNumber: 'SN-0042', firmwareVersion: 'fw-2.0.1', driverVersion: 'drv-9' });
+    // Lab roles only: the public view of the same device names none of it.
+    const publicView = (await t.app.inject({ method: 'GET', url: '/v1/devices/npu-script', headers: bearer(vendor.key) })).json() as Record<string, unknown>;
+    expect(Object.keys(publicView)).not.toEqual(expect.arrayContaining(['serialNumber']));
+    expect(Object.keys(publicView).filter((k) => /serial|firmware|driver/i.test(k))).toEqual([]);
+
+    const matching = await runJob(mlpId, 'npu-script');
+    expect(matching.statement.predicate.deviceIdentity).toMatchObject({
+      status: 'match',
+      asserted: { serialNumber: 'SN-0042', firmwareVersion: 'fw-2.0.1', driverVersion: 'drv-9' },
+      observed: { runnerClaimedFirmwareVersion: 'fw-2.0.1', runnerClaimedDriverVersion: 'drv-9', cpuModel: cpus()[0]!.model.trim(), executionProvider: expect.stringMatching(/^runner:/) },
+      checks: [
+        { field: 'serialNumber', asserted: 'SN-0042', observed: null, result: 'not-observed' },
+        { field: 'firmwareVersion', asserted: 'fw-2.0.1', observed: 'fw-2.0.1', result: 'match' },
+        { field: 'driverVersion', asserted: 'drv-9', observed: 'drv-9', result: 'match' },
+      ],
+    });
+
+    // The lab says the bench unit runs firmware 1.9; the runner says 2.0.1: flagged, in the signed report and the view.
+    await patch('npu-script', { firmwareVersion: 'fw-1.9' });
+    const mismatched = await runJob(mlpId, 'npu-script');
+    expect(mismatched.statement.predicate.deviceIdentity.status).toBe('mismatch');
+    expect(mismatched.statement.predicate.deviceIdentity.checks).toContainEqual({ field: 'firmwareVersion', asserted: 'fw-1.9', observed: 'fw-2.0.1', result: 'mismatch' });
+    const view = (await t.app.inject({ method: 'GET', url: `/v1/reports/${mismatched.reportId}`, headers: bearer(vendor.key) })).json() as { deviceIdentity: { status: string } };
+    expect(view.deviceIdentity.status).toBe('mismatch');
+
+    // An onnxruntime device: a serial and firmware asserted, nothing the agent reads can confirm them.
+    await patch('cpu-bind', { serialNumber: 'HOST-1', firmwareVersion: 'bios-7' });
+    const unverified = (await runJob(mlpId, 'cpu-bind')).statement.predicate.deviceIdentity;
+    expect(unverified.status).toBe('unverified');
+    expect(unverified.checks.map((c) => c.result)).toEqual(['not-observed', 'not-observed']);
   });
 });

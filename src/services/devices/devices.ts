@@ -19,6 +19,10 @@ const deviceFields = {
   manufacturer: z.string().min(1).max(200),
   soc: z.string().max(200).nullish(),
   npu: z.string().max(200).nullish(),
+  /** Lab-asserted identity of the unit; each report compares it with what its agent observed. */
+  serialNumber: z.string().min(1).max(200).nullish(),
+  firmwareVersion: z.string().min(1).max(200).nullish(),
+  driverVersion: z.string().min(1).max(200).nullish(),
   /**
    * 'runner' devices: the agent host decides which command the runner is
    * (`npubench agent --runner <device>=<command>`), so a device record can never make an agent run a

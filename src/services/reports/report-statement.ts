@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { buildStatement, signStatement, type DsseEnvelope, type InTotoSubject } from '../../lib/crypto/dsse.js';
 import type { SigningKey } from '../../lib/crypto/signing-keys.js';
 import { modelContentsSchema } from '../../contracts/models.js';
+import { deviceIdentitySchema } from '../../contracts/reports.js';
 import { environmentSchema, latencySummaryReportSchema, operatorProfileSchema, resolvedSuiteSpecSchema } from '../../harness/schemas.js';
 
 export const REPORT_PREDICATE_TYPE = 'https://npubench.dev/attestations/benchmark-report/v1';
@@ -41,6 +42,8 @@ export const reportPredicateSchema = z.strictObject({
   }),
   suite: resolvedSuiteSpecSchema,
   environment: environmentSchema,
+  /** The lab-asserted device identity beside what the agent observed, and whether they agree. */
+  deviceIdentity: deviceIdentitySchema,
   results: latencySummaryReportSchema,
   resourceUsage: z.strictObject({ peakRssBytes: z.number().int(), modelSizeBytes: z.number().int(), method: z.string() }).nullable(),
   operatorProfile: operatorProfileSchema.nullable(),

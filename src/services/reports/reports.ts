@@ -11,6 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { environmentSchema, formatMlperfSummary, harnessBuildSchema, latencySummaryReportSchema, operatorProfileSchema, RAW_SAMPLES_FORMAT, rawSamplesSchema, verifySummaryAgainstRawSamples } from '../../harness/schemas.js';
 import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { signReport } from './report-statement.js';
+import { compareDeviceIdentity } from './device-identity.js';
 import { modelContentsSchema } from '../../contracts/models.js';
 import { jobSucceeded, type JobServiceDeps } from '../jobs/job-changes.js';
 import type { UploadPart } from '../models/models.js';
@@ -91,6 +92,10 @@ export async function recordResult(deps: JobServiceDeps, agentId: string, jobId:
     }
     const summary = parsed.data.summary;
 
+    const deviceIdentity = compareDeviceIdentity(
+      { serialNumber: job.device.serialNumber, firmwareVersion: job.device.firmwareVersion, driverVersion: job.device.driverVersion },
+      parsed.data.environment,
+    );
     const blob = await staged.commit();
     staged = undefined;
     const reportId = randomUUID();
@@ -121,6 +126,7 @@ export async function recordResult(deps: JobServiceDeps, agentId: string, jobId:
         },
         suite: summary.spec,
         environment: parsed.data.environment,
+        deviceIdentity,
         results: summary,
         resourceUsage: parsed.data.resourceUsage ?? null,
         operatorProfile: parsed.data.profile ?? null,
@@ -151,6 +157,7 @@ export async function recordResult(deps: JobServiceDeps, agentId: string, jobId:
           visibility: job.model.visibility,
           summary: summary as Prisma.InputJsonObject,
           environment: parsed.data.environment,
+          deviceIdentity,
           resourceUsage: parsed.data.resourceUsage ?? Prisma.DbNull,
           profile: parsed.data.profile ?? Prisma.DbNull,
           rawSamplesDigest: blob.digest,

@@ -88,6 +88,29 @@ function runnerRows(env: Report['environment']): [string, ReactNode][] {
   ];
 }
 
+/** The lab-asserted device identity against what the agent observed, with a badge when they disagree. */
+function identityRows(identity: Report['deviceIdentity']): [string, ReactNode][] {
+  if (!identity) return [];
+  const label = { match: 'identity matches', mismatch: 'identity mismatch', unverified: 'identity unverified', 'not-asserted': 'identity not asserted' }[identity.status];
+  return [
+    [
+      'Device identity',
+      <span key="id">
+        <span className={`badge badge-identity-${identity.status}`} data-testid="identity-badge">
+          {label}
+        </span>
+        {identity.checks.map((c) => (
+          <span key={c.field} className="muted">
+            {' '}
+            · {c.field}: lab {c.asserted}, observed {c.observed ?? 'not observable'}
+            {c.result === 'mismatch' ? ' ✗' : c.result === 'match' ? ' ✓' : ''}
+          </span>
+        ))}
+      </span>,
+    ],
+  ];
+}
+
 export function ReportPage({ id }: { id: string }) {
   const [report, reload] = useAsync(() => apiJson<Report>(`/v1/reports/${id}`), [id]);
   const [certs] = useAsync(() => apiJson<{ items: { id: string; profileId: string; revokedAt: string | null }[] }>(`/v1/certificates?reportId=${id}`, { auth: false }), [id]);
@@ -126,6 +149,7 @@ export function ReportPage({ id }: { id: string }) {
                   ),
                 ],
                 ...runnerRows(r.environment),
+                ...identityRows(r.deviceIdentity),
                 ['Upload sha256', <code key="m" className="hash">{r.model.artifactDigest}</code>],
                 ['Bundle digest', r.model.contentDigest ? <code key="b" className="hash" title="Canonical digest of the model's files, the same however they were packed">{r.model.contentDigest}</code> : 'not recorded (stored before bundle digests)'],
                 ['Signed statement', r.statementDigest ? <code key="s" className="hash">{r.statementDigest}</code> : 'unsigned'],
