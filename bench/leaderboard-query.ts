@@ -6,18 +6,20 @@ import { performance } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
 import { createDb } from '../src/lib/database.js';
 import { leaderboardFacets, leaderboardQuery, queryLeaderboard } from '../src/services/leaderboard/leaderboard.js';
-import { seedCertifiedResults } from '../test/helpers/certified-results-seed.js';
+import { seedCertifiedResults, seededWorkloadDigest } from '../test/helpers/certified-results-seed.js';
 import { createBenchDatabase } from './bench-service.js';
 import { machineLine, percentile, printTable } from './bench-utils.js';
 
 const RESULTS = Number(process.env.LEADERBOARD_BENCH_ROWS ?? 100_000);
 const ROUNDS = 200;
+/** Workloads the results spread over (each page is one ranking per workload, docs/dashboard.md). */
+const WORKLOADS = Number(process.env.LEADERBOARD_BENCH_WORKLOADS ?? 20);
 
 const database = await createBenchDatabase();
 try {
   const seedStart = performance.now();
-  await seedCertifiedResults(database.url, { count: RESULTS, devices: 40, vendors: 12, energyEvery: 3 });
-  console.log(`seeded ${RESULTS} certified results in ${((performance.now() - seedStart) / 1000).toFixed(1)} s; ${machineLine()}, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
+  await seedCertifiedResults(database.url, { count: RESULTS, devices: 40, vendors: 12, energyEvery: 3, workloads: WORKLOADS });
+  console.log(`seeded ${RESULTS} certified results over ${WORKLOADS} workloads in ${((performance.now() - seedStart) / 1000).toFixed(1)} s; ${machineLine()}, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
   const db = createDb(database.url, 4);
   // As a long-lived table would be: vacuumed (visibility map set), so autovacuum does not start mid-measurement.
   await db.$executeRawUnsafe('VACUUM (ANALYZE) leaderboard_entries');
@@ -37,6 +39,8 @@ try {
     ['vendor + precision filter', { vendor: 'Seed Vendor 3', precision: 'int8' }],
     ['profile filter, 200 rows', { profile: 'seed-latency@1', limit: 200 }],
     ['page 51 (keyset cursor)', { cursor: deepCursor }],
+    ['one workload, target latency', { workload: `model:sha256:${seededWorkloadDigest(WORKLOADS - 1)}` }],
+    ['one workload + device filter, energy', { workload: `model:sha256:${seededWorkloadDigest(WORKLOADS - 1)}`, device: 'seed-npu-7', sort: 'energyPerInferenceMj' }],
     ['no match (unknown device)', { device: 'nope' }],
     ['no match (vendor + EP)', { vendor: 'Seed Vendor 3', ep: 'qnn' }],
   ];

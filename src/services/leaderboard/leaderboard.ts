@@ -150,10 +150,19 @@ export async function queryLeaderboard(db: Db, q: LeaderboardQuery, now = new Da
   const select = (conditions: Prisma.Sql[], orderBy: Prisma.Sql, limit: number) =>
     db.$queryRaw<LeaderboardEntryRow[]>(Prisma.sql`
       SELECT * FROM "leaderboard_entries" WHERE ${Prisma.join([...filters, ...conditions], ' AND ')} ORDER BY ${orderBy} LIMIT ${limit}`);
+  // Filters beyond liveness and demo can be correlated with the workload (a device runs some workloads
+  // only): walking the workload index would then pass every row of the workloads they exclude. With such a
+  // filter the matching rows are found through its own index first (MATERIALIZED keeps the planner from
+  // folding the walk back in), so the cost follows the rows that match, not the table.
+  // (A profile is not such a filter: profiles span workloads, and most rows match the common ones.)
+  const selective = Boolean(q.task || q.device || q.vendor || q.precision || q.ep) && !q.workload;
   /** The first workload after `after` (or the first of all) with a row the filters keep. */
   const nextWorkload = async (after: string | null) => {
-    const [row] = await db.$queryRaw<{ workload: string }[]>(Prisma.sql`
-      SELECT "workload" FROM "leaderboard_entries" WHERE ${Prisma.join([...filters, ...(after === null ? [] : [Prisma.sql`"workload" > ${after}`])], ' AND ')} ORDER BY "workload" LIMIT 1`);
+    const where = Prisma.join([...filters, ...(after === null ? [] : [Prisma.sql`"workload" > ${after}`])], ' AND ');
+    const [row] = selective
+      ? await db.$queryRaw<{ workload: string | null }[]>(Prisma.sql`
+          WITH matching AS MATERIALIZED (SELECT "workload" FROM "leaderboard_entries" WHERE ${where}) SELECT min("workload") AS "workload" FROM matching`)
+      : await db.$queryRaw<{ workload: string | null }[]>(Prisma.sql`SELECT "workload" FROM "leaderboard_entries" WHERE ${where} ORDER BY "workload" LIMIT 1`);
     return row?.workload ?? null;
   };
   /** Up to `limit` rows of one workload's ranking, from a position in it (none: its start). */
@@ -267,9 +276,16 @@ export async function leaderboardFacets(db: Db, now = new Date()) {
   const [[profiles, tasks, devices, vendors, precisions, executionProviders], [demo], workloads] = await Promise.all([
     Promise.all(['profile_id', 'task', 'device_slug', 'vendor', 'precision', 'execution_provider'].map(distinct)),
     db.$queryRaw<{ n: number }[]>(Prisma.sql`SELECT count(*)::int AS n FROM "leaderboard_entries" WHERE "demo" AND "revoked_at" IS NULL AND "expires_at" > ${now}`),
+    // A loose index scan over the workload index, as for the other facets, with one row's label each.
     db.$queryRaw<{ workload: string; workload_label: string }[]>(Prisma.sql`
-      SELECT DISTINCT ON ("workload") "workload", "workload_label" FROM "leaderboard_entries"
-      WHERE "revoked_at" IS NULL AND "expires_at" > ${now} ORDER BY "workload", "issued_at" DESC LIMIT 500`),
+      WITH RECURSIVE v AS (
+        (SELECT "workload" AS value FROM "leaderboard_entries" WHERE "revoked_at" IS NULL AND "expires_at" > ${now} ORDER BY "workload" LIMIT 1)
+        UNION ALL
+        SELECT (SELECT "workload" FROM "leaderboard_entries" WHERE "workload" > v.value AND "revoked_at" IS NULL AND "expires_at" > ${now} ORDER BY "workload" LIMIT 1) FROM v WHERE v.value IS NOT NULL
+      )
+      SELECT v.value AS "workload",
+             (SELECT "workload_label" FROM "leaderboard_entries" e WHERE e."workload" = v.value AND e."revoked_at" IS NULL AND e."expires_at" > ${now} LIMIT 1) AS "workload_label"
+      FROM v WHERE v.value IS NOT NULL LIMIT 500`),
   ]);
   /** Live smoke-test and demo results, which the leaderboard hides unless asked (`demo=show`). */
   const demoResults = demo?.n ?? 0;
