@@ -5,7 +5,7 @@
 // 390 px that a customer would notice going wrong (console errors, sideways scroll, numbers off-screen,
 // clipped or mislabelled charts). Screenshots go to test-artifacts/screenshots (gitignored). Every wait
 // is for a condition, with generous timeouts.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -158,7 +158,8 @@ beforeAll(async () => {
   admin = await t.createOrgWithKey('ADMIN');
   certifier = await t.createOrgWithKey('CERTIFIER', 'browser-lab');
   vendor = await t.createOrgWithKey('VENDOR', 'browser-vendor');
-  await api('POST', '/v1/devices', admin.key, { slug: 'npu-browser', name: DEVICE_NAME, manufacturer: 'Acme', soc: 'Acme S1' });
+  // A lab-asserted firmware nothing on a CPU host can confirm: the report page says 'unverified'.
+  await api('POST', '/v1/devices', admin.key, { slug: 'npu-browser', name: DEVICE_NAME, manufacturer: 'Acme', soc: 'Acme S1', firmwareVersion: 'acme-fw-1' });
   // A metered device: its power meter is a fake hwmon sysfs tree the test keeps refreshing, as the kernel would.
   sysfs = await createTempDir('npubench-browser-sysfs');
   const hwmon = join(sysfs, 'class', 'hwmon', 'hwmon0');
@@ -227,6 +228,11 @@ describe('dashboard in chromium', { timeout: 300_000 }, () => {
     const drift = await page.locator('.kv div').filter({ hasText: 'Thermal drift' }).locator('dd').innerText();
     expect(drift).not.toMatch(/-\d/);
     expect(drift).toMatch(/^(none|detected) \(.*(faster|slower|no change)/);
+    // What the report binds: the harness build that measured and the device identity check.
+    expect(await page.getByTestId('identity-badge').innerText()).toBe('identity unverified');
+    expect(await page.locator('.kv div').filter({ hasText: 'Device identity' }).locator('dd').innerText()).toMatch(/firmwareVersion: lab acme-fw-1, observed not observable/);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await page.locator('.kv div').filter({ hasText: 'Harness build' }).locator('dd').innerText()).toMatch(new RegExp(`^${pkg.version.replaceAll('.', '\\.')} [0-9a-f]{12}`));
     await page.screenshot({ path: screenshotPath('report'), fullPage: true });
   });
 
