@@ -103,9 +103,11 @@ program
   .option('--log-key <vkey|file>', "the issuer's transparency log key (a note verifier key, from <issuer>/v1/transparency/log-key); needed with --jwks")
   .option('--online', 'also fetch the current bundle, with a fresh signed status, from the trusted issuer to catch a revocation made after the download')
   .option('--max-status-age <age>', 'how old the signed status in cert.json may be offline, e.g. 30d, 12h (default: what the certificate states, 30 days)')
+  .option('--explain', 're-evaluate every rule of the certificate offline over the facts it carries and print expected vs measured per rule')
+  .option('--report <file|url>', "the certificate's signed report (GET /v1/reports/:id, or its envelope), to check the embedded facts against it when cert.json does not carry it")
   .option('--json', 'print the result as JSON')
   .addHelpText('after', '\nWithout --jwks or --issuer the trust store is used (npubench trust add <issuer URL>); with no trust root at all it exits 2.\nThe URLs inside cert.json are not signed and are never followed.')
-  .action(async (file: string, opts: { jwks?: string; logKey?: string; issuer?: string; online?: boolean; json?: boolean; maxStatusAge?: string }) => {
+  .action(async (file: string, opts: { jwks?: string; logKey?: string; issuer?: string; online?: boolean; json?: boolean; maxStatusAge?: string; explain?: boolean; report?: string }) => {
     const { verifyCommand } = await import('./commands/verify.js');
     process.exitCode = await verifyCommand(file, opts).catch(fail);
   });

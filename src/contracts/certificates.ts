@@ -49,12 +49,17 @@ export const certificateVerificationSchema = z
     certificateId: rowId,
     status: z.enum(CERTIFICATE_STATUSES),
     checks: z
-      .array(z.object({ check: z.string().describe('format, signature, key, issuer, expiry, log_inclusion, status or revocation'), ok: z.boolean(), detail: z.string() }))
+      .array(z.object({ check: z.string().describe('format, signature, key, issuer, rules, expiry, log_inclusion, status or revocation'), ok: z.boolean(), detail: z.string() }))
       .describe('One line per check, in the order a person reads them'),
     certificate: certificateContentSchema.optional().describe('The signed statement\'s predicate, once its signature checked; `legacy` for a v1 statement (no issuer or certifier)'),
     keyId: z.string().optional(),
+    rules: z
+      .array(ruleOutcomeSchema.extend({ signedPassed: z.boolean().optional().describe('The signed line\'s outcome, when the certificate signed one') }))
+      .nullable()
+      .optional()
+      .describe('Every rule re-evaluated over the facts the certificate carries (v3); null for a statement that carries none'),
     key: z.object({ kid: z.string(), status: z.string() }).nullable().describe('The signing key as this service knows it'),
   })
-  .describe('Signature, key window, issuer, expiry, log inclusion, signed status and revocation of a certificate, checked now against this service\'s keys and log')
+  .describe('Signature, key window, issuer, re-evaluated rules, expiry, log inclusion, signed status and revocation of a certificate, checked now against this service\'s keys and log')
   .meta({ id: 'CertificateVerification' });
 export type CertificateVerificationResult = z.infer<typeof certificateVerificationSchema>;

@@ -3,12 +3,13 @@
 // check and the verdict it must get. The verifier's Node test, its Chromium test and the independent
 // Python verifier all run these same cases. Every case is plain JSON data, so it can go into a browser
 // page or a child process as it is.
+import type { ProfileRules } from '../../src/contracts/profiles.js';
 import { canonicalBytes } from '../../src/lib/crypto/canonical-json.js';
 import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/lib/crypto/dsse.js';
 import { noteSignerFrom, signNote } from '../../src/lib/crypto/signed-note.js';
 import type { Jwks } from '../../src/lib/crypto/signing-keys.js';
 import type { CaseInput } from './verify-case.js';
-import { jwksOf, jwksWithLifetimes, makeBundle, newIssuerKey, newLogKey, statusFor } from './certificate-corpus.js';
+import { jwksOf, jwksWithLifetimes, makeBundle, newIssuerKey, newLogKey, SAMPLE_FACTS, statusFor } from './certificate-corpus.js';
 
 export const ISSUER = 'https://lab.example';
 export const ORIGIN = 'lab.example/npubench/log';
@@ -55,12 +56,22 @@ export interface VerifierCase extends CaseInput {
   log?: RegExp;
   /** What some check's detail must say. */
   detail?: RegExp;
+  /** The independent verifier's verdict where it checks less than ours (it does not re-evaluate rules). */
+  independentExpected?: Verdict;
 }
 
 type CaseSpec = Omit<VerifierCase, 'jwks' | 'vkey' | 'issuer' | 'now'> & { keys?: Jwks; noLogKey?: boolean; at?: Date };
 
 /** A checkpoint note over `text`, signed by the lab's genuine log key. */
 const signedByLab = (text: string) => signNote(text, labLog);
+
+const V3_RULES: ProfileRules = { minQueryCount: 1024, latency: { percentile: 90, maxMs: 10 }, maxPeakRssMb: 512 };
+/** What a lab that lies would sign: every line passing, whatever the facts say. */
+const PASSING_LINES = [
+  { rule: 'minQueryCount', passed: true, expected: 'queries ≥ 1024', actual: 'queries = 1024', reason: 'met' },
+  { rule: 'latency', passed: true, expected: 'p90 ≤ 5 ms', actual: 'p90 = 4.000 ms', reason: 'met' },
+  { rule: 'maxPeakRssMb', passed: true, expected: 'peak RSS ≤ 512 MiB', actual: 'peak RSS = 100.0 MiB', reason: 'met' },
+];
 
 export function certificateCases(): VerifierCase[] {
   const genuine = makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog });
@@ -111,6 +122,16 @@ export function certificateCases(): VerifierCase[] {
     { name: 'an unknown member', bundle: { ...genuine, trustMe: true }, expected: 'invalid' },
     { name: 'a signed statement whose subject has no sha256', bundle: noDigest, expected: 'invalid', detail: /signature check failed: malformed/ },
     // The regression of #15 item 3: a v1 statement (no issuer, certifier or status) still verifies by its old rules.
+    // v3: the verdict re-evaluated from the embedded rules and facts (#15 item 4).
+    { name: 'v3: embedded rules re-evaluate to the signed PASS', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, ruleSet: { rules: V3_RULES, facts: SAMPLE_FACTS } }), expected: 'valid', detail: /^3 rules re-evaluated over the embedded facts: PASS, as signed/m },
+    {
+      name: 'v3: the lab signs a PASS over facts that fail its own rules',
+      bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, ruleSet: { rules: { ...V3_RULES, latency: { percentile: 90, maxMs: 5 } }, facts: SAMPLE_FACTS, evaluation: PASSING_LINES } }),
+      expected: 'invalid',
+      detail: /^verdict_mismatch: the embedded rules and facts give FAIL \(latency failed\), the certificate says PASS$/m,
+      independentExpected: 'valid',
+    },
+    { name: 'v3: rules swapped under the digest of others', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, ruleSet: { rules: { minQueryCount: 1 }, facts: SAMPLE_FACTS, digestOf: V3_RULES } }), expected: 'invalid', detail: /^rules_digest_mismatch: /m },
     { name: 'legacy v1 certificate', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, legacy: true }), expected: 'valid', detail: /legacy certificate \(v1 statement\) naming no issuer/ },
     { name: 'legacy v1 certificate, revoked', bundle: makeBundle({ issuerUrl: ISSUER, key: lab, log: labLog, legacy: true, revoked: true }), expected: 'revoked' },
     { name: 'legacy v1 certificate re-signed by another key', bundle: makeBundle({ issuerUrl: ISSUER, key: attacker, log: labLog, legacy: true }), expected: 'invalid' },

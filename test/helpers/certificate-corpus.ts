@@ -1,10 +1,10 @@
 // Certificate bundles built without a database: a genuine one signed by an issuer key, with its own
 // one-entry or two-entry transparency log under a checkpoint signed by a log key (as the service builds
 // them), and the attacker's variants of it. Tests of `npubench verify`, the trust store and the browser verifier run over the same corpus.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { canonicalBytes } from '../../src/lib/crypto/canonical-json.js';
+import { canonicalBytes, canonicalize } from '../../src/lib/crypto/canonical-json.js';
 import { buildStatement, signStatement } from '../../src/lib/crypto/dsse.js';
 import { inclusionProof, merkleRoot } from '../../src/lib/crypto/merkle.js';
 import { signCheckpoint } from '../../src/lib/crypto/checkpoint.js';
@@ -19,7 +19,10 @@ import {
   type CertificateBundle,
 } from '../../src/lib/certificates/certificate-bundle.js';
 // The corpus signs v2 statements (no embedded rules): the rule re-check has its own tests over real certificates.
-import { V2_CERTIFICATE_PREDICATE_TYPE as CERTIFICATE_PREDICATE_TYPE, type V2CertificatePredicate as CertificatePredicate } from '../../src/lib/certificates/certificate-schema.js';
+import { evaluateRules } from '../../src/lib/certificates/profile-rules.js';
+import { RULE_FACTS_FORMAT, type RuleFacts } from '../../src/lib/certificates/rule-facts.js';
+import type { ProfileRules, RuleOutcome } from '../../src/contracts/profiles.js';
+import { CERTIFICATE_PREDICATE_TYPE as V3_CERTIFICATE_PREDICATE_TYPE, V2_CERTIFICATE_PREDICATE_TYPE as CERTIFICATE_PREDICATE_TYPE, type V2CertificatePredicate as CertificatePredicate } from '../../src/lib/certificates/certificate-schema.js';
 
 export const newIssuerKey = (): SigningKey => signingKeyFromPem(generateSigningKeyPem());
 export const jwksOf = (...keys: SigningKey[]): Jwks => buildJwks(keys.map((k) => ({ key: k.publicKey })));
@@ -60,7 +63,35 @@ export interface BundleOptions {
   issuedAt?: Date;
   /** The signed status: its time (default now) and signing key (default `key`); false: none. */
   status?: false | { at?: Date; key?: SigningKey };
+  /** A v3 statement: these rules and facts, their digest, and the signed lines (default: the engine's). */
+  ruleSet?: { rules: ProfileRules; facts: RuleFacts; evaluation?: RuleOutcome[]; digestOf?: ProfileRules };
 }
+
+/** Facts of a plausible SingleStream run, written out: 1024 queries in 61.44 s, p90 7.5 ms, no meter. */
+export const SAMPLE_FACTS: RuleFacts = {
+  format: RULE_FACTS_FORMAT,
+  latency: {
+    scenario: 'single-stream',
+    result: 'VALID',
+    invalidCauses: [],
+    queryCount: 1024,
+    durationNs: 61_440_000_000,
+    qps: 16.67,
+    percentiles: { p50Ns: 6_000_000, p90Ns: 7_500_000, p95Ns: 8_000_000, p97Ns: 8_500_000, p99Ns: 9_000_000, p999Ns: 12_000_000 },
+    targetPercentile: 90,
+    targetLatencyNs: 7_500_000,
+    earlyStopping: { satisfied: true, minQueries: 64, estimateNs: 7_600_000 },
+    driftThresholdPct: 10,
+    thermalDriftDetected: false,
+    runs: [{ queryCount: 1024, durationNs: 61_440_000_000, firstTenthP50Ns: 6_000_000, lastTenthP50Ns: 6_100_000, slowdownPct: 1.67 }],
+  },
+  peakRssBytes: 104_857_600,
+  accuracy: null,
+  fidelity: null,
+  power: { measured: false, reason: 'not measured: no power meter is configured for this device' },
+  llm: null,
+  operators: null,
+};
 
 function predicateFor(id: string, opts: BundleOptions): CertificatePredicate | Omit<CertificatePredicate, 'issuer' | 'certifier' | 'statusMaxAgeDays'> {
   const issuedAt = opts.issuedAt ?? new Date(Date.now() - 60_000);
@@ -99,8 +130,14 @@ export function makeBundle(opts: BundleOptions): CertificateBundle {
     predicate = (JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { predicate: CertificatePredicate }).predicate;
     id = predicate.certificateId;
   } else {
-    const type = opts.legacy ? LEGACY_CERTIFICATE_PREDICATE_TYPE : CERTIFICATE_PREDICATE_TYPE;
-    const statement = buildStatement([{ name: `report:${predicate.report.id}`, digest: { sha256: predicate.report.statementDigest } }], type, predicate);
+    const type = opts.legacy ? LEGACY_CERTIFICATE_PREDICATE_TYPE : opts.ruleSet ? V3_CERTIFICATE_PREDICATE_TYPE : CERTIFICATE_PREDICATE_TYPE;
+    let signed: object = predicate;
+    if (opts.ruleSet) {
+      const { rules, facts, evaluation, digestOf } = opts.ruleSet;
+      const digest = createHash('sha256').update(canonicalize(digestOf ?? rules)).digest('hex');
+      signed = { ...predicate, evaluation: evaluation ?? evaluateRules(rules, facts).rules, ruleSet: { rules, digest }, facts };
+    }
+    const statement = buildStatement([{ name: `report:${predicate.report.id}`, digest: { sha256: predicate.report.statementDigest } }], type, signed);
     envelope = signStatement(statement, opts.key);
   }
   const issued = canonicalBytes({

@@ -147,8 +147,14 @@ def verify(bundle, jwks, vkey, issuer, now, max_status_age_ms=None):
     if not legacy:
         if not {"issuer", "certifier", "statusMaxAgeDays"} <= set(cert):
             raise Invalid("a v2 statement names its issuer, certifier and status age")
-        if statement["predicateType"] == CERTIFICATE_V3 and not {"ruleSet", "facts"} <= set(cert):
-            raise Invalid("a v3 statement carries its rules and facts")
+        if statement["predicateType"] == CERTIFICATE_V3:
+            if not {"ruleSet", "facts"} <= set(cert):
+                raise Invalid("a v3 statement carries its rules and facts")
+            # The digest over RFC 8785: for rules (strings, integers, short decimals) sorted keys and no
+            # spaces give the same bytes. Re-evaluating the rules is the rule engine's part, not this one's.
+            canonical = json.dumps(cert["ruleSet"]["rules"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            if hashlib.sha256(canonical.encode("utf-8")).hexdigest() != cert["ruleSet"]["digest"]:
+                raise Invalid("the embedded rules do not hash to their digest")
         if cert["issuer"]["keyId"] != kid:
             raise Invalid("the issuer key is not the signing key")
         if normalise_url(cert["issuer"]["url"]) != normalise_url(issuer):

@@ -4,7 +4,7 @@
 // fidelity, certified power and the accelerator share certifies the honest model and refuses its
 // perturbed copy on the quality rule; the figures are checked against the test's own computation.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,15 @@ import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { PtdaemonSimulator } from '../helpers/ptdaemon-simulator.js';
 import { createSyntheticInputs } from '../../src/harness/inputs/synthetic-inputs.js';
 import { SUITE_DEFAULTS } from '../../src/harness/index.js';
+import { runNpubench } from '../helpers/processes.js';
+import { createTempDir } from '../helpers/isolated-resources.js';
+import { activeSigner } from '../../src/services/signing/service-key.js';
+import { appendLogEntry } from '../../src/services/transparency/transparency-log.js';
+import { buildStatement, signStatement } from '../../src/lib/crypto/dsse.js';
+import { CERTIFICATE_PREDICATE_TYPE, statementDigestOf, type CertificatePredicate } from '../../src/lib/certificates/certificate-bundle.js';
+import { evaluateRules } from '../../src/lib/certificates/profile-rules.js';
+import type { RuleFacts } from '../../src/lib/certificates/rule-facts.js';
+import type { ProfileRules } from '../../src/contracts/profiles.js';
 
 const WATTS = 42;
 const FIDELITY_SAMPLES = 16;
@@ -51,7 +60,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => simulator.close());
 
-const RULES = {
+const RULES: ProfileRules = {
   accuracy: { minRelativeToReference: 0.99, minSamples: FIDELITY_SAMPLES },
   fidelity: { minCosine: MIN_COSINE, minTop1Agreement: 0.99, minSamples: FIDELITY_SAMPLES },
   power: { required: true, meterClass: 'lab', maxUncertaintyPct: 1, maxEnergyPerQueryMj: 10_000 },
@@ -200,4 +209,85 @@ describe('a profile requiring accuracy, fidelity, certified power and the accele
     expect(rules[0]).toMatchObject({ rule: 'acceleratorShare', passed: false, reason: 'too few nodes on QNNExecutionProvider' });
     expect(rules[0]!.actual).toMatch(/^nodes on QNNExecutionProvider = 0\/\d+ \(0 %\)$/);
   }, 240_000);
+});
+
+describe('the verdict re-checked offline from the rules and facts the certificate carries', () => {
+  let dir: string;
+  let honestId: string;
+  let reportId: string;
+  let profileId: string;
+
+  const download = async (id: string, name: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, (await t.app.inject({ method: 'GET', url: `/v1/certificates/${id}` })).body);
+    return file;
+  };
+  const verify = (file: string, ...extra: string[]) => runNpubench(['verify', file, '--jwks', join(dir, 'jwks.json'), '--log-key', join(dir, 'log.vkey'), '--explain', ...extra], {});
+
+  /** What a lab holding the signing key could do: sign and log a statement of its choosing for the report. */
+  async function labSigns(mutate: (predicate: CertificatePredicate) => CertificatePredicate): Promise<string> {
+    const honest = await t.deps.db.certificate.findUniqueOrThrow({ where: { id: honestId } });
+    const original = JSON.parse(Buffer.from((honest.envelope as { payload: string }).payload, 'base64').toString('utf8')) as { subject: { name: string; digest: { sha256: string } }[]; predicate: CertificatePredicate };
+    const id = randomUUID();
+    const forgedProfile = await createProfile(`forged-${id.slice(0, 8)}`, RULES);
+    const predicate = mutate({ ...original.predicate, certificateId: id, profile: { id: forgedProfile, title: 'forged' } });
+    const { key } = await activeSigner(t.deps);
+    const envelope = signStatement(buildStatement(original.subject, CERTIFICATE_PREDICATE_TYPE, predicate), key);
+    const entry = { statementDigest: statementDigestOf(envelope), profileId: forgedProfile, reportId, issuedAt: predicate.issuedAt, expiresAt: predicate.expiresAt };
+    await t.deps.db.$transaction(async (tx) => {
+      const { index } = await appendLogEntry(tx, { kind: 'certificate.issued', certificateId: id, entry });
+      await tx.certificate.create({
+        data: { id, reportId, profileId: forgedProfile, orgId: honest.orgId, deviceId: honest.deviceId, evaluation: predicate.evaluation, keyFigures: predicate.keyFigures, issuedAt: new Date(entry.issuedAt), expiresAt: new Date(entry.expiresAt), envelope: { ...envelope, signatures: envelope.signatures.map((s) => ({ ...s })) }, logIndex: index },
+      });
+    });
+    return id;
+  }
+
+  beforeAll(async () => {
+    dir = await createTempDir('npubench-explain');
+    writeFileSync(join(dir, 'jwks.json'), (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).body);
+    writeFileSync(join(dir, 'log.vkey'), ((await t.app.inject({ method: 'GET', url: '/v1/transparency/log-key' })).json() as { vkey: string }).vkey);
+    profileId = await createProfile('quality-energy-explain', RULES);
+    ({ reportId } = await benchmark('mlp-classifier.onnx'));
+    const res = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId, profileId } });
+    expect(res.statusCode, res.body).toBe(201);
+    honestId = (res.json() as { certificateId: string }).certificateId;
+    const report = (await t.app.inject({ method: 'GET', url: `/v1/reports/${reportId}`, headers: bearer(vendor.key) })).body;
+    writeFileSync(join(dir, 'report.json'), report);
+  }, 240_000);
+
+  it('npubench verify --explain re-evaluates every rule and prints expected vs measured', async () => {
+    const res = await verify(await download(honestId, 'honest.json'), '--report', join(dir, 'report.json'));
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/ok\s+rules\s+4 rules re-evaluated over the embedded facts: PASS, as signed/);
+    expect(res.stdout).toContain(`the embedded facts are the signed report ${reportId}'s figures`);
+    for (const rule of ['power', 'accuracy', 'fidelity', 'acceleratorShare']) expect(res.stdout).toMatch(new RegExp(`PASS\\s+${rule}\\s+expected: .+\\n\\s+measured: .+`));
+    expect(res.stdout).toContain(`expected: min cosine ≥ ${MIN_COSINE}; top-1 agreement ≥ 0.99; ≥ ${FIDELITY_SAMPLES} samples`);
+  }, 120_000);
+
+  it('fails a PASS the lab signed over facts that fail its own rules, with a reason of its own', async () => {
+    // The perturbed copy's cosine written into the facts, the passing lines kept.
+    const id = await labSigns((p) => ({ ...p, facts: { ...p.facts, fidelity: { ...p.facts.fidelity!, outputs: p.facts.fidelity!.outputs.map((o) => ({ ...o, minCosine: 0.999 })) } } }));
+    const res = await verify(await download(id, 'forged.json'));
+    expect(res.code, res.stdout + res.stderr).toBe(1);
+    expect(res.stdout).toContain(`certificate ${id}: INVALID`);
+    expect(res.stdout).toMatch(/FAIL\s+rules\s+verdict_mismatch: the embedded rules and facts give FAIL \(fidelity failed\), the certificate says PASS/);
+    expect(res.stdout).toMatch(/FAIL\s+fidelity\s+expected: .+\n\s+measured: min cosine = 0\.999; .+ \(signed as PASS\)/);
+    const online = (await t.app.inject({ method: 'GET', url: `/v1/certificates/${id}/verify` })).json() as { status: string; checks: { check: string; ok: boolean; detail: string }[] };
+    expect(online.status).toBe('invalid');
+    expect(online.checks.find((c) => c.check === 'rules')).toMatchObject({ ok: false, detail: expect.stringMatching(/^verdict_mismatch: /) });
+  }, 120_000);
+
+  it('fails facts made up to pass, against the signed report statement', async () => {
+    // Consistent on its own: lines re-evaluated over the made-up facts, so only the report shows the lie.
+    const id = await labSigns((p) => {
+      const facts = { ...p.facts, power: { ...p.facts.power, energyPerQueryMj: 0.001 } } as RuleFacts;
+      return { ...p, facts, evaluation: evaluateRules(RULES, facts).rules };
+    });
+    const alone = await verify(await download(id, 'made-up.json'));
+    expect(alone.code, alone.stdout).toBe(0);
+    const res = await verify(join(dir, 'made-up.json'), '--report', join(dir, 'report.json'));
+    expect(res.code, res.stdout + res.stderr).toBe(1);
+    expect(res.stdout).toMatch(/FAIL\s+rules\s+.*facts_mismatch: the embedded facts differ from the signed report's figures in power/);
+  }, 120_000);
 });

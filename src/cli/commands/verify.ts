@@ -24,6 +24,10 @@ export interface VerifyOptions {
   json?: boolean;
   /** e.g. "30d", "12h", "90m": how old a signed "valid" status may be offline. */
   maxStatusAge?: string;
+  /** Print every rule re-evaluated offline, expected vs measured. */
+  explain?: boolean;
+  /** The certificate's signed report (GET /v1/reports/:id, or its envelope), to check the facts against. */
+  report?: string;
 }
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
@@ -143,13 +147,30 @@ const storedLogKey = (entry: TrustedIssuer) => (entry.logKey === undefined ? und
 /** Why a signature failed, in words that say whose keys were tried. */
 const explainSignature = (result: CertificateVerification, bundle: unknown, root: TrustRoot) => attributeToIssuer(result, bundle, `the trusted issuer (${root.issuer ?? root.label})`, 'not issued by it');
 
+/** --explain: each rule as re-evaluated here over the certificate's facts, and its signed outcome where it differs. */
+function printRules(result: CertificateVerification): void {
+  if (result.rules === undefined) return console.log('  rules: not re-evaluated (the verification stopped before the rules check)');
+  if (result.rules === null) return console.log('  rules: this certificate carries no rules to re-evaluate (statement before v3)');
+  console.log('  rules, re-evaluated offline:');
+  for (const rule of result.rules) {
+    const signed = rule.signedPassed === undefined ? ' (no signed line)' : rule.signedPassed === rule.passed ? '' : ` (signed as ${rule.signedPassed ? 'PASS' : 'FAIL'})`;
+    console.log(`    ${rule.passed ? 'PASS' : 'FAIL'}  ${rule.rule.padEnd(18)} expected: ${rule.expected}`);
+    console.log(`          ${''.padEnd(18)} measured: ${rule.actual}${rule.passed ? '' : ` — ${rule.reason}`}${signed}`);
+  }
+}
+
 export async function verifyCommand(file: string, opts: VerifyOptions): Promise<number> {
   const bundle = await readJsonSource(file);
   const parsed = certificateBundleSchema.safeParse(bundle);
   const root = await chooseTrustRoot(bundle, opts);
   const keys = await trustedKeysFromJwks(root.jwks);
   const logKey = root.logKey && (await logKeyFromVkey(root.logKey.vkey));
-  const policy = { maxStatusAgeMs: opts.maxStatusAge === undefined ? undefined : parseMaxStatusAge(opts.maxStatusAge) };
+  const report = opts.report === undefined ? undefined : await readJsonSource(opts.report);
+  const policy = {
+    maxStatusAgeMs: opts.maxStatusAge === undefined ? undefined : parseMaxStatusAge(opts.maxStatusAge),
+    // A report answer carries its statement as `envelope`; an envelope file is taken as it is.
+    ...(report !== undefined && { reportEnvelope: typeof report === 'object' && report !== null && 'envelope' in report ? report.envelope : report }),
+  };
   let result = explainSignature(await verifyCertificateBundle(bundle, keys, logKey, new Date(), root.issuer, policy), bundle, root);
 
   let onlineNote = '';
@@ -186,6 +207,7 @@ export async function verifyCommand(file: string, opts: VerifyOptions): Promise<
     console.log(`  issued by ${issuerLabel(cert.issuer)} with key ${result.keyId ?? '?'}; certified by ${certifierLabel(cert.certifier)}`);
     for (const f of cert.keyFigures) console.log(`    ${f.label}: ${f.value}`);
   }
+  if (opts.explain) printRules(result);
   console.log(`  ${root.label}`);
   if (onlineNote) console.log(`${onlineNote} (a fresh signed status)`);
   return EXIT[result.status];

@@ -37,6 +37,9 @@ export const certificateBundleSchema = z.strictObject({
   revocation: logProofShape.optional(),
   /** DSSE envelope over the certificate's status statement, signed when the bundle was downloaded. */
   status: envelopeShape.optional(),
+  /** The signed report statement the certificate names, when the report is public: the verifier checks
+   *  the certificate's embedded facts against its figures. */
+  report: z.strictObject({ envelope: envelopeShape }).optional(),
   verificationUrl: z.url(),
   jwksUrl: z.url(),
 });

@@ -3,9 +3,10 @@
 // the same way with or without our servers, in a terminal or a browser. No Node imports; never throws on
 // hostile input. The checks run as steps in the order a person reads them (docs/certification.md,
 // "Offline verification"); each step adds one line and may end the verification with a verdict.
-import { decodeLogLeaf, hex, sha256, verifyLogInclusion, verifyStatementEnvelope, type LogKey, type TrustedKeys } from '../crypto/web-verify.js';
+import { decodeLogLeaf, hex, sha256, utf8, verifyLogInclusion, verifyStatementEnvelope, type LogKey, type TrustedKeys } from '../crypto/web-verify.js';
 import { checkKeyAt } from '../crypto/key-lifetime.js';
 import { checkIssuer } from './certificate-issuer.js';
+import { rulesCheckOf, ruleSetDigestInput, type CheckedReportStatement, type RecheckedRule } from './certificate-rules-check.js';
 import { checkStatusStatement, type SignedStatus, type StatusCheck } from './certificate-status.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
@@ -21,7 +22,7 @@ import {
 export { logKeyFromVkey, trustedKeysFromJwks, type LogKey, type TrustedKeys } from '../crypto/web-verify.js';
 
 export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'invalid';
-export type CheckName = 'format' | 'signature' | 'key' | 'issuer' | 'expiry' | 'log_inclusion' | 'status' | 'revocation';
+export type CheckName = 'format' | 'signature' | 'key' | 'issuer' | 'rules' | 'expiry' | 'log_inclusion' | 'status' | 'revocation';
 export interface CheckLine {
   check: CheckName;
   ok: boolean;
@@ -34,11 +35,16 @@ export interface CertificateVerification {
   checks: CheckLine[];
   certificate?: CertificateContent;
   keyId?: string;
+  /** Every rule re-evaluated over the embedded facts (v3 statements), for --explain and the page. */
+  rules?: RecheckedRule[] | null;
 }
 
 export interface VerifyPolicy {
   /** Offline, a "valid" status older than this fails (--max-status-age); default: what the certificate states. */
   maxStatusAgeMs?: number | undefined;
+  /** The certificate's signed report statement (a DSSE envelope) given beside a bundle that does not
+   *  carry it (npubench verify --report): the embedded facts are checked against its figures. */
+  reportEnvelope?: unknown;
 }
 
 /** What the steps after the signature know: the verified statement and what earlier steps found. */
@@ -55,6 +61,7 @@ interface Verified {
   policy: VerifyPolicy;
   expired?: boolean;
   status?: StatusCheck;
+  rules?: RecheckedRule[] | null;
 }
 
 /** A step's line, and the verdict when it ends the verification there. */
@@ -70,6 +77,22 @@ const keyStep: Step = ({ keyId, keys, certificate }) => {
 const issuerStep: Step = ({ certificate, keyId, trustedIssuer }) => {
   const issuer = checkIssuer(certificate, keyId, trustedIssuer);
   return { check: 'issuer', ...issuer, ...(!issuer.ok && { verdict: 'invalid' }) };
+};
+
+// The verdict re-evaluated from the rules and facts the statement carries, and those facts against the
+// signed report statement when it is at hand; a lab's signature alone does not make a PASS.
+const rulesStep: Step = async (v) => {
+  const input = ruleSetDigestInput(v.certificate);
+  const rulesDigest = input === null ? null : hex(await sha256(utf8(input)));
+  const envelope = v.bundle.report?.envelope ?? v.policy.reportEnvelope;
+  let report: CheckedReportStatement | undefined;
+  if (envelope !== undefined) {
+    const signed = await verifyStatementEnvelope(envelope, v.keys);
+    report = signed.ok ? { ok: true, statement: signed.statement, digest: hex(await sha256(signed.payload)) } : { ok: false, reason: signed.reason };
+  }
+  const check = rulesCheckOf(v.certificate, rulesDigest, report);
+  v.rules = check.rules;
+  return { check: 'rules', ok: check.ok, detail: check.detail, ...(!check.ok && { verdict: 'invalid' }) };
 };
 
 // Not a verdict yet: an expired certificate still gets its log and status checked.
@@ -122,7 +145,7 @@ const revocationStep: Step = async ({ bundle, logKey, status }) => {
 /** The checks after the signature, in order. A step that re-checks more of the signed statement (for
  *  instance its embedded rules) goes in here; the signature and format come first because every other
  *  step reads what they verified. */
-const STEPS: readonly Step[] = [keyStep, issuerStep, expiryStep, logInclusionStep, statusStep, revocationStep];
+const STEPS: readonly Step[] = [keyStep, issuerStep, rulesStep, expiryStep, logInclusionStep, statusStep, revocationStep];
 
 /**
  * Verifies a certificate bundle: the DSSE signature against the trust root's keys `keys`, the signing
@@ -159,9 +182,9 @@ export async function verifyCertificateBundle(
   for (const step of STEPS) {
     const { verdict, ...line } = await step(verified);
     checks.push(line);
-    if (verdict) return { status: verdict, checks, certificate, keyId: signed.keyid };
+    if (verdict) return { status: verdict, checks, certificate, keyId: signed.keyid, ...(verified.rules !== undefined && { rules: verified.rules }) };
   }
-  return { status: verified.expired ? 'expired' : 'valid', checks, certificate, keyId: signed.keyid };
+  return { status: verified.expired ? 'expired' : 'valid', checks, certificate, keyId: signed.keyid, ...(verified.rules !== undefined && { rules: verified.rules }) };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -256,6 +256,10 @@ export async function certificateBundle(deps: ServiceDeps, id: string): Promise<
     if (entry) revocation = await proofOf(entry.index);
   }
   const envelope = dsseEnvelopeSchema.parse(cert.envelope);
+  // A public report's signed statement travels with the certificate, so a verifier can check the facts
+  // against its figures; a private one stays private (its vendor can give it to npubench verify --report).
+  const report = await deps.db.report.findUnique({ where: { id: cert.reportId }, select: { visibility: true, envelope: true } });
+  const reportEnvelope = report?.visibility === 'PUBLIC' ? dsseEnvelopeSchema.safeParse(report.envelope) : undefined;
   return {
     format: CERTIFICATE_BUNDLE_FORMAT,
     certificateId: cert.id,
@@ -263,6 +267,7 @@ export async function certificateBundle(deps: ServiceDeps, id: string): Promise<
     issuance: await proofOf(cert.logIndex),
     ...(revocation && { revocation }),
     status: await signedStatusOf(deps, cert, envelope),
+    ...(reportEnvelope?.success && { report: { envelope: reportEnvelope.data } }),
     verificationUrl: verificationUrlOf(deps, cert.id),
     jwksUrl: `${deps.config.publicUrl}/.well-known/jwks.json`,
   };

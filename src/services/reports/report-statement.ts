@@ -9,8 +9,10 @@ import type { SigningKey } from '../../lib/crypto/signing-keys.js';
 import { modelContentsSchema } from '../../contracts/models.js';
 import { deviceIdentitySchema } from '../../contracts/reports.js';
 import { environmentSchema, latencySummaryReportSchema, operatorProfileSchema, resolvedSuiteSpecSchema } from '../../harness/schemas.js';
+import { REPORT_STATEMENT_PREDICATE_TYPE } from '../../lib/certificates/certificate-rules-check.js';
 
-export const REPORT_PREDICATE_TYPE = 'https://npubench.dev/attestations/benchmark-report/v1';
+/** Declared beside the certificate checks, which read report statements offline. */
+export const REPORT_PREDICATE_TYPE = REPORT_STATEMENT_PREDICATE_TYPE;
 
 const sha256Digest = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 

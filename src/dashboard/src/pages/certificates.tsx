@@ -37,6 +37,20 @@ export function VerificationResult({ result, keys }: { result: CertificateVerifi
           </li>
         ))}
       </ul>
+      {result.rules && (
+        <>
+          <h3>Rules, re-evaluated in this browser over the facts the certificate carries</h3>
+          <ul className="checks" data-testid="rule-recheck">
+            {result.rules.map((r) => (
+              <li key={r.rule} className={r.passed ? 'ok' : 'bad'}>
+                <strong>{r.passed ? 'PASS' : 'FAIL'} {r.rule}</strong> — expected {r.expected}; measured {r.actual}
+                {!r.passed && ` (${r.reason})`}
+                {r.signedPassed !== undefined && r.signedPassed !== r.passed && ` — signed as ${r.signedPassed ? 'PASS' : 'FAIL'}`}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </div>
   );
 }
