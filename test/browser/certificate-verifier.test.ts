@@ -102,6 +102,16 @@ describe('the /verify page', () => {
         // Nothing wider than the screen: no sideways scrolling on a phone.
         expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
         await p.screenshot({ path: screenshotPath(`verify-pasted-forged-${width}`), fullPage: true });
+        // A lab's PASS over facts that fail its rules: every rule re-evaluated in the page, the lie named.
+        await p.reload();
+        const lying = await verify(find('v3: the lab signs a PASS over facts that fail its own rules').bundle);
+        expect(lying).toMatch(/✖ Invalid/);
+        expect(lying).toMatch(/rules: failed — verdict_mismatch/);
+        const rules = await p.getByTestId('rule-recheck').innerText();
+        expect(rules).toMatch(/PASS minQueryCount — expected queries ≥ 1024; measured queries = 1024/);
+        expect(rules).toMatch(/FAIL latency — expected p90 ≤ 5 ms; measured p90 = 7\.500 ms \(latency above the bound\) — signed as PASS/);
+        expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+        await p.screenshot({ path: screenshotPath(`verify-pasted-rules-${width}`), fullPage: true });
       } finally {
         await p.close();
       }
