@@ -3,6 +3,7 @@
 // run. Every ratio is computed from stored reports; what a report did not measure is said, not filled in.
 import { z } from 'zod';
 import { rowId, timestamp } from './common.js';
+import { MODEL_DIVISIONS, VARIANT_TECHNIQUES } from './models.js';
 
 export const compressionQuery = z.strictObject({
   device: z.string().min(1).max(200).describe('Device slug'),
@@ -18,6 +19,9 @@ const measuredRunSchema = z
     name: z.string(),
     version: z.string(),
     artifactDigest: z.string(),
+    division: z.enum(MODEL_DIVISIONS),
+    variantTechnique: z.enum(VARIANT_TECHNIQUES).nullable().describe('As declared at upload'),
+    lineageDeclared: z.boolean().describe("The model declared variantOf = this reference's digest; false when its lineage is only the measured fidelity pass"),
     sizeBytes: z.number().int(),
     reportId: rowId,
     reportedAt: timestamp,

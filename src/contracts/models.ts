@@ -39,6 +39,10 @@ export const modelContentsSchema = z
   .describe("Every file of the model in canonical order (a single .onnx is one file named 'model.onnx')");
 export type ModelContents = z.infer<typeof modelContentsSchema>;
 
+export const MODEL_DIVISIONS = ['closed', 'open'] as const;
+/** How a variant was derived from its reference: the compression techniques on-device AI relies on, and compilation. */
+export const VARIANT_TECHNIQUES = ['quantization', 'pruning', 'distillation', 'compilation'] as const;
+
 export const modelSchema = z
   .object({
     id: rowId,
@@ -55,6 +59,12 @@ export const modelSchema = z
     signature: modelSignatureSchema,
     task: z.string().nullable(),
     visibility: visibilitySchema,
+    variantOf: z.string().nullable().describe('Declared lineage: sha256 (hex) of the reference ONNX file this model was derived from; null when none was declared'),
+    variantTechnique: z.enum(VARIANT_TECHNIQUES).nullable(),
+    division: z
+      .enum(MODEL_DIVISIONS)
+      .describe("closed: a published suite's reference model, or a declared variant of one; open: any other model, marked open everywhere"),
+    suiteWorkload: z.string().nullable().describe("'<suite>/<workload>' whose reference this model is or derives from; null when open"),
     createdAt: timestamp,
     sizeBytes: z.number().int(),
   })

@@ -4,6 +4,7 @@
 // certified under a profile with the suite's quality target, and shown beside FP32 in the compression
 // view; the broken-scale variant fails the quality rule. Every figure is checked against the test's own
 // computation from the raw samples, the fixture files and onnxruntime.
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -58,7 +59,9 @@ beforeAll(async () => {
   expect(res.statusCode, res.body).toBe(201);
   await startTestAgent(t, [DEVICE]);
   for (const file of [FP32, INT8, BROKEN]) {
-    const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel(file), { name: file.replace('.onnx', '') }) });
+    // The INT8 variant declares its lineage (closed division); the broken one declares none (open).
+    const lineage: Record<string, string> = file === INT8 ? { variantOf: createHash('sha256').update(readFileSync(fixtureModel(FP32))).digest('hex'), variantTechnique: 'quantization' } : {};
+    const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel(file), { name: file.replace('.onnx', ''), ...lineage }) });
     expect(up.statusCode, up.body).toBe(201);
     models[file] = (up.json() as { id: string }).id;
   }
@@ -152,6 +155,9 @@ describe('closed-division INT8 variant of the image-classification reference', (
         [FP32, INT8, BROKEN].map(async (f) => [f, ((await t.app.inject({ method: 'GET', url: `/v1/reports/${reports[f]}`, headers: bearer(vendor.key) })).json() as { summary: { power: { measured: boolean; energyPerQueryMj: number } } }).summary] as const),
       ),
     );
+    expect(view.reference).toMatchObject({ division: 'closed', variantTechnique: null });
+    expect(view.variants.find((v) => v.run.reportId === reports[INT8])!.run).toMatchObject({ division: 'closed', variantTechnique: 'quantization', lineageDeclared: true });
+    expect(view.variants.find((v) => v.run.reportId === reports[BROKEN])!.run).toMatchObject({ division: 'open', variantTechnique: null, lineageDeclared: false });
     const refMedian = independentMedian(FP32);
     expect(view.reference!.medianLatencyNs).toBe(refMedian);
     for (const file of [INT8, BROKEN]) {

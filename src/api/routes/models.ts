@@ -36,7 +36,7 @@ export const modelRoutes =
               operationId: 'uploadModel',
               tags,
               summary: 'Upload an ONNX model or LLM bundle',
-              description: 'multipart/form-data: the fields name, version, task and visibility, then the file in "file". The signature is read without running the model.',
+              description: 'multipart/form-data: the fields name, version, task and visibility (and, for a variant of a suite reference, variantOf and variantTechnique), then the file in "file". The signature is read without running the model.',
               multipartBody: modelUpload,
               response: { 201: modelSchema, ...problemResponses(409, 422) },
             },

@@ -3,6 +3,7 @@
 // job's referenceModelId): the lineage the service measured, not one a vendor claims. Speed is compared
 // on the raw samples with bootstrap intervals, so a difference inside the noise is shown as such.
 import { text } from 'node:stream/consumers';
+import { z } from 'zod';
 import type { Prisma } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import { visibleWhere, type UserPrincipal } from '../auth/principal.js';
@@ -10,6 +11,7 @@ import { notFound } from '../../lib/errors.js';
 import { rawSamplesSchema } from '../../harness/schemas.js';
 import { extractRuleFacts, type RuleFacts } from '../../lib/certificates/rule-facts.js';
 import type { CompressionRun, CompressionView } from '../../contracts/compression.js';
+import { MODEL_DIVISIONS, VARIANT_TECHNIQUES } from '../../contracts/models.js';
 import { bootstrapMedians, median, percentileInterval } from './bootstrap-median.js';
 
 export const BOOTSTRAP = { resamples: 1000, seed: 20261203, level: 0.95 } as const;
@@ -33,7 +35,10 @@ async function latenciesOf(deps: ServiceDeps, report: ReportRow): Promise<Float6
   return Float64Array.from(out);
 }
 
-async function measure(deps: ServiceDeps, report: ReportRow, seed: number): Promise<Measured> {
+const DIVISION = z.enum(MODEL_DIVISIONS);
+const TECHNIQUE = z.enum(VARIANT_TECHNIQUES).nullable();
+
+async function measure(deps: ServiceDeps, report: ReportRow, seed: number, referenceDigest: string): Promise<Measured> {
   const extracted = extractRuleFacts({ summary: report.summary, resourceUsage: report.resourceUsage, operatorProfile: report.profile });
   const facts = 'facts' in extracted ? extracted.facts : null;
   const latencies = await latenciesOf(deps, report);
@@ -48,6 +53,9 @@ async function measure(deps: ServiceDeps, report: ReportRow, seed: number): Prom
       name: model.name,
       version: model.version,
       artifactDigest: model.artifactDigest,
+      division: DIVISION.parse(model.division),
+      variantTechnique: TECHNIQUE.parse(model.variantTechnique),
+      lineageDeclared: model.variantOf === referenceDigest,
       sizeBytes: Number(model.artifact.size),
       reportId: report.id,
       reportedAt: report.createdAt.toISOString(),
@@ -90,7 +98,7 @@ export async function compressionView(deps: ServiceDeps, principal: UserPrincipa
   const base = { device: device.slug, referenceModelId: reference.id, referenceModelDigest: reference.artifactDigest, bootstrap: { ...BOOTSTRAP } };
   const referenceReport = reports.find((r) => r.job.modelId === reference.id);
   if (!referenceReport) return { ...base, reference: null, variants: [] };
-  const ref = await measure(deps, referenceReport, BOOTSTRAP.seed);
+  const ref = await measure(deps, referenceReport, BOOTSTRAP.seed, reference.artifactDigest);
 
   // The latest run per variant model in the reference run's scenario (a Server p99 is not a SingleStream p50).
   const latest = new Map<string, ReportRow>();
@@ -103,7 +111,7 @@ export async function compressionView(deps: ServiceDeps, principal: UserPrincipa
   const variants: CompressionView['variants'] = [];
   let index = 1;
   for (const report of latest.values()) {
-    const v = await measure(deps, report, BOOTSTRAP.seed + index++);
+    const v = await measure(deps, report, BOOTSTRAP.seed + index++, reference.artifactDigest);
     const variantMedians = v.medians;
     const ratios = ref.medians && variantMedians ? Float64Array.from(ref.medians, (m, i) => m / variantMedians[i]!) : null;
     const energyRatio = ref.run.energyPerQueryMj !== null && v.run.energyPerQueryMj !== null ? v.run.energyPerQueryMj / ref.run.energyPerQueryMj : null;

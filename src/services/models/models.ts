@@ -14,7 +14,8 @@ import type { serverEnv } from '../../config/server.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { cursorPage, cursorPageArgs } from '../cursor-page.js';
-import { modelContentsSchema, modelSignatureSchema, type Model } from '../../contracts/models.js';
+import { MODEL_DIVISIONS, modelContentsSchema, modelSignatureSchema, VARIANT_TECHNIQUES, type Model } from '../../contracts/models.js';
+import { divisionOf } from './model-lineage.js';
 
 type ServerEnv = z.output<typeof serverEnv>;
 
@@ -73,6 +74,8 @@ export const modelFields = z.strictObject({
   version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/).default('1'),
   task: z.string().max(100).optional(),
   visibility: z.enum(['PRIVATE', 'PUBLIC']).default('PRIVATE'),
+  variantOf: z.string().regex(/^[0-9a-f]{64}$/, "the reference ONNX file's sha256, 64 lowercase hex").optional(),
+  variantTechnique: z.enum(VARIANT_TECHNIQUES).optional(),
 });
 
 /** One part of a multipart upload, as @fastify/multipart yields it. */
@@ -92,6 +95,10 @@ const modelSelect = {
   signature: true,
   task: true,
   visibility: true,
+  variantOf: true,
+  variantTechnique: true,
+  division: true,
+  suiteWorkload: true,
   createdAt: true,
   artifact: { select: { size: true } },
 } satisfies Prisma.ModelSelect;
@@ -100,9 +107,11 @@ type ModelRow = Prisma.ModelGetPayload<{ select: typeof modelSelect }>;
 
 /** The row as the Model contract says: the signature column parsed at read, dates as ISO strings. */
 export function presentModel(m: ModelRow): Model {
-  const { artifact, signature, contents, createdAt, ...rest } = m;
+  const { artifact, signature, contents, createdAt, variantTechnique, division, ...rest } = m;
   return {
     ...rest,
+    variantTechnique: variantTechnique === null ? null : z.enum(VARIANT_TECHNIQUES).parse(variantTechnique),
+    division: z.enum(MODEL_DIVISIONS).parse(division),
     signature: modelSignatureSchema.parse(signature),
     contents: contents === null ? null : modelContentsSchema.parse(contents),
     createdAt: createdAt.toISOString(),
@@ -161,6 +170,10 @@ export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, p
     if (!parsedFields.success) {
       throw badRequest('validation.failed', 'Invalid model fields.', { errors: parsedFields.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
     }
+    if ((parsedFields.data.variantOf === undefined) !== (parsedFields.data.variantTechnique === undefined)) {
+      const path = parsedFields.data.variantOf === undefined ? 'variantOf' : 'variantTechnique';
+      throw badRequest('validation.failed', 'Invalid model fields.', { errors: [{ path, message: 'variantOf and variantTechnique go together: the reference and how this model was derived from it' }] });
+    }
     const { format, mediaType, signature, manifest } = await inspectUpload(staged.path, extractLimitsOf(deps.config.env));
     const blob = await staged.commit();
     staged = undefined;
@@ -177,6 +190,9 @@ export async function uploadModel(deps: ServiceDeps, principal: UserPrincipal, p
             version: parsedFields.data.version,
             task: parsedFields.data.task ?? null,
             visibility: parsedFields.data.visibility,
+            variantOf: parsedFields.data.variantOf ?? null,
+            variantTechnique: parsedFields.data.variantTechnique ?? null,
+            ...divisionOf({ files: manifest.files, variantOf: parsedFields.data.variantOf }),
             format,
             artifactDigest: blob.digest,
             contentDigest: manifest.digest,

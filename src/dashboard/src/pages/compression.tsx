@@ -15,6 +15,8 @@ function RunCell({ run }: { run: CompressionRun }) {
       <div className="muted small">
         {run.scenario}, {run.result}, {run.queries} queries
       </div>
+      <span className={run.division === 'closed' ? 'badge' : 'badge badge-demo'}>{run.division} division</span>
+      {run.variantTechnique && <span className="badge">{run.variantTechnique}</span>}
     </>
   );
 }
