@@ -1,6 +1,8 @@
 // The compression page in chromium at 1280 and 390 px, over real runs: the FP32 image-classification
 // reference and its INT8 QDQ variant benchmarked on the CPU host by a real agent (no power meter, so
 // energy shows "not measured"). Screenshots go to test-artifacts/screenshots (gitignored).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
@@ -17,8 +19,8 @@ let browser: BrowserContext;
 let vendor: { key: string };
 let referenceId: string;
 
-async function upload(file: string): Promise<string> {
-  const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel(file), { name: file.replace('.onnx', '') }) });
+async function upload(file: string, lineage: Record<string, string> = {}): Promise<string> {
+  const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel(file), { name: file.replace('.onnx', ''), ...lineage }) });
   expect(up.statusCode, up.body).toBe(201);
   return (up.json() as { id: string }).id;
 }
@@ -40,7 +42,7 @@ beforeAll(async () => {
   expect(res.statusCode, res.body).toBe(201);
   await startTestAgent(t, [DEVICE]);
   referenceId = await upload('tiny-cnn.onnx');
-  const int8 = await upload('tiny-cnn-int8-qdq.onnx');
+  const int8 = await upload('tiny-cnn-int8-qdq.onnx', { variantOf: createHash('sha256').update(readFileSync(fixtureModel('tiny-cnn.onnx'))).digest('hex'), variantTechnique: 'quantization' });
   await run(referenceId);
   await run(int8, referenceId);
   browser = await launchBrowser();
@@ -84,6 +86,8 @@ describe('compression page', { timeout: 300_000 }, () => {
       expect(text).toContain(`${variant.sizeRatio.toFixed(2)}×`);
       expect(text).toContain(`${(variant.quality!.retained * 100).toFixed(2)} %`);
       expect(text).toContain('not measured');
+      expect(text).toContain('closed division');
+      expect(text).toContain('quantization');
       expect(text.includes('indistinguishable')).toBe(variant.indistinguishable === true);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
       await page.screenshot({ path: screenshotPath(`compression-${width}`), fullPage: true });
