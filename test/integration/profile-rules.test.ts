@@ -52,7 +52,7 @@ beforeAll(async () => {
   const res = await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: device });
   expect(res.statusCode, res.body).toBe(201);
   await startTestAgent(t, ['npu-lab-metered']);
-  for (const file of ['mlp-classifier.onnx', 'mlp-classifier-perturbed.onnx']) {
+  for (const file of ['mlp-classifier.onnx', 'mlp-classifier-perturbed.onnx', 'tiny-cnn.onnx', 'tiny-cnn-int8-qdq.onnx', 'tiny-cnn-int8-qdq-broken.onnx']) {
     const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel(file)) });
     expect(up.statusCode, up.body).toBe(201);
     models[file] = (up.json() as { id: string }).id;
@@ -74,12 +74,12 @@ async function createProfile(name: string, rules: unknown): Promise<string> {
 }
 
 /** A smoke run of `file` with an accuracy pass against the FP32 mlp-classifier. */
-async function benchmark(file: string) {
+async function benchmark(file: string, reference = 'mlp-classifier.onnx', dynamicDims: Record<string, number> = { batch: 4 }) {
   const payload = {
     modelId: models[file],
     device: 'npu-lab-metered',
-    referenceModelId: models['mlp-classifier.onnx'],
-    suite: { preset: 'smoke', minDurationMs: 500, dynamicDims: { batch: 4 }, accuracy: { fidelitySamples: FIDELITY_SAMPLES, gate: {} } },
+    referenceModelId: models[reference],
+    suite: { preset: 'smoke', minDurationMs: 500, dynamicDims, accuracy: { fidelitySamples: FIDELITY_SAMPLES, gate: {} } },
   };
   const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload });
   expect(res.statusCode, res.body).toBe(201);
@@ -209,6 +209,49 @@ describe('a profile requiring accuracy, fidelity, certified power and the accele
     expect(rules[0]).toMatchObject({ rule: 'acceleratorShare', passed: false, reason: 'too few nodes on QNNExecutionProvider' });
     expect(rules[0]!.actual).toMatch(/^nodes on QNNExecutionProvider = 0\/\d+ \(0 %\)$/);
   }, 240_000);
+});
+
+describe('a broken INT8 quantization fails the quality rule the honest one passes', () => {
+  it('certifies tiny-cnn INT8 (QDQ) on fidelity to FP32 and refuses the broken-scale copy', async () => {
+    const quality = await createProfile('int8-fidelity', { fidelity: { minCosine: 0.99, minSamples: FIDELITY_SAMPLES } });
+    const outcome = async (file: string) => {
+      const { reportId } = await benchmark(file, 'tiny-cnn.onnx', {});
+      const res = await t.app.inject({ method: 'POST', url: `/v1/profiles/${quality}/evaluate`, headers: bearer(vendor.key), payload: { reportId } });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { verdict: string; rules: Line[] };
+    };
+    // The test's own cosines: both models on the run's synthetic inputs.
+    const reference = await InferenceSession.create(fixtureModel('tiny-cnn.onnx'));
+    const independentMin = async (file: string) => {
+      const candidate = await InferenceSession.create(fixtureModel(file));
+      let min = 1;
+      for (let i = 0; i < FIDELITY_SAMPLES; i++) {
+        const [input] = createSyntheticInputs([{ name: reference.inputNames[0]!, elementType: 'float32', shape: [1, 3, 32, 32] }], { seed: SUITE_DEFAULTS.seed + i, dynamicDims: {} });
+        const feed = { [reference.inputNames[0]!]: new Tensor('float32', input!.data as Float32Array, input!.dims) };
+        const a = (await candidate.run(feed)).logits!.data as Float32Array;
+        const b = (await reference.run(feed)).logits!.data as Float32Array;
+        let dot = 0;
+        let na = 0;
+        let nb = 0;
+        for (let k = 0; k < a.length; k++) {
+          dot += a[k]! * b[k]!;
+          na += a[k]! ** 2;
+          nb += b[k]! ** 2;
+        }
+        min = Math.min(min, dot / Math.sqrt(na * nb));
+      }
+      return min;
+    };
+    const int8 = await outcome('tiny-cnn-int8-qdq.onnx');
+    expect(int8.verdict, JSON.stringify(int8.rules)).toBe('PASS');
+    const broken = await outcome('tiny-cnn-int8-qdq-broken.onnx');
+    expect(broken.verdict).toBe('FAIL');
+    expect(broken.rules[0]).toMatchObject({ rule: 'fidelity', passed: false, reason: 'min cosine below 0.99' });
+    const brokenMin = await independentMin('tiny-cnn-int8-qdq-broken.onnx');
+    expect(brokenMin).toBeLessThan(0.99);
+    expect(Number(/min cosine = ([0-9.]+)/.exec(broken.rules[0]!.actual)![1])).toBeCloseTo(brokenMin, 5);
+    expect(await independentMin('tiny-cnn-int8-qdq.onnx')).toBeGreaterThanOrEqual(0.99);
+  }, 300_000);
 });
 
 describe('the verdict re-checked offline from the rules and facts the certificate carries', () => {
