@@ -19,7 +19,9 @@ export { earlyStoppingMinQueries, minPassingQueries, percentileEarlyStopping, re
 export { percentileOfSorted, summarizeLatencies, type LatencySummary } from './stats/latency-percentiles.js';
 export { coefficientOfVariationPct, thermalDrift, type ThermalDrift } from './stats/run-variation.js';
 export { RunnerFailure, RunnerProcessBackend, createRunnerBackend, runnerBackendConfigSchema, RUNNER_BACKEND_NAME, type RunnerBackendConfig, type RunnerFailureCode } from './backends/runner-process.js';
-export { MAX_LINE_BYTES, RUNNER_PROTOCOL_VERSION } from './runner/protocol.js';
+export { MAX_LINE_BYTES, RUNNER_PROTOCOL_VERSION, RUNNER_PROTOCOL_VERSIONS, outputDigest } from './runner/protocol.js';
+export { COMPLIANCE_REASONS, complianceRawSchema, complianceSummarySchema, summarizeCompliance, type ComplianceReason, type ComplianceSummary } from './compliance/compliance-format.js';
+export { createPerformanceSampleSet, sampleIndexStream, sampleSeeds, PERFORMANCE_SAMPLE_COUNT } from './inputs/performance-samples.js';
 export { REFERENCE_RUNNER_NAME, referenceRunnerCommand, serveRunnerProtocol } from './runner/reference-runner.js';
 export { createPowerMeter, detectPowerMeter } from './power/create-power-meter.js';
 export { profileOperators } from './profile/operator-profile.js';

@@ -19,6 +19,8 @@ import { resolvedSuiteSpecSchema, SCENARIOS, type SuiteSpec } from './suite-spec
 import { powerSummarySchema, powerTraceSchema, summarizePower, type PowerSummary } from './power/power-measurement.js';
 import { accuracyRawSchema, accuracySummarySchema, summarizeAccuracy, type AccuracySummary } from './accuracy/accuracy-format.js';
 import { llmLatencyRawSchema, llmLatencySummarySchema, summarizeLlmLatency, type LlmLatencySummary } from './accuracy/llm-latency.js';
+import { complianceRawSchema, complianceSummarySchema, summarizeCompliance, type ComplianceSummary } from './compliance/compliance-format.js';
+import { sampleSetRecordSchema } from './inputs/performance-samples.js';
 
 export const RAW_SAMPLES_FORMAT = 'npubench.raw-samples/v2';
 export const LATENCY_SUMMARY_FORMAT = 'npubench.latency-summary/v2';
@@ -48,6 +50,10 @@ const rawHeader = {
   accuracy: accuracyRawSchema.optional(),
   /** Present when the spec asks for LLM latency: every run's per-token times. */
   llm: llmLatencyRawSchema.optional(),
+  /** The performance sample set the queries drew from and its seeds. Absent in older samples (one sample). */
+  sampleSet: sampleSetRecordSchema.optional(),
+  /** Runs through a runner: the compliance checks' figures (docs/runner-protocol.md). */
+  compliance: complianceRawSchema.optional(),
 };
 
 /** Times in ns relative to each run's start, queries in issue order, one `runs[]` entry per repeat. */
@@ -141,7 +147,7 @@ const measuredFields = {
    *  recorded. */
   earlyStoppingP99LatencyNs: z.number().nullable().optional(),
   server: serverFiguresSchema.nullable(),
-  /** min duration, min queries, early stopping, and for Server the latency bound and QPS, all met. */
+  /** min duration, min queries, early stopping, for Server the latency bound and QPS, and every compliance check, all met. */
   result: z.enum(['VALID', 'INVALID']),
   runs: z.array(runFiguresSchema).min(1),
   /** Coefficient of variation of the runs' p50, in percent; null for one run. */
@@ -157,6 +163,10 @@ const measuredFields = {
   accuracy: accuracySummarySchema.optional(),
   /** LLM latency (TTFT, TPOT, tokens/s), recomputed from the per-token times; absent when not asked for. */
   llm: llmLatencySummarySchema.optional(),
+  /** Copied from the raw samples: the performance sample set and its seeds. */
+  sampleSet: sampleSetRecordSchema.optional(),
+  /** Runs through a runner: each compliance check's outcome; a failed one makes the result INVALID. */
+  compliance: complianceSummarySchema.optional(),
 };
 
 export type MeasuredSummary = z.output<z.ZodObject<typeof measuredFields>>;
@@ -361,8 +371,13 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
       slowdownPct: drift.slowdownPct,
     };
   });
+  const compliance: ComplianceSummary | undefined = raw.compliance && summarizeCompliance(raw.compliance, durationNs);
   const valid =
-    minDurationSatisfied && minQueriesSatisfied && earlyStopping.earlyStoppingSatisfied && (server === null || (server.latencyBoundSatisfied && server.qpsSatisfied));
+    minDurationSatisfied &&
+    minQueriesSatisfied &&
+    earlyStopping.earlyStoppingSatisfied &&
+    (server === null || (server.latencyBoundSatisfied && server.qpsSatisfied)) &&
+    (compliance === undefined || compliance.invalidReasons.length === 0);
 
   return {
     scenario: spec.scenario,
@@ -388,6 +403,8 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
     power: powerOf(raw, queryCount, queryCount * spec.samplesPerQuery),
     ...accuracyOf(raw, spec),
     ...llmOf(raw, spec),
+    ...(raw.sampleSet && { sampleSet: raw.sampleSet }),
+    ...(compliance && { compliance }),
   };
 }
 
@@ -438,6 +455,6 @@ function deviceLatencyOf(raw: RawSamples): MeasuredSummary['deviceLatency'] {
 export function verifySummaryAgainstRawSamples(summary: LatencySummaryReport, raw: RawSamples): string[] {
   const expected = recomputeSummaryFromRawSamples(raw, summary.spec);
   // Optional sections count when either side has them.
-  const keys = new Set([...Object.keys(expected), ...(['accuracy', 'llm'] as const).filter((key) => key in summary)]) as Set<keyof MeasuredSummary>;
+  const keys = new Set([...Object.keys(expected), ...(['accuracy', 'llm', 'sampleSet', 'compliance'] as const).filter((key) => key in summary)]) as Set<keyof MeasuredSummary>;
   return [...keys].filter((key) => !isDeepStrictEqual(summary[key], expected[key]));
 }

@@ -5,7 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createOnnxRuntimeBackend, type OnnxRuntimeBackendConfig } from './backends/onnxruntime.js';
 import type { DeviceTimings, InferenceBackend } from './backends/backend.js';
 import { captureEnvironment, type EnvironmentInfo } from './environment.js';
-import { createSyntheticInputs } from './inputs/synthetic-inputs.js';
+import { createPerformanceSampleSet, sampleIndexStream, sampleSeeds } from './inputs/performance-samples.js';
+import { RunnerProcessBackend } from './backends/runner-process.js';
+import type { PreparedFeeds } from './backends/backend.js';
+import { CACHING_CHECK_QUERIES, compareAnswers, outputSubset, pairDeviceTimes, runAccuracyPass, runCachingCheck, type AccuracyPass } from './compliance/run-compliance.js';
+import type { ComplianceRaw } from './compliance/compliance-format.js';
 import {
   LATENCY_SUMMARY_FORMAT,
   MONOTONIC_CLOCK,
@@ -48,6 +52,9 @@ export interface RunBenchmarkOptions {
   /** What spec.accuracy needs beyond the model: the bundle folder, the reference, the dataset, and the
    *  onnxruntime config the candidate runs with (accuracy reads outputs, so it needs onnxruntime). */
   accuracy?: AccuracyInputs;
+  /** Runner backends: an ONNX model run in-process on the CPU whose outputs the accuracy pass must match
+   *  (the same model, or its FP32 reference). Without one the pass checks only consistency. */
+  compliance?: { referenceModelPath?: string };
 }
 
 export type AccuracyInputs = Pick<AccuracyRunOptions, 'bundleDir' | 'reference' | 'dataset' | 'labelledInputs' | 'backend'>;
@@ -124,8 +131,44 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     const modelLoadMs = nsToMs(process.hrtime.bigint() - loadStart);
     onProgress?.({ phase: 'load', fraction: 1, queries: 0 });
 
-    // Generated once, before any timing, so the loop measures inference only.
-    const feeds = backend.prepareFeeds(createSyntheticInputs(inputs, spec));
+    // Generated once, before any timing, so the loop measures inference only. A v2 runner holds the
+    // library on its side, with fresh samples after the performance set for the caching check.
+    const library = backend.sampleLibrary?.();
+    const seeds = sampleSeeds(spec.seed);
+    const { samples, performanceSampleCount } = createPerformanceSampleSet(inputs, {
+      qslSeed: seeds.qslSeed,
+      dynamicDims: spec.dynamicDims,
+      extra: library ? CACHING_CHECK_QUERIES + 1 : 0,
+    });
+    const nextSample = sampleIndexStream(seeds.sampleIndexSeed, performanceSampleCount);
+    let complianceCostNs = 0;
+    let accuracyPass: AccuracyPass | undefined;
+    let runSample: () => Promise<void>;
+    let issueQuery: () => Promise<void>;
+    if (library) {
+      await library.loadSamples(samples);
+      const passStart = process.hrtime.bigint();
+      accuracyPass = await runAccuracyPass(library, samples.slice(0, performanceSampleCount), options.compliance?.referenceModelPath === undefined ? undefined : { modelPath: options.compliance.referenceModelPath });
+      complianceCostNs += Number(process.hrtime.bigint() - passStart);
+      // A non-deterministic device returns full outputs on a seeded subset of queries, compared within tolerance.
+      const wantsOutputs = library.deterministicOutputs ? () => false : outputSubset(seeds.sampleIndexSeed ^ 0x5bd1e995);
+      const perQuery = spec.scenario === 'multi-stream' ? spec.samplesPerQuery : 1;
+      const indices = new Array<number>(perQuery);
+      runSample = () => library.runSamples([nextSample()], wantsOutputs());
+      issueQuery = () => {
+        for (let i = 0; i < perQuery; i++) indices[i] = nextSample();
+        return library.runSamples(indices, wantsOutputs());
+      };
+    } else {
+      const feeds: PreparedFeeds[] = samples.map((sample) => backend.prepareFeeds(sample));
+      const feedsOf = (index: number): PreparedFeeds => {
+        const prepared = feeds[index];
+        if (prepared === undefined) throw new Error(`sample ${index} is outside the set of ${feeds.length}`);
+        return prepared;
+      };
+      runSample = () => backend.run(feedsOf(nextSample()));
+      issueQuery = spec.scenario === 'multi-stream' ? multiStreamQuery(runSample, spec.samplesPerQuery) : runSample;
+    }
     const power = options.power && 'meter' in options.power ? options.power : undefined;
     // A meter that fails must cost the power result, never the latency results: a failed start
     // becomes a window with no samples and the reason.
@@ -144,8 +187,6 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     if (power && power.idleMs > 0) {
       idleReading = await meterWindow('idle', () => sleep(power.idleMs, undefined, { signal }).catch(() => throwIfAborted(signal)));
     }
-    const runSample = () => backend.run(feeds);
-    const issueQuery = spec.scenario === 'multi-stream' ? multiStreamQuery(runSample, spec.samplesPerQuery) : runSample;
 
     onProgress?.({ phase: 'warmup', fraction: 0, queries: 0 });
     const firstWarmupNs = await runWarmup(issueQuery, spec.warmupQueries, {
@@ -219,6 +260,28 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     }
 
     attachDeviceTimings(rawSamples, deviceTimingsPerRun);
+    rawSamples.sampleSet = { performanceSampleCount, ...seeds };
+    if (backend instanceof RunnerProcessBackend) {
+      let caching: ComplianceRaw['caching'] = null;
+      if (library) {
+        const checkStart = process.hrtime.bigint();
+        caching = await runCachingCheck(library, performanceSampleCount, CACHING_CHECK_QUERIES);
+        complianceCostNs += Number(process.hrtime.bigint() - checkStart);
+      }
+      const serial = rawSamples.scenario === 'single-stream' || rawSamples.scenario === 'multi-stream';
+      const deviceNs = rawSamples.runs.flatMap((run) => run.deviceNs ?? []);
+      const hostNs = rawSamples.runs.flatMap((run) => run.queries.map((query) => (query.at(-1) as number) - (query.at(-2) as number)));
+      rawSamples.compliance = {
+        protocolVersion: backend.protocolVersion,
+        outputsVerified: library !== undefined,
+        deterministicOutputs: library?.deterministicOutputs ?? true,
+        accuracyPass: accuracyPass?.record ?? null,
+        queryOutputs: library && accuracyPass ? compareAnswers(library.takeAnswers(), accuracyPass, library.deterministicOutputs) : null,
+        caching,
+        timing: serial ? pairDeviceTimes(hostNs, deviceNs, spec.samplesPerQuery) : null,
+        costNs: complianceCostNs,
+      };
+    }
     if (power) {
       const firstOrigin = runOrigins[0] ?? 0;
       const rangingPass = ranging as { reading: MeterReading; originNs: number } | null;

@@ -178,7 +178,14 @@ describe('formatMlperfSummary', () => {
     expect(text).toContain(`QPS w/o loadgen overhead        : ${(1e9 / Math.trunc(26_000 / 7)).toFixed(2)}\n`);
   });
 
-  it('writes the seed the run used as qsl_rng_seed and schedule_rng_seed', () => {
+  it('writes the performance sample set and its three seeds when the report records them', () => {
+    const summary = { ...summaryOf({ seed: 1 }), sampleSet: { performanceSampleCount: 64, qslSeed: 11, sampleIndexSeed: 22, scheduleSeed: 33 } };
+    const text = formatMlperfSummary(summary, environment);
+    expect(text).toMatch(/\nqsl_rng_seed : 11\nsample_index_rng_seed : 22\nschedule_rng_seed : 33\n/);
+    expect(text).toContain('\nperformance_sample_count : 64\n');
+  });
+
+  it('writes the seed an older report (one sample, no sample set) used as qsl_rng_seed and schedule_rng_seed', () => {
     const text = formatMlperfSummary(summaryOf({ seed: 123_456_789 }), environment);
     expect(text).toMatch(/\nqsl_rng_seed : 123456789\nsample_index_rng_seed : 0\nschedule_rng_seed : 123456789\n/);
   });

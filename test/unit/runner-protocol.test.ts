@@ -2,6 +2,7 @@
 // protocol) must give the same outputs as onnxruntime in-process, and each way a runner can misbehave
 // must end in its own error code with no process left behind.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,9 +37,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function referenceBackend(overrides: Partial<RunnerBackendConfig> = {}) {
-  return createRunnerBackend({ ...referenceRunnerCommand(), loadOptions: { intraOpNumThreads: 1 }, requestTimeoutMs: 30_000, ...overrides });
+/** The reference runner; `runnerArgs` such as ['--protocol', '1'] go to the runner. */
+function referenceBackend(overrides: Partial<RunnerBackendConfig> = {}, runnerArgs: string[] = []) {
+  const { command, args } = referenceRunnerCommand();
+  return createRunnerBackend({ command, args: [...args, ...runnerArgs], loadOptions: { intraOpNumThreads: 1 }, requestTimeoutMs: 30_000, ...overrides });
 }
+
+const sha256 = (data: ArrayBufferView) => createHash('sha256').update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digest('hex');
 
 async function inProcessOutputs(inputs: HostTensor[]) {
   const session = await InferenceSession.create(MLP, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
@@ -60,9 +65,58 @@ async function expectRunnerFailure(promise: Promise<unknown>, code: RunnerFailur
 }
 
 describe('reference runner through the runner backend', () => {
-  it('gives the outputs onnxruntime gives in-process, and describes the runner and its device', async () => {
-    const inputs = createSyntheticInputs([{ name: 'input', elementType: 'float32', shape: ['batch', 64] }], { seed: 1, dynamicDims: { batch: 4 } });
+  it('protocol v2: loads a sample library once, runs samples by index and answers each with the sha256 of its outputs', async () => {
+    const signature = [{ name: 'input', elementType: 'float32', shape: ['batch', 64] }];
+    const samples = [1, 2, 3].map((seed) => createSyntheticInputs(signature, { seed, dynamicDims: { batch: 2 } }));
     const backend = referenceBackend();
+    try {
+      await backend.load(MLP);
+      expect(backend.describe().sessionOptions).toEqual({ runnerProtocolVersion: 2, deviceTiming: 'runner' });
+      const library = backend.sampleLibrary();
+      expect(library).toMatchObject({ protocolVersion: 2, deterministicOutputs: true, maxInFlight: 1 });
+      await library!.loadSamples(samples);
+      const answers = await library!.runSamplesWithOutputs([2, 0]);
+      for (const [i, index] of [2, 0].entries()) {
+        const expected = (await inProcessOutputs(samples[index]!)).probabilities!;
+        expect(answers[i]?.sampleIndex).toBe(index);
+        expect(answers[i]?.outputs?.[0]?.data).toEqual(expected.data);
+        // Independent digest: sha256 of onnxruntime's own output bytes.
+        expect(answers[i]?.digests).toEqual([sha256(expected.data as Float32Array)]);
+      }
+      await library!.runSamples([1, 1, 2]);
+      const timed = library!.takeAnswers();
+      expect(timed.map((answer) => answer.sampleIndex)).toEqual([1, 1, 2]);
+      expect(timed.every((answer) => answer.outputs === undefined)).toBe(true);
+      expect(timed[2]?.digests).toEqual(answers[0]?.digests);
+      expect(backend.takeDeviceTimings()?.ns).toHaveLength(2 + 3);
+    } finally {
+      await backend.close();
+    }
+    expect(isAlive(backend.pid!)).toBe(false);
+  });
+
+  it('protocol v2: with maxInFlight > 1 several runs are in flight and answers are matched by id', async () => {
+    // The fixture holds its first run until a second arrives and answers them in reverse order:
+    // a host with one request in flight would wait for the timeout.
+    const backend = createRunnerBackend({ command: process.execPath, args: [MISBEHAVING_RUNNER, 'two-in-flight'], requestTimeoutMs: 20_000 });
+    try {
+      await backend.load(MLP);
+      const library = backend.sampleLibrary()!;
+      expect(library.maxInFlight).toBe(2);
+      await library.loadSamples([[{ name: 'x', elementType: 'float32', dims: [1, 4], data: new Float32Array(4) }], [{ name: 'x', elementType: 'float32', dims: [1, 4], data: new Float32Array(4).fill(1) }]]);
+      await Promise.all([library.runSamples([0]), library.runSamples([1])]);
+      const answers = library.takeAnswers();
+      // Completion order: the second request was answered first, each with its own sample's digest.
+      expect(answers.map((answer) => answer.sampleIndex)).toEqual([1, 0]);
+      expect(answers.map((answer) => answer.digests)).toEqual([['1'.repeat(64)], ['0'.repeat(64)]]);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('protocol v1 (a runner that speaks only v1): gives the outputs onnxruntime gives in-process, and describes the runner and its device', async () => {
+    const inputs = createSyntheticInputs([{ name: 'input', elementType: 'float32', shape: ['batch', 64] }], { seed: 1, dynamicDims: { batch: 4 } });
+    const backend = referenceBackend({}, ['--protocol', '1']);
     try {
       const signature = await backend.load(MLP);
       expect(signature).toEqual({
@@ -96,10 +150,10 @@ describe('reference runner through the runner backend', () => {
     expect(isAlive(backend.pid!)).toBe(false);
   });
 
-  it('sends inputs too large for a line by file', async () => {
+  it('protocol v1: sends inputs too large for a line by file', async () => {
     // 40,000 x 64 float32 is 10 MB, 13.7 MB as base64: more than the inline share of a 16 MiB line.
     const inputs = createSyntheticInputs([{ name: 'input', elementType: 'float32', shape: ['batch', 64] }], { seed: 1, dynamicDims: { batch: 40_000 } });
-    const backend = referenceBackend();
+    const backend = referenceBackend({}, ['--protocol', '1']);
     try {
       await backend.load(MLP);
       const [probabilities] = await backend.runWithOutputs(backend.prepareFeeds(inputs));
@@ -126,7 +180,7 @@ describe('runner failures', () => {
   it.each([
     ['bad-json', /not JSON: "this is not json"/],
     ['unknown-id', /answered request id 1001, but 1 was in flight/],
-    ['wrong-version', /protocol version 99; this host speaks only 1/],
+    ['wrong-version', /protocol version 99; this host speaks 2 and 1/],
     ['missing-fields', /'load' result is malformed[\s\S]*inputs/],
     ['oversized-line', /longer than 16777216 bytes/],
   ])('runner.protocol_error when the runner answers with %s', async (mode, message) => {
@@ -189,14 +243,18 @@ describe('runner failures', () => {
 });
 
 describe('example Python runner', () => {
-  it.skipIf(!hasPython)('answers hello, load, run and close (skipped when python3 is not on PATH)', async () => {
+  it.skipIf(!hasPython)('answers hello, load, load_samples, run and close on v2 (skipped when python3 is not on PATH)', async () => {
     const backend = createRunnerBackend({ command: 'python3', args: [join(PYTHON_RUNNER_DIR, 'runner.py')] });
     try {
       const signature = await backend.load(join(PYTHON_RUNNER_DIR, 'toy-model.json'));
       expect(signature.outputs).toEqual([{ name: 'probabilities', elementType: 'float32', shape: [1, 10] }]);
-      const feeds = backend.prepareFeeds([{ name: 'input', elementType: 'float32', dims: [1, 64], data: new Float32Array(64).fill(0.5) }]);
-      const [probabilities] = await backend.runWithOutputs(feeds, 2);
-      expect(probabilities).toEqual({ name: 'probabilities', elementType: 'float32', dims: [1, 10], data: new Float32Array(10) });
+      const library = backend.sampleLibrary();
+      expect(library?.protocolVersion).toBe(2);
+      await library!.loadSamples([[{ name: 'input', elementType: 'float32', dims: [1, 64], data: new Float32Array(64).fill(0.5) }]]);
+      const [answer] = await library!.runSamplesWithOutputs([0]);
+      expect(answer?.outputs).toEqual([{ name: 'probabilities', elementType: 'float32', dims: [1, 10], data: new Float32Array(10) }]);
+      expect(answer?.digests).toEqual([sha256(new Float32Array(10))]);
+      await library!.runSamples([0]);
       expect(backend.takeDeviceTimings()).toMatchObject({ source: 'runner', ns: [expect.any(Number), expect.any(Number)] });
       expect(backend.describe().device).toMatchObject({ name: 'Toy NPU', vendor: 'Example Corp', driverVersion: '0.0.0' });
     } finally {

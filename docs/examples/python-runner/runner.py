@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""Example npubench runner (runner protocol v1, docs/runner-protocol.md) for a toy "device".
+"""Example npubench runner (runner protocol v2, and v1 for older hosts; docs/runner-protocol.md) for a toy "device".
 
 Standard library only. The toy device "runs" a model described by a small JSON file (see toy-model.json)
 and returns zero-filled outputs of the declared shapes. Every place a real runner calls its vendor SDK
 is marked VENDOR SDK. Protocol lines go to stdout; anything else (logs) must go to stderr.
 """
 import base64
+import hashlib
 import json
 import sys
 import time
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSIONS = (2, 1)  # newest first: the runner answers with the newest the host offers
 MAX_LINE_BYTES = 16 * 1024 * 1024
 ELEMENT_BYTES = {
     "float32": 4, "float16": 2, "double": 8, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2,
@@ -55,12 +56,18 @@ def tensor_bytes(tensor):
 class ToyRunner:
     def __init__(self):
         self.model = None
+        self.version = None
+        self.samples = []  # v2 sample library: per sample, the input bytes by name
 
     def hello(self, request):
-        if PROTOCOL_VERSION not in request["protocolVersions"]:
-            raise RequestFailure("unsupported_protocol", f"this runner speaks protocol {PROTOCOL_VERSION}")
+        offered = [v for v in PROTOCOL_VERSIONS if v in request["protocolVersions"]]
+        if not offered:
+            raise RequestFailure("unsupported_protocol", f"this runner speaks protocol {PROTOCOL_VERSIONS}")
+        self.version = offered[0]
+        v2 = {"maxInFlight": 1, "deterministicOutputs": True} if self.version == 2 else {}
         return {
-            "protocolVersion": PROTOCOL_VERSION,
+            "protocolVersion": self.version,
+            **v2,
             "runner": {"name": "python-toy-runner", "version": "0.1.0"},
             # VENDOR SDK: query the device, driver and firmware versions here.
             "device": {
@@ -92,9 +99,27 @@ class ToyRunner:
             "loadTimeMs": (time.perf_counter_ns() - started) / 1e6,
         }
 
+    def load_samples(self, request):
+        if self.version != 2:
+            raise RequestFailure("bad_request", "load_samples is protocol v2")
+        if self.model is None:
+            raise RequestFailure("not_loaded", "load_samples before load")
+        # VENDOR SDK: copy every sample to device memory here, once; timed runs name them by index.
+        self.samples = [{t["name"]: tensor_bytes(t) for t in sample["inputs"]} for sample in request["samples"]]
+        return {"sampleCount": len(self.samples)}
+
+    def zero_outputs(self):
+        """VENDOR SDK: read the outputs back. The toy device answers zeros of the declared shapes."""
+        return [
+            (output, bytes(element_count(output["shape"]) * ELEMENT_BYTES[output["elementType"]]))
+            for output in self.model["outputs"]
+        ]
+
     def run(self, request):
         if self.model is None:
             raise RequestFailure("not_loaded", "run before load")
+        if "samples" in request:
+            return self.run_samples(request)
         inputs = {tensor["name"]: tensor_bytes(tensor) for tensor in request["inputs"]}
         times = []
         for _ in range(request["iterations"]):
@@ -115,6 +140,26 @@ class ToyRunner:
             ]
         return result
 
+    def run_samples(self, request):
+        """v2: one inference per named sample, each answered with the sha256 of every output's bytes."""
+        results, times = [], []
+        for index in request["samples"]:
+            if not 0 <= index < len(self.samples):
+                raise RequestFailure("bad_request", f"sample {index} is not in the library of {len(self.samples)}")
+            started = time.perf_counter_ns()
+            # VENDOR SDK: execute on the device input already there (self.samples[index]), wait for completion.
+            times.append(time.perf_counter_ns() - started)
+            outputs = self.zero_outputs()
+            # The digest covers what the device really returned, on every query, timed or not.
+            result = {"digests": [hashlib.sha256(data).hexdigest() for _, data in outputs]}
+            if request["returnOutputs"]:
+                result["outputs"] = [
+                    {"name": o["name"], "dtype": o["elementType"], "shape": o["shape"], "data": base64.b64encode(data).decode("ascii")}
+                    for o, data in outputs
+                ]
+            results.append(result)
+        return {"results": results, "deviceTimesNs": times}
+
     def close(self, _request):
         # VENDOR SDK: release the model and the device here.
         self.model = None
@@ -123,7 +168,7 @@ class ToyRunner:
 
 def main():
     runner = ToyRunner()
-    handlers = {"hello": runner.hello, "load": runner.load, "run": runner.run, "close": runner.close}
+    handlers = {"hello": runner.hello, "load": runner.load, "load_samples": runner.load_samples, "run": runner.run, "close": runner.close}
     stdin = sys.stdin.buffer
     while True:
         line = stdin.readline(MAX_LINE_BYTES + 1)

@@ -67,4 +67,35 @@ export interface InferenceBackend {
    * the backend has no such clock. Optional: in-process backends have nothing beyond the host clock.
    */
   takeDeviceTimings?(): DeviceTimings | undefined;
+  /** The sample library, when the backend verifies outputs per query (runner protocol v2); available after load. */
+  sampleLibrary?(): SampleLibrary | undefined;
+}
+
+/** One sample's answer in a verified run (runner protocol v2). */
+export interface SampleAnswer {
+  sampleIndex: number;
+  /** sha256 per output as the runner reported it; null when the runner answered nothing for the sample. */
+  digests: string[] | null;
+  /** Full outputs, when they were asked for. */
+  outputs?: HostTensor[];
+}
+
+/**
+ * A backend that holds a sample library on its far side and answers each query by sample index with an
+ * output digest (runner protocol v2), so the harness can check what every timed query returned.
+ */
+export interface SampleLibrary {
+  readonly protocolVersion: number;
+  /** False when the device declared that the same input may give different output bytes. */
+  readonly deterministicOutputs: boolean;
+  /** Requests the device accepts at once. */
+  readonly maxInFlight: number;
+  /** Loads every sample once, before timing; indices count from 0 in this order. */
+  loadSamples(samples: readonly (readonly HostTensor[])[]): Promise<void>;
+  /** One query naming the samples; the answers are kept for takeAnswers(). */
+  runSamples(indices: readonly number[], returnOutputs?: boolean): Promise<void>;
+  /** Untimed: the samples' full outputs and the digests the runner reported for them. */
+  runSamplesWithOutputs(indices: readonly number[]): Promise<SampleAnswer[]>;
+  /** Answers of runSamples since the previous call (which it drains), in completion order. */
+  takeAnswers(): SampleAnswer[];
 }

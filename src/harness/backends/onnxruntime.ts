@@ -4,7 +4,7 @@
 import { InferenceSession, Tensor, env } from 'onnxruntime-node';
 import { z } from 'zod';
 import { HarnessError, errorMessage } from '../../lib/errors.js';
-import type { HostTensor, TensorSignatureLike } from '../tensors.js';
+import type { ElementType, HostTensor, TensorSignatureLike } from '../tensors.js';
 import type { BackendDescription, InferenceBackend, LoadInfo, PreparedFeeds } from './backend.js';
 
 export const onnxRuntimeBackendConfigSchema = z.strictObject({
@@ -40,6 +40,28 @@ export function toOnnxRuntimeFeeds(tensors: readonly HostTensor[]): Record<strin
     feeds[tensor.name] = new Tensor(type, tensor.data, tensor.dims);
   }
   return feeds;
+}
+
+const ORT_TO_ELEMENT_TYPE: Partial<Record<Tensor.Type, ElementType>> = {
+  float32: 'float32',
+  float16: 'float16',
+  float64: 'double',
+  int8: 'int8',
+  uint8: 'uint8',
+  int16: 'int16',
+  uint16: 'uint16',
+  int32: 'int32',
+  uint32: 'uint32',
+  int64: 'int64',
+  uint64: 'uint64',
+  bool: 'bool',
+  string: 'string',
+};
+
+/** An onnxruntime tensor as a host tensor, or undefined for types the harness cannot carry (int4, bfloat16). */
+export function fromOnnxRuntimeTensor(name: string, tensor: Tensor): HostTensor | undefined {
+  const elementType = ORT_TO_ELEMENT_TYPE[tensor.type];
+  return elementType === undefined ? undefined : { name, elementType, dims: tensor.dims, data: tensor.data };
 }
 
 class OnnxRuntimeFeeds implements PreparedFeeds {

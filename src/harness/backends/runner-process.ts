@@ -1,4 +1,4 @@
-// Backend for NPUs that onnxruntime cannot drive: a vendor's runner process speaks runner protocol v1
+// Backend for NPUs that onnxruntime cannot drive: a vendor's runner process speaks runner protocol v2 or v1
 // (docs/runner-protocol.md) over its stdin/stdout and calls the vendor SDK. The host still times every
 // query itself, around the `run` request and its response; times the runner reports are kept apart.
 // Any failure kills the runner's whole process group, because a half-working device session would
@@ -13,20 +13,23 @@ import { HarnessError, errorMessage, type ErrorCode } from '../../lib/errors.js'
 import { LineSplitter } from '../runner/json-lines.js';
 import {
   MAX_LINE_BYTES,
-  RUNNER_PROTOCOL_VERSION,
+  RUNNER_PROTOCOL_VERSIONS,
   closeResultSchema,
   decodeTensor,
   encodeTensors,
   helloResultSchema,
   loadResultSchema,
+  loadSamplesResultSchema,
   responseSchema,
   runResultSchema,
+  runSamplesResultSchema,
   type HelloResult,
   type LoadResult,
   type RunnerOp,
+  type WireTensor,
 } from '../runner/protocol.js';
 import type { HostTensor } from '../tensors.js';
-import type { BackendDescription, DeviceTimings, InferenceBackend, LoadInfo, PreparedFeeds } from './backend.js';
+import type { BackendDescription, DeviceTimings, InferenceBackend, LoadInfo, PreparedFeeds, SampleAnswer, SampleLibrary } from './backend.js';
 
 export const runnerBackendConfigSchema = z.strictObject({
   /** The runner executable, looked up on PATH like a shell would. */
@@ -89,14 +92,19 @@ interface PendingRequest {
   timer: NodeJS.Timeout;
 }
 
-/** One runner process: spawns it, exchanges one request at a time, and owns its death. */
+/** One runner process: spawns it, exchanges requests (one at a time, or up to the v2 runner's
+ *  maxInFlight, matched by id), and owns its death. */
 class RunnerConnection {
   readonly started: Promise<void>;
   private readonly closed: Promise<void>;
   private hasClosed = false;
   private closing = false;
   private nextId = 1;
-  private pending: PendingRequest | null = null;
+  private readonly pending = new Map<number, PendingRequest>();
+  /** Requests allowed in flight; raised after a v2 hello. */
+  private capacity = 1;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
   private failure: Promise<RunnerFailure> | null = null;
   private exit: RunnerFailureDetails['exit'];
   private readonly stderrTail: string[] = [];
@@ -142,8 +150,9 @@ class RunnerConnection {
     child.once('close', () => {
       this.hasClosed = true;
       markClosed();
-      if (this.pending !== null || !this.closing) {
-        const during = this.pending === null ? '' : ` while handling '${this.pending.op}'`;
+      const inFlight = this.firstPending();
+      if (inFlight !== undefined || !this.closing) {
+        const during = inFlight === undefined ? '' : ` while handling '${inFlight.op}'`;
         void this.abort('runner.crashed', `The runner ${describeExit(this.exit)}${during}.`);
       }
     });
@@ -153,27 +162,40 @@ class RunnerConnection {
     return this.child.pid;
   }
 
-  /**
-   * Sends one request; `encodedMembers` are extra JSON members already serialized (a run's inputs), so
-   * a timed run writes prepared bytes instead of re-encoding tensors. Protocol v1 has one request in
-   * flight: concurrent callers (MultiStream, Server, Offline) wait their turn here, so the wait counts
-   * as latency, as it does in front of a device that runs one inference at a time.
-   */
-  request<T>(op: RunnerOp, members: Record<string, unknown>, resultSchema: z.ZodType<T>, timeoutMs: number, encodedMembers?: Buffer): Promise<T> {
-    const turn = this.lane.then(() => this.send(op, members, resultSchema, timeoutMs, encodedMembers));
-    this.lane = turn.catch(() => undefined);
-    return turn;
+  /** Lets a v2 runner have up to `maxInFlight` requests at once (called after hello, with none in flight). */
+  allowInFlight(maxInFlight: number): void {
+    this.capacity = maxInFlight;
   }
 
-  private lane: Promise<unknown> = Promise.resolve();
+  /**
+   * Sends one request; `encodedMembers` are extra JSON members already serialized (a run's inputs), so
+   * a timed run writes prepared bytes instead of re-encoding tensors. With the runner's capacity in
+   * flight, concurrent callers (MultiStream, Server, Offline) wait their turn here, in order, so the wait
+   * counts as latency, as it does in front of a device with that many queues.
+   */
+  async request<T>(op: RunnerOp, members: Record<string, unknown>, resultSchema: z.ZodType<T>, timeoutMs: number, encodedMembers?: Buffer): Promise<T> {
+    // A finished request hands its slot straight to the next waiter, so a newcomer cannot overtake.
+    if (this.active >= this.capacity) await new Promise<void>((resolveTurn) => this.waiting.push(resolveTurn));
+    else this.active++;
+    try {
+      return await this.send(op, members, resultSchema, timeoutMs, encodedMembers);
+    } finally {
+      const next = this.waiting.shift();
+      if (next === undefined) this.active--;
+      else next();
+    }
+  }
+
+  private firstPending(): PendingRequest | undefined {
+    return this.pending.values().next().value;
+  }
 
   private async send<T>(op: RunnerOp, members: Record<string, unknown>, resultSchema: z.ZodType<T>, timeoutMs: number, encodedMembers?: Buffer): Promise<T> {
     if (this.failure !== null) throw await this.failure;
-    if (this.pending !== null) throw new Error(`runner request '${op}' sent while '${this.pending.op}' is in flight`);
     const id = this.nextId++;
     const result = new Promise<Record<string, unknown>>((resolveResult, rejectResult) => {
       const timer = setTimeout(() => void this.abort('runner.timeout', `The runner did not answer '${op}' within ${timeoutMs} ms and was killed.`), timeoutMs);
-      this.pending = { id, op, resolve: resolveResult, reject: rejectResult, timer };
+      this.pending.set(id, { id, op, resolve: resolveResult, reject: rejectResult, timer });
     });
     const head = JSON.stringify({ id, op, ...members });
     const { stdin } = this.child;
@@ -217,15 +239,16 @@ class RunnerConnection {
       return;
     }
     const response = parsed.data;
-    const pending = this.pending;
+    const pending = response.id === null ? undefined : this.pending.get(response.id);
     if (!response.ok && response.id === null) {
       void this.abort('runner.protocol_error', `The runner could not read a request: ${response.error.code}: ${response.error.message}`);
-    } else if (pending === null || response.id !== pending.id) {
-      void this.abort('runner.protocol_error', `The runner answered request id ${response.id}, ${pending === null ? 'but no request was in flight' : `but ${pending.id} was in flight`}.`);
+    } else if (pending === undefined) {
+      const inFlight = [...this.pending.keys()];
+      void this.abort('runner.protocol_error', `The runner answered request id ${response.id}, ${inFlight.length === 0 ? 'but no request was in flight' : `but ${inFlight.join(', ')} ${inFlight.length === 1 ? 'was' : 'were'} in flight`}.`);
     } else if (!response.ok) {
       void this.abort('runner.error', `The runner failed '${pending.op}': ${response.error.code}: ${response.error.message}`, undefined, response.error);
     } else {
-      this.pending = null;
+      this.pending.delete(pending.id);
       clearTimeout(pending.timer);
       pending.resolve(response.result);
     }
@@ -238,12 +261,16 @@ class RunnerConnection {
   abort(code: RunnerFailureCode, message: string, cause?: unknown, runnerError?: RunnerFailureDetails['runnerError']): Promise<RunnerFailure> {
     if (this.failure !== null) return this.failure;
     this.killGroup();
-    const pending = this.pending;
-    this.pending = null;
-    if (pending !== null) clearTimeout(pending.timer);
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of pending) clearTimeout(request.timer);
     // Built after the process is reaped, so the error carries its exit status and complete stderr.
     this.failure = this.reaped().then(() => this.failureNow(code, message, { ...(runnerError && { runnerError }) }, cause));
-    void this.failure.then((error) => pending?.reject(error));
+    void this.failure.then((error) => {
+      for (const request of pending) request.reject(error);
+    });
+    // Callers waiting for a turn get the failure from send().
+    for (const next of this.waiting.splice(0)) next();
     return this.failure;
   }
 
@@ -294,11 +321,18 @@ export class RunnerProcessBackend implements InferenceBackend {
   private spillDirectory: string | null = null;
   private spilledFiles = 0;
   private deviceTimesNs: number[] = [];
+  private librarySize = 0;
+  private answers: SampleAnswer[] = [];
 
   constructor(config: RunnerBackendConfig) {
     const parsed = runnerBackendConfigSchema.safeParse(config);
     if (!parsed.success) throw new HarnessError('harness.invalid_backend_config', `Invalid runner backend config: ${z.prettifyError(parsed.error)}`);
     this.config = parsed.data;
+  }
+
+  /** The protocol version the runner chose in hello. */
+  get protocolVersion(): number {
+    return this.loadedHello().protocolVersion;
   }
 
   /** The runner's process id, while one was started. */
@@ -312,11 +346,15 @@ export class RunnerProcessBackend implements InferenceBackend {
     this.connection = connection;
     await connection.started;
     const { requestTimeoutMs, loadTimeoutMs, loadOptions } = this.config;
-    const hello = await connection.request('hello', { protocolVersions: [RUNNER_PROTOCOL_VERSION] }, helloResultSchema, requestTimeoutMs);
-    if (hello.protocolVersion !== RUNNER_PROTOCOL_VERSION) {
-      throw await connection.abort('runner.protocol_error', `The runner chose protocol version ${hello.protocolVersion}; this host speaks only ${RUNNER_PROTOCOL_VERSION}.`);
+    const hello = await connection.request('hello', { protocolVersions: [...RUNNER_PROTOCOL_VERSIONS] }, helloResultSchema, requestTimeoutMs);
+    if (hello.protocolVersion !== 1 && hello.protocolVersion !== 2) {
+      throw await connection.abort('runner.protocol_error', `The runner chose protocol version ${hello.protocolVersion}; this host speaks ${RUNNER_PROTOCOL_VERSIONS.join(' and ')}.`);
+    }
+    if (hello.protocolVersion === 1 && (hello.maxInFlight !== undefined || hello.deterministicOutputs !== undefined)) {
+      throw await connection.abort('runner.protocol_error', 'The runner chose protocol version 1 but answered hello with v2 members (maxInFlight, deterministicOutputs).');
     }
     this.hello = hello;
+    connection.allowInFlight(hello.maxInFlight ?? 1);
     // The runner's working directory may differ from ours.
     this.model = await connection.request('load', { modelPath: resolve(modelPath), options: loadOptions }, loadResultSchema, loadTimeoutMs);
     return { inputs: this.model.inputs, outputs: this.model.outputs };
@@ -345,6 +383,103 @@ export class RunnerProcessBackend implements InferenceBackend {
     const outputs = await this.runIterations(feeds, iterations, true);
     if (outputs === undefined) throw await this.loadedConnection().abort('runner.protocol_error', 'The runner answered a run that asked for outputs without any.');
     return outputs;
+  }
+
+  sampleLibrary(): SampleLibrary | undefined {
+    const hello = this.loadedHello();
+    if (hello.protocolVersion < 2) return undefined;
+    return {
+      protocolVersion: hello.protocolVersion,
+      deterministicOutputs: hello.deterministicOutputs ?? true,
+      maxInFlight: hello.maxInFlight ?? 1,
+      loadSamples: (samples) => this.loadSamples(samples),
+      runSamples: (indices, returnOutputs = false) => this.runSamples(indices, returnOutputs),
+      runSamplesWithOutputs: (indices) => this.runSamplesWithOutputs(indices),
+      takeAnswers: () => this.answers.splice(0),
+    };
+  }
+
+  /** Writes every numeric tensor to a file (strings go inline) and sends the library in one request. */
+  private async loadSamples(samples: readonly (readonly HostTensor[])[]): Promise<void> {
+    const connection = this.loadedConnection();
+    this.spillDirectory ??= mkdtempSync(join(tmpdir(), 'npubench-runner-'));
+    const directory = this.spillDirectory;
+    const wire = samples.map((sample, s) => ({
+      inputs: sample.map((tensor, t): WireTensor => {
+        const shape = [...tensor.dims];
+        if (Array.isArray(tensor.data)) return { name: tensor.name, dtype: 'string', shape, strings: tensor.data };
+        const [encoded] = encodeTensors([tensor], (_tensor, bytes) => {
+          const file = join(directory, `sample-${s}-input-${t}.bin`);
+          writeFileSync(file, bytes);
+          return file;
+        });
+        if (encoded === undefined) throw new Error('encodeTensors returned no tensor');
+        if ('data' in encoded) {
+          const file = join(directory, `sample-${s}-input-${t}.bin`);
+          writeFileSync(file, Buffer.from(encoded.data, 'base64'));
+          return { name: encoded.name, dtype: encoded.dtype, shape, path: file };
+        }
+        return encoded;
+      }),
+    }));
+    const members = { samples: wire };
+    if (Buffer.byteLength(JSON.stringify(members)) + RUN_REQUEST_OVERHEAD_BYTES > MAX_LINE_BYTES) {
+      throw new HarnessError('harness.input_too_large', `The sample library does not fit one runner line of ${MAX_LINE_BYTES} bytes (string inputs travel inline).`);
+    }
+    const { sampleCount } = await connection.request('load_samples', members, loadSamplesResultSchema, this.config.loadTimeoutMs);
+    if (sampleCount !== samples.length) {
+      throw await connection.abort('runner.protocol_error', `The runner loaded ${sampleCount} samples of the ${samples.length} it was sent.`);
+    }
+    this.librarySize = samples.length;
+  }
+
+  private async requestSamples(indices: readonly number[], returnOutputs: boolean): Promise<SampleAnswer[]> {
+    const connection = this.loadedConnection();
+    if (this.librarySize === 0) throw new Error('runSamples before loadSamples');
+    const result = await connection.request('run', { samples: indices, returnOutputs }, runSamplesResultSchema, this.config.requestTimeoutMs);
+    await this.recordDeviceTimes(connection, result.deviceTimesNs, indices.length);
+    if (result.results.length > indices.length) {
+      throw await connection.abort('runner.protocol_error', `The runner answered a run of ${indices.length} sample(s) with ${result.results.length} results.`);
+    }
+    const outputCount = this.model?.outputs.length ?? 0;
+    const answers: SampleAnswer[] = [];
+    for (const [i, sampleIndex] of indices.entries()) {
+      const answer = result.results[i];
+      // Fewer results than samples: the rest were dropped, which the compliance check counts; not a protocol failure.
+      if (answer === undefined) {
+        answers.push({ sampleIndex, digests: null });
+        continue;
+      }
+      if (answer.digests.length !== outputCount) {
+        throw await connection.abort('runner.protocol_error', `The runner answered sample ${sampleIndex} with ${answer.digests.length} digests; the model has ${outputCount} outputs.`);
+      }
+      const outputs = answer.outputs && (await this.decodeOutputs(connection, answer.outputs));
+      answers.push({ sampleIndex, digests: answer.digests, ...(outputs && { outputs }) });
+    }
+    return answers;
+  }
+
+  private async runSamples(indices: readonly number[], returnOutputs: boolean): Promise<void> {
+    for (const answer of await this.requestSamples(indices, returnOutputs)) this.answers.push(answer);
+  }
+
+  private async runSamplesWithOutputs(indices: readonly number[]): Promise<SampleAnswer[]> {
+    const answers = await this.requestSamples(indices, true);
+    for (const answer of answers) {
+      if (answer.digests !== null && answer.outputs === undefined) {
+        throw await this.loadedConnection().abort('runner.protocol_error', `The runner answered sample ${answer.sampleIndex} of a run that asked for outputs without any.`);
+      }
+    }
+    return answers;
+  }
+
+  private async recordDeviceTimes(connection: RunnerConnection, times: number[] | undefined, expected: number): Promise<void> {
+    const timing = this.loadedHello().deviceTiming;
+    if ((timing === 'none') !== (times === undefined) || (times !== undefined && times.length !== expected)) {
+      const got = times === undefined ? 'no deviceTimesNs' : `${times.length} deviceTimesNs`;
+      throw await connection.abort('runner.protocol_error', `The runner declared deviceTiming '${timing}' and answered a run of ${expected} inference(s) with ${got}.`);
+    }
+    if (times !== undefined) for (const ns of times) this.deviceTimesNs.push(ns);
   }
 
   takeDeviceTimings(): DeviceTimings | undefined {
@@ -379,14 +514,9 @@ export class RunnerProcessBackend implements InferenceBackend {
   private async runIterations(feeds: PreparedFeeds, iterations: number, returnOutputs: boolean): Promise<HostTensor[] | undefined> {
     if (!(feeds instanceof RunnerFeeds)) throw new Error(`feeds were prepared by backend '${feeds.backendName}', not ${this.name}`);
     const connection = this.loadedConnection();
+    if (this.loadedHello().protocolVersion !== 1) throw new Error('tensors in run requests are protocol v1; a v2 runner runs samples from its library');
     const result = await connection.request('run', { iterations, returnOutputs }, runResultSchema, this.config.requestTimeoutMs, feeds.encodedInputs);
-    const timing = this.loadedHello().deviceTiming;
-    const times = result.deviceTimesNs;
-    if ((timing === 'none') !== (times === undefined) || (times !== undefined && times.length !== iterations)) {
-      const got = times === undefined ? 'no deviceTimesNs' : `${times.length} deviceTimesNs`;
-      throw await connection.abort('runner.protocol_error', `The runner declared deviceTiming '${timing}' and answered a run of ${iterations} iteration(s) with ${got}.`);
-    }
-    if (times !== undefined) for (const ns of times) this.deviceTimesNs.push(ns);
+    await this.recordDeviceTimes(connection, result.deviceTimesNs, iterations);
     // Outputs are checked whenever they come, so a runner cannot hide bad tensors behind the timed path.
     return result.outputs && (await this.decodeOutputs(connection, result.outputs));
   }

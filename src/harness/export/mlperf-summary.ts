@@ -96,7 +96,7 @@ function latencyLines(summary: LatencySummaryReport): string[] {
 }
 
 function testParameters(summary: LatencySummaryReport): string[] {
-  const { spec } = summary;
+  const { spec, sampleSet } = summary;
   const inFlight = spec.scenario === 'server' || spec.scenario === 'offline' ? spec.maxOutstandingQueries : 1;
   return [
     `samples_per_query : ${spec.scenario === 'offline' ? spec.offlineSampleCount : spec.samplesPerQuery}`,
@@ -107,11 +107,11 @@ function testParameters(summary: LatencySummaryReport): string[] {
     `max_duration (ms): ${spec.maxDurationMs}`,
     `min_query_count : ${spec.scenario === 'offline' ? 1 : spec.minQueryCount}`,
     'max_query_count : 0',
-    // spec.seed draws the synthetic inputs (LoadGen's QSL choice) and, salted, the Server schedule.
-    // No sample indices are drawn: every query runs the same sample.
-    `qsl_rng_seed : ${spec.seed}`,
-    'sample_index_rng_seed : 0',
-    `schedule_rng_seed : ${spec.seed}`,
+    // Reports since the performance sample set record its three seeds; older ones ran one sample, drawn
+    // from spec.seed, which also (salted) seeded the Server schedule.
+    `qsl_rng_seed : ${sampleSet?.qslSeed ?? spec.seed}`,
+    `sample_index_rng_seed : ${sampleSet?.sampleIndexSeed ?? 0}`,
+    `schedule_rng_seed : ${sampleSet?.scheduleSeed ?? spec.seed}`,
     'accuracy_log_rng_seed : 0',
     'accuracy_log_probability : 0',
     'accuracy_log_sampling_target : 0',
@@ -119,8 +119,7 @@ function testParameters(summary: LatencySummaryReport): string[] {
     'performance_issue_unique : 0',
     'performance_issue_same : 0',
     'performance_issue_same_index : 0',
-    // Every query runs the same synthetic sample.
-    'performance_sample_count : 1',
+    `performance_sample_count : ${sampleSet?.performanceSampleCount ?? 1}`,
   ];
 }
 

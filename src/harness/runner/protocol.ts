@@ -1,11 +1,23 @@
-// Runner protocol v1 (docs/runner-protocol.md): JSON lines between the harness and a runner process that
-// drives an NPU through its vendor SDK. Both sides (runner-process.ts and the reference runner) validate
-// against these schemas, so the document, the host and the reference runner cannot drift apart.
+// Runner protocol v1 and v2 (docs/runner-protocol.md): JSON lines between the harness and a runner process
+// that drives an NPU through its vendor SDK. Both sides (runner-process.ts and the reference runner)
+// validate against these schemas, so the document, the host and the reference runner cannot drift apart.
+// v2 adds a sample library loaded before timing (`load_samples`), `run` by sample index with an output
+// digest per sample, and several requests in flight; v1 stays for existing runners.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { deviceInfoSchema } from '../backends/backend.js';
 import type { ElementType, HostTensor, HostTensorData } from '../tensors.js';
 
-export const RUNNER_PROTOCOL_VERSION = 1;
+/** The newest version; hosts offer every entry of RUNNER_PROTOCOL_VERSIONS. */
+export const RUNNER_PROTOCOL_VERSION = 2;
+export const RUNNER_PROTOCOL_VERSIONS = [2, 1] as const;
+export type RunnerProtocolVersion = (typeof RUNNER_PROTOCOL_VERSIONS)[number];
+
+/** Most samples one `load_samples` may hold, and most indices one v2 `run` may name. */
+export const MAX_LIBRARY_SAMPLES = 65_536;
+export const MAX_SAMPLES_PER_RUN = 1024;
+/** Most requests a v2 runner may ask to have in flight at once. */
+export const MAX_IN_FLIGHT = 256;
 
 /** Longest line either side accepts, newline included; larger tensors travel by file. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -53,6 +65,7 @@ const requestId = z.int().min(1);
 
 export const helloRequestSchema = z.strictObject({ id: requestId, op: z.literal('hello'), protocolVersions: z.array(z.int()).min(1) });
 export const loadRequestSchema = z.strictObject({ id: requestId, op: z.literal('load'), modelPath: z.string().min(1), options: z.record(z.string(), z.unknown()) });
+/** v1: tensors in the request, run `iterations` times. */
 export const runRequestSchema = z.strictObject({
   id: requestId,
   op: z.literal('run'),
@@ -60,8 +73,22 @@ export const runRequestSchema = z.strictObject({
   returnOutputs: z.boolean(),
   inputs: z.array(wireTensorSchema),
 });
+/** v2: the sample library, loaded once before timing; each sample is one input tensor per model input. */
+export const loadSamplesRequestSchema = z.strictObject({
+  id: requestId,
+  op: z.literal('load_samples'),
+  samples: z.array(z.strictObject({ inputs: z.array(wireTensorSchema) })).min(1).max(MAX_LIBRARY_SAMPLES),
+});
+/** v2: one inference per named sample, in order (several for MultiStream), answered with a digest per sample. */
+export const runSamplesRequestSchema = z.strictObject({
+  id: requestId,
+  op: z.literal('run'),
+  samples: z.array(z.int().min(0)).min(1).max(MAX_SAMPLES_PER_RUN),
+  returnOutputs: z.boolean(),
+});
 export const closeRequestSchema = z.strictObject({ id: requestId, op: z.literal('close') });
-export const requestSchema = z.discriminatedUnion('op', [helloRequestSchema, loadRequestSchema, runRequestSchema, closeRequestSchema]);
+// A plain union: v1 and v2 `run` share their op, which a discriminated union cannot hold.
+export const requestSchema = z.union([helloRequestSchema, loadRequestSchema, loadSamplesRequestSchema, runRequestSchema, runSamplesRequestSchema, closeRequestSchema]);
 export type RunnerRequest = z.output<typeof requestSchema>;
 export type RunnerOp = RunnerRequest['op'];
 
@@ -73,6 +100,11 @@ export const helloResultSchema = z.strictObject({
   runner: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
   device: deviceInfoSchema,
   deviceTiming: deviceTimingSourceSchema,
+  /** v2: requests the runner accepts at once (several hardware queues); default 1. */
+  maxInFlight: z.int().min(1).max(MAX_IN_FLIGHT).optional(),
+  /** v2: false when the device may give different output bytes for the same input (the host then
+   *  compares a seeded subset of full outputs within tolerance instead of digests); default true. */
+  deterministicOutputs: z.boolean().optional(),
 });
 export const loadResultSchema = z.strictObject({
   inputs: z.array(tensorSignatureSchema),
@@ -83,11 +115,22 @@ export const runResultSchema = z.strictObject({
   outputs: z.array(wireTensorSchema).optional(),
   deviceTimesNs: z.array(z.number().min(0)).optional(),
 });
+export const loadSamplesResultSchema = z.strictObject({ sampleCount: z.int().min(1) });
+/** sha256 of an output's raw bytes (strings: of their JSON array), lower-case hex. */
+export const outputDigestSchema = z.string().regex(/^[0-9a-f]{64}$/);
+/** v2: one entry per requested sample, in request order: a digest per model output, in load order. */
+export const runSamplesResultSchema = z.strictObject({
+  results: z.array(z.strictObject({ digests: z.array(outputDigestSchema), outputs: z.array(wireTensorSchema).optional() })),
+  /** One per requested sample, as in v1. */
+  deviceTimesNs: z.array(z.number().min(0)).optional(),
+});
 export const closeResultSchema = z.strictObject({});
 
 export type HelloResult = z.output<typeof helloResultSchema>;
 export type LoadResult = z.output<typeof loadResultSchema>;
 export type RunResult = z.output<typeof runResultSchema>;
+export type LoadSamplesResult = z.output<typeof loadSamplesResultSchema>;
+export type RunSamplesResult = z.output<typeof runSamplesResultSchema>;
 
 export const runnerErrorSchema = z.strictObject({ code: z.string().min(1), message: z.string() });
 export const responseSchema = z.union([
@@ -195,4 +238,12 @@ export function decodeTensor(wire: WireTensor, readFile: (path: string) => Buffe
   const aligned = new ArrayBuffer(bytes.length);
   bytes.copy(new Uint8Array(aligned));
   return { name: wire.name, elementType: wire.dtype, dims: wire.shape, data: typedArrayOf(wire.dtype, aligned) };
+}
+
+/** The digest protocol v2 asks for: sha256 of the raw little-endian bytes the wire would carry. */
+export function outputDigest(tensor: HostTensor): string {
+  const hash = createHash('sha256');
+  if (Array.isArray(tensor.data)) hash.update(JSON.stringify(tensor.data));
+  else hash.update(tensorBytes(tensor.data));
+  return hash.digest('hex');
 }

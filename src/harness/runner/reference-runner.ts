@@ -1,4 +1,4 @@
-// Reference runner: runner protocol v1 answered by onnxruntime-node on the CPU. It is the model vendors
+// Reference runner: runner protocol v2 (and v1) answered by onnxruntime-node on the CPU. It is the model vendors
 // copy for their own SDK, the conformance partner of runner-process.ts, and the way to measure what
 // the protocol itself costs per query. Its per-iteration times are taken in this process around
 // session.run, so it declares them 'runner'-measured, never 'device'.
@@ -11,27 +11,53 @@ import { fileURLToPath } from 'node:url';
 import { InferenceSession, env, type Tensor } from 'onnxruntime-node';
 import { z } from 'zod';
 import { errorMessage } from '../../lib/errors.js';
-import { onnxRuntimeBackendConfigSchema, onnxRuntimeSessionOptions, toOnnxRuntimeFeeds, toSignature } from '../backends/onnxruntime.js';
-import type { ElementType, HostTensor } from '../tensors.js';
+import { fromOnnxRuntimeTensor, onnxRuntimeBackendConfigSchema, onnxRuntimeSessionOptions, toOnnxRuntimeFeeds, toSignature } from '../backends/onnxruntime.js';
+import type { HostTensor } from '../tensors.js';
 import { LineSplitter } from './json-lines.js';
 import {
+  MAX_IN_FLIGHT,
   MAX_LINE_BYTES,
   RUNNER_ERROR_CODES,
-  RUNNER_PROTOCOL_VERSION,
+  RUNNER_PROTOCOL_VERSIONS,
   TensorDecodeError,
   decodeTensor,
   encodeTensors,
+  outputDigest,
   requestSchema,
   type HelloResult,
   type LoadResult,
+  type LoadSamplesResult,
   type RunResult,
+  type RunSamplesResult,
+  type RunnerProtocolVersion,
   type RunnerRequest,
   type RunnerResponse,
   type WireTensor,
 } from './protocol.js';
 
 export const REFERENCE_RUNNER_NAME = 'npubench-reference-runner';
-const REFERENCE_RUNNER_VERSION = '1.0.0';
+const REFERENCE_RUNNER_VERSION = '2.0.0';
+
+/** What the command line may change: the versions spoken (to exercise v1 hosts and runners) and requests in flight. */
+export const referenceRunnerOptionsSchema = z.strictObject({
+  protocolVersions: z.array(z.union([z.literal(1), z.literal(2)])).min(1).default([...RUNNER_PROTOCOL_VERSIONS]),
+  maxInFlight: z.int().min(1).max(MAX_IN_FLIGHT).default(1),
+});
+export type ReferenceRunnerOptions = z.input<typeof referenceRunnerOptionsSchema>;
+
+/** Parses `--protocol 1[,2]` and `--max-in-flight N`. */
+export function parseReferenceRunnerArgs(args: readonly string[]): ReferenceRunnerOptions {
+  const options: { protocolVersions?: number[]; maxInFlight?: number } = {};
+  for (let i = 0; i < args.length; i += 2) {
+    const value = args[i + 1] ?? '';
+    if (args[i] === '--protocol') options.protocolVersions = value.split(',').map(Number);
+    else if (args[i] === '--max-in-flight') options.maxInFlight = Number(value);
+    else throw new Error(`unknown argument '${args[i]}' (known: --protocol 1|2|1,2, --max-in-flight N)`);
+  }
+  const parsed = referenceRunnerOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new Error(`bad reference runner arguments: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
 
 /** The CPU session knobs of the onnxruntime backend, so both can be configured alike. */
 const loadOptionsSchema = onnxRuntimeBackendConfigSchema.pick({ intraOpNumThreads: true, interOpNumThreads: true, graphOptimizationLevel: true });
@@ -54,34 +80,25 @@ class RequestFailure extends Error {
   }
 }
 
-const ORT_TO_ELEMENT_TYPE: Partial<Record<Tensor.Type, ElementType>> = {
-  float32: 'float32',
-  float16: 'float16',
-  float64: 'double',
-  int8: 'int8',
-  uint8: 'uint8',
-  int16: 'int16',
-  uint16: 'uint16',
-  int32: 'int32',
-  uint32: 'uint32',
-  int64: 'int64',
-  uint64: 'uint64',
-  bool: 'bool',
-  string: 'string',
-};
-
 function toHostTensor(name: string, tensor: Tensor): HostTensor {
-  const elementType = ORT_TO_ELEMENT_TYPE[tensor.type];
-  if (elementType === undefined) throw new RequestFailure(RUNNER_ERROR_CODES.runFailed, `output '${name}' has element type ${tensor.type}, which protocol v1 cannot carry`);
-  return { name, elementType, dims: tensor.dims, data: tensor.data };
+  const host = fromOnnxRuntimeTensor(name, tensor);
+  if (host === undefined) throw new RequestFailure(RUNNER_ERROR_CODES.runFailed, `output '${name}' has element type ${tensor.type}, which the protocol cannot carry`);
+  return host;
 }
 
 class ReferenceRunner {
   private session: InferenceSession | null = null;
   private spillDirectory: string | null = null;
+  private protocolVersion: RunnerProtocolVersion | null = null;
+  /** v2 sample library: onnxruntime feeds made once by load_samples. */
+  private library: InferenceSession.FeedsType[] = [];
+  private outputFiles = 0;
   closed = false;
 
-  async respond(line: string): Promise<RunnerResponse> {
+  constructor(private readonly options: z.output<typeof referenceRunnerOptionsSchema>) {}
+
+  /** A request, or the error response to a line that is not one. */
+  parse(line: string): RunnerRequest | RunnerResponse {
     let message: unknown;
     try {
       message = JSON.parse(line);
@@ -93,7 +110,10 @@ class ReferenceRunner {
       const id = z.object({ id: z.int().min(1) }).safeParse(message).data?.id ?? null;
       return { id, ok: false, error: { code: RUNNER_ERROR_CODES.badRequest, message: z.prettifyError(parsed.error) } };
     }
-    const request = parsed.data;
+    return parsed.data;
+  }
+
+  async respond(request: RunnerRequest): Promise<RunnerResponse> {
     try {
       return { id: request.id, ok: true, result: await this.handle(request) };
     } catch (err) {
@@ -110,13 +130,22 @@ class ReferenceRunner {
     this.spillDirectory = null;
   }
 
-  private async handle(request: RunnerRequest): Promise<HelloResult | LoadResult | RunResult | Record<string, never>> {
+  private async handle(request: RunnerRequest): Promise<HelloResult | LoadResult | LoadSamplesResult | RunResult | RunSamplesResult | Record<string, never>> {
+    if (request.op !== 'hello' && this.protocolVersion === null) throw new RequestFailure(RUNNER_ERROR_CODES.badRequest, `'${request.op}' before hello`);
+    const v2Only = request.op === 'load_samples' || (request.op === 'run' && 'samples' in request);
+    const v1Only = request.op === 'run' && 'inputs' in request;
+    if ((v2Only && this.protocolVersion !== 2) || (v1Only && this.protocolVersion !== 1)) {
+      throw new RequestFailure(RUNNER_ERROR_CODES.badRequest, `this request is not part of protocol v${this.protocolVersion}`);
+    }
     switch (request.op) {
       case 'hello':
         return this.hello(request.protocolVersions);
       case 'load':
         return this.load(request.modelPath, request.options);
+      case 'load_samples':
+        return this.loadSamples(request.samples);
       case 'run':
+        if ('samples' in request) return this.runSamples(request.samples, request.returnOutputs);
         return this.run(request.inputs, request.iterations, request.returnOutputs);
       case 'close':
         await this.release();
@@ -126,12 +155,16 @@ class ReferenceRunner {
   }
 
   private hello(protocolVersions: number[]): HelloResult {
-    if (!protocolVersions.includes(RUNNER_PROTOCOL_VERSION)) {
-      throw new RequestFailure(RUNNER_ERROR_CODES.unsupportedProtocol, `this runner speaks protocol ${RUNNER_PROTOCOL_VERSION}, not ${protocolVersions.join(', ')}`);
+    const spoken = this.options.protocolVersions;
+    const chosen = Math.max(...spoken.filter((version) => protocolVersions.includes(version)));
+    if (chosen !== 1 && chosen !== 2) {
+      throw new RequestFailure(RUNNER_ERROR_CODES.unsupportedProtocol, `this runner speaks protocol ${spoken.join(', ')}, not ${protocolVersions.join(', ')}`);
     }
+    this.protocolVersion = chosen;
     const cores = cpus();
     return {
-      protocolVersion: RUNNER_PROTOCOL_VERSION,
+      protocolVersion: chosen,
+      ...(chosen === 2 && { maxInFlight: this.options.maxInFlight, deterministicOutputs: true }),
       runner: { name: REFERENCE_RUNNER_NAME, version: REFERENCE_RUNNER_VERSION },
       // A vendor runner reports its NPU here: SoC, driver and firmware versions from the SDK.
       device: {
@@ -180,15 +213,58 @@ class ReferenceRunner {
       deviceTimesNs.push(Number(process.hrtime.bigint() - start));
     }
     if (!returnOutputs) return { deviceTimesNs };
-    const outputs = session.outputNames.map((name) => {
+    const outputs = this.outputsOf(session, results);
+    return { outputs: encodeTensors(outputs, (tensor, bytes) => this.spill(outputs.indexOf(tensor), bytes)), deviceTimesNs };
+  }
+
+  private loadSamples(samples: { inputs: WireTensor[] }[]): LoadSamplesResult {
+    if (this.session === null) throw new RequestFailure(RUNNER_ERROR_CODES.notLoaded, 'load_samples before load');
+    try {
+      // Decoded and turned into onnxruntime tensors here, once, so a timed run touches no input bytes.
+      this.library = samples.map((sample) => toOnnxRuntimeFeeds(sample.inputs.map((wire) => decodeTensor(wire, (path) => readFileSync(path)))));
+    } catch (err) {
+      const code = err instanceof TensorDecodeError ? RUNNER_ERROR_CODES.badRequest : RUNNER_ERROR_CODES.internal;
+      throw new RequestFailure(code, errorMessage(err));
+    }
+    return { sampleCount: this.library.length };
+  }
+
+  private async runSamples(indices: number[], returnOutputs: boolean): Promise<RunSamplesResult> {
+    const session = this.session;
+    if (session === null) throw new RequestFailure(RUNNER_ERROR_CODES.notLoaded, 'run before load');
+    const feeds = indices.map((index) => {
+      const sample = this.library[index];
+      if (sample === undefined) throw new RequestFailure(RUNNER_ERROR_CODES.badRequest, `sample ${index} is not in the library of ${this.library.length}`);
+      return sample;
+    });
+    const deviceTimesNs: number[] = [];
+    const results: RunSamplesResult['results'] = [];
+    for (const sampleFeeds of feeds) {
+      const start = process.hrtime.bigint();
+      let outputs: InferenceSession.ReturnType;
+      try {
+        outputs = await session.run(sampleFeeds);
+      } catch (err) {
+        throw new RequestFailure(RUNNER_ERROR_CODES.runFailed, errorMessage(err));
+      }
+      deviceTimesNs.push(Number(process.hrtime.bigint() - start));
+      const tensors = this.outputsOf(session, outputs);
+      const digests = tensors.map(outputDigest);
+      results.push(returnOutputs ? { digests, outputs: encodeTensors(tensors, (_tensor, bytes) => this.spill(this.outputFiles++, bytes)) } : { digests });
+    }
+    return { results, deviceTimesNs };
+  }
+
+  private outputsOf(session: InferenceSession, results: InferenceSession.ReturnType): HostTensor[] {
+    return session.outputNames.map((name) => {
       const tensor = results[name];
       if (tensor === undefined) throw new RequestFailure(RUNNER_ERROR_CODES.runFailed, `onnxruntime returned no output '${name}'`);
       return toHostTensor(name, tensor);
     });
-    return { outputs: encodeTensors(outputs, (tensor, bytes) => this.spill(outputs.indexOf(tensor), bytes)), deviceTimesNs };
   }
 
-  /** Output files are rewritten each run: the host reads them before it sends the next request. */
+  /** v1 rewrites the same files each run: the host reads them before it sends the next request. v2
+   *  names them afresh, since with several requests in flight the host may read them later. */
   private spill(outputIndex: number, bytes: Buffer): string {
     this.spillDirectory ??= mkdtempSync(join(tmpdir(), 'npubench-reference-runner-'));
     const file = join(this.spillDirectory, `output-${outputIndex}.bin`);
@@ -202,22 +278,46 @@ async function writeLine(output: Writable, response: RunnerResponse): Promise<vo
   if (!output.write(`${JSON.stringify(response)}\n`)) await once(output, 'drain');
 }
 
-/** Answers runner protocol requests from `input` until a close request or the end of `input`. */
-export async function serveRunnerProtocol(input: Readable, output: Writable): Promise<void> {
-  const runner = new ReferenceRunner();
+/** Answers runner protocol requests from `input` until a close request or the end of `input`. With
+ *  maxInFlight > 1, run requests are answered as they finish (matched by id), up to that many at once. */
+export async function serveRunnerProtocol(input: Readable, output: Writable, options: ReferenceRunnerOptions = {}): Promise<void> {
+  const resolved = referenceRunnerOptionsSchema.parse(options);
+  const runner = new ReferenceRunner(resolved);
   const lines: (string | null)[] = []; // null marks a line over the limit
   const splitter = new LineSplitter(MAX_LINE_BYTES, { onLine: (line) => lines.push(line), onOversizedLine: () => lines.push(null) });
+  const inFlight = new Set<Promise<void>>();
+  let writes: Promise<void> = Promise.resolve();
+  const answer = (response: RunnerResponse) => (writes = writes.then(() => writeLine(output, response)));
   try {
     for await (const chunk of input) {
       splitter.push(chunk as Buffer);
       for (const line of lines.splice(0)) {
-        const response: RunnerResponse =
-          line === null ? { id: null, ok: false, error: { code: RUNNER_ERROR_CODES.lineTooLong, message: `a request line exceeded ${MAX_LINE_BYTES} bytes` } } : await runner.respond(line);
-        await writeLine(output, response);
+        if (line === null) {
+          await answer({ id: null, ok: false, error: { code: RUNNER_ERROR_CODES.lineTooLong, message: `a request line exceeded ${MAX_LINE_BYTES} bytes` } });
+          continue;
+        }
+        const request = runner.parse(line);
+        if (!('op' in request)) {
+          await answer(request);
+          continue;
+        }
+        // Only runs overlap; everything else waits for the runs before it, so load_samples and close see a quiet session.
+        const concurrent = resolved.maxInFlight > 1 && request.op === 'run';
+        if (!concurrent) await Promise.all(inFlight);
+        const handled = runner.respond(request).then(answer);
+        if (concurrent) {
+          inFlight.add(handled);
+          void handled.finally(() => inFlight.delete(handled));
+          if (inFlight.size >= resolved.maxInFlight) await Promise.race(inFlight);
+        } else {
+          await handled;
+        }
         if (runner.closed) return;
       }
     }
+    await Promise.all(inFlight);
   } finally {
+    await writes;
     await runner.release();
   }
 }

@@ -14,7 +14,7 @@ export interface ServerScheduleLimits {
 }
 
 /** Keeps the schedule's stream apart from the synthetic inputs', which use the same spec seed. */
-const SCHEDULE_SEED_SALT = 0x9e3779b9;
+export const SCHEDULE_SEED_SALT = 0x9e3779b9;
 
 /** Scheduled issue times in whole ns from the run start: the first at 0, then exponential gaps of mean
  *  1 / targetQps, until both minimums are met (LoadGen checks min duration against the final scheduled

@@ -1,0 +1,175 @@
+// Compliance checks on runs through a runner (MLPerf's audit tests applied to any vendor runtime): what
+// each check records in the raw samples, and the verdict the summary derives from those figures. A failed
+// check makes the whole result INVALID with a stable reason code from COMPLIANCE_REASONS; docs/
+// runner-protocol.md explains each. The raw record holds the measured figures only, so the server
+// recomputes every verdict from what the agent uploaded.
+import { z } from 'zod';
+import { percentileOfSorted } from '../stats/latency-percentiles.js';
+
+/** The stable reason codes an INVALID compliance verdict carries, with what each means. */
+export const COMPLIANCE_REASONS = {
+  'compliance.output_mismatch':
+    "A timed query's output digest differs from that sample's accuracy-pass digest (work skipped, another sample's outputs, precision lowered when timed), or for a non-deterministic device its full outputs fall outside tolerance.",
+  'compliance.digest_mismatch': 'In the accuracy pass the runner reported a digest that is not the sha256 of the outputs it returned.',
+  'compliance.reference_mismatch': "Accuracy-pass outputs differ from the reference backend's on the same samples beyond tolerance (e.g. a cheap path for recognised benchmark inputs).",
+  'compliance.dropped_queries': 'A query was answered for fewer samples than it named.',
+  'compliance.caching_detected': 'One sample replayed ran more than 10% faster than distinct fresh samples (TEST04-like).',
+  'compliance.device_time_implausible': 'Reported device or runner times exceed the host-measured latency, or account for implausibly little of it.',
+} as const;
+export type ComplianceReason = keyof typeof COMPLIANCE_REASONS;
+const reasonSchema = z.enum(Object.keys(COMPLIANCE_REASONS) as [ComplianceReason, ...ComplianceReason[]]);
+
+/** TEST04: the replayed sample may be at most this much faster than distinct samples. */
+export const CACHING_MAX_SPEEDUP = 0.1;
+/** Below this paired gain a speed-up is scheduler noise, not a cache: on a loaded 2-core host the
+ *  medians of 32 honest queries moved by 30 µs or more (10–15% of a 0.3 ms query) between runs. */
+export const CACHING_NOISE_FLOOR_NS = 100_000;
+/** A device clock in another domain may run this much fast relative to the host's. */
+export const DEVICE_TIME_CLOCK_TOLERANCE = 0.01;
+/** Host time not covered by device time (protocol, runner) beyond both of these is implausible. */
+export const DEVICE_TIME_MAX_GAP_NS = 2_000_000;
+export const DEVICE_TIME_MAX_GAP_SHARE = 0.5;
+/** Accuracy-pass outputs against the reference: largest |a - b| / max(1, largest |reference|). */
+export const REFERENCE_TOLERANCE = 1e-3;
+/** Non-deterministic devices: timed outputs against the accuracy pass, same measure. */
+export const NONDETERMINISTIC_TOLERANCE = 1e-3;
+
+const ns = z.int().min(0);
+
+export const complianceRawSchema = z.strictObject({
+  protocolVersion: z.int().min(1),
+  /** False for protocol v1 runners: nothing checks what their timed queries returned. */
+  outputsVerified: z.boolean(),
+  deterministicOutputs: z.boolean(),
+  /** Every performance sample run once with full outputs before timing. */
+  accuracyPass: z
+    .strictObject({
+      samples: z.int().min(0),
+      /** Samples whose reported digest is not the sha256 of their returned outputs. */
+      digestMismatchSamples: z.array(z.int().min(0)),
+      droppedSamples: z.array(z.int().min(0)),
+      /** Comparison with an in-process reference backend; null when none was given. */
+      reference: z.strictObject({ maxError: z.number().min(0), failedSamples: z.array(z.int().min(0)) }).nullable(),
+    })
+    .nullable(),
+  /** Every answered query (warm-up and timed) against the accuracy pass. */
+  queryOutputs: z
+    .strictObject({
+      answers: z.int().min(0),
+      /** How answers were compared: digests (deterministic devices) or full outputs of a seeded subset. */
+      compared: z.enum(['digest', 'tolerance']),
+      comparedAnswers: z.int().min(0),
+      mismatches: z.int().min(0),
+      dropped: z.int().min(0),
+      firstMismatchSample: z.int().min(0).nullable(),
+    })
+    .nullable(),
+  /** Host latencies of fresh distinct samples and of one fresh sample replayed, interleaved. */
+  caching: z.strictObject({ distinctNs: z.array(ns).min(1), replayNs: z.array(ns).min(1) }).nullable(),
+  /** Serial scenarios with device times: per query, host latency and the device times of its samples. */
+  timing: z.strictObject({ hostNs: z.array(ns).min(1), deviceNs: z.array(ns).min(1) }).nullable(),
+  /** Host time the accuracy pass and the caching check took. */
+  costNs: ns,
+});
+export type ComplianceRaw = z.output<typeof complianceRawSchema>;
+
+const checkSchema = z.strictObject({
+  check: z.enum(['accuracy-pass', 'query-outputs', 'caching', 'timing']),
+  outcome: z.enum(['passed', 'failed', 'not-run']),
+  reasons: z.array(reasonSchema),
+  /** The figures the verdict used, in words. */
+  detail: z.string(),
+});
+
+export const complianceSummarySchema = z.strictObject({
+  protocolVersion: z.int().min(1),
+  outputsVerified: z.boolean(),
+  checks: z.array(checkSchema),
+  /** Every failed check's reasons; non-empty makes the result INVALID. */
+  invalidReasons: z.array(reasonSchema),
+  /** costNs against the measured duration, in percent. */
+  costPct: z.number().min(0).nullable(),
+});
+export type ComplianceSummary = z.output<typeof complianceSummarySchema>;
+type Check = z.output<typeof checkSchema>;
+
+const median = (values: readonly number[]) => percentileOfSorted(Float64Array.from(values).sort(), 0.5);
+const us = (value: number) => `${(value / 1000).toFixed(1)} µs`;
+
+function notRun(check: Check['check'], why: string): Check {
+  return { check, outcome: 'not-run', reasons: [], detail: why };
+}
+
+function verdict(check: Check['check'], reasons: ComplianceReason[], detail: string): Check {
+  return { check, outcome: reasons.length === 0 ? 'passed' : 'failed', reasons, detail };
+}
+
+function accuracyPassCheck(pass: NonNullable<ComplianceRaw['accuracyPass']>): Check {
+  const reasons: ComplianceReason[] = [];
+  if (pass.digestMismatchSamples.length > 0) reasons.push('compliance.digest_mismatch');
+  if (pass.droppedSamples.length > 0) reasons.push('compliance.dropped_queries');
+  if (pass.reference !== null && pass.reference.failedSamples.length > 0) reasons.push('compliance.reference_mismatch');
+  const reference = pass.reference === null ? 'no reference backend' : `largest error against the reference ${pass.reference.maxError.toExponential(2)} (tolerance ${REFERENCE_TOLERANCE}), ${pass.reference.failedSamples.length} samples outside`;
+  return verdict('accuracy-pass', reasons, `${pass.samples} samples; ${pass.digestMismatchSamples.length} digests not matching their outputs; ${pass.droppedSamples.length} dropped; ${reference}`);
+}
+
+function queryOutputsCheck(outputs: NonNullable<ComplianceRaw['queryOutputs']>): Check {
+  const reasons: ComplianceReason[] = [];
+  if (outputs.mismatches > 0) reasons.push('compliance.output_mismatch');
+  if (outputs.dropped > 0) reasons.push('compliance.dropped_queries');
+  const first = outputs.firstMismatchSample === null ? '' : ` (first at sample ${outputs.firstMismatchSample})`;
+  return verdict('query-outputs', reasons, `${outputs.answers} answers, ${outputs.comparedAnswers} compared by ${outputs.compared}: ${outputs.mismatches} mismatches${first}, ${outputs.dropped} dropped`);
+}
+
+/** Pairs (distinct i, replay i) ran back to back; the median of their differences cancels load bursts
+ *  that would move either median alone by more than the threshold on a busy host. */
+function cachingCheck(caching: NonNullable<ComplianceRaw['caching']>): Check {
+  if (caching.distinctNs.length !== caching.replayNs.length) return verdict('caching', ['compliance.caching_detected'], 'the distinct and replayed queries do not pair');
+  const distinct = median(caching.distinctNs);
+  const pairedGain = median(caching.distinctNs.map((ns, i) => ns - (caching.replayNs[i] as number)));
+  const cached = pairedGain > CACHING_MAX_SPEEDUP * distinct && pairedGain > CACHING_NOISE_FLOOR_NS;
+  const speedupPct = distinct === 0 ? 0 : (100 * pairedGain) / distinct;
+  return verdict(
+    'caching',
+    cached ? ['compliance.caching_detected'] : [],
+    `${caching.replayNs.length} pairs of a fresh sample and one sample replayed: replay median ${us(median(caching.replayNs))}, fresh ${us(distinct)}, paired median gain ${us(pairedGain)} (${speedupPct.toFixed(1)}% faster; limit ${100 * CACHING_MAX_SPEEDUP}%)`,
+  );
+}
+
+function timingCheck(timing: NonNullable<ComplianceRaw['timing']>): Check {
+  if (timing.hostNs.length !== timing.deviceNs.length) return verdict('timing', ['compliance.device_time_implausible'], 'device times do not pair with the queries');
+  let exceeding = 0;
+  const gaps = timing.hostNs.map((host, i) => {
+    const device = timing.deviceNs[i] as number;
+    if (device > host * (1 + DEVICE_TIME_CLOCK_TOLERANCE)) exceeding++;
+    return Math.max(0, host - device);
+  });
+  const hostMedian = median(timing.hostNs);
+  const gapMedian = median(gaps);
+  const gapLimit = Math.max(DEVICE_TIME_MAX_GAP_NS, DEVICE_TIME_MAX_GAP_SHARE * hostMedian);
+  const implausible = exceeding > 0 || gapMedian > gapLimit;
+  return verdict(
+    'timing',
+    implausible ? ['compliance.device_time_implausible'] : [],
+    `${timing.hostNs.length} queries: ${exceeding} with device time above host time; median host ${us(hostMedian)}, device ${us(median(timing.deviceNs))}, host time not covered ${us(gapMedian)} (limit ${us(gapLimit)})`,
+  );
+}
+
+/** The verdict of every check, from the raw record; `durationNs` is the measured runs' total. */
+export function summarizeCompliance(raw: ComplianceRaw, durationNs: number): ComplianceSummary {
+  const unverified = 'protocol v1: outputs not verified';
+  const checks: Check[] = [
+    raw.accuracyPass === null ? notRun('accuracy-pass', raw.outputsVerified ? 'no samples' : unverified) : accuracyPassCheck(raw.accuracyPass),
+    raw.queryOutputs === null ? notRun('query-outputs', raw.outputsVerified ? 'no answers' : unverified) : queryOutputsCheck(raw.queryOutputs),
+    raw.caching === null ? notRun('caching', raw.outputsVerified ? 'not measured' : unverified) : cachingCheck(raw.caching),
+    raw.timing === null ? notRun('timing', 'no device times, or a scenario with several queries in flight') : timingCheck(raw.timing),
+  ];
+  const invalidReasons = [...new Set(checks.flatMap((check) => check.reasons))];
+  return {
+    protocolVersion: raw.protocolVersion,
+    outputsVerified: raw.outputsVerified,
+    checks,
+    invalidReasons,
+    costPct: durationNs > 0 ? (100 * raw.costNs) / durationNs : null,
+  };
+}

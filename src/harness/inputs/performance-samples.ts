@@ -1,0 +1,67 @@
+// LoadGen's performance sample set for synthetic inputs: N distinct samples, each from its own seed
+// derived from the QSL seed, and queries that pick samples by a separately seeded sample-index stream.
+// Distinct inputs make output caching visible (and unrewarded); the seeds go into the report, so the
+// run's data and its order can be redrawn byte for byte.
+import { z } from 'zod';
+import { mulberry32 } from '../seeded-random.js';
+import { SCHEDULE_SEED_SALT } from '../scenarios/server.js';
+import type { HostTensor, TensorSignatureLike } from '../tensors.js';
+import { createSyntheticInputs, type SyntheticInputOptions } from './synthetic-inputs.js';
+
+/** Samples in the performance set, unless they would take more than SAMPLE_SET_BYTE_BUDGET. */
+export const PERFORMANCE_SAMPLE_COUNT = 64;
+/** The whole sample set stays within this many bytes of host memory (and of the runner's). */
+export const SAMPLE_SET_BYTE_BUDGET = 256 * 1024 * 1024;
+
+/** Salts keep the streams apart though all derive from the spec's one seed. */
+const SAMPLE_INDEX_SEED_SALT = 0x85ebca6b;
+const SAMPLE_SEED_STEP = 0x27d4eb2f;
+
+export const sampleSetRecordSchema = z.strictObject({
+  /** Distinct samples the timed queries draw from (LoadGen's performance_sample_count). */
+  performanceSampleCount: z.int().min(1),
+  /** Seeds sample k's inputs as qslSeed + k * step (k = 0 is the seed itself). */
+  qslSeed: z.int().min(0),
+  /** Seeds the stream of sample indices the queries use. */
+  sampleIndexSeed: z.int().min(0),
+  /** Seeds the Server arrival schedule. */
+  scheduleSeed: z.int().min(0),
+});
+export type SampleSetRecord = z.output<typeof sampleSetRecordSchema>;
+
+export function sampleSeeds(seed: number): Omit<SampleSetRecord, 'performanceSampleCount'> {
+  return { qslSeed: seed >>> 0, sampleIndexSeed: (seed ^ SAMPLE_INDEX_SEED_SALT) >>> 0, scheduleSeed: (seed ^ SCHEDULE_SEED_SALT) >>> 0 };
+}
+
+function sampleBytes(sample: readonly HostTensor[]): number {
+  return sample.reduce((total, tensor) => total + (Array.isArray(tensor.data) ? tensor.data.reduce((n, s) => n + s.length, 0) : tensor.data.byteLength), 0);
+}
+
+/** Sample k of the set (inputs for every signature), from seed qslSeed + k * step. */
+export function createSample(signatures: readonly TensorSignatureLike[], qslSeed: number, k: number, dynamicDims: SyntheticInputOptions['dynamicDims']): HostTensor[] {
+  return createSyntheticInputs(signatures, { seed: (qslSeed + Math.imul(k, SAMPLE_SEED_STEP)) >>> 0, dynamicDims });
+}
+
+/**
+ * `count` distinct samples (fewer when they would exceed the byte budget, never fewer than 1), plus
+ * `extra` samples after them that the timed queries never use (the caching check's fresh inputs).
+ */
+export function createPerformanceSampleSet(
+  signatures: readonly TensorSignatureLike[],
+  options: { qslSeed: number; dynamicDims: SyntheticInputOptions['dynamicDims']; count?: number; extra?: number },
+): { samples: HostTensor[][]; performanceSampleCount: number } {
+  const first = createSample(signatures, options.qslSeed, 0, options.dynamicDims);
+  const wanted = options.count ?? PERFORMANCE_SAMPLE_COUNT;
+  const extra = options.extra ?? 0;
+  const fit = Math.max(1, Math.floor(SAMPLE_SET_BYTE_BUDGET / Math.max(1, sampleBytes(first))) - extra);
+  const performanceSampleCount = Math.min(wanted, fit);
+  const samples = [first];
+  for (let k = 1; k < performanceSampleCount + extra; k++) samples.push(createSample(signatures, options.qslSeed, k, options.dynamicDims));
+  return { samples, performanceSampleCount };
+}
+
+/** The sample index of each successive query, uniform over [0, count). */
+export function sampleIndexStream(sampleIndexSeed: number, count: number): () => number {
+  const random = mulberry32(sampleIndexSeed);
+  return () => Math.floor(random() * count);
+}
