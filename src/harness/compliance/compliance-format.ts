@@ -24,11 +24,17 @@ export const CACHING_MAX_SPEEDUP = 0.1;
 /** Below this paired gain a speed-up is scheduler noise, not a cache: on a loaded 2-core host the
  *  medians of 32 honest queries moved by 30 µs or more (10–15% of a 0.3 ms query) between runs. */
 export const CACHING_NOISE_FLOOR_NS = 100_000;
+/** The replay must also win significantly many pairs (one-sided sign test at this level): a cache wins
+ *  nearly all, load noise about half. The 10% gain alone flagged honest runners at load average 13. */
+export const CACHING_SIGN_TEST_P = 0.001;
 /** A device clock in another domain may run this much fast relative to the host's. */
 export const DEVICE_TIME_CLOCK_TOLERANCE = 0.01;
-/** Host time not covered by device time (protocol, runner) beyond both of these is implausible. */
+/** Host time not covered by device time (protocol, runner) beyond both of these is implausible: device
+ *  time must cover a fifth of the host latency once the gap exceeds 2 ms. An honest proxy with a 4 ms
+ *  device left 60% of a 10.6 ms host latency uncovered at load average 13; a runner reporting a
+ *  twentieth of its device time leaves 96%. */
 export const DEVICE_TIME_MAX_GAP_NS = 2_000_000;
-export const DEVICE_TIME_MAX_GAP_SHARE = 0.5;
+export const DEVICE_TIME_MAX_GAP_SHARE = 0.8;
 /** Accuracy-pass outputs against the reference: largest |a - b| / max(1, largest |reference|). */
 export const REFERENCE_TOLERANCE = 1e-3;
 /** Non-deterministic devices: timed outputs against the accuracy pass, same measure. */
@@ -127,13 +133,29 @@ function cachingCheck(caching: NonNullable<ComplianceRaw['caching']>): Check {
   if (caching.distinctNs.length !== caching.replayNs.length) return verdict('caching', ['compliance.caching_detected'], 'the distinct and replayed queries do not pair');
   const distinct = median(caching.distinctNs);
   const pairedGain = median(caching.distinctNs.map((ns, i) => ns - (caching.replayNs[i] as number)));
-  const cached = pairedGain > CACHING_MAX_SPEEDUP * distinct && pairedGain > CACHING_NOISE_FLOOR_NS;
+  const pairs = caching.replayNs.length;
+  const replayWins = caching.distinctNs.filter((ns, i) => ns > (caching.replayNs[i] as number)).length;
+  const winsNeeded = signTestWinsNeeded(pairs, CACHING_SIGN_TEST_P);
+  const cached = pairedGain > CACHING_MAX_SPEEDUP * distinct && pairedGain > CACHING_NOISE_FLOOR_NS && replayWins >= winsNeeded;
   const speedupPct = distinct === 0 ? 0 : (100 * pairedGain) / distinct;
   return verdict(
     'caching',
     cached ? ['compliance.caching_detected'] : [],
-    `${caching.replayNs.length} pairs of a fresh sample and one sample replayed: replay median ${us(median(caching.replayNs))}, fresh ${us(distinct)}, paired median gain ${us(pairedGain)} (${speedupPct.toFixed(1)}% faster; limit ${100 * CACHING_MAX_SPEEDUP}%)`,
+    `${caching.replayNs.length} pairs of a fresh sample and one sample replayed: replay median ${us(median(caching.replayNs))}, fresh ${us(distinct)}, paired median gain ${us(pairedGain)} (${speedupPct.toFixed(1)}% faster; limit ${100 * CACHING_MAX_SPEEDUP}%); replay faster in ${replayWins} of ${pairs} pairs (cache needs ${winsNeeded})`,
   );
+}
+
+/** Least k with P(X >= k) < p for X ~ Binomial(n, 1/2). */
+export function signTestWinsNeeded(n: number, p: number): number {
+  let tail = 0;
+  let coefficient = 1; // C(n, k), from k = n down
+  for (let k = n; k >= 0; k--) {
+    const next = tail + coefficient / 2 ** n;
+    if (next >= p) return k + 1;
+    tail = next;
+    coefficient = (coefficient * k) / (n - k + 1);
+  }
+  return 0;
 }
 
 function timingCheck(timing: NonNullable<ComplianceRaw['timing']>): Check {
