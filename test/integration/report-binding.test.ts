@@ -107,7 +107,7 @@ describe('a signed report binds what was measured', () => {
     const runner = statement.predicate.environment.runner;
     expect(runner?.executable).toMatchObject({ path: process.execPath, sha256: sha256Of(realpathSync(process.execPath)) });
     expect(runner?.script).toMatchObject({ path: CLAIMING_RUNNER, sha256: sha256Of(CLAIMING_RUNNER) });
-    expect(runner?.claimed).toMatchObject({ runner: { name: 'npubench-reference-runner', version: '1.0.0' }, device: { vendor: 'host-cpu', firmwareVersion: 'fw-2.0.1', driverVersion: 'drv-9' } });
+    expect(runner?.claimed).toMatchObject({ runner: { name: 'npubench-reference-runner', version: '2.0.0' }, device: { vendor: 'host-cpu', firmwareVersion: 'fw-2.0.1', driverVersion: 'drv-9' } });
     expect(statement.subject).toContainEqual({ name: `runner-executable:${process.execPath}`, digest: { sha256: sha256Of(realpathSync(process.execPath)) } });
     expect(statement.subject).toContainEqual({ name: `runner-script:${CLAIMING_RUNNER}`, digest: { sha256: sha256Of(CLAIMING_RUNNER) } });
   });
