@@ -29,10 +29,11 @@ export const CACHING_NOISE_FLOOR_NS = 100_000;
 export const CACHING_SIGN_TEST_P = 0.001;
 /** A device clock in another domain may run this much fast relative to the host's. */
 export const DEVICE_TIME_CLOCK_TOLERANCE = 0.01;
-/** Host time not covered by device time (protocol, runner) beyond both of these is implausible: device
- *  time must cover a fifth of the host latency once the gap exceeds 2 ms. An honest proxy with a 4 ms
- *  device left 60% of a 10.6 ms host latency uncovered at load average 13; a runner reporting a
- *  twentieth of its device time leaves 96%. */
+/** Host time not covered by device time (protocol, runner) beyond both of these, even in the run's
+ *  fastest queries (5th percentile), is implausible. Load only adds time, so the low end is the
+ *  protocol's own cost: an honest reference runner's median gap reached 3 ms at load average 16, its
+ *  5th percentile stays far below 2 ms; a runner reporting a twentieth of a 4 ms device time leaves
+ *  ~3.8 ms (95%) uncovered even in its fastest query. */
 export const DEVICE_TIME_MAX_GAP_NS = 2_000_000;
 export const DEVICE_TIME_MAX_GAP_SHARE = 0.8;
 /** Accuracy-pass outputs against the reference: largest |a - b| / max(1, largest |reference|). */
@@ -166,14 +167,15 @@ function timingCheck(timing: NonNullable<ComplianceRaw['timing']>): Check {
     if (device > host * (1 + DEVICE_TIME_CLOCK_TOLERANCE)) exceeding++;
     return Math.max(0, host - device);
   });
-  const hostMedian = median(timing.hostNs);
-  const gapMedian = median(gaps);
-  const gapLimit = Math.max(DEVICE_TIME_MAX_GAP_NS, DEVICE_TIME_MAX_GAP_SHARE * hostMedian);
-  const implausible = exceeding > 0 || gapMedian > gapLimit;
+  const low = (values: readonly number[]) => percentileOfSorted(Float64Array.from(values).sort(), 0.05);
+  const hostLow = low(timing.hostNs);
+  const gapLow = low(gaps);
+  const gapLimit = Math.max(DEVICE_TIME_MAX_GAP_NS, DEVICE_TIME_MAX_GAP_SHARE * hostLow);
+  const implausible = exceeding > 0 || gapLow > gapLimit;
   return verdict(
     'timing',
     implausible ? ['compliance.device_time_implausible'] : [],
-    `${timing.hostNs.length} queries: ${exceeding} with device time above host time; median host ${us(hostMedian)}, device ${us(median(timing.deviceNs))}, host time not covered ${us(gapMedian)} (limit ${us(gapLimit)})`,
+    `${timing.hostNs.length} queries: ${exceeding} with device time above host time; median host ${us(median(timing.hostNs))}, device ${us(median(timing.deviceNs))}; 5th percentiles: host ${us(hostLow)}, host time not covered ${us(gapLow)} (limit ${us(gapLimit)})`,
   );
 }
 
