@@ -160,6 +160,11 @@ export function userOf(request: FastifyRequest): UserPrincipal {
   return request.principal;
 }
 
+/** The signed-in user behind an optionalUser route, or null for an anonymous caller. */
+export function optionalUserOf(request: FastifyRequest): UserPrincipal | null {
+  return request.principal?.kind === 'user' ? request.principal : null;
+}
+
 export function agentOf(request: FastifyRequest): AgentPrincipal {
   if (request.principal?.kind !== 'agent') throw unauthorized('auth.missing_credentials', 'This endpoint needs an agent token.');
   return request.principal;

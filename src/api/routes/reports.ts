@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
-import type { AuthGuards } from '../plugins/authentication.js';
+import { optionalUserOf, type AuthGuards } from '../plugins/authentication.js';
 import { getReportJson, mlperfSummaryText, openRawSamples, type ReportCache } from '../../services/reports/reports.js';
 import { powerTraceView } from '../../services/reports/power-trace-view.js';
 import { powerTraceViewSchema, RAW_SAMPLES_MEDIA_TYPE, reportSchema } from '../../contracts/reports.js';
@@ -10,7 +10,6 @@ import { idParams } from './pagination.js';
 import { sendBytes } from './raw-answer.js';
 
 const tags = ['reports'];
-const principalOf = (p: { kind: string } | null) => (p?.kind === 'user' ? (p as Parameters<typeof getReportJson>[1]) : null);
 const VISIBILITY_NOTE = 'Public reports answer anyone; private ones only their organization and the lab (404 to others).';
 
 export const reportRoutes =
@@ -22,7 +21,7 @@ export const reportRoutes =
       '/reports/:id',
       { preHandler: guards.optionalUser, schema: { operationId: 'getReport', tags, summary: 'One report: the measured summary, environment and signed statement', description: VISIBILITY_NOTE, params: idParams, response: { 200: reportSchema, ...problemResponses(404) } } },
       (request, reply) => {
-        const json = getReportJson(deps.db, principalOf(request.principal), request.params.id, cache);
+        const json = getReportJson(deps.db, optionalUserOf(request), request.params.id, cache);
         const send = (bytes: Buffer) => void sendBytes(reply, 'application/json; charset=utf-8', bytes);
         return json instanceof Promise ? json.then(send) : send(json);
       },
@@ -40,7 +39,7 @@ export const reportRoutes =
           response: { 200: { description: 'mlperf_log_summary.txt', content: { 'text/plain': { schema: z.string() } } }, ...problemResponses(404, 422) },
         },
       },
-      async (request, reply) => reply.type('text/plain; charset=utf-8').send(await mlperfSummaryText(deps.db, principalOf(request.principal), request.params.id)),
+      async (request, reply) => reply.type('text/plain; charset=utf-8').send(await mlperfSummaryText(deps.db, optionalUserOf(request), request.params.id)),
     );
 
     app.get(
@@ -57,7 +56,7 @@ export const reportRoutes =
           response: { 200: powerTraceViewSchema, ...problemResponses(404, 410) },
         },
       },
-      async (request) => powerTraceView(deps, principalOf(request.principal), request.params.id, request.query.points),
+      async (request) => powerTraceView(deps, optionalUserOf(request), request.params.id, request.query.points),
     );
 
     app.get(
@@ -74,7 +73,7 @@ export const reportRoutes =
         },
       },
       async (request, reply) => {
-        const raw = await openRawSamples(deps, principalOf(request.principal), request.params.id);
+        const raw = await openRawSamples(deps, optionalUserOf(request), request.params.id);
         reply
           .header('content-length', raw.size)
           .header('digest', `sha-256=:${Buffer.from(raw.digest, 'hex').toString('base64')}:`)
