@@ -97,8 +97,11 @@ describe('runBenchmark, single-stream', () => {
     const { summary, rawSamples } = await runBenchmark({ modelPath: MLP, spec: resolveSuiteSpec({ preset: 'smoke', minDurationMs: 0 }), backend: { executionProvider: 'cpu' } });
     const tampered = { ...summary, latency: { ...summary.latency, p90Ns: summary.latency.p90Ns - 1 }, qps: summary.qps * 2 };
     expect(verifySummaryAgainstRawSamples(tampered, rawSamples)).toEqual(['qps', 'latency']);
+    // smoke runs as many queries as its p90 early-stopping estimate needs, so the run is VALID; a spec
+    // claiming a million queries makes the raw samples give an unsatisfied, INVALID run instead.
+    expect(summary.result).toBe('VALID');
     const lowered = { ...summary, spec: { ...summary.spec, minQueryCount: 1_000_000 } };
-    expect(verifySummaryAgainstRawSamples(lowered, rawSamples)).toEqual(['minQueriesSatisfied', 'stoppedByMaxDuration']);
+    expect(verifySummaryAgainstRawSamples(lowered, rawSamples)).toEqual(['minQueriesSatisfied', 'stoppedByMaxDuration', 'result']);
   });
 
   it('stops at maxDurationMs and says so', async () => {
