@@ -4,6 +4,7 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalBytes, parseCanonicalJson } from './canonical-json.js';
 import type { KeyResolver, SigningKey } from './signing-keys.js';
+import { isStatement } from './web-verify.js';
 
 export interface DsseSignature {
   keyid: string;
@@ -150,11 +151,9 @@ export type StatementVerification =
   | { ok: true; statement: InTotoStatement; keyid: string }
   | { ok: false; reason: DsseFailureReason | 'wrong_predicate_type' };
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-
 export function buildStatement<P>(subject: InTotoSubject[], predicateType: string, predicate: P): InTotoStatement<P> {
   const statement: InTotoStatement<P> = { _type: IN_TOTO_STATEMENT_TYPE, subject, predicateType, predicate };
-  if (!isStatement(statement)) {
+  if (!isInTotoStatement(statement)) {
     throw new TypeError('in-toto statement needs at least one subject with a name and a lowercase hex sha256 digest, and an object predicate');
   }
   return statement;
@@ -170,20 +169,12 @@ export function verifyStatement(envelope: unknown, resolveKey: KeyResolver, expe
   const verified = verifyEnvelope(envelope, resolveKey, IN_TOTO_PAYLOAD_TYPE);
   if (!verified.ok) return verified;
   const statement = parseCanonicalJson(verified.payload);
-  if (!isStatement(statement)) return { ok: false, reason: 'malformed' };
+  if (!isInTotoStatement(statement)) return { ok: false, reason: 'malformed' };
   if (expectedPredicateType !== undefined && statement.predicateType !== expectedPredicateType) {
     return { ok: false, reason: 'wrong_predicate_type' };
   }
   return { ok: true, statement, keyid: verified.keyid };
 }
 
-function isStatement(value: unknown): value is InTotoStatement {
-  if (!isRecord(value) || value._type !== IN_TOTO_STATEMENT_TYPE) return false;
-  if (typeof value.predicateType !== 'string' || value.predicateType === '' || !isRecord(value.predicate)) return false;
-  const { subject } = value;
-  return (
-    Array.isArray(subject) &&
-    subject.length > 0 &&
-    subject.every((s: unknown) => isRecord(s) && typeof s.name === 'string' && isRecord(s.digest) && typeof s.digest.sha256 === 'string' && SHA256_HEX.test(s.digest.sha256))
-  );
-}
+// The Node-free verifier's check, so signer and verifiers agree on what a statement is.
+const isInTotoStatement = (value: unknown): value is InTotoStatement => isStatement(value);

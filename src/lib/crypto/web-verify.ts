@@ -177,8 +177,8 @@ export async function verifyStatementEnvelope(envelope: unknown, keys: TrustedKe
   return isStatement(statement) ? { ok: true, keyid: signed.keyid, payload: signed.payload, statement } : { ok: false, reason: 'malformed' };
 }
 
-/** in-toto Statement v1 as dsse.ts's isStatement: at least one subject, each with a hex sha256. */
-function isStatement(value: unknown): value is Record<string, unknown> {
+/** in-toto Statement v1: at least one subject, each with a hex sha256 (the signing side's check too). */
+export function isStatement(value: unknown): value is Record<string, unknown> {
   if (!isRecord(value) || value._type !== IN_TOTO_STATEMENT_TYPE) return false;
   if (typeof value.predicateType !== 'string' || value.predicateType === '' || !isRecord(value.predicate)) return false;
   const { subject } = value;
