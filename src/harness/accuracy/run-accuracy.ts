@@ -1,9 +1,11 @@
 // The accuracy part of a run: MMLU on an LLM bundle, and fidelity against a reference model (the FP32
-// original, always on the CPU EP) with the same inputs. Needs the onnxruntime backend: accuracy reads
-// outputs, which the runner protocol does not return.
-import { InferenceSession, type Tensor } from 'onnxruntime-node';
+// original, always on the CPU EP) with the same inputs, and classification top-k on a labelled set.
+// Fidelity and classification run the candidate through an OutputModel (output-model.ts): onnxruntime
+// in-process, or the run's runner process; the reference always runs in-process on the CPU EP.
 import { HarnessError, errorMessage } from '../../lib/errors.js';
-import { onnxRuntimeSessionOptions, toOnnxRuntimeFeeds, toSignature, type OnnxRuntimeBackendConfig } from '../backends/onnxruntime.js';
+import type { OnnxRuntimeBackendConfig } from '../backends/onnxruntime.js';
+import type { HostTensor } from '../tensors.js';
+import { openOnnxRuntimeOutputModel, type OutputModel } from './output-model.js';
 import { createSyntheticInputs } from '../inputs/synthetic-inputs.js';
 import type { AccuracyRaw, AccuracySpec, ClassificationRaw, OutputComparisonRaw } from './accuracy-format.js';
 import { CausalLm } from './causal-lm.js';
@@ -24,7 +26,10 @@ export interface AccuracyRunOptions {
   dataset?: MmluDataset | undefined;
   /** The labelled input set of spec.classification. */
   labelledInputs?: { ref: string; set: LabelledInputSet } | undefined;
+  /** The onnxruntime config the candidate runs with in-process (MMLU, and fidelity/classification unless openCandidate is given). */
   backend: OnnxRuntimeBackendConfig;
+  /** Opens the candidate for fidelity and classification another way (the run's runner); each call's model is closed after its evaluation. */
+  openCandidate?: (() => Promise<OutputModel>) | undefined;
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal | undefined;
 }
@@ -83,20 +88,18 @@ export async function runAccuracy(options: AccuracyRunOptions): Promise<Accuracy
   return raw;
 }
 
-async function createSession(path: string, backend: OnnxRuntimeBackendConfig, what: string): Promise<InferenceSession> {
-  try {
-    return await InferenceSession.create(path, onnxRuntimeSessionOptions(backend));
-  } catch (err) {
-    throw new HarnessError('harness.model_load_failed', `onnxruntime could not load the ${what}: ${errorMessage(err)}`, { cause: err });
-  }
+/** A failure outside the harness's own errors (which already say what failed) as `harness.inference_failed`. */
+function inferenceFailed(what: string, err: unknown): HarnessError {
+  if (err instanceof HarnessError) return err;
+  return new HarnessError('harness.inference_failed', `${what}: ${errorMessage(err)}`, { cause: err });
 }
 
-function asFloat64(tensor: Tensor): Float64Array {
+function asFloat64(tensor: HostTensor): Float64Array {
   const data = tensor.data;
   if (data instanceof Float32Array || data instanceof Float64Array) return Float64Array.from(data);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data, Number);
-  if (Array.isArray(data)) throw new HarnessError('harness.unsupported_output', `Output of type ${tensor.type} cannot be compared numerically.`);
-  return Float64Array.from(data as ArrayLike<number>);
+  if (Array.isArray(data)) throw new HarnessError('harness.unsupported_output', `Output of type ${tensor.elementType} cannot be compared numerically.`);
+  return Float64Array.from(data);
 }
 
 /** Indices of the k largest values of a row, largest first. */
@@ -104,72 +107,84 @@ function topK(row: Float64Array, k: number): number[] {
   return [...row.keys()].sort((a, b) => row[b]! - row[a]! || a - b).slice(0, k);
 }
 
-/** Runs candidate (its device's EP) and reference (CPU) on the same synthetic inputs and records, per
- *  sample and output, what the fidelity figures are computed from. */
+/** Opens the candidate: through the run's own backend when it supplies one (a runner), else onnxruntime. */
+function openCandidate(options: AccuracyRunOptions): Promise<OutputModel> {
+  return options.openCandidate ? options.openCandidate() : openOnnxRuntimeOutputModel(options.modelPath, options.backend, 'model');
+}
+
+/** Runs candidate (its device's EP, or its runner) and reference (CPU) on the same synthetic inputs and
+ *  records, per sample and output, what the fidelity figures are computed from. */
 async function compareOutputs(options: AccuracyRunOptions, referencePath: string): Promise<OutputComparisonRaw[]> {
-  const candidate = await createSession(options.modelPath, options.backend, 'model');
-  const reference = await createSession(referencePath, REFERENCE_BACKEND, 'reference model');
+  const candidate = await openCandidate(options);
   try {
-    const inputs = candidate.inputMetadata.map(toSignature);
-    const refInputs = new Set(reference.inputNames);
-    const missing = inputs.filter((i) => !refInputs.has(i.name));
-    if (missing.length > 0) throw new HarnessError('harness.reference_mismatch', `The reference model lacks the inputs ${missing.map((i) => i.name).join(', ')}.`);
-    const names = candidate.outputNames.filter((name) => reference.outputNames.includes(name));
-    if (names.length === 0) throw new HarnessError('harness.reference_mismatch', 'The reference model has none of the candidate\'s output names.');
-    const records = new Map<string, OutputComparisonRaw>();
-    for (let sample = 0; sample < options.spec.fidelitySamples; sample++) {
-      if (options.signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
-      const feeds = toOnnxRuntimeFeeds(createSyntheticInputs(inputs, { seed: (options.seed + sample) >>> 0, dynamicDims: options.dynamicDims }));
-      const [out, ref] = await Promise.all([candidate.run(feeds), reference.run(feeds)]).catch((err: unknown) => {
-        throw new HarnessError('harness.inference_failed', `Fidelity inference failed: ${errorMessage(err)}`, { cause: err });
-      });
-      for (const name of names) {
-        const a = asFloat64(out[name]!);
-        const b = asFloat64(ref[name]!);
-        if (a.length !== b.length) throw new HarnessError('harness.reference_mismatch', `Output '${name}' has ${a.length} elements, the reference's ${b.length}.`);
-        if (a.length === 0) continue;
-        const record = records.get(name) ?? { name, elements: a.length, dot: [], candidateNormSq: [], referenceNormSq: [], maxAbsError: [], sumAbsError: [] };
-        let dot = 0, na = 0, nb = 0, maxAbs = 0, sumAbs = 0;
-        for (let i = 0; i < a.length; i++) {
-          dot += a[i]! * b[i]!;
-          na += a[i]! * a[i]!;
-          nb += b[i]! * b[i]!;
-          const err = Math.abs(a[i]! - b[i]!);
-          sumAbs += err;
-          if (err > maxAbs) maxAbs = err;
-        }
-        record.dot.push(dot);
-        record.candidateNormSq.push(na);
-        record.referenceNormSq.push(nb);
-        record.maxAbsError.push(maxAbs);
-        record.sumAbsError.push(sumAbs);
-        // Classifier-like outputs ([batch, classes]): agreement of the predicted class per row.
-        const dims = out[name]!.dims;
-        if (dims.length === 2 && dims[1]! > 1) {
-          const classes = dims[1]!;
-          record.top1Match ??= [];
-          record.top5Match ??= [];
-          for (let row = 0; row < dims[0]!; row++) {
-            const ra = a.subarray(row * classes, (row + 1) * classes);
-            const rb = b.subarray(row * classes, (row + 1) * classes);
-            const refTop = topK(rb, 1)[0]!;
-            const candTop5 = topK(ra, 5);
-            record.top1Match.push(candTop5[0] === refTop);
-            record.top5Match.push(candTop5.includes(refTop));
-          }
-        }
-        records.set(name, record);
-      }
+    const reference = await openOnnxRuntimeOutputModel(referencePath, REFERENCE_BACKEND, 'reference model');
+    try {
+      return await compareWith(options, candidate, reference);
+    } finally {
+      await reference.close();
     }
-    return [...records.values()];
   } finally {
-    await candidate.release();
-    await reference.release();
+    await candidate.close();
   }
 }
 
+async function compareWith(options: AccuracyRunOptions, candidate: OutputModel, reference: OutputModel): Promise<OutputComparisonRaw[]> {
+  const inputs = candidate.inputs;
+  const refInputs = new Set(reference.inputs.map((i) => i.name));
+  const missing = inputs.filter((i) => !refInputs.has(i.name));
+  if (missing.length > 0) throw new HarnessError('harness.reference_mismatch', `The reference model lacks the inputs ${missing.map((i) => i.name).join(', ')}.`);
+  const names = candidate.outputNames.filter((name) => reference.outputNames.includes(name));
+  if (names.length === 0) throw new HarnessError('harness.reference_mismatch', 'The reference model has none of the candidate\'s output names.');
+  const records = new Map<string, OutputComparisonRaw>();
+  for (let sample = 0; sample < options.spec.fidelitySamples; sample++) {
+    if (options.signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
+    const feeds = createSyntheticInputs(inputs, { seed: (options.seed + sample) >>> 0, dynamicDims: options.dynamicDims });
+    const [out, ref] = await Promise.all([candidate.run(feeds, names), reference.run(feeds, names)]).catch((err: unknown) => {
+      throw inferenceFailed('Fidelity inference failed', err);
+    });
+    for (const name of names) {
+      const a = asFloat64(out[name]!);
+      const b = asFloat64(ref[name]!);
+      if (a.length !== b.length) throw new HarnessError('harness.reference_mismatch', `Output '${name}' has ${a.length} elements, the reference's ${b.length}.`);
+      if (a.length === 0) continue;
+      const record = records.get(name) ?? { name, elements: a.length, dot: [], candidateNormSq: [], referenceNormSq: [], maxAbsError: [], sumAbsError: [] };
+      let dot = 0, na = 0, nb = 0, maxAbs = 0, sumAbs = 0;
+      for (let i = 0; i < a.length; i++) {
+        dot += a[i]! * b[i]!;
+        na += a[i]! * a[i]!;
+        nb += b[i]! * b[i]!;
+        const err = Math.abs(a[i]! - b[i]!);
+        sumAbs += err;
+        if (err > maxAbs) maxAbs = err;
+      }
+      record.dot.push(dot);
+      record.candidateNormSq.push(na);
+      record.referenceNormSq.push(nb);
+      record.maxAbsError.push(maxAbs);
+      record.sumAbsError.push(sumAbs);
+      // Classifier-like outputs ([batch, classes]): agreement of the predicted class per row.
+      const dims = out[name]!.dims;
+      if (dims.length === 2 && dims[1]! > 1) {
+        const classes = dims[1]!;
+        record.top1Match ??= [];
+        record.top5Match ??= [];
+        for (let row = 0; row < dims[0]!; row++) {
+          const ra = a.subarray(row * classes, (row + 1) * classes);
+          const rb = b.subarray(row * classes, (row + 1) * classes);
+          const refTop = topK(rb, 1)[0]!;
+          const candTop5 = topK(ra, 5);
+          record.top1Match.push(candTop5[0] === refTop);
+          record.top5Match.push(candTop5.includes(refTop));
+        }
+      }
+      records.set(name, record);
+    }
+  }
+  return [...records.values()];
+}
+
 /** The top-5 classes of each row of a [rows, classes] score tensor. */
-function top5PerRow(tensor: Tensor, rows: number, output: string): number[][] {
+function top5PerRow(tensor: HostTensor, rows: number, output: string): number[][] {
   const scores = asFloat64(tensor);
   if (rows === 0 || scores.length % rows !== 0) throw new HarnessError('harness.unsupported_output', `Output '${output}' has ${scores.length} values, not a whole number per each of ${rows} labelled rows.`);
   const classes = scores.length / rows;
@@ -178,29 +193,35 @@ function top5PerRow(tensor: Tensor, rows: number, output: string): number[][] {
 
 /** Runs every labelled sample through the candidate (and the reference, on the CPU EP). */
 async function classify(options: AccuracyRunOptions, labelled: { ref: string; set: LabelledInputSet }): Promise<ClassificationRaw> {
-  const candidate = await createSession(options.modelPath, options.backend, 'model');
-  const reference = options.reference ? await createSession(options.reference.modelPath, REFERENCE_BACKEND, 'reference model') : null;
+  const candidate = await openCandidate(options);
   try {
-    const output = labelled.set.output ?? candidate.outputNames[0]!;
-    if (!candidate.outputNames.includes(output)) throw new HarnessError('harness.unsupported_output', `The model has no output '${output}' (it has ${candidate.outputNames.join(', ')}).`);
-    const rows: ClassificationRaw['rows'] = [];
-    for (const [i, sample] of labelled.set.samples.entries()) {
-      if (options.signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
-      const feeds = toOnnxRuntimeFeeds(sample.inputs);
-      const run = async (session: InferenceSession) => {
-        try {
-          return (await session.run(feeds, [output]))[output]!;
-        } catch (err) {
-          throw new HarnessError('harness.inference_failed', `Labelled sample ${i} failed: ${errorMessage(err)}`, { cause: err });
-        }
-      };
-      const top5 = top5PerRow(await run(candidate), sample.labels.length, output);
-      const refTop5 = reference ? top5PerRow(await run(reference), sample.labels.length, output) : null;
-      sample.labels.forEach((label, row) => rows.push({ label, top5: top5[row]!, ...(refTop5 && { referenceTop5: refTop5[row]! }) }));
+    const reference = options.reference ? await openOnnxRuntimeOutputModel(options.reference.modelPath, REFERENCE_BACKEND, 'reference model') : null;
+    try {
+      return await classifyWith(labelled, candidate, reference, options.signal);
+    } finally {
+      await reference?.close();
     }
-    return { dataset: labelled.ref, output, rows };
   } finally {
-    await candidate.release();
-    await reference?.release();
+    await candidate.close();
   }
+}
+
+async function classifyWith(labelled: { ref: string; set: LabelledInputSet }, candidate: OutputModel, reference: OutputModel | null, signal: AbortSignal | undefined): Promise<ClassificationRaw> {
+  const output = labelled.set.output ?? candidate.outputNames[0]!;
+  if (!candidate.outputNames.includes(output)) throw new HarnessError('harness.unsupported_output', `The model has no output '${output}' (it has ${candidate.outputNames.join(', ')}).`);
+  const rows: ClassificationRaw['rows'] = [];
+  for (const [i, sample] of labelled.set.samples.entries()) {
+    if (signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
+    const run = async (model: OutputModel) => {
+      try {
+        return (await model.run(sample.inputs, [output]))[output]!;
+      } catch (err) {
+        throw inferenceFailed(`Labelled sample ${i} failed`, err);
+      }
+    };
+    const top5 = top5PerRow(await run(candidate), sample.labels.length, output);
+    const refTop5 = reference ? top5PerRow(await run(reference), sample.labels.length, output) : null;
+    sample.labels.forEach((label, row) => rows.push({ label, top5: top5[row]!, ...(refTop5 && { referenceTop5: refTop5[row]! }) }));
+  }
+  return { dataset: labelled.ref, output, rows };
 }
