@@ -127,6 +127,121 @@ def logged_entry(proof_bundle, log_key):
     return json.loads(leaf)
 
 
+# ---- the profile rules, re-evaluated from the facts a v3 statement carries (docs/certification.md) ----
+# Only pass or fail per rule, written from the rule definitions in the docs; the wording of the lines is
+# the service's. A verifier that trusted the signed "passed" flags would accept a lab's PASS over failing facts.
+LATENCY_FIELDS = {50: "p50Ns", 90: "p90Ns", 95: "p95Ns", 97: "p97Ns", 99: "p99Ns", 99.9: "p999Ns"}
+MAX_THERMAL_SLOWDOWN_PCT = 10
+MIB = 1024 * 1024
+
+
+def rule_passes(name, rule, f):
+    lat = f["latency"]
+    runs = lat["runs"]
+    if name == "scenario":
+        return lat["scenario"] == rule
+    if name == "minQueryCount":
+        return min(r["queryCount"] for r in runs) >= rule
+    if name == "minDurationMs":
+        return min(r["durationNs"] for r in runs) >= rule * 1e6
+    if name == "requireValidResult":
+        return lat["result"] == "VALID"
+    if name == "requireEarlyStopping":
+        return lat["earlyStopping"]["satisfied"]
+    if name == "latency":
+        if rule["percentile"] == "target":
+            estimate = lat["earlyStopping"]["estimateNs"]
+            value = lat["targetLatencyNs"] if estimate is None else estimate
+        else:
+            value = lat["percentiles"][LATENCY_FIELDS[rule["percentile"]]]
+        return value <= rule["maxMs"] * 1e6
+    if name == "minThroughputQps":
+        return lat["qps"] >= rule
+    if name == "maxPeakRssMb":
+        return f["peakRssBytes"] is not None and f["peakRssBytes"] <= rule * MIB
+    if name == "noThermalDrift":
+        return not lat["thermalDriftDetected"] and max(r["slowdownPct"] for r in runs) <= MAX_THERMAL_SLOWDOWN_PCT
+    if name == "sustained":
+        return min(r["durationNs"] for r in runs) >= rule["minDurationMs"] * 1e6 and max(r["slowdownPct"] for r in runs) <= rule["maxSlowdownPct"]
+    if name == "llm":
+        llm = f["llm"]
+        if llm is None:
+            return False
+        field = {50: "p50Ns", 90: "p90Ns", 99: "p99Ns"}[rule["percentile"]]
+        ok = True
+        if "maxTtftMs" in rule:
+            ok &= llm["ttft"][field] <= rule["maxTtftMs"] * 1e6
+        if "maxTpotMs" in rule:
+            ok &= llm["tpot"] is not None and llm["tpot"][field] <= rule["maxTpotMs"] * 1e6
+        if "minOutputTokensPerSecond" in rule:
+            ok &= llm["outputTokensPerSecond"] >= rule["minOutputTokensPerSecond"]
+        return ok
+    if name == "power":
+        power = f["power"]
+        if not power["measured"]:
+            return False
+        ok = power["result"] == "VALID"
+        if "meterClass" in rule:
+            ok &= power["meterClass"] == rule["meterClass"]
+        if "maxUncertaintyPct" in rule:
+            ok &= power["uncertaintyPct"] is not None and power["uncertaintyPct"] <= rule["maxUncertaintyPct"]
+        if "maxEnergyPerQueryMj" in rule:
+            ok &= power["energyPerQueryMj"] <= rule["maxEnergyPerQueryMj"]
+        return ok
+    if name == "accuracy":
+        acc = f["accuracy"]
+        if acc is None or acc["reference"] == 0:
+            return False
+        ok = acc["candidate"] / acc["reference"] >= rule["minRelativeToReference"]
+        if "minSamples" in rule:
+            ok &= acc["samples"] >= rule["minSamples"]
+        return ok
+    if name == "fidelity":
+        fid = f["fidelity"]
+        if fid is None:
+            return False
+        outputs = fid["outputs"]
+        ok = True
+        for bound, values in (
+            ("minCosine", [o["minCosine"] for o in outputs]),
+            ("minTop1Agreement", [o["top1Agreement"] for o in outputs if o["top1Agreement"] is not None]),
+            ("minTop5Agreement", [o["top5Agreement"] for o in outputs if o["top5Agreement"] is not None]),
+            ("minAnswerAgreement", [fid["answerAgreement"]["share"]] if fid["answerAgreement"] else []),
+        ):
+            if bound in rule:
+                ok &= bool(values) and min(values) >= rule[bound]
+        if "minSamples" in rule:
+            counts = [o["samples"] for o in outputs] + ([fid["answerAgreement"]["questions"]] if fid["answerAgreement"] else [])
+            ok &= (min(counts) if counts else 0) >= rule["minSamples"]
+        return ok
+    if name == "acceleratorShare":
+        ops = f["operators"]
+        if ops is None:
+            return False
+        row = next((p for p in ops["providers"] if p["provider"] == rule["provider"]), None)
+        ok = True
+        if "minNodeShare" in rule:
+            ok &= (row["nodeShare"] if row else 0) >= rule["minNodeShare"]
+        if "minTimeShare" in rule:
+            ok &= (row["timeShare"] if row else 0) >= rule["minTimeShare"]
+        return ok
+    raise Invalid(f"unknown rule {name}")
+
+
+def check_rules(cert):
+    """The signed verdict and lines must be what the rules give over the facts."""
+    rules, facts = cert["ruleSet"]["rules"], cert["facts"]
+    if facts.get("format") != "npubench.rule-facts/v1":
+        raise Invalid("facts of an unknown format")
+    outcome = {name: rule_passes(name, rule, facts) for name, rule in rules.items()}
+    signed = {line["rule"]: line["passed"] for line in cert["evaluation"]}
+    if not outcome or not all(outcome.values()):
+        failed = ", ".join(n for n, ok in outcome.items() if not ok)
+        raise Invalid(f"the rules give FAIL over the facts ({failed}), the certificate says PASS")
+    if signed != outcome:
+        raise Invalid("the signed evaluation lines are not the rules' outcome")
+
+
 def verify(bundle, jwks, vkey, issuer, now, max_status_age_ms=None):
     if not isinstance(bundle, dict) or not REQUIRED_MEMBERS <= set(bundle) <= BUNDLE_MEMBERS or bundle["format"] != BUNDLE_FORMAT:
         raise Invalid("not a v2 certificate bundle")
@@ -136,7 +251,7 @@ def verify(bundle, jwks, vkey, issuer, now, max_status_age_ms=None):
 
     kid, payload, statement = open_envelope(bundle["envelope"], keys)
     legacy = statement["predicateType"] == CERTIFICATE_V1
-    # v3 adds the profile's rules and the facts they read; re-evaluating them is not this verifier's part.
+    # v3 adds the profile's rules and the facts they read, which this verifier re-evaluates (check_rules).
     if statement["predicateType"] not in (CERTIFICATE_V1, CERTIFICATE_V2, CERTIFICATE_V3):
         raise Invalid("not a certificate statement")
     cert = statement["predicate"]
@@ -151,10 +266,11 @@ def verify(bundle, jwks, vkey, issuer, now, max_status_age_ms=None):
             if not {"ruleSet", "facts"} <= set(cert):
                 raise Invalid("a v3 statement carries its rules and facts")
             # The digest over RFC 8785: for rules (strings, integers, short decimals) sorted keys and no
-            # spaces give the same bytes. Re-evaluating the rules is the rule engine's part, not this one's.
+            # spaces give the same bytes.
             canonical = json.dumps(cert["ruleSet"]["rules"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
             if hashlib.sha256(canonical.encode("utf-8")).hexdigest() != cert["ruleSet"]["digest"]:
                 raise Invalid("the embedded rules do not hash to their digest")
+            check_rules(cert)
         if cert["issuer"]["keyId"] != kid:
             raise Invalid("the issuer key is not the signing key")
         if normalise_url(cert["issuer"]["url"]) != normalise_url(issuer):

@@ -18,10 +18,10 @@ describe('an independent verifier (Python, securesystemslib)', () => {
   it('gives the verdict of our verifier on every genuine and tampered certificate', async () => {
     const outcomes = await independentVerdicts(cases);
     const ours = await Promise.all(cases.map((c) => verifyCase(c)));
-    const table = cases.map((c, i) => ({ name: c.name, expected: c.expected, independentExpected: c.independentExpected ?? c.expected, ours: ours[i]!.status, independent: outcomes[i]!.status, why: outcomes[i]!.why }));
-    // Both agree with the verdict the corpus states, case by case (the table shows any disagreement whole);
-    // where the independent verifier checks less (it does not re-evaluate rules) the case says what it gives.
-    expect(table.filter((row) => row.ours !== row.expected || row.independent !== row.independentExpected)).toEqual([]);
+    const table = cases.map((c, i) => ({ name: c.name, expected: c.expected, ours: ours[i]!.status, independent: outcomes[i]!.status, why: outcomes[i]!.why }));
+    // Both agree with the verdict the corpus states, case by case (the table shows any disagreement whole),
+    // the lab's PASS over failing facts included: the Python verifier re-evaluates the rules too.
+    expect(table.filter((row) => row.ours !== row.expected || row.independent !== row.expected)).toEqual([]);
     // Each refusal is one of its checks, not a crash on a shape it did not expect.
     expect(table.filter((row) => row.why.startsWith('malformed'))).toEqual([]);
     // Not a verifier that refuses everything: the genuine ones, the rotated key's among them, pass it.
