@@ -28,6 +28,7 @@ import { HarnessError, errorMessage } from '../lib/errors.js';
 import type { MeterReading, PowerMeter } from './power/power-meter.js';
 import { toTraceWindow } from './power/power-measurement.js';
 import { runAccuracy, type AccuracyRunOptions } from './accuracy/run-accuracy.js';
+import { runnerOutputModel } from './accuracy/runner-output-model.js';
 import { CausalLm } from './accuracy/causal-lm.js';
 import { loadTokenizer } from './accuracy/tokenizer.js';
 import { runLlmLatency } from './accuracy/llm-latency.js';
@@ -50,7 +51,8 @@ export interface RunBenchmarkOptions {
   /** A meter sampled beside the measured runs, or why power is not measured. The caller closes the meter. */
   power?: PowerOptions | { notMeasured: string };
   /** What spec.accuracy needs beyond the model: the bundle folder, the reference, the dataset, and the
-   *  onnxruntime config the candidate runs with (accuracy reads outputs, so it needs onnxruntime). */
+   *  onnxruntime config the candidate runs with in-process (a runner backend answers fidelity and
+   *  classification itself, after timing). */
   accuracy?: AccuracyInputs;
   /** Runner backends: an ONNX model run in-process on the CPU whose outputs the accuracy pass must match
    *  (the same model, or its FP32 reference). Without one the pass checks only consistency. */
@@ -127,7 +129,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     throwIfAborted(signal);
     onProgress?.({ phase: 'load', fraction: 0, queries: 0 });
     const loadStart = process.hrtime.bigint();
-    const { inputs } = await backend.load(modelPath);
+    const loaded = await backend.load(modelPath);
+    const { inputs } = loaded;
     const modelLoadMs = nsToMs(process.hrtime.bigint() - loadStart);
     onProgress?.({ phase: 'load', fraction: 1, queries: 0 });
 
@@ -295,10 +298,15 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       rawSamples.power = { notMeasured: (options.power as { notMeasured: string }).notMeasured };
     }
     if (spec.accuracy) {
-      if (!options.accuracy) throw new HarnessError('harness.accuracy_unsupported', 'The spec asks for accuracy, which needs the onnxruntime backend (outputs are read); this run has none configured.');
+      if (!options.accuracy) throw new HarnessError('harness.accuracy_unsupported', 'The spec asks for accuracy and the run was given no accuracy inputs (reference, data set, onnxruntime config).');
       onProgress?.({ phase: 'accuracy', fraction: 0, queries: 0 });
       rawSamples.accuracy = await runAccuracy({
         ...options.accuracy,
+        // A runner's candidate answers through the session just timed, tied to it by accuracy-pass anchors.
+        ...(backend instanceof RunnerProcessBackend && {
+          openCandidate: () =>
+            Promise.resolve(runnerOutputModel(backend, loaded, accuracyPass && { samples: samples.slice(0, performanceSampleCount), answers: accuracyPass.answers, seed: seeds.sampleIndexSeed })),
+        }),
         spec: spec.accuracy,
         seed: spec.seed,
         dynamicDims: spec.dynamicDims,
