@@ -297,6 +297,10 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     } else if (options.power) {
       rawSamples.power = { notMeasured: (options.power as { notMeasured: string }).notMeasured };
     }
+    // Until the runner protocol has causal-LM ops, these would run in-process and be reported as the runner's.
+    if (backend instanceof RunnerProcessBackend && (spec.accuracy?.mmlu || spec.llm)) {
+      throw new HarnessError('harness.accuracy_unsupported', 'MMLU and LLM latency cannot run through a runner yet; fidelity and classification can.');
+    }
     if (spec.accuracy) {
       if (!options.accuracy) throw new HarnessError('harness.accuracy_unsupported', 'The spec asks for accuracy and the run was given no accuracy inputs (reference, data set, onnxruntime config).');
       onProgress?.({ phase: 'accuracy', fraction: 0, queries: 0 });

@@ -86,9 +86,9 @@ export async function submitJob(
   if (suite.accuracy?.classification) await checkDatasetRef(deps.db, principal, suite.accuracy.classification.dataset, LABELLED_INPUTS_DATASET_FORMAT);
   const device = await deps.db.device.findUnique({ where: { slug: input.device } });
   if (!device || (!device.isPublic && !seesAllOrgs(principal))) throw notFound('device.not_found', `No device ${input.device}.`);
-  // Accuracy and LLM latency read model outputs; the runner protocol returns none.
-  if ((suite.accuracy || suite.llm) && device.backendKind !== 'onnxruntime') {
-    throw unprocessable('suite.needs_onnxruntime', `Accuracy and LLM latency need a device run with onnxruntime; ${device.slug} runs through a vendor runner.`);
+  // Fidelity and classification run through the device's runner; MMLU and LLM latency need causal-LM ops it lacks.
+  if ((suite.accuracy?.mmlu || suite.llm) && device.backendKind !== 'onnxruntime') {
+    throw unprocessable('suite.needs_onnxruntime', `MMLU and LLM latency need a device run with onnxruntime; ${device.slug} runs through a vendor runner.`);
   }
   const model = await deps.db.model.findFirst({
     where: { AND: [{ id: input.modelId }, visibleWhere(principal)] },

@@ -21,16 +21,18 @@ function openPowerMeter(config: PowerMeterConfig | null): PowerOptions | { notMe
   }
 }
 
-/** The accuracy run's inputs; accuracy reads outputs, so only the onnxruntime backend provides them. */
+/** The accuracy run's inputs. A runner device's candidate answers fidelity and classification through
+ *  its runner (the run's own session); the onnxruntime config is then only the CPU one references use. */
 async function accuracyInputs(req: Omit<RunRequest, 'type'>): Promise<AccuracyInputs | undefined> {
-  if ((!req.spec.accuracy && !req.spec.llm) || req.backend.kind !== 'onnxruntime') return undefined;
+  if (!req.spec.accuracy && !req.spec.llm) return undefined;
   const files: AccuracyFiles = req.accuracy ?? {};
   const datasetRef = req.spec.accuracy?.mmlu?.dataset;
   let dataset;
   if (datasetRef === BUILTIN_DATASET_REF) dataset = builtinMmluDataset();
   else if (datasetRef !== undefined && files.dataset) dataset = await loadMmluDatasetFromDir(files.dataset.ref, files.dataset.dir, files.dataset.files);
   const labelledInputs = files.labelledInputs && { ref: files.labelledInputs.ref, set: parseLabelledInputs(await readFile(files.labelledInputs.path, 'utf8')) };
-  return { backend: req.backend.config, bundleDir: files.bundleDir, reference: files.reference, dataset, labelledInputs };
+  const backend = req.backend.kind === 'onnxruntime' ? req.backend.config : { executionProvider: 'cpu' };
+  return { backend, bundleDir: files.bundleDir, reference: files.reference, dataset, labelledInputs };
 }
 
 export type RunOutcome = Omit<Extract<ChildMessage, { type: 'result' }>, 'type'>;
