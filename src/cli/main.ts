@@ -95,6 +95,22 @@ program
   });
 
 program
+  .command('runner-check')
+  .description('Conformance kit: run a runner through the protocol and every compliance check, time the same samples in-process beside it, and print CONFORMANT (exit 0) or NOT CONFORMANT (exit 1)')
+  .argument('<model>', 'the model the runner loads; an .onnx file is also the reference its outputs must match')
+  .option('--runner <command>', 'the runner command line (required), e.g. "python3 runner.py" or ./runner')
+  .option('--reference <model.onnx>', 'the ONNX model to compare outputs with and time in-process (default: the model, when it is .onnx)')
+  .option('--load-options <json>', 'options passed to the runner\'s load, as a JSON object')
+  .addOption(new Option('-p, --preset <preset>', 'suite preset of the timed run').choices(['smoke', 'quick', 'standard']).default('smoke'))
+  .option('--json', 'print the conformance report as JSON')
+  // Usage errors exit 2, as every failure before the check starts does; 1 means "not conformant".
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action(async (model: string, opts: { runner?: string; reference?: string; loadOptions?: string; preset?: string; json?: boolean }) => {
+    const { runnerCheckCommand } = await import('./commands/runner-check.js');
+    process.exitCode = await runnerCheckCommand(model, opts).catch(fail);
+  });
+
+program
   .command('verify')
   .description('Verify a certificate (cert.json from GET /v1/certificates/:id) without the npubench database, against a trust root you chose')
   .argument('<cert.json>', 'certificate bundle file or URL')
