@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { rowId, timestamp } from './common.js';
 
-export const DATASET_FORMATS = ['mmlu-csv', 'labelled-inputs'] as const;
+export const DATASET_FORMATS = ['mmlu-csv', 'labelled-inputs', 'text-lines'] as const;
 export const datasetFormatSchema = z.enum(DATASET_FORMATS);
 
 const subjectCountSchema = z.object({ subject: z.string(), dev: z.number().int(), test: z.number().int() });
@@ -15,7 +15,7 @@ export const datasetSchema = z
     format: datasetFormatSchema,
     artifactDigest: z.string(),
     ref: z.string().describe('How a suite names the dataset: sha256:<artifactDigest>'),
-    subjects: z.array(subjectCountSchema).describe('MMLU subjects with their question counts; empty for labelled inputs'),
+    subjects: z.array(subjectCountSchema).describe('MMLU subjects with their question counts; empty for labelled inputs and text lines'),
     questionCount: z.number().int(),
     createdAt: timestamp,
   })

@@ -43,6 +43,7 @@ export { operatorProfileSchema, type OperatorProfile } from './profile/operator-
 export { accuracyRawSchema, type AccuracySummary } from './accuracy/accuracy-format.js';
 export { llmLatencyRawSchema, type LlmLatencySummary } from './accuracy/llm-latency.js';
 export { LABELLED_INPUTS_FILE, labelledInputsFileIn, labelledInputsFileSchema, parseLabelledInputs, type LabelledInputSet } from './accuracy/labelled-inputs.js';
+export { ctcClassesFromKeyFile, ctcGreedyDecode, levenshtein, parseTextLines, summarizeTextRecognition, textLinesFileSchema, TEXT_LINES_FORMAT, TEXT_LINES_RENDERER, type CtcClasses, type TextLineSet, type TextRecognitionSummary } from './accuracy/text-recognition.js';
 export { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir, type MmluDataset } from './accuracy/mmlu-dataset.js';
 export { causalLmLayout, type CausalLmLayout } from './accuracy/causal-lm-signature.js';
 export { loadTokenizer } from './accuracy/tokenizer.js';

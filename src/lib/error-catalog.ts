@@ -75,6 +75,7 @@ export const ERROR_CATALOG = {
   'dataset.duplicate_subject': { status: 422, meaning: 'A subject has more than one file for the same split.' },
   'dataset.empty': { status: 422, meaning: 'The dataset has no subject, or a subject has an empty test file.' },
   'dataset.invalid_labelled_inputs': { status: 422, meaning: 'The labelled input set for classification accuracy is not valid.' },
+  'dataset.invalid_text_lines': { status: 422, meaning: 'The text-lines file (npubench.text-lines/v1) for text recognition is not valid, or its rendered lines do not hash to its imagesSha256.' },
   'dataset.exists': { status: 409, meaning: 'Your organization already has a dataset with this name.' },
   'dataset.not_found': { status: 404, meaning: 'No such dataset.' },
   'suite.not_found': { status: 404, meaning: 'No suite catalog has this id (`GET /v1/suites` lists them).' },

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { HarnessError } from '../../lib/errors.js';
 import { ANSWER_LETTERS, BUILTIN_DATASET_REF } from './mmlu-dataset.js';
+import { CTC_KEY_LISTS, summarizeTextRecognition, textRecognitionRawSchema, textRecognitionSpecSchema, textRecognitionSummarySchema } from './text-recognition.js';
 
 const digestHex = z.string().regex(/^[0-9a-f]{64}$/);
 export const DATASET_REF_PATTERN = /^(builtin:npubench-mmlu-mini|sha256:[0-9a-f]{64})$/;
@@ -31,6 +32,8 @@ export const accuracySpecSchema = z.strictObject({
   mmlu: mmluSpecSchema.optional(),
   /** Top-1/top-5 accuracy on a labelled input set. */
   classification: classificationSpecSchema.optional(),
+  /** Character accuracy (1 − CER) of a CTC text recognizer on an uploaded text-lines set (text-recognition.ts). */
+  textRecognition: textRecognitionSpecSchema.optional(),
   /** The FP32 original the candidate is compared with, run on the CPU EP with the same inputs. Jobs name it
    *  with `referenceModelId`; the API writes its digest here. */
   reference: z.strictObject({ modelDigest: digestHex }).optional(),
@@ -114,6 +117,7 @@ export const classificationRawSchema = z.strictObject({
 export const accuracyRawSchema = z.strictObject({
   mmlu: mmluRawSchema.optional(),
   classification: classificationRawSchema.optional(),
+  textRecognition: textRecognitionRawSchema.optional(),
   outputs: z.array(outputComparisonRawSchema).optional(),
   referenceModelDigest: digestHex.optional(),
   timing: accuracyTimingSchema,
@@ -178,12 +182,15 @@ const outputFidelitySchema = z.strictObject({
 export const accuracySummarySchema = z.strictObject({
   mmlu: mmluSummarySchema.nullable(),
   classification: classificationSummarySchema.nullable(),
+  /** Present only when the spec asked for it, so summaries of other runs keep their shape. */
+  textRecognition: textRecognitionSummarySchema.optional(),
   fidelity: z.strictObject({ referenceModelDigest: digestHex, outputs: z.array(outputFidelitySchema) }).nullable(),
   gate: z
     .strictObject({
-      /** MMLU accuracy, else classification top-1 accuracy (both against the reference's), else the top-1
-       *  agreement of a classifier output with the reference (whose own score is then 1). */
-      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'top1Agreement']),
+      /** MMLU accuracy, else classification top-1 accuracy, else text recognition's character accuracy (each
+       *  against the reference's), else the top-1 agreement of a classifier output with the reference
+       *  (whose own score is then 1). */
+      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'top1Agreement']),
       minRelativeScore: z.number(),
       candidate: z.number(),
       reference: z.number(),
@@ -325,13 +332,18 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
   if (spec.mmlu && !mmlu) throw invalid('the spec asks for MMLU and the record has none');
   const classification = raw.classification ? summarizeClassification(raw.classification) : null;
   if (spec.classification && !classification) throw invalid('the spec asks for classification accuracy and the record has none');
+  const textRecognition = raw.textRecognition ? summarizeTextRecognition(raw.textRecognition) : null;
+  if (spec.textRecognition && !textRecognition) throw invalid('the spec asks for text recognition and the record has none');
+  if (textRecognition && (textRecognition.dataset !== spec.textRecognition?.dataset || textRecognition.keysSha256 !== CTC_KEY_LISTS[spec.textRecognition.keys].sha256)) {
+    throw invalid('the text recognition record names another dataset or key list than the spec');
+  }
   const outputs = raw.outputs?.map(summarizeOutput) ?? null;
   const referenceDigest = raw.referenceModelDigest ?? null;
   if ((spec.reference?.modelDigest ?? null) !== referenceDigest) throw invalid('the record names another reference model than the spec');
   const fidelity = referenceDigest && outputs ? { referenceModelDigest: referenceDigest, outputs } : null;
   let gate: AccuracySummary['gate'] = null;
   if (spec.gate) {
-    let metric: 'mmlu.accuracy' | 'classification.top1Accuracy' | 'top1Agreement';
+    let metric: NonNullable<AccuracySummary['gate']>['metric'];
     let candidate: number;
     let reference: number;
     if (mmlu?.reference) {
@@ -342,6 +354,10 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
       metric = 'classification.top1Accuracy';
       candidate = classification.top1Accuracy;
       reference = classification.reference.top1Accuracy;
+    } else if (textRecognition?.reference) {
+      metric = 'textRecognition.characterAccuracy';
+      candidate = textRecognition.characterAccuracy;
+      reference = textRecognition.reference.characterAccuracy;
     } else {
       const agreement = fidelity?.outputs.find((o) => o.top1Agreement !== null)?.top1Agreement;
       if (agreement === undefined || agreement === null) throw invalid('the gate needs a reference: MMLU answers of both models, or a classifier output to compare');
@@ -354,5 +370,5 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
     gate = { metric, minRelativeScore: spec.gate.minRelativeScore, candidate, reference, relativeScore, result: relativeScore >= spec.gate.minRelativeScore ? 'PASS' : 'FAIL' };
   }
   const { promptNs, modelNs, totalNs } = raw.timing;
-  return { mmlu, classification, fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
+  return { mmlu, classification, ...(textRecognition && { textRecognition }), fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
 }

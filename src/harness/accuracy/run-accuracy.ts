@@ -1,6 +1,7 @@
 // The accuracy part of a run: MMLU on an LLM bundle, and fidelity against a reference model (the FP32
-// original, always on the CPU EP) with the same inputs, and classification top-k on a labelled set.
-// Fidelity and classification run the candidate through an OutputModel (output-model.ts): onnxruntime
+// original, always on the CPU EP) with the same inputs, classification top-k on a labelled set and
+// text recognition on a text-lines set.
+// Fidelity, classification and text recognition run the candidate through an OutputModel (output-model.ts): onnxruntime
 // in-process, or the run's runner process; the reference always runs in-process on the CPU EP.
 import { HarnessError, errorMessage } from '../../lib/errors.js';
 import type { OnnxRuntimeBackendConfig } from '../backends/onnxruntime.js';
@@ -13,6 +14,7 @@ import { BUILTIN_DATASET_REF, builtinMmluDataset, type MmluDataset } from './mml
 import { evaluateMmlu } from './mmlu-eval.js';
 import { loadTokenizer } from './tokenizer.js';
 import type { LabelledInputSet } from './labelled-inputs.js';
+import { evaluateTextRecognition, loadCtcClasses, type TextLineSet, type TextRecognizer } from './text-recognition.js';
 
 export interface AccuracyRunOptions {
   spec: AccuracySpec;
@@ -26,6 +28,8 @@ export interface AccuracyRunOptions {
   dataset?: MmluDataset | undefined;
   /** The labelled input set of spec.classification. */
   labelledInputs?: { ref: string; set: LabelledInputSet } | undefined;
+  /** The text-lines set of spec.textRecognition. */
+  textLines?: { ref: string; set: TextLineSet } | undefined;
   /** The onnxruntime config the candidate runs with in-process (MMLU, and fidelity/classification unless openCandidate is given). */
   backend: OnnxRuntimeBackendConfig;
   /** Opens the candidate for fidelity and classification another way (the run's runner); each call's model is closed after its evaluation. */
@@ -77,6 +81,29 @@ export async function runAccuracy(options: AccuracyRunOptions): Promise<Accuracy
     modelNs += Number(process.hrtime.bigint() - t0);
   }
 
+  if (spec.textRecognition) {
+    const textLines = options.textLines;
+    if (!textLines || textLines.ref !== spec.textRecognition.dataset) throw new HarnessError('harness.dataset_missing', `Text recognition was asked for on ${spec.textRecognition.dataset} and ${textLines ? `${textLines.ref} was provided` : 'no text-lines set was provided'}.`);
+    const t0 = process.hrtime.bigint();
+    const candidate = await openCandidate(options);
+    try {
+      const reference = options.reference ? await openOnnxRuntimeOutputModel(options.reference.modelPath, REFERENCE_BACKEND, 'reference model') : null;
+      try {
+        raw.textRecognition = await evaluateTextRecognition(asRecognizer(candidate), reference && asRecognizer(reference), textLines.set, {
+          dataset: textLines.ref,
+          output: spec.textRecognition.output,
+          ctc: loadCtcClasses(spec.textRecognition.keys),
+          signal: options.signal,
+        });
+      } finally {
+        await reference?.close();
+      }
+    } finally {
+      await candidate.close();
+    }
+    modelNs += Number(process.hrtime.bigint() - t0);
+  }
+
   if (options.reference) {
     const t0 = process.hrtime.bigint();
     raw.outputs = await compareOutputs(options, options.reference.modelPath);
@@ -100,6 +127,24 @@ function asFloat64(tensor: HostTensor): Float64Array {
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data, Number);
   if (Array.isArray(data)) throw new HarnessError('harness.unsupported_output', `Output of type ${tensor.elementType} cannot be compared numerically.`);
   return Float64Array.from(data);
+}
+
+/** A single-input OutputModel as text-recognition.ts's recognizer (the image goes to its one input). */
+function asRecognizer(model: OutputModel): TextRecognizer {
+  const input = model.inputs[0];
+  if (input === undefined || model.inputs.length !== 1) throw new HarnessError('harness.unsupported_output', `A text recognizer has one image input; this model has ${model.inputs.length}.`);
+  return {
+    inputName: input.name,
+    outputNames: model.outputNames,
+    run: async ({ dims, data }) => {
+      try {
+        const out = await model.run([{ name: input.name, elementType: 'float32', dims, data }]);
+        return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, { dims: t.dims, data: asFloat64(t) }]));
+      } catch (err) {
+        throw inferenceFailed('Text recognition inference failed', err);
+      }
+    },
+  };
 }
 
 /** Indices of the k largest values of a row, largest first. */

@@ -46,10 +46,10 @@ export const ruleFactsSchema = z.strictObject({
   /** Quality against the reference model; null when the report has no accuracy pass with a reference. */
   accuracy: z
     .strictObject({
-      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'top1Agreement']),
+      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'top1Agreement']),
       candidate: fraction,
       reference: fraction,
-      /** Questions, labelled rows, or compared samples (top1Agreement). */
+      /** Questions, labelled rows, text lines, or compared samples (top1Agreement). */
       samples: z.int().min(0),
     })
     .nullable(),
@@ -152,6 +152,7 @@ const summaryReader = z.object({
     .object({
       mmlu: z.object({ questionCount: z.int(), accuracy: z.number(), reference: z.object({ accuracy: z.number(), predictionAgreement: z.number() }).nullable() }).nullable(),
       classification: z.object({ rows: z.int(), top1Accuracy: z.number(), reference: z.object({ top1Accuracy: z.number() }).nullable() }).nullable(),
+      textRecognition: z.object({ lines: z.int(), characterAccuracy: z.number(), reference: z.object({ characterAccuracy: z.number() }).nullable() }).optional(),
       fidelity: z
         .object({
           referenceModelDigest: z.string(),
@@ -195,6 +196,9 @@ function accuracyOf(accuracy: z.output<typeof summaryReader>['accuracy']): RuleF
   if (accuracy.mmlu?.reference) return { metric: 'mmlu.accuracy', candidate: accuracy.mmlu.accuracy, reference: accuracy.mmlu.reference.accuracy, samples: accuracy.mmlu.questionCount };
   if (accuracy.classification?.reference) {
     return { metric: 'classification.top1Accuracy', candidate: accuracy.classification.top1Accuracy, reference: accuracy.classification.reference.top1Accuracy, samples: accuracy.classification.rows };
+  }
+  if (accuracy.textRecognition?.reference) {
+    return { metric: 'textRecognition.characterAccuracy', candidate: accuracy.textRecognition.characterAccuracy, reference: accuracy.textRecognition.reference.characterAccuracy, samples: accuracy.textRecognition.lines };
   }
   const output = accuracy.fidelity?.outputs.find((o) => o.top1Agreement !== null);
   if (output?.top1Agreement != null) return { metric: 'top1Agreement', candidate: output.top1Agreement, reference: 1, samples: output.samples };

@@ -10,14 +10,14 @@ import { badRequest, conflict, notFound, payloadTooLarge, unprocessable } from '
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { readFile } from 'node:fs/promises';
-import { BUILTIN_DATASET_REF, builtinMmluDataset, labelledInputsFileIn, loadMmluDatasetFromDir, type MmluDataset, parseLabelledInputs } from '../../harness/schemas.js';
+import { BUILTIN_DATASET_REF, builtinMmluDataset, labelledInputsFileIn, loadMmluDatasetFromDir, type MmluDataset, parseLabelledInputs, parseTextLines, TEXT_LINES_FORMAT } from '../../harness/schemas.js';
 import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { DATASET_FORMATS, datasetFormatSchema, datasetSubjectsSchema, type Dataset } from '../../contracts/datasets.js';
 import { extractLimitsOf, stageSingleFileUpload, type UploadPart } from '../models/models.js';
 
-export const [MMLU_DATASET_FORMAT, LABELLED_INPUTS_DATASET_FORMAT] = DATASET_FORMATS;
+export const [MMLU_DATASET_FORMAT, LABELLED_INPUTS_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT] = DATASET_FORMATS;
 export const DATASET_MEDIA_TYPE = 'application/vnd.npubench.dataset+archive';
 
 export const datasetFields = z.strictObject({
@@ -36,11 +36,24 @@ function subjectCounts(dataset: MmluDataset) {
   return dataset.subjects.map((s) => ({ subject: s.name, dev: s.dev.length, test: s.test.length }));
 }
 
-/** Reads the whole dataset the way the agent will: an MMLU archive of CSVs, or a labelled input set
- *  (labelled-inputs.json alone or in an archive). Throws the parser's 4xx problem on the first fault. */
+/** The `format` a single JSON file declares, if it is a JSON object that declares one. */
+function declaredFormat(text: string): unknown {
+  try {
+    const json: unknown = JSON.parse(text);
+    return json !== null && typeof json === 'object' ? (json as { format?: unknown }).format : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the whole dataset the way the agent will: an MMLU archive of CSVs, a labelled input set
+ *  (labelled-inputs.json alone or in an archive), or a text-lines file (npubench.text-lines/v1, alone).
+ *  Throws the parser's 4xx problem on the first fault. */
 async function inspectDataset(path: string, limits: ReturnType<typeof extractLimitsOf>): Promise<{ format: string; subjects: Prisma.InputJsonValue; questionCount: number }> {
   if ((await sniffArchiveKind(path)) === null) {
-    const set = parseLabelledInputs(await readFile(path, 'utf8'));
+    const text = await readFile(path, 'utf8');
+    if (declaredFormat(text) === TEXT_LINES_FORMAT) return { format: TEXT_LINES_DATASET_FORMAT, subjects: [], questionCount: parseTextLines(text).lines.length };
+    const set = parseLabelledInputs(text);
     return { format: LABELLED_INPUTS_DATASET_FORMAT, subjects: [], questionCount: set.samples.reduce((sum, s) => sum + s.labels.length, 0) };
   }
   const scratch = await bundleScratchDir('npubench-dataset');

@@ -323,6 +323,9 @@ export class Agent extends EventEmitter<AgentEvents> {
         accuracy.labelledInputs = { ref: labelledRef, path: join(dir, file) };
       }
     }
+    // A text-lines dataset is one JSON file (the API refuses it in an archive).
+    const textLinesRef = spec?.textRecognition?.dataset;
+    if (textLinesRef) accuracy.textLines = { ref: textLinesRef, path: await this.cache.ensure(textLinesRef.slice('sha256:'.length)) };
     return { modelPath: model.modelPath, accuracy };
   }
 

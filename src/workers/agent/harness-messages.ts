@@ -31,6 +31,8 @@ export const accuracyFilesSchema = z.strictObject({
   dataset: z.strictObject({ ref: z.string(), dir: z.string(), files: z.array(z.string()) }).optional(),
   /** The labelled input set (labelled-inputs.json) of a classification run. */
   labelledInputs: z.strictObject({ ref: z.string(), path: z.string() }).optional(),
+  /** The text-lines file (npubench.text-lines/v1) of a text recognition run. */
+  textLines: z.strictObject({ ref: z.string(), path: z.string() }).optional(),
 });
 export type AccuracyFiles = z.infer<typeof accuracyFilesSchema>;
 
