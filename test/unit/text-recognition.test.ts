@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ocrTextLinesDataset, TEXT_LINE_GEOMETRY, SUITE_TEXT_LINES, renderTextLine } from '../../src/harness/index.js';
 import { accuracySpecSchema, summarizeAccuracy, type AccuracyRaw } from '../../src/harness/accuracy/accuracy-format.js';
 import { runAccuracy } from '../../src/harness/accuracy/run-accuracy.js';
-import { resolveSuiteSpec, runBenchmark } from '../../src/harness/index.js';
+import { createRunnerBackend, referenceRunnerCommand, resolveSuiteSpec, runBenchmark } from '../../src/harness/index.js';
 import { extractRuleFacts } from '../../src/lib/certificates/rule-facts.js';
 import { ctcClassesFromKeyFile, evaluateTextRecognition, levenshtein, parseTextLines, type TextRecognizer } from '../../src/harness/accuracy/text-recognition.js';
 import { NPUBENCH_EDGE_1 } from '../../src/services/suites/npubench-edge-1.js';
@@ -209,5 +209,17 @@ describe('text recognition on PP-OCRv4 rec (real weights)', () => {
     expect(summary.accuracy!.textRecognition!.characterAccuracy).toBeCloseTo(1 - edits / chars, 12);
     const facts = extractRuleFacts({ summary: JSON.parse(JSON.stringify(summary)), resourceUsage: null, operatorProfile: null });
     expect('facts' in facts && facts.facts.accuracy).toEqual({ metric: 'textRecognition.characterAccuracy', candidate: 1 - edits / chars, reference: 1 - edits / chars, samples: 48 });
+  }, 300_000);
+
+  it('gives the same per-line record through the reference runner as in process', async () => {
+    const suite = resolveSuiteSpec({ preset: 'smoke', dynamicDims: workload.referenceModel.dynamicDims, accuracy: { textRecognition: { dataset: DATASET_REF } } });
+    const { rawSamples, summary } = await runBenchmark({
+      modelPath: REC,
+      spec: suite,
+      backend: createRunnerBackend({ ...referenceRunnerCommand(), loadOptions: { intraOpNumThreads: 1 }, requestTimeoutMs: 120_000 }),
+      accuracy: { backend: { executionProvider: 'cpu' }, textLines: { ref: DATASET_REF, set } },
+    });
+    expect(rawSamples.accuracy!.textRecognition!.lines.map((l) => l.decoded)).toEqual(expected.decoded);
+    expect(summary.accuracy!.textRecognition!.edits).toBe(SUITE_TEXT_LINES.reduce((sum, text, i) => sum + editDistance(expected.decoded[i]!, text), 0));
   }, 300_000);
 });
