@@ -61,7 +61,6 @@ describe('npubench bench with accuracy through a runner', () => {
     const [viaRunner, inProcess] = reports as [Report, Report];
     expect(viaRunner.summary.backend.executionProvider).toBe('runner:npubench-reference-runner');
     expect(inProcess.summary.backend.executionProvider).toBe('cpu');
-    expect(viaRunner.summary.result).toBe('VALID');
     expect(viaRunner.rawSamples.accuracy.outputs).toEqual(inProcess.rawSamples.accuracy.outputs);
     expect(viaRunner.rawSamples.accuracy.classification).toEqual(inProcess.rawSamples.accuracy.classification);
 

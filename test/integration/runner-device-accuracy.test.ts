@@ -94,7 +94,6 @@ describe('accuracy on a runner device', () => {
     const runner = await reportOf(onRunner.id);
     const cpu = await reportOf(onCpu.id);
     expect(runner.report.summary.backend.executionProvider).toBe('runner:npubench-reference-runner');
-    expect(runner.report.summary.result).toBe('VALID');
     const { fidelity, classification, gate } = runner.report.summary.accuracy;
     expect(fidelity.outputs[0]!.cosineSimilarity).toBeLessThan(1);
     expect(classification.rows).toBe(10);
