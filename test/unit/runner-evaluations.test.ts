@@ -2,11 +2,14 @@
 // records as in-process onnxruntime, and runners that are honest while timed but cheat on the
 // evaluations after it are caught. Real runner processes: the reference runner, alone and behind
 // test/fixtures/runners/evaluation-cheat-runner.mjs.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunnerBackend, createSyntheticInputs, referenceRunnerCommand, resolveSuiteSpec, runBenchmark, type RunnerBackendConfig } from '../../src/harness/index.js';
 import type { LabelledInputSet } from '../../src/harness/accuracy/labelled-inputs.js';
 import { fixtureModel } from '../helpers/fixtures.js';
@@ -106,3 +109,31 @@ describe('evaluations through a runner', () => {
     expect(rawSamples.accuracy?.outputs?.[0]?.dot).toHaveLength(FIDELITY_SAMPLES);
   }, 240_000);
 });
+
+describe('evaluations through the C runner example (its own arithmetic, not onnxruntime)', () => {
+  const TINY_LINEAR = fixtureModel('tiny-linear.onnx');
+  let dir: string;
+  let runner: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'npubench-c-runner-eval-'));
+    runner = join(dir, 'runner');
+    execFileSync('cc', ['-std=c99', '-O2', '-o', runner, 'runner.c', 'fake-device.c'], { cwd: fileURLToPath(new URL('../../docs/examples/c-runner/', import.meta.url)), stdio: 'pipe' });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('scores fidelity against the model in-process, with the anchors answered as before timing', async () => {
+    const spec = resolveSuiteSpec({ minQueryCount: 100, minDurationMs: 0, warmupQueries: 2, accuracy: { reference: { modelDigest: sha256(TINY_LINEAR) }, fidelitySamples: 4 } });
+    const accuracy = { backend: { executionProvider: 'cpu' }, reference: { modelPath: TINY_LINEAR, digest: sha256(TINY_LINEAR) } };
+    const viaC = await runBenchmark({ modelPath: TINY_LINEAR, spec, backend: createRunnerBackend({ command: runner, args: [], requestTimeoutMs: 60_000 }), accuracy });
+    const inProcess = await runBenchmark({ modelPath: TINY_LINEAR, spec, backend: { executionProvider: 'cpu' }, accuracy });
+    expect(viaC.summary.backend.runtime).toBe('c-example-runner');
+    const [c] = viaC.rawSamples.accuracy!.outputs!;
+    const [ort] = inProcess.rawSamples.accuracy!.outputs!;
+    expect(c!.dot).toHaveLength(4);
+    // Float arithmetic in another order: the records agree to float32 rounding, not bit for bit.
+    c!.dot.forEach((dot, i) => expect(dot).toBeCloseTo(ort!.dot[i]!, 3));
+    expect(Math.max(...c!.maxAbsError)).toBeLessThan(1e-4);
+    expect(viaC.summary.accuracy!.fidelity!.outputs[0]!.cosineSimilarity).toBeGreaterThan(0.999999);
+  }, 240_000);
+});
+
