@@ -30,6 +30,10 @@ function accuracyRows(s: SummaryLike): [string, string][] {
     const c = a.classification;
     rows.push(['top-1 / top-5', `${pct(c.top1Accuracy)} / ${pct(c.top5Accuracy)} of ${c.rows} labelled rows${c.reference ? `; reference ${pct(c.reference.top1Accuracy)} / ${pct(c.reference.top5Accuracy)}` : ''}`]);
   }
+  if (a?.textDetection) {
+    const d = a.textDetection;
+    rows.push(['detection hmean', `${d.hmean.toFixed(4)} (precision ${pct(d.precision)}, recall ${pct(d.recall)}: ${d.matched} of ${d.truthBoxes} boxes at IoU ≥ 0.5, ${d.pages} pages)${d.reference ? `; reference ${d.reference.hmean.toFixed(4)}` : ''}${d.mapCosine === null ? '' : `, map cosine ${d.mapCosine.toFixed(6)}`}`]);
+  }
   for (const o of a?.fidelity?.outputs ?? []) {
     const topk = o.top1Agreement === null ? '' : `, top-1 agreement ${pct(o.top1Agreement)}, top-5 ${pct(o.top5Agreement ?? 0)}`;
     rows.push([`fidelity ${o.name}`, `cosine ${o.cosineSimilarity.toFixed(6)} (min ${o.minCosineSimilarity.toFixed(6)}), max |err| ${o.maxAbsError.toPrecision(4)}, mean |err| ${o.meanAbsError.toPrecision(4)}${topk}`]);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { rowId, timestamp } from './common.js';
 
-export const DATASET_FORMATS = ['mmlu-csv', 'labelled-inputs', 'text-lines'] as const;
+export const DATASET_FORMATS = ['mmlu-csv', 'labelled-inputs', 'text-lines', 'text-pages'] as const;
 export const datasetFormatSchema = z.enum(DATASET_FORMATS);
 
 const subjectCountSchema = z.object({ subject: z.string(), dev: z.number().int(), test: z.number().int() });
@@ -15,8 +15,8 @@ export const datasetSchema = z
     format: datasetFormatSchema,
     artifactDigest: z.string(),
     ref: z.string().describe('How a suite names the dataset: sha256:<artifactDigest>'),
-    subjects: z.array(subjectCountSchema).describe('MMLU subjects with their question counts; empty for labelled inputs and text lines'),
-    questionCount: z.number().int(),
+    subjects: z.array(subjectCountSchema).describe('MMLU subjects with their question counts; empty for other formats'),
+    questionCount: z.number().int().describe('What a score rests on: MMLU test questions, labelled rows, text lines, or text boxes of a page set'),
     createdAt: timestamp,
   })
   .meta({ id: 'Dataset' });

@@ -59,7 +59,7 @@ export interface RunBenchmarkOptions {
   compliance?: { referenceModelPath?: string };
 }
 
-export type AccuracyInputs = Pick<AccuracyRunOptions, 'bundleDir' | 'reference' | 'dataset' | 'labelledInputs' | 'textLines' | 'backend'>;
+export type AccuracyInputs = Pick<AccuracyRunOptions, 'bundleDir' | 'reference' | 'dataset' | 'labelledInputs' | 'textLines' | 'textPages' | 'backend'>;
 
 export interface PowerOptions {
   meter: PowerMeter;

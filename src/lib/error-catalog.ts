@@ -76,6 +76,7 @@ export const ERROR_CATALOG = {
   'dataset.empty': { status: 422, meaning: 'The dataset has no subject, or a subject has an empty test file.' },
   'dataset.invalid_labelled_inputs': { status: 422, meaning: 'The labelled input set for classification accuracy is not valid.' },
   'dataset.invalid_text_lines': { status: 422, meaning: 'The text-lines file (npubench.text-lines/v1) for text recognition is not valid, or its rendered lines do not hash to its imagesSha256.' },
+  'dataset.invalid_text_pages': { status: 422, meaning: 'The text page set for detection accuracy (npubench.text-pages/v1) is not valid, or its pages do not render to the pixels its imagesSha256 pins.' },
   'dataset.exists': { status: 409, meaning: 'Your organization already has a dataset with this name.' },
   'dataset.not_found': { status: 404, meaning: 'No such dataset.' },
   'suite.not_found': { status: 404, meaning: 'No suite catalog has this id (`GET /v1/suites` lists them).' },

@@ -1,9 +1,9 @@
 // OCR text detection (#17): the generated page set's ground truth, DB post-processing, IoU matching and
 // the real PP-OCRv4 detector's score on the suite pages. Expected values are computed here independently:
 // IoU by counting pixels, regions by union-find, and the unclip offset by hand.
-import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { DB_POSTPROCESS, detectBoxes, evaluateTextDetection, matchPage, summarizeTextDetection, type DetectorRun } from '../../src/harness/accuracy/text-detection.js';
+import { openOnnxRuntimeOutputModel, type OutputModel } from '../../src/harness/accuracy/output-model.js';
+import { DB_POSTPROCESS, detectBoxes, evaluateTextDetection, matchPage, summarizeTextDetection } from '../../src/harness/accuracy/text-detection.js';
 import { SUITE_TEXT_LINES } from '../../src/harness/inputs/suite-datasets.js';
 import { renderTextPage, textPagesDataset, textPagesDatasetSchema, type Box } from '../../src/harness/inputs/text-pages.js';
 import { ocrSampleModels } from '../helpers/fixtures.js';
@@ -119,18 +119,25 @@ describe('DB post-processing', () => {
 
 describe('PP-OCRv4 detection on the suite pages', () => {
   const dataset = textPagesDataset(WORDS, 20261204);
-  const runOf = (session: InferenceSession, transform?: (map: Float32Array) => Float32Array): DetectorRun => async (input) => {
-    const out = await session.run({ [input.name]: new Tensor('float32', input.data as Float32Array, input.dims) });
-    const map = out[session.outputNames[0]!]!;
-    const data = map.data as Float32Array;
-    return { dims: map.dims, data: transform ? transform(data) : data };
-  };
+  /** A device that returns the detector's map moved `dx` pixels to the right. */
+  const shifted = (model: OutputModel, dx: number): OutputModel => ({
+    ...model,
+    async run(inputs, names) {
+      const out = await model.run(inputs, names);
+      const [name, map] = Object.entries(out)[0]!;
+      const data = map.data as Float32Array;
+      const moved = new Float32Array(data.length);
+      for (let y = 0; y < dataset.height; y++) for (let x = dx; x < dataset.width; x++) moved[y * dataset.width + x] = data[y * dataset.width + x - dx]!;
+      return { [name]: { ...map, data: moved } };
+    },
+  });
 
   it('scores the FP32 detector from its recorded boxes, as an independent recount gives, and a shifted map fails', { timeout: 180_000 }, async () => {
-    const session = await InferenceSession.create(DETECTOR, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+    const model = await openOnnxRuntimeOutputModel(DETECTOR, { executionProvider: 'cpu', intraOpNumThreads: 1 });
     try {
-      const raw = await evaluateTextDetection(dataset, 'sha256:' + '0'.repeat(64), 'x', runOf(session), runOf(session));
-      const summary = summarizeTextDetection(raw, dataset);
+      const raw = await evaluateTextDetection(dataset, 'sha256:' + '0'.repeat(64), model, model);
+      const summary = summarizeTextDetection(raw);
+      expect(raw.pages.map((p) => p.truth)).toEqual(dataset.pages.map((p) => p.lines.map((l) => l.box)));
       let matched = 0, detectedBoxes = 0;
       raw.pages.forEach((page, i) => {
         detectedBoxes += page.detected.length;
@@ -148,16 +155,11 @@ describe('PP-OCRv4 detection on the suite pages', () => {
       expect(summary.hmean).toBeGreaterThan(0.85);
 
       // A device that returns its map shifted by 8 pixels finds the words in the wrong place.
-      const shift = (map: Float32Array) => {
-        const out = new Float32Array(map.length);
-        for (let y = 0; y < dataset.height; y++) for (let x = 8; x < dataset.width; x++) out[y * dataset.width + x] = map[y * dataset.width + x - 8]!;
-        return out;
-      };
-      const broken = summarizeTextDetection(await evaluateTextDetection(dataset, 'sha256:' + '0'.repeat(64), 'x', runOf(session, shift), runOf(session)), dataset);
+      const broken = summarizeTextDetection(await evaluateTextDetection(dataset, 'sha256:' + '0'.repeat(64), shifted(model, 8), model));
       expect(broken.hmean).toBeLessThan(0.99 * summary.hmean);
       expect(broken.mapCosine!).toBeLessThan(0.9);
     } finally {
-      await session.release();
+      await model.close();
     }
   });
 });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { HarnessError } from '../../lib/errors.js';
 import { ANSWER_LETTERS, BUILTIN_DATASET_REF } from './mmlu-dataset.js';
 import { CTC_KEY_LISTS, summarizeTextRecognition, textRecognitionRawSchema, textRecognitionSpecSchema, textRecognitionSummarySchema } from './text-recognition.js';
+import { summarizeTextDetection, textDetectionRawSchema, textDetectionSpecSchema, textDetectionSummarySchema } from './text-detection.js';
 
 const digestHex = z.string().regex(/^[0-9a-f]{64}$/);
 export const DATASET_REF_PATTERN = /^(builtin:npubench-mmlu-mini|sha256:[0-9a-f]{64})$/;
@@ -34,6 +35,8 @@ export const accuracySpecSchema = z.strictObject({
   classification: classificationSpecSchema.optional(),
   /** Character accuracy (1 − CER) of a CTC text recognizer on an uploaded text-lines set (text-recognition.ts). */
   textRecognition: textRecognitionSpecSchema.optional(),
+  /** Detection hmean (PaddleOCR's DB post-processing, IoU 0.5) of a text detector on an uploaded page set (text-detection.ts). */
+  textDetection: textDetectionSpecSchema.optional(),
   /** The FP32 original the candidate is compared with, run on the CPU EP with the same inputs. Jobs name it
    *  with `referenceModelId`; the API writes its digest here. */
   reference: z.strictObject({ modelDigest: digestHex }).optional(),
@@ -118,6 +121,7 @@ export const accuracyRawSchema = z.strictObject({
   mmlu: mmluRawSchema.optional(),
   classification: classificationRawSchema.optional(),
   textRecognition: textRecognitionRawSchema.optional(),
+  textDetection: textDetectionRawSchema.optional(),
   outputs: z.array(outputComparisonRawSchema).optional(),
   referenceModelDigest: digestHex.optional(),
   timing: accuracyTimingSchema,
@@ -184,13 +188,14 @@ export const accuracySummarySchema = z.strictObject({
   classification: classificationSummarySchema.nullable(),
   /** Present only when the spec asked for it, so summaries of other runs keep their shape. */
   textRecognition: textRecognitionSummarySchema.optional(),
+  textDetection: textDetectionSummarySchema.optional(),
   fidelity: z.strictObject({ referenceModelDigest: digestHex, outputs: z.array(outputFidelitySchema) }).nullable(),
   gate: z
     .strictObject({
-      /** MMLU accuracy, else classification top-1 accuracy, else text recognition's character accuracy (each
-       *  against the reference's), else the top-1 agreement of a classifier output with the reference
-       *  (whose own score is then 1). */
-      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'top1Agreement']),
+      /** MMLU accuracy, else classification top-1 accuracy, else text recognition's character accuracy, else
+       *  text detection hmean (each against the reference's), else the top-1 agreement of a classifier
+       *  output with the reference (whose own score is then 1). */
+      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'textDetection.hmean', 'top1Agreement']),
       minRelativeScore: z.number(),
       candidate: z.number(),
       reference: z.number(),
@@ -337,6 +342,9 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
   if (textRecognition && (textRecognition.dataset !== spec.textRecognition?.dataset || textRecognition.keysSha256 !== CTC_KEY_LISTS[spec.textRecognition.keys].sha256)) {
     throw invalid('the text recognition record names another dataset or key list than the spec');
   }
+  const textDetection = raw.textDetection ? summarizeTextDetection(raw.textDetection) : null;
+  if (spec.textDetection && !textDetection) throw invalid('the spec asks for text detection and the record has none');
+  if (textDetection && textDetection.dataset !== spec.textDetection?.dataset) throw invalid('the text detection record names another dataset than the spec');
   const outputs = raw.outputs?.map(summarizeOutput) ?? null;
   const referenceDigest = raw.referenceModelDigest ?? null;
   if ((spec.reference?.modelDigest ?? null) !== referenceDigest) throw invalid('the record names another reference model than the spec');
@@ -358,6 +366,10 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
       metric = 'textRecognition.characterAccuracy';
       candidate = textRecognition.characterAccuracy;
       reference = textRecognition.reference.characterAccuracy;
+    } else if (textDetection?.reference) {
+      metric = 'textDetection.hmean';
+      candidate = textDetection.hmean;
+      reference = textDetection.reference.hmean;
     } else {
       const agreement = fidelity?.outputs.find((o) => o.top1Agreement !== null)?.top1Agreement;
       if (agreement === undefined || agreement === null) throw invalid('the gate needs a reference: MMLU answers of both models, or a classifier output to compare');
@@ -370,5 +382,5 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
     gate = { metric, minRelativeScore: spec.gate.minRelativeScore, candidate, reference, relativeScore, result: relativeScore >= spec.gate.minRelativeScore ? 'PASS' : 'FAIL' };
   }
   const { promptNs, modelNs, totalNs } = raw.timing;
-  return { mmlu, classification, ...(textRecognition && { textRecognition }), fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
+  return { mmlu, classification, ...(textRecognition && { textRecognition }), ...(textDetection && { textDetection }), fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
 }

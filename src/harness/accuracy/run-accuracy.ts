@@ -15,6 +15,8 @@ import { evaluateMmlu } from './mmlu-eval.js';
 import { loadTokenizer } from './tokenizer.js';
 import type { LabelledInputSet } from './labelled-inputs.js';
 import { evaluateTextRecognition, loadCtcClasses, type TextLineSet, type TextRecognizer } from './text-recognition.js';
+import { evaluateTextDetection } from './text-detection.js';
+import type { TextPagesDataset } from '../inputs/text-pages.js';
 
 export interface AccuracyRunOptions {
   spec: AccuracySpec;
@@ -30,6 +32,8 @@ export interface AccuracyRunOptions {
   labelledInputs?: { ref: string; set: LabelledInputSet } | undefined;
   /** The text-lines set of spec.textRecognition. */
   textLines?: { ref: string; set: TextLineSet } | undefined;
+  /** The page set of spec.textDetection. */
+  textPages?: { ref: string; set: TextPagesDataset } | undefined;
   /** The onnxruntime config the candidate runs with in-process (MMLU, and fidelity/classification unless openCandidate is given). */
   backend: OnnxRuntimeBackendConfig;
   /** Opens the candidate for fidelity and classification another way (the run's runner); each call's model is closed after its evaluation. */
@@ -85,22 +89,22 @@ export async function runAccuracy(options: AccuracyRunOptions): Promise<Accuracy
     const textLines = options.textLines;
     if (!textLines || textLines.ref !== spec.textRecognition.dataset) throw new HarnessError('harness.dataset_missing', `Text recognition was asked for on ${spec.textRecognition.dataset} and ${textLines ? `${textLines.ref} was provided` : 'no text-lines set was provided'}.`);
     const t0 = process.hrtime.bigint();
-    const candidate = await openCandidate(options);
-    try {
-      const reference = options.reference ? await openOnnxRuntimeOutputModel(options.reference.modelPath, REFERENCE_BACKEND, 'reference model') : null;
-      try {
-        raw.textRecognition = await evaluateTextRecognition(asRecognizer(candidate), reference && asRecognizer(reference), textLines.set, {
-          dataset: textLines.ref,
-          output: spec.textRecognition.output,
-          ctc: loadCtcClasses(spec.textRecognition.keys),
-          signal: options.signal,
-        });
-      } finally {
-        await reference?.close();
-      }
-    } finally {
-      await candidate.close();
-    }
+    raw.textRecognition = await withModels(options, 'Text recognition', (candidate, reference) =>
+      evaluateTextRecognition(asRecognizer(candidate), reference && asRecognizer(reference), textLines.set, {
+        dataset: textLines.ref,
+        output: spec.textRecognition!.output,
+        ctc: loadCtcClasses(spec.textRecognition!.keys),
+        signal: options.signal,
+      }),
+    );
+    modelNs += Number(process.hrtime.bigint() - t0);
+  }
+
+  if (spec.textDetection) {
+    const pages = options.textPages;
+    if (!pages || pages.ref !== spec.textDetection.dataset) throw new HarnessError('harness.dataset_missing', `Text detection was asked for on ${spec.textDetection.dataset} and ${pages ? `${pages.ref} was provided` : 'no page set was provided'}.`);
+    const t0 = process.hrtime.bigint();
+    raw.textDetection = await withModels(options, 'Text detection', (candidate, reference) => evaluateTextDetection(pages.set, pages.ref, candidate, reference, { signal: options.signal }));
     modelNs += Number(process.hrtime.bigint() - t0);
   }
 
@@ -155,6 +159,23 @@ function topK(row: Float64Array, k: number): number[] {
 /** Opens the candidate: through the run's own backend when it supplies one (a runner), else onnxruntime. */
 function openCandidate(options: AccuracyRunOptions): Promise<OutputModel> {
   return options.openCandidate ? options.openCandidate() : openOnnxRuntimeOutputModel(options.modelPath, options.backend, 'model');
+}
+
+/** Opens the candidate and, when the run has one, the reference (CPU EP) for one evaluation, and closes both after it. */
+async function withModels<T>(options: AccuracyRunOptions, what: string, evaluate: (candidate: OutputModel, reference: OutputModel | null) => Promise<T>): Promise<T> {
+  const candidate = await openCandidate(options);
+  try {
+    const reference = options.reference ? await openOnnxRuntimeOutputModel(options.reference.modelPath, REFERENCE_BACKEND, 'reference model') : null;
+    try {
+      return await evaluate(candidate, reference);
+    } catch (err) {
+      throw inferenceFailed(`${what} failed`, err);
+    } finally {
+      await reference?.close();
+    }
+  } finally {
+    await candidate.close();
+  }
 }
 
 /** Runs candidate (its device's EP, or its runner) and reference (CPU) on the same synthetic inputs and

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { HarnessError } from '../../lib/errors.js';
 import { boxSchema, ppocrDetectorInput, renderTextPage, type Box, type TextPagesDataset } from '../inputs/text-pages.js';
 import type { HostTensor } from '../tensors.js';
+import type { OutputModel } from './output-model.js';
 
 /** DB post-processing settings, PaddleOCR's defaults for PP-OCR detection. */
 export const DB_POSTPROCESS = { threshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5, minSize: 3 } as const;
@@ -88,10 +89,12 @@ const mapComparison = z.strictObject({ dot: z.number(), candidateNormSq: z.numbe
 
 export const textDetectionRawSchema = z.strictObject({
   dataset: z.string(),
-  /** Per page, in dataset order: the candidate's boxes and, with a reference, the reference's boxes and the
-   *  probability maps' dot product and squared norms (their cosine is the map fidelity). */
+  /** Per page, in dataset order: the ground-truth boxes (from the dataset, so the score is recomputed from
+   *  the record alone, as classification records its labels), the candidate's boxes and, with a reference,
+   *  the reference's boxes and the probability maps' dot product and squared norms (their cosine). */
   pages: z.array(
     z.strictObject({
+      truth: z.array(boxSchema),
       detected: z.array(z.strictObject({ box: boxSchema, score: z.number() })),
       reference: z.array(z.strictObject({ box: boxSchema, score: z.number() })).optional(),
       map: mapComparison.optional(),
@@ -122,12 +125,11 @@ function scoresOf(truth: readonly (readonly Box[])[], detected: readonly (readon
   return { truthBoxes, detectedBoxes, matched, precision, recall, hmean: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall) };
 }
 
-/** The summary of a record against the dataset it names (the caller checks the reference). */
-export function summarizeTextDetection(raw: TextDetectionRaw, dataset: TextPagesDataset): TextDetectionSummary {
-  if (raw.pages.length !== dataset.pages.length) throw new RangeError(`the record has ${raw.pages.length} pages and the dataset ${dataset.pages.length}`);
-  const truth = dataset.pages.map((p) => p.lines.map((l) => l.box));
+/** The summary: a pure function of the record. */
+export function summarizeTextDetection(raw: TextDetectionRaw): TextDetectionSummary {
+  const truth = raw.pages.map((p) => p.truth);
   const candidate = scoresOf(truth, raw.pages.map((p) => p.detected.map((d) => d.box)));
-  const withReference = raw.pages.every((p) => p.reference !== undefined && p.map !== undefined);
+  const withReference = raw.pages.length > 0 && raw.pages.every((p) => p.reference !== undefined && p.map !== undefined);
   let mapCosine: number | null = null;
   if (withReference) {
     let dot = 0, a = 0, b = 0;
@@ -147,35 +149,36 @@ export function summarizeTextDetection(raw: TextDetectionRaw, dataset: TextPages
   };
 }
 
-/** One detector inference: the probability map ([1, 1, H, W] float32) for one page's input tensor. */
-export type DetectorRun = (input: HostTensor) => Promise<{ dims: readonly number[]; data: Float32Array }>;
+/** The probability map of a detector's first output for one page, as float32 (one value per pixel). */
+async function probabilityMap(model: OutputModel, input: HostTensor, size: { height: number; width: number }, who: string): Promise<Float32Array> {
+  const output = model.outputNames[0]!;
+  const map = (await model.run([input], [output]))[output]!;
+  if (!(map.data instanceof Float32Array) || map.data.length !== size.height * size.width) {
+    throw new HarnessError('harness.unsupported_output', `The ${who}'s output '${output}' is ${map.elementType} [${map.dims.join(', ')}]; a ${size.height}x${size.width} page needs a float32 map with one value per pixel.`);
+  }
+  return map.data;
+}
 
 /** Runs every page through the candidate (and the reference) and records the boxes each found. */
 export async function evaluateTextDetection(
   dataset: TextPagesDataset,
   datasetRef: string,
-  inputName: string,
-  candidate: DetectorRun,
-  reference: DetectorRun | null,
+  candidate: OutputModel,
+  reference: OutputModel | null,
   hooks: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal | undefined } = {},
 ): Promise<TextDetectionRaw> {
   const size = { height: dataset.height, width: dataset.width };
-  const mapOf = async (run: DetectorRun, input: HostTensor, who: string): Promise<Float32Array> => {
-    const { dims, data } = await run(input);
-    if (data.length !== size.height * size.width) {
-      throw new HarnessError('harness.unsupported_output', `The ${who} returned a map of shape [${dims.join(', ')}]; a ${size.height}x${size.width} page needs one value per pixel.`);
-    }
-    return data;
-  };
+  const inputName = candidate.inputs[0]?.name;
+  if (candidate.inputs.length !== 1 || inputName === undefined) throw new HarnessError('harness.unsupported_output', `A text detector takes one image input; this model has ${candidate.inputs.length}.`);
   const pages: TextDetectionRaw['pages'] = [];
   for (const [i, page] of dataset.pages.entries()) {
     if (hooks.signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
     const { dims, data } = ppocrDetectorInput(renderTextPage(page, size), size);
     const input: HostTensor = { name: inputName, elementType: 'float32', dims, data };
-    const map = await mapOf(candidate, input, 'model');
-    const record: TextDetectionRaw['pages'][number] = { detected: detectBoxes(map, size.height, size.width) };
+    const map = await probabilityMap(candidate, input, size, 'model');
+    const record: TextDetectionRaw['pages'][number] = { truth: page.lines.map((l) => l.box), detected: detectBoxes(map, size.height, size.width) };
     if (reference) {
-      const refMap = await mapOf(reference, input, 'reference model');
+      const refMap = await probabilityMap(reference, input, size, 'reference model');
       let dot = 0, a = 0, b = 0;
       for (let k = 0; k < map.length; k++) {
         dot += map[k]! * refMap[k]!;

@@ -4,6 +4,7 @@
 // only the layout and a digest of the rendered pixels (like npubench.text-lines/v1).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { AppError, errorMessage } from '../../lib/errors.js';
 import { mulberry32 } from '../seeded-random.js';
 import { renderTextLine } from './text-lines.js';
 
@@ -96,4 +97,28 @@ export function ppocrDetectorInput(pixels: Uint8Array, size: { height: number; w
   const data = new Float32Array(3 * plane);
   for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) data[c * plane + i] = ((pixels[i] as number) / 255 - mean[c]!) / std[c]!;
   return { dims: [1, 3, size.height, size.width], data };
+}
+
+/** Reads a page set file: the document, checked against its schema, whose pages render to the pixels
+ *  `imagesSha256` pins (so a renderer change cannot silently change what a pinned dataset shows). */
+export function parseTextPagesDataset(text: string): TextPagesDataset {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('dataset.invalid_text_pages', `The page set is not JSON: ${errorMessage(err)}`);
+  }
+  const parsed = textPagesDatasetSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new AppError('dataset.invalid_text_pages', `The page set is not ${TEXT_PAGES_FORMAT}.`, { errors: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })) });
+  }
+  const dataset = parsed.data;
+  let digest: string;
+  try {
+    digest = textPagesImagesSha256(dataset.pages, dataset);
+  } catch (err) {
+    throw new AppError('dataset.invalid_text_pages', `The page set cannot be drawn: ${errorMessage(err)}`);
+  }
+  if (digest !== dataset.imagesSha256) throw new AppError('dataset.invalid_text_pages', `The pages render to pixels of sha256 ${digest}, not the imagesSha256 ${dataset.imagesSha256} the file pins.`);
+  return dataset;
 }

@@ -46,10 +46,10 @@ export const ruleFactsSchema = z.strictObject({
   /** Quality against the reference model; null when the report has no accuracy pass with a reference. */
   accuracy: z
     .strictObject({
-      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'top1Agreement']),
+      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'textDetection.hmean', 'top1Agreement']),
       candidate: fraction,
       reference: fraction,
-      /** Questions, labelled rows, text lines, or compared samples (top1Agreement). */
+      /** Questions, labelled rows, text lines, ground-truth text boxes, or compared samples (top1Agreement). */
       samples: z.int().min(0),
     })
     .nullable(),
@@ -153,6 +153,7 @@ const summaryReader = z.object({
       mmlu: z.object({ questionCount: z.int(), accuracy: z.number(), reference: z.object({ accuracy: z.number(), predictionAgreement: z.number() }).nullable() }).nullable(),
       classification: z.object({ rows: z.int(), top1Accuracy: z.number(), reference: z.object({ top1Accuracy: z.number() }).nullable() }).nullable(),
       textRecognition: z.object({ lines: z.int(), characterAccuracy: z.number(), reference: z.object({ characterAccuracy: z.number() }).nullable() }).optional(),
+      textDetection: z.object({ truthBoxes: z.int(), hmean: z.number(), reference: z.object({ hmean: z.number() }).nullable() }).optional(),
       fidelity: z
         .object({
           referenceModelDigest: z.string(),
@@ -199,6 +200,9 @@ function accuracyOf(accuracy: z.output<typeof summaryReader>['accuracy']): RuleF
   }
   if (accuracy.textRecognition?.reference) {
     return { metric: 'textRecognition.characterAccuracy', candidate: accuracy.textRecognition.characterAccuracy, reference: accuracy.textRecognition.reference.characterAccuracy, samples: accuracy.textRecognition.lines };
+  }
+  if (accuracy.textDetection?.reference) {
+    return { metric: 'textDetection.hmean', candidate: accuracy.textDetection.hmean, reference: accuracy.textDetection.reference.hmean, samples: accuracy.textDetection.truthBoxes };
   }
   const output = accuracy.fidelity?.outputs.find((o) => o.top1Agreement !== null);
   if (output?.top1Agreement != null) return { metric: 'top1Agreement', candidate: output.top1Agreement, reference: 1, samples: output.samples };

@@ -28,6 +28,8 @@ export async function downloadArtifactForAgent(deps: ServiceDeps, agentId: strin
         { suite: { path: ['accuracy', 'reference', 'modelDigest'], equals: digest } },
         { suite: { path: ['accuracy', 'mmlu', 'dataset'], equals: `sha256:${digest}` } },
         { suite: { path: ['accuracy', 'classification', 'dataset'], equals: `sha256:${digest}` } },
+        { suite: { path: ['accuracy', 'textRecognition', 'dataset'], equals: `sha256:${digest}` } },
+        { suite: { path: ['accuracy', 'textDetection', 'dataset'], equals: `sha256:${digest}` } },
       ],
     },
     select: { id: true },

@@ -10,14 +10,14 @@ import { badRequest, conflict, notFound, payloadTooLarge, unprocessable } from '
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { readFile } from 'node:fs/promises';
-import { BUILTIN_DATASET_REF, builtinMmluDataset, labelledInputsFileIn, loadMmluDatasetFromDir, type MmluDataset, parseLabelledInputs, parseTextLines, TEXT_LINES_FORMAT } from '../../harness/schemas.js';
+import { BUILTIN_DATASET_REF, builtinMmluDataset, labelledInputsFileIn, loadMmluDatasetFromDir, type MmluDataset, parseLabelledInputs, parseTextLines, parseTextPagesDataset, TEXT_LINES_FORMAT, TEXT_PAGES_FORMAT } from '../../harness/schemas.js';
 import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { DATASET_FORMATS, datasetFormatSchema, datasetSubjectsSchema, type Dataset } from '../../contracts/datasets.js';
 import { extractLimitsOf, stageSingleFileUpload, type UploadPart } from '../models/models.js';
 
-export const [MMLU_DATASET_FORMAT, LABELLED_INPUTS_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT] = DATASET_FORMATS;
+export const [MMLU_DATASET_FORMAT, LABELLED_INPUTS_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT, TEXT_PAGES_DATASET_FORMAT] = DATASET_FORMATS;
 export const DATASET_MEDIA_TYPE = 'application/vnd.npubench.dataset+archive';
 
 export const datasetFields = z.strictObject({
@@ -46,16 +46,21 @@ function declaredFormat(text: string): unknown {
   }
 }
 
+/** A single-file dataset by the format it declares: a text-lines file, a text page set, or else a
+ *  labelled input set (whose parser says what is wrong with it). */
+function inspectJsonDataset(text: string): { format: string; subjects: Prisma.InputJsonValue; questionCount: number } {
+  const format = declaredFormat(text);
+  if (format === TEXT_LINES_FORMAT) return { format: TEXT_LINES_DATASET_FORMAT, subjects: [], questionCount: parseTextLines(text).lines.length };
+  if (format === TEXT_PAGES_FORMAT) return { format: TEXT_PAGES_DATASET_FORMAT, subjects: [], questionCount: parseTextPagesDataset(text).pages.reduce((sum, p) => sum + p.lines.length, 0) };
+  const set = parseLabelledInputs(text);
+  return { format: LABELLED_INPUTS_DATASET_FORMAT, subjects: [], questionCount: set.samples.reduce((sum, s) => sum + s.labels.length, 0) };
+}
+
 /** Reads the whole dataset the way the agent will: an MMLU archive of CSVs, a labelled input set
- *  (labelled-inputs.json alone or in an archive), or a text-lines file (npubench.text-lines/v1, alone).
- *  Throws the parser's 4xx problem on the first fault. */
+ *  (labelled-inputs.json alone or in an archive), or a text-lines file or text page set (one JSON
+ *  file each). Throws the parser's 4xx problem on the first fault. */
 async function inspectDataset(path: string, limits: ReturnType<typeof extractLimitsOf>): Promise<{ format: string; subjects: Prisma.InputJsonValue; questionCount: number }> {
-  if ((await sniffArchiveKind(path)) === null) {
-    const text = await readFile(path, 'utf8');
-    if (declaredFormat(text) === TEXT_LINES_FORMAT) return { format: TEXT_LINES_DATASET_FORMAT, subjects: [], questionCount: parseTextLines(text).lines.length };
-    const set = parseLabelledInputs(text);
-    return { format: LABELLED_INPUTS_DATASET_FORMAT, subjects: [], questionCount: set.samples.reduce((sum, s) => sum + s.labels.length, 0) };
-  }
+  if ((await sniffArchiveKind(path)) === null) return inspectJsonDataset(await readFile(path, 'utf8'));
   const scratch = await bundleScratchDir('npubench-dataset');
   try {
     const { files } = await extractArchive(path, scratch.dir, limits);

@@ -12,7 +12,7 @@ import { CanonicalJsonError, canonicalBytes } from '../../lib/crypto/canonical-j
 import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { cursorPage, cursorPageArgs } from '../cursor-page.js';
 import { deviceSlug } from '../devices/devices.js';
-import { checkDatasetRef, LABELLED_INPUTS_DATASET_FORMAT, MMLU_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT } from '../datasets/datasets.js';
+import { checkDatasetRef, LABELLED_INPUTS_DATASET_FORMAT, MMLU_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT, TEXT_PAGES_DATASET_FORMAT } from '../datasets/datasets.js';
 
 export const jobSubmission = z.strictObject({
   modelId: z.uuid(),
@@ -85,6 +85,7 @@ export async function submitJob(
   if (suite.accuracy?.mmlu) await checkDatasetRef(deps.db, principal, suite.accuracy.mmlu.dataset, MMLU_DATASET_FORMAT);
   if (suite.accuracy?.classification) await checkDatasetRef(deps.db, principal, suite.accuracy.classification.dataset, LABELLED_INPUTS_DATASET_FORMAT);
   if (suite.accuracy?.textRecognition) await checkDatasetRef(deps.db, principal, suite.accuracy.textRecognition.dataset, TEXT_LINES_DATASET_FORMAT);
+  if (suite.accuracy?.textDetection) await checkDatasetRef(deps.db, principal, suite.accuracy.textDetection.dataset, TEXT_PAGES_DATASET_FORMAT);
   const device = await deps.db.device.findUnique({ where: { slug: input.device } });
   if (!device || (!device.isPublic && !seesAllOrgs(principal))) throw notFound('device.not_found', `No device ${input.device}.`);
   // Fidelity and classification run through the device's runner; MMLU and LLM latency need causal-LM ops it lacks.

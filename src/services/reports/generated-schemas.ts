@@ -1,7 +1,7 @@
 // The JSON Schemas published in docs/schemas, keyed by file name (kept in sync by a unit test).
 import { z } from 'zod';
 import { reportPredicateJsonSchema } from './report-statement.js';
-import { accuracyRawSchema, labelledInputsFileSchema, llmLatencyRawSchema } from '../../harness/schemas.js';
+import { accuracyRawSchema, labelledInputsFileSchema, llmLatencyRawSchema, textPagesDatasetSchema } from '../../harness/schemas.js';
 
 const jsonSchema = (schema: z.ZodType) => () => z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' });
 
@@ -13,4 +13,6 @@ export const GENERATED_SCHEMAS: Record<string, () => unknown> = {
   'llm-latency-record.v1.schema.json': jsonSchema(llmLatencyRawSchema),
   /** The upload format of labelled input sets for classification accuracy. */
   'labelled-inputs.v1.schema.json': jsonSchema(labelledInputsFileSchema),
+  /** The upload format of text page sets for text detection accuracy. */
+  'text-pages.v1.schema.json': jsonSchema(textPagesDatasetSchema),
 };

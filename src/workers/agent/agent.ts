@@ -326,6 +326,9 @@ export class Agent extends EventEmitter<AgentEvents> {
     // A text-lines dataset is one JSON file (the API refuses it in an archive).
     const textLinesRef = spec?.textRecognition?.dataset;
     if (textLinesRef) accuracy.textLines = { ref: textLinesRef, path: await this.cache.ensure(textLinesRef.slice('sha256:'.length)) };
+    const pagesRef = spec?.textDetection?.dataset;
+    // A page set is one JSON file (the API refuses it in an archive), read by the harness child.
+    if (pagesRef) accuracy.textPages = { ref: pagesRef, path: await this.cache.ensure(pagesRef.slice('sha256:'.length)) };
     return { modelPath: model.modelPath, accuracy };
   }
 

@@ -33,6 +33,8 @@ export const accuracyFilesSchema = z.strictObject({
   labelledInputs: z.strictObject({ ref: z.string(), path: z.string() }).optional(),
   /** The text-lines file (npubench.text-lines/v1) of a text recognition run. */
   textLines: z.strictObject({ ref: z.string(), path: z.string() }).optional(),
+  /** The text page set (one JSON file) of a text detection run. */
+  textPages: z.strictObject({ ref: z.string(), path: z.string() }).optional(),
 });
 export type AccuracyFiles = z.infer<typeof accuracyFilesSchema>;
 
