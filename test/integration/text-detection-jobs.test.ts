@@ -4,8 +4,8 @@
 // layout was edited under its pinned pixel digest is refused at upload, and a job cannot use a page set
 // as another evaluation's dataset.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SUITE_TEXT_LINES } from '../../src/harness/inputs/suite-datasets.js';
-import { textPagesDataset } from '../../src/harness/inputs/text-pages.js';
+import { ocrDetectionPagesDataset } from '../../src/harness/inputs/suite-datasets.js';
+import { parseTextPagesDataset } from '../../src/harness/inputs/text-pages.js';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
@@ -16,7 +16,7 @@ type Box = [number, number, number, number];
 let t: TestApi;
 let vendor: { key: string };
 let detectorId: string;
-const pages = textPagesDataset(SUITE_TEXT_LINES.flatMap((line) => line.split(' ')), 20261204);
+const pages = parseTextPagesDataset(ocrDetectionPagesDataset());
 const DET_DIMS = { 'p2o.DynamicDimension.0': 1, 'p2o.DynamicDimension.1': 320, 'p2o.DynamicDimension.2': 320 };
 
 beforeAll(async () => {

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { openOnnxRuntimeOutputModel, type OutputModel } from '../../src/harness/accuracy/output-model.js';
 import { DB_POSTPROCESS, detectBoxes, evaluateTextDetection, matchPage, summarizeTextDetection } from '../../src/harness/accuracy/text-detection.js';
-import { SUITE_TEXT_LINES } from '../../src/harness/inputs/suite-datasets.js';
-import { renderTextPage, textPagesDataset, textPagesDatasetSchema, type Box } from '../../src/harness/inputs/text-pages.js';
+import { ocrDetectionPagesDataset, SUITE_TEXT_LINES, TEXT_PAGES_SEED } from '../../src/harness/inputs/suite-datasets.js';
+import { parseTextPagesDataset, renderTextPage, textPagesDataset, textPagesDatasetSchema, type Box } from '../../src/harness/inputs/text-pages.js';
 import { ocrSampleModels } from '../helpers/fixtures.js';
 
 const DETECTOR = ocrSampleModels().detection;
@@ -42,10 +42,11 @@ function independentMatches(truth: Box[], detected: Box[]): number {
 }
 
 describe('the text page set', () => {
-  const dataset = textPagesDataset(WORDS, 20261204);
+  const dataset = parseTextPagesDataset(ocrDetectionPagesDataset());
 
   it('parses with its schema and puts every word on a page once, in order', () => {
     expect(textPagesDatasetSchema.parse(dataset)).toEqual(dataset);
+    expect(dataset).toEqual(textPagesDataset(WORDS, TEXT_PAGES_SEED));
     expect(dataset.pages.flatMap((p) => p.lines.map((l) => l.text))).toEqual(WORDS);
   });
 
@@ -74,7 +75,7 @@ describe('the text page set', () => {
   });
 
   it('is the same bytes from the same seed and different from another', () => {
-    expect(JSON.stringify(textPagesDataset(WORDS, 20261204))).toBe(JSON.stringify(dataset));
+    expect(JSON.stringify(textPagesDataset(WORDS, TEXT_PAGES_SEED))).toBe(ocrDetectionPagesDataset());
     expect(textPagesDataset(WORDS, 7).imagesSha256).not.toBe(dataset.imagesSha256);
   });
 });
@@ -118,7 +119,7 @@ describe('DB post-processing', () => {
 });
 
 describe('PP-OCRv4 detection on the suite pages', () => {
-  const dataset = textPagesDataset(WORDS, 20261204);
+  const dataset = parseTextPagesDataset(ocrDetectionPagesDataset());
   /** A device that returns the detector's map moved `dx` pixels to the right. */
   const shifted = (model: OutputModel, dx: number): OutputModel => ({
     ...model,

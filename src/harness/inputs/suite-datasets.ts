@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mulberry32 } from '../seeded-random.js';
 import { LABELLED_INPUTS_FORMAT } from '../accuracy/labelled-inputs.js';
 import { ppocrInput, renderTextLine, rotate180 } from './text-lines.js';
+import { textPagesDataset } from './text-pages.js';
 
 /** Text lines written for npubench (no benchmark text copied): capitals, digits and spaces, ≤ 10 characters. */
 export const SUITE_TEXT_LINES: readonly string[] = [
@@ -42,6 +43,13 @@ export function ocrTextLinesDataset(): string {
   const all = new Uint8Array(images.reduce((n, p) => n + p.length, 0));
   images.reduce((offset, p) => (all.set(p, offset), offset + p.length), 0);
   return JSON.stringify({ format: TEXT_LINES_FORMAT, renderer: 'npubench-5x7@1', ...TEXT_LINE_GEOMETRY, imagesSha256: sha256(all), lines: SUITE_TEXT_LINES.map((text) => ({ text })) });
+}
+
+/** OCR detection: every word of the suite lines on pages of six, at seeded sizes and places
+ *  (npubench.text-pages/v1); the layout is the ground truth, `imagesSha256` pins the drawn pixels. */
+export const TEXT_PAGES_SEED = 20261204;
+export function ocrDetectionPagesDataset(): string {
+  return JSON.stringify(textPagesDataset(SUITE_TEXT_LINES.flatMap((line) => line.split(' ')), TEXT_PAGES_SEED));
 }
 
 export const SYNTHETIC_IMAGE_COUNT = 64;
@@ -91,6 +99,7 @@ export async function buildSuiteDatasetFiles(options: { imageClassifierPath: str
     return new Map([
       ['ocr-direction-lines@1', ocrDirectionDataset()],
       ['ocr-text-lines@1', ocrTextLinesDataset()],
+      ['ocr-detection-pages@1', ocrDetectionPagesDataset()],
       ['synthetic-images-32@1', syntheticImageDataset('image', labels)],
     ]);
   } finally {
