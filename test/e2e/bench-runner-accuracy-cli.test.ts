@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createTempDir } from '../helpers/isolated-resources.js';
 import { NPUBENCH_BIN, runNpubench } from '../helpers/processes.js';
 import { fixtureModel } from '../helpers/fixtures.js';
+import { squeezenetPath } from '../helpers/generated-models.js';
 
 const MLP = fixtureModel('mlp-classifier.onnx');
 const PERTURBED = fixtureModel('mlp-classifier-perturbed.onnx');
@@ -74,6 +75,27 @@ describe('npubench bench with accuracy through a runner', () => {
     expect(rows).toHaveLength(12);
     expect(viaRunner.summary.accuracy.classification.top1Accuracy).toBeCloseTo(rows.filter((r) => r.top5[0] === r.label).length / rows.length, 12);
   }, 240_000);
+
+  it("runs issue #16's acceptance command on SqueezeNet 1.1: `bench squeezenet.onnx --runner \"npubench runner\" --reference squeezenet.onnx --gate 0.99`, with the in-process run's fidelity record", async () => {
+    const squeezenet = squeezenetPath();
+    const dir = await createTempDir('npubench-bench-squeezenet');
+    const reports: Report[] = [];
+    for (const [name, runner] of [['runner', ['--runner', RUNNER]], ['in-process', []]] as const) {
+      const out = join(dir, `${name}.json`);
+      const res = await runNpubench(['bench', squeezenet, '--preset', 'smoke', '--suite', '{"accuracy":{"fidelitySamples":4}}', ...runner, '--reference', squeezenet, '--gate', '0.99', '--out', out], {}, 240_000);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toMatch(/accuracy gate\s+PASS: top1Agreement/);
+      reports.push(JSON.parse(await readFile(out, 'utf8')) as Report);
+    }
+    const [viaRunner, inProcess] = reports as [Report, Report];
+    expect(viaRunner.summary.backend.executionProvider).toBe('runner:npubench-reference-runner');
+    expect(viaRunner.summary.result).toBe('VALID');
+    // The same seeded inputs through the same CPU kernels: the raw fidelity record is equal, not close.
+    expect(viaRunner.rawSamples.accuracy.outputs).toEqual(inProcess.rawSamples.accuracy.outputs);
+    const [raw] = viaRunner.rawSamples.accuracy.outputs;
+    expect(raw!.dot).toHaveLength(4);
+    raw!.dot.forEach((dot, i) => expect(dot / Math.sqrt(raw!.candidateNormSq[i]! * raw!.referenceNormSq[i]!)).toBeCloseTo(1, 9));
+  }, 600_000);
 
   it('still refuses --profile and MMLU for a runner', async () => {
     const profile = await runNpubench(['bench', MLP, ...COMMON, '--runner', RUNNER, '--profile'], {});
