@@ -53,7 +53,7 @@ export const suiteDatasetSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}@[1-9][0-9]*$/),
     description: z.string().min(1),
-    /** The file's format: npubench.labelled-inputs/v1, npubench.text-lines/v1, or builtin:npubench-mmlu-mini. */
+    /** The file's format: npubench.labelled-inputs/v1, npubench.text-lines/v1, npubench.vad-frames/v1, or builtin:npubench-mmlu-mini. */
     format: z.string().min(1),
     /** sha256 of the dataset file as the generator writes it (for the built-in MMLU set: of its RFC 8785 canonical JSON). */
     sha256: sha256Hex,
@@ -66,11 +66,11 @@ export const suiteDatasetSchema = z
   })
   .meta({ id: 'SuiteDataset' });
 
-export const QUALITY_METRICS = ['top1-accuracy', 'character-accuracy', 'top1-agreement', 'mmlu-accuracy'] as const;
+export const QUALITY_METRICS = ['top1-accuracy', 'character-accuracy', 'top1-agreement', 'mmlu-accuracy', 'frame-f1'] as const;
 
 export const qualityTargetSchema = z
   .strictObject({
-    metric: z.enum(QUALITY_METRICS).describe('Higher is better for every metric; character accuracy is 1 − character error rate'),
+    metric: z.enum(QUALITY_METRICS).describe('Higher is better for every metric; character accuracy is 1 − character error rate; frame F1 is voice-activity detection\'s per-frame F1 against the labels'),
     /** PASS needs the candidate's score ≥ this × the FP32 reference's score on the same dataset, measured by the service. */
     minRelativeToReference: z.number().gt(0).max(1),
     /** A score needs at least this many samples (questions, lines, images). */

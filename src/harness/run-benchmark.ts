@@ -59,7 +59,7 @@ export interface RunBenchmarkOptions {
   compliance?: { referenceModelPath?: string };
 }
 
-export type AccuracyInputs = Pick<AccuracyRunOptions, 'bundleDir' | 'reference' | 'dataset' | 'labelledInputs' | 'textLines' | 'textPages' | 'backend'>;
+export type AccuracyInputs = Pick<AccuracyRunOptions, 'bundleDir' | 'reference' | 'dataset' | 'labelledInputs' | 'textLines' | 'textPages' | 'vadFrames' | 'backend'>;
 
 export interface PowerOptions {
   meter: PowerMeter;

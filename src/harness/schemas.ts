@@ -45,6 +45,7 @@ export { llmLatencyRawSchema, type LlmLatencySummary } from './accuracy/llm-late
 export { parseTextPagesDataset, TEXT_PAGES_FORMAT, textPagesDatasetSchema, type TextPagesDataset } from './inputs/text-pages.js';
 export { LABELLED_INPUTS_FILE, labelledInputsFileIn, labelledInputsFileSchema, parseLabelledInputs, type LabelledInputSet } from './accuracy/labelled-inputs.js';
 export { ctcClassesFromKeyFile, ctcGreedyDecode, levenshtein, parseTextLines, summarizeTextRecognition, textLinesFileSchema, TEXT_LINES_FORMAT, TEXT_LINES_RENDERER, type CtcClasses, type TextLineSet, type TextRecognitionSummary } from './accuracy/text-recognition.js';
+export { parseVadFrames, vadFramesFileSchema, VAD_FRAMES_FORMAT, type VadFrameSet } from './accuracy/vad-frames.js';
 export { BUILTIN_DATASET_REF, builtinMmluDataset, loadMmluDatasetFromDir, type MmluDataset } from './accuracy/mmlu-dataset.js';
 export { causalLmLayout, type CausalLmLayout } from './accuracy/causal-lm-signature.js';
 export { loadTokenizer } from './accuracy/tokenizer.js';

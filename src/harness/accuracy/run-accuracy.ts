@@ -17,6 +17,8 @@ import type { LabelledInputSet } from './labelled-inputs.js';
 import { evaluateTextRecognition, loadCtcClasses, type TextLineSet, type TextRecognizer } from './text-recognition.js';
 import { evaluateTextDetection } from './text-detection.js';
 import type { TextPagesDataset } from '../inputs/text-pages.js';
+import type { VadFrameSet } from './vad-frames.js';
+import { evaluateVoiceActivity } from './voice-activity.js';
 
 export interface AccuracyRunOptions {
   spec: AccuracySpec;
@@ -34,6 +36,8 @@ export interface AccuracyRunOptions {
   textLines?: { ref: string; set: TextLineSet } | undefined;
   /** The page set of spec.textDetection. */
   textPages?: { ref: string; set: TextPagesDataset } | undefined;
+  /** The voice-activity frame set of spec.voiceActivity (npubench.vad-frames/v1). */
+  vadFrames?: { ref: string; set: VadFrameSet } | undefined;
   /** The onnxruntime config the candidate runs with in-process (MMLU, and fidelity/classification unless openCandidate is given). */
   backend: OnnxRuntimeBackendConfig;
   /** Opens the candidate for fidelity and classification another way (the run's runner); each call's model is closed after its evaluation. */
@@ -108,7 +112,18 @@ export async function runAccuracy(options: AccuracyRunOptions): Promise<Accuracy
     modelNs += Number(process.hrtime.bigint() - t0);
   }
 
-  if (options.reference) {
+  if (spec.voiceActivity) {
+    const vad = options.vadFrames;
+    if (vad?.ref !== spec.voiceActivity.dataset) throw new HarnessError('harness.dataset_missing', `Voice activity was asked for on ${spec.voiceActivity.dataset} and ${vad ? `${vad.ref} was provided` : 'no frame set was provided'}.`);
+    const t0 = process.hrtime.bigint();
+    const vadSpec = spec.voiceActivity;
+    raw.voiceActivity = await withModels(options, 'Voice activity', (candidate, reference) => evaluateVoiceActivity(vadSpec, vad.set, candidate, reference, { signal: options.signal }));
+    modelNs += Number(process.hrtime.bigint() - t0);
+  }
+
+  // A VAD's fidelity is read from its frames (summarizeAccuracy); synthetic inputs cannot drive it.
+  if (options.reference && raw.voiceActivity) raw.referenceModelDigest = options.reference.digest;
+  else if (options.reference) {
     const t0 = process.hrtime.bigint();
     raw.outputs = await compareOutputs(options, options.reference.modelPath);
     raw.referenceModelDigest = options.reference.digest;

@@ -2,6 +2,7 @@
 // from this file (texts written for the project, a built-in font, a seeded generator), so a build on any
 // machine writes the files whose sha256 the suite catalog pins (`npm run suites:datasets`).
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { mulberry32 } from '../seeded-random.js';
 import { LABELLED_INPUTS_FORMAT } from '../accuracy/labelled-inputs.js';
 import { ppocrInput, renderTextLine, rotate180 } from './text-lines.js';
@@ -85,8 +86,10 @@ export function syntheticImageDataset(inputName: string, labels: readonly number
 }
 
 /** Every generated dataset file of the npubench-edge suites, by dataset id. The image set's labels come
- *  from running its FP32 reference (`imageClassifierPath`, input `image`, output `logits`) on the CPU EP. */
-export async function buildSuiteDatasetFiles(options: { imageClassifierPath: string }): Promise<Map<string, string>> {
+ *  from running its FP32 reference (`imageClassifierPath`, input `image`, output `logits`) on the CPU EP.
+ *  The voice-activity set (npubench-edge@2) is speech made once with espeak-ng and committed; it is
+ *  included as read from `vadFramesPath` (test/fixtures/suites/vad-speech-silence-1.json). */
+export async function buildSuiteDatasetFiles(options: { imageClassifierPath: string; vadFramesPath?: string }): Promise<Map<string, string>> {
   const { InferenceSession, Tensor } = await import('onnxruntime-node');
   const session = await InferenceSession.create(options.imageClassifierPath, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
   try {
@@ -101,6 +104,7 @@ export async function buildSuiteDatasetFiles(options: { imageClassifierPath: str
       ['ocr-text-lines@1', ocrTextLinesDataset()],
       ['ocr-detection-pages@1', ocrDetectionPagesDataset()],
       ['synthetic-images-32@1', syntheticImageDataset('image', labels)],
+      ...(options.vadFramesPath ? [['vad-speech-silence@1', await readFile(options.vadFramesPath, 'utf8')] as const] : []),
     ]);
   } finally {
     await session.release();

@@ -1,7 +1,7 @@
 // The JSON Schemas published in docs/schemas, keyed by file name (kept in sync by a unit test).
 import { z } from 'zod';
 import { reportPredicateJsonSchema } from './report-statement.js';
-import { accuracyRawSchema, labelledInputsFileSchema, llmLatencyRawSchema, textPagesDatasetSchema } from '../../harness/schemas.js';
+import { accuracyRawSchema, labelledInputsFileSchema, llmLatencyRawSchema, textPagesDatasetSchema, vadFramesFileSchema } from '../../harness/schemas.js';
 
 const jsonSchema = (schema: z.ZodType) => () => z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' });
 
@@ -15,4 +15,6 @@ export const GENERATED_SCHEMAS: Record<string, () => unknown> = {
   'labelled-inputs.v1.schema.json': jsonSchema(labelledInputsFileSchema),
   /** The upload format of text page sets for text detection accuracy. */
   'text-pages.v1.schema.json': jsonSchema(textPagesDatasetSchema),
+  /** Voice-activity frame sets (16 kHz int16 audio, one label per 512-sample frame), e.g. npubench-edge@2's. */
+  'vad-frames.v1.schema.json': jsonSchema(vadFramesFileSchema),
 };

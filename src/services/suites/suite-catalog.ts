@@ -6,8 +6,10 @@ import { canonicalBytes } from '../../lib/crypto/canonical-json.js';
 import { notFound } from '../../lib/errors.js';
 import { suiteCatalogSchema, type SuiteCatalog, type SuiteDocument, type SuiteList } from '../../contracts/suites.js';
 import { NPUBENCH_EDGE_1 } from './npubench-edge-1.js';
+import { NPUBENCH_EDGE_2 } from './npubench-edge-2.js';
 
-const CATALOGS: readonly SuiteCatalog[] = [NPUBENCH_EDGE_1];
+// Oldest first: a reference model pinned by several versions is labelled with the first (model-lineage.ts).
+const CATALOGS: readonly SuiteCatalog[] = [NPUBENCH_EDGE_1, NPUBENCH_EDGE_2];
 
 /** sha256:<hex> of a catalog document's canonical JSON. */
 export function suiteDigest(catalog: SuiteCatalog): string {
