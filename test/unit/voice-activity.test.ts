@@ -18,6 +18,9 @@ import { accuracySpecSchema, summarizeAccuracy, type AccuracyRaw } from '../../s
 import { runAccuracy } from '../../src/harness/accuracy/run-accuracy.js';
 import { parseVadFrames, type VadFrameSet } from '../../src/harness/accuracy/vad-frames.js';
 import { NPUBENCH_EDGE_2 } from '../../src/services/suites/npubench-edge-2.js';
+import { createRunnerBackend, referenceRunnerCommand } from '../../src/harness/index.js';
+import { runnerOutputModel } from '../../src/harness/accuracy/runner-output-model.js';
+import { evaluateVoiceActivity } from '../../src/harness/accuracy/voice-activity.js';
 
 const REPO = path.resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const DATASET_FILE = path.join(REPO, 'test/fixtures/suites/vad-speech-silence-1.json');
@@ -201,6 +204,17 @@ describe('voice activity (Silero VAD v5 on vad-speech-silence@1)', () => {
     expect(summary.gate).toMatchObject({ metric: 'voiceActivity.f1', result: 'FAIL' });
     expect(summary.gate!.relativeScore).toBeCloseTo(mine.relative, 12);
     expect(summary.fidelity!.outputs[0]!.top1Agreement!).toBeLessThan(workload.quality.fidelityFloor.minTop1Agreement!);
+  }, 240_000);
+
+  it('gives the same record through a runner process (the reference runner, protocol v2) as in-process', async () => {
+    const backend = createRunnerBackend({ ...referenceRunnerCommand(), requestTimeoutMs: 60_000 });
+    try {
+      const loaded = await backend.load(SILERO);
+      const viaRunner = await evaluateVoiceActivity(spec.voiceActivity!, set, runnerOutputModel(backend, loaded, undefined), null);
+      expect(viaRunner.probabilities).toEqual(await sileroProbabilities(SILERO, set.audio, set.labels.length));
+    } finally {
+      await backend.close();
+    }
   }, 240_000);
 
   it('refuses a model without Silero v5\'s interface, and a run given no frame set', async () => {

@@ -86,6 +86,11 @@ export async function submitJob(
   if (suite.accuracy?.classification) await checkDatasetRef(deps.db, principal, suite.accuracy.classification.dataset, LABELLED_INPUTS_DATASET_FORMAT);
   if (suite.accuracy?.textRecognition) await checkDatasetRef(deps.db, principal, suite.accuracy.textRecognition.dataset, TEXT_LINES_DATASET_FORMAT);
   if (suite.accuracy?.textDetection) await checkDatasetRef(deps.db, principal, suite.accuracy.textDetection.dataset, TEXT_PAGES_DATASET_FORMAT);
+  // Refused before anything is stored: no agent can be handed a frame set yet (none can be uploaded), and
+  // the latency run cannot drive a VAD with synthetic inputs (docs/suites.md, npubench-edge@2).
+  if (suite.accuracy?.voiceActivity) {
+    throw badRequest('suite.invalid', 'Voice-activity accuracy is not accepted in jobs yet: frame sets cannot be uploaded and the latency run cannot drive a VAD model with synthetic inputs.', { errors: [{ path: 'suite.accuracy.voiceActivity', message: 'not accepted in jobs yet' }] });
+  }
   const device = await deps.db.device.findUnique({ where: { slug: input.device } });
   if (!device || (!device.isPublic && !seesAllOrgs(principal))) throw notFound('device.not_found', `No device ${input.device}.`);
   // Fidelity and classification run through the device's runner; MMLU and LLM latency need causal-LM ops it lacks.
