@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { HarnessError } from '../lib/errors.js';
 import { backendDescriptionSchema } from './backends/backend.js';
 import { poissonSchedule } from './scenarios/server.js';
-import { percentileEarlyStopping, serverEarlyStopping } from './stats/early-stopping.js';
+import { earlyStoppingMinQueries, percentileEarlyStopping, serverEarlyStopping } from './stats/early-stopping.js';
 import { percentileOfSorted, summarizeLatencies, type LatencySummary } from './stats/latency-percentiles.js';
 import { coefficientOfVariationPct, thermalDrift } from './stats/run-variation.js';
 import { resolvedSuiteSpecSchema, SCENARIOS, type SuiteSpec } from './suite-spec.js';
@@ -21,6 +21,7 @@ import { accuracyRawSchema, accuracySummarySchema, summarizeAccuracy, type Accur
 import { llmLatencyRawSchema, llmLatencySummarySchema, summarizeLlmLatency, type LlmLatencySummary } from './accuracy/llm-latency.js';
 import { complianceRawSchema, complianceSummarySchema, summarizeCompliance, type ComplianceSummary } from './compliance/compliance-format.js';
 import { sampleSetRecordSchema } from './inputs/performance-samples.js';
+import { serverSearchRawSchema, serverSearchSummarySchema, summarizeServerSearch, type ServerSearchRaw, type ServerSearchStepSummary, type ServerSearchSummary } from './scenarios/server-search-format.js';
 
 export const RAW_SAMPLES_FORMAT = 'npubench.raw-samples/v2';
 export const LATENCY_SUMMARY_FORMAT = 'npubench.latency-summary/v2';
@@ -54,6 +55,8 @@ const rawHeader = {
   sampleSet: sampleSetRecordSchema.optional(),
   /** Runs through a runner: the compliance checks' figures (docs/runner-protocol.md). */
   compliance: complianceRawSchema.optional(),
+  /** Server with spec.serverSearch: the probe and every search step's queries, and the reported run's rate. */
+  serverSearch: serverSearchRawSchema.optional(),
 };
 
 /** Times in ns relative to each run's start, queries in issue order, one `runs[]` entry per repeat. */
@@ -167,6 +170,9 @@ const measuredFields = {
   sampleSet: sampleSetRecordSchema.optional(),
   /** Runs through a runner: each compliance check's outcome; a failed one makes the result INVALID. */
   compliance: complianceSummarySchema.optional(),
+  /** Server with spec.serverSearch: every step's rate and verdict, recomputed from its queries, and the
+   *  rate the reported runs used (their schedule is the spec's seed at finalQps). */
+  serverSearch: serverSearchSummarySchema.optional(),
 };
 
 export type MeasuredSummary = z.output<z.ZodObject<typeof measuredFields>>;
@@ -296,7 +302,10 @@ function stoppedEarly(spec: SuiteSpec, count: number, satisfied: boolean): boole
 const sum = (values: readonly number[]) => values.reduce((total, v) => total + v, 0);
 
 /** Every measured summary field, from the raw samples and the resolved spec the run used. */
-export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec): MeasuredSummary {
+export function recomputeSummaryFromRawSamples(raw: RawSamples, requested: SuiteSpec): MeasuredSummary {
+  const search = serverSearchOf(raw, requested);
+  // A searched Server run's reported runs are scheduled at the rate the search found.
+  const spec = search.serverSearch ? { ...requested, targetQps: search.serverSearch.finalQps } : requested;
   if (raw.scenario !== spec.scenario) throw invalidSamples(`they are ${raw.scenario} samples, the spec asks for ${spec.scenario}`);
   if (raw.runs.length !== spec.repeatCount) throw invalidSamples(`they hold ${raw.runs.length} runs, the spec asks for ${spec.repeatCount}`);
   if (raw.runs.some((run) => run.queries.length === 0)) throw invalidSamples('a run has no queries');
@@ -405,7 +414,46 @@ export function recomputeSummaryFromRawSamples(raw: RawSamples, spec: SuiteSpec)
     ...llmOf(raw, spec),
     ...(raw.sampleSet && { sampleSet: raw.sampleSet }),
     ...(compliance && { compliance }),
+    ...search,
   };
+}
+
+/** The spec of one search step at `targetQps`: one run of stepMinQueryCount queries (default: what the
+ *  percentile's early-stopping estimate needs) and stepMinDurationMs, the run's other settings kept. */
+export function serverSearchStepSpec(spec: SuiteSpec, targetQps: number): SuiteSpec {
+  const search = spec.serverSearch;
+  if (!search) throw new Error('serverSearchStepSpec needs spec.serverSearch');
+  const { accuracy: _accuracy, llm: _llm, serverSearch: _search, preset: _preset, basedOn: _basedOn, overriddenFields: _overridden, ...fields } = spec;
+  return {
+    ...fields,
+    targetQps,
+    repeatCount: 1,
+    minQueryCount: search.stepMinQueryCount ?? earlyStoppingMinQueries(spec.targetPercentile / 100),
+    minDurationMs: Math.min(search.stepMinDurationMs, spec.maxDurationMs),
+  };
+}
+
+/** A search step's verdict, by the same rules as a reported Server run. */
+export function scoreServerSearchStep(step: ServerSearchRaw['steps'][number], spec: SuiteSpec): ServerSearchStepSummary {
+  const stepSpec = serverSearchStepSpec(spec, step.targetQps);
+  const summary = recomputeSummaryFromRawSamples({ format: RAW_SAMPLES_FORMAT, clock: MONOTONIC_CLOCK, unit: 'ns', scenario: 'server', runs: [{ queries: step.queries }] }, stepSpec);
+  const server = summary.server!;
+  return {
+    targetQps: step.targetQps,
+    queryCount: summary.queryCount,
+    achievedQps: server.completedQps,
+    percentileLatencyNs: summary.targetLatencyNs,
+    earlyStoppingSatisfied: summary.earlyStoppingSatisfied,
+    latencyBoundSatisfied: server.latencyBoundSatisfied,
+    qpsSatisfied: server.qpsSatisfied,
+    result: summary.result,
+  };
+}
+
+function serverSearchOf(raw: RawSamples, spec: SuiteSpec): { serverSearch?: ServerSearchSummary } {
+  if (raw.serverSearch === undefined && spec.serverSearch === undefined) return {};
+  if (raw.serverSearch === undefined || spec.serverSearch === undefined) throw invalidSamples(spec.serverSearch ? 'the spec asks for a Server QPS search and they hold none' : 'they hold a Server QPS search the spec did not ask for');
+  return { serverSearch: summarizeServerSearch(raw.serverSearch, spec.serverSearch, (step) => scoreServerSearchStep(step, spec)) };
 }
 
 function llmOf(raw: RawSamples, spec: SuiteSpec): { llm?: LlmLatencySummary } {
@@ -455,6 +503,6 @@ function deviceLatencyOf(raw: RawSamples): MeasuredSummary['deviceLatency'] {
 export function verifySummaryAgainstRawSamples(summary: LatencySummaryReport, raw: RawSamples): string[] {
   const expected = recomputeSummaryFromRawSamples(raw, summary.spec);
   // Optional sections count when either side has them.
-  const keys = new Set([...Object.keys(expected), ...(['accuracy', 'llm', 'sampleSet', 'compliance'] as const).filter((key) => key in summary)]) as Set<keyof MeasuredSummary>;
+  const keys = new Set([...Object.keys(expected), ...(['accuracy', 'llm', 'sampleSet', 'compliance', 'serverSearch'] as const).filter((key) => key in summary)]) as Set<keyof MeasuredSummary>;
   return [...keys].filter((key) => !isDeepStrictEqual(summary[key], expected[key]));
 }

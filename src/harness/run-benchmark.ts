@@ -22,6 +22,7 @@ import {
 import { multiStreamQuery } from './scenarios/multi-stream.js';
 import { runOffline } from './scenarios/offline.js';
 import { runServer } from './scenarios/server.js';
+import { runServerSearch } from './scenarios/server-search.js';
 import { runSingleStream, runWarmup, throwIfAborted, type ScenarioHooks } from './scenarios/single-stream.js';
 import { resolveSuiteSpec, type SuiteSpec } from './suite-spec.js';
 import { HarnessError, errorMessage } from '../lib/errors.js';
@@ -245,10 +246,19 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
         break;
       }
       case 'server': {
-        const schedule = serverScheduleOf(spec);
+        // With serverSearch the reported runs use the rate the search found, not spec.targetQps; the
+        // search runs before any meter window and its device timings are dropped.
+        const search = spec.serverSearch
+          ? await runServerSearch(issueQuery, spec, {
+              signal,
+              onStep: onProgress && ((_step, index) => onProgress({ phase: 'warmup', fraction: (index + 1) / spec.serverSearch!.maxSteps, queries: 0 })),
+            })
+          : undefined;
+        backend.takeDeviceTimings?.();
+        const schedule = serverScheduleOf(search ? { ...spec, targetQps: search.finalQps } : spec);
         const limits = { maxOutstandingQueries: spec.maxOutstandingQueries, maxDurationNs };
         const outcomes = await measureRuns((hooks) => runServer(issueQuery, schedule, limits, hooks));
-        rawSamples = { ...RAW_HEADER, scenario: 'server', runs: outcomes.map(({ queries }) => ({ queries })) };
+        rawSamples = { ...RAW_HEADER, scenario: 'server', runs: outcomes.map(({ queries }) => ({ queries })), ...(search && { serverSearch: search }) };
         break;
       }
       case 'offline': {

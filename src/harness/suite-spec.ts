@@ -11,6 +11,7 @@ import { llmLatencyInputSchema, llmLatencySpecSchema } from './accuracy/llm-late
 // The names are the API's vocabulary (one list for service, dashboard and CLI); their values are here.
 import { CUSTOM_PRESET, SCENARIOS, type Scenario, type SuitePresetName } from '../contracts/job-vocabulary.js';
 import { earlyStoppingMinQueries } from './stats/early-stopping.js';
+import { serverSearchSpecSchema } from './scenarios/server-search-format.js';
 
 export { CUSTOM_PRESET, SCENARIOS, type Scenario };
 
@@ -133,6 +134,12 @@ export const resolvedSuiteSpecSchema = z
     accuracy: accuracySpecSchema.optional(),
     /** LLM latency after the latency run (LLM bundles): TTFT, TPOT, tokens/s for fixed prompt and output lengths. */
     llm: llmLatencySpecSchema.optional(),
+    /** Server only: search the highest targetQps that meets targetLatencyMs instead of using targetQps (scenarios/server-search-format.ts). */
+    serverSearch: serverSearchSpecSchema.optional(),
+  })
+  .refine((spec) => spec.serverSearch === undefined || spec.scenario === 'server', {
+    path: ['serverSearch'],
+    message: 'serverSearch applies to server only',
   })
   .refine((spec) => spec.maxDurationMs >= spec.minDurationMs, {
     path: ['maxDurationMs'],
@@ -158,11 +165,11 @@ type PresetLabel = { preset?: SuitePreset | typeof CUSTOM_PRESET; basedOn?: Suit
 /** What callers send: every field optional. `preset: "custom"` with `basedOn` (a resolved custom spec
  *  sent again) means the same as naming basedOn; overriddenFields is recomputed, never taken as given. */
 export const suiteSpecSchema = z
-  .strictObject({ ...presetLabelFields, ...optionalFields, accuracy: accuracySpecSchema.optional(), llm: llmLatencyInputSchema.optional() })
+  .strictObject({ ...presetLabelFields, ...optionalFields, accuracy: accuracySpecSchema.optional(), llm: llmLatencyInputSchema.optional(), serverSearch: serverSearchSpecSchema.optional() })
   .superRefine((input, ctx) => {
     if ((input.preset === CUSTOM_PRESET) !== (input.basedOn !== undefined)) ctx.addIssue({ code: 'custom', path: ['basedOn'], message: 'basedOn names the preset of a "custom" spec, and only of one' });
   })
-  .transform((input, ctx): SuiteSpecFields & PresetLabel & { accuracy?: z.input<typeof accuracySpecSchema> | undefined; llm?: z.input<typeof llmLatencySpecSchema> | undefined } => {
+  .transform((input, ctx): SuiteSpecFields & PresetLabel & { accuracy?: z.input<typeof accuracySpecSchema> | undefined; llm?: z.input<typeof llmLatencySpecSchema> | undefined; serverSearch?: z.input<typeof serverSearchSpecSchema> | undefined } => {
     const { preset: _label, basedOn, overriddenFields: _claimed, ...given } = input;
     const explicit = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<SuiteSpecFields>;
     const scenario = input.scenario ?? SUITE_DEFAULTS.scenario;

@@ -100,7 +100,8 @@ function testParameters(summary: LatencySummaryReport): string[] {
   const inFlight = spec.scenario === 'server' || spec.scenario === 'offline' ? spec.maxOutstandingQueries : 1;
   return [
     `samples_per_query : ${spec.scenario === 'offline' ? spec.offlineSampleCount : spec.samplesPerQuery}`,
-    `target_qps : ${spec.targetQps}`,
+    // A searched Server run ran at the rate its search found, not the spec's targetQps.
+    `target_qps : ${summary.serverSearch?.finalQps ?? spec.targetQps}`,
     `target_latency (ns): ${spec.scenario === 'server' ? spec.targetLatencyMs * 1e6 : 0}`,
     `max_async_queries : ${inFlight}`,
     `min_duration (ms): ${spec.minDurationMs}`,
