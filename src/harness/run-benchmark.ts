@@ -32,7 +32,8 @@ import { runAccuracy, type AccuracyRunOptions } from './accuracy/run-accuracy.js
 import { runnerOutputModel } from './accuracy/runner-output-model.js';
 import { CausalLm } from './accuracy/causal-lm.js';
 import { loadTokenizer } from './accuracy/tokenizer.js';
-import { runLlmLatency } from './accuracy/llm-latency.js';
+import { runLlmLatencyWithChecks } from './accuracy/llm-latency.js';
+import { RunnerCausalLm } from './backends/runner-causal-lm.js';
 
 export interface BenchmarkProgress {
   phase: 'load' | 'warmup' | 'measure' | 'accuracy' | 'llm' | 'done';
@@ -307,13 +308,12 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     } else if (options.power) {
       rawSamples.power = { notMeasured: (options.power as { notMeasured: string }).notMeasured };
     }
-    // Until the runner protocol has causal-LM ops, these would run in-process and be reported as the runner's.
-    if (backend instanceof RunnerProcessBackend && (spec.accuracy?.mmlu || spec.llm)) {
-      throw new HarnessError('harness.accuracy_unsupported', 'MMLU and LLM latency cannot run through a runner yet; fidelity and classification can.');
-    }
     if (spec.accuracy) {
       if (!options.accuracy) throw new HarnessError('harness.accuracy_unsupported', 'The spec asks for accuracy and the run was given no accuracy inputs (reference, data set, onnxruntime config).');
       onProgress?.({ phase: 'accuracy', fraction: 0, queries: 0 });
+      const bundleDir = options.accuracy.bundleDir;
+      // MMLU through the runner that was timed, on the model it loaded (protocol v2 lm_forward).
+      const candidateLm = backend instanceof RunnerProcessBackend && bundleDir !== undefined ? () => RunnerCausalLm.open(backend, bundleDir) : undefined;
       rawSamples.accuracy = await runAccuracy({
         ...options.accuracy,
         // A runner's candidate answers through the session just timed, tied to it by accuracy-pass anchors.
@@ -321,6 +321,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
           openCandidate: () =>
             Promise.resolve(runnerOutputModel(backend, loaded, accuracyPass && { samples: samples.slice(0, performanceSampleCount), answers: accuracyPass.answers, seed: seeds.sampleIndexSeed })),
         }),
+        ...(candidateLm && { candidateLm }),
         spec: spec.accuracy,
         seed: spec.seed,
         dynamicDims: spec.dynamicDims,
@@ -330,12 +331,15 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       });
     }
     if (spec.llm) {
-      if (!options.accuracy?.bundleDir) throw new HarnessError('harness.not_an_llm_bundle', 'LLM latency needs an LLM bundle run with the onnxruntime backend.');
+      if (!options.accuracy?.bundleDir) throw new HarnessError('harness.not_an_llm_bundle', 'LLM latency needs an LLM bundle (its tokenizer and config.json).');
       onProgress?.({ phase: 'llm', fraction: 0, queries: 0 });
       const tokenizer = await loadTokenizer(options.accuracy.bundleDir);
-      const lm = await CausalLm.load(modelPath, options.accuracy.bundleDir, options.accuracy.backend);
+      const lm = backend instanceof RunnerProcessBackend ? await RunnerCausalLm.open(backend, options.accuracy.bundleDir) : await CausalLm.load(modelPath, options.accuracy.bundleDir, options.accuracy.backend);
       try {
-        rawSamples.llm = await runLlmLatency(lm, tokenizer, spec.llm, signal);
+        const { raw, checks } = await runLlmLatencyWithChecks(lm, tokenizer, spec.llm, signal);
+        rawSamples.llm = raw;
+        // TEST06-like: the runner's tokens and counts are judged with the other compliance checks.
+        if (rawSamples.compliance) rawSamples.compliance.llm = { promptTokens: raw.promptTokens, outputTokens: raw.outputTokens, ...checks };
       } finally {
         await lm.close();
       }

@@ -167,8 +167,6 @@ async function bench(modelArg: string, opts: BenchOptions, cleanups: (() => Prom
   };
   const accuracy = await localAccuracy(suite, local, opts, ortConfig, cleanups);
   const spec = resolveSuiteSpec(suite);
-  // Fidelity and classification run through the runner; MMLU and LLM latency need the LM ops it does not have yet.
-  if (opts.runner && (spec.accuracy?.mmlu || spec.llm)) throw new Error('MMLU and LLM latency need onnxruntime; they cannot run through a runner process yet');
   // Read and checked before the run: a comparison that means nothing should not cost a benchmark first.
   const base = opts.compare ? ((JSON.parse(await readFile(opts.compare, 'utf8')) as { summary?: unknown }).summary ?? {}) : undefined;
   const mismatch = base === undefined ? null : workloadMismatch(base, { spec });

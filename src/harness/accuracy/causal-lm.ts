@@ -1,5 +1,6 @@
-// An ONNX causal LM run with onnxruntime: forward passes with an explicit KV cache, the log-softmax of
-// the next-token logits, and greedy decoding. Used by the MMLU evaluation and the LLM latency run.
+// Causal LMs as the MMLU evaluation and the LLM latency run see them (CausalLanguageModel: forward passes
+// with an explicit KV cache), the onnxruntime implementation (CausalLm), the log-softmax of the
+// next-token logits and greedy decoding. runner-causal-lm.ts implements the same interface over a runner.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -7,19 +8,45 @@ import { AppError, HarnessError, errorMessage } from '../../lib/errors.js';
 import { onnxRuntimeSessionOptions, toSignature, type OnnxRuntimeBackendConfig } from '../backends/onnxruntime.js';
 import { causalLmLayout, type CausalLmLayout } from './causal-lm-signature.js';
 
-export interface KvCache {
-  /** Tensors by input name (past_key_values.{i}.key|value); empty past for a fresh sequence. */
-  tensors: Record<string, Tensor>;
-  length: number;
+/** A KV cache as callers hold it: opaque but for the sequence length it covers. */
+export interface LmCache {
+  readonly length: number;
 }
 
-export interface ForwardResult {
+export interface ForwardResult<Cache extends LmCache = LmCache> {
   /** Logits of the last position, as float32. */
   lastLogits: Float32Array;
-  /** Logits of every position, [sequence × vocab] row-major. */
-  allLogits: Float32Array;
+  /** Logits of every position, [sequence × vocab] row-major; present when forward was asked for 'all'
+   *  (the onnxruntime implementation always has them). */
+  allLogits?: Float32Array;
   vocabSize: number;
-  cache: KvCache;
+  cache: Cache;
+}
+
+/** What the MMLU evaluation and the LLM latency run need of a causal LM (batch 1). */
+export interface CausalLanguageModel {
+  readonly contextLength: number | null;
+  /** Runs `tokens` after the cached sequence (a fresh one without `cache`); `cache` stays usable. */
+  forward(tokens: readonly number[], cache?: LmCache, logits?: 'last' | 'all'): Promise<ForwardResult>;
+  /** The first `length` positions of a cache; `cache` stays usable. */
+  truncateCache(cache: LmCache, length: number): LmCache;
+  /** Says a cache (and truncations of it) will not be used again, so a runner can free it. */
+  releaseCache(cache: LmCache): void;
+  close(): Promise<void>;
+}
+
+/** The onnxruntime cache: tensors by input name (past_key_values.{i}.key|value); empty past for a fresh sequence. */
+export class KvCache implements LmCache {
+  constructor(
+    readonly tensors: Record<string, Tensor>,
+    readonly length: number,
+  ) {}
+}
+
+/** Every position's logits, or an error naming the caller's mistake (forward was not asked for 'all'). */
+export function allLogitsOf(result: ForwardResult): Float32Array {
+  if (result.allLogits === undefined) throw new Error("forward was not asked for 'all' logits");
+  return result.allLogits;
 }
 
 /** The context length a config.json declares, under the names common architectures use. */
@@ -62,7 +89,7 @@ export async function readBundleConfig(bundleDir: string): Promise<Record<string
   return config as Record<string, unknown>;
 }
 
-export class CausalLm {
+export class CausalLm implements CausalLanguageModel {
   private constructor(
     private readonly session: InferenceSession,
     readonly layout: CausalLmLayout,
@@ -80,6 +107,11 @@ export class CausalLm {
       const code = backend.executionProvider === 'cpu' ? 'harness.model_load_failed' : 'harness.ep_unavailable';
       throw new HarnessError(code, `onnxruntime could not load the LM: ${errorMessage(err)}`, { cause: err });
     }
+    return CausalLm.fromSession(session, config);
+  }
+
+  /** Over a session already loaded (the reference runner's); AppError `model.not_causal_lm` when it is not an LM. */
+  static fromSession(session: InferenceSession, config: Record<string, unknown>): CausalLm {
     const layout = causalLmLayout({ inputs: session.inputMetadata.map(toSignature), outputs: session.outputMetadata.map(toSignature) });
     return new CausalLm(session, layout, contextLengthOf(config), config);
   }
@@ -93,7 +125,12 @@ export class CausalLm {
         tensors[`past_key_values.${layer}.${kind}`] = new Tensor(kvElementType, data, [1, kvHeads, 0, headDim]);
       }
     }
-    return { tensors, length: 0 };
+    return new KvCache(tensors, 0);
+  }
+
+  private own(cache: LmCache): KvCache {
+    if (!(cache instanceof KvCache)) throw new Error('the cache was not made by this onnxruntime LM');
+    return cache;
   }
 
   private ids(values: readonly number[]): Tensor {
@@ -103,8 +140,9 @@ export class CausalLm {
   }
 
   /** Runs `tokens` after the cached sequence (batch 1); returns logits and the grown cache. */
-  async forward(tokens: readonly number[], cache: KvCache = this.emptyCache()): Promise<ForwardResult> {
+  async forward(tokens: readonly number[], given?: LmCache): Promise<ForwardResult<KvCache>> {
     if (tokens.length === 0) throw new Error('forward needs at least one token');
+    const cache = given === undefined ? this.emptyCache() : this.own(given);
     const total = cache.length + tokens.length;
     const feeds: Record<string, Tensor> = {
       input_ids: this.ids(tokens),
@@ -126,11 +164,12 @@ export class CausalLm {
     for (let layer = 0; layer < this.layout.layers; layer++) {
       for (const kind of ['key', 'value']) next[`past_key_values.${layer}.${kind}`] = outputs[`present.${layer}.${kind}`]!;
     }
-    return { lastLogits: allLogits.subarray((tokens.length - 1) * vocabSize, tokens.length * vocabSize), allLogits, vocabSize, cache: { tensors: next, length: total } };
+    return { lastLogits: allLogits.subarray((tokens.length - 1) * vocabSize, tokens.length * vocabSize), allLogits, vocabSize, cache: new KvCache(next, total) };
   }
 
   /** The first `length` positions of a cache (a copy; the tensors are [1, heads, T, headDim]). */
-  truncateCache(cache: KvCache, length: number): KvCache {
+  truncateCache(given: LmCache, length: number): KvCache {
+    const cache = this.own(given);
     if (length > cache.length) throw new Error(`cannot keep ${length} of ${cache.length} cached positions`);
     const { kvHeads, headDim, kvElementType } = this.layout;
     const tensors: Record<string, Tensor> = {};
@@ -143,8 +182,11 @@ export class CausalLm {
       }
       tensors[name] = new Tensor(kvElementType, kept, [1, kvHeads, length, headDim]);
     }
-    return { tensors, length };
+    return new KvCache(tensors, length);
   }
+
+  /** Garbage collection frees onnxruntime's tensors. */
+  releaseCache(): void {}
 
   async close(): Promise<void> {
     await this.session.release();

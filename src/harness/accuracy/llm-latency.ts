@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { HarnessError } from '../../lib/errors.js';
 import { summarizeLatencies } from '../stats/latency-percentiles.js';
-import { argmax, type CausalLm } from './causal-lm.js';
+import { argmax, type CausalLanguageModel } from './causal-lm.js';
 import { BUILTIN_MMLU_SUBJECTS } from './builtin-mmlu-data.js';
 import type { TextTokenizer } from './tokenizer.js';
 
@@ -115,32 +115,66 @@ export function fixedPromptTokens(tokenizer: TextTokenizer, count: number): numb
   return ids;
 }
 
-export async function runLlmLatency(lm: CausalLm, tokenizer: TextTokenizer, spec: LlmLatencySpec, signal?: AbortSignal): Promise<LlmLatencyRaw> {
+/** TEST06-like figures of a latency run (compliance-format.ts judges them for runner runs). */
+export interface LlmTokenChecks {
+  /** Greedy first token of an untimed prefill of the same prompt before the timed runs: the accuracy pass. */
+  accuracyPassFirstToken: number;
+  /** Per measured run: its first token, the tokens it generated, the sequence length the LM reported for
+   *  its last cache, and the steps whose reported length was not the tokens fed so far. */
+  runs: { firstTokenId: number; generatedTokens: number; reportedSequenceLength: number; miscountedSteps: number }[];
+  /** Host time of the accuracy pass. */
+  costNs: number;
+}
+
+export async function runLlmLatency(lm: CausalLanguageModel, tokenizer: TextTokenizer, spec: LlmLatencySpec, signal?: AbortSignal): Promise<LlmLatencyRaw> {
+  return (await runLlmLatencyWithChecks(lm, tokenizer, spec, signal)).raw;
+}
+
+/** The latency run and, beside it, what the first-token and token-count checks need. */
+export async function runLlmLatencyWithChecks(lm: CausalLanguageModel, tokenizer: TextTokenizer, spec: LlmLatencySpec, signal?: AbortSignal): Promise<{ raw: LlmLatencyRaw; checks: LlmTokenChecks }> {
   if (lm.contextLength !== null && spec.promptTokens + spec.outputTokens > lm.contextLength) {
     throw new HarnessError('harness.context_too_long', `${spec.promptTokens} prompt + ${spec.outputTokens} output tokens exceed the model's context of ${lm.contextLength}.`);
   }
   const prompt = fixedPromptTokens(tokenizer, spec.promptTokens);
-  const generate = async (): Promise<{ times: number[]; tokens: number[] }> => {
+  const checkStart = process.hrtime.bigint();
+  const prefill = await lm.forward(prompt);
+  lm.releaseCache(prefill.cache);
+  const accuracyPassFirstToken = argmax(prefill.lastLogits);
+  const costNs = Number(process.hrtime.bigint() - checkStart);
+  const generate = async (): Promise<{ times: number[]; tokens: number[]; reportedSequenceLength: number; miscountedSteps: number }> => {
     const start = process.hrtime.bigint();
     const times: number[] = [];
     const tokens: number[] = [];
+    let miscountedSteps = 0;
     let step = await lm.forward(prompt);
     for (let i = 0; i < spec.outputTokens; i++) {
       const token = argmax(step.lastLogits);
       times.push(Number(process.hrtime.bigint() - start));
       tokens.push(token);
-      if (i + 1 < spec.outputTokens) step = await lm.forward([token], step.cache);
+      // The cache holds the prompt and every generated token fed back so far (all but the newest).
+      if (step.cache.length !== prompt.length + i) miscountedSteps++;
+      if (i + 1 < spec.outputTokens) {
+        const previous = step.cache;
+        step = await lm.forward([token], previous);
+        lm.releaseCache(previous);
+      }
     }
-    return { times, tokens };
+    lm.releaseCache(step.cache);
+    return { times, tokens, reportedSequenceLength: step.cache.length, miscountedSteps };
   };
   for (let i = 0; i < spec.warmupRuns; i++) await generate();
   const runs: LlmLatencyRaw['runs'] = [];
+  const checkedRuns: LlmTokenChecks['runs'] = [];
   let outputTokenIds: number[] = [];
   for (let i = 0; i < spec.runs; i++) {
     if (signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
-    const { times, tokens } = await generate();
+    const { times, tokens, reportedSequenceLength, miscountedSteps } = await generate();
     if (i === 0) outputTokenIds = tokens;
     runs.push({ tokenNs: times });
+    checkedRuns.push({ firstTokenId: tokens[0]!, generatedTokens: tokens.length, reportedSequenceLength, miscountedSteps });
   }
-  return { promptTokens: spec.promptTokens, outputTokens: spec.outputTokens, runs, outputTokenIds };
+  return {
+    raw: { promptTokens: spec.promptTokens, outputTokens: spec.outputTokens, runs, outputTokenIds },
+    checks: { accuracyPassFirstToken, runs: checkedRuns, costNs },
+  };
 }

@@ -5,7 +5,7 @@
 import { HarnessError } from '../../lib/errors.js';
 import type { MmluRaw, MmluSpec } from './accuracy-format.js';
 import { predictedLetter } from './accuracy-format.js';
-import { logSoftmax, type CausalLm, type ForwardResult } from './causal-lm.js';
+import { allLogitsOf, logSoftmax, type CausalLanguageModel, type ForwardResult } from './causal-lm.js';
 import { ANSWER_LETTERS, type MmluDataset } from './mmlu-dataset.js';
 import { buildPrompt, CONTINUATIONS } from './mmlu-prompt.js';
 import type { TextTokenizer } from './tokenizer.js';
@@ -47,15 +47,17 @@ export function preparePrompt(tokenizer: TextTokenizer, subject: MmluDataset['su
 }
 
 /** Log-likelihood of each continuation after a prompt whose forward pass is `prompt`. */
-export async function continuationLogprobs(lm: CausalLm, prompt: ForwardResult, continuations: readonly number[][]): Promise<[number, number, number, number]> {
+export async function continuationLogprobs(lm: CausalLanguageModel, prompt: ForwardResult, continuations: readonly number[][]): Promise<[number, number, number, number]> {
   const first = logSoftmax(prompt.lastLogits);
   const scores: number[] = [];
   for (const tokens of continuations) {
     let total = first[tokens[0]!]!;
     if (tokens.length > 1) {
       // The later tokens of a multi-token letter, conditioned on the prompt through the KV cache.
-      const rest = await lm.forward(tokens.slice(0, -1), prompt.cache);
-      for (let j = 1; j < tokens.length; j++) total += logSoftmax(rest.allLogits.subarray((j - 1) * rest.vocabSize, j * rest.vocabSize))[tokens[j]!]!;
+      const rest = await lm.forward(tokens.slice(0, -1), prompt.cache, 'all');
+      lm.releaseCache(rest.cache);
+      const logits = allLogitsOf(rest);
+      for (let j = 1; j < tokens.length; j++) total += logSoftmax(logits.subarray((j - 1) * rest.vocabSize, j * rest.vocabSize))[tokens[j]!]!;
     }
     scores.push(total);
   }
@@ -74,7 +76,7 @@ export class PrefixCache {
   private previous: { ids: readonly number[]; cache: ForwardResult['cache'] } | null = null;
 
   constructor(
-    private readonly lm: CausalLm,
+    private readonly lm: CausalLanguageModel,
     private readonly enabled = true,
   ) {}
 
@@ -84,17 +86,19 @@ export class PrefixCache {
     if (prev) while (shared < prev.ids.length && shared < ids.length - 1 && prev.ids[shared] === ids[shared]) shared++;
     const result =
       prev && shared >= MIN_SHARED_PREFIX ? await this.lm.forward(ids.slice(shared), this.lm.truncateCache(prev.cache, shared)) : await this.lm.forward(ids);
+    // After the forward pass, which may have started from a truncation of it.
+    if (this.previous) this.lm.releaseCache(this.previous.cache);
     this.previous = { ids, cache: result.cache };
     return result;
   }
 }
 
 export async function evaluateMmlu(
-  lm: CausalLm,
+  lm: CausalLanguageModel,
   tokenizer: TextTokenizer,
   dataset: MmluDataset,
   spec: MmluSpec,
-  reference: CausalLm | null,
+  reference: CausalLanguageModel | null,
   hooks: MmluHooks = {},
 ): Promise<{ raw: MmluRaw; timing: MmluTiming }> {
   const declared = lm.contextLength;

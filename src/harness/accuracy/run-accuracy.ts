@@ -9,7 +9,7 @@ import type { HostTensor } from '../tensors.js';
 import { openOnnxRuntimeOutputModel, type OutputModel } from './output-model.js';
 import { createSyntheticInputs } from '../inputs/synthetic-inputs.js';
 import type { AccuracyRaw, AccuracySpec, ClassificationRaw, OutputComparisonRaw } from './accuracy-format.js';
-import { CausalLm } from './causal-lm.js';
+import { CausalLm, type CausalLanguageModel } from './causal-lm.js';
 import { BUILTIN_DATASET_REF, builtinMmluDataset, type MmluDataset } from './mmlu-dataset.js';
 import { evaluateMmlu } from './mmlu-eval.js';
 import { loadTokenizer } from './tokenizer.js';
@@ -42,6 +42,8 @@ export interface AccuracyRunOptions {
   backend: OnnxRuntimeBackendConfig;
   /** Opens the candidate for fidelity and classification another way (the run's runner); each call's model is closed after its evaluation. */
   openCandidate?: (() => Promise<OutputModel>) | undefined;
+  /** The candidate LM for MMLU when it is not onnxruntime with `backend` (a runner's); closed after MMLU. */
+  candidateLm?: (() => Promise<CausalLanguageModel>) | undefined;
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal | undefined;
 }
@@ -62,8 +64,8 @@ export async function runAccuracy(options: AccuracyRunOptions): Promise<Accuracy
     if (!dataset) throw new HarnessError('harness.dataset_missing', `MMLU was asked for with dataset ${spec.mmlu.dataset} and none was provided.`);
     if (dataset.ref !== spec.mmlu.dataset) throw new HarnessError('harness.dataset_missing', `The dataset provided is ${dataset.ref}; the spec names ${spec.mmlu.dataset}.`);
     const tokenizer = await loadTokenizer(options.bundleDir);
-    const lm = await CausalLm.load(options.modelPath, options.bundleDir, options.backend);
-    let reference: CausalLm | null = null;
+    const lm = options.candidateLm ? await options.candidateLm() : await CausalLm.load(options.modelPath, options.bundleDir, options.backend);
+    let reference: CausalLanguageModel | null = null;
     try {
       if (options.reference) {
         if (!options.reference.bundleDir) throw new HarnessError('harness.reference_mismatch', 'The reference of an LLM bundle must be an LLM bundle too.');

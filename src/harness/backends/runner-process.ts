@@ -18,12 +18,17 @@ import {
   decodeTensor,
   encodeTensors,
   helloResultSchema,
+  outputDigest,
   loadResultSchema,
+  lmForwardResultSchema,
+  lmReleaseResultSchema,
   loadSamplesResultSchema,
   responseSchema,
   runResultSchema,
   runSamplesResultSchema,
   type HelloResult,
+  type LmForwardRequest,
+  type LmForwardResult,
   type LoadResult,
   type RunnerOp,
   type WireTensor,
@@ -305,6 +310,14 @@ class RunnerConnection {
   }
 }
 
+/** lm_forward and lm_release over one runner connection, with the logits decoded. */
+export interface RunnerLmChannel {
+  forward(request: Omit<LmForwardRequest, 'id' | 'op'>): Promise<{ result: LmForwardResult; logits: Float32Array; dims: readonly number[] }>;
+  release(caches: readonly number[]): Promise<void>;
+  /** Kills the runner for an answer that breaks the protocol; resolves to the error to throw. */
+  fail(message: string): Promise<HarnessError>;
+}
+
 class RunnerFeeds implements PreparedFeeds {
   readonly backendName = RUNNER_BACKEND_NAME;
   /** The `"inputs":[…]` member of a run request, encoded once. */
@@ -350,8 +363,8 @@ export class RunnerProcessBackend implements InferenceBackend {
     if (hello.protocolVersion !== 1 && hello.protocolVersion !== 2) {
       throw await connection.abort('runner.protocol_error', `The runner chose protocol version ${hello.protocolVersion}; this host speaks ${RUNNER_PROTOCOL_VERSIONS.join(' and ')}.`);
     }
-    if (hello.protocolVersion === 1 && (hello.maxInFlight !== undefined || hello.deterministicOutputs !== undefined)) {
-      throw await connection.abort('runner.protocol_error', 'The runner chose protocol version 1 but answered hello with v2 members (maxInFlight, deterministicOutputs).');
+    if (hello.protocolVersion === 1 && (hello.maxInFlight !== undefined || hello.deterministicOutputs !== undefined || hello.ops !== undefined)) {
+      throw await connection.abort('runner.protocol_error', 'The runner chose protocol version 1 but answered hello with v2 members (maxInFlight, deterministicOutputs, ops).');
     }
     this.hello = hello;
     connection.allowInFlight(hello.maxInFlight ?? 1);
@@ -383,6 +396,40 @@ export class RunnerProcessBackend implements InferenceBackend {
     const outputs = await this.runIterations(feeds, iterations, true);
     if (outputs === undefined) throw await this.loadedConnection().abort('runner.protocol_error', 'The runner answered a run that asked for outputs without any.');
     return outputs;
+  }
+
+  /** What the runner's `load` said the model takes and gives. */
+  loadedModel(): LoadResult {
+    if (this.model === null) throw new Error('RunnerProcessBackend used before load');
+    return this.model;
+  }
+
+  /** The runner's causal LM ops (runner-causal-lm.ts builds the LM on them), or undefined when its hello
+   *  did not declare lm_forward and lm_release. Logits files become the host's: it deletes them once read. */
+  causalLmChannel(): RunnerLmChannel | undefined {
+    const ops = this.loadedHello().ops ?? [];
+    if (!ops.includes('lm_forward') || !ops.includes('lm_release')) return undefined;
+    const connection = this.loadedConnection();
+    const timeoutMs = this.config.requestTimeoutMs;
+    return {
+      forward: async (request) => {
+        const result = await connection.request('lm_forward', request, lmForwardResultSchema, timeoutMs);
+        let logits: HostTensor;
+        try {
+          if (result.logits.dtype !== 'float32') throw new Error(`logits are ${result.logits.dtype}, not float32`);
+          logits = decodeTensor(result.logits, (path) => readFileSync(path));
+          if ('path' in result.logits) rmSync(result.logits.path, { force: true });
+          if (outputDigest(logits) !== result.digest) throw new Error('their digest is not the sha256 of their bytes');
+        } catch (err) {
+          throw await connection.abort('runner.bad_output', `The runner returned bad logits: ${errorMessage(err)}`, err);
+        }
+        return { result, logits: logits.data as Float32Array, dims: logits.dims };
+      },
+      release: async (caches) => {
+        await connection.request('lm_release', { caches: [...caches] }, lmReleaseResultSchema, timeoutMs);
+      },
+      fail: (message) => connection.abort('runner.protocol_error', message),
+    };
   }
 
   sampleLibrary(): SampleLibrary | undefined {

@@ -15,6 +15,8 @@ export const COMPLIANCE_REASONS = {
   'compliance.dropped_queries': 'A query was answered for fewer samples than it named.',
   'compliance.caching_detected': 'One sample replayed ran more than 10% faster than distinct fresh samples (TEST04-like).',
   'compliance.device_time_implausible': 'Reported device or runner times exceed the host-measured latency, or account for implausibly little of it.',
+  'compliance.llm_first_token_mismatch': "A timed LLM latency run's first generated token differs from the untimed greedy pass's for the same prompt (TEST06-like).",
+  'compliance.llm_token_count_mismatch': "The sequence length the runner reported for an LLM latency run's KV cache is not the prompt plus the tokens generated and fed back, or a run generated another number of tokens than asked (TEST06-like).",
 } as const;
 export type ComplianceReason = keyof typeof COMPLIANCE_REASONS;
 const reasonSchema = z.enum(Object.keys(COMPLIANCE_REASONS) as [ComplianceReason, ...ComplianceReason[]]);
@@ -77,11 +79,22 @@ export const complianceRawSchema = z.strictObject({
   timing: z.strictObject({ hostNs: z.array(ns).min(1), deviceNs: z.array(ns).min(1) }).nullable(),
   /** Host time the accuracy pass and the caching check took. */
   costNs: ns,
+  /** LLM latency through the runner (TEST06-like): the first token of an untimed greedy prefill, and per
+   *  measured run its first token, generated length, and the runner-reported length of its last cache. */
+  llm: z
+    .strictObject({
+      promptTokens: z.int().min(1),
+      outputTokens: z.int().min(1),
+      accuracyPassFirstToken: z.int().min(0),
+      runs: z.array(z.strictObject({ firstTokenId: z.int().min(0), generatedTokens: z.int().min(0), reportedSequenceLength: z.int().min(0), miscountedSteps: z.int().min(0) })).min(1),
+      costNs: ns,
+    })
+    .optional(),
 });
 export type ComplianceRaw = z.output<typeof complianceRawSchema>;
 
 const checkSchema = z.strictObject({
-  check: z.enum(['accuracy-pass', 'query-outputs', 'caching', 'timing']),
+  check: z.enum(['accuracy-pass', 'query-outputs', 'caching', 'timing', 'llm-tokens']),
   outcome: z.enum(['passed', 'failed', 'not-run']),
   reasons: z.array(reasonSchema),
   /** The figures the verdict used, in words. */
@@ -179,6 +192,24 @@ function timingCheck(timing: NonNullable<ComplianceRaw['timing']>): Check {
   );
 }
 
+function llmTokensCheck(llm: NonNullable<ComplianceRaw['llm']>): Check {
+  const firstTokenRuns = llm.runs.flatMap((run, i) => (run.firstTokenId === llm.accuracyPassFirstToken ? [] : [i]));
+  // The last cache holds the prompt and every generated token but the newest, which is never fed back.
+  const miscountedRuns = llm.runs.flatMap((run, i) =>
+    run.generatedTokens === llm.outputTokens && run.reportedSequenceLength === llm.promptTokens + run.generatedTokens - 1 && run.miscountedSteps === 0 ? [] : [i],
+  );
+  const reasons: ComplianceReason[] = [];
+  if (firstTokenRuns.length > 0) reasons.push('compliance.llm_first_token_mismatch');
+  if (miscountedRuns.length > 0) reasons.push('compliance.llm_token_count_mismatch');
+  const first = firstTokenRuns[0] === undefined ? '' : ` (run ${firstTokenRuns[0]}: token ${llm.runs[firstTokenRuns[0]]!.firstTokenId})`;
+  const counted = miscountedRuns[0] === undefined ? '' : ` (run ${miscountedRuns[0]}: ${llm.runs[miscountedRuns[0]]!.generatedTokens} generated, sequence length ${llm.runs[miscountedRuns[0]]!.reportedSequenceLength} reported, ${llm.runs[miscountedRuns[0]]!.miscountedSteps} steps miscounted)`;
+  return verdict(
+    'llm-tokens',
+    reasons,
+    `${llm.runs.length} runs of ${llm.promptTokens} prompt + ${llm.outputTokens} output tokens: ${firstTokenRuns.length} with a first token other than the greedy pass's ${llm.accuracyPassFirstToken}${first}; ${miscountedRuns.length} with a token count other than generated (expected sequence length ${llm.promptTokens + llm.outputTokens - 1})${counted}`,
+  );
+}
+
 /** The verdict of every check, from the raw record; `durationNs` is the measured runs' total. */
 export function summarizeCompliance(raw: ComplianceRaw, durationNs: number): ComplianceSummary {
   const unverified = 'protocol v1: outputs not verified';
@@ -187,6 +218,8 @@ export function summarizeCompliance(raw: ComplianceRaw, durationNs: number): Com
     raw.queryOutputs === null ? notRun('query-outputs', raw.outputsVerified ? 'no answers' : unverified) : queryOutputsCheck(raw.queryOutputs),
     raw.caching === null ? notRun('caching', raw.outputsVerified ? 'not measured' : unverified) : cachingCheck(raw.caching),
     raw.timing === null ? notRun('timing', 'no device times, or a scenario with several queries in flight') : timingCheck(raw.timing),
+    // Only runs with LLM latency have this check; other records stay as they were.
+    ...(raw.llm === undefined ? [] : [llmTokensCheck(raw.llm)]),
   ];
   const invalidReasons = [...new Set(checks.flatMap((check) => check.reasons))];
   return {

@@ -87,8 +87,41 @@ export const runSamplesRequestSchema = z.strictObject({
   returnOutputs: z.boolean(),
 });
 export const closeRequestSchema = z.strictObject({ id: requestId, op: z.literal('close') });
+
+/** Optional v2 ops a runner declares in hello's `ops`; a host sends none it did not declare. */
+export const OPTIONAL_RUNNER_OPS = ['lm_forward', 'lm_release'] as const;
+export type OptionalRunnerOp = (typeof OPTIONAL_RUNNER_OPS)[number];
+/** Most tokens one lm_forward may carry, and most KV caches a runner must hold at once. */
+export const MAX_LM_FORWARD_TOKENS = 1_048_576;
+export const MAX_LM_CACHES = 1024;
+const cacheHandle = z.int().min(1);
+/**
+ * v2 causal LMs (batch 1): run `tokens` after the first `keep` positions of cache `cache` (all of them
+ * when keep is absent; a fresh sequence when cache is null). The named cache stays valid; the answer names
+ * a new one holding the whole sequence. `release` frees caches the host no longer needs, so a decode loop
+ * needs no extra round trip per token.
+ */
+export const lmForwardRequestSchema = z.strictObject({
+  id: requestId,
+  op: z.literal('lm_forward'),
+  tokens: z.array(z.int().min(0)).min(1).max(MAX_LM_FORWARD_TOKENS),
+  cache: cacheHandle.nullable(),
+  keep: z.int().min(0).optional(),
+  logits: z.enum(['last', 'all']),
+  release: z.array(cacheHandle).max(MAX_LM_CACHES).optional(),
+});
+export const lmReleaseRequestSchema = z.strictObject({ id: requestId, op: z.literal('lm_release'), caches: z.array(cacheHandle).min(1).max(MAX_LM_CACHES) });
 // A plain union: v1 and v2 `run` share their op, which a discriminated union cannot hold.
-export const requestSchema = z.union([helloRequestSchema, loadRequestSchema, loadSamplesRequestSchema, runRequestSchema, runSamplesRequestSchema, closeRequestSchema]);
+export const requestSchema = z.union([
+  helloRequestSchema,
+  loadRequestSchema,
+  loadSamplesRequestSchema,
+  runRequestSchema,
+  runSamplesRequestSchema,
+  lmForwardRequestSchema,
+  lmReleaseRequestSchema,
+  closeRequestSchema,
+]);
 export type RunnerRequest = z.output<typeof requestSchema>;
 export type RunnerOp = RunnerRequest['op'];
 
@@ -105,6 +138,8 @@ export const helloResultSchema = z.strictObject({
   /** v2: false when the device may give different output bytes for the same input (the host then
    *  compares a seeded subset of full outputs within tolerance instead of digests); default true. */
   deterministicOutputs: z.boolean().optional(),
+  /** v2: the optional ops this runner answers (e.g. lm_forward and lm_release for causal LMs); default none. */
+  ops: z.array(z.enum(OPTIONAL_RUNNER_OPS)).optional(),
 });
 export const loadResultSchema = z.strictObject({
   inputs: z.array(tensorSignatureSchema),
@@ -125,6 +160,18 @@ export const runSamplesResultSchema = z.strictObject({
   deviceTimesNs: z.array(z.number().min(0)).optional(),
 });
 export const closeResultSchema = z.strictObject({});
+/** lm_forward's answer: the new cache, the sequence length it holds (the runner's token count, which the
+ *  host checks), and float32 logits [1 or tokens, vocab] as a wire tensor (large ones by file) with their digest. */
+export const lmForwardResultSchema = z.strictObject({
+  cacheHandle,
+  cacheLength: z.int().min(1),
+  logits: wireTensorSchema,
+  digest: outputDigestSchema,
+});
+export const lmReleaseResultSchema = z.strictObject({ released: z.int().min(0) });
+export type LmForwardRequest = z.output<typeof lmForwardRequestSchema>;
+export type LmForwardResult = z.output<typeof lmForwardResultSchema>;
+export type LmReleaseResult = z.output<typeof lmReleaseResultSchema>;
 
 export type HelloResult = z.output<typeof helloResultSchema>;
 export type LoadResult = z.output<typeof loadResultSchema>;
@@ -148,6 +195,8 @@ export const RUNNER_ERROR_CODES = {
   notLoaded: 'not_loaded',
   loadFailed: 'load_failed',
   runFailed: 'run_failed',
+  /** An optional op (OPTIONAL_RUNNER_OPS) the runner does not implement, or a model it cannot serve it for. */
+  unsupportedOp: 'unsupported_op',
   internal: 'internal',
 } as const;
 

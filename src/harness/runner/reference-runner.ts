@@ -11,11 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { InferenceSession, env, type Tensor } from 'onnxruntime-node';
 import { z } from 'zod';
 import { errorMessage } from '../../lib/errors.js';
+import { CausalLm, allLogitsOf, type KvCache } from '../accuracy/causal-lm.js';
 import { fromOnnxRuntimeTensor, onnxRuntimeBackendConfigSchema, onnxRuntimeSessionOptions, toOnnxRuntimeFeeds, toSignature } from '../backends/onnxruntime.js';
 import type { HostTensor } from '../tensors.js';
 import { LineSplitter } from './json-lines.js';
 import {
   MAX_IN_FLIGHT,
+  MAX_LM_CACHES,
+  OPTIONAL_RUNNER_OPS,
   MAX_LINE_BYTES,
   RUNNER_ERROR_CODES,
   RUNNER_PROTOCOL_VERSIONS,
@@ -26,6 +29,9 @@ import {
   requestSchema,
   type HelloResult,
   type LoadResult,
+  type LmForwardRequest,
+  type LmForwardResult,
+  type LmReleaseResult,
   type LoadSamplesResult,
   type RunResult,
   type RunSamplesResult,
@@ -93,6 +99,10 @@ class ReferenceRunner {
   /** v2 sample library: onnxruntime feeds made once by load_samples. */
   private library: InferenceSession.FeedsType[] = [];
   private outputFiles = 0;
+  /** Causal LM ops: the loaded session seen as an LM (made on the first lm_forward), and its live caches. */
+  private lm: CausalLm | null = null;
+  private readonly lmCaches = new Map<number, KvCache>();
+  private nextCacheHandle = 1;
   closed = false;
 
   constructor(private readonly options: z.output<typeof referenceRunnerOptionsSchema>) {}
@@ -125,14 +135,18 @@ class ReferenceRunner {
   async release(): Promise<void> {
     const session = this.session;
     this.session = null;
+    this.lm = null;
+    this.lmCaches.clear();
     await session?.release();
     if (this.spillDirectory !== null) rmSync(this.spillDirectory, { recursive: true, force: true });
     this.spillDirectory = null;
   }
 
-  private async handle(request: RunnerRequest): Promise<HelloResult | LoadResult | LoadSamplesResult | RunResult | RunSamplesResult | Record<string, never>> {
+  private async handle(
+    request: RunnerRequest,
+  ): Promise<HelloResult | LoadResult | LoadSamplesResult | RunResult | RunSamplesResult | LmForwardResult | LmReleaseResult | Record<string, never>> {
     if (request.op !== 'hello' && this.protocolVersion === null) throw new RequestFailure(RUNNER_ERROR_CODES.badRequest, `'${request.op}' before hello`);
-    const v2Only = request.op === 'load_samples' || (request.op === 'run' && 'samples' in request);
+    const v2Only = request.op === 'load_samples' || request.op === 'lm_forward' || request.op === 'lm_release' || (request.op === 'run' && 'samples' in request);
     const v1Only = request.op === 'run' && 'inputs' in request;
     if ((v2Only && this.protocolVersion !== 2) || (v1Only && this.protocolVersion !== 1)) {
       throw new RequestFailure(RUNNER_ERROR_CODES.badRequest, `this request is not part of protocol v${this.protocolVersion}`);
@@ -147,6 +161,10 @@ class ReferenceRunner {
       case 'run':
         if ('samples' in request) return this.runSamples(request.samples, request.returnOutputs);
         return this.run(request.inputs, request.iterations, request.returnOutputs);
+      case 'lm_forward':
+        return this.lmForward(request);
+      case 'lm_release':
+        return { released: this.releaseCaches(request.caches) };
       case 'close':
         await this.release();
         this.closed = true;
@@ -164,7 +182,7 @@ class ReferenceRunner {
     const cores = cpus();
     return {
       protocolVersion: chosen,
-      ...(chosen === 2 && { maxInFlight: this.options.maxInFlight, deterministicOutputs: true }),
+      ...(chosen === 2 && { maxInFlight: this.options.maxInFlight, deterministicOutputs: true, ops: [...OPTIONAL_RUNNER_OPS] }),
       runner: { name: REFERENCE_RUNNER_NAME, version: REFERENCE_RUNNER_VERSION },
       // A vendor runner reports its NPU here: SoC, driver and firmware versions from the SDK.
       device: {
@@ -253,6 +271,55 @@ class ReferenceRunner {
       results.push(returnOutputs ? { digests, outputs: encodeTensors(tensors, (_tensor, bytes) => this.spill(this.outputFiles++, bytes)) } : { digests });
     }
     return { results, deviceTimesNs };
+  }
+
+  /** The loaded model as a causal LM; unsupported_op when it is not one (a vision model). */
+  private causalLm(): CausalLm {
+    if (this.session === null) throw new RequestFailure(RUNNER_ERROR_CODES.notLoaded, 'lm_forward before load');
+    if (this.lm === null) {
+      try {
+        // The host reads config.json itself; the runner needs only the graph.
+        this.lm = CausalLm.fromSession(this.session, {});
+      } catch (err) {
+        throw new RequestFailure(RUNNER_ERROR_CODES.unsupportedOp, `the loaded model is not a causal LM: ${errorMessage(err)}`);
+      }
+    }
+    return this.lm;
+  }
+
+  private releaseCaches(handles: readonly number[]): number {
+    let released = 0;
+    for (const handle of handles) if (this.lmCaches.delete(handle)) released++;
+    return released;
+  }
+
+  private async lmForward(request: LmForwardRequest): Promise<LmForwardResult> {
+    const lm = this.causalLm();
+    let cache: KvCache | undefined;
+    if (request.cache !== null) {
+      const held = this.lmCaches.get(request.cache);
+      if (held === undefined) throw new RequestFailure(RUNNER_ERROR_CODES.badRequest, `no KV cache ${request.cache} (never made, or released)`);
+      const keep = request.keep ?? held.length;
+      if (keep > held.length) throw new RequestFailure(RUNNER_ERROR_CODES.badRequest, `cannot keep ${keep} of the ${held.length} positions of cache ${request.cache}`);
+      cache = keep === held.length ? held : lm.truncateCache(held, keep);
+    } else if (request.keep !== undefined) {
+      throw new RequestFailure(RUNNER_ERROR_CODES.badRequest, 'keep needs a cache');
+    }
+    // Released before the pass, so a decode loop holds two caches at most.
+    this.releaseCaches(request.release ?? []);
+    if (this.lmCaches.size >= MAX_LM_CACHES) throw new RequestFailure(RUNNER_ERROR_CODES.badRequest, `${MAX_LM_CACHES} KV caches are held; release some`);
+    let result;
+    try {
+      result = await lm.forward(request.tokens, cache);
+    } catch (err) {
+      throw new RequestFailure(RUNNER_ERROR_CODES.runFailed, errorMessage(err));
+    }
+    const handle = this.nextCacheHandle++;
+    this.lmCaches.set(handle, result.cache);
+    const rows = request.logits === 'all' ? request.tokens.length : 1;
+    const logits: HostTensor = { name: 'logits', elementType: 'float32', dims: [rows, result.vocabSize], data: request.logits === 'all' ? allLogitsOf(result) : result.lastLogits };
+    const [wire] = encodeTensors([logits], (_tensor, bytes) => this.spill(this.outputFiles++, bytes));
+    return { cacheHandle: handle, cacheLength: result.cache.length, logits: wire!, digest: outputDigest(logits) };
   }
 
   private outputsOf(session: InferenceSession, results: InferenceSession.ReturnType): HostTensor[] {
