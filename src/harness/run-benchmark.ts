@@ -33,7 +33,7 @@ import { runnerOutputModel } from './accuracy/runner-output-model.js';
 import { CausalLm } from './accuracy/causal-lm.js';
 import { loadTokenizer } from './accuracy/tokenizer.js';
 import { runLlmLatencyWithChecks } from './accuracy/llm-latency.js';
-import { RunnerCausalLm } from './backends/runner-causal-lm.js';
+import { RUNNER_WITHOUT_LM_OPS, RunnerCausalLm } from './backends/runner-causal-lm.js';
 
 export interface BenchmarkProgress {
   phase: 'load' | 'warmup' | 'measure' | 'accuracy' | 'llm' | 'done';
@@ -135,6 +135,10 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     const { inputs } = loaded;
     const modelLoadMs = nsToMs(process.hrtime.bigint() - loadStart);
     onProgress?.({ phase: 'load', fraction: 1, queries: 0 });
+    // Checked before timing, so a runner that cannot serve them costs no benchmark first.
+    if (backend instanceof RunnerProcessBackend && (spec.llm || spec.accuracy?.mmlu) && backend.causalLmChannel() === undefined) {
+      throw new HarnessError('harness.accuracy_unsupported', RUNNER_WITHOUT_LM_OPS);
+    }
 
     // Generated once, before any timing, so the loop measures inference only. A v2 runner holds the
     // library on its side, with fresh samples after the performance set for the caching check.

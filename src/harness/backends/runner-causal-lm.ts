@@ -9,6 +9,8 @@ import { causalLmLayout } from '../accuracy/causal-lm-signature.js';
 import { MAX_LM_CACHES } from '../runner/protocol.js';
 import type { RunnerLmChannel, RunnerProcessBackend } from './runner-process.js';
 
+export const RUNNER_WITHOUT_LM_OPS = "The runner's hello declares no causal LM ops (ops: lm_forward, lm_release, protocol v2), so MMLU and LLM latency cannot run through it.";
+
 /** A runner's cache: its handle (null: the empty sequence), the positions kept of it, and the runner's
  *  own count of them (its reported cacheLength, which the token-count check compares). */
 class RunnerKvCache implements LmCache {
@@ -33,7 +35,7 @@ export class RunnerCausalLm implements CausalLanguageModel {
   static async open(backend: RunnerProcessBackend, bundleDir: string): Promise<RunnerCausalLm> {
     const channel = backend.causalLmChannel();
     if (channel === undefined) {
-      throw new HarnessError('harness.accuracy_unsupported', "The runner's hello declares no causal LM ops (ops: lm_forward, lm_release, protocol v2), so MMLU and LLM latency cannot run through it.");
+      throw new HarnessError('harness.accuracy_unsupported', RUNNER_WITHOUT_LM_OPS);
     }
     // The same check the API makes on upload, against what the runner says it loaded.
     causalLmLayout(backend.loadedModel());
