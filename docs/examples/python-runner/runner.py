@@ -53,6 +53,10 @@ def tensor_bytes(tensor):
     return data
 
 
+# Optional v2 ops (causal LMs: lm_forward, lm_release); a runner that serves them lists them in hello's "ops".
+OPTIONAL_OPS = ("lm_forward", "lm_release")
+
+
 class ToyRunner:
     def __init__(self):
         self.model = None
@@ -189,6 +193,9 @@ def main():
         request_id = request.get("id")
         handler = handlers.get(request.get("op"))
         try:
+            if request.get("op") in OPTIONAL_OPS:
+                # hello declares no "ops", so a host never sends these; answer cleanly if one does.
+                raise RequestFailure("unsupported_op", f"this runner does not implement {request.get('op')!r}")
             if handler is None:
                 raise RequestFailure("bad_request", f"unknown op {request.get('op')!r}")
             send({"id": request_id, "ok": True, "result": handler(request)})
