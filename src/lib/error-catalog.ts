@@ -87,7 +87,6 @@ export const ERROR_CATALOG = {
   'suite.invalid': { status: 400, meaning: 'The suite spec is invalid (`errors[]` lists the problems).' },
   'suite.needs_llm_bundle': { status: 422, meaning: 'MMLU or LLM latency was asked for on a single .onnx model rather than an LLM bundle.' },
   'suite.reference_mismatch': { status: 422, meaning: 'The reference model is of another kind than the model.' },
-  'suite.needs_onnxruntime': { status: 422, meaning: 'MMLU or LLM latency was asked for on a device served by a runner.' },
   'job.not_found': { status: 404, meaning: 'No such job (or not visible to this key).' },
   'job.already_finished': { status: 409, meaning: 'The job has finished (`jobStatus` says how) and can no longer be canceled.' },
   'job.not_claimable': { status: 409, meaning: 'The job is not queued, so an agent cannot claim it (`jobStatus` says what it is).' },

@@ -111,7 +111,7 @@ describe('accuracy on a runner device', () => {
     expect(job.errorCode).toBe('runner.evaluation_mismatch');
   }, 300_000);
 
-  it('still refuses MMLU and LLM latency on a runner device', async () => {
-    expectProblem(await submit('ref-npu', 'tiny-cnn.onnx', { suite: { llm: { preset: 'short' } } }), 422, 'suite.needs_onnxruntime');
+  it('refuses LLM latency of a single .onnx model on a runner device as anywhere (MMLU and LLM latency run through lm_forward)', async () => {
+    expectProblem(await submit('ref-npu', 'tiny-cnn.onnx', { suite: { llm: { preset: 'short' } } }), 422, 'suite.needs_llm_bundle');
   });
 });

@@ -99,17 +99,13 @@ export async function submitCommand(modelPath: string, opts: SubmitOptions): Pro
   // Everything that can fail is checked before anything is uploaded: a refused submit stores nothing.
   await checkUploadable(modelPath, 'model');
   if (opts.reference !== undefined) await checkUploadable(opts.reference, '--reference');
-  const { suite, spec } = await checkedSuite(modelPath, opts);
+  const { suite } = await checkedSuite(modelPath, opts);
   const creds = resolveCliCredentials(opts);
   const api = new ApiHttpClient(creds.apiUrl, creds.apiKey);
   const device = await findDevice(api, opts.device, creds.apiKey !== undefined);
   if (!creds.apiKey || !device) {
     console.error(`No API key for ${creds.apiUrl}: pass --api-key, set NPUBENCH_API_KEY, or run \`npm start\` once on this machine (it saves the demo vendor key).`);
     return 2;
-  }
-  // As the API: fidelity and classification run through the runner, MMLU and LLM latency do not yet.
-  if ((spec.accuracy?.mmlu || spec.llm) && device.backendKind !== 'onnxruntime') {
-    throw new Error(`--device ${opts.device} runs through a vendor runner (backendKind ${device.backendKind}); MMLU and LLM latency need a device run with onnxruntime`);
   }
   const out = (s: string) => {
     if (!opts.json) console.log(s);

@@ -93,10 +93,7 @@ export async function submitJob(
   }
   const device = await deps.db.device.findUnique({ where: { slug: input.device } });
   if (!device || (!device.isPublic && !seesAllOrgs(principal))) throw notFound('device.not_found', `No device ${input.device}.`);
-  // Fidelity and classification run through the device's runner; MMLU and LLM latency need causal-LM ops it lacks.
-  if ((suite.accuracy?.mmlu || suite.llm) && device.backendKind !== 'onnxruntime') {
-    throw unprocessable('suite.needs_onnxruntime', `MMLU and LLM latency need a device run with onnxruntime; ${device.slug} runs through a vendor runner.`);
-  }
+  // Every evaluation runs on runner devices too: fidelity and classification through `run`, MMLU and LLM latency through `lm_forward`.
   const model = await deps.db.model.findFirst({
     where: { AND: [{ id: input.modelId }, visibleWhere(principal)] },
   });

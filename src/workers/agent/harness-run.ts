@@ -21,8 +21,8 @@ function openPowerMeter(config: PowerMeterConfig | null): PowerOptions | { notMe
   }
 }
 
-/** The accuracy run's inputs. A runner device's candidate answers fidelity and classification through
- *  its runner (the run's own session); the onnxruntime config is then only the CPU one references use. */
+/** The accuracy run's inputs. A runner device's candidate answers every evaluation through its runner
+ *  (the run's own session); the onnxruntime config is then only the CPU one references use. */
 async function accuracyInputs(req: Omit<RunRequest, 'type'>): Promise<AccuracyInputs | undefined> {
   if (!req.spec.accuracy && !req.spec.llm) return undefined;
   const files: AccuracyFiles = req.accuracy ?? {};
