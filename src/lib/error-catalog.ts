@@ -173,7 +173,7 @@ export const ERROR_CATALOG = {
   'harness.unsupported_input': { status: 422, job: true, meaning: 'A model input has a type for which no synthetic data can be generated.' },
   'harness.input_too_large': { status: 422, job: true, meaning: 'A model input is too large to generate or to send to the runner.' },
   'harness.unsupported_output': { status: 422, job: true, meaning: 'A model output cannot be compared numerically or scored against the labels.' },
-  'harness.accuracy_unsupported': { status: 422, job: true, meaning: 'Accuracy was asked for and the run was given none of its inputs (reference, data set).' },
+  'harness.accuracy_unsupported': { status: 422, job: true, meaning: 'Accuracy was asked for and the run was given none of its inputs (reference, data set), or MMLU / LLM latency on a runner whose hello declares no lm_forward.' },
   'harness.not_an_llm_bundle': { status: 422, job: true, meaning: 'MMLU or LLM latency was asked for on a model that is not an LLM bundle.' },
   'harness.dataset_missing': { status: 422, job: true, meaning: 'The dataset the spec names was not provided to the run.' },
   'harness.reference_missing': { status: 422, job: true, meaning: 'The spec names a reference model and none was provided to the run.' },
