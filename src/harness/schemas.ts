@@ -42,7 +42,7 @@ export type { PowerSummary } from './power/power-measurement.js';
 export { operatorProfileSchema, type OperatorProfile } from './profile/operator-profile.js';
 export { accuracyRawSchema, type AccuracySummary } from './accuracy/accuracy-format.js';
 export { llmLatencyRawSchema, type LlmLatencySummary } from './accuracy/llm-latency.js';
-export { parseTextPagesDataset, TEXT_PAGES_FORMAT, textPagesDatasetSchema, type TextPagesDataset } from './inputs/text-pages.js';
+export { parseTextPagesDataset, TEXT_PAGES_FORMAT, textPagesDatasetSchema, type TextPagesDataset } from './accuracy/text-pages-format.js';
 export { LABELLED_INPUTS_FILE, labelledInputsFileIn, labelledInputsFileSchema, parseLabelledInputs, type LabelledInputSet } from './accuracy/labelled-inputs.js';
 export { ctcClassesFromKeyFile, ctcGreedyDecode, levenshtein, parseTextLines, summarizeTextRecognition, textLinesFileSchema, TEXT_LINES_FORMAT, TEXT_LINES_RENDERER, type CtcClasses, type TextLineSet, type TextRecognitionSummary } from './accuracy/text-recognition.js';
 export { parseVadFrames, vadFramesFileSchema, VAD_FRAMES_FORMAT, type VadFrameSet } from './accuracy/vad-frames.js';

@@ -5,7 +5,7 @@
 // as another evaluation's dataset.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ocrDetectionPagesDataset } from '../../src/harness/inputs/suite-datasets.js';
-import { parseTextPagesDataset } from '../../src/harness/inputs/text-pages.js';
+import { parseTextPagesDataset } from '../../src/harness/accuracy/text-pages-format.js';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { openOnnxRuntimeOutputModel, type OutputModel } from '../../src/harness/accuracy/output-model.js';
 import { DB_POSTPROCESS, detectBoxes, evaluateTextDetection, matchPage, summarizeTextDetection } from '../../src/harness/accuracy/text-detection.js';
 import { ocrDetectionPagesDataset, SUITE_TEXT_LINES, TEXT_PAGES_SEED } from '../../src/harness/inputs/suite-datasets.js';
-import { parseTextPagesDataset, renderTextPage, textPagesDataset, textPagesDatasetSchema, type Box } from '../../src/harness/inputs/text-pages.js';
+import { parseTextPagesDataset, textPagesDataset, textPagesDatasetSchema, type Box } from '../../src/harness/accuracy/text-pages-format.js';
+import { renderTextPage } from '../../src/harness/inputs/text-pages.js';
 import { ocrSampleModels } from '../helpers/fixtures.js';
 
 const DETECTOR = ocrSampleModels().detection;

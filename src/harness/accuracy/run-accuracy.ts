@@ -16,7 +16,7 @@ import { loadTokenizer } from './tokenizer.js';
 import type { LabelledInputSet } from './labelled-inputs.js';
 import { evaluateTextRecognition, loadCtcClasses, type TextLineSet, type TextRecognizer } from './text-recognition.js';
 import { evaluateTextDetection } from './text-detection.js';
-import type { TextPagesDataset } from '../inputs/text-pages.js';
+import type { TextPagesDataset } from './text-pages-format.js';
 import type { VadFrameSet } from './vad-frames.js';
 import { evaluateVoiceActivity } from './voice-activity.js';
 

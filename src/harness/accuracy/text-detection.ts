@@ -7,7 +7,8 @@
 // recorded boxes, so the API recomputes the score from the record.
 import { z } from 'zod';
 import { HarnessError } from '../../lib/errors.js';
-import { boxSchema, ppocrDetectorInput, renderTextPage, type Box, type TextPagesDataset } from '../inputs/text-pages.js';
+import { ppocrDetectorInput, renderTextPage } from '../inputs/text-pages.js';
+import { boxSchema, type Box, type TextPagesDataset } from './text-pages-format.js';
 import type { HostTensor } from '../tensors.js';
 import type { OutputModel } from './output-model.js';
 

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { mulberry32 } from '../seeded-random.js';
 import { LABELLED_INPUTS_FORMAT } from '../accuracy/labelled-inputs.js';
 import { ppocrInput, renderTextLine, rotate180 } from './text-lines.js';
-import { textPagesDataset } from './text-pages.js';
+import { textPagesDataset } from '../accuracy/text-pages-format.js';
 
 /** Text lines written for npubench (no benchmark text copied): capitals, digits and spaces, ≤ 10 characters. */
 export const SUITE_TEXT_LINES: readonly string[] = [
