@@ -66,11 +66,11 @@ export const suiteDatasetSchema = z
   })
   .meta({ id: 'SuiteDataset' });
 
-export const QUALITY_METRICS = ['top1-accuracy', 'character-accuracy', 'top1-agreement', 'mmlu-accuracy', 'frame-f1'] as const;
+export const QUALITY_METRICS = ['top1-accuracy', 'character-accuracy', 'top1-agreement', 'mmlu-accuracy', 'frame-f1', 'detection-hmean'] as const;
 
 export const qualityTargetSchema = z
   .strictObject({
-    metric: z.enum(QUALITY_METRICS).describe('Higher is better for every metric; character accuracy is 1 − character error rate; frame F1 is voice-activity detection\'s per-frame F1 against the labels'),
+    metric: z.enum(QUALITY_METRICS).describe('Higher is better for every metric; character accuracy is 1 − character error rate; frame F1 is voice-activity detection\'s per-frame F1 against the labels; detection hmean is text detection\'s harmonic mean of precision and recall at IoU 0.5'),
     /** PASS needs the candidate's score ≥ this × the FP32 reference's score on the same dataset, measured by the service. */
     minRelativeToReference: z.number().gt(0).max(1),
     /** A score needs at least this many samples (questions, lines, images). */

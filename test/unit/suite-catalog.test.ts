@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildSuiteDatasetFiles, parseLabelledInputs, renderTextLine, resolveSuiteSpec } from '../../src/harness/index.js';
+import { buildSuiteDatasetFiles, parseLabelledInputs, parseTextPagesDataset, renderTextLine, resolveSuiteSpec } from '../../src/harness/index.js';
 import { earlyStoppingMinQueries } from '../../src/harness/stats/early-stopping.js';
 import { BUILTIN_MMLU_SUBJECTS } from '../../src/harness/accuracy/builtin-mmlu-data.js';
 import { parseMmluCsv } from '../../src/harness/accuracy/mmlu-dataset.js';
@@ -72,10 +72,10 @@ it('publishes every catalog, oldest first, each under the digest of its canonica
 });
 
 describe('npubench-edge@2', () => {
-  it('is npubench-edge@1 unchanged plus voice activity, under a digest of its own', () => {
+  it('is npubench-edge@1 unchanged plus OCR detection and voice activity, under a digest of its own', () => {
     expect(suiteCatalogSchema.parse(NPUBENCH_EDGE_2)).toEqual(NPUBENCH_EDGE_2);
     expect(NPUBENCH_EDGE_2.workloads.slice(0, NPUBENCH_EDGE_1.workloads.length)).toEqual(NPUBENCH_EDGE_1.workloads);
-    expect(NPUBENCH_EDGE_2.workloads.map((w) => w.id).slice(NPUBENCH_EDGE_1.workloads.length)).toEqual(['voice-activity']);
+    expect(NPUBENCH_EDGE_2.workloads.map((w) => w.id).slice(NPUBENCH_EDGE_1.workloads.length)).toEqual(['ocr-detection', 'voice-activity']);
     const { digest: served, ...document } = getSuite('npubench-edge@2');
     expect(served).toBe(`sha256:${sha256(sortedJson(NPUBENCH_EDGE_2))}`);
     expect(document).toEqual(NPUBENCH_EDGE_2);
@@ -127,7 +127,9 @@ describe('npubench-edge@1', () => {
           ? parseLabelledInputs(text!).samples.length
           : workload.dataset.format === 'npubench.vad-frames/v1'
             ? parseVadFrames(text!).labels.length
-            : (JSON.parse(text!) as { lines: unknown[] }).lines.length;
+            : workload.dataset.format === 'npubench.text-pages/v1'
+              ? parseTextPagesDataset(text!).pages.reduce((n, p) => n + p.lines.length, 0)
+              : (JSON.parse(text!) as { lines: unknown[] }).lines.length;
       expect(samples).toBe(workload.dataset.samples);
       expect(workload.quality.minSamples).toBeLessThanOrEqual(samples);
     });
