@@ -229,7 +229,7 @@ program
   .command('report')
   .description('Export a stored report')
   .argument('<id>', 'report id')
-  .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'csv', 'mlperf']).default('json'))
+  .addOption(new Option('-f, --format <format>', 'output format (condition-grid: the RFC 4180 condition-grid row)').choices(['json', 'csv', 'mlperf', 'condition-grid']).default('json'))
   .option('--api-url <url>', 'API base URL')
   .option('--api-key <key>', 'API key')
   .action(async (id: string, opts: Parameters<typeof reportCommand>[1]) => {

@@ -74,6 +74,7 @@ const MATRIX: Record<string, Case> = {
   'POST /v1/jobs/{id}/cancel': { expected: OK_VENDOR_A(200), request: (role) => ({ url: `/v1/jobs/${ids.cancelJobs[role]}/cancel` }) },
   'GET /v1/reports/{id}': { expected: PUBLIC_OPTIONAL_KEY(200, 404, 404), request: () => ({ url: `/v1/reports/${ids.reportA}` }) },
   'GET /v1/reports/{id}/mlperf-summary': { expected: PUBLIC_OPTIONAL_KEY(200, 404, 404), request: () => ({ url: `/v1/reports/${ids.reportA}/mlperf-summary` }) },
+  'GET /v1/reports/{id}/condition-grid.csv': { expected: PUBLIC_OPTIONAL_KEY(200, 404, 404), request: () => ({ url: `/v1/reports/${ids.reportA}/condition-grid.csv` }) },
   // The smoke run measured no power: those allowed learn that; the others learn nothing.
   'GET /v1/reports/{id}/power-trace': { expected: PUBLIC_OPTIONAL_KEY('404 report.no_power_trace', '404 report.not_found', '404 report.not_found'), request: () => ({ url: `/v1/reports/${ids.reportA}/power-trace` }) },
   'GET /v1/reports/{id}/raw-samples': { expected: PUBLIC_OPTIONAL_KEY(200, 404, 404), request: () => ({ url: `/v1/reports/${ids.reportA}/raw-samples` }) },

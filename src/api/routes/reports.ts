@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import { optionalUserOf, type AuthGuards } from '../plugins/authentication.js';
-import { getReportJson, mlperfSummaryText, openRawSamples, type ReportCache } from '../../services/reports/reports.js';
+import { conditionGridText, getReportJson, mlperfSummaryText, openRawSamples, type ReportCache } from '../../services/reports/reports.js';
 import { powerTraceView } from '../../services/reports/power-trace-view.js';
 import { powerTraceViewSchema, RAW_SAMPLES_MEDIA_TYPE, reportSchema } from '../../contracts/reports.js';
 import { problemResponses } from '../../contracts/problem.js';
@@ -40,6 +40,26 @@ export const reportRoutes =
         },
       },
       async (request, reply) => reply.type('text/plain; charset=utf-8').send(await mlperfSummaryText(deps.db, optionalUserOf(request), request.params.id)),
+    );
+
+    app.get(
+      '/reports/:id/condition-grid.csv',
+      {
+        preHandler: guards.optionalUser,
+        schema: {
+          operationId: 'getConditionGrid',
+          tags,
+          summary: 'The report as a condition-grid CSV row (workload × precision × scenario)',
+          description: 'RFC 4180 CSV with a header row: model digest, precision, scenario, headline metric, p50/p90/p99, QPS, energy per inference (or "not measured"), quality. Columns: docs/report-format.md.',
+          params: idParams,
+          response: { 200: { description: 'condition-grid.csv', content: { 'text/csv': { schema: z.string() } } }, ...problemResponses(404, 422) },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .type('text/csv; charset=utf-8; header=present')
+          .header('content-disposition', `attachment; filename="condition-grid-${request.params.id}.csv"`)
+          .send(await conditionGridText(deps.db, optionalUserOf(request), request.params.id)),
     );
 
     app.get(

@@ -1,10 +1,10 @@
-// `npubench report <id> --format json|csv|mlperf`: a stored report in the form a vendor's tooling wants.
+// `npubench report <id> --format json|csv|mlperf|condition-grid`: a stored report in the form a vendor's tooling wants.
 import { ApiHttpClient } from '../../lib/http-client.js';
 import { reportSchema, type Report } from '../../contracts/reports.js';
 import { resolveCliCredentials } from '../cli-credentials.js';
 
 export interface ReportOptions {
-  format: 'json' | 'csv' | 'mlperf';
+  format: 'json' | 'csv' | 'mlperf' | 'condition-grid';
   apiUrl?: string;
   apiKey?: string;
 }
@@ -36,6 +36,10 @@ const csvCell = (value: string | number) => (typeof value === 'string' && /[",\n
 export async function reportCommand(id: string, opts: ReportOptions): Promise<number> {
   const creds = resolveCliCredentials(opts);
   const api = new ApiHttpClient(creds.apiUrl, creds.apiKey);
+  if (opts.format === 'condition-grid') {
+    process.stdout.write(await api.requestText('GET', `/v1/reports/${id}/condition-grid.csv`));
+    return 0;
+  }
   if (opts.format === 'mlperf') {
     process.stdout.write(await api.requestText('GET', `/v1/reports/${id}/mlperf-summary`));
     return 0;

@@ -8,11 +8,11 @@ import { writeJsonExactly, type Db } from '../../lib/database.js';
 import { badRequest, conflict, forbidden, gone, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { isDeepStrictEqual } from 'node:util';
-import { environmentSchema, formatMlperfSummary, harnessBuildSchema, latencySummaryReportSchema, operatorProfileSchema, RAW_SAMPLES_FORMAT, rawSamplesSchema, verifySummaryAgainstRawSamples } from '../../harness/schemas.js';
+import { conditionGridCsv, environmentSchema, formatMlperfSummary, harnessBuildSchema, latencySummaryReportSchema, operatorProfileSchema, RAW_SAMPLES_FORMAT, rawSamplesSchema, verifySummaryAgainstRawSamples } from '../../harness/schemas.js';
 import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { signReport } from './report-statement.js';
 import { compareDeviceIdentity } from './device-identity.js';
-import { modelContentsSchema } from '../../contracts/models.js';
+import { modelContentsSchema, modelSignatureSchema } from '../../contracts/models.js';
 import { jobSucceeded, type JobServiceDeps } from '../jobs/job-changes.js';
 import type { UploadPart } from '../models/models.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
@@ -253,6 +253,25 @@ export async function mlperfSummaryText(db: Db, principal: UserPrincipal | null,
   const environment = environmentSchema.safeParse(report.environment);
   if (!summary.success || !environment.success) throw unprocessable('report.legacy_format', 'This report predates the MLPerf export format.');
   return formatMlperfSummary(summary.data, environment.data, { sutName: `${report.device.name} (${report.device.slug})` });
+}
+
+/** GET /v1/reports/:id/condition-grid.csv: the report's row of the condition grid (src/harness/export/condition-grid.ts). */
+export async function conditionGridText(db: Db, principal: UserPrincipal | null, id: string): Promise<string> {
+  const report = await getReport(db, principal, id);
+  const summary = latencySummaryReportSchema.safeParse(report.summary);
+  if (!summary.success) throw unprocessable('report.legacy_format', 'This report predates the condition-grid export format.');
+  const model = await db.model.findUniqueOrThrow({ where: { id: report.model.id }, select: { signature: true, suiteWorkload: true, variantTechnique: true, division: true } });
+  const firstInput = modelSignatureSchema.nullable().parse(model.signature)?.inputs[0]?.elementType;
+  return conditionGridCsv([
+    {
+      reportId: report.id,
+      // As the leaderboard ranks it: the suite workload, else the model's own bytes.
+      workload: model.suiteWorkload ?? `model:sha256:${report.model.artifactDigest}`,
+      device: report.device.slug,
+      model: { name: report.model.name, version: report.model.version, digest: report.model.artifactDigest, precision: firstInput ? firstInput.toLowerCase() : 'unknown', technique: model.variantTechnique, division: model.division },
+      summary: summary.data,
+    },
+  ]);
 }
 
 export async function openRawSamples(deps: ServiceDeps, principal: UserPrincipal | null, id: string): Promise<{ stream: Readable; size: number; digest: string }> {
