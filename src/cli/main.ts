@@ -90,9 +90,11 @@ program
 program
   .command('runner')
   .description('Serve the runner protocol on stdin/stdout with onnxruntime (the reference runner; see docs/runner-protocol.md)')
-  .action(async () => {
+  .option('--protocol <versions>', 'protocol versions to speak, e.g. 2, 1 or 2,1 (default 2,1)')
+  .option('--max-in-flight <n>', 'v2: run requests accepted at once, declared in hello (default 1)')
+  .action(async (opts: { protocol?: string; maxInFlight?: string }) => {
     const { runnerCommand } = await import('./commands/runner.js');
-    await runnerCommand().catch(fail);
+    await runnerCommand(opts).catch(fail);
   });
 
 program

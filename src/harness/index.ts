@@ -23,6 +23,6 @@ export { RunnerFailure, RunnerProcessBackend, createRunnerBackend, runnerBackend
 export { MAX_LINE_BYTES, RUNNER_PROTOCOL_VERSION, RUNNER_PROTOCOL_VERSIONS, outputDigest } from './runner/protocol.js';
 export { COMPLIANCE_REASONS, complianceRawSchema, complianceSummarySchema, summarizeCompliance, type ComplianceReason, type ComplianceSummary } from './compliance/compliance-format.js';
 export { createPerformanceSampleSet, sampleIndexStream, sampleSeeds, PERFORMANCE_SAMPLE_COUNT } from './inputs/performance-samples.js';
-export { REFERENCE_RUNNER_NAME, referenceRunnerCommand, serveRunnerProtocol } from './runner/reference-runner.js';
+export { REFERENCE_RUNNER_NAME, parseReferenceRunnerArgs, referenceRunnerCommand, serveRunnerProtocol } from './runner/reference-runner.js';
 export { createPowerMeter, detectPowerMeter } from './power/create-power-meter.js';
 export { profileOperators } from './profile/operator-profile.js';

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { HarnessError } from '../lib/errors.js';
 import { backendDescriptionSchema } from './backends/backend.js';
-import { poissonSchedule } from './scenarios/server.js';
+import { SCHEDULE_SEED_SALT, poissonSchedule } from './scenarios/server.js';
 import { earlyStoppingMinQueries, percentileEarlyStopping, serverEarlyStopping } from './stats/early-stopping.js';
 import { percentileOfSorted, summarizeLatencies, type LatencySummary } from './stats/latency-percentiles.js';
 import { coefficientOfVariationPct, thermalDrift } from './stats/run-variation.js';
@@ -22,6 +22,7 @@ import { llmLatencyRawSchema, llmLatencySummarySchema, summarizeLlmLatency, type
 import { complianceRawSchema, complianceSummarySchema, summarizeCompliance, type ComplianceSummary } from './compliance/compliance-format.js';
 import { sampleSetRecordSchema } from './inputs/performance-samples.js';
 import { serverSearchRawSchema, serverSearchSummarySchema, summarizeServerSearch, type ServerSearchRaw, type ServerSearchStepSummary, type ServerSearchSummary } from './scenarios/server-search-format.js';
+import { runSeedsOf } from './sample-seeds.js';
 
 export const RAW_SAMPLES_FORMAT = 'npubench.raw-samples/v2';
 export const LATENCY_SUMMARY_FORMAT = 'npubench.latency-summary/v2';
@@ -264,7 +265,8 @@ function offlineRun(samples: ReadonlyArray<readonly [number, number]>, where: st
 
 /** The Server schedule a spec implies; the same for every run. */
 export function serverScheduleOf(spec: SuiteSpec): Float64Array {
-  return poissonSchedule(spec.seed, {
+  // poissonSchedule salts its seed; unsalting makes the schedule's stream the recorded scheduleSeed's.
+  return poissonSchedule((runSeedsOf(spec).scheduleSeed ^ SCHEDULE_SEED_SALT) >>> 0, {
     targetQps: spec.targetQps,
     minQueryCount: spec.minQueryCount,
     minDurationNs: spec.minDurationMs * 1e6,

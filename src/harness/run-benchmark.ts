@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createOnnxRuntimeBackend, type OnnxRuntimeBackendConfig } from './backends/onnxruntime.js';
 import type { DeviceTimings, InferenceBackend } from './backends/backend.js';
 import { captureEnvironment, type EnvironmentInfo } from './environment.js';
-import { createPerformanceSampleSet, sampleIndexStream, sampleSeeds } from './inputs/performance-samples.js';
+import { createPerformanceSampleSet, runSeedsOf, sampleIndexStream } from './inputs/performance-samples.js';
 import { RunnerProcessBackend } from './backends/runner-process.js';
 import type { PreparedFeeds } from './backends/backend.js';
 import { CACHING_CHECK_QUERIES, compareAnswers, outputSubset, pairDeviceTimes, runAccuracyPass, runCachingCheck, type AccuracyPass } from './compliance/run-compliance.js';
@@ -143,7 +143,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     // Generated once, before any timing, so the loop measures inference only. A v2 runner holds the
     // library on its side, with fresh samples after the performance set for the caching check.
     const library = backend.sampleLibrary?.();
-    const seeds = sampleSeeds(spec.seed);
+    // The service's seeds for an API job (the vendor cannot pick them), else the spec's seed's.
+    const seeds = runSeedsOf(spec);
     const { samples, performanceSampleCount } = createPerformanceSampleSet(inputs, {
       qslSeed: seeds.qslSeed,
       dynamicDims: spec.dynamicDims,
@@ -162,12 +163,10 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       // A non-deterministic device returns full outputs on a seeded subset of queries, compared within tolerance.
       const wantsOutputs = library.deterministicOutputs ? () => false : outputSubset(seeds.sampleIndexSeed ^ 0x5bd1e995);
       const perQuery = spec.scenario === 'multi-stream' ? spec.samplesPerQuery : 1;
-      const indices = new Array<number>(perQuery);
       runSample = () => library.runSamples([nextSample()], wantsOutputs());
-      issueQuery = () => {
-        for (let i = 0; i < perQuery; i++) indices[i] = nextSample();
-        return library.runSamples(indices, wantsOutputs());
-      };
+      // A fresh array per query: a Server query may wait for a free queue, and the backend reads its
+      // indices when it sends and when the answer comes, after later queries drew theirs.
+      issueQuery = () => library.runSamples(Array.from({ length: perQuery }, nextSample), wantsOutputs());
     } else {
       const feeds: PreparedFeeds[] = samples.map((sample) => backend.prepareFeeds(sample));
       const feedsOf = (index: number): PreparedFeeds => {
@@ -296,7 +295,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
         accuracyPass: accuracyPass?.record ?? null,
         queryOutputs: library && accuracyPass ? compareAnswers(library.takeAnswers(), accuracyPass, library.deterministicOutputs) : null,
         caching,
-        timing: serial ? pairDeviceTimes(hostNs, deviceNs, spec.samplesPerQuery) : null,
+        // Every scenario: device times are kept in issue order, beside their queries, also with several in flight.
+        timing: pairDeviceTimes(hostNs, deviceNs, spec.samplesPerQuery, !serial),
         costNs: complianceCostNs,
       };
     }

@@ -37,6 +37,7 @@ export {
   type SuiteSpec,
   type SuiteSpecInput,
 } from './suite-spec.js';
+export { runSeedsOf, serviceSampleSeedsSchema, type RunSeeds, type ServiceSampleSeeds } from './sample-seeds.js';
 export type { ElementType, HostTensor, HostTensorData, TensorSignatureLike } from './tensors.js';
 export { powerMeterConfigSchema, type PowerMeterConfig, type PowerMeterConfigInput } from './power/power-meter-config.js';
 export type { PowerSummary } from './power/power-measurement.js';

@@ -12,6 +12,7 @@ import { llmLatencyInputSchema, llmLatencySpecSchema } from './accuracy/llm-late
 import { CUSTOM_PRESET, SCENARIOS, type Scenario, type SuitePresetName } from '../contracts/job-vocabulary.js';
 import { earlyStoppingMinQueries } from './stats/early-stopping.js';
 import { serverSearchSpecSchema } from './scenarios/server-search-format.js';
+import { serviceSampleSeedsSchema } from './sample-seeds.js';
 
 export { CUSTOM_PRESET, SCENARIOS, type Scenario };
 
@@ -136,6 +137,9 @@ export const resolvedSuiteSpecSchema = z
     llm: llmLatencySpecSchema.optional(),
     /** Server only: search the highest targetQps that meets targetLatencyMs instead of using targetQps (scenarios/server-search-format.ts). */
     serverSearch: serverSearchSpecSchema.optional(),
+    /** QSL, sample-index and schedule seeds the service drew for this job; with them the latency run
+     *  ignores `seed` (which then seeds only accuracy's synthetic inputs). Only the service writes this. */
+    sampleSeeds: serviceSampleSeedsSchema.optional(),
   })
   .refine((spec) => spec.serverSearch === undefined || spec.scenario === 'server', {
     path: ['serverSearch'],
@@ -165,11 +169,11 @@ type PresetLabel = { preset?: SuitePreset | typeof CUSTOM_PRESET; basedOn?: Suit
 /** What callers send: every field optional. `preset: "custom"` with `basedOn` (a resolved custom spec
  *  sent again) means the same as naming basedOn; overriddenFields is recomputed, never taken as given. */
 export const suiteSpecSchema = z
-  .strictObject({ ...presetLabelFields, ...optionalFields, accuracy: accuracySpecSchema.optional(), llm: llmLatencyInputSchema.optional(), serverSearch: serverSearchSpecSchema.optional() })
+  .strictObject({ ...presetLabelFields, ...optionalFields, accuracy: accuracySpecSchema.optional(), llm: llmLatencyInputSchema.optional(), serverSearch: serverSearchSpecSchema.optional(), sampleSeeds: serviceSampleSeedsSchema.optional() })
   .superRefine((input, ctx) => {
     if ((input.preset === CUSTOM_PRESET) !== (input.basedOn !== undefined)) ctx.addIssue({ code: 'custom', path: ['basedOn'], message: 'basedOn names the preset of a "custom" spec, and only of one' });
   })
-  .transform((input, ctx): SuiteSpecFields & PresetLabel & { accuracy?: z.input<typeof accuracySpecSchema> | undefined; llm?: z.input<typeof llmLatencySpecSchema> | undefined; serverSearch?: z.input<typeof serverSearchSpecSchema> | undefined } => {
+  .transform((input, ctx): SuiteSpecFields & PresetLabel & { accuracy?: z.input<typeof accuracySpecSchema> | undefined; llm?: z.input<typeof llmLatencySpecSchema> | undefined; serverSearch?: z.input<typeof serverSearchSpecSchema> | undefined; sampleSeeds?: z.input<typeof serviceSampleSeedsSchema> | undefined } => {
     const { preset: _label, basedOn, overriddenFields: _claimed, ...given } = input;
     const explicit = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<SuiteSpecFields>;
     const scenario = input.scenario ?? SUITE_DEFAULTS.scenario;

@@ -85,6 +85,7 @@ export const ERROR_CATALOG = {
 
   // Suites and jobs
   'suite.invalid': { status: 400, meaning: 'The suite spec is invalid (`errors[]` lists the problems).' },
+  'suite.seeds_service_chosen': { status: 400, meaning: 'The suite named sampleSeeds; the service draws every job\'s QSL, sample-index and schedule seeds itself.' },
   'suite.needs_llm_bundle': { status: 422, meaning: 'MMLU or LLM latency was asked for on a single .onnx model rather than an LLM bundle.' },
   'suite.reference_mismatch': { status: 422, meaning: 'The reference model is of another kind than the model.' },
   'job.not_found': { status: 404, meaning: 'No such job (or not visible to this key).' },
@@ -137,6 +138,7 @@ export const ERROR_CATALOG = {
   'certificate.report_unsigned': { status: 409, meaning: 'The report is not signed, so it cannot be certified.' },
   'certificate.self_certification': { status: 403, meaning: "The certifier's own organization owns the report (automatic issuance: a lab organization owns it)." },
   'certificate.report_format': { status: 422, meaning: 'The report predates the current report format and cannot be certified.' },
+  'certificate.seeds_not_service_chosen': { status: 422, meaning: 'The report\'s sample seeds were not the ones the service drew for its job (client-chosen, missing, or different).' },
   'certificate.unreadable': { status: 500, meaning: 'A stored certificate is in a statement format this service cannot read.' },
   'signing.no_active_key': { status: 503, meaning: 'No signing key is active (the last one was marked compromised): run `npubench keys rotate`.' },
   'signing.key_unavailable': { status: 503, meaning: "The active signing key's private half is not in this replica's `NPUBENCH_SIGNING_KEY_DIR`." },

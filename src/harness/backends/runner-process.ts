@@ -310,6 +310,10 @@ class RunnerConnection {
   }
 }
 
+interface DeviceTimeSlot {
+  ns: number[] | null;
+}
+
 /** lm_forward and lm_release over one runner connection, with the logits decoded. */
 export interface RunnerLmChannel {
   forward(request: Omit<LmForwardRequest, 'id' | 'op'>): Promise<{ result: LmForwardResult; logits: Float32Array; dims: readonly number[] }>;
@@ -333,7 +337,9 @@ export class RunnerProcessBackend implements InferenceBackend {
   /** Where inputs too large for a line are written; made on first need, removed on close. */
   private spillDirectory: string | null = null;
   private spilledFiles = 0;
-  private deviceTimesNs: number[] = [];
+  /** Device times per request, in the order requests were issued, so that with several in flight
+   *  (Server, Offline) each query's times stay beside that query's host times, whatever order they end in. */
+  private deviceTimeSlots: DeviceTimeSlot[] = [];
   private librarySize = 0;
   private answers: SampleAnswer[] = [];
 
@@ -483,8 +489,9 @@ export class RunnerProcessBackend implements InferenceBackend {
   private async requestSamples(indices: readonly number[], returnOutputs: boolean): Promise<SampleAnswer[]> {
     const connection = this.loadedConnection();
     if (this.librarySize === 0) throw new Error('runSamples before loadSamples');
+    const slot = this.reserveDeviceTimes();
     const result = await connection.request('run', { samples: indices, returnOutputs }, runSamplesResultSchema, this.config.requestTimeoutMs);
-    await this.recordDeviceTimes(connection, result.deviceTimesNs, indices.length);
+    await this.recordDeviceTimes(connection, result.deviceTimesNs, indices.length, slot);
     if (result.results.length > indices.length) {
       throw await connection.abort('runner.protocol_error', `The runner answered a run of ${indices.length} sample(s) with ${result.results.length} results.`);
     }
@@ -520,20 +527,28 @@ export class RunnerProcessBackend implements InferenceBackend {
     return answers;
   }
 
-  private async recordDeviceTimes(connection: RunnerConnection, times: number[] | undefined, expected: number): Promise<void> {
+  /** Called before a run request's first await, so slots follow issue order. */
+  private reserveDeviceTimes(): DeviceTimeSlot {
+    const slot: DeviceTimeSlot = { ns: null };
+    if (this.loadedHello().deviceTiming !== 'none') this.deviceTimeSlots.push(slot);
+    return slot;
+  }
+
+  private async recordDeviceTimes(connection: RunnerConnection, times: number[] | undefined, expected: number, slot: DeviceTimeSlot): Promise<void> {
     const timing = this.loadedHello().deviceTiming;
     if ((timing === 'none') !== (times === undefined) || (times !== undefined && times.length !== expected)) {
       const got = times === undefined ? 'no deviceTimesNs' : `${times.length} deviceTimesNs`;
       throw await connection.abort('runner.protocol_error', `The runner declared deviceTiming '${timing}' and answered a run of ${expected} inference(s) with ${got}.`);
     }
-    if (times !== undefined) for (const ns of times) this.deviceTimesNs.push(ns);
+    if (times !== undefined) slot.ns = times;
   }
 
   takeDeviceTimings(): DeviceTimings | undefined {
     const source = this.loadedHello().deviceTiming;
     if (source === 'none') return undefined;
-    const ns = this.deviceTimesNs;
-    this.deviceTimesNs = [];
+    // Every slot is filled by now: the scenarios wait for their queries, and a failed request fails the run.
+    const ns = this.deviceTimeSlots.flatMap((slot) => slot.ns ?? []);
+    this.deviceTimeSlots = [];
     return { source, ns };
   }
 
@@ -562,8 +577,9 @@ export class RunnerProcessBackend implements InferenceBackend {
     if (!(feeds instanceof RunnerFeeds)) throw new Error(`feeds were prepared by backend '${feeds.backendName}', not ${this.name}`);
     const connection = this.loadedConnection();
     if (this.loadedHello().protocolVersion !== 1) throw new Error('tensors in run requests are protocol v1; a v2 runner runs samples from its library');
+    const slot = this.reserveDeviceTimes();
     const result = await connection.request('run', { iterations, returnOutputs }, runResultSchema, this.config.requestTimeoutMs, feeds.encodedInputs);
-    await this.recordDeviceTimes(connection, result.deviceTimesNs, iterations);
+    await this.recordDeviceTimes(connection, result.deviceTimesNs, iterations, slot);
     // Outputs are checked whenever they come, so a runner cannot hide bad tensors behind the timed path.
     return result.outputs && (await this.decodeOutputs(connection, result.outputs));
   }

@@ -172,13 +172,14 @@ export async function runCachingCheck(library: SampleLibrary, firstFresh: number
   return { distinctNs, replayNs };
 }
 
-/** Serial scenarios: each query's host latency beside the sum of its samples' device times. */
-export function pairDeviceTimes(hostLatenciesNs: readonly number[], deviceNs: readonly number[], samplesPerQuery: number): NonNullable<ComplianceRaw['timing']> | null {
+/** Each query's host latency (issue to answer) beside the sum of its samples' device times; `concurrent`
+ *  for Server and Offline, where queries overlap and host time includes waiting for a free queue. */
+export function pairDeviceTimes(hostLatenciesNs: readonly number[], deviceNs: readonly number[], samplesPerQuery: number, concurrent = false): NonNullable<ComplianceRaw['timing']> | null {
   if (hostLatenciesNs.length === 0 || deviceNs.length !== hostLatenciesNs.length * samplesPerQuery) return null;
   const perQuery = hostLatenciesNs.map((_, q) => {
     let total = 0;
     for (let s = 0; s < samplesPerQuery; s++) total += deviceNs[q * samplesPerQuery + s] as number;
     return Math.round(total);
   });
-  return { hostNs: hostLatenciesNs.map((ns) => Math.round(ns)), deviceNs: perQuery };
+  return { hostNs: hostLatenciesNs.map((ns) => Math.round(ns)), deviceNs: perQuery, ...(concurrent && { concurrent }) };
 }

@@ -4,17 +4,17 @@
 // run's data and its order can be redrawn byte for byte.
 import { z } from 'zod';
 import { mulberry32 } from '../seeded-random.js';
-import { SCHEDULE_SEED_SALT } from '../scenarios/server.js';
 import type { HostTensor, TensorSignatureLike } from '../tensors.js';
 import { createSyntheticInputs, type SyntheticInputOptions } from './synthetic-inputs.js';
+import { SEEDS_CHOSEN_BY } from '../sample-seeds.js';
+
+export { runSeedsOf, sampleSeeds } from '../sample-seeds.js';
 
 /** Samples in the performance set, unless they would take more than SAMPLE_SET_BYTE_BUDGET. */
 export const PERFORMANCE_SAMPLE_COUNT = 64;
 /** The whole sample set stays within this many bytes of host memory (and of the runner's). */
 export const SAMPLE_SET_BYTE_BUDGET = 256 * 1024 * 1024;
 
-/** Salts keep the streams apart though all derive from the spec's one seed. */
-const SAMPLE_INDEX_SEED_SALT = 0x85ebca6b;
 const SAMPLE_SEED_STEP = 0x27d4eb2f;
 
 export const sampleSetRecordSchema = z.strictObject({
@@ -26,12 +26,10 @@ export const sampleSetRecordSchema = z.strictObject({
   sampleIndexSeed: z.int().min(0),
   /** Seeds the Server arrival schedule. */
   scheduleSeed: z.int().min(0),
+  /** Absent in reports from before the service chose seeds: those count as not service-chosen. */
+  chosenBy: z.enum(SEEDS_CHOSEN_BY).optional(),
 });
 export type SampleSetRecord = z.output<typeof sampleSetRecordSchema>;
-
-export function sampleSeeds(seed: number): Omit<SampleSetRecord, 'performanceSampleCount'> {
-  return { qslSeed: seed >>> 0, sampleIndexSeed: (seed ^ SAMPLE_INDEX_SEED_SALT) >>> 0, scheduleSeed: (seed ^ SCHEDULE_SEED_SALT) >>> 0 };
-}
 
 function sampleBytes(sample: readonly HostTensor[]): number {
   return sample.reduce((total, tensor) => total + (Array.isArray(tensor.data) ? tensor.data.reduce((n, s) => n + s.length, 0) : tensor.data.byteLength), 0);

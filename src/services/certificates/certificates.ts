@@ -15,7 +15,7 @@ import { isUniqueViolation } from '../prisma-errors.js';
 import { appendLogEntry, inclusionProofFor, publishTreeHead } from '../transparency/transparency-log.js';
 import { evaluateProfile, getProfile, rulesOf } from './profiles.js';
 import { activeSigner, currentJwks, signingTimeFor } from '../signing/service-key.js';
-import { latencySummaryReportSchema, type LatencySummaryReport } from '../../harness/schemas.js';
+import { latencySummaryReportSchema, serviceSampleSeedsSchema, type LatencySummaryReport } from '../../harness/schemas.js';
 import { renderCertificatePdf } from './certificate-pdf.js';
 import { certifierLabel } from '../../lib/certificates/certificate-issuer.js';
 import type { issueCertificateInput as issueInput, revokeCertificateInput as revokeInput, CertificatePage, CertificateVerificationResult } from '../../contracts/certificates.js';
@@ -69,7 +69,24 @@ async function reportForCertification(deps: ServiceDeps, reportId: string) {
   if (!report.envelope || !report.statementDigest) throw conflict('certificate.report_unsigned', 'The report has no signature and cannot be certified.');
   const summary = latencySummaryReportSchema.safeParse(report.summary);
   if (!summary.success) throw unprocessable('certificate.report_format', 'The report predates the current report format and cannot be certified.');
+  checkServiceSeeds(summary.data, report.job.suite);
   return { report, summary: summary.data };
+}
+
+/**
+ * A certificate needs a run whose inputs and their order the vendor could not choose: the report's seeds
+ * must be marked service-chosen and be exactly the ones the service drew into its job's suite. The job
+ * row is the service's own record; what the report says is only a claim.
+ */
+function checkServiceSeeds(summary: LatencySummaryReport, jobSuite: unknown): void {
+  const drawn = serviceSampleSeedsSchema.safeParse((jobSuite as { sampleSeeds?: unknown } | null)?.sampleSeeds);
+  const recorded = summary.sampleSet;
+  if (!drawn.success) throw unprocessable('certificate.seeds_not_service_chosen', "The report's job has no service-chosen sample seeds (it predates them), so the vendor may have chosen its inputs.");
+  if (recorded?.chosenBy !== 'service') throw unprocessable('certificate.seeds_not_service_chosen', `The report's sample seeds were chosen by ${recorded?.chosenBy ?? 'no one on record'}, not the service.`);
+  const { qslSeed, sampleIndexSeed, scheduleSeed } = drawn.data;
+  if (recorded.qslSeed !== qslSeed || recorded.sampleIndexSeed !== sampleIndexSeed || recorded.scheduleSeed !== scheduleSeed) {
+    throw unprocessable('certificate.seeds_not_service_chosen', 'The report claims service-chosen sample seeds that are not the ones the service drew for its job.');
+  }
 }
 
 /** The audit log's actor for a certificate change by `by` (null: the service itself, automatically). */

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import type { Job, JobStatus, Prisma } from '@prisma/client';
 import type { Db } from '../../lib/database.js';
 import { AppError, badRequest, conflict, notFound, serviceUnavailable, unprocessable, type ErrorCode } from '../../lib/errors.js';
-import { resolveSuiteSpec } from '../../harness/schemas.js';
+import { resolveSuiteSpec, type ServiceSampleSeeds } from '../../harness/schemas.js';
 import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { presentJob, TERMINAL_STATUSES } from './job-view.js';
@@ -25,6 +25,13 @@ export const jobSubmission = z.strictObject({
 });
 
 export { presentJob, TERMINAL_STATUSES };
+
+/** The latency run's QSL, sample-index and schedule seeds for one job, drawn here so that the vendor can
+ *  neither choose them nor know them before the job runs (issue #16; DECISIONS.md). */
+export function drawServiceSampleSeeds(): ServiceSampleSeeds {
+  const draw = () => randomInt(0, 2 ** 32);
+  return { qslSeed: draw(), sampleIndexSeed: draw(), scheduleSeed: draw(), chosenBy: 'service' };
+}
 
 const withDevice = { device: { select: { slug: true } } } as const;
 
@@ -62,6 +69,12 @@ export async function submitJob(
   if (idempotencyKey) {
     const existing = await findByIdempotencyKey(deps.db, principal.orgId, idempotencyKey);
     if (existing) return { job: replay(existing, input), created: false };
+  }
+  // Every API job can back a certificate, so its seeds are the service's, always: a client that names them is refused.
+  if ('sampleSeeds' in input.suite) {
+    throw badRequest('suite.seeds_service_chosen', 'The service chooses the sample seeds of every job; leave out suite.sampleSeeds.', {
+      errors: [{ path: 'suite.sampleSeeds', message: 'chosen by the service' }],
+    });
   }
   let suite;
   try {
@@ -109,6 +122,8 @@ export async function submitJob(
     if (reference.format !== model.format) throw unprocessable('suite.reference_mismatch', `The reference model is ${reference.format} and the model is ${model.format}; both must be of one kind.`);
     suite = { ...suite, accuracy: { ...suite.accuracy!, reference: { modelDigest: reference.artifactDigest } } };
   }
+
+  suite = { ...suite, sampleSeeds: drawServiceSampleSeeds() };
 
   let job: Job & { device: { slug: string } };
   try {
