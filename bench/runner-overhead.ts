@@ -15,7 +15,7 @@ import * as harness from '../src/harness/index.js';
 import { machineLine, median, printTable } from './bench-utils.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../test/fixtures/models/${name}`, import.meta.url));
-const CASES = [
+const CASES: { label: string; model: string; dynamicDims: Record<string, number> }[] = [
   { label: 'mlp batch 1 (256 B)', model: fixture('mlp-classifier.onnx'), dynamicDims: { batch: 1 } },
   { label: 'mlp batch 320 (80 KB)', model: fixture('mlp-classifier.onnx'), dynamicDims: { batch: 320 } },
   { label: '[1,3,224,224] f32 (588 KB)', model: fixture('image-pool-224.onnx'), dynamicDims: {} },

@@ -10,6 +10,7 @@ import { RunnerFailure, createRunnerBackend, referenceRunnerCommand, resolveSuit
 import { summarizeCompliance, type ComplianceRaw } from '../../src/harness/compliance/compliance-format.js';
 import { fixtureModel } from '../helpers/fixtures.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
+import { NPUBENCH_BIN } from '../helpers/processes.js';
 
 const MLP = fixtureModel('mlp-classifier.onnx');
 const IN_FLIGHT_RUNNER = fileURLToPath(new URL('../fixtures/runners/in-flight-runner.mjs', import.meta.url));
@@ -76,6 +77,34 @@ describe('a runner with maxInFlight 4', () => {
       expect(timing?.concurrent).toBe(true);
     }
   }, 240_000);
+});
+
+describe('npubench runner', () => {
+  it('takes --max-in-flight and --protocol like the reference runner main, and runs a VALID Offline benchmark at 4 in flight', async () => {
+    const cli = (...args: string[]): RunnerBackendConfig => ({ command: process.execPath, args: [NPUBENCH_BIN, 'runner', ...args], loadOptions: { intraOpNumThreads: 1 }, requestTimeoutMs: 60_000 });
+    const backend = createRunnerBackend(cli('--max-in-flight', '4'));
+    const { summary } = await runBenchmark({ modelPath: MLP, spec: resolveSuiteSpec(SPECS.offline), backend, compliance: { referenceModelPath: MLP } });
+    expect(summary.compliance?.invalidReasons, JSON.stringify(summary.compliance?.checks)).toEqual([]);
+    expect(summary.result).toBe('VALID');
+    const v1 = createRunnerBackend(cli('--protocol', '1'));
+    try {
+      await v1.load(MLP);
+      expect(v1.protocolVersion).toBe(1);
+    } finally {
+      await v1.close();
+    }
+    const v2 = createRunnerBackend(cli('--protocol', '2', '--max-in-flight', '3'));
+    try {
+      await v2.load(MLP);
+      expect(v2.sampleLibrary()?.maxInFlight).toBe(3);
+    } finally {
+      await v2.close();
+    }
+    // A bad value is refused by the runner at start, with the reason on stderr.
+    const bad = createRunnerBackend(cli('--max-in-flight', '0'));
+    await expect(bad.load(MLP)).rejects.toMatchObject({ code: 'runner.crashed', message: expect.stringMatching(/maxInFlight/) });
+    await bad.close();
+  }, 120_000);
 });
 
 describe('a runner that stops answering mid-run', () => {

@@ -25,6 +25,12 @@ export class LineSplitter {
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);
       const end = newline === -1 ? chunk.length : newline;
+      // The usual case, a whole line inside one chunk: decoded straight from it, without a copy.
+      if (newline !== -1 && this.pendingBytes === 0 && !this.skippingOversizedLine && end - start + 1 <= this.maxLineBytes) {
+        if (end > start) this.handlers.onLine(chunk.toString('utf8', start, end));
+        start = newline + 1;
+        continue;
+      }
       if (!this.skippingOversizedLine) {
         this.pending.push(chunk.subarray(start, end));
         this.pendingBytes += end - start;

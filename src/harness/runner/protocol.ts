@@ -296,3 +296,65 @@ export function outputDigest(tensor: HostTensor): string {
   else hash.update(tensorBytes(tensor.data));
   return hash.digest('hex');
 }
+
+// Fast paths for the timed loop's two messages, a v2 `run` request and its answer. zod's union tries each
+// request shape in turn and costs ~10 µs a line; these hand-written checks accept only messages the
+// schemas accept (test/unit/runner-protocol-fast-paths.test.ts holds them to that) and return undefined for
+// anything else, which then goes through the schemas, so errors read the same.
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+function hasOnlyKeys(value: Record<string, unknown>, required: readonly string[], optional: readonly string[]): boolean {
+  let count = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (!required.includes(key) && !optional.includes(key)) return false;
+    count++;
+  }
+  let present = 0;
+  for (const key of required) if (Object.hasOwn(value, key)) present++;
+  return present === required.length && count <= required.length + optional.length;
+}
+
+const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1;
+const isNonNegative = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/** A v2 run request, or undefined when the message is anything else (the schemas then decide). */
+export function fastRunSamplesRequest(message: unknown): z.output<typeof runSamplesRequestSchema> | undefined {
+  if (!isPlainObject(message) || message.op !== 'run' || !hasOnlyKeys(message, ['id', 'op', 'samples', 'returnOutputs'], [])) return undefined;
+  const { id, samples, returnOutputs } = message;
+  if (!isId(id) || typeof returnOutputs !== 'boolean' || !Array.isArray(samples) || samples.length < 1 || samples.length > MAX_SAMPLES_PER_RUN) return undefined;
+  for (const index of samples) if (!Number.isSafeInteger(index) || (index as number) < 0) return undefined;
+  return message as z.output<typeof runSamplesRequestSchema>;
+}
+
+/** An ok response line's members, or undefined for anything else (errors, malformed lines: the schemas decide). */
+export function fastOkResponse(message: unknown): { id: number; ok: true; result: Record<string, unknown> } | undefined {
+  if (!isPlainObject(message) || message.ok !== true || !hasOnlyKeys(message, ['id', 'ok', 'result'], [])) return undefined;
+  if (!isId(message.id) || !isPlainObject(message.result)) return undefined;
+  return message as { id: number; ok: true; result: Record<string, unknown> };
+}
+
+/** A v2 run result with digests only (the timed path), or undefined: outputs and anything odd go to the schema. */
+export function fastRunSamplesResult(result: Record<string, unknown>): RunSamplesResult | undefined {
+  if (!hasOnlyKeys(result, ['results'], ['deviceTimesNs'])) return undefined;
+  const { results, deviceTimesNs } = result;
+  if (!Array.isArray(results)) return undefined;
+  for (const entry of results) {
+    if (!isPlainObject(entry) || !hasOnlyKeys(entry, ['digests'], [])) return undefined;
+    const { digests } = entry;
+    if (!Array.isArray(digests)) return undefined;
+    for (const digest of digests) if (typeof digest !== 'string' || !DIGEST.test(digest)) return undefined;
+  }
+  if (deviceTimesNs !== undefined) {
+    if (!Array.isArray(deviceTimesNs)) return undefined;
+    for (const ns of deviceTimesNs) if (!isNonNegative(ns)) return undefined;
+  }
+  return result as RunSamplesResult;
+}
