@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
-import { type AccuracyInputs, type BenchmarkProgress, BUILTIN_DATASET_REF, createPowerMeter, createRunnerBackend, detectPowerMeter, formatMlperfSummary, LABELLED_INPUTS_FILE, labelledInputsFileIn, loadMmluDatasetFromDir, type OnnxRuntimeBackendConfig, parseLabelledInputs, parseTextPagesDataset, powerMeterConfigSchema, type PowerOptions, profileOperators, resolveSuiteSpec, runBenchmark } from '../../harness/index.js';
+import { type AccuracyInputs, type BenchmarkProgress, BUILTIN_DATASET_REF, createPowerMeter, createRunnerBackend, detectPowerMeter, formatMlperfSummary, LABELLED_INPUTS_FILE, labelledInputsFileIn, loadMmluDatasetFromDir, type OnnxRuntimeBackendConfig, parseLabelledInputs, parseTextPagesDataset, parseTextLines, powerMeterConfigSchema, type PowerOptions, profileOperators, resolveSuiteSpec, runBenchmark } from '../../harness/index.js';
 import { runnerCommandLine } from '../runner-command-line.js';
 import { formatReportSummary } from '../report-summary-table.js';
 import { compareSummaries, formatComparison, workloadMismatch } from '../report-comparison.js';
@@ -18,6 +18,7 @@ export interface BenchOptions {
   shots?: string;
   labels?: string;
   textPages?: string;
+  textLines?: string;
   reference?: string;
   gate?: string;
   llm?: string;
@@ -133,6 +134,11 @@ async function localAccuracy(suite: Record<string, unknown>, model: LocalModel, 
     const ref = `sha256:${await fileSha256(opts.textPages)}`;
     accuracy.textDetection = { dataset: ref };
     inputs.textPages = { ref, set: parseTextPagesDataset(await readFile(opts.textPages, 'utf8')) };
+  }
+  if (opts.textLines !== undefined) {
+    const ref = `sha256:${await fileSha256(opts.textLines)}`;
+    accuracy.textRecognition = { dataset: ref };
+    inputs.textLines = { ref, set: parseTextLines(await readFile(opts.textLines, 'utf8')) };
   }
   if (opts.reference !== undefined) {
     const reference = await openLocalModel(opts.reference, cleanups);
