@@ -6,6 +6,7 @@ import { createOnnxRuntimeBackend, type OnnxRuntimeBackendConfig } from './backe
 import type { DeviceTimings, InferenceBackend } from './backends/backend.js';
 import { captureEnvironment, type EnvironmentInfo } from './environment.js';
 import { createPerformanceSampleSet, runSeedsOf, sampleIndexStream } from './inputs/performance-samples.js';
+import { datasetSamplesOf } from './inputs/dataset-samples.js';
 import { RunnerProcessBackend } from './backends/runner-process.js';
 import type { PreparedFeeds } from './backends/backend.js';
 import { CACHING_CHECK_QUERIES, compareAnswers, outputSubset, pairDeviceTimes, runAccuracyPass, runCachingCheck, type AccuracyPass } from './compliance/run-compliance.js';
@@ -145,10 +146,11 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     const library = backend.sampleLibrary?.();
     // The service's seeds for an API job (the vendor cannot pick them), else the spec's seed's.
     const seeds = runSeedsOf(spec);
-    const { samples, performanceSampleCount } = createPerformanceSampleSet(inputs, {
+    const { samples, performanceSampleCount, source: sampleSource } = createPerformanceSampleSet(inputs, {
       qslSeed: seeds.qslSeed,
       dynamicDims: spec.dynamicDims,
       extra: library ? CACHING_CHECK_QUERIES + 1 : 0,
+      fromDataset: inputs[0] && datasetSamplesOf(options.accuracy, inputs[0].name),
     });
     const nextSample = sampleIndexStream(seeds.sampleIndexSeed, performanceSampleCount);
     let complianceCostNs = 0;
@@ -277,7 +279,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     }
 
     attachDeviceTimings(rawSamples, deviceTimingsPerRun);
-    rawSamples.sampleSet = { performanceSampleCount, ...seeds };
+    rawSamples.sampleSet = { performanceSampleCount, ...seeds, source: sampleSource };
     if (backend instanceof RunnerProcessBackend) {
       let caching: ComplianceRaw['caching'] = null;
       if (library) {

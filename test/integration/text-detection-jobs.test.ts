@@ -65,7 +65,7 @@ describe('text detection jobs', () => {
     expect(job.status, `${job.errorCode}: ${job.errorMessage}`).toBe('SUCCEEDED');
     const { reportId } = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: bearer(vendor.key) })).json() as { reportId: string };
     const report = (await t.app.inject({ method: 'GET', url: `/v1/reports/${reportId}`, headers: bearer(vendor.key) })).json() as {
-      summary: { accuracy: { textDetection: { truthBoxes: number; detectedBoxes: number; matched: number; hmean: number; reference: { hmean: number }; mapCosine: number }; gate: { metric: string; result: string; relativeScore: number } } };
+      summary: { sampleSet: { performanceSampleCount: number; source: unknown }; accuracy: { textDetection: { truthBoxes: number; detectedBoxes: number; matched: number; hmean: number; reference: { hmean: number }; mapCosine: number }; gate: { metric: string; result: string; relativeScore: number } } };
     };
     const raw = (await t.app.inject({ method: 'GET', url: `/v1/reports/${reportId}/raw-samples`, headers: bearer(vendor.key) })).json() as {
       accuracy: { textDetection: { pages: { truth: Box[]; detected: { box: Box }[] }[] } };
@@ -91,6 +91,8 @@ describe('text detection jobs', () => {
     expect(summary.reference.hmean).toBe(summary.hmean);
     expect(summary.mapCosine).toBeCloseTo(1, 9);
     expect(report.summary.accuracy.gate).toMatchObject({ metric: 'textDetection.hmean', result: 'PASS', relativeScore: 1 });
+    // The timed queries ran on the pages themselves (LoadGen's real samples), not on synthetic tensors.
+    expect(report.summary.sampleSet).toMatchObject({ performanceSampleCount: 16, source: { kind: 'dataset', dataset: dataset.ref, datasetSamples: 16 } });
   });
 
   it('refuses a page set whose layout was edited under its pinned pixel digest, and a page set named as a labelled input set', async () => {
