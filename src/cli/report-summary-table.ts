@@ -1,6 +1,6 @@
 // Human-readable summary of a report for terminals.
 import { formatNsAsMs } from '../contracts/durations.js';
-import type { AccuracySummary, EnvironmentInfo, LlmLatencySummary, PowerSummary } from '../harness/index.js';
+import type { AccuracySummary, EnvironmentInfo, LlmLatencySummary, PowerSummary, ServerSearchSummary } from '../harness/index.js';
 const ms = (ns: unknown) => (typeof ns === 'number' ? formatNsAsMs(ns) : 'n/a');
 
 interface SummaryLike {
@@ -13,6 +13,7 @@ interface SummaryLike {
   targetPercentile?: number;
   accuracy?: AccuracySummary;
   llm?: LlmLatencySummary;
+  serverSearch?: ServerSearchSummary;
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -29,6 +30,10 @@ function accuracyRows(s: SummaryLike): [string, string][] {
   if (a?.classification) {
     const c = a.classification;
     rows.push(['top-1 / top-5', `${pct(c.top1Accuracy)} / ${pct(c.top5Accuracy)} of ${c.rows} labelled rows${c.reference ? `; reference ${pct(c.reference.top1Accuracy)} / ${pct(c.reference.top5Accuracy)}` : ''}`]);
+  }
+  if (a?.textRecognition) {
+    const r = a.textRecognition;
+    rows.push(['character accuracy', `${r.characterAccuracy.toFixed(4)} (${r.edits} edits over ${r.referenceCharacters} characters, ${r.exactLines}/${r.lines} lines exact)${r.reference ? `; reference ${r.reference.characterAccuracy.toFixed(4)}, logits cosine ${r.reference.logitsCosine.toFixed(6)} (min ${r.reference.minLogitsCosine.toFixed(6)})` : ''}`]);
   }
   if (a?.textDetection) {
     const d = a.textDetection;
@@ -62,12 +67,22 @@ export function formatReportSummary(report: { summary: unknown; environment: unk
     ['latency p99', ms(l.p99Ns)],
     ['latency min / mean / max', `${ms(l.minNs)} / ${ms(l.meanNs)} / ${ms(l.maxNs)}`],
     ['power', describePower(s.power)],
+    ...searchRows(s.serverSearch),
     ...accuracyRows(s),
     ['environment', describeEnvironment(report.environment as Partial<EnvironmentInfo>)],
     ['report', url],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+/** The Server QPS search, one row per step, so the search behind the reported rate is on screen. */
+function searchRows(search: ServerSearchSummary | undefined): [string, string][] {
+  if (!search) return [];
+  return [
+    ['QPS search', `${search.foundQps === null ? 'no passing rate' : `found ${search.foundQps} QPS`} (${search.stopReason}, ${search.steps.length}/${search.maxSteps} steps, start ${search.startQps} from the ${search.startSource}); reported runs at ${search.finalQps} QPS`],
+    ...search.steps.map((step, i): [string, string] => [`  step ${i + 1}`, `${step.targetQps} QPS: ${step.result}, achieved ${step.achievedQps.toFixed(1)}, p-latency ${ms(step.percentileLatencyNs)}${step.latencyBoundSatisfied ? '' : ' over the bound'}${step.earlyStoppingSatisfied ? '' : ', early stopping not met'}`]),
+  ];
 }
 
 function describeEnvironment(env: Partial<EnvironmentInfo>): string {

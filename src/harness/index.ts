@@ -26,3 +26,4 @@ export { createPerformanceSampleSet, sampleIndexStream, sampleSeeds, PERFORMANCE
 export { REFERENCE_RUNNER_NAME, parseReferenceRunnerArgs, referenceRunnerCommand, serveRunnerProtocol } from './runner/reference-runner.js';
 export { createPowerMeter, detectPowerMeter } from './power/create-power-meter.js';
 export { profileOperators } from './profile/operator-profile.js';
+export { planServerSearch, serverSearchSpecSchema, type ServerSearchSummary } from './scenarios/server-search-format.js';

@@ -25,6 +25,7 @@ describe('npubench bench --text-lines', () => {
     const res = await runNpubench(['bench', rec, '--preset', 'smoke', '--suite', '{"dynamicDims":{"p2o.DynamicDimension.0":1,"p2o.DynamicDimension.1":192},"accuracy":{"fidelitySamples":1}}', '--text-lines', lines, '--reference', rec, '--gate', '0.99', '--out', out], {});
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/accuracy gate\s+PASS: textRecognition\.characterAccuracy/);
+    expect(res.stdout).toMatch(/character accuracy\s+0\.\d{4} \(\d+ edits over 376 characters, \d+\/48 lines exact\); reference 0\.\d{4}, logits cosine 1\.000000/);
     const report = JSON.parse(await readFile(out, 'utf8')) as {
       summary: { accuracy: { textRecognition: { characterAccuracy: number; lines: number } } };
       rawSamples: { accuracy: { textRecognition: { lines: { text: string; decoded: string }[] } } };

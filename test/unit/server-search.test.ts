@@ -11,6 +11,7 @@ import { planServerSearch, serverSearchSpecSchema, type ServerSearchRaw, type Se
 import { runServerSearch } from '../../src/harness/scenarios/server-search.js';
 import { serverSearchStepSpec } from '../../src/harness/report-format.js';
 import { fixtureModel } from '../helpers/fixtures.js';
+import { formatReportSummary } from '../../src/cli/report-summary-table.js';
 
 const PLAN = { maxSteps: 6, tolerancePct: 5 };
 
@@ -106,6 +107,10 @@ describe('a searched Server run through runBenchmark (MLP fixture, onnxruntime)'
     expect(rawSamples.runs[0]!.queries.length).toBeGreaterThanOrEqual(64);
     expect(verifySummaryAgainstRawSamples(summary, rawSamples)).toEqual([]);
     expect(formatMlperfSummary(summary, environment)).toContain(`target_qps : ${raw.finalQps}\n`);
+    // The terminal summary lists the search, one line per step.
+    const table = formatReportSummary({ summary, environment }, 'file');
+    expect(table).toContain(`reported runs at ${raw.finalQps} QPS`);
+    expect(table.split('\n').filter((line) => /^\s+step \d+\s/.test(line))).toHaveLength(raw.steps.length);
     console.log(`server search: start ${search.startQps} QPS, steps ${search.steps.map((s) => `${s.targetQps}:${s.result}`).join(' ')}, found ${search.foundQps} (${search.stopReason}); final p90 ${(summary.targetLatencyNs / 1e6).toFixed(2)} ms ${summary.result}`);
 
     const edited = (edit: (r: RawSamples) => void) => {
