@@ -35,6 +35,7 @@ import { registerMetrics } from './plugins/metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { leaderboardRoutes } from './routes/leaderboard.js';
 import { suiteRoutes } from './routes/suites.js';
+import { suiteRunRoutes } from './routes/suite-runs.js';
 import { compressionRoutes } from './routes/compression.js';
 import { createLeaderboardCache } from '../services/leaderboard/leaderboard.js';
 import { accountRoutes } from './routes/account.js';
@@ -134,6 +135,7 @@ export async function build(deps: AppDeps): Promise<App> {
   await app.register(transparencyRoutes(deps), { prefix: '/v1' });
   await app.register(leaderboardRoutes(deps, invalidation && createLeaderboardCache(invalidation)), { prefix: '/v1' });
   await app.register(suiteRoutes, { prefix: '/v1' });
+  await app.register(suiteRunRoutes(deps, guards), { prefix: '/v1' });
   await app.register(accountRoutes(deps, guards), { prefix: '/v1' });
   await app.register(labRoutes(deps, guards), { prefix: '/v1' });
   const jobEvents = new JobEventHub(deps);

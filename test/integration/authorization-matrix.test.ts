@@ -18,7 +18,7 @@ type Expected = Record<Role, number | string>;
 
 let t: TestApi;
 const tokens = {} as Record<Role, string | null>;
-const ids = {} as { datasetA: string; modelA: string; jobA: string; reportA: string; reportLab: string; digestA: string; orgA: string; certificate: string; agentJob: string; cancelJobs: Record<Role, string>; revokeKeys: Record<Role, string> };
+const ids = {} as { datasetA: string; modelA: string; jobA: string; reportA: string; reportLab: string; digestA: string; orgA: string; certificate: string; agentJob: string; cancelJobs: Record<Role, string>; revokeKeys: Record<Role, string>; suiteRunA: string };
 
 const OK_VENDOR_A = (status: number): Expected => ({ anonymous: 401, vendorA: status, vendorB: 404, certifier: status, admin: status, agent: 401 });
 // Lists answer every key holder; what each tenant sees in them is checked in the cross-tenant test.
@@ -106,6 +106,11 @@ const MATRIX: Record<string, Case> = {
   'GET /v1/leaderboard/facets': { expected: EVERYONE(200), request: () => ({ url: '/v1/leaderboard/facets' }) },
   'GET /v1/suites': { expected: EVERYONE(200), request: () => ({ url: '/v1/suites' }) },
   'GET /v1/suites/{id}': { expected: EVERYONE(200), request: () => ({ url: '/v1/suites/npubench-edge@1' }) },
+  // The suite's reference models are public: any key may run the suite (on a device no agent serves here).
+  'POST /v1/suite-runs': { expected: ANY_KEY(201), request: () => ({ url: '/v1/suite-runs', payload: { suite: 'npubench-edge@1', device: 'npu-other', workloads: ['image-classification'], reducedPreset: 'smoke' } }) },
+  'GET /v1/suite-runs/{id}': { expected: OK_VENDOR_A(200), request: () => ({ url: `/v1/suite-runs/${ids.suiteRunA}` }) },
+  // Still running (no agent serves npu-other): its owner and the lab hear 409, others 404.
+  'GET /v1/suite-runs/{id}/report': { expected: OK_VENDOR_A(409), request: () => ({ url: `/v1/suite-runs/${ids.suiteRunA}/report` }) },
   'GET /v1/me': { expected: ANY_KEY(200), request: () => ({ url: '/v1/me' }) },
   'GET /v1/lab/health': { expected: LAB_ONLY(200), request: () => ({ url: '/v1/lab/health' }) },
   'GET /v1/audit': { expected: ADMIN_ONLY(200), request: () => ({ url: '/v1/audit' }) },
@@ -185,6 +190,7 @@ beforeAll(async () => {
     agentJob: await submit('npu-authz'),
     cancelJobs,
     revokeKeys,
+    suiteRunA: ((await t.app.inject({ method: 'POST', url: '/v1/suite-runs', headers: bearer(vendorA.key), payload: { suite: 'npubench-edge@1', device: 'npu-other', workloads: ['image-classification'], reducedPreset: 'smoke' } })).json() as { id: string }).id,
   });
 }, 240_000);
 

@@ -15,6 +15,7 @@ import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
 import { DATASET_FORMATS, datasetFormatSchema, datasetSubjectsSchema, type Dataset } from '../../contracts/datasets.js';
+import { isPublishedSuiteDataset } from '../suites/suite-catalog.js';
 import { extractLimitsOf, stageSingleFileUpload, type UploadPart } from '../models/models.js';
 
 export const [MMLU_DATASET_FORMAT, LABELLED_INPUTS_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT, TEXT_PAGES_DATASET_FORMAT] = DATASET_FORMATS;
@@ -142,7 +143,9 @@ export async function getDataset(db: Db, principal: UserPrincipal, id: string) {
 export async function checkDatasetRef(db: Db, principal: UserPrincipal, ref: string, format: string): Promise<void> {
   if (ref === BUILTIN_DATASET_REF && format === MMLU_DATASET_FORMAT) return;
   const digest = ref.slice('sha256:'.length);
-  const row = await db.dataset.findFirst({ where: { AND: [{ artifactDigest: digest }, visibleDatasets(principal)] }, select: { id: true, format: true } });
+  // A dataset a published suite pins is public (the suite run registers it under the lab).
+  const where = isPublishedSuiteDataset(digest) ? { artifactDigest: digest } : { AND: [{ artifactDigest: digest }, visibleDatasets(principal)] };
+  const row = await db.dataset.findFirst({ where, select: { id: true, format: true } });
   if (!row) throw notFound('dataset.not_found', `No dataset ${ref} among your organization's datasets.`);
   if (row.format !== format) throw unprocessable('dataset.wrong_format', `Dataset ${ref} is ${row.format}; this evaluation needs ${format}.`);
 }

@@ -12,6 +12,7 @@ import { suiteSpecSchema } from '../../contracts/jobs.js';
 import { isTerminalJobStatus } from '../../contracts/job-vocabulary.js';
 import { publishJobChange, type JobEventDeps } from './job-events.js';
 import { autoIssueCertificates } from '../certificates/certificates.js';
+import { advanceSuiteRunOf, isSuiteRunDeps } from '../suites/suite-run-progress.js';
 
 /** What the job services need: the services' dependencies and the Redis connection events go out on. */
 export type JobServiceDeps = ServiceDeps & { redis: Redis };
@@ -32,6 +33,9 @@ export async function jobFinished(deps: JobChangeDeps, jobId: string): Promise<v
     }
   }
   await publishJobChange(deps, jobId);
+  // A suite run's job may complete the run (the suite report is signed) or need a resubmit. Deps without a
+  // signer (a bench's) leave that to the next read of the run.
+  if (isSuiteRunDeps(deps)) await advanceSuiteRunOf(deps, jobId);
 }
 
 /** A job's result was stored as a report: it finished, and auto-issue profiles certify the report in

@@ -63,7 +63,7 @@ export async function submitJob(
   deps: JobServiceDeps,
   principal: UserPrincipal,
   input: z.infer<typeof jobSubmission>,
-  { idempotencyKey, requestId }: { idempotencyKey?: string | undefined; requestId?: string | undefined } = {},
+  { idempotencyKey, requestId, suiteRun }: { idempotencyKey?: string | undefined; requestId?: string | undefined; suiteRun?: { id: string; entry: string } | undefined } = {},
 ): Promise<{ job: ReturnType<typeof presentJob>; created: boolean }> {
   const hash = requestHash(input);
   if (idempotencyKey) {
@@ -135,6 +135,8 @@ export async function submitJob(
         suite,
         idempotencyKey: idempotencyKey ?? null,
         requestHash: hash,
+        suiteRunId: suiteRun?.id ?? null,
+        suiteEntry: suiteRun?.entry ?? null,
       },
       include: withDevice,
     });

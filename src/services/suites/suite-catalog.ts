@@ -47,3 +47,9 @@ export function getSuite(id: string): SuiteDocument {
   if (!suite) throw notFound('suite.not_found', `No suite ${id}; GET /v1/suites lists them.`);
   return suite;
 }
+
+/** Whether `sha256` (hex) is a dataset file a published suite pins: such a dataset is public whoever's
+ *  organization holds the row, since the catalog publishes it. */
+export function isPublishedSuiteDataset(sha256: string): boolean {
+  return [...publishedSuites().values()].some((s) => s.workloads.some((w) => w.dataset.sha256 === sha256));
+}

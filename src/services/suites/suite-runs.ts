@@ -1,0 +1,199 @@
+// Suite runs (#17 item 3): `POST /v1/suite-runs {suite, device}` runs every workload × required scenario
+// of a published suite on one device as ordinary jobs (so retries, leases, progress, cancellation and the
+// reconciler are the job machinery's), each workload's first scenario with its accuracy pass on the
+// suite's dataset and its fidelity pass against the FP32 reference. suite-run-progress.ts resubmits
+// entries lost with their agent and signs the one suite report when all have finished.
+import type { Job, Prisma } from '@prisma/client';
+import { z } from 'zod';
+import { badRequest, notFound, unprocessable, conflict } from '../../lib/errors.js';
+import { resolveSuiteSpec, BUILTIN_DATASET_REF } from '../../harness/schemas.js';
+import { parseCanonicalJson } from '../../lib/crypto/canonical-json.js';
+import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
+import { submitJob } from '../jobs/jobs.js';
+import type { JobServiceDeps } from '../jobs/job-changes.js';
+import { getSuite } from './suite-catalog.js';
+import { ensureReferenceModel, ensureSuiteDataset } from './suite-references.js';
+import { advanceSuiteRun, entriesOf } from './suite-run-progress.js';
+import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
+import type { SuiteDocument, SuiteWorkload } from '../../contracts/suites.js';
+import {
+  suiteReportPredicateSchema,
+  suiteRunPlanSchema,
+  type SuiteReport,
+  type SuiteRun,
+  type SuiteRunPlan,
+  type SuiteRunRequest,
+} from '../../contracts/suite-runs.js';
+
+/** Why a workload's catalog metric cannot be scored by this version, when it cannot. */
+function qualityNotMeasured(workload: SuiteWorkload): string | null {
+  if (workload.quality.metric === 'character-accuracy') return 'not measured: no character-error-rate evaluator yet; the fidelity pass against the reference is reported';
+  return null;
+}
+
+/** The suite spec of one entry: the catalog's settings (or the reduced preset), the reference's dims, and on
+ *  the workload's first scenario its accuracy pass and, for LMs, TTFT/TPOT at the catalog's lengths. */
+export function entrySpec(workload: SuiteWorkload, index: number, datasetRef: string | null, reducedPreset: SuiteRunRequest['reducedPreset']): Record<string, unknown> {
+  const { scenario, settings } = workload.scenarios[index]!;
+  const { preset, ...rest } = settings;
+  const spec: Record<string, unknown> = { scenario, ...rest, preset: reducedPreset ?? preset, dynamicDims: workload.referenceModel.dynamicDims };
+  if (rest.offlineSampleCount !== undefined && reducedPreset) delete spec.offlineSampleCount;
+  if (index > 0) return spec;
+  const isLm = workload.llmLengths !== null;
+  spec.accuracy = {
+    ...(datasetRef === BUILTIN_DATASET_REF ? { mmlu: { dataset: BUILTIN_DATASET_REF } } : datasetRef ? { classification: { dataset: datasetRef } } : {}),
+    // Synthetic inputs compared with the reference: as many as the quality target's least sample count.
+    ...(isLm ? {} : { fidelitySamples: workload.quality.minSamples }),
+  };
+  if (workload.llmLengths) spec.llm = { promptTokens: workload.llmLengths.promptTokens, outputTokens: workload.llmLengths.outputTokens };
+  return spec;
+}
+
+function conformanceOf(suite: SuiteDocument, input: SuiteRunRequest, workloads: readonly SuiteWorkload[]): SuiteRunPlan['conformance'] {
+  const deviations: string[] = [];
+  if (input.reducedPreset) deviations.push(`every scenario ran the ${input.reducedPreset} preset instead of the catalog's settings`);
+  const skipped = suite.workloads.filter((w) => !workloads.includes(w)).map((w) => w.id);
+  if (skipped.length) deviations.push(`workloads not run: ${skipped.join(', ')}`);
+  for (const w of workloads) {
+    const note = qualityNotMeasured(w);
+    if (note) deviations.push(`${w.id}: quality ${note}`);
+  }
+  return { conforming: deviations.length === 0, deviations };
+}
+
+export async function createSuiteRun(deps: JobServiceDeps, principal: UserPrincipal, input: SuiteRunRequest, { requestId }: { requestId?: string | undefined } = {}): Promise<SuiteRun> {
+  const suite = getSuite(input.suite);
+  const unknown = [...(input.workloads ?? []), ...Object.keys(input.models ?? {})].filter((id) => !suite.workloads.some((w) => w.id === id));
+  if (unknown.length) throw badRequest('suite_run.unknown_workload', `Not a workload of ${suite.id}: ${[...new Set(unknown)].join(', ')}.`, { errors: [...new Set(unknown)].map((id) => ({ path: 'workloads', message: `${id} is not in ${suite.id}` })) });
+  const workloads = suite.workloads.filter((w) => !input.workloads || input.workloads.includes(w.id));
+  const unrun = Object.keys(input.models ?? {}).filter((id) => !workloads.some((w) => w.id === id));
+  if (unrun.length) throw badRequest('suite_run.unknown_workload', `A model is named for workloads this run leaves out: ${unrun.join(', ')}.`, { errors: unrun.map((id) => ({ path: `models.${id}`, message: 'not among the workloads run' })) });
+  const device = await deps.db.device.findUnique({ where: { slug: input.device } });
+  if (!device || (!device.isPublic && !seesAllOrgs(principal))) throw notFound('device.not_found', `No device ${input.device}.`);
+  for (const [workloadId, modelId] of Object.entries(input.models ?? {})) {
+    const model = await deps.db.model.findFirst({ where: { AND: [{ id: modelId }, visibleWhere(principal)] }, select: { format: true } });
+    if (!model) throw notFound('model.not_found', `No model ${modelId} (named for ${workloadId}).`);
+    const lm = suite.workloads.find((w) => w.id === workloadId)!.llmLengths !== null;
+    if (lm !== (model.format === MODEL_BUNDLE_FORMAT)) throw unprocessable('suite.reference_mismatch', `${workloadId} needs ${lm ? 'an LLM bundle' : 'a single .onnx model'}; model ${modelId} is ${model.format}.`);
+  }
+  // Every entry's spec is resolved before anything is written, so a catalog the harness refuses fails here.
+  for (const w of workloads) {
+    w.scenarios.forEach((_, i) => {
+      const spec = entrySpec(w, i, i === 0 ? 'sha256:' + '0'.repeat(64) : null, input.reducedPreset);
+      try {
+        resolveSuiteSpec(spec);
+      } catch (err) {
+        if (err instanceof z.ZodError) throw badRequest('suite.invalid', `The catalog's ${w.id} settings do not resolve.`, { errors: err.issues.map((is) => ({ path: is.path.join('.'), message: is.message })) });
+        throw err;
+      }
+    });
+  }
+
+  // Side effects from here: the references and datasets (idempotent), the run, its jobs.
+  const planned: SuiteRunPlan['workloads'] = [];
+  const datasets = new Map<string, string | null>();
+  for (const w of workloads) {
+    const referenceModelId = await ensureReferenceModel(deps, suite, w);
+    datasets.set(w.id, await ensureSuiteDataset(deps, suite, w));
+    planned.push({
+      id: w.id,
+      modelId: input.models?.[w.id] ?? referenceModelId,
+      referenceModelId,
+      scenarios: w.scenarios.map((s, i) => ({ scenario: s.scenario, suite: entrySpec(w, i, datasets.get(w.id) ?? null, input.reducedPreset) })),
+      qualityNotMeasured: qualityNotMeasured(w),
+    });
+  }
+  const plan: SuiteRunPlan = suiteRunPlanSchema.parse({ workloads: planned, conformance: conformanceOf(suite, input, workloads) });
+  const run = await deps.db.suiteRun.create({ data: { orgId: principal.orgId, deviceId: device.id, suiteId: suite.id, suiteDigest: suite.digest, plan: plan as unknown as Prisma.InputJsonObject } });
+  const created: string[] = [];
+  try {
+    for (const w of plan.workloads) {
+      for (const [i, s] of w.scenarios.entries()) {
+        const { job } = await submitJob(
+          deps,
+          principal,
+          // The first scenario's accuracy pass compares with the reference on the CPU EP.
+          { modelId: w.modelId, device: device.slug, suite: s.suite, ...(i === 0 && { referenceModelId: w.referenceModelId }) },
+          { requestId, suiteRun: { id: run.id, entry: `${w.id}/${s.scenario}` } },
+        );
+        created.push(job.id);
+      }
+    }
+  } catch (err) {
+    // A run missing entries would never finish: take back what was queued and the run itself.
+    for (const id of created) await deps.queues.removeWaiting(device.slug, id).catch(() => false);
+    await deps.db.job.deleteMany({ where: { suiteRunId: run.id, status: 'QUEUED' } });
+    await deps.db.job.updateMany({ where: { suiteRunId: run.id }, data: { status: 'CANCELED', errorCode: 'job.canceled', errorMessage: 'Its suite run could not be queued.', finishedAt: new Date() } });
+    if ((await deps.db.job.count({ where: { suiteRunId: run.id } })) === 0) await deps.db.suiteRun.delete({ where: { id: run.id } });
+    throw err;
+  }
+  return getSuiteRun(deps, principal, run.id);
+}
+
+const withJobs = { jobs: { include: { report: { select: { id: true } } } }, device: { select: { slug: true } } } as const;
+
+async function visibleRun(deps: JobServiceDeps, principal: UserPrincipal, id: string) {
+  const run = await deps.db.suiteRun.findFirst({ where: { AND: [{ id }, seesAllOrgs(principal) ? {} : { orgId: principal.orgId }] }, include: withJobs });
+  if (!run) throw notFound('suite_run.not_found', 'No such suite run.');
+  return run;
+}
+
+/** A run with progress per workload. A RUNNING run is advanced first (resubmits, signature), so a process
+ *  that died between a job's end and the suite report leaves nothing stuck. */
+export async function getSuiteRun(deps: JobServiceDeps, principal: UserPrincipal, id: string): Promise<SuiteRun> {
+  let run = await visibleRun(deps, principal, id);
+  if (run.status === 'RUNNING') {
+    await advanceSuiteRun(deps, id);
+    run = await visibleRun(deps, principal, id);
+  }
+  const plan = suiteRunPlanSchema.parse(run.plan);
+  const entries = entriesOf(plan, run.jobs);
+  const progressOf = (job: Job | undefined) => (!job ? 0 : job.status === 'QUEUED' || job.status === 'RUNNING' ? job.progress : 1);
+  const workloads = plan.workloads.map((w) => {
+    const own = entries.filter((e) => e.workload === w.id);
+    return {
+      id: w.id,
+      modelId: w.modelId,
+      referenceModelId: w.referenceModelId,
+      progress: own.reduce((sum, e) => sum + progressOf(e.latest), 0) / own.length,
+      entries: own.map((e) => {
+        const job = e.latest;
+        if (!job) throw new Error(`suite run ${id} has no job for ${e.entry}`);
+        return {
+          scenario: e.scenario,
+          jobId: job.id,
+          status: job.status,
+          progress: progressOf(job),
+          phase: job.phase,
+          jobs: e.jobs.length,
+          reportId: job.report?.id ?? null,
+          error: job.errorCode ? { code: job.errorCode, message: job.errorMessage } : null,
+        };
+      }),
+    };
+  });
+  return {
+    id: run.id,
+    orgId: run.orgId,
+    suite: { id: run.suiteId, digest: run.suiteDigest },
+    device: run.device.slug,
+    status: run.status === 'FINISHED' ? 'FINISHED' : 'RUNNING',
+    conforming: plan.conformance.conforming,
+    deviations: plan.conformance.deviations,
+    progress: entries.reduce((sum, e) => sum + progressOf(e.latest), 0) / entries.length,
+    workloads,
+    reportDigest: run.statementDigest,
+    createdAt: run.createdAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** The signed suite report, with its predicate decoded from the signed bytes (not from the row). */
+export async function getSuiteReport(deps: JobServiceDeps, principal: UserPrincipal, id: string): Promise<SuiteReport> {
+  await getSuiteRun(deps, principal, id);
+  const run = await visibleRun(deps, principal, id);
+  if (run.status !== 'FINISHED' || !run.envelope || !run.statementDigest) throw conflict('suite_run.not_finished', 'The suite run is still running; its report is signed when every entry has finished.');
+  const envelope = run.envelope as { payloadType: string; payload: string; signatures: { keyid: string; sig: string }[] };
+  const statement = parseCanonicalJson(Buffer.from(envelope.payload, 'base64')) as { predicate: unknown };
+  return { suiteRunId: run.id, statementDigest: run.statementDigest, envelope, predicate: suiteReportPredicateSchema.parse(statement.predicate) };
+}
