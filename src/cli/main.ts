@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { StartupError } from '../api/server.js';
 import { submitCommand } from './commands/submit.js';
+import type { SuiteRunOptions } from './commands/suite.js';
 import { describeCliError } from './cli-errors.js';
 import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
@@ -56,6 +57,35 @@ program
   .option('--api-key <key>', 'API key (default: NPUBENCH_API_KEY or the saved login)')
   .action(async (model: string, opts: Parameters<typeof submitCommand>[1]) => {
     process.exitCode = await submitCommand(model, opts).catch(fail);
+  });
+
+const suite = program.command('suite').description('Suite runs: every workload and required scenario of a published suite on one device, one signed suite report');
+suite
+  .command('run')
+  .description('Run a suite (e.g. npubench-edge@1) on a device, follow progress per workload and print the signed suite report')
+  .argument('<suite>', 'suite id, name@version (GET /v1/suites lists them)')
+  .requiredOption('-d, --device <slug>', 'target device')
+  .option('--model <workload=modelId...>', 'your own model for a workload instead of the reference (repeatable)')
+  .option('--workload <id...>', 'only these workloads (the report then says it does not conform)')
+  .option('--reduced-preset <preset>', 'smoke or quick instead of the catalog settings, for demos (recorded as not conforming)')
+  .option('--no-wait', 'return after submitting instead of waiting for the suite report')
+  .option('--json', 'print JSON instead of text')
+  .option('--api-url <url>', 'API base URL (default: NPUBENCH_API_URL or the saved login)')
+  .option('--api-key <key>', 'API key (default: NPUBENCH_API_KEY or the saved login)')
+  .action(async (id: string, opts: SuiteRunOptions) => {
+    const { suiteRunCommand } = await import('./commands/suite.js');
+    process.exitCode = await suiteRunCommand(id, opts).catch(fail);
+  });
+suite
+  .command('show')
+  .description('A suite run: progress per workload, or its signed suite report once finished')
+  .argument('<id>', 'suite run id')
+  .option('--json', 'print JSON instead of text')
+  .option('--api-url <url>', 'API base URL (default: NPUBENCH_API_URL or the saved login)')
+  .option('--api-key <key>', 'API key (default: NPUBENCH_API_KEY or the saved login)')
+  .action(async (id: string, opts: { json?: boolean; apiUrl?: string; apiKey?: string }) => {
+    const { suiteShowCommand } = await import('./commands/suite.js');
+    process.exitCode = await suiteShowCommand(id, opts).catch(fail);
   });
 
 program
