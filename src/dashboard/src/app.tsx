@@ -20,6 +20,8 @@ const SubmitPage = lazyNamed(() => import('./pages/vendor'), 'SubmitPage');
 const CompressionPage = lazyNamed(() => import('./pages/compression'), 'CompressionPage');
 const LabPage = lazyNamed(() => import('./pages/lab'), 'LabPage');
 const SuitesPage = lazyNamed(() => import('./pages/suites'), 'SuitesPage');
+const NewSuiteRunPage = lazyNamed(() => import('./pages/suite-runs'), 'NewSuiteRunPage');
+const SuiteRunPage = lazy(() => import('./pages/suite-runs').then((m) => ({ default: m.SuiteRunPage })));
 
 function Page() {
   const { path } = useLocation();
@@ -57,6 +59,8 @@ function Page() {
   if (path === '/vendor/jobs') return needs(true, <JobsPage />);
   if (path === '/vendor/submit') return needs(true, <SubmitPage />);
   if (path === '/vendor/compression') return needs(true, <CompressionPage />);
+  if (path === '/vendor/suite-runs/new') return needs(true, <NewSuiteRunPage />);
+  if ((p = match('/vendor/suite-runs/:id', path))) return needs(true, <SuiteRunPage id={p.id!} />);
   if (path === '/lab') return needs(isLab(me), <LabPage />);
   return (
     <Empty title="Page not found">

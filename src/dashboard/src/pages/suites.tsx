@@ -1,5 +1,6 @@
 import { apiJson } from '../api';
 import { Loaded, PageTitle, useAsync } from '../components';
+import { Link } from '../router';
 import type { SuiteDocument, SuiteList, SuiteWorkload } from '../../../contracts/suites';
 
 const mb = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
@@ -71,6 +72,11 @@ function SuiteDetail({ id }: { id: string }) {
             {s.title} <code>{s.id}</code>
           </h2>
           <p>{s.description}</p>
+          <p>
+            <Link to="/vendor/suite-runs/new" className="button" data-testid="run-suite-link">
+              Run this suite on a device
+            </Link>
+          </p>
           <p className="small">
             Digest <code className="hash">{s.digest}</code> (sha256 of the RFC 8785 canonical JSON of <code>GET /v1/suites/{s.id}</code> without <code>digest</code>)
           </p>
