@@ -18,8 +18,6 @@ import { uploadDataset } from '../datasets/datasets.js';
 import { buildSuiteDatasetFiles } from '../../harness/index.js';
 import { BUILTIN_DATASET_REF } from '../../harness/schemas.js';
 
-/** The catalog's name for the file format a labelled-inputs dataset is uploaded in. */
-const LABELLED_INPUTS_FILE_FORMAT = 'npubench.labelled-inputs/v1';
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Where a pinned file lies on this host: in its npm package's folder, or in this repository. */
@@ -101,12 +99,18 @@ export async function ensureReferenceModel(deps: ServiceDeps, suite: SuiteDocume
 
 let generated: Promise<Map<string, string>> | undefined;
 
-/** The dataset reference a workload's accuracy pass names ('sha256:…' or the built-in MMLU set); null when
- *  the dataset has a format no evaluator reads yet. */
-export async function ensureSuiteDataset(deps: ServiceDeps, suite: SuiteDocument, workload: SuiteWorkload): Promise<string | null> {
+/** How a workload's accuracy pass names its dataset: the evaluation kind and 'sha256:…' (or the built-in
+ *  MMLU set); null when the dataset has a format no evaluator reads. */
+export type SuiteDatasetRef = { kind: 'classification' | 'textRecognition' | 'mmlu'; ref: string };
+
+/** The catalog's file formats, by the evaluation that reads them. */
+const EVALUATED_FORMATS: Record<string, SuiteDatasetRef['kind']> = { 'npubench.labelled-inputs/v1': 'classification', 'npubench.text-lines/v1': 'textRecognition' };
+
+export async function ensureSuiteDataset(deps: ServiceDeps, suite: SuiteDocument, workload: SuiteWorkload): Promise<SuiteDatasetRef | null> {
   const dataset = workload.dataset;
-  if (dataset.format === BUILTIN_DATASET_REF) return BUILTIN_DATASET_REF;
-  if (dataset.format !== LABELLED_INPUTS_FILE_FORMAT) return null;
+  if (dataset.format === BUILTIN_DATASET_REF) return { kind: 'mmlu', ref: BUILTIN_DATASET_REF };
+  const kind = EVALUATED_FORMATS[dataset.format];
+  if (kind === undefined) return null;
   const name = registeredName(suite, workload, `.${dataset.id.replace('@', '-')}`);
   const ref = `sha256:${dataset.sha256}`;
   await once(`dataset:${name}`, async () => {
@@ -129,5 +133,5 @@ export async function ensureSuiteDataset(deps: ServiceDeps, suite: SuiteDocument
       throw err;
     }
   });
-  return ref;
+  return { kind, ref };
 }

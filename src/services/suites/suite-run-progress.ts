@@ -15,6 +15,7 @@ import { MAX_ENTRY_ATTEMPTS, SUITE_REPORT_PREDICATE_TYPE, suiteReportPredicateSc
 import { publishJobChange, type JobEventDeps } from '../jobs/job-events.js';
 import { activeSigner, signingTimeFor } from '../signing/service-key.js';
 import { getSuite } from './suite-catalog.js';
+import { isUniqueViolation } from '../prisma-errors.js';
 import type { SuiteWorkload } from '../../contracts/suites.js';
 
 export type SuiteRunDeps = JobEventDeps & Pick<ServiceDeps, 'queues' | 'signer'> & { config: ServiceDeps['config'] };
@@ -77,7 +78,7 @@ async function resubmitEntry(deps: SuiteRunDeps, deviceSlug: string, lost: Job, 
       data: { orgId: lost.orgId, modelId: lost.modelId, deviceId: lost.deviceId, suite: lost.suite as Prisma.InputJsonValue, suiteRunId: runId, suiteEntry: entry, idempotencyKey },
     });
   } catch (err) {
-    if ((err as { code?: string }).code === 'P2002') return;
+    if (isUniqueViolation(err)) return;
     throw err;
   }
   await deps.queues.enqueue({ jobId: job.id, deviceSlug });

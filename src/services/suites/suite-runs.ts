@@ -6,13 +6,13 @@
 import type { Job, Prisma } from '@prisma/client';
 import { z } from 'zod';
 import { badRequest, notFound, unprocessable, conflict } from '../../lib/errors.js';
-import { resolveSuiteSpec, BUILTIN_DATASET_REF } from '../../harness/schemas.js';
+import { resolveSuiteSpec } from '../../harness/schemas.js';
 import { parseCanonicalJson } from '../../lib/crypto/canonical-json.js';
 import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { submitJob } from '../jobs/jobs.js';
 import type { JobServiceDeps } from '../jobs/job-changes.js';
 import { getSuite } from './suite-catalog.js';
-import { ensureReferenceModel, ensureSuiteDataset } from './suite-references.js';
+import { ensureReferenceModel, ensureSuiteDataset, type SuiteDatasetRef } from './suite-references.js';
 import { advanceSuiteRun, entriesOf } from './suite-run-progress.js';
 import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
 import type { SuiteDocument, SuiteWorkload } from '../../contracts/suites.js';
@@ -25,15 +25,15 @@ import {
   type SuiteRunRequest,
 } from '../../contracts/suite-runs.js';
 
-/** Why a workload's catalog metric cannot be scored by this version, when it cannot. */
-function qualityNotMeasured(workload: SuiteWorkload): string | null {
-  if (workload.quality.metric === 'character-accuracy') return 'not measured: no character-error-rate evaluator yet; the fidelity pass against the reference is reported';
-  return null;
+/** Why a workload's catalog metric cannot be scored by this version, when it cannot: its dataset has a
+ *  format no evaluator reads. */
+function qualityNotMeasured(dataset: SuiteDatasetRef | null): string | null {
+  return dataset === null ? 'not measured: no evaluator reads this dataset format; the fidelity pass against the reference is reported' : null;
 }
 
 /** The suite spec of one entry: the catalog's settings (or the reduced preset), the reference's dims, and on
  *  the workload's first scenario its accuracy pass and, for LMs, TTFT/TPOT at the catalog's lengths. */
-export function entrySpec(workload: SuiteWorkload, index: number, datasetRef: string | null, reducedPreset: SuiteRunRequest['reducedPreset']): Record<string, unknown> {
+export function entrySpec(workload: SuiteWorkload, index: number, dataset: SuiteDatasetRef | null, reducedPreset: SuiteRunRequest['reducedPreset']): Record<string, unknown> {
   const { scenario, settings } = workload.scenarios[index]!;
   const { preset, ...rest } = settings;
   const spec: Record<string, unknown> = { scenario, ...rest, preset: reducedPreset ?? preset, dynamicDims: workload.referenceModel.dynamicDims };
@@ -41,7 +41,7 @@ export function entrySpec(workload: SuiteWorkload, index: number, datasetRef: st
   if (index > 0) return spec;
   const isLm = workload.llmLengths !== null;
   spec.accuracy = {
-    ...(datasetRef === BUILTIN_DATASET_REF ? { mmlu: { dataset: BUILTIN_DATASET_REF } } : datasetRef ? { classification: { dataset: datasetRef } } : {}),
+    ...(dataset && { [dataset.kind]: { dataset: dataset.ref } }),
     // Synthetic inputs compared with the reference: as many as the quality target's least sample count.
     ...(isLm ? {} : { fidelitySamples: workload.quality.minSamples }),
   };
@@ -49,15 +49,12 @@ export function entrySpec(workload: SuiteWorkload, index: number, datasetRef: st
   return spec;
 }
 
-function conformanceOf(suite: SuiteDocument, input: SuiteRunRequest, workloads: readonly SuiteWorkload[]): SuiteRunPlan['conformance'] {
+function conformanceOf(suite: SuiteDocument, input: SuiteRunRequest, workloads: SuiteRunPlan['workloads']): SuiteRunPlan['conformance'] {
   const deviations: string[] = [];
   if (input.reducedPreset) deviations.push(`every scenario ran the ${input.reducedPreset} preset instead of the catalog's settings`);
-  const skipped = suite.workloads.filter((w) => !workloads.includes(w)).map((w) => w.id);
+  const skipped = suite.workloads.filter((w) => !workloads.some((p) => p.id === w.id)).map((w) => w.id);
   if (skipped.length) deviations.push(`workloads not run: ${skipped.join(', ')}`);
-  for (const w of workloads) {
-    const note = qualityNotMeasured(w);
-    if (note) deviations.push(`${w.id}: quality ${note}`);
-  }
+  for (const w of workloads) if (w.qualityNotMeasured) deviations.push(`${w.id}: quality ${w.qualityNotMeasured}`);
   return { conforming: deviations.length === 0, deviations };
 }
 
@@ -79,7 +76,7 @@ export async function createSuiteRun(deps: JobServiceDeps, principal: UserPrinci
   // Every entry's spec is resolved before anything is written, so a catalog the harness refuses fails here.
   for (const w of workloads) {
     w.scenarios.forEach((_, i) => {
-      const spec = entrySpec(w, i, i === 0 ? 'sha256:' + '0'.repeat(64) : null, input.reducedPreset);
+      const spec = entrySpec(w, i, null, input.reducedPreset);
       try {
         resolveSuiteSpec(spec);
       } catch (err) {
@@ -91,19 +88,18 @@ export async function createSuiteRun(deps: JobServiceDeps, principal: UserPrinci
 
   // Side effects from here: the references and datasets (idempotent), the run, its jobs.
   const planned: SuiteRunPlan['workloads'] = [];
-  const datasets = new Map<string, string | null>();
   for (const w of workloads) {
     const referenceModelId = await ensureReferenceModel(deps, suite, w);
-    datasets.set(w.id, await ensureSuiteDataset(deps, suite, w));
+    const dataset = await ensureSuiteDataset(deps, suite, w);
     planned.push({
       id: w.id,
       modelId: input.models?.[w.id] ?? referenceModelId,
       referenceModelId,
-      scenarios: w.scenarios.map((s, i) => ({ scenario: s.scenario, suite: entrySpec(w, i, datasets.get(w.id) ?? null, input.reducedPreset) })),
-      qualityNotMeasured: qualityNotMeasured(w),
+      scenarios: w.scenarios.map((s, i) => ({ scenario: s.scenario, suite: entrySpec(w, i, dataset, input.reducedPreset) })),
+      qualityNotMeasured: qualityNotMeasured(dataset),
     });
   }
-  const plan: SuiteRunPlan = suiteRunPlanSchema.parse({ workloads: planned, conformance: conformanceOf(suite, input, workloads) });
+  const plan: SuiteRunPlan = suiteRunPlanSchema.parse({ workloads: planned, conformance: conformanceOf(suite, input, planned) });
   const run = await deps.db.suiteRun.create({ data: { orgId: principal.orgId, deviceId: device.id, suiteId: suite.id, suiteDigest: suite.digest, plan: plan as unknown as Prisma.InputJsonObject } });
   const created: string[] = [];
   try {
