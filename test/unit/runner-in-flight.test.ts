@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RunnerFailure, createRunnerBackend, referenceRunnerCommand, resolveSuiteSpec, runBenchmark, type RunnerBackendConfig, type SuiteSpecInput } from '../../src/harness/index.js';
+import { RunnerFailure, createRunnerBackend, createSyntheticInputs, referenceRunnerCommand, resolveSuiteSpec, runBenchmark, type RunnerBackendConfig, type SuiteSpecInput } from '../../src/harness/index.js';
 import { summarizeCompliance, type ComplianceRaw } from '../../src/harness/compliance/compliance-format.js';
 import { fixtureModel } from '../helpers/fixtures.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
@@ -77,6 +77,26 @@ describe('a runner with maxInFlight 4', () => {
       expect(timing?.concurrent).toBe(true);
     }
   }, 240_000);
+});
+
+describe('device times with requests in flight', () => {
+  it('stay in the order the requests were issued, whatever order the answers come in', async () => {
+    const { config, stats } = await proxied('tagged-times');
+    const backend = createRunnerBackend(config);
+    try {
+      const { inputs } = await backend.load(MLP);
+      const library = backend.sampleLibrary()!;
+      const samples = Array.from({ length: 12 }, (_, k) => createSyntheticInputs(inputs, { seed: k, dynamicDims: { batch: 1 } }));
+      await library.loadSamples(samples);
+      // Issued in this order, 4 at a time; the proxy tags each device time with its sample's index + 1.
+      const order = [5, 0, 11, 3, 8, 1, 9, 2, 7, 10, 4, 6];
+      await Promise.all(order.map((index) => library.runSamples([index])));
+      expect(stats().outOfOrder).toBeGreaterThan(0);
+      expect(backend.takeDeviceTimings()).toEqual({ source: 'runner', ns: order.map((index) => index + 1) });
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
 });
 
 describe('npubench runner', () => {
