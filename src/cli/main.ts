@@ -109,6 +109,7 @@ program
   .option('--shots <n>', 'MMLU few-shot examples (default 5)')
   .option('--labels <file>', 'top-1/top-5 accuracy on a labelled input set (labelled-inputs.json, or a zip/tar holding it)')
   .option('--text-pages <file>', 'text detection hmean on a page set (npubench.text-pages/v1 JSON; docs/accuracy.md)')
+  .option('--vad-frames <file>', 'voice-activity frame F1 on a VAD frame set (npubench.vad-frames/v1 JSON; docs/accuracy.md)')
   .option('--text-lines <file>', 'text recognition character accuracy (1 - CER) on a text-lines set (npubench.text-lines/v1 JSON; docs/accuracy.md)')
   .option('--reference <model>', 'the FP32 original to compare with (run on the CPU EP with the same inputs): .onnx, bundle or bundle folder')
   .option('--gate <ratio>', 'accuracy gate: PASS when the score is at least ratio × the reference\'s (e.g. 0.99)')

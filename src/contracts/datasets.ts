@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { rowId, timestamp } from './common.js';
 
-export const DATASET_FORMATS = ['mmlu-csv', 'labelled-inputs', 'text-lines', 'text-pages'] as const;
+export const DATASET_FORMATS = ['mmlu-csv', 'labelled-inputs', 'text-lines', 'text-pages', 'vad-frames'] as const;
 export const datasetFormatSchema = z.enum(DATASET_FORMATS);
 
 const subjectCountSchema = z.object({ subject: z.string(), dev: z.number().int(), test: z.number().int() });
@@ -16,7 +16,7 @@ export const datasetSchema = z
     artifactDigest: z.string(),
     ref: z.string().describe('How a suite names the dataset: sha256:<artifactDigest>'),
     subjects: z.array(subjectCountSchema).describe('MMLU subjects with their question counts; empty for other formats'),
-    questionCount: z.number().int().describe('What a score rests on: MMLU test questions, labelled rows, text lines, or text boxes of a page set'),
+    questionCount: z.number().int().describe('What a score rests on: MMLU test questions, labelled rows, text lines, text boxes of a page set, or VAD frames'),
     createdAt: timestamp,
   })
   .meta({ id: 'Dataset' });

@@ -121,7 +121,7 @@ describe('MMLU dataset uploads', () => {
     expectProblem(await submit({ accuracy: { reference: { modelDigest: '0'.repeat(64) } } }), 400, 'suite.invalid');
     expectProblem(await submit({}, { referenceModelId: model.id }), 400, 'suite.invalid');
     expectProblem(await submit({ accuracy: { mmlu: {}, gate: {} } }), 400, 'suite.invalid');
-    expectProblem(await submit({ accuracy: { voiceActivity: { dataset: `sha256:${'0'.repeat(64)}` } } }), 400, 'suite.invalid');
+    expectProblem(await submit({ accuracy: { voiceActivity: { dataset: `sha256:${'0'.repeat(64)}` } } }), 404, 'dataset.not_found');
     await t.app.inject({ method: 'POST', url: '/v1/devices', headers: bearer(admin.key), payload: { slug: 'npu-runner', name: 'NPU', manufacturer: 'test', backendKind: 'runner' } });
     // MMLU with a reference runs through a runner device's lm_forward and run, so it is accepted there.
     const onRunner = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: bearer(vendor.key), payload: { modelId: model.id, device: 'npu-runner', suite: { accuracy: { mmlu: {} } }, referenceModelId: model.id } });

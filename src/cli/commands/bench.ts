@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
-import { type AccuracyInputs, type BenchmarkProgress, BUILTIN_DATASET_REF, createPowerMeter, createRunnerBackend, detectPowerMeter, formatMlperfSummary, LABELLED_INPUTS_FILE, labelledInputsFileIn, loadMmluDatasetFromDir, type OnnxRuntimeBackendConfig, parseLabelledInputs, parseTextPagesDataset, parseTextLines, powerMeterConfigSchema, type PowerOptions, profileOperators, resolveSuiteSpec, runBenchmark } from '../../harness/index.js';
+import { type AccuracyInputs, type BenchmarkProgress, BUILTIN_DATASET_REF, createPowerMeter, createRunnerBackend, detectPowerMeter, formatMlperfSummary, LABELLED_INPUTS_FILE, labelledInputsFileIn, loadMmluDatasetFromDir, type OnnxRuntimeBackendConfig, parseLabelledInputs, parseTextPagesDataset, parseVadFrames, parseTextLines, powerMeterConfigSchema, type PowerOptions, profileOperators, resolveSuiteSpec, runBenchmark } from '../../harness/index.js';
 import { runnerCommandLine } from '../runner-command-line.js';
 import { formatReportSummary } from '../report-summary-table.js';
 import { compareSummaries, formatComparison, workloadMismatch } from '../report-comparison.js';
@@ -19,6 +19,7 @@ export interface BenchOptions {
   labels?: string;
   textPages?: string;
   textLines?: string;
+  vadFrames?: string;
   reference?: string;
   gate?: string;
   llm?: string;
@@ -130,15 +131,19 @@ async function localAccuracy(suite: Record<string, unknown>, model: LocalModel, 
     accuracy.classification = { dataset: ref };
     inputs.labelledInputs = { ref, set: parseLabelledInputs(text) };
   }
+  // Single-file datasets, named by the sha256 of the file as an uploaded one would be.
+  const datasetFile = async <T>(file: string, parse: (text: string) => T) => ({ ref: `sha256:${await fileSha256(file)}`, set: parse(await readFile(file, 'utf8')) });
   if (opts.textPages !== undefined) {
-    const ref = `sha256:${await fileSha256(opts.textPages)}`;
-    accuracy.textDetection = { dataset: ref };
-    inputs.textPages = { ref, set: parseTextPagesDataset(await readFile(opts.textPages, 'utf8')) };
+    inputs.textPages = await datasetFile(opts.textPages, parseTextPagesDataset);
+    accuracy.textDetection = { dataset: inputs.textPages.ref };
   }
   if (opts.textLines !== undefined) {
-    const ref = `sha256:${await fileSha256(opts.textLines)}`;
-    accuracy.textRecognition = { dataset: ref };
-    inputs.textLines = { ref, set: parseTextLines(await readFile(opts.textLines, 'utf8')) };
+    inputs.textLines = await datasetFile(opts.textLines, parseTextLines);
+    accuracy.textRecognition = { dataset: inputs.textLines.ref };
+  }
+  if (opts.vadFrames !== undefined) {
+    inputs.vadFrames = await datasetFile(opts.vadFrames, parseVadFrames);
+    accuracy.voiceActivity = { dataset: inputs.vadFrames.ref };
   }
   if (opts.reference !== undefined) {
     const reference = await openLocalModel(opts.reference, cleanups);

@@ -35,19 +35,28 @@ export function checkVoiceActivityModel(model: Pick<OutputModel, 'inputs' | 'out
   }
 }
 
+/** Silero v5's inputs for frame `f`: the frame behind the previous frame's last 64 samples, the state
+ *  (zeros: a fresh stream) and the sample rate. The latency run's performance samples are these too. */
+export function sileroFrameInputs(set: VadFrameSet, f: number, state: HostTensor = zeroState()): HostTensor[] {
+  const start = f * VAD_FRAME_SAMPLES;
+  const window = new Float32Array(SILERO_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
+  if (f > 0) window.set(set.audio.subarray(start - SILERO_CONTEXT_SAMPLES, start), 0);
+  window.set(set.audio.subarray(start, start + VAD_FRAME_SAMPLES), SILERO_CONTEXT_SAMPLES);
+  return [{ name: 'input', elementType: 'float32', dims: [1, window.length], data: window }, state, { name: 'sr', elementType: 'int64', dims: [], data: BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)) }];
+}
+
+function zeroState(): HostTensor {
+  return { name: 'state', elementType: 'float32', dims: STATE_DIMS, data: new Float32Array(STATE_DIMS[0] * STATE_DIMS[1] * STATE_DIMS[2]) };
+}
+
 /** Every frame's speech probability, in order, the state carried from frame to frame. */
 export async function speechProbabilities(model: OutputModel, set: VadFrameSet, signal?: AbortSignal): Promise<number[]> {
   const frames = set.labels.length;
-  const sr: HostTensor = { name: 'sr', elementType: 'int64', dims: [], data: BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)) };
-  let state: HostTensor = { name: 'state', elementType: 'float32', dims: STATE_DIMS, data: new Float32Array(STATE_DIMS[0] * STATE_DIMS[1] * STATE_DIMS[2]) };
+  let state = zeroState();
   const probabilities: number[] = [];
   for (let f = 0; f < frames; f++) {
     if (signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
-    const start = f * VAD_FRAME_SAMPLES;
-    const window = new Float32Array(SILERO_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
-    if (f > 0) window.set(set.audio.subarray(start - SILERO_CONTEXT_SAMPLES, start), 0);
-    window.set(set.audio.subarray(start, start + VAD_FRAME_SAMPLES), SILERO_CONTEXT_SAMPLES);
-    const out = await model.run([{ name: 'input', elementType: 'float32', dims: [1, window.length], data: window }, state, sr], ['output', 'stateN']);
+    const out = await model.run(sileroFrameInputs(set, f, state), ['output', 'stateN']);
     const p = out.output?.data;
     const next = out.stateN;
     if (!(p instanceof Float32Array) || p.length !== 1 || next === undefined || !(next.data instanceof Float32Array)) {

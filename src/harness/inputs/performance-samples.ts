@@ -68,12 +68,12 @@ export function createPerformanceSampleSet(
   const dataset = options.fromDataset;
   let reason = 'the run names no dataset of model inputs';
   if (dataset && dataset.count > 0) {
-    const mismatch = sampleMismatch(dataset.sample(0), first);
+    const mismatch = sampleMismatch(dataset.sample(0), signatures, options.dynamicDims);
     if (mismatch === null) {
       const performanceSampleCount = Math.min(wanted, fit, dataset.count);
       const chosen = seededShuffle(dataset.count, options.qslSeed).slice(0, performanceSampleCount);
       const samples = chosen.map((i) => dataset.sample(i));
-      const late = samples.map((sample) => sampleMismatch(sample, first)).find((m) => m !== null);
+      const late = samples.map((sample) => sampleMismatch(sample, signatures, options.dynamicDims)).find((m) => m !== null);
       if (late === undefined) return { samples: [...samples, ...fresh(performanceSampleCount)], performanceSampleCount, source: { kind: 'dataset', dataset: dataset.ref, datasetSamples: dataset.count } };
       reason = `dataset ${dataset.ref} does not fit the model: ${late}`;
     } else {

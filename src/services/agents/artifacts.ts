@@ -30,6 +30,7 @@ export async function downloadArtifactForAgent(deps: ServiceDeps, agentId: strin
         { suite: { path: ['accuracy', 'classification', 'dataset'], equals: `sha256:${digest}` } },
         { suite: { path: ['accuracy', 'textRecognition', 'dataset'], equals: `sha256:${digest}` } },
         { suite: { path: ['accuracy', 'textDetection', 'dataset'], equals: `sha256:${digest}` } },
+        { suite: { path: ['accuracy', 'voiceActivity', 'dataset'], equals: `sha256:${digest}` } },
       ],
     },
     select: { id: true },

@@ -10,7 +10,7 @@ import { badRequest, conflict, notFound, payloadTooLarge, unprocessable } from '
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { extractArchive, sniffArchiveKind } from '../../lib/bundles/archive-extract.js';
 import { readFile } from 'node:fs/promises';
-import { BUILTIN_DATASET_REF, builtinMmluDataset, labelledInputsFileIn, loadMmluDatasetFromDir, type MmluDataset, parseLabelledInputs, parseTextLines, parseTextPagesDataset, TEXT_LINES_FORMAT, TEXT_PAGES_FORMAT } from '../../harness/schemas.js';
+import { BUILTIN_DATASET_REF, builtinMmluDataset, labelledInputsFileIn, loadMmluDatasetFromDir, type MmluDataset, parseLabelledInputs, parseTextLines, parseTextPagesDataset, parseVadFrames, TEXT_LINES_FORMAT, TEXT_PAGES_FORMAT, VAD_FRAMES_FORMAT } from '../../harness/schemas.js';
 import { bundleScratchDir } from '../../lib/bundles/model-bundle.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { seesAllOrgs, type UserPrincipal } from '../auth/principal.js';
@@ -18,7 +18,7 @@ import { DATASET_FORMATS, datasetFormatSchema, datasetSubjectsSchema, type Datas
 import { isPublishedSuiteDataset } from '../suites/suite-catalog.js';
 import { extractLimitsOf, stageSingleFileUpload, type UploadPart } from '../models/models.js';
 
-export const [MMLU_DATASET_FORMAT, LABELLED_INPUTS_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT, TEXT_PAGES_DATASET_FORMAT] = DATASET_FORMATS;
+export const [MMLU_DATASET_FORMAT, LABELLED_INPUTS_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT, TEXT_PAGES_DATASET_FORMAT, VAD_FRAMES_DATASET_FORMAT] = DATASET_FORMATS;
 export const DATASET_MEDIA_TYPE = 'application/vnd.npubench.dataset+archive';
 
 export const datasetFields = z.strictObject({
@@ -47,11 +47,12 @@ function declaredFormat(text: string): unknown {
   }
 }
 
-/** A single-file dataset by the format it declares: a text-lines file, a text page set, or else a
+/** A single-file dataset by the format it declares: a text-lines file, a text page set, a VAD frame set, or else a
  *  labelled input set (whose parser says what is wrong with it). */
 function inspectJsonDataset(text: string): { format: string; subjects: Prisma.InputJsonValue; questionCount: number } {
   const format = declaredFormat(text);
   if (format === TEXT_LINES_FORMAT) return { format: TEXT_LINES_DATASET_FORMAT, subjects: [], questionCount: parseTextLines(text).lines.length };
+  if (format === VAD_FRAMES_FORMAT) return { format: VAD_FRAMES_DATASET_FORMAT, subjects: [], questionCount: parseVadFrames(text).labels.length };
   if (format === TEXT_PAGES_FORMAT) return { format: TEXT_PAGES_DATASET_FORMAT, subjects: [], questionCount: parseTextPagesDataset(text).pages.reduce((sum, p) => sum + p.lines.length, 0) };
   const set = parseLabelledInputs(text);
   return { format: LABELLED_INPUTS_DATASET_FORMAT, subjects: [], questionCount: set.samples.reduce((sum, s) => sum + s.labels.length, 0) };

@@ -12,7 +12,7 @@ import { CanonicalJsonError, canonicalBytes } from '../../lib/crypto/canonical-j
 import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { cursorPage, cursorPageArgs } from '../cursor-page.js';
 import { deviceSlug } from '../devices/devices.js';
-import { checkDatasetRef, LABELLED_INPUTS_DATASET_FORMAT, MMLU_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT, TEXT_PAGES_DATASET_FORMAT } from '../datasets/datasets.js';
+import { checkDatasetRef, LABELLED_INPUTS_DATASET_FORMAT, MMLU_DATASET_FORMAT, TEXT_LINES_DATASET_FORMAT, TEXT_PAGES_DATASET_FORMAT, VAD_FRAMES_DATASET_FORMAT } from '../datasets/datasets.js';
 
 export const jobSubmission = z.strictObject({
   modelId: z.uuid(),
@@ -99,11 +99,7 @@ export async function submitJob(
   if (suite.accuracy?.classification) await checkDatasetRef(deps.db, principal, suite.accuracy.classification.dataset, LABELLED_INPUTS_DATASET_FORMAT);
   if (suite.accuracy?.textRecognition) await checkDatasetRef(deps.db, principal, suite.accuracy.textRecognition.dataset, TEXT_LINES_DATASET_FORMAT);
   if (suite.accuracy?.textDetection) await checkDatasetRef(deps.db, principal, suite.accuracy.textDetection.dataset, TEXT_PAGES_DATASET_FORMAT);
-  // Refused before anything is stored: no agent can be handed a frame set yet (none can be uploaded), and
-  // the latency run cannot drive a VAD with synthetic inputs (docs/suites.md, npubench-edge@2).
-  if (suite.accuracy?.voiceActivity) {
-    throw badRequest('suite.invalid', 'Voice-activity accuracy is not accepted in jobs yet: frame sets cannot be uploaded and the latency run cannot drive a VAD model with synthetic inputs.', { errors: [{ path: 'suite.accuracy.voiceActivity', message: 'not accepted in jobs yet' }] });
-  }
+  if (suite.accuracy?.voiceActivity) await checkDatasetRef(deps.db, principal, suite.accuracy.voiceActivity.dataset, VAD_FRAMES_DATASET_FORMAT);
   const device = await deps.db.device.findUnique({ where: { slug: input.device } });
   if (!device || (!device.isPublic && !seesAllOrgs(principal))) throw notFound('device.not_found', `No device ${input.device}.`);
   // Every evaluation runs on runner devices too: fidelity and classification through `run`, MMLU and LLM latency through `lm_forward`.

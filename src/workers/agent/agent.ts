@@ -329,6 +329,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     const pagesRef = spec?.textDetection?.dataset;
     // A page set is one JSON file (the API refuses it in an archive), read by the harness child.
     if (pagesRef) accuracy.textPages = { ref: pagesRef, path: await this.cache.ensure(pagesRef.slice('sha256:'.length)) };
+    const framesRef = spec?.voiceActivity?.dataset;
+    if (framesRef) accuracy.vadFrames = { ref: framesRef, path: await this.cache.ensure(framesRef.slice('sha256:'.length)) };
     return { modelPath: model.modelPath, accuracy };
   }
 

@@ -35,6 +35,8 @@ export const accuracyFilesSchema = z.strictObject({
   textLines: z.strictObject({ ref: z.string(), path: z.string() }).optional(),
   /** The text page set (one JSON file) of a text detection run. */
   textPages: z.strictObject({ ref: z.string(), path: z.string() }).optional(),
+  /** The VAD frame set (one JSON file) of a voice-activity run. */
+  vadFrames: z.strictObject({ ref: z.string(), path: z.string() }).optional(),
 });
 export type AccuracyFiles = z.infer<typeof accuracyFilesSchema>;
 

@@ -3,7 +3,7 @@
 // the agent (harness-child.ts); it takes no process-wide state, so a caller can run it elsewhere.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { errorMessage } from '../../lib/errors.js';
-import { type AccuracyInputs, BUILTIN_DATASET_REF, builtinMmluDataset, createOnnxRuntimeBackend, createPowerMeter, createRunnerBackend, loadMmluDatasetFromDir, parseLabelledInputs, parseTextLines, parseTextPagesDataset, type PowerMeterConfig, type PowerOptions, type OperatorProfile, profileOperators, runBenchmark } from '../../harness/index.js';
+import { type AccuracyInputs, BUILTIN_DATASET_REF, builtinMmluDataset, createOnnxRuntimeBackend, createPowerMeter, createRunnerBackend, loadMmluDatasetFromDir, parseLabelledInputs, parseTextLines, parseTextPagesDataset, parseVadFrames, type PowerMeterConfig, type PowerOptions, type OperatorProfile, profileOperators, runBenchmark } from '../../harness/index.js';
 import type { AccuracyFiles, ChildMessage, HarnessProgress, RunRequest } from './harness-messages.js';
 
 /** Idle baseline before each run, with the model loaded. */
@@ -33,8 +33,9 @@ async function accuracyInputs(req: Omit<RunRequest, 'type'>): Promise<AccuracyIn
   const labelledInputs = files.labelledInputs && { ref: files.labelledInputs.ref, set: parseLabelledInputs(await readFile(files.labelledInputs.path, 'utf8')) };
   const textLines = files.textLines && { ref: files.textLines.ref, set: parseTextLines(await readFile(files.textLines.path, 'utf8')) };
   const textPages = files.textPages && { ref: files.textPages.ref, set: parseTextPagesDataset(await readFile(files.textPages.path, 'utf8')) };
+  const vadFrames = files.vadFrames && { ref: files.vadFrames.ref, set: parseVadFrames(await readFile(files.vadFrames.path, 'utf8')) };
   const backend = req.backend.kind === 'onnxruntime' ? req.backend.config : { executionProvider: 'cpu' };
-  return { backend, bundleDir: files.bundleDir, reference: files.reference, dataset, labelledInputs, textLines, textPages };
+  return { backend, bundleDir: files.bundleDir, reference: files.reference, dataset, labelledInputs, textLines, textPages, vadFrames };
 }
 
 export type RunOutcome = Omit<Extract<ChildMessage, { type: 'result' }>, 'type'>;
