@@ -76,7 +76,14 @@ describe('npubench submit checks before it uploads', () => {
   it('refuses flags that cannot work before uploading the model', async () => {
     await refused(['--device', DEVICE, '--reference', '/nonexistent/reference.onnx'], /\/nonexistent\/reference\.onnx/);
     await refused(['--device', DEVICE, '--suite', '{"accuracy":{"gate":{"minRelativeScore":0.99}}}'], /--reference/);
-    await refused(['--device', RUNNER_DEVICE, '--reference', fixtureModel('mlp-classifier.onnx')], /runner/);
+  });
+
+  it('submits accuracy to a runner device (fidelity and MMLU run through runners since #16)', async () => {
+    const res = await runNpubench(['submit', fixtureModel('mlp-classifier.onnx'), '--name', 'to-runner', '--device', RUNNER_DEVICE, '--preset', 'smoke', '--reference', fixtureModel('mlp-classifier.onnx'), '--no-wait', '--api-url', t.url, '--api-key', vendorKey], noLogin);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(`Submitted job \\S+ to ${RUNNER_DEVICE}`));
+    const job = await t.deps.db.job.findFirstOrThrow({ where: { device: { slug: RUNNER_DEVICE } } });
+    expect((job.suite as { accuracy?: { reference?: unknown } }).accuracy?.reference).toBeDefined();
   });
 
   it('uses the saved login whether or not --api-url ends in a slash', async () => {

@@ -201,6 +201,11 @@ describe('a suite run on the CPU host', () => {
     const resumed = afterDeath.workloads[0]!.entries[1]!;
     expect(resumed.jobId).not.toBe(lostJobId);
     expect([resumed.status, resumed.jobs]).toEqual(['QUEUED', 2]);
+    // The new job gets service seeds of its own: the lost job's were visible in its job view.
+    const seedsOf = async (id: string) => ((await t.deps.db.job.findUniqueOrThrow({ where: { id } })).suite as { sampleSeeds?: unknown }).sampleSeeds;
+    const [lostSeeds, newSeeds] = [await seedsOf(lostJobId), await seedsOf(resumed.jobId!)];
+    expect(newSeeds).toBeDefined();
+    expect(newSeeds).not.toEqual(lostSeeds);
 
     // A live agent takes the run from there.
     const { token } = await createAgent(t.deps.db, { name: `lives-${process.pid}`, devices: [SPARE_DEVICE] });

@@ -7,7 +7,7 @@ import type { RuleFacts } from './rule-facts.js';
 const plain = (value: number, decimals: number) => String(Number(value.toFixed(decimals)));
 const pct = (share: number) => `${plain(share * 100, 2)} %`;
 
-const METRIC_LABEL = { 'mmlu.accuracy': 'MMLU accuracy', 'classification.top1Accuracy': 'top-1 accuracy', 'textRecognition.characterAccuracy': 'character accuracy', 'textDetection.hmean': 'detection hmean', top1Agreement: 'top-1 agreement' } as const satisfies Record<NonNullable<RuleFacts['accuracy']>['metric'], string>;
+const METRIC_LABEL = { 'mmlu.accuracy': 'MMLU accuracy', 'classification.top1Accuracy': 'top-1 accuracy', 'textRecognition.characterAccuracy': 'character accuracy', 'textDetection.hmean': 'detection hmean', 'voiceActivity.f1': 'frame F1', top1Agreement: 'top-1 agreement' } as const satisfies Record<NonNullable<RuleFacts['accuracy']>['metric'], string>;
 
 export function certifiedFiguresOf(facts: RuleFacts): { label: string; value: string }[] {
   const figures: { label: string; value: string }[] = [];

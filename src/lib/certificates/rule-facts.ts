@@ -46,7 +46,7 @@ export const ruleFactsSchema = z.strictObject({
   /** Quality against the reference model; null when the report has no accuracy pass with a reference. */
   accuracy: z
     .strictObject({
-      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'textDetection.hmean', 'top1Agreement']),
+      metric: z.enum(['mmlu.accuracy', 'classification.top1Accuracy', 'textRecognition.characterAccuracy', 'textDetection.hmean', 'voiceActivity.f1', 'top1Agreement']),
       candidate: fraction,
       reference: fraction,
       /** Questions, labelled rows, text lines, ground-truth text boxes, or compared samples (top1Agreement). */
@@ -154,6 +154,7 @@ const summaryReader = z.object({
       classification: z.object({ rows: z.int(), top1Accuracy: z.number(), reference: z.object({ top1Accuracy: z.number() }).nullable() }).nullable(),
       textRecognition: z.object({ lines: z.int(), characterAccuracy: z.number(), reference: z.object({ characterAccuracy: z.number() }).nullable() }).optional(),
       textDetection: z.object({ truthBoxes: z.int(), hmean: z.number(), reference: z.object({ hmean: z.number() }).nullable() }).optional(),
+      voiceActivity: z.object({ frames: z.int(), f1: z.number(), reference: z.object({ f1: z.number() }).nullable() }).optional(),
       fidelity: z
         .object({
           referenceModelDigest: z.string(),
@@ -203,6 +204,9 @@ function accuracyOf(accuracy: z.output<typeof summaryReader>['accuracy']): RuleF
   }
   if (accuracy.textDetection?.reference) {
     return { metric: 'textDetection.hmean', candidate: accuracy.textDetection.hmean, reference: accuracy.textDetection.reference.hmean, samples: accuracy.textDetection.truthBoxes };
+  }
+  if (accuracy.voiceActivity?.reference) {
+    return { metric: 'voiceActivity.f1', candidate: accuracy.voiceActivity.f1, reference: accuracy.voiceActivity.reference.f1, samples: accuracy.voiceActivity.frames };
   }
   const output = accuracy.fidelity?.outputs.find((o) => o.top1Agreement !== null);
   if (output?.top1Agreement != null) return { metric: 'top1Agreement', candidate: output.top1Agreement, reference: 1, samples: output.samples };

@@ -101,10 +101,15 @@ let generated: Promise<Map<string, string>> | undefined;
 
 /** How a workload's accuracy pass names its dataset: the evaluation kind and 'sha256:…' (or the built-in
  *  MMLU set); null when the dataset has a format no evaluator reads. */
-export type SuiteDatasetRef = { kind: 'classification' | 'textRecognition' | 'mmlu'; ref: string };
+export type SuiteDatasetRef = { kind: 'classification' | 'textRecognition' | 'textDetection' | 'voiceActivity' | 'mmlu'; ref: string };
 
 /** The catalog's file formats, by the evaluation that reads them. */
-const EVALUATED_FORMATS: Record<string, SuiteDatasetRef['kind']> = { 'npubench.labelled-inputs/v1': 'classification', 'npubench.text-lines/v1': 'textRecognition' };
+const EVALUATED_FORMATS: Record<string, SuiteDatasetRef['kind']> = {
+  'npubench.labelled-inputs/v1': 'classification',
+  'npubench.text-lines/v1': 'textRecognition',
+  'npubench.text-pages/v1': 'textDetection',
+  'npubench.vad-frames/v1': 'voiceActivity',
+};
 
 export async function ensureSuiteDataset(deps: ServiceDeps, suite: SuiteDocument, workload: SuiteWorkload): Promise<SuiteDatasetRef | null> {
   const dataset = workload.dataset;
@@ -118,7 +123,11 @@ export async function ensureSuiteDataset(deps: ServiceDeps, suite: SuiteDocument
     if (held) return held.id;
     // The image set's labels come from the image-classification reference on the CPU EP, as the catalog says.
     const imageClassifier = suite.workloads.find((w) => w.id === 'image-classification');
-    generated ??= buildSuiteDatasetFiles({ imageClassifierPath: pinnedFilePath(imageClassifier ?? workload, (imageClassifier ?? workload).referenceModel.files[0]!.path) });
+    generated ??= buildSuiteDatasetFiles({
+      imageClassifierPath: pinnedFilePath(imageClassifier ?? workload, (imageClassifier ?? workload).referenceModel.files[0]!.path),
+      // Not generated: espeak-ng's speech, committed once (docs/suites.md); its sha256 is checked below like the rest.
+      vadFramesPath: path.join(REPOSITORY_ROOT, 'test/fixtures/suites/vad-speech-silence-1.json'),
+    });
     const text = (await generated).get(dataset.id);
     if (text === undefined) throw new AppError('suite.reference_unavailable', `No generator writes ${dataset.id}.`);
     const bytes = Buffer.from(text);

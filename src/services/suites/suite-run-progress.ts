@@ -17,6 +17,7 @@ import { activeSigner, signingTimeFor } from '../signing/service-key.js';
 import { getSuite } from './suite-catalog.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import type { SuiteWorkload } from '../../contracts/suites.js';
+import { drawServiceSampleSeeds } from '../jobs/jobs.js';
 
 export type SuiteRunDeps = JobEventDeps & Pick<ServiceDeps, 'queues' | 'signer'> & { config: ServiceDeps['config'] };
 
@@ -68,14 +69,15 @@ export async function advanceSuiteRun(deps: SuiteRunDeps, runId: string): Promis
   if (!waiting) await signSuiteReport(deps, runId);
 }
 
-/** A new job for an entry whose job was lost with its agent: the same stored (already resolved) spec. */
+/** A new job for an entry whose job was lost with its agent: the same stored (already resolved) spec with
+ *  fresh service seeds, as any job gets (the lost job's were visible to the vendor in its job view). */
 async function resubmitEntry(deps: SuiteRunDeps, deviceSlug: string, lost: Job, runId: string, entry: string): Promise<void> {
   // One new job per lost one, even when two finishers race here: the lost job's id keys it.
   const idempotencyKey = `suite-run:${runId}:resubmit:${lost.id}`;
   let job: Job;
   try {
     job = await deps.db.job.create({
-      data: { orgId: lost.orgId, modelId: lost.modelId, deviceId: lost.deviceId, suite: lost.suite as Prisma.InputJsonValue, suiteRunId: runId, suiteEntry: entry, idempotencyKey },
+      data: { orgId: lost.orgId, modelId: lost.modelId, deviceId: lost.deviceId, suite: { ...(lost.suite as Prisma.JsonObject), sampleSeeds: drawServiceSampleSeeds() } as Prisma.InputJsonValue, suiteRunId: runId, suiteEntry: entry, idempotencyKey },
     });
   } catch (err) {
     if (isUniqueViolation(err)) return;
