@@ -77,7 +77,7 @@ async function resubmitEntry(deps: SuiteRunDeps, deviceSlug: string, lost: Job, 
   let job: Job;
   try {
     job = await deps.db.job.create({
-      data: { orgId: lost.orgId, modelId: lost.modelId, deviceId: lost.deviceId, suite: { ...(lost.suite as Prisma.JsonObject), sampleSeeds: drawServiceSampleSeeds() } as Prisma.InputJsonValue, suiteRunId: runId, suiteEntry: entry, idempotencyKey },
+      data: { orgId: lost.orgId, modelId: lost.modelId, deviceId: lost.deviceId, suite: { ...(lost.suite as Prisma.JsonObject), sampleSeeds: drawServiceSampleSeeds() }, suiteRunId: runId, suiteEntry: entry, idempotencyKey },
     });
   } catch (err) {
     if (isUniqueViolation(err)) return;
