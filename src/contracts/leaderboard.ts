@@ -8,8 +8,9 @@ export type LeaderboardSort = (typeof LEADERBOARD_SORTS)[number];
 
 export const resultWorkloadSchema = z
   .object({
-    id: z.string().describe('`npubench-edge@1/<workload>` for a suite workload; `model:sha256:<hex>` for a model no suite lists'),
+    id: z.string().describe('`npubench-edge@1/<workload>` for a suite workload\'s closed division, `…:open` for its open division; `model:sha256:<hex>` for a result of no suite run'),
     kind: z.enum(['suite', 'unlisted']).describe('unlisted: a workload of its own, ranked only against runs of the same model bytes'),
+    division: z.enum(['closed', 'open']).describe('closed: the reference or a declared variant, meeting the quality target as the service measured it in a suite run; anything else is open'),
     label: z.string(),
   })
   .meta({ id: 'ResultWorkload' });

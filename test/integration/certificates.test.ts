@@ -242,7 +242,7 @@ describe('key lifetimes, rotation and the signed status', () => {
   it('reads a certificate signed before issuers were named (v1): cert.json, PDF and verify, as legacy', async () => {
     const [{ key }, issued] = [await activeSigner(t.deps), await t.deps.db.certificate.findFirstOrThrow({ where: { reportId: labReportId } })];
     const v2 = signedPredicate({ envelope: issued.envelope } as unknown as CertificateBundle);
-    const { issuer: _issuer, certifier: _certifier, statusMaxAgeDays: _age, ruleSet: _rules, facts: _facts, ...old } = v2;
+    const { issuer: _issuer, certifier: _certifier, statusMaxAgeDays: _age, ruleSet: _rules, facts: _facts, workload: _workload, ...old } = v2;
     const id = randomUUID();
     const predicate = { ...old, certificateId: id, report: { ...(v2.report as object), id: reportId } } as Record<string, unknown>;
     await publish('legacy-smoke');

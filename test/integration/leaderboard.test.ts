@@ -186,7 +186,7 @@ describe('leaderboard', () => {
     expect(items.map((r) => r.workload.id).filter((id, i, all) => i === 0 || all[i - 1] !== id)).toEqual(expectedOrder);
     const mlpRows = items.filter((r) => r.workload.id === mlpWorkload);
     expect(mlpRows[0]!.targetLatencyNs).toBeLessThanOrEqual(mlpRows[1]!.targetLatencyNs);
-    expect(items.find((r) => r.workload.id === cnnWorkload)!.workload).toEqual({ id: cnnWorkload, kind: 'unlisted', label: `Unlisted model sha256:${digestOf('tiny-cnn.onnx').slice(0, 12)}` });
+    expect(items.find((r) => r.workload.id === cnnWorkload)!.workload).toEqual({ id: cnnWorkload, kind: 'unlisted', division: 'open', label: `Unlisted model sha256:${digestOf('tiny-cnn.onnx').slice(0, 12)}` });
     expect((await get(`profile=board-mixed@1&workload=${encodeURIComponent(cnnWorkload)}`)).items.map((r) => r.certificateId)).toEqual(cnnCerts);
     const facets = leaderboardFacetsSchema.parse((await t.app.inject({ method: 'GET', url: '/v1/leaderboard/facets' })).json());
     expect(facets.workloads.map((w) => w.id)).toEqual(expect.arrayContaining([mlpWorkload, cnnWorkload]));

@@ -5,6 +5,7 @@
 // run and FAILs the broken-quantized variant's on its quality rule; a run resumes after an agent dies,
 // without rerunning what finished. Every checked figure is recomputed here (onnxruntime, node:crypto).
 import { createHash, createPublicKey, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
@@ -76,7 +77,7 @@ beforeAll(async () => {
     expect(res.statusCode, res.body).toBe(201);
   }
   await startTestAgent(t, [DEVICE], { harnessTimeoutMs: 600_000 });
-  const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel(BROKEN), { name: 'tiny-cnn-broken' }) });
+  const up = await t.app.inject({ method: 'POST', url: '/v1/models', headers: bearer(vendor.key), payload: modelForm(fixtureModel(BROKEN), { name: 'tiny-cnn-broken', variantOf: createHash('sha256').update(readFileSync(fixtureModel('tiny-cnn.onnx'))).digest('hex'), variantTechnique: 'quantization' }) });
   expect(up.statusCode, up.body).toBe(201);
   brokenModelId = (up.json() as { id: string }).id;
   const profile = await t.app.inject({ method: 'POST', url: '/v1/profiles', headers: bearer(admin.key), payload: { name: 'suite-image-classification-energy', version: 1, title: 'Image classification: suite quality and certified energy', description: '', rules: PROFILE_RULES, validityDays: 30 } });
@@ -168,6 +169,14 @@ describe('a suite run on the CPU host', () => {
     const refReport = fullRun.workloads.find((w) => w.id === 'image-classification')!.entries[0]!.reportId!;
     const pass = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId: refReport, profileId } });
     expect(pass.statusCode, pass.body).toBe(201);
+    // The signed statement says what was certified: the suite workload, closed (the reference, quality met as measured).
+    const statementOf = async (id: string) => {
+      const row = await t.deps.db.certificate.findUniqueOrThrow({ where: { id } });
+      return JSON.parse(Buffer.from((row.envelope as { payload: string }).payload, 'base64').toString('utf8')) as { predicate: { workload: { id: string; division: string; suite: unknown; note: string } } };
+    };
+    const closed = (await statementOf((pass.json() as { certificateId: string }).certificateId)).predicate.workload;
+    expect(closed).toMatchObject({ id: `${SUITE}/image-classification`, division: 'closed', suite: { id: SUITE, digest: fullRun.suite.digest, workload: 'image-classification' } });
+    expect((await t.deps.db.leaderboardEntry.findFirstOrThrow({ where: { certificateId: (pass.json() as { certificateId: string }).certificateId } })).workload).toBe(`${SUITE}/image-classification`);
 
     const independent = await independentImageQuality(BROKEN);
     expect(independent.top1Agreement).toBeLessThan(0.99);
@@ -176,7 +185,8 @@ describe('a suite run on the CPU host', () => {
     expect(quality.candidate).toBeCloseTo(independent.top1Agreement, 12);
     expect(quality.meetsTarget).toBe(false);
     expect(brokenReport.predicate.workloads.filter((w) => w.status === 'not-run').map((w) => w.id)).toEqual(['ocr-direction', 'ocr-recognition', 'slm-mmlu']);
-    expect(brokenReport.predicate.workloads.find((w) => w.id === 'image-classification')!.model).toMatchObject({ id: brokenModelId, division: 'open' });
+    // Declared a closed-division variant (a QDQ INT8 of the reference) by its uploader: that is a claim; its quality decides.
+    expect(brokenReport.predicate.workloads.find((w) => w.id === 'image-classification')!.model).toMatchObject({ id: brokenModelId, division: 'closed' });
     const failed = expectProblem(
       await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId: brokenRun.workloads[0]!.entries[0]!.reportId, profileId } }),
       422,
@@ -185,6 +195,18 @@ describe('a suite run on the CPU host', () => {
     const lines = failed.evaluation as { rule: string; passed: boolean }[];
     expect(lines.filter((l) => !l.passed).map((l) => l.rule)).toContain('accuracy');
     expect(lines.find((l) => l.rule === 'power')!.passed).toBe(true);
+
+    // Under a latency-only profile the broken variant can be certified, but never in the closed division:
+    // its measured quality misses the target, so it ranks in the workload's open division, apart from the reference.
+    const latencyOnly = await t.app.inject({ method: 'POST', url: '/v1/profiles', headers: bearer(admin.key), payload: { name: 'suite-latency-only', version: 1, title: 'Latency only', description: '', rules: { minQueryCount: 1 }, validityDays: 30 } });
+    expect(latencyOnly.statusCode, latencyOnly.body).toBe(201);
+    const openCert = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId: brokenRun.workloads[0]!.entries[0]!.reportId, profileId: (latencyOnly.json() as { id: string }).id } });
+    expect(openCert.statusCode, openCert.body).toBe(201);
+    const open = (await statementOf((openCert.json() as { certificateId: string }).certificateId)).predicate.workload;
+    expect(open).toMatchObject({ id: `${SUITE}/image-classification:open`, division: 'open' });
+    expect(open.note).toMatch(/^quality 0\.4375 of the reference misses the target 0\.99$/);
+    const board = (await t.app.inject({ method: 'GET', url: `/v1/leaderboard?workload=${encodeURIComponent(`${SUITE}/image-classification`)}` })).json() as { items: { certificateId: string }[] };
+    expect(board.items.map((i) => i.certificateId)).not.toContain((openCert.json() as { certificateId: string }).certificateId);
   });
 
   it('resumes after an agent dies: the lost entry gets a new job, finished entries are never rerun', async () => {

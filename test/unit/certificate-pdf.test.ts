@@ -28,6 +28,7 @@ function sampleView(overrides: Partial<CertificatePdfView> = {}): CertificatePdf
     },
     vendor: { name: 'Acme Silicon Ltd.' },
     model: { name: 'resnet50', version: 'v1.7-int8', sha256: 'ab'.repeat(32) },
+    workload: 'Image classification, fidelity to FP32 (tiny CNN, fixed weights), closed division',
     runtime: 'onnxruntime-node 1.30.0, EP cpu',
     keyFigures: [
       { label: 'Scenario', value: 'SingleStream, 1024 queries' },
@@ -117,6 +118,7 @@ describe.skipIf(popplerMissing)(
       expect(text).toContain(view.profileId);
       expect(text).toContain(view.device.name);
       for (const figure of view.keyFigures) expect(text).toContain(figure.value);
+      expect(text.replace(/\s+/g, ' ')).toContain(view.workload);
       expect(text).toContain(view.signingKeyId);
       expect(text).toContain('npubench verify cert.json');
       expect(text).toContain('npubench trust add https://npubench.example.org');

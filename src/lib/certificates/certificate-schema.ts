@@ -85,8 +85,20 @@ const v2Body = {
  *  certificates under the same rules can be seen to be, whatever the profile's name. */
 export const embeddedRuleSetSchema = z.strictObject({ rules: profileRulesSchema, digest: z.string().regex(/^[0-9a-f]{64}$/) });
 
+/** What the certificate certified: the suite workload and division it ran as, or a model of its own
+ *  (suite null). Optional so v3 statements issued before it still parse. */
+export const certifiedWorkloadSchema = z.strictObject({
+  id: z.string(),
+  label: z.string(),
+  suite: z.strictObject({ id: z.string(), digest: z.string(), workload: z.string() }).nullable(),
+  division: z.enum(['closed', 'open']),
+  /** Why the division is what it is (e.g. the measured quality against the target). */
+  note: z.string(),
+});
+
 export const certificatePredicateSchema = z.strictObject({
   ...v2Body,
+  workload: certifiedWorkloadSchema.optional(),
   ruleSet: embeddedRuleSetSchema,
   /** The report facts every rule read (src/lib/certificates/rule-facts.ts); re-evaluating the rules over
    *  them must give the signed evaluation. */

@@ -22,6 +22,8 @@ export interface CertificatePdfView {
   device: { name: string; slug: string; manufacturer: string; soc?: string | null; npu?: string | null };
   vendor: { name: string };
   model: { name: string; version: string; sha256: string };
+  /** What was certified, e.g. "OCR text detection (PP-OCRv4 detector), closed division". */
+  workload: string;
   /** e.g. "onnxruntime-node 1.30.0, EP cpu" */
   runtime: string;
   /** e.g. p90 latency, throughput, scenario, result */
@@ -114,8 +116,8 @@ export async function renderCertificatePdf(view: CertificatePdfView): Promise<Bu
   y = drawFields(page, fonts, y, [
     ['Device', `${view.device.name} (${view.device.slug})`],
     ['Manufacturer', view.device.manufacturer],
-    ['SoC', view.device.soc ?? 'not stated'],
-    ['NPU', view.device.npu ?? 'not stated'],
+    // One line for both, so the workload line below keeps the page at one A4 sheet.
+    ['SoC / NPU', `${view.device.soc ?? 'not stated'} / ${view.device.npu ?? 'not stated'}`],
     ['Vendor', view.vendor.name],
   ]);
 
@@ -123,6 +125,7 @@ export async function renderCertificatePdf(view: CertificatePdfView): Promise<Bu
   y = drawFields(page, fonts, y, [
     ['Model', `${view.model.name} ${view.model.version}`],
     ['Model SHA-256', view.model.sha256],
+    ['Workload', view.workload],
     ['Runtime', view.runtime],
   ]);
 

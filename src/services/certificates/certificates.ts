@@ -24,7 +24,8 @@ import { dsseEnvelopeSchema } from '../../contracts/common.js';
 import { formatNsAsMs as ms } from '../../contracts/durations.js';
 import { cursorPage, cursorPageArgs } from '../cursor-page.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit/audit-log.js';
-import { addLeaderboardEntry, markLeaderboardEntryRevoked } from '../leaderboard/leaderboard.js';
+import { addLeaderboardEntry, markLeaderboardEntryRevoked, workloadOfResult } from '../leaderboard/leaderboard.js';
+import { resultWorkloadOf } from '../suites/suite-run-progress.js';
 import { DEFAULT_STATUS_MAX_AGE_DAYS } from '../../lib/certificates/certificate-schema.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
@@ -134,6 +135,11 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
   const issuedAt = signingTimeFor(signer);
   const expiresAt = new Date(issuedAt.getTime() + profile.validityDays * DAY_MS);
   const { job } = report;
+  const attribution = await resultWorkloadOf(deps.db, job);
+  const workload = workloadOfResult({
+    suiteWorkload: attribution.suite && { id: `${attribution.suite.id}/${attribution.suite.workloadId}`, title: attribution.suite.title, division: attribution.division },
+    modelDigest: job.model.artifactDigest,
+  });
   const environment = report.environment as { runtime?: { name: string; version: string; executionProvider: string } };
   const predicate: CertificatePredicate = certificatePredicateSchema.parse({
     certificateId: id,
@@ -144,6 +150,13 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
     evaluation: evaluation.rules,
     ruleSet: { rules, digest: createHash('sha256').update(canonicalRules(rules), 'utf8').digest('hex') },
     facts: evaluation.facts,
+    workload: {
+      id: workload.id,
+      label: workload.label,
+      suite: attribution.suite && { id: attribution.suite.id, digest: attribution.suite.digest, workload: attribution.suite.workloadId },
+      division: attribution.division,
+      note: attribution.note,
+    },
     keyFigures: keyFiguresOf(summary, resourceUsage?.peakRssBytes ?? null, evaluation.facts),
     device: { slug: job.device.slug, name: job.device.name, manufacturer: job.device.manufacturer, soc: job.device.soc, npu: job.device.npu },
     vendor: { orgId: report.orgId, name: report.org.name },
@@ -190,7 +203,7 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
           issuedByKeyId: issuedBy?.keyId ?? null,
         },
       });
-      await addLeaderboardEntry(tx, { certificateId: id, profileId: profile.id, issuedAt, expiresAt, summary, report, device: job.device, model: job.model });
+      await addLeaderboardEntry(tx, { certificateId: id, profileId: profile.id, issuedAt, expiresAt, summary, report, device: job.device, model: job.model, workload });
       await recordAuditEvent(tx, certificateActor(issuedBy, requestId), { action: 'certificate.issued', subjectType: 'certificate', subjectId: id, details: { reportId: report.id, profileId: profile.id } });
       return created;
     });
@@ -344,6 +357,7 @@ export async function certificatePdf(deps: ServiceDeps, id: string): Promise<Buf
     device: predicate.device,
     vendor: { name: predicate.vendor.name },
     model: predicate.model,
+    workload: !predicate.legacy && predicate.workload ? `${predicate.workload.label}, ${predicate.workload.division} division` : 'not recorded (certificate issued before workloads were)',
     runtime: predicate.runtime,
     keyFigures: predicate.keyFigures,
     issuedAt: cert.issuedAt,

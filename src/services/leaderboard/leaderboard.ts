@@ -81,23 +81,28 @@ export type LeaderboardRow = ReturnType<typeof presentEntry>;
 /** What a result measured, and so what it may be ranked against. */
 export interface ResultWorkload {
   id: string;
-  /** suite: a workload of a versioned suite (same reference model, dataset and quality target);
-   *  unlisted: a model no suite lists, a workload of its own (only runs of the same model bytes). */
+  /** suite: a workload of a versioned suite (same reference model, dataset and quality target), in one
+   *  division; unlisted: a result of no suite run, a workload of its own (only runs of the same model bytes). */
   kind: 'suite' | 'unlisted';
+  division: 'closed' | 'open';
   label: string;
 }
 
 const UNLISTED_PREFIX = 'model:sha256:';
+const OPEN_SUFFIX = ':open';
 
-/** The workload of a certified result: the suite workload when the run was one, otherwise the model's
- *  digest. Task names do not make workloads: three image classifiers are three workloads. */
-export function workloadOfResult(input: { suiteWorkload: { id: string; title: string } | null; modelDigest: string }): ResultWorkload {
-  if (input.suiteWorkload) return { id: input.suiteWorkload.id, kind: 'suite', label: input.suiteWorkload.title };
-  return { id: `${UNLISTED_PREFIX}${input.modelDigest}`, kind: 'unlisted', label: `Unlisted model sha256:${input.modelDigest.slice(0, 12)}` };
+/** The workload of a certified result: its suite workload and division when it ran in a suite run,
+ *  otherwise the model's digest. Task names do not make workloads: three image classifiers are three
+ *  workloads; and the two divisions of one suite workload are two rankings. */
+export function workloadOfResult(input: { suiteWorkload: { id: string; title: string; division: 'closed' | 'open' } | null; modelDigest: string }): ResultWorkload {
+  const w = input.suiteWorkload;
+  if (w) return w.division === 'closed' ? { id: w.id, kind: 'suite', division: 'closed', label: w.title } : { id: `${w.id}${OPEN_SUFFIX}`, kind: 'suite', division: 'open', label: `${w.title} (open division)` };
+  return { id: `${UNLISTED_PREFIX}${input.modelDigest}`, kind: 'unlisted', division: 'open', label: `Unlisted model sha256:${input.modelDigest.slice(0, 12)}` };
 }
 
 function workloadOfId(id: string, label: string): ResultWorkload {
-  return { id, kind: id.startsWith(UNLISTED_PREFIX) ? 'unlisted' : 'suite', label };
+  if (id.startsWith(UNLISTED_PREFIX)) return { id, kind: 'unlisted', division: 'open', label };
+  return { id, kind: 'suite', division: id.endsWith(OPEN_SUFFIX) ? 'open' : 'closed', label };
 }
 
 interface Cursor {
@@ -390,11 +395,11 @@ export async function addLeaderboardEntry(
     report: { id: string; orgId: string; visibility: string; environment: unknown; org: { name: string } };
     device: { slug: string; name: string; manufacturer: string; executionProvider: string };
     model: { name: string; version: string; task: string | null; signature: unknown; artifactDigest: string };
+    /** The result's workload (resultWorkloadOf): a suite run's, with its division, or the model's own. */
+    workload: ResultWorkload;
   },
 ) {
-  const { summary, report, device, model } = input;
-  // Suite runs (#17) will name their suite workload here; until then every result is its model's own.
-  const workload = workloadOfResult({ suiteWorkload: null, modelDigest: model.artifactDigest });
+  const { summary, report, device, model, workload } = input;
   // JSON columns, parsed with their contracts at read (both were checked in full when they were stored).
   const firstInput = modelSignatureSchema.nullable().parse(model.signature)?.inputs[0]?.elementType;
   const runtime = environmentSchema.nullable().parse(report.environment)?.runtime;

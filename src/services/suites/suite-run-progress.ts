@@ -192,3 +192,47 @@ export function suiteReportSubjects(p: SuiteReportPredicate): InTotoSubject[] {
   }
   return subjects;
 }
+
+/** What a certified result measured, for its certificate and its leaderboard row. */
+export interface ResultWorkloadAttribution {
+  /** `<suite>/<workload>` for a closed result, `<suite>/<workload>:open` for an open one, else null (not a suite run). */
+  suite: { id: string; digest: string; workloadId: string; title: string } | null;
+  division: 'closed' | 'open';
+  /** Why the division is what it is, in words. */
+  note: string;
+}
+
+/** Whether `model` is the workload's reference or a declared variant of it (the lineage may name another
+ *  suite version whose workload is the same object, e.g. npubench-edge@2 reusing @1's). */
+function closedModelFor(model: { division: string; suiteWorkload: string | null }, workload: SuiteWorkload): boolean {
+  if (model.division !== 'closed' || model.suiteWorkload === null) return false;
+  const [suiteId, workloadId] = [model.suiteWorkload.slice(0, model.suiteWorkload.lastIndexOf('/')), model.suiteWorkload.slice(model.suiteWorkload.lastIndexOf('/') + 1)];
+  const declared = getSuite(suiteId).workloads.find((w) => w.id === workloadId);
+  return declared !== undefined && declared.referenceModel.files.map((f) => f.sha256).join() === workload.referenceModel.files.map((f) => f.sha256).join();
+}
+
+/**
+ * The workload and division of a job's result. Closed needs all of: the job ran as a suite workload, the
+ * model is that workload's reference or a declared variant of it, and the service measured the workload's
+ * quality target as met (with its fidelity floor) on the suite run's accuracy pass. Anything else is open.
+ */
+export async function resultWorkloadOf(db: SuiteRunDeps['db'], job: { suiteRunId: string | null; suiteEntry: string | null; model: { division: string; suiteWorkload: string | null } }): Promise<ResultWorkloadAttribution> {
+  if (!job.suiteRunId || !job.suiteEntry) return { suite: null, division: 'open', note: 'not run as a suite workload' };
+  const run = await db.suiteRun.findUniqueOrThrow({ where: { id: job.suiteRunId }, include: { jobs: { include: { report: true } } } });
+  const suite = getSuite(run.suiteId);
+  const workloadId = job.suiteEntry.slice(0, job.suiteEntry.lastIndexOf('/'));
+  const workload = suite.workloads.find((w) => w.id === workloadId);
+  if (!workload) return { suite: null, division: 'open', note: `the suite run's entry ${job.suiteEntry} is not a workload of ${suite.id}` };
+  const attributed = { id: suite.id, digest: run.suiteDigest, workloadId, title: workload.title };
+  if (!closedModelFor(job.model, workload)) return { suite: attributed, division: 'open', note: 'the model is not the workload\'s reference or a declared variant of it' };
+  const plan = suiteRunPlanSchema.parse(run.plan);
+  const planned = plan.workloads.find((p) => p.id === workloadId);
+  // The accuracy pass is the workload's first scenario; its latest successful job is the one that counts.
+  const firstEntry = `${workloadId}/${workload.scenarios[0]!.scenario}`;
+  const accuracyJob = run.jobs.filter((j) => j.suiteEntry === firstEntry && j.status === 'SUCCEEDED' && j.report).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+  const quality = accuracyJob ? qualityOf(workload, factsOf(accuracyJob.report), planned?.qualityNotMeasured ?? null) : null;
+  if (!quality?.measured) return { suite: attributed, division: 'open', note: `quality not measured by the service${quality?.note ? ` (${quality.note})` : ''}` };
+  if (!quality.meetsTarget) return { suite: attributed, division: 'open', note: `quality ${quality.relative?.toFixed(4) ?? '?'} of the reference misses the target ${quality.target.minRelativeToReference}` };
+  if (quality.meetsFidelityFloor === false) return { suite: attributed, division: 'open', note: 'the fidelity floor is not met' };
+  return { suite: attributed, division: 'closed', note: `quality ${quality.relative!.toFixed(4)} of the reference meets the target ${quality.target.minRelativeToReference}, measured by the service` };
+}
