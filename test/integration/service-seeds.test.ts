@@ -94,7 +94,7 @@ describe('service-chosen seeds', () => {
     const suite = await claim(jobId);
     const drawn = (await storedSeeds(jobId))!;
     const result = await measure(suite);
-    expect(result.summary.sampleSet).toEqual({ performanceSampleCount: 64, qslSeed: drawn.qslSeed, sampleIndexSeed: drawn.sampleIndexSeed, scheduleSeed: drawn.scheduleSeed, chosenBy: 'service' });
+    expect(result.summary.sampleSet).toEqual({ performanceSampleCount: 64, qslSeed: drawn.qslSeed, sampleIndexSeed: drawn.sampleIndexSeed, scheduleSeed: drawn.scheduleSeed, chosenBy: 'service', source: { kind: 'synthetic', reason: 'the run names no dataset of model inputs' } });
     const mlperf = formatMlperfSummary(result.summary, result.environment);
     expect(mlperf).toContain(`qsl_rng_seed : ${drawn.qslSeed}\n`);
     expect(mlperf).toContain(`sample_index_rng_seed : ${drawn.sampleIndexSeed}\n`);
