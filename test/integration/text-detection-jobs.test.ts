@@ -10,6 +10,7 @@ import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
 import { bytesForm, modelForm, ocrSampleModels } from '../helpers/fixtures.js';
+import { independentMatches } from '../helpers/independent-detection.js';
 
 type Box = [number, number, number, number];
 
@@ -29,19 +30,6 @@ beforeAll(async () => {
   expect(res.statusCode, res.body).toBe(201);
   detectorId = (res.json() as { id: string }).id;
 }, 120_000);
-
-function iou(a: Box, b: Box): number {
-  let both = 0, either = 0;
-  for (let y = Math.min(a[1], b[1]); y < Math.max(a[3], b[3]); y++) {
-    for (let x = Math.min(a[0], b[0]); x < Math.max(a[2], b[2]); x++) {
-      const inA = x >= a[0] && x < a[2] && y >= a[1] && y < a[3];
-      const inB = x >= b[0] && x < b[2] && y >= b[1] && y < b[3];
-      if (inA && inB) both++;
-      if (inA || inB) either++;
-    }
-  }
-  return both / either;
-}
 
 async function upload(document: unknown, name: string) {
   return t.app.inject({ method: 'POST', url: '/v1/datasets', headers: bearer(vendor.key), payload: bytesForm(Buffer.from(JSON.stringify(document)), `${name}.json`, { name }) });
@@ -74,15 +62,8 @@ describe('text detection jobs', () => {
     expect(raw.accuracy.textDetection.pages.map((p) => p.truth)).toEqual(pages.pages.map((p) => p.lines.map((l) => l.box)));
     let matched = 0, detected = 0;
     for (const page of raw.accuracy.textDetection.pages) {
-      const free = page.detected.map(() => true);
       detected += page.detected.length;
-      for (const truth of page.truth) {
-        const j = page.detected.findIndex((d, k) => free[k] && iou(truth, d.box) >= 0.5);
-        if (j >= 0) {
-          free[j] = false;
-          matched++;
-        }
-      }
+      matched += independentMatches(page.truth, page.detected.map((d) => d.box));
     }
     const summary = report.summary.accuracy.textDetection;
     expect({ truthBoxes: summary.truthBoxes, detectedBoxes: summary.detectedBoxes, matched: summary.matched }).toEqual({ truthBoxes: 96, detectedBoxes: detected, matched });

@@ -8,39 +8,10 @@ import { ocrDetectionPagesDataset, SUITE_TEXT_LINES, TEXT_PAGES_SEED } from '../
 import { parseTextPagesDataset, textPagesDataset, textPagesDatasetSchema, type Box } from '../../src/harness/accuracy/text-pages-format.js';
 import { renderTextPage } from '../../src/harness/inputs/text-pages.js';
 import { ocrSampleModels } from '../helpers/fixtures.js';
+import { independentMatches } from '../helpers/independent-detection.js';
 
 const DETECTOR = ocrSampleModels().detection;
 const WORDS = SUITE_TEXT_LINES.flatMap((line) => line.split(' '));
-
-/** IoU by counting the pixels of a grid covered by one box, the other, or both. */
-function pixelIou(a: Box, b: Box): number {
-  let both = 0, either = 0;
-  for (let y = Math.min(a[1], b[1]); y < Math.max(a[3], b[3]); y++) {
-    for (let x = Math.min(a[0], b[0]); x < Math.max(a[2], b[2]); x++) {
-      const inA = x >= a[0] && x < a[2] && y >= a[1] && y < a[3];
-      const inB = x >= b[0] && x < b[2] && y >= b[1] && y < b[3];
-      if (inA && inB) both++;
-      if (inA || inB) either++;
-    }
-  }
-  return either === 0 ? 0 : both / either;
-}
-
-/** Paddle's evaluator order, written again: each ground-truth box takes the first free detection with IoU ≥ 0.5. */
-function independentMatches(truth: Box[], detected: Box[]): number {
-  const free = detected.map(() => true);
-  let matched = 0;
-  for (const g of truth) {
-    for (let j = 0; j < detected.length; j++) {
-      if (free[j] && pixelIou(g, detected[j]!) >= 0.5) {
-        free[j] = false;
-        matched++;
-        break;
-      }
-    }
-  }
-  return matched;
-}
 
 describe('the text page set', () => {
   const dataset = parseTextPagesDataset(ocrDetectionPagesDataset());

@@ -276,17 +276,7 @@ function top5PerRow(tensor: HostTensor, rows: number, output: string): number[][
 
 /** Runs every labelled sample through the candidate (and the reference, on the CPU EP). */
 async function classify(options: AccuracyRunOptions, labelled: { ref: string; set: LabelledInputSet }): Promise<ClassificationRaw> {
-  const candidate = await openCandidate(options);
-  try {
-    const reference = options.reference ? await openOnnxRuntimeOutputModel(options.reference.modelPath, REFERENCE_BACKEND, 'reference model') : null;
-    try {
-      return await classifyWith(labelled, candidate, reference, options.signal);
-    } finally {
-      await reference?.close();
-    }
-  } finally {
-    await candidate.close();
-  }
+  return withModels(options, 'Classification', (candidate, reference) => classifyWith(labelled, candidate, reference, options.signal));
 }
 
 async function classifyWith(labelled: { ref: string; set: LabelledInputSet }, candidate: OutputModel, reference: OutputModel | null, signal: AbortSignal | undefined): Promise<ClassificationRaw> {
