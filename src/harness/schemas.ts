@@ -23,7 +23,6 @@ export {
   type RawSamples,
 } from './report-format.js';
 export { formatMlperfSummary, type MlperfSummaryOptions } from './export/mlperf-summary.js';
-export { CONDITION_GRID_COLUMNS, conditionGridCsv, conditionGridRow, type ConditionGridEntry } from './export/condition-grid.js';
 export {
   SCENARIOS,
   SCENARIO_DEFAULTS,

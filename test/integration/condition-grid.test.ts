@@ -10,7 +10,9 @@ import { startTestApi, type TestApi } from '../helpers/test-service.js';
 import { startTestAgent, waitForJob } from '../helpers/test-agent.js';
 import { bearer, expectProblem } from '../helpers/problem.js';
 import { fixtureModel, modelForm } from '../helpers/fixtures.js';
-import { conditionGridCsv, type LatencySummaryReport } from '../../src/harness/index.js';
+import type { LatencySummaryReport } from '../../src/harness/index.js';
+import { conditionGridCsv, qualityOfFacts } from '../../src/lib/reports/condition-grid.js';
+import { extractRuleFacts } from '../../src/lib/certificates/rule-facts.js';
 
 let t: TestApi;
 let vendor: { key: string };
@@ -39,7 +41,7 @@ async function runJob(suite: Record<string, unknown>, extra: Record<string, unkn
   const done = await waitForJob(t, (res.json() as { id: string }).id);
   expect(done.status, `${done.errorCode}: ${done.errorMessage}`).toBe('SUCCEEDED');
   const view = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${done.id}`, headers: bearer(vendor.key) })).json() as { reportId: string };
-  const report = (await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}`, headers: bearer(vendor.key) })).json() as { id: string; summary: LatencySummaryReport };
+  const report = (await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}`, headers: bearer(vendor.key) })).json() as { id: string; summary: LatencySummaryReport; profile: { providers: { provider: string; nodes: number }[] } | null };
   const grid = await t.app.inject({ method: 'GET', url: `/v1/reports/${view.reportId}/condition-grid.csv`, headers: bearer(vendor.key) });
   return { report, grid };
 }
@@ -61,23 +63,51 @@ describe('condition-grid CSV', () => {
     expect(row.workload).toBe(`model:sha256:${model.artifactDigest}`);
     expect(row.precision).toBe('float32');
     expect(row.scenario).toBe('single-stream');
-    expect(row.headline_metric).toBe('p90 latency');
-    expect(Number(row.headline_value)).toBe(ms(s.targetLatencyNs));
+    expect([row.suite_id, row.suite_digest]).toEqual(['', '']);
+    expect([row.device, row.execution_provider, row.job_status, row.job_error]).toEqual(['cpu-grid', 'cpu', 'SUCCEEDED', '']);
+    expect(Number(row.target_percentile)).toBe(s.targetPercentile);
+    expect(Number(row.latency_at_percentile_ms)).toBe(ms(s.targetLatencyNs));
     expect([Number(row.p50_ms), Number(row.p90_ms), Number(row.p99_ms)]).toEqual([ms(s.latency.p50Ns), ms(s.latency.p90Ns), ms(s.latency.p99Ns)]);
     expect(Number(row.qps)).toBeCloseTo(s.qps, 5);
+    expect(Number(row.query_count)).toBe(s.queryCount);
     expect(row.result).toBe(s.result);
-    expect(row.energy_per_inference_mj).toBe('not measured');
-    expect(row.power_meter).toBe('not measured');
+    // No meter on this device: empty cells, never 0.
+    for (const column of ['energy_per_inference_mj', 'energy_per_query_mj', 'avg_power_w', 'power_result', 'power_meter', 'power_meter_class', 'power_uncertainty_pct']) expect(row[column], column).toBe('');
     expect(row.quality_metric).toBe('top1Agreement');
     expect(Number(row.quality)).toBe(s.accuracy!.gate!.candidate);
     expect(Number(row.quality_relative)).toBe(1);
+    expect(Number(row.quality_samples)).toBe(2);
+    expect(row.quality_target_met).toBe('');
     expect(Number(row.fidelity_min_cosine)).toBeCloseTo(1, 6);
+    expect(Number(row.fidelity_top1_agreement)).toBe(1);
+    expect(row.answer_agreement).toBe('');
+    // The operator profile ran every node on the CPU: measured, and no share on an accelerator.
+    expect(report.profile).not.toBeNull();
+    expect(row.operator_providers).toBe(report.profile!.providers.map((p) => `${p.provider}:${p.nodes}`).join(';'));
+    expect(report.profile!.providers.map((p) => p.provider)).toEqual(['CPUExecutionProvider']);
+    expect([row.accelerator_node_share, row.accelerator_time_share]).toEqual(['0', '0']);
     expect(row.report_id).toBe(report.id);
-    expect([row.prompt_tokens, row.output_tokens]).toEqual(['', '']);
+    expect([row.prompt_tokens, row.output_tokens, row.ttft_p50_ms, row.tpot_p50_ms, row.output_tokens_per_s]).toEqual(['', '', '', '', '']);
 
     // Quoting: the same row for a workload name with a comma, quotes and a line break, read back by Python.
     const awkward = 'suite@1/ocr, "hard"\nlines';
-    const text = conditionGridCsv([{ reportId: report.id, workload: awkward, device: 'cpu-grid', model: { name: MODEL_NAME, version: '1', digest: model.artifactDigest, precision: 'float32', technique: null, division: 'open' }, summary: s }]);
+    const extracted = extractRuleFacts({ summary: s, resourceUsage: null, operatorProfile: report.profile });
+    if (!('facts' in extracted)) throw new Error(extracted.unreadable);
+    const { facts } = extracted;
+    const text = conditionGridCsv([
+      {
+        suite: null,
+        workload: awkward,
+        device: { slug: 'cpu-grid', executionProvider: 'cpu' },
+        model: { name: MODEL_NAME, version: '1', digest: model.artifactDigest, precision: 'float32', technique: null, division: 'open' },
+        scenario: facts.latency.scenario,
+        job: { status: 'SUCCEEDED', errorCode: null },
+        reportId: report.id,
+        facts,
+        quality: qualityOfFacts(facts),
+        fidelity: facts.fidelity,
+      },
+    ]);
     expect(text).toContain('"suite@1/ocr, ""hard""\nlines"');
     expect(pythonCsv(text)).toEqual([{ ...row, workload: awkward, division: 'open' }]);
 
@@ -85,7 +115,7 @@ describe('condition-grid CSV', () => {
     expectProblem(await t.app.inject({ method: 'GET', url: `/v1/reports/${report.id}/condition-grid.csv`, headers: bearer(other.key) }), 404, 'report.not_found');
   }, 300_000);
 
-  it('a Server job with a QPS search reports its headline as the completed QPS of the run at the found rate', async () => {
+  it('a Server job with a QPS search gives the QPS and latency of the run at the found rate', async () => {
     const { report, grid } = await runJob({ scenario: 'server', targetPercentile: 90, minQueryCount: 64, minDurationMs: 0, targetLatencyMs: 25, dynamicDims: { batch: 1 }, serverSearch: { maxSteps: 4, probeQueries: 8, stepMinDurationMs: 0 } });
     expect(grid.statusCode, grid.body).toBe(200);
     const search = report.summary.serverSearch!;
@@ -93,8 +123,10 @@ describe('condition-grid CSV', () => {
     if (search.foundQps !== null) expect(search.steps.some((step) => step.targetQps === search.foundQps && step.result === 'VALID')).toBe(true);
     const row = pythonCsv(grid.body)[0]!;
     expect(row.scenario).toBe('server');
-    expect(row.headline_metric).toBe('completed QPS at the latency bound');
-    expect(Number(row.headline_value)).toBeCloseTo(report.summary.server!.completedQps, 5);
-    expect(row.quality_metric).toBe('not measured');
+    expect(Number(row.qps)).toBeCloseTo(report.summary.qps, 5);
+    expect(Number(row.latency_at_percentile_ms)).toBe(ms(report.summary.targetLatencyNs));
+    expect(row.target_percentile).toBe('90');
+    // No accuracy pass: no quality, as empty cells.
+    expect([row.quality_metric, row.quality, row.quality_relative, row.fidelity_min_cosine]).toEqual(['', '', '', '']);
   }, 300_000);
 });

@@ -50,7 +50,7 @@ export const reportRoutes =
           operationId: 'getConditionGrid',
           tags,
           summary: 'The report as a condition-grid CSV row (workload × precision × scenario)',
-          description: 'RFC 4180 CSV with a header row: model digest, precision, scenario, headline metric, p50/p90/p99, QPS, energy per inference (or "not measured"), quality. Columns: docs/report-format.md.',
+          description: 'RFC 4180 CSV with a header row, the same columns as a suite run\'s grid (GET /v1/suite-runs/{id}/condition-grid.csv): model digest, precision, scenario, latency at the percentile and p50/p90/p99, QPS, LM TTFT/TPOT, quality and fidelity, energy per inference with meter class and uncertainty, accelerator share; an empty cell is not measured (never 0). Columns: docs/report-format.md.',
           params: idParams,
           response: { 200: { description: 'condition-grid.csv', content: { 'text/csv': { schema: z.string() } } }, ...problemResponses(404, 422) },
         },

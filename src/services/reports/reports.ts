@@ -8,7 +8,7 @@ import { writeJsonExactly, type Db } from '../../lib/database.js';
 import { badRequest, conflict, forbidden, gone, notFound, payloadTooLarge, unprocessable } from '../../lib/errors.js';
 import { BlobTooLargeError, type StagedBlob } from '../../lib/artifact-store.js';
 import { isDeepStrictEqual } from 'node:util';
-import { conditionGridCsv, environmentSchema, formatMlperfSummary, harnessBuildSchema, latencySummaryReportSchema, operatorProfileSchema, RAW_SAMPLES_FORMAT, rawSamplesSchema, verifySummaryAgainstRawSamples } from '../../harness/schemas.js';
+import { environmentSchema, formatMlperfSummary, harnessBuildSchema, latencySummaryReportSchema, operatorProfileSchema, RAW_SAMPLES_FORMAT, rawSamplesSchema, verifySummaryAgainstRawSamples } from '../../harness/schemas.js';
 import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { signReport } from './report-statement.js';
 import { compareDeviceIdentity } from './device-identity.js';
@@ -18,6 +18,8 @@ import type { UploadPart } from '../models/models.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
 import { RAW_SAMPLES_MEDIA_TYPE } from '../../contracts/reports.js';
 import { activeSigner } from '../signing/service-key.js';
+import { extractRuleFacts } from '../../lib/certificates/rule-facts.js';
+import { conditionGridCsv, qualityOfFacts } from '../../lib/reports/condition-grid.js';
 import { resourceUsageSchema } from '../../contracts/agent-protocol.js';
 
 export { RAW_SAMPLES_MEDIA_TYPE };
@@ -255,23 +257,37 @@ export async function mlperfSummaryText(db: Db, principal: UserPrincipal | null,
   return formatMlperfSummary(summary.data, environment.data, { sutName: `${report.device.name} (${report.device.slug})` });
 }
 
-/** GET /v1/reports/:id/condition-grid.csv: the report's row of the condition grid (src/harness/export/condition-grid.ts). */
+/** GET /v1/reports/:id/condition-grid.csv: the report as one row of the condition grid (src/lib/reports/condition-grid.ts). */
 export async function conditionGridText(db: Db, principal: UserPrincipal | null, id: string): Promise<string> {
   const report = await getReport(db, principal, id);
-  const summary = latencySummaryReportSchema.safeParse(report.summary);
-  if (!summary.success) throw unprocessable('report.legacy_format', 'This report predates the condition-grid export format.');
-  const model = await db.model.findUniqueOrThrow({ where: { id: report.model.id }, select: { signature: true, suiteWorkload: true, variantTechnique: true, division: true } });
-  const firstInput = modelSignatureSchema.nullable().parse(model.signature)?.inputs[0]?.elementType;
+  const extracted = extractRuleFacts({ summary: report.summary, resourceUsage: report.resourceUsage ?? null, operatorProfile: report.profile ?? null });
+  if (!('facts' in extracted)) throw unprocessable('report.legacy_format', 'This report predates the condition-grid export format.');
+  const { facts } = extracted;
+  const [model, device] = await Promise.all([
+    db.model.findUniqueOrThrow({ where: { id: report.model.id }, select: { signature: true, suiteWorkload: true, variantTechnique: true, division: true } }),
+    db.job.findUniqueOrThrow({ where: { id: report.jobId }, select: { status: true, errorCode: true, device: { select: { executionProvider: true } } } }),
+  ]);
   return conditionGridCsv([
     {
-      reportId: report.id,
+      suite: null,
       // As the leaderboard ranks it: the suite workload, else the model's own bytes.
       workload: model.suiteWorkload ?? `model:sha256:${report.model.artifactDigest}`,
-      device: report.device.slug,
-      model: { name: report.model.name, version: report.model.version, digest: report.model.artifactDigest, precision: firstInput ? firstInput.toLowerCase() : 'unknown', technique: model.variantTechnique, division: model.division },
-      summary: summary.data,
+      device: { slug: report.device.slug, executionProvider: device.device.executionProvider },
+      model: { name: report.model.name, version: report.model.version, digest: report.model.artifactDigest, precision: modelPrecision(model.signature), technique: model.variantTechnique, division: model.division },
+      scenario: facts.latency.scenario,
+      job: { status: device.status, errorCode: device.errorCode },
+      reportId: report.id,
+      facts,
+      quality: qualityOfFacts(facts),
+      fidelity: facts.fidelity,
     },
   ]);
+}
+
+/** A model's precision as the leaderboard files it: the element type of its first input. */
+export function modelPrecision(signature: unknown): string {
+  const firstInput = modelSignatureSchema.nullable().parse(signature)?.inputs[0]?.elementType;
+  return firstInput ? firstInput.toLowerCase() : 'unknown';
 }
 
 export async function openRawSamples(deps: ServiceDeps, principal: UserPrincipal | null, id: string): Promise<{ stream: Readable; size: number; digest: string }> {
