@@ -81,9 +81,10 @@ suite
   .description('A suite run: progress per workload, or its signed suite report once finished')
   .argument('<id>', 'suite run id')
   .option('--json', 'print JSON instead of text')
+  .option('--grid [file]', 'the finished run\'s condition grid (RFC 4180 CSV, one row per workload × scenario) to stdout, or to this file')
   .option('--api-url <url>', 'API base URL (default: NPUBENCH_API_URL or the saved login)')
   .option('--api-key <key>', 'API key (default: NPUBENCH_API_KEY or the saved login)')
-  .action(async (id: string, opts: { json?: boolean; apiUrl?: string; apiKey?: string }) => {
+  .action(async (id: string, opts: { json?: boolean; grid?: string | true; apiUrl?: string; apiKey?: string }) => {
     const { suiteShowCommand } = await import('./commands/suite.js');
     process.exitCode = await suiteShowCommand(id, opts).catch(fail);
   });

@@ -111,6 +111,7 @@ const MATRIX: Record<string, Case> = {
   'GET /v1/suite-runs/{id}': { expected: OK_VENDOR_A(200), request: () => ({ url: `/v1/suite-runs/${ids.suiteRunA}` }) },
   // Still running (no agent serves npu-other): its owner and the lab hear 409, others 404.
   'GET /v1/suite-runs/{id}/report': { expected: OK_VENDOR_A(409), request: () => ({ url: `/v1/suite-runs/${ids.suiteRunA}/report` }) },
+  'GET /v1/suite-runs/{id}/condition-grid.csv': { expected: OK_VENDOR_A(409), request: () => ({ url: `/v1/suite-runs/${ids.suiteRunA}/condition-grid.csv` }) },
   'GET /v1/me': { expected: ANY_KEY(200), request: () => ({ url: '/v1/me' }) },
   'GET /v1/lab/health': { expected: LAB_ONLY(200), request: () => ({ url: '/v1/lab/health' }) },
   'GET /v1/audit': { expected: ADMIN_ONLY(200), request: () => ({ url: '/v1/audit' }) },

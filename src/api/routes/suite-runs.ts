@@ -1,8 +1,9 @@
 // Suite runs: every workload × required scenario of a suite on one device, one signed suite report.
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.js';
 import { userOf, type AuthGuards } from '../plugins/authentication.js';
-import { createSuiteRun, getSuiteReport, getSuiteRun } from '../../services/suites/suite-runs.js';
+import { createSuiteRun, getSuiteReport, getSuiteRun, suiteConditionGridText } from '../../services/suites/suite-runs.js';
 import { suiteReportSchema, suiteRunRequestSchema, suiteRunSchema } from '../../contracts/suite-runs.js';
 import { problemResponses } from '../../contracts/problem.js';
 import { idParams } from './pagination.js';
@@ -52,5 +53,26 @@ export const suiteRunRoutes =
         },
       },
       async (request) => getSuiteReport(deps, userOf(request), request.params.id),
+    );
+
+    app.get(
+      '/suite-runs/:id/condition-grid.csv',
+      {
+        preHandler: guards.requireUser(),
+        schema: {
+          operationId: 'getSuiteConditionGrid',
+          tags,
+          summary: 'The signed suite report as a condition-grid CSV (workload × precision × scenario, LM lengths)',
+          description:
+            'RFC 4180 CSV with a header row, one row per workload × scenario of the signed suite report (a failed entry keeps its row with its job status and error): suite id and digest, workload, division, model name, precision and sha256, device, result, latency at the percentile and p50/p90/p99, QPS, LM TTFT/TPOT and tokens/s, the workload\'s quality against the reference and its target, fidelity, energy per inference with meter class and uncertainty, accelerator share, report id. An empty cell is not measured (never 0). Columns: docs/report-format.md. 409 suite_run.not_finished while the run is running.',
+          params: idParams,
+          response: { 200: { description: 'condition-grid.csv', content: { 'text/csv': { schema: z.string() } } }, ...problemResponses(404, 409) },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .type('text/csv; charset=utf-8; header=present')
+          .header('content-disposition', `attachment; filename="suite-condition-grid-${request.params.id}.csv"`)
+          .send(await suiteConditionGridText(deps, userOf(request), request.params.id)),
     );
   };

@@ -1,7 +1,9 @@
 // `npubench suite run <suite> --device <slug> [--model workload=modelId]… [--wait]` and `npubench suite
 // show <id>`: a suite run through the API (POST /v1/suite-runs), followed with a progress bar per workload
 // and, once finished, the signed suite report's verdicts per workload. Exit codes: 0 every workload
-// succeeded, 1 some failed, 2 usage or API error.
+// succeeded, 1 some failed, 2 usage or API error. `suite show <id> --grid [file]`: the finished run's
+// condition grid CSV (GET /v1/suite-runs/{id}/condition-grid.csv).
+import { writeFile } from 'node:fs/promises';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { ApiHttpClient } from '../../lib/http-client.js';
 import { REDUCED_PRESETS, suiteReportSchema, suiteRunSchema, type SuiteReport, type SuiteRun, type SuiteRunRequest } from '../../contracts/suite-runs.js';
@@ -121,9 +123,19 @@ export async function suiteRunCommand(suite: string, opts: SuiteRunOptions): Pro
   return printReport(api, run, opts.json);
 }
 
-export async function suiteShowCommand(id: string, opts: { json?: boolean; apiUrl?: string; apiKey?: string }): Promise<number> {
+export async function suiteShowCommand(id: string, opts: { json?: boolean; grid?: string | true; apiUrl?: string; apiKey?: string }): Promise<number> {
   const creds = resolveCliCredentials(opts);
   const api = new ApiHttpClient(creds.apiUrl, creds.apiKey);
+  if (opts.grid !== undefined) {
+    // The API refuses a run still running (409 suite_run.not_finished): the grid is the signed report's.
+    const csv = await api.requestText('GET', `/v1/suite-runs/${encodeURIComponent(id)}/condition-grid.csv`);
+    if (opts.grid === true) process.stdout.write(csv);
+    else {
+      await writeFile(opts.grid, csv);
+      console.error(`Condition grid of suite run ${id} written to ${opts.grid} (${csv.split('\r\n').length - 2} rows).`);
+    }
+    return 0;
+  }
   const run = await api.request(suiteRunSchema, 'GET', `/v1/suite-runs/${encodeURIComponent(id)}`);
   if (run.status === 'FINISHED') return printReport(api, run, opts.json);
   if (opts.json) console.log(JSON.stringify(run));

@@ -15,6 +15,8 @@ import { getSuite } from './suite-catalog.js';
 import { ensureReferenceModel, ensureSuiteDataset, type SuiteDatasetRef } from './suite-references.js';
 import { advanceSuiteRun, entriesOf } from './suite-run-progress.js';
 import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
+import { conditionGridCsv, type ConditionGridEntry } from '../../lib/reports/condition-grid.js';
+import { modelPrecision } from '../reports/reports.js';
 import type { SuiteDocument, SuiteWorkload } from '../../contracts/suites.js';
 import {
   suiteReportPredicateSchema,
@@ -192,4 +194,34 @@ export async function getSuiteReport(deps: JobServiceDeps, principal: UserPrinci
   const envelope = run.envelope as { payloadType: string; payload: string; signatures: { keyid: string; sig: string }[] };
   const statement = parseCanonicalJson(Buffer.from(envelope.payload, 'base64')) as { predicate: unknown };
   return { suiteRunId: run.id, statementDigest: run.statementDigest, envelope, predicate: suiteReportPredicateSchema.parse(statement.predicate) };
+}
+
+/** GET /v1/suite-runs/:id/condition-grid.csv: the signed suite report as a condition grid, one row per
+ *  workload × scenario run (a failed entry keeps its row, with its job's status and error). Read from the
+ *  signed predicate, so the grid says what the suite report says; each workload's quality (the suite's
+ *  verdict) and fidelity come from its accuracy pass and repeat on each of its scenarios. */
+export async function suiteConditionGridText(deps: JobServiceDeps, principal: UserPrincipal, id: string): Promise<string> {
+  const { predicate } = await getSuiteReport(deps, principal, id);
+  const modelIds = predicate.workloads.flatMap((w) => (w.model ? [w.model.id] : []));
+  const models = new Map((await deps.db.model.findMany({ where: { id: { in: modelIds } }, select: { id: true, signature: true, variantTechnique: true } })).map((m) => [m.id, m]));
+  const entries: ConditionGridEntry[] = predicate.workloads.flatMap((w) => {
+    const model = w.model;
+    if (!model) return [];
+    const stored = models.get(model.id);
+    const fidelity = w.scenarios[0]?.facts?.fidelity ?? null;
+    const quality = w.quality && { metric: w.quality.metric, candidate: w.quality.candidate, reference: w.quality.reference, relative: w.quality.relative, samples: w.quality.samples, meetsTarget: w.quality.meetsTarget };
+    return w.scenarios.map((s) => ({
+      suite: predicate.suite,
+      workload: `${predicate.suite.id}/${w.id}`,
+      device: { slug: predicate.device.slug, executionProvider: predicate.device.executionProvider },
+      model: { name: model.name, version: model.version, digest: model.digest, precision: modelPrecision(stored?.signature ?? null), technique: stored?.variantTechnique ?? null, division: model.division },
+      scenario: s.scenario,
+      job: { status: s.status, errorCode: s.error?.code ?? null },
+      reportId: s.reportId,
+      facts: s.facts,
+      quality,
+      fidelity,
+    }));
+  });
+  return conditionGridCsv(entries);
 }
