@@ -1,7 +1,10 @@
 // A suite run started from the dashboard and followed there, in chromium at 1280 and 390 px: /suites links
 // to the form, the form queues npubench-edge@1 on the CPU host (the smoke preset) for a real agent, and
-// the run page shows progress per workload and scenario until the signed suite report's verdicts appear.
-// What the page shows is checked against the database. Screenshots go to test-artifacts/screenshots.
+// the run page shows progress per workload and scenario until the signed suite report's verdicts appear,
+// with a link that downloads the run's condition grid CSV. What the page shows is checked against the
+// database and the API. Screenshots go to test-artifacts/screenshots.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestApi, type TestApi } from '../helpers/test-service.js';
@@ -61,8 +64,25 @@ async function checkFinishedRun(page: Page, width: number) {
   for (const w of ['ocr-direction', 'ocr-recognition', 'image-classification', 'slm-mmlu']) expect(await page.getByTestId(`suite-report-${w}`).getAttribute('data-status')).toBe('succeeded');
   expect(await page.getByTestId('suite-report-ocr-recognition').innerText()).toContain('character-accuracy');
   expect(await page.getByTestId('suite-run-deviations').innerText()).toContain('smoke preset');
+  await checkGridDownload(page, id, width, run.jobs.map((j) => j.suiteEntry!));
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
   await page.screenshot({ path: screenshotPath(`suite-run-${width}`), fullPage: true });
+}
+
+/** The condition-grid link: inside the viewport, and what it downloads is the API's CSV, one row per job
+ *  (read back by Python's csv module). */
+async function checkGridDownload(page: Page, id: string, width: number, entries: string[]) {
+  const link = page.getByTestId('suite-condition-grid-link');
+  const box = (await link.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(width);
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toBe(`suite-condition-grid-${id}.csv`);
+  const saved = readFileSync((await download.path())!, 'utf8');
+  const api = await t.app.inject({ method: 'GET', url: `/v1/suite-runs/${id}/condition-grid.csv`, headers: bearer(vendor.key) });
+  expect(api.statusCode, api.body).toBe(200);
+  expect(saved).toBe(api.body);
+  const rows = JSON.parse(execFileSync('/usr/bin/python3', ['-c', 'import csv, io, json, sys; print(json.dumps(list(csv.DictReader(io.StringIO(sys.stdin.read(), newline="")))))'], { input: saved, encoding: 'utf8' })) as { workload: string; scenario: string }[];
+  expect(rows.map((r) => `${r.workload.split('/')[1]}/${r.scenario}`).sort()).toEqual([...entries].sort());
 }
 
 describe('suite run page', { timeout: 1_500_000 }, () => {

@@ -2,7 +2,7 @@
 // with progress per workload and scenario; once finished, the signed suite report's verdicts per workload.
 // The page polls GET /v1/suite-runs/{id}: a run is several jobs, and reading it also advances it.
 import { useEffect, useState, type FormEvent } from 'react';
-import { apiJson, postJson, ApiError } from '../api';
+import { apiFetch, apiJson, postJson, ApiError } from '../api';
 import { Loaded, PageTitle, StatusBadge, useAsync, date } from '../components';
 import { Link, navigate } from '../router';
 import type { DeviceView } from '../../../contracts/devices';
@@ -69,6 +69,49 @@ export function NewSuiteRunPage() {
   );
 }
 
+/** The condition grid CSV. The API wants the key in a header, which a plain link cannot send, so the link
+ *  fetches it and hands the browser the bytes as a download under the same name the API gives. */
+function ConditionGridLink({ id }: { id: string }) {
+  const [error, setError] = useState<string | null>(null);
+  const path = `/v1/suite-runs/${id}/condition-grid.csv`;
+  const download = async () => {
+    setError(null);
+    try {
+      const blob = await (await apiFetch(path)).blob();
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `suite-condition-grid-${id}.csv`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (err) {
+      setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+    }
+  };
+  return (
+    <p>
+      <a
+        className="button"
+        href={path}
+        data-testid="suite-condition-grid-link"
+        onClick={(e) => {
+          e.preventDefault();
+          void download();
+        }}
+      >
+        Download the condition grid (CSV)
+      </a>{' '}
+      <span className="small">one row per workload × scenario, with the report's figures</span>
+      {error && (
+        <span className="error-text" role="alert">
+          {' '}
+          {error}
+        </span>
+      )}
+    </p>
+  );
+}
+
 function ReportSummary({ id }: { id: string }) {
   const [report, reload] = useAsync(() => apiJson<SuiteReport>(`/v1/suite-runs/${id}/report`), [id]);
   return (
@@ -79,6 +122,7 @@ function ReportSummary({ id }: { id: string }) {
           <p className="small">
             Statement <code className="hash">sha256:{r.statementDigest}</code> over {r.predicate.workloads.reduce((n, w) => n + w.scenarios.length, 0)} workload reports and the suite digest.
           </p>
+          <ConditionGridLink id={id} />
           <ul>
             {r.predicate.workloads.map((w) => (
               <li key={w.id} data-testid={`suite-report-${w.id}`} data-status={w.status}>
