@@ -28,10 +28,25 @@ export const modelSignatureSchema = z
     nodeCount: z.number().int().optional(),
     usesExternalData: z.boolean().optional(),
     externalDataLocations: z.array(z.string()).optional().describe('Absent on models stored before external data was listed'),
+    weightElements: z
+      .record(z.string(), z.number().int().min(0))
+      .optional()
+      .describe("Elements held by the graph's initializers per element type ('int8' for a QDQ-quantized model); absent on models stored before weights were counted"),
     bundle: z.looseObject({ modelFile: z.string(), files: z.array(z.string()), unpackedBytes: z.number().int() }).optional().describe('LLM bundles only'),
   })
   .meta({ id: 'ModelSignature' });
 export type ModelSignature = z.infer<typeof modelSignatureSchema>;
+
+/** A model's precision as the leaderboard and the condition grid file it: the element type holding most of
+ *  its weights, so a QDQ INT8 model with float32 inputs is int8 and an LM fed int64 token ids is float32;
+ *  the first input's element type for a model with no initializers or stored before weights were counted. */
+export function modelPrecision(signature: unknown): string {
+  const parsed = modelSignatureSchema.nullable().parse(signature);
+  const weights = Object.entries(parsed?.weightElements ?? {}).filter(([, elements]) => elements > 0);
+  if (weights.length > 0) return weights.reduce((most, entry) => (entry[1] > most[1] ? entry : most))[0];
+  const firstInput = parsed?.inputs[0]?.elementType;
+  return firstInput ? firstInput.toLowerCase() : 'unknown';
+}
 
 export const modelContentsSchema = z
   .array(z.strictObject({ path: z.string(), size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }))

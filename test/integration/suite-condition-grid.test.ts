@@ -5,7 +5,7 @@
 // the CSV (an independent RFC 4180 reader); every row is checked against figures this test computes from
 // the stored workload reports and the catalog — latency, QPS, LM latency, quality against the reference
 // and the target, fidelity, energy per inference, meter class and uncertainty, operator providers — and
-// the model's precision and digest from the ONNX file itself (python3-onnx, node:crypto).
+// the model's precision (the type of most of its weights) and digest from the ONNX file itself (python3-onnx, node:crypto).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { fixtureModel, modelForm } from '../helpers/fixtures.js';
 import { PtdaemonSimulator } from '../helpers/ptdaemon-simulator.js';
 import { createTempDir } from '../helpers/isolated-resources.js';
 import { runNpubench } from '../helpers/processes.js';
+import { onnxWeightPrecision } from '../helpers/independent-onnx-weights.js';
 import type { SuiteReport, SuiteRun } from '../../src/contracts/suite-runs.js';
 import type { LatencySummaryReport } from '../../src/harness/index.js';
 
@@ -36,10 +37,6 @@ let runningAnswer: { statusCode: number; body: string; headers: Record<string, u
 
 const pythonCsv = (text: string): Record<string, string>[] =>
   JSON.parse(execFileSync('/usr/bin/python3', ['-c', 'import csv, io, json, sys; print(json.dumps(list(csv.DictReader(io.StringIO(sys.stdin.read(), newline="")))))'], { input: text, encoding: 'utf8' })) as Record<string, string>[];
-
-/** The element type of an ONNX file's first graph input as numpy names it (float32, int8, …), read by the onnx Python package. */
-const onnxFirstInputType = (file: string): string =>
-  execFileSync('/usr/bin/python3', ['-c', 'import onnx, sys; m = onnx.load(sys.argv[1]); print(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[m.graph.input[0].type.tensor_type.elem_type].name)', file], { encoding: 'utf8' }).trim();
 
 const ms = (ns: number) => Number((ns / 1e6).toFixed(6));
 const six = (x: number) => Number(x.toFixed(6));
@@ -176,7 +173,8 @@ describe('suite run condition grid', () => {
         expect(Number(row.answer_agreement)).toBe(six(first.reference!.predictionAgreement));
       } else {
         expect([row.model, row.model_digest, row.technique, row.division]).toEqual(['tiny-cnn-int8-broken@1', `sha256:${variantDigest}`, 'quantization', 'closed']);
-        expect(row.precision).toBe(onnxFirstInputType(variantFile));
+        // int8: the weights' type, not the float32 input's.
+        expect(row.precision).toBe(onnxWeightPrecision(variantFile));
         // Not LM conditions: empty, never 0.
         for (const column of ['prompt_tokens', 'output_tokens', 'ttft_p50_ms', 'tpot_p50_ms', 'output_tokens_per_s', 'answer_agreement']) expect(row[column], column).toBe('');
         // The broken INT8 variant misses the target.

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/lib/errors.js';
 import { readOnnxSignature, type ModelSignature, type TensorSignature } from '../../src/lib/onnx/model-signature.js';
 import { ocrSampleModels } from '../../src/lib/sample-models.js';
+import { modelPrecision } from '../../src/contracts/models.js';
+import { onnxWeightElements } from '../helpers/independent-onnx-weights.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/models/${name}`, import.meta.url));
 
@@ -110,6 +112,7 @@ describe('readOnnxSignature on real models', () => {
       nodeCount: 4,
       usesExternalData: false,
       externalDataLocations: [],
+      weightElements: { float32: 64 * 256 + 256 + 256 * 10 + 10 },
     });
   });
 
@@ -166,6 +169,31 @@ describe('readOnnxSignature on real models', () => {
     const signature = await readOnnxSignature(file);
     expect(signature.inputs).toEqual([{ name: 'x', elementType: 'float32', shape: ['n', 8], rankKnown: true, kind: 'tensor' }]);
     expect(signature.initializerCount).toBe(1);
+  });
+});
+
+describe('weight precision', () => {
+  const lm = fileURLToPath(new URL('../fixtures/llm/tiny-lm/model.onnx', import.meta.url));
+  it.each([
+    ['mlp-classifier.onnx', fixture('mlp-classifier.onnx'), 'float32'],
+    ['the QDQ INT8 tiny CNN (float32 input, int8 weights)', fixture('tiny-cnn-int8-qdq.onnx'), 'int8'],
+    ['tiny-cnn with external data', fixture('tiny-cnn-external-data.onnx'), 'float32'],
+    ['the tiny LM (int64 token ids in, float32 weights)', lm, 'float32'],
+    ['PP-OCRv4 rec (weights in Constant nodes)', ocrSampleModels().recognition, 'float32'],
+  ])('counts the weights of %s as the onnx package does', async (_label, file, precision) => {
+    const signature = await readOnnxSignature(file);
+    expect(signature.weightElements).toEqual(onnxWeightElements(file));
+    expect(modelPrecision(signature)).toBe(precision);
+  });
+
+  it('reads packed and unpacked dims alike, and falls back to the first input without weights', async () => {
+    const packed = [...lenField(1, [...varint(3), ...varint(5)]), ...varintField(2, 3 /* int8 */), ...lenField(8, 'w8')];
+    const unpacked = [...varintField(1, 2), ...varintField(1, 2), ...varintField(2, FLOAT), ...lenField(8, 'w')];
+    const signature = await readOnnxSignature(await writeModel(model(graph({ initializers: [packed, unpacked] }))));
+    expect(signature.weightElements).toEqual({ float32: 4, int8: 15 });
+    expect(modelPrecision(signature)).toBe('int8');
+    expect(modelPrecision(await readOnnxSignature(await writeModel(model(graph({})))))).toBe('float32');
+    expect(modelPrecision({ inputs: [{ name: 'x', elementType: 'float16', shape: [1], rankKnown: true }], outputs: [] })).toBe('float16');
   });
 });
 

@@ -36,6 +36,9 @@ export interface ModelSignature {
   usesExternalData: boolean;
   /** The `location` of every external-data reference, as written in the file (relative to the model's folder). */
   externalDataLocations: string[];
+  /** Elements held by the main graph's initializers, per element type: what the weights' precision is
+   *  (int8 for a QDQ-quantized model whose inputs are still float32). */
+  weightElements: Record<string, number>;
 }
 
 export const INVALID_ONNX_CODE = 'model.invalid_onnx';
@@ -236,6 +239,7 @@ interface GraphCollector {
   nodeCount: number;
   usesExternalData: boolean;
   externalDataLocations: Set<string>;
+  weightElements: Map<string, number>;
 }
 
 export async function readOnnxSignature(path: string): Promise<ModelSignature> {
@@ -265,6 +269,7 @@ async function readModel(reader: PositionalReader): Promise<ModelSignature> {
     nodeCount: 0,
     usesExternalData: false,
     externalDataLocations: new Set(),
+    weightElements: new Map(),
   };
 
   await forEachField(reader, reader.size, 'ModelProto', async (field) => {
@@ -310,6 +315,7 @@ async function readModel(reader: PositionalReader): Promise<ModelSignature> {
     nodeCount: graph.nodeCount,
     usesExternalData: graph.usesExternalData,
     externalDataLocations: [...graph.externalDataLocations],
+    weightElements: Object.fromEntries([...graph.weightElements].sort(([a], [b]) => a.localeCompare(b))),
   };
 }
 
@@ -335,7 +341,7 @@ async function readMainGraph(reader: PositionalReader, end: number, graph: Graph
       case 1:
         expectWireType(field, WIRE_LEN, 'GraphProto.node');
         graph.nodeCount++;
-        if (await nodeUsesExternalData(reader, field.end, 1, graph.externalDataLocations)) graph.usesExternalData = true;
+        if (await nodeUsesExternalData(reader, field.end, 1, graph.externalDataLocations, (t) => countWeight(graph, t))) graph.usesExternalData = true;
         break;
       case 2:
         graph.graphName = await readString(reader, field, 'GraphProto.name');
@@ -363,6 +369,9 @@ async function readMainGraph(reader: PositionalReader, end: number, graph: Graph
 interface TensorHeader {
   name: string;
   external: boolean;
+  elementType: string;
+  /** Product of the dims (1 for a scalar). */
+  elements: number;
 }
 
 function addInitializer(graph: GraphCollector, tensor: TensorHeader): void {
@@ -370,14 +379,39 @@ function addInitializer(graph: GraphCollector, tensor: TensorHeader): void {
   graph.initializerCount++;
   graph.initializerNames.add(tensor.name);
   graph.usesExternalData ||= tensor.external;
+  countWeight(graph, tensor);
+}
+
+/** Weights are initializers and tensors in node attributes (PP-OCR's exports keep theirs in Constant nodes). */
+function countWeight(graph: GraphCollector, tensor: TensorHeader): void {
+  graph.weightElements.set(tensor.elementType, (graph.weightElements.get(tensor.elementType) ?? 0) + tensor.elements);
+}
+
+/** TensorProto.dims: repeated int64, packed (one length-delimited field) or one varint per dim. */
+async function readTensorDims(reader: PositionalReader, field: Field, dims: number[]): Promise<void> {
+  const push = (value: number) => {
+    if (dims.length >= MAX_RANK) throw invalid(`a tensor has more than ${MAX_RANK} dimensions`, field.start);
+    if (value < 0 || value > MAX_DIM_VALUE) throw invalid(`a tensor dimension is ${value}`, field.start);
+    dims.push(value);
+  };
+  if (field.wireType === WIRE_VARINT) return push(field.varint);
+  expectWireType(field, WIRE_LEN, 'TensorProto.dims');
+  while (reader.pos < field.end) push(await reader.readVarint(field.end));
 }
 
 /** Reads a TensorProto's name and data location (adding external-data locations to `locations`); the
  *  data itself is skipped by its length prefix. */
 async function readTensorHeader(reader: PositionalReader, end: number, locations: Set<string>): Promise<TensorHeader> {
-  const header: TensorHeader = { name: '', external: false };
+  const header: TensorHeader = { name: '', external: false, elementType: elementTypeName(0), elements: 1 };
+  const dims: number[] = [];
   await forEachField(reader, end, 'TensorProto', async (field) => {
     switch (field.number) {
+      case 1:
+        await readTensorDims(reader, field, dims);
+        break;
+      case 2:
+        header.elementType = elementTypeName(readVarintField(field, 'TensorProto.data_type'));
+        break;
       case 8:
         header.name = await readString(reader, field, 'TensorProto.name');
         break;
@@ -396,6 +430,7 @@ async function readTensorHeader(reader: PositionalReader, end: number, locations
         break;
     }
   });
+  header.elements = dims.reduce((product, dim) => product * dim, 1);
   return header;
 }
 
@@ -411,12 +446,13 @@ async function readStringEntry(reader: PositionalReader, end: number): Promise<{
 
 /** SparseTensorProto: the name lives on `values`; either part may be stored externally. */
 async function readSparseTensorHeader(reader: PositionalReader, end: number, locations: Set<string>): Promise<TensorHeader> {
-  const header: TensorHeader = { name: '', external: false };
+  // The stored elements of a sparse weight are its values (dims [NNZ]).
+  const header: TensorHeader = { name: '', external: false, elementType: elementTypeName(0), elements: 0 };
   await forEachField(reader, end, 'SparseTensorProto', async (field) => {
     if (field.number !== 1 && field.number !== 2) return;
     expectWireType(field, WIRE_LEN, field.number === 1 ? 'SparseTensorProto.values' : 'SparseTensorProto.indices');
     const part = await readTensorHeader(reader, field.end, locations);
-    if (field.number === 1) header.name = part.name;
+    if (field.number === 1) Object.assign(header, { name: part.name, elementType: part.elementType, elements: part.elements });
     header.external ||= part.external;
   });
   return header;
@@ -425,57 +461,67 @@ async function readSparseTensorHeader(reader: PositionalReader, end: number, loc
 // Weights can also sit in node attributes (Constant nodes, If/Loop subgraphs): PaddlePaddle exports keep
 // every weight there, and onnx's external-data converter moves those too.
 // Every reference is visited (no early exit), so each external-data location is seen and can be checked.
-async function nodeUsesExternalData(reader: PositionalReader, end: number, depth: number, locations: Set<string>): Promise<boolean> {
+type WeightSink = (tensor: TensorHeader) => void;
+
+async function nodeUsesExternalData(reader: PositionalReader, end: number, depth: number, locations: Set<string>, weights: WeightSink): Promise<boolean> {
   let external = false;
   await forEachField(reader, end, 'NodeProto', async (field) => {
     if (field.number !== 5) return;
     expectWireType(field, WIRE_LEN, 'NodeProto.attribute');
-    if (await attributeUsesExternalData(reader, field.end, depth, locations)) external = true;
+    if (await attributeUsesExternalData(reader, field.end, depth, locations, weights)) external = true;
   });
   return external;
 }
 
-async function attributeUsesExternalData(reader: PositionalReader, end: number, depth: number, locations: Set<string>): Promise<boolean> {
+async function attributeUsesExternalData(reader: PositionalReader, end: number, depth: number, locations: Set<string>, weights: WeightSink): Promise<boolean> {
   let external = false;
+  const read = (tensor: TensorHeader) => {
+    weights(tensor);
+    if (tensor.external) external = true;
+  };
   await forEachField(reader, end, 'AttributeProto', async (field) => {
     switch (field.number) {
       case 5: // t
       case 10: // tensors
         expectWireType(field, WIRE_LEN, 'AttributeProto tensor');
-        if ((await readTensorHeader(reader, field.end, locations)).external) external = true;
+        read(await readTensorHeader(reader, field.end, locations));
         break;
       case 22: // sparse_tensor
       case 23: // sparse_tensors
         expectWireType(field, WIRE_LEN, 'AttributeProto sparse tensor');
-        if ((await readSparseTensorHeader(reader, field.end, locations)).external) external = true;
+        read(await readSparseTensorHeader(reader, field.end, locations));
         break;
       case 6: // g
       case 11: // graphs
         expectWireType(field, WIRE_LEN, 'AttributeProto graph');
-        if (await subgraphUsesExternalData(reader, field.end, depth + 1, locations)) external = true;
+        if (await subgraphUsesExternalData(reader, field.end, depth + 1, locations, weights)) external = true;
         break;
     }
   });
   return external;
 }
 
-async function subgraphUsesExternalData(reader: PositionalReader, end: number, depth: number, locations: Set<string>): Promise<boolean> {
+async function subgraphUsesExternalData(reader: PositionalReader, end: number, depth: number, locations: Set<string>, weights: WeightSink): Promise<boolean> {
   if (depth > MAX_SUBGRAPH_DEPTH) throw invalid(`subgraphs are nested more than ${MAX_SUBGRAPH_DEPTH} deep`, reader.pos);
   let external = false;
+  const weighed = (tensor: TensorHeader) => {
+    weights(tensor);
+    return tensor.external;
+  };
   await forEachField(reader, end, 'GraphProto', async (field) => {
     let uses = false;
     switch (field.number) {
       case 1:
         expectWireType(field, WIRE_LEN, 'GraphProto.node');
-        uses = await nodeUsesExternalData(reader, field.end, depth, locations);
+        uses = await nodeUsesExternalData(reader, field.end, depth, locations, weights);
         break;
       case 5:
         expectWireType(field, WIRE_LEN, 'GraphProto.initializer');
-        uses = (await readTensorHeader(reader, field.end, locations)).external;
+        uses = weighed(await readTensorHeader(reader, field.end, locations));
         break;
       case 15:
         expectWireType(field, WIRE_LEN, 'GraphProto.sparse_initializer');
-        uses = (await readSparseTensorHeader(reader, field.end, locations)).external;
+        uses = weighed(await readSparseTensorHeader(reader, field.end, locations));
         break;
     }
     if (uses) external = true;

@@ -39,7 +39,7 @@ export interface ConditionGridEntry {
     version: string;
     /** sha256 of the model file (the artifact digest). */
     digest: string;
-    /** The element type of the model's first input, as the leaderboard files it (float32, float16, int8, …). */
+    /** The element type of most of the model's weights, as the leaderboard files it (modelPrecision: float32, float16, int8, …). */
     precision: string;
     /** Declared compression technique of a variant (quantization, pruning, …); null for a reference or an unrelated model. */
     technique: string | null;

@@ -11,7 +11,7 @@ import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invali
 import { badRequest } from '../../lib/errors.js';
 import type { LatencySummaryReport } from '../../harness/schemas.js';
 import { SAMPLE_MODEL_NAME } from '../bootstrap/sample-model.js';
-import { modelSignatureSchema } from '../../contracts/models.js';
+import { modelPrecision } from '../../contracts/models.js';
 import { environmentSchema } from '../../contracts/reports.js';
 
 type Tx = Prisma.TransactionClient;
@@ -36,7 +36,7 @@ export const leaderboardQuery = z.strictObject({
   task: filterText.optional(),
   device: filterText.optional().describe('Device slug'),
   vendor: filterText.optional().describe("The submitting organization's name"),
-  precision: filterText.optional().describe('Element type of the model input: float32, float16, int8, …'),
+  precision: filterText.optional().describe('Element type of most of the model weights (int8 for a QDQ-quantized model): float32, float16, int8, …'),
   ep: filterText.optional().describe('Execution provider the run used'),
   workload: filterText.optional().describe('Workload id (`facets.workloads`): only that workload\'s ranking. Without it the page holds one ranking per workload, workload after workload'),
   demo: z
@@ -401,7 +401,6 @@ export async function addLeaderboardEntry(
 ) {
   const { summary, report, device, model, workload } = input;
   // JSON columns, parsed with their contracts at read (both were checked in full when they were stored).
-  const firstInput = modelSignatureSchema.nullable().parse(model.signature)?.inputs[0]?.elementType;
   const runtime = environmentSchema.nullable().parse(report.environment)?.runtime;
   await tx.leaderboardEntry.create({
     data: {
@@ -416,7 +415,7 @@ export async function addLeaderboardEntry(
       vendor: report.org.name,
       modelName: model.name,
       modelVersion: model.version,
-      precision: firstInput ? firstInput.toLowerCase() : 'unknown',
+      precision: modelPrecision(model.signature),
       executionProvider: runtime?.executionProvider ?? device.executionProvider,
       scenario: summary.scenario,
       workload: workload.id,

@@ -12,7 +12,7 @@ import { environmentSchema, formatMlperfSummary, harnessBuildSchema, latencySumm
 import { seesAllOrgs, visibleWhere, type UserPrincipal } from '../auth/principal.js';
 import { signReport } from './report-statement.js';
 import { compareDeviceIdentity } from './device-identity.js';
-import { modelContentsSchema, modelSignatureSchema } from '../../contracts/models.js';
+import { modelContentsSchema, modelPrecision } from '../../contracts/models.js';
 import { jobSucceeded, type JobServiceDeps } from '../jobs/job-changes.js';
 import type { UploadPart } from '../models/models.js';
 import { InvalidatedCache, type CacheInvalidation } from '../../lib/cache-invalidation.js';
@@ -284,11 +284,6 @@ export async function conditionGridText(db: Db, principal: UserPrincipal | null,
   ]);
 }
 
-/** A model's precision as the leaderboard files it: the element type of its first input. */
-export function modelPrecision(signature: unknown): string {
-  const firstInput = modelSignatureSchema.nullable().parse(signature)?.inputs[0]?.elementType;
-  return firstInput ? firstInput.toLowerCase() : 'unknown';
-}
 
 export async function openRawSamples(deps: ServiceDeps, principal: UserPrincipal | null, id: string): Promise<{ stream: Readable; size: number; digest: string }> {
   const report = await deps.db.report.findFirst({ where: { AND: [{ id }, visibleWhere(principal)] }, include: { rawSamples: true } });

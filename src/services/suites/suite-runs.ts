@@ -16,7 +16,7 @@ import { ensureReferenceModel, ensureSuiteDataset, type SuiteDatasetRef } from '
 import { advanceSuiteRun, entriesOf } from './suite-run-progress.js';
 import { MODEL_BUNDLE_FORMAT } from '../../lib/bundles/model-bundle.js';
 import { conditionGridCsv, type ConditionGridEntry } from '../../lib/reports/condition-grid.js';
-import { modelPrecision } from '../reports/reports.js';
+import { modelPrecision } from '../../contracts/models.js';
 import type { SuiteDocument, SuiteWorkload } from '../../contracts/suites.js';
 import {
   suiteReportPredicateSchema,
