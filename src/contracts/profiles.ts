@@ -39,6 +39,9 @@ export const profileRulesSchema = z
         maxUncertaintyPct: z.number().gt(0).max(100).optional(),
         /** Energy per query (SingleStream/MultiStream; Offline/Server: per sample), millijoules. */
         maxEnergyPerQueryMj: z.number().gt(0).optional(),
+        /** LMs: energy per generated token over the LLM run's own measured window (prefill included), millijoules;
+         *  that window's power must be VALID too, from the same meter class. */
+        maxEnergyPerTokenMj: z.number().gt(0).optional(),
       })
       .optional(),
     /** Quality relative to the reference model on the report's own accuracy pass: MMLU accuracy, else
@@ -61,10 +64,12 @@ export const profileRulesSchema = z
         minTop5Agreement: share.optional(),
         /** MMLU: share of questions where candidate and reference choose the same answer. */
         minAnswerAgreement: share.optional(),
+        /** LMs: greedy-token agreement with the reference, teacher-forced on its generated tokens. */
+        minTokenAgreement: share.optional(),
         /** Compared samples (MMLU: questions) at least. */
         minSamples: z.int().min(1).max(10_000_000).optional(),
       })
-      .refine((rule) => [rule.minCosine, rule.minTop1Agreement, rule.minTop5Agreement, rule.minAnswerAgreement].some((v) => v !== undefined), {
+      .refine((rule) => [rule.minCosine, rule.minTop1Agreement, rule.minTop5Agreement, rule.minAnswerAgreement, rule.minTokenAgreement].some((v) => v !== undefined), {
         message: 'a fidelity rule needs at least one bound',
       })
       .optional(),

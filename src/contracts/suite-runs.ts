@@ -111,7 +111,8 @@ const qualitySchema = z.strictObject({
   target: z.strictObject({ minRelativeToReference: z.number(), minSamples: z.int() }),
   /** null when not measured. */
   meetsTarget: z.boolean().nullable(),
-  fidelity: z.strictObject({ minCosine: z.number().nullable(), top1Agreement: z.number().nullable(), answerAgreement: z.number().nullable() }),
+  /** tokenAgreement: greedy-token agreement with the reference LM (the catalog's minTokenAgreement floor reads it); absent in predicates signed before it existed. */
+  fidelity: z.strictObject({ minCosine: z.number().nullable(), top1Agreement: z.number().nullable(), answerAgreement: z.number().nullable(), tokenAgreement: z.number().nullable().optional() }),
   meetsFidelityFloor: z.boolean().nullable(),
 });
 

@@ -80,6 +80,7 @@ export const qualityTargetSchema = z
       .strictObject({
         minCosine: z.number().min(-1).max(1).optional(),
         minTop1Agreement: z.number().min(0).max(1).optional(),
+        /** LMs: greedy-token agreement with the reference, teacher-forced on its generated tokens (rule fact fidelity.tokenAgreement). */
         minTokenAgreement: z.number().min(0).max(1).optional(),
       })
       .refine((f) => Object.keys(f).length > 0, 'a fidelity floor names at least one bound'),

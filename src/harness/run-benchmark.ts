@@ -342,8 +342,21 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       const tokenizer = await loadTokenizer(options.accuracy.bundleDir);
       const lm = backend instanceof RunnerProcessBackend ? await RunnerCausalLm.open(backend, options.accuracy.bundleDir) : await CausalLm.load(modelPath, options.accuracy.bundleDir, options.accuracy.backend);
       try {
-        const { raw, checks } = await runLlmLatencyWithChecks(lm, tokenizer, spec.llm, signal);
+        // The meter covers the LLM's own measured runs: the latency scenario's windows say nothing about them.
+        let llmReading: MeterReading | null = null;
+        let llmMeterError: string | null = null;
+        const window = power && {
+          beforeMeasured: async () => {
+            llmMeterError = await startMeter('llm');
+          },
+          afterMeasured: async () => {
+            llmReading = llmMeterError === null ? await power.meter.stop() : failedWindow(llmMeterError);
+          },
+        };
+        const { raw, checks, originNs } = await runLlmLatencyWithChecks(lm, tokenizer, spec.llm, signal, window);
         rawSamples.llm = raw;
+        if (power && llmReading) raw.power = { meter: power.meter.describe(), window: toTraceWindow(llmReading, originNs) };
+        else if (options.power && !power) raw.power = { notMeasured: (options.power as { notMeasured: string }).notMeasured };
         // TEST06-like: the runner's tokens and counts are judged with the other compliance checks.
         if (rawSamples.compliance) rawSamples.compliance.llm = { promptTokens: raw.promptTokens, outputTokens: raw.outputTokens, ...checks };
       } finally {

@@ -7,6 +7,7 @@ import { HarnessError } from '../../lib/errors.js';
 import { ANSWER_LETTERS, BUILTIN_DATASET_REF } from './mmlu-dataset.js';
 import { CTC_KEY_LISTS, summarizeTextRecognition, textRecognitionRawSchema, textRecognitionSpecSchema, textRecognitionSummarySchema } from './text-recognition.js';
 import { summarizeTextDetection, textDetectionRawSchema, textDetectionSpecSchema, textDetectionSummarySchema } from './text-detection.js';
+import { summarizeTokenAgreement, tokenAgreementRawSchema, tokenAgreementSummarySchema } from './token-agreement-format.js';
 import { summarizeVoiceActivity, voiceActivityOutputComparison, voiceActivityRawSchema, voiceActivitySpecSchema, voiceActivitySummarySchema } from './voice-activity-format.js';
 
 const digestHex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -122,6 +123,8 @@ export const classificationRawSchema = z.strictObject({
 
 export const accuracyRawSchema = z.strictObject({
   mmlu: mmluRawSchema.optional(),
+  /** Greedy-token agreement with the reference LM; present when MMLU ran with a reference (token-agreement-format.ts). */
+  tokenAgreement: tokenAgreementRawSchema.optional(),
   classification: classificationRawSchema.optional(),
   textRecognition: textRecognitionRawSchema.optional(),
   textDetection: textDetectionRawSchema.optional(),
@@ -189,6 +192,8 @@ const outputFidelitySchema = z.strictObject({
 
 export const accuracySummarySchema = z.strictObject({
   mmlu: mmluSummarySchema.nullable(),
+  /** Present only when the run measured it (an LM against its reference), so earlier summaries keep their shape. */
+  tokenAgreement: tokenAgreementSummarySchema.optional(),
   classification: classificationSummarySchema.nullable(),
   /** Present only when the spec asked for it, so summaries of other runs keep their shape. */
   textRecognition: textRecognitionSummarySchema.optional(),
@@ -341,6 +346,8 @@ function summarizeOutput(raw: OutputComparisonRaw): z.output<typeof outputFideli
 export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): AccuracySummary {
   const mmlu = raw.mmlu ? summarizeMmlu(raw.mmlu) : null;
   if (spec.mmlu && !mmlu) throw invalid('the spec asks for MMLU and the record has none');
+  if (raw.tokenAgreement && !(raw.mmlu?.reference && spec.reference)) throw invalid('the record has token agreement without MMLU against a reference');
+  const tokenAgreement = raw.tokenAgreement ? summarizeTokenAgreement(raw.tokenAgreement) : null;
   const classification = raw.classification ? summarizeClassification(raw.classification) : null;
   if (spec.classification && !classification) throw invalid('the spec asks for classification accuracy and the record has none');
   const textRecognition = raw.textRecognition ? summarizeTextRecognition(raw.textRecognition) : null;
@@ -402,5 +409,5 @@ export function summarizeAccuracy(raw: AccuracyRaw, spec: AccuracySpec): Accurac
     gate = { metric, minRelativeScore: spec.gate.minRelativeScore, candidate, reference, relativeScore, result: relativeScore >= spec.gate.minRelativeScore ? 'PASS' : 'FAIL' };
   }
   const { promptNs, modelNs, totalNs } = raw.timing;
-  return { mmlu, classification, ...(textRecognition && { textRecognition }), ...(textDetection && { textDetection }), ...(voiceActivity && { voiceActivity }), fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
+  return { mmlu, ...(tokenAgreement && { tokenAgreement }), classification, ...(textRecognition && { textRecognition }), ...(textDetection && { textDetection }), ...(voiceActivity && { voiceActivity }), fidelity, gate, timing: { promptNs, modelNs, totalNs, promptShare: totalNs === 0 ? 0 : promptNs / totalNs } };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { HarnessError } from '../../lib/errors.js';
 import { summarizeLatencies } from '../stats/latency-percentiles.js';
+import { integrateEnergyJ, meterInfoSchema, sampleSemanticsOf, summarizePower, windowTraceSchema } from '../power/power-measurement.js';
 import { argmax, type CausalLanguageModel } from './causal-lm.js';
 import { BUILTIN_MMLU_SUBJECTS } from './builtin-mmlu-data.js';
 import type { TextTokenizer } from './tokenizer.js';
@@ -54,8 +55,40 @@ export const llmLatencyRawSchema = z.strictObject({
   /** The greedy continuation of the first measured run (every run generates the same), so the KV-cache
    *  decoding can be checked against a cache-free computation. */
   outputTokenIds: z.array(z.int().min(0)),
+  /** When each measured run started, ns after the first one started (same clock); present with `power`. */
+  runStartNs: z.array(z.int().min(0)).optional(),
+  /** The meter sampled over the measured runs alone (warm-up excluded), samples on the first run's origin;
+   *  `notMeasured` says why not. Absent: no meter was configured. */
+  power: z.union([z.strictObject({ meter: meterInfoSchema, window: windowTraceSchema }), z.strictObject({ notMeasured: z.string() })]).optional(),
 });
 export type LlmLatencyRaw = z.output<typeof llmLatencyRawSchema>;
+
+/** Energy of one phase (prefill: each run's start to its first token; decode: first to last token), when
+ *  at least two meter samples fall inside that phase's windows; otherwise it would be interpolation. */
+const phaseEnergy = z.strictObject({ samples: z.int(), energyJ: z.number(), perTokenMj: z.number() }).nullable();
+
+export const llmEnergySchema = z.discriminatedUnion('measured', [
+  z.strictObject({ measured: z.literal(false), reason: z.string() }),
+  z.strictObject({
+    measured: z.literal(true),
+    meter: meterInfoSchema,
+    /** MLPerf Power's validity rules over the LLM window (summarizePower): ≥ 2 samples inside, uncertainty ≤ 1 %, no meter error. */
+    result: z.enum(['VALID', 'INVALID']),
+    invalidReasons: z.array(z.string()),
+    windowNs: z.number(),
+    sampleCount: z.int(),
+    avgW: z.number(),
+    energyJ: z.number(),
+    uncertaintyPct: z.number().nullable(),
+    /** energyJ / every measured run's output tokens: energy per generated token, prefill included, millijoules. */
+    energyPerOutputTokenMj: z.number(),
+    /** Prefill energy per prompt token. */
+    prefill: phaseEnergy,
+    /** Decode energy per output token after the first. */
+    decode: phaseEnergy,
+  }),
+]);
+export type LlmEnergy = z.output<typeof llmEnergySchema>;
 
 const distribution = z.strictObject({ count: z.int(), minNs: z.number(), meanNs: z.number(), p50Ns: z.number(), p90Ns: z.number(), p99Ns: z.number(), maxNs: z.number() });
 
@@ -71,6 +104,9 @@ export const llmLatencySummarySchema = z.strictObject({
   outputTokensPerSecond: z.number(),
   /** promptTokens / mean TTFT. */
   prefillTokensPerSecond: z.number(),
+  /** Energy over the LLM window (first measured run's start to the last run's last token); absent when no
+   *  meter was configured. Present only then, so earlier summaries keep their shape. */
+  energy: llmEnergySchema.optional(),
 });
 export type LlmLatencySummary = z.output<typeof llmLatencySummarySchema>;
 
@@ -93,6 +129,7 @@ export function summarizeLlmLatency(raw: LlmLatencyRaw, spec: LlmLatencySpec): L
   const tpots = spec.outputTokens > 1 ? raw.runs.map((run) => (run.tokenNs.at(-1)! - run.tokenNs[0]!) / (spec.outputTokens - 1)) : null;
   const totalNs = raw.runs.reduce((sum, run) => sum + run.tokenNs.at(-1)!, 0);
   const ttft = distributionOf(ttfts);
+  const energy = raw.power === undefined ? undefined : llmEnergyOf(raw, raw.power, invalid);
   return {
     promptTokens: spec.promptTokens,
     outputTokens: spec.outputTokens,
@@ -101,6 +138,43 @@ export function summarizeLlmLatency(raw: LlmLatencyRaw, spec: LlmLatencySpec): L
     tpot: tpots && distributionOf(tpots),
     outputTokensPerSecond: (spec.outputTokens * raw.runs.length) / (totalNs / 1e9),
     prefillTokensPerSecond: spec.promptTokens / (ttft.meanNs / 1e9),
+    ...(energy && { energy }),
+  };
+}
+
+/** The LLM window's energy figures, a pure function of the token times and the trace. */
+function llmEnergyOf(raw: LlmLatencyRaw, power: NonNullable<LlmLatencyRaw['power']>, invalid: (message: string) => Error): LlmEnergy {
+  if ('notMeasured' in power) return { measured: false, reason: power.notMeasured };
+  const starts = raw.runStartNs;
+  if (starts?.length !== raw.runs.length || starts[0] !== 0 || starts.some((t, r) => r > 0 && t < starts[r - 1]! + raw.runs[r - 1]!.tokenNs.at(-1)!)) {
+    throw invalid('the power trace needs every run\'s start, from 0, each after the previous run ended');
+  }
+  const endNs = starts.at(-1)! + raw.runs.at(-1)!.tokenNs.at(-1)!;
+  const outputTokens = raw.outputTokens * raw.runs.length;
+  const whole = summarizePower({ meter: power.meter, idle: null, ranging: null, runs: [power.window] }, [{ startNs: 0, endNs }], { queryCount: outputTokens, sampleCount: outputTokens });
+  if (!whole.measured) throw new Error('unreachable: a trace always gives a measured summary');
+  const samples = power.window.samples;
+  const semantics = sampleSemanticsOf(power.meter.kind);
+  const phase = (windows: [number, number][], tokens: number): z.output<typeof phaseEnergy> => {
+    if (tokens === 0 || samples.length === 0) return null;
+    const inside = samples.filter(([t]) => windows.some(([from, to]) => t >= from && t <= to)).length;
+    if (inside < 2) return null;
+    const energyJ = windows.reduce((sum, [from, to]) => sum + integrateEnergyJ(samples, from, to, semantics), 0);
+    return { samples: inside, energyJ, perTokenMj: (energyJ * 1000) / tokens };
+  };
+  return {
+    measured: true,
+    meter: power.meter,
+    result: whole.result,
+    invalidReasons: whole.invalidReasons,
+    windowNs: whole.windowNs,
+    sampleCount: whole.sampleCount,
+    avgW: whole.avgW,
+    energyJ: whole.energyJ,
+    uncertaintyPct: whole.uncertaintyPct,
+    energyPerOutputTokenMj: whole.energyPerQueryMj,
+    prefill: phase(raw.runs.map((run, r) => [starts[r]!, starts[r]! + run.tokenNs[0]!]), raw.promptTokens * raw.runs.length),
+    decode: phase(raw.runs.map((run, r) => [starts[r]! + run.tokenNs[0]!, starts[r]! + run.tokenNs.at(-1)!]), (raw.outputTokens - 1) * raw.runs.length),
   };
 }
 
@@ -131,7 +205,19 @@ export async function runLlmLatency(lm: CausalLanguageModel, tokenizer: TextToke
 }
 
 /** The latency run and, beside it, what the first-token and token-count checks need. */
-export async function runLlmLatencyWithChecks(lm: CausalLanguageModel, tokenizer: TextTokenizer, spec: LlmLatencySpec, signal?: AbortSignal): Promise<{ raw: LlmLatencyRaw; checks: LlmTokenChecks }> {
+/** Around the measured runs (after warm-up): a power meter's window. */
+export interface LlmMeasuredWindowHooks {
+  beforeMeasured(): Promise<void>;
+  afterMeasured(): Promise<void>;
+}
+
+export async function runLlmLatencyWithChecks(
+  lm: CausalLanguageModel,
+  tokenizer: TextTokenizer,
+  spec: LlmLatencySpec,
+  signal?: AbortSignal,
+  window?: LlmMeasuredWindowHooks,
+): Promise<{ raw: LlmLatencyRaw; checks: LlmTokenChecks; originNs: number }> {
   if (lm.contextLength !== null && spec.promptTokens + spec.outputTokens > lm.contextLength) {
     throw new HarnessError('harness.context_too_long', `${spec.promptTokens} prompt + ${spec.outputTokens} output tokens exceed the model's context of ${lm.contextLength}.`);
   }
@@ -141,7 +227,7 @@ export async function runLlmLatencyWithChecks(lm: CausalLanguageModel, tokenizer
   lm.releaseCache(prefill.cache);
   const accuracyPassFirstToken = argmax(prefill.lastLogits);
   const costNs = Number(process.hrtime.bigint() - checkStart);
-  const generate = async (): Promise<{ times: number[]; tokens: number[]; reportedSequenceLength: number; miscountedSteps: number }> => {
+  const generate = async (): Promise<{ start: bigint; times: number[]; tokens: number[]; reportedSequenceLength: number; miscountedSteps: number }> => {
     const start = process.hrtime.bigint();
     const times: number[] = [];
     const tokens: number[] = [];
@@ -160,21 +246,30 @@ export async function runLlmLatencyWithChecks(lm: CausalLanguageModel, tokenizer
       }
     }
     lm.releaseCache(step.cache);
-    return { times, tokens, reportedSequenceLength: step.cache.length, miscountedSteps };
+    return { start, times, tokens, reportedSequenceLength: step.cache.length, miscountedSteps };
   };
   for (let i = 0; i < spec.warmupRuns; i++) await generate();
   const runs: LlmLatencyRaw['runs'] = [];
   const checkedRuns: LlmTokenChecks['runs'] = [];
   let outputTokenIds: number[] = [];
-  for (let i = 0; i < spec.runs; i++) {
-    if (signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
-    const { times, tokens, reportedSequenceLength, miscountedSteps } = await generate();
-    if (i === 0) outputTokenIds = tokens;
-    runs.push({ tokenNs: times });
-    checkedRuns.push({ firstTokenId: tokens[0]!, generatedTokens: tokens.length, reportedSequenceLength, miscountedSteps });
+  const starts: bigint[] = [];
+  await window?.beforeMeasured();
+  try {
+    for (let i = 0; i < spec.runs; i++) {
+      if (signal?.aborted) throw new HarnessError('job.canceled', 'The run was canceled.');
+      const { start, times, tokens, reportedSequenceLength, miscountedSteps } = await generate();
+      if (i === 0) outputTokenIds = tokens;
+      starts.push(start);
+      runs.push({ tokenNs: times });
+      checkedRuns.push({ firstTokenId: tokens[0]!, generatedTokens: tokens.length, reportedSequenceLength, miscountedSteps });
+    }
+  } finally {
+    await window?.afterMeasured();
   }
+  const origin = starts[0]!;
   return {
-    raw: { promptTokens: spec.promptTokens, outputTokens: spec.outputTokens, runs, outputTokenIds },
+    raw: { promptTokens: spec.promptTokens, outputTokens: spec.outputTokens, runs, outputTokenIds, ...(window && { runStartNs: starts.map((t) => Number(t - origin)) }) },
     checks: { accuracyPassFirstToken, runs: checkedRuns, costNs },
+    originNs: Number(origin),
   };
 }

@@ -9,6 +9,8 @@ import { allLogitsOf, logSoftmax, type CausalLanguageModel, type ForwardResult }
 import { ANSWER_LETTERS, type MmluDataset } from './mmlu-dataset.js';
 import { buildPrompt, CONTINUATIONS } from './mmlu-prompt.js';
 import type { TextTokenizer } from './tokenizer.js';
+import type { TokenAgreementRaw } from './token-agreement-format.js';
+import { evaluateTokenAgreement } from './token-agreement.js';
 
 export interface MmluHooks {
   onProgress?: (done: number, total: number) => void;
@@ -100,7 +102,7 @@ export async function evaluateMmlu(
   spec: MmluSpec,
   reference: CausalLanguageModel | null,
   hooks: MmluHooks = {},
-): Promise<{ raw: MmluRaw; timing: MmluTiming }> {
+): Promise<{ raw: MmluRaw; timing: MmluTiming; tokenAgreement?: TokenAgreementRaw }> {
   const declared = lm.contextLength;
   const contextLength = Math.min(declared ?? Infinity, spec.maxContextTokens ?? Infinity);
   if (!Number.isFinite(contextLength)) {
@@ -155,5 +157,10 @@ export async function evaluateMmlu(
     }
   }
   const raw: MmluRaw = { dataset: dataset.ref, shots: spec.shots, contextLength, letters, questions, ...(reference && { reference: referenceAnswers }) };
-  return { raw, timing };
+  if (!reference) return { raw, timing };
+  // Greedy-token agreement with the reference on the same subjects (token-agreement.ts).
+  const t0 = process.hrtime.bigint();
+  const tokenAgreement = await evaluateTokenAgreement(lm, reference, tokenizer, subjects, { contextLength, limitPerSubject: spec.maxQuestionsPerSubject, signal: hooks.signal });
+  timing.modelNs += Number(process.hrtime.bigint() - t0);
+  return { raw, timing, tokenAgreement };
 }

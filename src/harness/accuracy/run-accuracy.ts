@@ -76,6 +76,7 @@ export async function runAccuracy(options: AccuracyRunOptions): Promise<Accuracy
         onProgress: (done, total) => options.onProgress?.((0.8 * done) / total),
       });
       raw.mmlu = result.raw;
+      if (result.tokenAgreement) raw.tokenAgreement = result.tokenAgreement;
       promptNs += result.timing.promptNs;
       modelNs += result.timing.modelNs;
     } finally {

@@ -24,7 +24,7 @@ export const meterInfoSchema = z.strictObject({
   intervalMs: z.number().positive(),
 });
 
-const windowTraceSchema = z.strictObject({
+export const windowTraceSchema = z.strictObject({
   samples: z.array(traceSample),
   uncertaintyPct: z.number().nullable(),
   error: z.string().nullable(),

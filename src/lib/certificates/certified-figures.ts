@@ -31,7 +31,15 @@ export function certifiedFiguresOf(facts: RuleFacts): { label: string; value: st
       : `not measured (${power.reason.replace(/^not measured: /, '')})`,
   });
   if (llm) {
-    figures.push({ label: 'Energy per token', value: 'not measured (no power window covers the token runs)' });
+    const energy = llm.energy;
+    figures.push({
+      label: 'Energy per token',
+      value: !energy
+        ? 'not measured (no power window covers the token runs)'
+        : energy.measured
+          ? `${plain(energy.energyPerTokenMj, 3)} mJ per generated token${energy.energyPerPromptTokenMj === null ? '' : `, ${plain(energy.energyPerPromptTokenMj, 3)} mJ per prompt token (prefill)`}, ${plain(energy.avgW, 3)} W avg (${energy.meterKind} meter, ${energy.meterClass} class, ${energy.uncertaintyPct === null ? 'uncertainty not stated' : `±${plain(energy.uncertaintyPct, 3)} % stated`}; ${energy.result})`
+          : `not measured (${energy.reason.replace(/^not measured: /, '')})`,
+    });
   }
   if (operators) {
     const top = [...operators.providers].sort((a, b) => b.nodes - a.nodes)[0];

@@ -77,6 +77,14 @@ function fidelityCheck(rule: NonNullable<ProfileRules['fidelity']>, facts: RuleF
   bound('top-1 agreement', rule.minTop1Agreement, minOf(outputs.flatMap((o) => (o.top1Agreement === null ? [] : [o.top1Agreement]))), 'no classifier-like output to compare');
   bound('top-5 agreement', rule.minTop5Agreement, minOf(outputs.flatMap((o) => (o.top5Agreement === null ? [] : [o.top5Agreement]))), 'no classifier-like output to compare');
   bound('answer agreement', rule.minAnswerAgreement, fidelity.answerAgreement?.share ?? null, 'no MMLU answers of the reference');
+  if (rule.minTokenAgreement !== undefined) {
+    const tokens = fidelity.tokenAgreement ?? null;
+    parts.push(
+      tokens === null
+        ? { passed: false, actual: 'token agreement not measured', reason: 'no greedy tokens of the reference LM compared' }
+        : { passed: tokens.share >= rule.minTokenAgreement, actual: `token agreement = ${plain(tokens.share, 6)} (${tokens.tokens} tokens, ${tokens.prompts} prompts)`, reason: `token agreement below ${plain(rule.minTokenAgreement, 6)}` },
+    );
+  }
   if (rule.minSamples !== undefined) {
     const samples = minOf([...outputs.map((o) => o.samples), ...(fidelity.answerAgreement ? [fidelity.answerAgreement.questions] : [])]) ?? 0;
     parts.push({ passed: samples >= rule.minSamples, actual: `samples = ${samples}`, reason: 'too few compared samples' });
@@ -99,7 +107,20 @@ function powerCheck(rule: NonNullable<ProfileRules['power']>, facts: RuleFacts):
   if (rule.maxEnergyPerQueryMj !== undefined) {
     parts.push({ passed: power.energyPerQueryMj <= rule.maxEnergyPerQueryMj, actual: `energy = ${plain(power.energyPerQueryMj, 3)} mJ/query`, reason: 'energy per query above the bound' });
   }
+  if (rule.maxEnergyPerTokenMj !== undefined) parts.push(energyPerTokenCheck(rule, rule.maxEnergyPerTokenMj, facts));
   return allOf(parts);
+}
+
+/** Energy per token over the LLM window: measured, VALID, from the rule's meter class, within the bound. */
+function energyPerTokenCheck(rule: NonNullable<ProfileRules['power']>, max: number, facts: RuleFacts): Check {
+  const energy = facts.llm?.energy;
+  if (!facts.llm) return { passed: false, actual: 'energy per token not measured', reason: 'the report has no LLM run' };
+  if (!energy) return { passed: false, actual: 'energy per token not measured', reason: 'no power window covers the LLM run' };
+  if (!energy.measured) return { passed: false, actual: 'energy per token not measured', reason: `energy per token not measured: ${energy.reason.replace(/^not measured: /, '')}` };
+  const actual = `energy = ${plain(energy.energyPerTokenMj, 3)} mJ/token (LLM window ${energy.result})`;
+  if (energy.result !== 'VALID') return { passed: false, actual, reason: `LLM window power INVALID (${energy.invalidReasons.join('; ')})` };
+  if (rule.meterClass !== undefined && energy.meterClass !== rule.meterClass) return { passed: false, actual, reason: `the LLM window was not measured by a ${rule.meterClass} meter` };
+  return passOrFail(energy.energyPerTokenMj <= max, actual, 'energy per token above the bound');
 }
 
 function accelerationCheck(rule: NonNullable<ProfileRules['acceleratorShare']>, facts: RuleFacts): Check {
@@ -233,6 +254,7 @@ const RULES: { [K in RuleName]: RuleDefinition<K> } = {
         rule.meterClass === undefined ? 'power measured (VALID)' : `power measured (VALID) with a ${rule.meterClass} meter`,
         rule.maxUncertaintyPct !== undefined && `stated uncertainty ≤ ${plain(rule.maxUncertaintyPct, 3)} %`,
         rule.maxEnergyPerQueryMj !== undefined && `energy ≤ ${plain(rule.maxEnergyPerQueryMj, 6)} mJ/query`,
+        rule.maxEnergyPerTokenMj !== undefined && `energy ≤ ${plain(rule.maxEnergyPerTokenMj, 6)} mJ/token`,
       ]
         .filter((part) => part !== false)
         .join('; '),
@@ -258,6 +280,7 @@ const RULES: { [K in RuleName]: RuleDefinition<K> } = {
         rule.minTop1Agreement !== undefined && `top-1 agreement ≥ ${plain(rule.minTop1Agreement, 6)}`,
         rule.minTop5Agreement !== undefined && `top-5 agreement ≥ ${plain(rule.minTop5Agreement, 6)}`,
         rule.minAnswerAgreement !== undefined && `answer agreement ≥ ${plain(rule.minAnswerAgreement, 6)}`,
+        rule.minTokenAgreement !== undefined && `token agreement ≥ ${plain(rule.minTokenAgreement, 6)}`,
         rule.minSamples !== undefined && `≥ ${rule.minSamples} samples`,
       ]
         .filter((part) => part !== false)

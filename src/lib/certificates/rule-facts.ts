@@ -62,6 +62,9 @@ export const ruleFactsSchema = z.strictObject({
       ),
       /** MMLU answers of candidate and reference: share that agree, over how many questions. */
       answerAgreement: z.strictObject({ share: fraction, questions: z.int() }).nullable(),
+      /** Greedy-token agreement with the reference LM, teacher-forced on its tokens: share of compared
+       *  positions, over how many tokens of how many prompts. Absent in facts extracted before it existed. */
+      tokenAgreement: z.strictObject({ share: fraction, tokens: z.int(), prompts: z.int() }).nullable().optional(),
     })
     .nullable(),
   power: z.discriminatedUnion('measured', [
@@ -89,6 +92,25 @@ export const ruleFactsSchema = z.strictObject({
       ttft: z.strictObject({ p50Ns: ns, p90Ns: ns, p99Ns: ns }),
       tpot: z.strictObject({ p50Ns: ns, p90Ns: ns, p99Ns: ns }).nullable(),
       outputTokensPerSecond: z.number(),
+      /** Energy over the LLM's measured runs, or why it was not measured. Absent in facts extracted before it existed. */
+      energy: z
+        .discriminatedUnion('measured', [
+          z.strictObject({ measured: z.literal(false), reason: z.string() }),
+          z.strictObject({
+            measured: z.literal(true),
+            result: z.enum(['VALID', 'INVALID']),
+            invalidReasons: z.array(z.string()),
+            meterKind: z.string(),
+            meterClass: z.string(),
+            uncertaintyPct: z.number().nullable(),
+            avgW: z.number(),
+            /** Energy per generated token, prefill included. */
+            energyPerTokenMj: z.number(),
+            /** Prefill energy per prompt token; null when too few meter samples fell inside the prefills. */
+            energyPerPromptTokenMj: z.number().nullable(),
+          }),
+        ])
+        .optional(),
     })
     .nullable(),
   /** Per execution provider, from onnxruntime's profiler; null when the report has no operator profile. */
@@ -151,6 +173,7 @@ const summaryReader = z.object({
   accuracy: z
     .object({
       mmlu: z.object({ questionCount: z.int(), accuracy: z.number(), reference: z.object({ accuracy: z.number(), predictionAgreement: z.number() }).nullable() }).nullable(),
+      tokenAgreement: z.object({ prompts: z.int(), tokens: z.int(), share: z.number() }).optional(),
       classification: z.object({ rows: z.int(), top1Accuracy: z.number(), reference: z.object({ top1Accuracy: z.number() }).nullable() }).nullable(),
       textRecognition: z.object({ lines: z.int(), characterAccuracy: z.number(), reference: z.object({ characterAccuracy: z.number() }).nullable() }).optional(),
       textDetection: z.object({ truthBoxes: z.int(), hmean: z.number(), reference: z.object({ hmean: z.number() }).nullable() }).optional(),
@@ -163,7 +186,31 @@ const summaryReader = z.object({
         .nullable(),
     })
     .optional(),
-  llm: z.object({ promptTokens: z.int(), outputTokens: z.int(), runs: z.int(), ttft: distribution, tpot: distribution.nullable(), outputTokensPerSecond: z.number() }).optional(),
+  llm: z
+    .object({
+      promptTokens: z.int(),
+      outputTokens: z.int(),
+      runs: z.int(),
+      ttft: distribution,
+      tpot: distribution.nullable(),
+      outputTokensPerSecond: z.number(),
+      energy: z
+        .discriminatedUnion('measured', [
+          z.object({ measured: z.literal(false), reason: z.string() }),
+          z.object({
+            measured: z.literal(true),
+            meter: z.object({ kind: z.string(), class: z.string() }),
+            result: z.enum(['VALID', 'INVALID']),
+            invalidReasons: z.array(z.string()),
+            uncertaintyPct: z.number().nullable(),
+            avgW: z.number(),
+            energyPerOutputTokenMj: z.number(),
+            prefill: z.object({ perTokenMj: z.number() }).nullable(),
+          }),
+        ])
+        .optional(),
+    })
+    .optional(),
 });
 
 const resourceUsageReader = z.object({ peakRssBytes: z.int().min(0) });
@@ -221,6 +268,22 @@ function fidelityOf(accuracy: z.output<typeof summaryReader>['accuracy']): RuleF
     referenceModelDigest: fidelity.referenceModelDigest,
     outputs: fidelity.outputs.map((o) => ({ name: o.name, samples: o.samples, minCosine: o.minCosineSimilarity, meanCosine: o.cosineSimilarity, top1Agreement: o.top1Agreement, top5Agreement: o.top5Agreement })),
     answerAgreement: mmlu?.reference ? { share: mmlu.reference.predictionAgreement, questions: mmlu.questionCount } : null,
+    tokenAgreement: accuracy.tokenAgreement ? { share: accuracy.tokenAgreement.share, tokens: accuracy.tokenAgreement.tokens, prompts: accuracy.tokenAgreement.prompts } : null,
+  };
+}
+
+function llmEnergyFacts(energy: NonNullable<NonNullable<z.output<typeof summaryReader>['llm']>['energy']>): NonNullable<NonNullable<RuleFacts['llm']>['energy']> {
+  if (!energy.measured) return { measured: false, reason: energy.reason };
+  return {
+    measured: true,
+    result: energy.result,
+    invalidReasons: energy.invalidReasons,
+    meterKind: energy.meter.kind,
+    meterClass: energy.meter.class,
+    uncertaintyPct: energy.uncertaintyPct,
+    avgW: energy.avgW,
+    energyPerTokenMj: energy.energyPerOutputTokenMj,
+    energyPerPromptTokenMj: energy.prefill?.perTokenMj ?? null,
   };
 }
 
@@ -288,6 +351,7 @@ export function extractRuleFacts(sources: ReportSources): { facts: RuleFacts } |
           ttft: { p50Ns: summary.llm.ttft.p50Ns, p90Ns: summary.llm.ttft.p90Ns, p99Ns: summary.llm.ttft.p99Ns },
           tpot: summary.llm.tpot && { p50Ns: summary.llm.tpot.p50Ns, p90Ns: summary.llm.tpot.p90Ns, p99Ns: summary.llm.tpot.p99Ns },
           outputTokensPerSecond: summary.llm.outputTokensPerSecond,
+          ...(summary.llm.energy && { energy: llmEnergyFacts(summary.llm.energy) }),
         }
       : null,
     operators: profile.success ? operatorsOf(profile.data) : null,

@@ -97,15 +97,16 @@ function qualityOf(workload: SuiteWorkload, facts: ReturnType<typeof factsOf>, n
   const minCosine = outputs.length ? Math.min(...outputs.map((o) => o.minCosine)) : null;
   const top1 = outputs.find((o) => o.top1Agreement !== null)?.top1Agreement ?? null;
   const answerAgreement = facts?.fidelity?.answerAgreement?.share ?? null;
+  const tokenAgreement = facts?.fidelity?.tokenAgreement?.share ?? null;
   const floor = workload.quality.fidelityFloor;
   const bounds: [number | undefined, number | null][] = [
     [floor.minCosine, minCosine],
     [floor.minTop1Agreement, top1],
-    [floor.minTokenAgreement, answerAgreement],
+    [floor.minTokenAgreement, tokenAgreement],
   ];
   const applicable = bounds.filter(([bound]) => bound !== undefined);
   const meetsFidelityFloor = applicable.some(([, v]) => v === null) || applicable.length === 0 ? null : applicable.every(([bound, v]) => v! >= bound!);
-  const fidelity = { minCosine, top1Agreement: top1, answerAgreement };
+  const fidelity = { minCosine, top1Agreement: top1, answerAgreement, tokenAgreement };
   const accuracy = facts?.accuracy ?? null;
   if (notMeasured !== null || !accuracy) {
     return { metric: workload.quality.metric, measured: false, note: notMeasured ?? 'the accuracy pass reported no score against the reference', candidate: null, reference: null, relative: null, samples: null, target, meetsTarget: null, fidelity, meetsFidelityFloor };
