@@ -21,7 +21,11 @@ export function certifiedFiguresOf(facts: RuleFacts): { label: string; value: st
   if (fidelity && fidelity.outputs.length > 0) {
     const minCosine = Math.min(...fidelity.outputs.map((o) => o.minCosine));
     const top1 = fidelity.outputs.flatMap((o) => (o.top1Agreement === null ? [] : [o.top1Agreement]));
-    figures.push({ label: 'Fidelity to reference', value: `min cosine ${plain(minCosine, 6)}${top1.length > 0 ? `, top-1 agreement ${pct(Math.min(...top1))}` : ''}` });
+    const tokens = fidelity.tokenAgreement;
+    figures.push({
+      label: 'Fidelity to reference',
+      value: `min cosine ${plain(minCosine, 6)}${top1.length > 0 ? `, top-1 agreement ${pct(Math.min(...top1))}` : ''}${tokens ? `, token agreement ${pct(tokens.share)} (${tokens.tokens} tokens)` : ''}`,
+    });
   }
   const perUnit = facts.latency.scenario === 'offline' || facts.latency.scenario === 'server' ? 'sample' : 'inference';
   figures.push({
@@ -37,7 +41,7 @@ export function certifiedFiguresOf(facts: RuleFacts): { label: string; value: st
       value: !energy
         ? 'not measured (no power window covers the token runs)'
         : energy.measured
-          ? `${plain(energy.energyPerTokenMj, 3)} mJ per generated token${energy.energyPerPromptTokenMj === null ? '' : `, ${plain(energy.energyPerPromptTokenMj, 3)} mJ per prompt token (prefill)`}, ${plain(energy.avgW, 3)} W avg (${energy.meterKind} meter, ${energy.meterClass} class, ${energy.uncertaintyPct === null ? 'uncertainty not stated' : `±${plain(energy.uncertaintyPct, 3)} % stated`}; ${energy.result})`
+          ? `${plain(energy.energyPerTokenMj, 3)} mJ/token, ${plain(energy.avgW, 3)} W (${energy.meterClass} meter, ${energy.uncertaintyPct === null ? 'no stated uncertainty' : `±${plain(energy.uncertaintyPct, 3)} %`}; ${energy.result})`
           : `not measured (${energy.reason.replace(/^not measured: /, '')})`,
     });
   }

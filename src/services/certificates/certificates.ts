@@ -48,12 +48,15 @@ const DAY_MS = 24 * 3600 * 1000;
 /** The figures a buyer reads first, as printed on the certificate. */
 export function keyFiguresOf(summary: LatencySummaryReport, peakRssBytes: number | null, facts: RuleFacts): CertificatePredicate['keyFigures'] {
   // Latency and throughput in four rows, so quality, energy and the accelerator share fit beside them on one page.
-  const figures = [
-    { label: 'Scenario', value: `${summary.scenario} (${summary.result}), ${summary.queryCount} queries in ${(summary.durationNs / 1e9).toFixed(1)} s` },
-    { label: `p${summary.targetPercentile} latency (p50 / p99)`, value: `${ms(summary.targetLatencyNs)} (${ms(summary.latency.p50Ns)} / ${ms(summary.latency.p99Ns)})` },
-    { label: summary.scenario === 'offline' ? 'Throughput' : 'Queries per second', value: `${summary.qps.toFixed(1)} /s` },
-  ];
-  if (summary.earlyStoppingLatencyNs !== null) figures.push({ label: `Early-stopping p${summary.targetPercentile} estimate`, value: ms(summary.earlyStoppingLatencyNs) });
+  const scenario = { label: 'Scenario', value: `${summary.scenario} (${summary.result}), ${summary.queryCount} queries in ${(summary.durationNs / 1e9).toFixed(1)} s` };
+  const latency = { label: `p${summary.targetPercentile} latency (p50 / p99)`, value: `${ms(summary.targetLatencyNs)} (${ms(summary.latency.p50Ns)} / ${ms(summary.latency.p99Ns)})` };
+  const rate = `${summary.qps.toFixed(1)} /s`;
+  const estimate = summary.earlyStoppingLatencyNs === null ? null : ms(summary.earlyStoppingLatencyNs);
+  // An LM certificate adds its token figures and energy per token, so the scenario run (one decode step
+  // per query) gets two rows: its rate joins the scenario's, and its early-stopping estimate stays in the
+  // signed report. Every figure still fits one page.
+  const figures = summary.llm ? [{ ...scenario, value: `${scenario.value}, ${rate}` }, latency] : [scenario, latency, { label: summary.scenario === 'offline' ? 'Throughput' : 'Queries per second', value: rate }];
+  if (!summary.llm && estimate !== null) figures.push({ label: `Early-stopping p${summary.targetPercentile} estimate`, value: estimate });
   if (summary.llm) {
     const { ttft, tpot, outputTokensPerSecond, promptTokens, outputTokens } = summary.llm;
     figures.push({ label: `LLM TTFT / TPOT p90 (${promptTokens} → ${outputTokens} tokens)`, value: `${ms(ttft.p90Ns)} / ${tpot ? ms(tpot.p90Ns) : 'n/a'}, ${outputTokensPerSecond.toFixed(1)} tokens/s` });
