@@ -187,6 +187,12 @@ def rule_passes(name, rule, f):
             ok &= power["uncertaintyPct"] is not None and power["uncertaintyPct"] <= rule["maxUncertaintyPct"]
         if "maxEnergyPerQueryMj" in rule:
             ok &= power["energyPerQueryMj"] <= rule["maxEnergyPerQueryMj"]
+        if "maxEnergyPerTokenMj" in rule:
+            # Over the LLM run's own window: measured, VALID, from the rule's meter class.
+            energy = (f["llm"] or {}).get("energy")
+            ok &= bool(energy) and energy["measured"] and energy["result"] == "VALID" and energy["energyPerTokenMj"] <= rule["maxEnergyPerTokenMj"]
+            if "meterClass" in rule and ok:
+                ok &= energy["meterClass"] == rule["meterClass"]
         return ok
     if name == "accuracy":
         acc = f["accuracy"]
@@ -207,6 +213,7 @@ def rule_passes(name, rule, f):
             ("minTop1Agreement", [o["top1Agreement"] for o in outputs if o["top1Agreement"] is not None]),
             ("minTop5Agreement", [o["top5Agreement"] for o in outputs if o["top5Agreement"] is not None]),
             ("minAnswerAgreement", [fid["answerAgreement"]["share"]] if fid["answerAgreement"] else []),
+            ("minTokenAgreement", [fid["tokenAgreement"]["share"]] if fid.get("tokenAgreement") else []),
         ):
             if bound in rule:
                 ok &= bool(values) and min(values) >= rule[bound]

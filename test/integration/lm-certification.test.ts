@@ -18,10 +18,13 @@ import { PtdaemonSimulator } from '../helpers/ptdaemon-simulator.js';
 import { independentTokenAgreement, scaledTinyLm } from '../helpers/independent-token-agreement.js';
 import { evaluateRules } from '../../src/lib/certificates/profile-rules.js';
 import { extractRuleFacts } from '../../src/lib/certificates/rule-facts.js';
+import { qualityOf } from '../../src/services/suites/suite-run-progress.js';
+import { NPUBENCH_EDGE_1 } from '../../src/services/suites/npubench-edge-1.js';
 
 const WATTS = 3;
 const PROFILE = 'slm-on-device@2';
 const LLM = { preset: 'short', runs: 20 } as const;
+const SLM_WORKLOAD = NPUBENCH_EDGE_1.workloads.find((w) => w.id === 'slm-mmlu')!;
 let t: TestApi;
 let simulator: PtdaemonSimulator;
 let certifier: { key: string };
@@ -103,6 +106,9 @@ describe(`${PROFILE} over real LM jobs`, () => {
     expect(res.statusCode, res.body).toBe(201);
     const cert = await t.deps.db.certificate.findFirstOrThrow({ where: { reportId, profileId: PROFILE } });
     const lines = cert.evaluation as Line[];
+    const extracted = extractRuleFacts({ summary: (await t.deps.db.report.findUniqueOrThrow({ where: { id: reportId } })).summary, resourceUsage: null, operatorProfile: null });
+    if (!('facts' in extracted)) throw new Error(extracted.unreadable);
+    expect(qualityOf(SLM_WORKLOAD, extracted.facts, null)).toMatchObject({ meetsTarget: true, meetsFidelityFloor: true, fidelity: { answerAgreement: 1, tokenAgreement: 1 } });
     expect(lines.map((l) => [l.rule, l.passed])).toEqual([['requireValidResult', true], ['llm', true], ['power', true], ['accuracy', true], ['fidelity', true]]);
     expect(lines.find((l) => l.rule === 'fidelity')!.actual).toBe('answer agreement = 1; token agreement = 1 (256 tokens, 8 prompts)');
 
@@ -132,10 +138,8 @@ describe(`${PROFILE} over real LM jobs`, () => {
     const pdf = await t.app.inject({ method: 'GET', url: `/v1/certificates/${cert.id}/pdf` });
     expect(pdf.statusCode, pdf.body).toBe(200);
     const text = pdfText(pdf.rawPayload).replace(/\s+/g, ' ');
-    // pdftotext prints the key figures' label column, then their values.
-    expect(text).toContain('Fidelity to reference Energy per inference Energy per token');
-    expect(text).toContain('min cosine 1, token agreement 100 % (256 tokens)');
-    expect(text).toContain(`${Number(statement.predicate.facts.llm.energy.energyPerTokenMj.toFixed(3))} mJ/token, 3 W (lab meter, ±0.4 %; VALID)`);
+    expect(text).toContain('Fidelity to reference min cosine 1, token agreement 100 % (256 tokens)');
+    expect(text).toContain(`Energy per token ${Number(statement.predicate.facts.llm.energy.energyPerTokenMj.toFixed(3))} mJ/token, 3 W (lab meter, ±0.4 %; VALID)`);
     console.log(`slm-on-device@2 reference: ${mine.toFixed(3)} mJ/token over ${(endNs / 1e6).toFixed(1)} ms, ${inside} meter samples`);
   }, 300_000);
 
@@ -156,5 +160,9 @@ describe(`${PROFILE} over real LM jobs`, () => {
     const alone = evaluateRules({ fidelity: { minTokenAgreement: 0.95 } }, extracted.facts);
     expect(alone.verdict).toBe('FAIL');
     expect(alone.rules[0]!.reason).toBe('token agreement below 0.95');
+    // The suite's slm-mmlu floor (minTokenAgreement 0.95) reads the same token agreement, not the answers'.
+    const quality = qualityOf(SLM_WORKLOAD, extracted.facts, null)!;
+    expect(quality.fidelity.tokenAgreement).toBe(independent.share);
+    expect(quality.meetsFidelityFloor).toBe(false);
   }, 300_000);
 });

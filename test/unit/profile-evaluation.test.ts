@@ -356,6 +356,58 @@ describe('evaluateProfile, one rule at a time', () => {
     expect(line(rule)).toMatchObject({ passed: false, reason: 'LLM latency not measured' });
   });
 
+  it('fidelity: greedy-token agreement with the reference LM', () => {
+    const tokenAgreement = { prompts: 8, tokens: 256, matched: 250, share: 250 / 256, meanMatchedPrefix: 20, fullMatchShare: 0.5, costNs: 1 };
+    const accuracy = accuracySummary({ mmlu: mmluOf(10, 10, 46, 1), tokenAgreement, fidelity: fidelityOf([{ samples: 8 }]) });
+    expect(line({ fidelity: { minTokenAgreement: 0.95 } }, summaryWith({ accuracy }))).toEqual({
+      rule: 'fidelity',
+      passed: true,
+      expected: 'token agreement ≥ 0.95',
+      actual: 'token agreement = 0.976563 (256 tokens, 8 prompts)',
+      reason: 'met',
+    });
+    expect(line({ fidelity: { minTokenAgreement: 0.98 } }, summaryWith({ accuracy }))).toMatchObject({ passed: false, reason: 'token agreement below 0.98' });
+    // A report from before token agreement (or of a model that is no LM) has none: never passed by default.
+    const { tokenAgreement: _none, ...older } = accuracy;
+    expect(line({ fidelity: { minTokenAgreement: 0.5 } }, summaryWith({ accuracy: older }))).toMatchObject({ passed: false, actual: 'token agreement not measured', reason: 'no greedy tokens of the reference LM compared' });
+  });
+
+  it('power: energy per token over the LLM window, VALID, from the rule\'s meter class', () => {
+    const power = powerSummary({});
+    const energy = {
+      measured: true as const,
+      meter: power.meter,
+      result: 'VALID' as const,
+      invalidReasons: [],
+      windowNs: 2e9,
+      sampleCount: 100,
+      avgW: 3,
+      energyJ: 6,
+      uncertaintyPct: 0.4,
+      energyPerOutputTokenMj: 62.5,
+      prefill: { samples: 4, energyJ: 0.5, perTokenMj: 0.4 },
+      decode: null,
+    };
+    const llm = { promptTokens: 64, outputTokens: 16, runs: 6, ttft: dist(40e6, 45e6, 50e6), tpot: dist(8e6, 9e6, 9.5e6), outputTokensPerSecond: 105.25, prefillTokensPerSecond: 1500, energy };
+    const rule = { power: { required: true, meterClass: 'lab', maxEnergyPerTokenMj: 100 } } as const;
+    expect(line(rule, summaryWith({ power, llm }))).toEqual({
+      rule: 'power',
+      passed: true,
+      expected: 'power measured (VALID) with a lab meter; energy ≤ 100 mJ/token',
+      actual: 'power VALID; meter ptdaemon (lab); energy = 62.5 mJ/token (LLM window VALID)',
+      reason: 'met',
+    });
+    expect(line({ power: { required: true, maxEnergyPerTokenMj: 50 } }, summaryWith({ power, llm }))).toMatchObject({ passed: false, reason: 'energy per token above the bound' });
+    const invalid = { ...llm, energy: { ...energy, result: 'INVALID' as const, invalidReasons: ['run 1: 1 samples inside the 10.0 ms window (sampling every 20 ms); use a longer run'] } };
+    expect(line(rule, summaryWith({ power, llm: invalid }))).toMatchObject({ passed: false, reason: 'LLM window power INVALID (run 1: 1 samples inside the 10.0 ms window (sampling every 20 ms); use a longer run)' });
+    const onboard = { ...llm, energy: { ...energy, meter: { ...energy.meter, class: 'onboard' as const } } };
+    expect(line(rule, summaryWith({ power, llm: onboard }))).toMatchObject({ passed: false, reason: 'the LLM window was not measured by a lab meter' });
+    // The latency run's energy per query is no stand-in: without an LLM window the rule fails.
+    const { energy: _none, ...unmetered } = llm;
+    expect(line(rule, summaryWith({ power, llm: unmetered }))).toMatchObject({ passed: false, reason: 'no power window covers the LLM run' });
+    expect(line(rule, summaryWith({ power }))).toMatchObject({ passed: false, reason: 'the report has no LLM run' });
+  });
+
   it('the engine tolerates the drift the suite tolerates by default', () => {
     expect(MAX_THERMAL_SLOWDOWN_PCT).toBe(SUITE_DEFAULTS.driftThresholdPct);
   });

@@ -282,7 +282,7 @@ function drawFields(
 
 function drawKeyFigures(page: PDFPage, fonts: Fonts, top: number, figures: CertificatePdfView['keyFigures']): number {
   // Tighter rows when quality, energy and accelerator figures join the latency ones.
-  const padding = figures.length > 8 ? 1 : figures.length > 7 ? 2 : 4;
+  const padding = figures.length > 7 ? 2 : 4;
   let y = top;
   figures.forEach((figure, index) => {
     const labelLines = wrapText(toEncodable(figure.label, fonts.encodable), fonts.regular, BODY_SIZE, FIGURE_LABEL_WIDTH);

@@ -59,7 +59,7 @@ export function keyFiguresOf(summary: LatencySummaryReport, peakRssBytes: number
   if (!summary.llm && estimate !== null) figures.push({ label: `Early-stopping p${summary.targetPercentile} estimate`, value: estimate });
   if (summary.llm) {
     const { ttft, tpot, outputTokensPerSecond, promptTokens, outputTokens } = summary.llm;
-    figures.push({ label: `LLM TTFT / TPOT p90 (${promptTokens} → ${outputTokens} tokens)`, value: `${ms(ttft.p90Ns)} / ${tpot ? ms(tpot.p90Ns) : 'n/a'}, ${outputTokensPerSecond.toFixed(1)} tokens/s` });
+    figures.push({ label: `TTFT / TPOT p90 (${promptTokens} → ${outputTokens} tokens)`, value: `${ms(ttft.p90Ns)} / ${tpot ? ms(tpot.p90Ns) : 'n/a'}, ${outputTokensPerSecond.toFixed(1)} tokens/s` });
   }
   if (peakRssBytes !== null) figures.push({ label: 'Peak memory (harness RSS)', value: `${(peakRssBytes / 1024 ** 2).toFixed(1)} MiB` });
   return [...figures, ...certifiedFiguresOf(facts)];

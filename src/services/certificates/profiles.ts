@@ -143,7 +143,7 @@ export const BUILT_IN_PROFILES: readonly ProfileInput[] = [
   {
     name: 'slm-on-device',
     version: 2,
-    title: 'Small language model on device: TTFT/TPOT, quality, token agreement, energy per token',
+    title: 'Small LM on device: TTFT/TPOT, quality, token agreement, energy per token',
     description:
       'A VALID latency run and an LLM run at fixed prompt and output lengths with p90 time to first token at most 1 s and p90 time per output token at most 100 ms (10 tokens/s); ' +
       "MMLU accuracy at least 99% of the FP32 reference's and answers agreeing with the reference's on at least 90%, on at least 46 questions: all of npubench-mmlu-mini@1, " +

@@ -9,7 +9,7 @@ import type { Job, Prisma } from '@prisma/client';
 import type { ServiceDeps } from '../deps.js';
 import { errorMessage, type ErrorCode } from '../../lib/errors.js';
 import { buildStatement, signStatement, type InTotoSubject } from '../../lib/crypto/dsse.js';
-import { extractRuleFacts } from '../../lib/certificates/rule-facts.js';
+import { extractRuleFacts, type RuleFacts } from '../../lib/certificates/rule-facts.js';
 import { isTerminalJobStatus } from '../../contracts/job-vocabulary.js';
 import { MAX_ENTRY_ATTEMPTS, SUITE_REPORT_PREDICATE_TYPE, suiteReportPredicateSchema, suiteRunPlanSchema, type SuiteReportPredicate, type SuiteRunPlan } from '../../contracts/suite-runs.js';
 import { publishJobChange, type JobEventDeps } from '../jobs/job-events.js';
@@ -91,7 +91,7 @@ async function resubmitEntry(deps: SuiteRunDeps, deviceSlug: string, lost: Job, 
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
 
 /** Quality of a workload against the catalog's target, from the accuracy pass's report (the first scenario's). */
-function qualityOf(workload: SuiteWorkload, facts: ReturnType<typeof factsOf>, notMeasured: string | null): SuiteReportPredicate['workloads'][number]['quality'] {
+export function qualityOf(workload: SuiteWorkload, facts: RuleFacts | null, notMeasured: string | null): SuiteReportPredicate['workloads'][number]['quality'] {
   const target = { minRelativeToReference: workload.quality.minRelativeToReference, minSamples: workload.quality.minSamples };
   const outputs = facts?.fidelity?.outputs ?? [];
   const minCosine = outputs.length ? Math.min(...outputs.map((o) => o.minCosine)) : null;
