@@ -370,6 +370,8 @@ describe('evaluateProfile, one rule at a time', () => {
     // A report from before token agreement (or of a model that is no LM) has none: never passed by default.
     const { tokenAgreement: _none, ...older } = accuracy;
     expect(line({ fidelity: { minTokenAgreement: 0.5 } }, summaryWith({ accuracy: older }))).toMatchObject({ passed: false, actual: 'token agreement not measured', reason: 'no greedy tokens of the reference LM compared' });
+    // Facts of such a report keep their earlier shape, so certificates issued before still match their report.
+    expect(evaluateProfile({ fidelity: { minTokenAgreement: 0.5 } }, { summary: summaryWith({ accuracy: older }) }).facts!.fidelity).not.toHaveProperty('tokenAgreement');
   });
 
   it('power: energy per token over the LLM window, VALID, from the rule\'s meter class', () => {
@@ -405,6 +407,7 @@ describe('evaluateProfile, one rule at a time', () => {
     // The latency run's energy per query is no stand-in: without an LLM window the rule fails.
     const { energy: _none, ...unmetered } = llm;
     expect(line(rule, summaryWith({ power, llm: unmetered }))).toMatchObject({ passed: false, reason: 'no power window covers the LLM run' });
+    expect(evaluateProfile(rule, { summary: summaryWith({ power, llm: unmetered }) }).facts!.llm).not.toHaveProperty('energy');
     expect(line(rule, summaryWith({ power }))).toMatchObject({ passed: false, reason: 'the report has no LLM run' });
   });
 

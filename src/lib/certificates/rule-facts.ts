@@ -63,8 +63,9 @@ export const ruleFactsSchema = z.strictObject({
       /** MMLU answers of candidate and reference: share that agree, over how many questions. */
       answerAgreement: z.strictObject({ share: fraction, questions: z.int() }).nullable(),
       /** Greedy-token agreement with the reference LM, teacher-forced on its tokens: share of compared
-       *  positions, over how many tokens of how many prompts. Absent in facts extracted before it existed. */
-      tokenAgreement: z.strictObject({ share: fraction, tokens: z.int(), prompts: z.int() }).nullable().optional(),
+       *  positions, over how many tokens of how many prompts. Absent when the report has none (also every
+       *  report from before it existed, whose facts stay as they were). */
+      tokenAgreement: z.strictObject({ share: fraction, tokens: z.int(), prompts: z.int() }).optional(),
     })
     .nullable(),
   power: z.discriminatedUnion('measured', [
@@ -92,7 +93,8 @@ export const ruleFactsSchema = z.strictObject({
       ttft: z.strictObject({ p50Ns: ns, p90Ns: ns, p99Ns: ns }),
       tpot: z.strictObject({ p50Ns: ns, p90Ns: ns, p99Ns: ns }).nullable(),
       outputTokensPerSecond: z.number(),
-      /** Energy over the LLM's measured runs, or why it was not measured. Absent in facts extracted before it existed. */
+      /** Energy over the LLM's measured runs, or why it was not measured. Absent when the report has no
+       *  LLM power record (no meter configured, or a report from before it existed). */
       energy: z
         .discriminatedUnion('measured', [
           z.strictObject({ measured: z.literal(false), reason: z.string() }),
@@ -268,7 +270,8 @@ function fidelityOf(accuracy: z.output<typeof summaryReader>['accuracy']): RuleF
     referenceModelDigest: fidelity.referenceModelDigest,
     outputs: fidelity.outputs.map((o) => ({ name: o.name, samples: o.samples, minCosine: o.minCosineSimilarity, meanCosine: o.cosineSimilarity, top1Agreement: o.top1Agreement, top5Agreement: o.top5Agreement })),
     answerAgreement: mmlu?.reference ? { share: mmlu.reference.predictionAgreement, questions: mmlu.questionCount } : null,
-    tokenAgreement: accuracy.tokenAgreement ? { share: accuracy.tokenAgreement.share, tokens: accuracy.tokenAgreement.tokens, prompts: accuracy.tokenAgreement.prompts } : null,
+    // Only when measured: facts extracted from reports before it existed must stay byte-identical (checkFactsAgainstReport).
+    ...(accuracy.tokenAgreement && { tokenAgreement: { share: accuracy.tokenAgreement.share, tokens: accuracy.tokenAgreement.tokens, prompts: accuracy.tokenAgreement.prompts } }),
   };
 }
 
