@@ -9,7 +9,7 @@ export { measureRunnerFiles, resolveRunnerProgram } from './runner-identity.js';
 export { describeHarnessBuild, harnessBuild, harnessSourceDigest, harnessVersionLabel } from './build-identity.js';
 export { createSyntheticInputs, type SyntheticInputOptions } from './inputs/synthetic-inputs.js';
 export { renderTextLine, rotate180, ppocrInput, TEXT_LINE_ALPHABET, type TextLineImage } from './inputs/text-lines.js';
-export { buildSuiteDatasetFiles, ocrDirectionDataset, ocrTextLinesDataset, syntheticImageDataset, syntheticImages, SUITE_TEXT_LINES, TEXT_LINE_GEOMETRY, TEXT_LINES_FORMAT } from './inputs/suite-datasets.js';
+export { buildSuiteDatasetFiles, ocrDirectionDataset, ocrTextLinesDataset, sceneImageDataset, sceneImages, sceneInput, SCENE_IMAGE_INDICES, syntheticImageDataset, syntheticImages, SUITE_TEXT_LINES, TEXT_LINE_GEOMETRY, TEXT_LINES_FORMAT } from './inputs/suite-datasets.js';
 export { openOnnxRuntimeOutputModel, type OutputModel } from './accuracy/output-model.js';
 export { runBenchmark, type AccuracyInputs, type BenchmarkProgress, type BenchmarkResult, type PowerOptions, type RunBenchmarkOptions } from './run-benchmark.js';
 export { runSingleStream, runWarmup, type IssueQuery, type ScenarioHooks, type SingleStreamLimits, type SingleStreamOutcome } from './scenarios/single-stream.js';

@@ -4,8 +4,10 @@
 //     "output": "probabilities",               // optional: the output holding class scores (default: the first)
 //     "samples": [ { "inputs": { "input": { "elementType": "float32", "dims": [1, 64], "data": [0.1, …] } },
 //                    "label": 3 } ] }
-// `data` is a JSON array of numbers, or `dataBase64`: the little-endian bytes of the tensor. A sample
-// with batch > 1 gives one label per row (`"label": [3, 1, …]`).
+// `data` is a JSON array of numbers, or `dataBase64`: the little-endian bytes of the tensor, or for a
+// float32 tensor `affineUint8`: { "base64": one byte per element, "scale", "offset" }, each value
+// float32(offset + scale × byte) — 8-bit pixels, a quarter of float32's size (a 224×224 image set of 128
+// is 26 MB, not 103). A sample with batch > 1 gives one label per row (`"label": [3, 1, …]`).
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import type { HostTensor, HostTensorData } from '../tensors.js';
@@ -25,8 +27,10 @@ const tensorSchema = z
     dims: z.array(z.int().min(0).max(1 << 30)).max(16),
     data: z.array(z.number()).optional(),
     dataBase64: z.string().optional(),
+    affineUint8: z.strictObject({ base64: z.string(), scale: z.number().refine(Number.isFinite), offset: z.number().refine(Number.isFinite) }).optional(),
   })
-  .refine((t) => (t.data === undefined) !== (t.dataBase64 === undefined), 'give exactly one of data or dataBase64');
+  .refine((t) => [t.data, t.dataBase64, t.affineUint8].filter((d) => d !== undefined).length === 1, 'give exactly one of data, dataBase64 or affineUint8')
+  .refine((t) => t.affineUint8 === undefined || t.elementType === 'float32', 'affineUint8 stores float32 tensors only');
 
 export const labelledInputsFileSchema = z.strictObject({
   format: z.literal(LABELLED_INPUTS_FORMAT),
@@ -86,6 +90,11 @@ export function parseLabelledInputs(text: string): LabelledInputSet {
       if (t.data !== undefined) {
         if (t.data.length !== count) throw invalid(`sample ${s} input '${name}' has ${t.data.length} values for dims [${t.dims.join(', ')}]`);
         data = kind.from(t.data);
+      } else if (t.affineUint8 !== undefined) {
+        const { base64, scale, offset } = t.affineUint8;
+        const bytes = Buffer.from(base64, 'base64');
+        if (bytes.length !== count) throw invalid(`sample ${s} input '${name}' has ${bytes.length} bytes for dims [${t.dims.join(', ')}] of affineUint8`);
+        data = Float32Array.from(bytes, (q) => offset + scale * q);
       } else {
         const bytes = Buffer.from(t.dataBase64!, 'base64');
         if (bytes.length !== count * kind.bytes) throw invalid(`sample ${s} input '${name}' has ${bytes.length} bytes for dims [${t.dims.join(', ')}] of ${t.elementType}`);
