@@ -9,7 +9,7 @@ import { listSuites, getSuite } from '../../src/services/suites/suite-catalog.js
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const outDir = path.resolve(process.argv[2] ?? path.join(root, 'data', 'suites'));
-const files = await buildSuiteDatasetFiles({ imageClassifierPath: path.join(root, 'test/fixtures/models/tiny-cnn.onnx'), vadFramesPath: path.join(root, 'test/fixtures/suites/vad-speech-silence-1.json') });
+const files = await buildSuiteDatasetFiles({ imageClassifierPath: path.join(root, 'test/fixtures/models/tiny-cnn.onnx'), vadFramesPath: path.join(root, 'test/fixtures/suites/vad-speech-silence-1.json'), sceneClassifierPath: path.join(root, 'test/fixtures/models/squeezenet1.1-centred.onnx') });
 let failed = false;
 for (const { id } of listSuites().items) {
   for (const workload of getSuite(id).workloads) {

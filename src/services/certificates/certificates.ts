@@ -26,6 +26,7 @@ import { cursorPage, cursorPageArgs } from '../cursor-page.js';
 import { recordAuditEvent, SYSTEM_ACTOR, type AuditActor } from '../audit/audit-log.js';
 import { addLeaderboardEntry, markLeaderboardEntryRevoked, workloadOfResult } from '../leaderboard/leaderboard.js';
 import { resultWorkloadOf } from '../suites/suite-run-progress.js';
+import { rankingWorkloadOf } from '../suites/suite-catalog.js';
 import { DEFAULT_STATUS_MAX_AGE_DAYS } from '../../lib/certificates/certificate-schema.js';
 import {
   CERTIFICATE_BUNDLE_FORMAT,
@@ -140,7 +141,8 @@ export async function issueCertificate(deps: ServiceDeps, issuedBy: UserPrincipa
   const { job } = report;
   const attribution = await resultWorkloadOf(deps.db, job);
   const workload = workloadOfResult({
-    suiteWorkload: attribution.suite && { id: `${attribution.suite.id}/${attribution.suite.workloadId}`, title: attribution.suite.title, division: attribution.division },
+    // Ranked under the workload's first publication: the same workload in a later or sector suite compares.
+    suiteWorkload: attribution.suite && { id: rankingWorkloadOf(attribution.suite.id, attribution.suite.workloadId), title: attribution.suite.title, division: attribution.division },
     modelDigest: job.model.artifactDigest,
   });
   const environment = report.environment as { runtime?: { name: string; version: string; executionProvider: string } };

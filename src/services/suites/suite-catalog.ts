@@ -7,9 +7,14 @@ import { notFound } from '../../lib/errors.js';
 import { suiteCatalogSchema, type SuiteCatalog, type SuiteDocument, type SuiteList } from '../../contracts/suites.js';
 import { NPUBENCH_EDGE_1 } from './npubench-edge-1.js';
 import { NPUBENCH_EDGE_2 } from './npubench-edge-2.js';
+import { NPUBENCH_EDGE_3 } from './npubench-edge-3.js';
+import { NPUBENCH_VISION_ROBOTICS_1 } from './npubench-vision-robotics-1.js';
+import { NPUBENCH_SMARTPHONE_SLM_1 } from './npubench-smartphone-slm-1.js';
+import { NPUBENCH_HOME_SPEECH_1 } from './npubench-home-speech-1.js';
 
-// Oldest first: a reference model pinned by several versions is labelled with the first (model-lineage.ts).
-const CATALOGS: readonly SuiteCatalog[] = [NPUBENCH_EDGE_1, NPUBENCH_EDGE_2];
+// Oldest first: a reference model pinned by several versions is labelled with the first (model-lineage.ts),
+// and a workload several suites publish ranks under the first (rankingWorkloadOf).
+const CATALOGS: readonly SuiteCatalog[] = [NPUBENCH_EDGE_1, NPUBENCH_EDGE_2, NPUBENCH_EDGE_3, NPUBENCH_VISION_ROBOTICS_1, NPUBENCH_SMARTPHONE_SLM_1, NPUBENCH_HOME_SPEECH_1];
 
 /** sha256:<hex> of a catalog document's canonical JSON. */
 export function suiteDigest(catalog: SuiteCatalog): string {
@@ -46,6 +51,30 @@ export function getSuite(id: string): SuiteDocument {
   const suite = publishedSuites().get(id);
   if (!suite) throw notFound('suite.not_found', `No suite ${id}; GET /v1/suites lists them.`);
   return suite;
+}
+
+let firstPublications: ReadonlyMap<string, string> | undefined;
+
+/**
+ * The ranking a result of `workloadId` run in `suiteId` joins: `<suite>/<workload>` of the oldest published
+ * suite with a workload of that id whose whole document (reference, dataset, quality target, scenarios,
+ * power) is byte-for-byte the same canonical JSON. A workload that a later version or a sector suite reuses
+ * unchanged therefore ranks with its first publication; a workload changed in any rule ranks on its own.
+ */
+export function rankingWorkloadOf(suiteId: string, workloadId: string): string {
+  firstPublications ??= (() => {
+    const first = new Map<string, string>();
+    for (const suite of publishedSuites().values()) {
+      for (const w of suite.workloads) {
+        const key = `${w.id}\n${canonicalBytes(w).toString('utf8')}`;
+        if (!first.has(key)) first.set(key, `${suite.id}/${w.id}`);
+      }
+    }
+    return first;
+  })();
+  const workload = getSuite(suiteId).workloads.find((w) => w.id === workloadId);
+  if (!workload) throw notFound('suite.not_found', `No workload ${workloadId} in ${suiteId}.`);
+  return firstPublications.get(`${workloadId}\n${canonicalBytes(workload).toString('utf8')}`)!;
 }
 
 /** Whether `sha256` (hex) is a dataset file a published suite pins: such a dataset is public whoever's

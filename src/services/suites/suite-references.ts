@@ -17,6 +17,10 @@ import { uploadModel, type UploadPart } from '../models/models.js';
 import { uploadDataset } from '../datasets/datasets.js';
 import { buildSuiteDatasetFiles } from '../../harness/index.js';
 import { BUILTIN_DATASET_REF } from '../../harness/schemas.js';
+import { NPUBENCH_EDGE_1 } from './npubench-edge-1.js';
+import { IMAGE_CLASSIFICATION_224 } from './npubench-edge-3.js';
+
+const TINY_CNN_CLASSIFICATION = NPUBENCH_EDGE_1.workloads.find((w) => w.id === 'image-classification')!;
 
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -121,10 +125,11 @@ export async function ensureSuiteDataset(deps: ServiceDeps, suite: SuiteDocument
   await once(`dataset:${name}`, async () => {
     const held = await deps.db.dataset.findFirst({ where: { artifactDigest: dataset.sha256 }, select: { id: true } });
     if (held) return held.id;
-    // The image set's labels come from the image-classification reference on the CPU EP, as the catalog says.
-    const imageClassifier = suite.workloads.find((w) => w.id === 'image-classification');
+    // The image sets' labels come from their classifiers on the CPU EP, as the catalogs say: the published
+    // workload objects name them whichever suite (a version or a sector suite) asks.
     generated ??= buildSuiteDatasetFiles({
-      imageClassifierPath: pinnedFilePath(imageClassifier ?? workload, (imageClassifier ?? workload).referenceModel.files[0]!.path),
+      imageClassifierPath: pinnedFilePath(TINY_CNN_CLASSIFICATION, TINY_CNN_CLASSIFICATION.referenceModel.files[0]!.path),
+      sceneClassifierPath: pinnedFilePath(IMAGE_CLASSIFICATION_224, IMAGE_CLASSIFICATION_224.referenceModel.files[0]!.path),
       // Not generated: espeak-ng's speech, committed once (docs/suites.md); its sha256 is checked below like the rest.
       vadFramesPath: path.join(REPOSITORY_ROOT, 'test/fixtures/suites/vad-speech-silence-1.json'),
     });
