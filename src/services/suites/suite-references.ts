@@ -126,14 +126,19 @@ export async function ensureSuiteDataset(deps: ServiceDeps, suite: SuiteDocument
     const held = await deps.db.dataset.findFirst({ where: { artifactDigest: dataset.sha256 }, select: { id: true } });
     if (held) return held.id;
     // The image sets' labels come from their classifiers on the CPU EP, as the catalogs say: the published
-    // workload objects name them whichever suite (a version or a sector suite) asks.
-    generated ??= buildSuiteDatasetFiles({
-      imageClassifierPath: pinnedFilePath(TINY_CNN_CLASSIFICATION, TINY_CNN_CLASSIFICATION.referenceModel.files[0]!.path),
-      sceneClassifierPath: pinnedFilePath(IMAGE_CLASSIFICATION_224, IMAGE_CLASSIFICATION_224.referenceModel.files[0]!.path),
-      // Not generated: espeak-ng's speech, committed once (docs/suites.md); its sha256 is checked below like the rest.
-      vadFramesPath: path.join(REPOSITORY_ROOT, 'test/fixtures/suites/vad-speech-silence-1.json'),
-    });
-    const text = (await generated).get(dataset.id);
+    // workload objects name them whichever suite (a version or a sector suite) asks. The 224×224 scenes
+    // (128 SqueezeNet runs, 26 MB) are generated only for the workload that uses them, and not kept: the
+    // dataset is registered once, and later calls find it held.
+    const withScenes = dataset.id === IMAGE_CLASSIFICATION_224.dataset.id;
+    const build = () =>
+      buildSuiteDatasetFiles({
+        imageClassifierPath: pinnedFilePath(TINY_CNN_CLASSIFICATION, TINY_CNN_CLASSIFICATION.referenceModel.files[0]!.path),
+        ...(withScenes ? { sceneClassifierPath: pinnedFilePath(IMAGE_CLASSIFICATION_224, IMAGE_CLASSIFICATION_224.referenceModel.files[0]!.path) } : {}),
+        // Not generated: espeak-ng's speech, committed once (docs/suites.md); its sha256 is checked below like the rest.
+        vadFramesPath: path.join(REPOSITORY_ROOT, 'test/fixtures/suites/vad-speech-silence-1.json'),
+      });
+    const files = withScenes ? build() : (generated ??= build());
+    const text = (await files).get(dataset.id);
     if (text === undefined) throw new AppError('suite.reference_unavailable', `No generator writes ${dataset.id}.`);
     const bytes = Buffer.from(text);
     const digest = createHash('sha256').update(bytes).digest('hex');
