@@ -171,12 +171,17 @@ describe('suite run condition grid', () => {
         expect(row.quality_metric).toBe('mmlu-accuracy');
         const first = (await storedReport(firstRow.report_id!)).summary.accuracy!.mmlu!;
         expect(Number(row.answer_agreement)).toBe(six(first.reference!.predictionAgreement));
+        // Greedy-token agreement with the FP32 reference: matched over compared tokens of the stored accuracy pass.
+        const tokens = (await storedReport(firstRow.report_id!)).summary.accuracy!.tokenAgreement!;
+        expect(Number(row.token_agreement)).toBe(six(tokens.matched / tokens.tokens));
+        // Energy per generated token over the LLM window: the metered device measured it.
+        expect(Number(row.energy_per_token_mj)).toBe(six(llm.energy!.measured ? llm.energy!.energyPerOutputTokenMj : NaN));
       } else {
         expect([row.model, row.model_digest, row.technique, row.division]).toEqual(['tiny-cnn-int8-broken@1', `sha256:${variantDigest}`, 'quantization', 'closed']);
         // int8: the weights' type, not the float32 input's.
         expect(row.precision).toBe(onnxWeightPrecision(variantFile));
         // Not LM conditions: empty, never 0.
-        for (const column of ['prompt_tokens', 'output_tokens', 'ttft_p50_ms', 'tpot_p50_ms', 'output_tokens_per_s', 'answer_agreement']) expect(row[column], column).toBe('');
+        for (const column of ['prompt_tokens', 'output_tokens', 'ttft_p50_ms', 'tpot_p50_ms', 'output_tokens_per_s', 'answer_agreement', 'token_agreement', 'energy_per_token_mj']) expect(row[column], column).toBe('');
         // The broken INT8 variant misses the target.
         expect(row.quality_target_met).toBe('no');
         const fidelity = (await storedReport(firstRow.report_id!)).summary.accuracy!.fidelity!.outputs;

@@ -52,6 +52,24 @@ describe('condition grid cells', () => {
     expect([empty.energy_per_inference_mj, empty.energy_per_query_mj, empty.avg_power_w, empty.power_result, empty.power_meter]).toEqual(['', '', '', 'INVALID', 'ptdaemon']);
   });
 
+  it('gives an LM\'s token agreement and the energy per token of its LLM window', () => {
+    const llm = {
+      promptTokens: 128,
+      outputTokens: 32,
+      runs: 5,
+      ttft: { p50Ns: 3e5, p90Ns: 4e5, p99Ns: 5e5 },
+      tpot: { p50Ns: 1e5, p90Ns: 2e5, p99Ns: 3e5 },
+      outputTokensPerSecond: 7000,
+      energy: { ...meter, result: 'VALID', avgW: 3, energyPerTokenMj: 2.5, energyPerPromptTokenMj: null },
+    };
+    const fidelity: ConditionGridEntry['fidelity'] = { referenceModelDigest: 'e'.repeat(64), outputs: [], answerAgreement: { share: 0.75, questions: 46 }, tokenAgreement: { share: 0.34375, tokens: 256, prompts: 8 } };
+    const row = conditionGridRow({ ...entry(facts({ llm })), fidelity });
+    // Prefill energy per prompt token was not measured (null): an empty cell.
+    expect([row.token_agreement, row.answer_agreement, row.llm_power_result, row.energy_per_token_mj, row.energy_per_prompt_token_mj]).toEqual(['0.34375', '0.75', 'VALID', '2.5', '']);
+    const unmetered = conditionGridRow(entry(facts({ llm: { ...llm, energy: { measured: false, reason: 'no meter' } } })));
+    expect([unmetered.token_agreement, unmetered.llm_power_result, unmetered.energy_per_token_mj]).toEqual(['', '', '']);
+  });
+
   it('sums the share of nodes and kernel time on providers other than the CPU', () => {
     const row = conditionGridRow(
       entry(

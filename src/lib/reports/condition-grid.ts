@@ -72,8 +72,9 @@ export const CONDITION_GRID_COLUMNS = [
   'query_count', 'target_percentile', 'latency_at_percentile_ms', 'p50_ms', 'p90_ms', 'p99_ms', 'qps',
   'ttft_p50_ms', 'ttft_p90_ms', 'tpot_p50_ms', 'tpot_p90_ms', 'output_tokens_per_s',
   'quality_metric', 'quality', 'quality_reference', 'quality_relative', 'quality_samples', 'quality_target_met',
-  'fidelity_min_cosine', 'fidelity_top1_agreement', 'answer_agreement',
+  'fidelity_min_cosine', 'fidelity_top1_agreement', 'answer_agreement', 'token_agreement',
   'energy_per_inference_mj', 'energy_per_query_mj', 'avg_power_w', 'power_result', 'power_meter', 'power_meter_class', 'power_uncertainty_pct',
+  'llm_power_result', 'energy_per_token_mj', 'energy_per_prompt_token_mj',
   'accelerator_node_share', 'accelerator_time_share', 'operator_providers',
   'report_id',
 ] as const;
@@ -105,6 +106,7 @@ export function conditionGridRow(entry: ConditionGridEntry): ConditionGridRow {
   // power result says INVALID and why), so its energy and power cells stay empty rather than read 0.
   const energy = power && power.energyJ > 0 ? power : null;
   const llm = facts?.llm ?? null;
+  const llmEnergy = llm?.energy?.measured ? llm.energy : null;
   const outputs = fidelity?.outputs ?? [];
   const share = acceleratorShare(facts?.operators ?? null);
   return {
@@ -146,6 +148,8 @@ export function conditionGridRow(entry: ConditionGridEntry): ConditionGridRow {
     fidelity_min_cosine: outputs.length > 0 ? num(Math.min(...outputs.map((o) => o.minCosine))) : '',
     fidelity_top1_agreement: num(outputs.find((o) => o.top1Agreement !== null)?.top1Agreement),
     answer_agreement: num(fidelity?.answerAgreement?.share),
+    // Greedy tokens of the FP32 reference that the candidate predicts teacher-forced (LM accuracy pass).
+    token_agreement: num(fidelity?.tokenAgreement?.share),
     // Per sample (one inference; a MultiStream query is several): 1000 / samples per joule.
     energy_per_inference_mj: energy && energy.samplesPerJoule > 0 ? num(1000 / energy.samplesPerJoule) : '',
     energy_per_query_mj: num(energy?.energyPerQueryMj),
@@ -155,6 +159,10 @@ export function conditionGridRow(entry: ConditionGridEntry): ConditionGridRow {
     power_meter_class: power?.meterClass ?? '',
     // Empty too when the meter measured but states no uncertainty: nothing was stated to report.
     power_uncertainty_pct: num(power?.uncertaintyPct),
+    // The LLM run's own meter window (energy per generated token, prefill included), not the latency run's.
+    llm_power_result: llmEnergy?.result ?? '',
+    energy_per_token_mj: num(llmEnergy?.energyPerTokenMj),
+    energy_per_prompt_token_mj: num(llmEnergy?.energyPerPromptTokenMj),
     accelerator_node_share: share.nodes,
     accelerator_time_share: share.time,
     operator_providers: share.providers,
