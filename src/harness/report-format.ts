@@ -431,7 +431,8 @@ export function serverSearchStepSpec(spec: SuiteSpec, targetQps: number): SuiteS
     targetQps,
     repeatCount: 1,
     minQueryCount: search.stepMinQueryCount ?? earlyStoppingMinQueries(spec.targetPercentile / 100),
-    minDurationMs: Math.min(search.stepMinDurationMs, spec.maxDurationMs),
+    minDurationMs: Math.min(search.stepMinDurationMs, search.stepMaxDurationMs ?? spec.maxDurationMs, spec.maxDurationMs),
+    maxDurationMs: Math.min(search.stepMaxDurationMs ?? spec.maxDurationMs, spec.maxDurationMs),
   };
 }
 

@@ -19,6 +19,10 @@ export const serverSearchSpecSchema = z.strictObject({
   /** Scheduled queries per step (default: what the target percentile's early-stopping estimate needs). */
   stepMinQueryCount: z.int().min(1).max(10_000_000).optional(),
   stepMinDurationMs: z.int().min(0).max(3_600_000).default(1000),
+  /** Cap on each step (default: the spec's maxDurationMs). A step it stops before the schedule ends is
+   *  INVALID, so the search's time is bounded by maxSteps × this even when every step fails and the
+   *  halved rates would otherwise make each step twice as long as the one before. */
+  stepMaxDurationMs: z.int().min(1).max(86_400_000).optional(),
 });
 export type ServerSearchSpec = z.output<typeof serverSearchSpecSchema>;
 

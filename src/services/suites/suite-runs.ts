@@ -33,13 +33,32 @@ function qualityNotMeasured(dataset: SuiteDatasetRef | null): string | null {
   return dataset === null ? 'not measured: no evaluator reads this dataset format; the fidelity pass against the reference is reported' : null;
 }
 
-/** The suite spec of one entry: the catalog's settings (or the reduced preset), the reference's dims, and on
- *  the workload's first scenario its accuracy pass and, for LMs, TTFT/TPOT at the catalog's lengths. */
+/** How a Server entry finds its rate (#17 item 3): the highest Poisson rate whose run meets the workload's
+ *  latency bound, searched from the serial probe's throughput. Steps keep the early-stopping minimum of
+ *  queries (fewer could never pass at the workload's percentile); what the reduced presets shorten is the
+ *  time: fewer steps, each capped, and a capped reported run, so a loaded machine where every step fails
+ *  (each halving doubles a step's length) still finishes well inside the agent's harness timeout, with an
+ *  INVALID entry the suite report shows instead of a timed-out job. */
+export const SUITE_SERVER_SEARCH = {
+  catalog: { search: { maxSteps: 8, stepMaxDurationMs: 120_000 }, reportedMaxDurationMs: undefined },
+  reduced: { search: { maxSteps: 4, stepMinDurationMs: 0, stepMaxDurationMs: 30_000 }, reportedMaxDurationMs: 120_000 },
+} as const;
+
+/** The suite spec of one entry: the catalog's settings (or the reduced preset), the reference's dims, on a
+ *  Server entry the rate search against the workload's bound, and on the workload's first scenario its
+ *  accuracy pass and, for LMs, TTFT/TPOT at the catalog's lengths. */
 export function entrySpec(workload: SuiteWorkload, index: number, dataset: SuiteDatasetRef | null, reducedPreset: SuiteRunRequest['reducedPreset']): Record<string, unknown> {
   const { scenario, settings } = workload.scenarios[index]!;
   const { preset, ...rest } = settings;
   const spec: Record<string, unknown> = { scenario, ...rest, preset: reducedPreset ?? preset, dynamicDims: workload.referenceModel.dynamicDims };
   if (rest.offlineSampleCount !== undefined && reducedPreset) delete spec.offlineSampleCount;
+  if (scenario === 'server') {
+    // The catalog's bound is the workload's (the catalog schema gives one exactly when it runs Server).
+    const { search, reportedMaxDurationMs } = SUITE_SERVER_SEARCH[reducedPreset ? 'reduced' : 'catalog'];
+    spec.targetLatencyMs = workload.serverLatencyBoundMs ?? rest.targetLatencyMs;
+    spec.serverSearch = { ...search };
+    if (reportedMaxDurationMs !== undefined) spec.maxDurationMs = reportedMaxDurationMs;
+  }
   if (index > 0) return spec;
   const isLm = workload.llmLengths !== null;
   spec.accuracy = {
