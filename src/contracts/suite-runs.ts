@@ -116,6 +116,19 @@ const qualitySchema = z.strictObject({
   meetsFidelityFloor: z.boolean().nullable(),
 });
 
+/** A Server entry's rate search in short: each step's rate, achieved QPS, percentile latency against the
+ *  bound and verdict, the rate found and the rate the reported run used. */
+export const serverSearchOutcomeSchema = z.strictObject({
+  targetLatencyNs: z.number(),
+  targetPercentile: z.number(),
+  steps: z.array(z.strictObject({ targetQps: z.number(), achievedQps: z.number(), percentileLatencyNs: z.number(), result: z.enum(['VALID', 'INVALID']) })),
+  /** null when no step met the bound. */
+  foundQps: z.number().nullable(),
+  finalQps: z.number(),
+  stopReason: z.string(),
+});
+export type ServerSearchOutcome = z.infer<typeof serverSearchOutcomeSchema>;
+
 export const suiteReportPredicateSchema = z.strictObject({
   suiteRunId: rowId,
   suite: z.strictObject({ id: z.string(), digest: z.string() }),
@@ -144,6 +157,10 @@ export const suiteReportPredicateSchema = z.strictObject({
           facts: ruleFactsSchema.nullable(),
           /** Runner devices: the compliance checks' INVALID reasons ([] when all passed); null when the backend reads outputs itself. */
           complianceInvalidReasons: z.array(z.string()).nullable(),
+          /** Server entries: the rate was searched, not set by hand (the report's summary.serverSearch, which the
+           *  API replayed on upload). A found rate whose reported run then missed the bound stays INVALID in
+           *  `facts.latency.result`: the reported run must itself be VALID. Absent on other scenarios and older runs. */
+          serverSearch: serverSearchOutcomeSchema.optional(),
         }),
       ),
       quality: qualitySchema.nullable(),

@@ -165,6 +165,44 @@ describe('a suite run on the CPU host', () => {
     expect(report.predicate.conformance.conforming).toBe(false);
   });
 
+  it('searched every Server entry\'s rate against its workload\'s bound, each step as its raw queries give it, and the suite report says so', async () => {
+    const report = await suiteReport(fullRun.id);
+    const catalog = (await t.app.inject({ method: 'GET', url: `/v1/suites/${SUITE}` })).json() as { workloads: { id: string; serverLatencyBoundMs: number | null }[] };
+    const serverEntries = report.predicate.workloads.flatMap((w) => w.scenarios.filter((s) => s.scenario === 'server').map((s) => ({ workload: w.id, ...s })));
+    expect(serverEntries.map((e) => e.workload)).toEqual(catalog.workloads.filter((w) => w.serverLatencyBoundMs !== null).map((w) => w.id));
+    for (const entry of serverEntries) {
+      const boundNs = catalog.workloads.find((w) => w.id === entry.workload)!.serverLatencyBoundMs! * 1e6;
+      const raw = (await t.app.inject({ method: 'GET', url: `/v1/reports/${entry.reportId}/raw-samples`, headers: bearer(vendor.key) })).json() as {
+        runs: { queries: [number, number, number][] }[];
+        serverSearch: { steps: { targetQps: number; queries: [number, number, number][] }[]; finalQps: number };
+      };
+      const search = entry.serverSearch!;
+      expect(search.targetLatencyNs).toBe(boundNs);
+      // The reduced preset's budget: at most 4 steps.
+      expect(search.steps.length).toBeGreaterThanOrEqual(1);
+      expect(search.steps.length).toBeLessThanOrEqual(4);
+      expect(search.steps.map((s) => s.targetQps)).toEqual(raw.serverSearch.steps.map((s) => s.targetQps));
+      raw.serverSearch.steps.forEach((step, i) => {
+        // p99 as LoadGen takes it, sorted[floor(n·0.99)] of end − scheduled, written here; a step over the bound never passes.
+        const latencies = step.queries.map(([scheduled, , end]) => end - scheduled).sort((a, b) => a - b);
+        const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]!;
+        expect(search.steps[i]!.percentileLatencyNs).toBe(p99);
+        if (p99 > boundNs) expect(search.steps[i]!.result).toBe('INVALID');
+      });
+      const passed = search.steps.filter((s) => s.result === 'VALID').map((s) => s.targetQps);
+      expect(search.foundQps).toBe(passed.length ? Math.max(...passed) : null);
+      expect(search.finalQps).toBe(search.foundQps ?? Math.min(...search.steps.map((s) => s.targetQps)));
+      expect(raw.serverSearch.finalQps).toBe(search.finalQps);
+      // The reported run is judged on its own: over the bound at p99 means INVALID, whatever the search found.
+      const reported = raw.runs.flatMap((run) => run.queries.map(([scheduled, , end]) => end - scheduled)).sort((a, b) => a - b);
+      const reportedP99 = reported[Math.min(reported.length - 1, Math.floor(reported.length * 0.99))]!;
+      if (reportedP99 > boundNs) expect(entry.facts!.latency.result).toBe('INVALID');
+      console.log(`${entry.workload}/server: steps ${search.steps.map((s) => `${s.targetQps}:${(s.percentileLatencyNs / 1e6).toFixed(1)}ms:${s.result}`).join(' ')}; found ${search.foundQps} (${search.stopReason}); reported p99 ${(reportedP99 / 1e6).toFixed(1)} ms ${entry.facts!.latency.result}`);
+    }
+    // Other scenarios carry no search.
+    expect(report.predicate.workloads.flatMap((w) => w.scenarios.filter((s) => s.scenario !== 'server' && s.serverSearch !== undefined))).toEqual([]);
+  });
+
   it('certifies the reference\'s image-classification report under accuracy + fidelity + power, and refuses the broken variant on quality', async () => {
     const refReport = fullRun.workloads.find((w) => w.id === 'image-classification')!.entries[0]!.reportId!;
     const pass = await t.app.inject({ method: 'POST', url: '/v1/certificates', headers: bearer(certifier.key), payload: { reportId: refReport, profileId } });

@@ -6,12 +6,14 @@
 // process that died between a job's end and the signature leaves nothing stuck.
 import { createHash } from 'node:crypto';
 import type { Job, Prisma } from '@prisma/client';
+import { z } from 'zod';
 import type { ServiceDeps } from '../deps.js';
 import { errorMessage, type ErrorCode } from '../../lib/errors.js';
 import { buildStatement, signStatement, type InTotoSubject } from '../../lib/crypto/dsse.js';
 import { extractRuleFacts, type RuleFacts } from '../../lib/certificates/rule-facts.js';
 import { isTerminalJobStatus } from '../../contracts/job-vocabulary.js';
-import { MAX_ENTRY_ATTEMPTS, SUITE_REPORT_PREDICATE_TYPE, suiteReportPredicateSchema, suiteRunPlanSchema, type SuiteReportPredicate, type SuiteRunPlan } from '../../contracts/suite-runs.js';
+import { MAX_ENTRY_ATTEMPTS, SUITE_REPORT_PREDICATE_TYPE, suiteReportPredicateSchema, suiteRunPlanSchema, type ServerSearchOutcome, type SuiteReportPredicate, type SuiteRunPlan } from '../../contracts/suite-runs.js';
+import { latencySummaryReportSchema } from '../../harness/schemas.js';
 import { publishJobChange, type JobEventDeps } from '../jobs/job-events.js';
 import { activeSigner, signingTimeFor } from '../signing/service-key.js';
 import { getSuite } from './suite-catalog.js';
@@ -88,6 +90,9 @@ async function resubmitEntry(deps: SuiteRunDeps, deviceSlug: string, lost: Job, 
   await publishJobChange(deps, job.id);
 }
 
+/** The stored summary's search and bound (the full summary was parsed with the report format on upload). */
+const storedSearchReader = z.object({ targetLatencyNs: z.number(), targetPercentile: z.number(), serverSearch: latencySummaryReportSchema.shape.serverSearch });
+
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
 
 /** Quality of a workload against the catalog's target, from the accuracy pass's report (the first scenario's). */
@@ -116,6 +121,22 @@ export function qualityOf(workload: SuiteWorkload, facts: RuleFacts | null, notM
   return { metric: workload.quality.metric, measured: true, note: null, candidate: accuracy.candidate, reference: accuracy.reference, relative, samples: accuracy.samples, target, meetsTarget, fidelity, meetsFidelityFloor };
 }
 
+/** The search of a searched Server report, in the suite report's terms; undefined for any other report.
+ *  The stored summary was recomputed from the raw samples on upload (the search replayed with it). */
+function serverSearchOutcomeOf(summary: unknown): ServerSearchOutcome | undefined {
+  const parsed = storedSearchReader.safeParse(summary);
+  if (!parsed.success || !parsed.data.serverSearch) return undefined;
+  const { serverSearch: search, targetLatencyNs, targetPercentile } = parsed.data;
+  return {
+    targetLatencyNs,
+    targetPercentile,
+    steps: search.steps.map((s) => ({ targetQps: s.targetQps, achievedQps: s.achievedQps, percentileLatencyNs: s.percentileLatencyNs, result: s.result })),
+    foundQps: search.foundQps,
+    finalQps: search.finalQps,
+    stopReason: search.stopReason,
+  };
+}
+
 function factsOf(report: { summary: unknown; resourceUsage: unknown; profile: unknown } | null) {
   if (!report) return null;
   const extracted = extractRuleFacts({ summary: report.summary, resourceUsage: report.resourceUsage ?? null, operatorProfile: report.profile ?? null });
@@ -140,6 +161,7 @@ async function signSuiteReport(deps: SuiteRunDeps, runId: string): Promise<void>
       const job = e.latest!;
       const facts = factsOf(job.report);
       const compliance = (job.report?.summary as { compliance?: { invalidReasons?: string[] } } | null)?.compliance;
+      const serverSearch = serverSearchOutcomeOf(job.report?.summary);
       return {
         scenario: e.scenario,
         jobId: job.id,
@@ -149,6 +171,7 @@ async function signSuiteReport(deps: SuiteRunDeps, runId: string): Promise<void>
         reportStatementDigest: job.report?.statementDigest ?? null,
         facts,
         complianceInvalidReasons: compliance?.invalidReasons ?? null,
+        ...(serverSearch && { serverSearch }),
       };
     });
     const model = own[0]!.latest!.model;
