@@ -40,6 +40,31 @@ const powerSummarySchema = z.union([
   }),
 ]);
 
+/** A Server run's target-QPS search as the report summary holds it (harness/scenarios/server-search-format.ts). */
+export const serverSearchViewSchema = z
+  .looseObject({
+    startQps: z.number(),
+    startSource: z.enum(['spec', 'probe']),
+    maxSteps: z.number().int(),
+    steps: z.array(
+      z.looseObject({
+        targetQps: z.number(),
+        queryCount: z.number().int(),
+        achievedQps: z.number(),
+        percentileLatencyNs: z.number(),
+        earlyStoppingSatisfied: z.boolean(),
+        latencyBoundSatisfied: z.boolean(),
+        qpsSatisfied: z.boolean(),
+        result: z.enum(['VALID', 'INVALID']),
+      }),
+    ),
+    foundQps: z.number().nullable(),
+    finalQps: z.number(),
+    stopReason: z.string(),
+  })
+  .meta({ id: 'ServerSearch' });
+export type ServerSearchView = z.infer<typeof serverSearchViewSchema>;
+
 /** The measured summary (format npubench.latency-summary/v2), recomputed by the server from the raw samples. */
 export const latencySummarySchema = z
   .looseObject({
@@ -57,6 +82,8 @@ export const latencySummarySchema = z
     thermalDriftDetected: z.boolean(),
     runs: z.array(z.looseObject({ slowdownPct: z.number() })),
     power: powerSummarySchema,
+    server: z.looseObject({ targetLatencyNs: z.number(), completedQps: z.number(), latencyBoundSatisfied: z.boolean(), qpsSatisfied: z.boolean() }).nullable().optional(),
+    serverSearch: serverSearchViewSchema.optional().describe('Server with a rate search: every step, recomputed from its queries on upload, and the rate the reported runs used'),
   })
   .meta({ id: 'LatencySummary' });
 export type LatencySummary = z.infer<typeof latencySummarySchema>;

@@ -3,7 +3,7 @@ import { Empty, ErrorState, KeyValues, Loaded, PageTitle, StatusBadge, date, ms,
 import { LatencyHistogram, LatencyOverTime, PowerTrace, ProfileBars, latenciesPerRun } from '../charts';
 import { Link, navigate, useLocation } from '../router';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import type { PowerTraceView, RawSamples, Report } from '../../../contracts/reports';
+import type { PowerTraceView, RawSamples, Report, ServerSearchView } from '../../../contracts/reports';
 
 export type { Report };
 
@@ -111,6 +111,66 @@ function identityRows(identity: Report['deviceIdentity']): [string, ReactNode][]
   ];
 }
 
+const STOP_REASONS: Record<string, string> = {
+  converged: 'converged within the tolerance',
+  'max-steps': 'step budget used',
+  'qps-limit': 'rate limit reached',
+  'no-passing-qps': 'no rate met the bound',
+};
+
+/** Why a step failed, in the summary's terms (a step can meet the bound and still fall behind its rate). */
+function stepInvalidCauses(step: ServerSearchView['steps'][number]): string[] {
+  return [!step.latencyBoundSatisfied && 'over the bound', !step.qpsSatisfied && 'rate not sustained', !step.earlyStoppingSatisfied && 'early stopping not met'].filter((c): c is string => c !== false);
+}
+
+/** Server runs with a rate search: each step's rate, what it achieved and its percentile latency against
+ *  the bound, so a reader sees why the reported rate is the one it is (and that its own run is judged apart). */
+function ServerSearchSection({ search, summary }: { search: ServerSearchView; summary: Report['summary'] }) {
+  const bound = summary.server?.targetLatencyNs ?? null;
+  return (
+    <section data-testid="server-search">
+      <h3>Server rate search</h3>
+      <p className="muted">
+        Started at {num(search.startQps, 3, 'QPS')} ({search.startSource === 'probe' ? 'serial probe' : 'given'}); {search.steps.length} of at most {search.maxSteps} steps;{' '}
+        {search.foundQps === null ? 'no step met the bound' : `highest passing rate ${num(search.foundQps, 3, 'QPS')}`} ({STOP_REASONS[search.stopReason] ?? search.stopReason}). The reported run
+        at {num(search.finalQps, 3, 'QPS')} is judged on its own: <StatusBadge status={summary.result} />
+      </p>
+      <div className="table-wrap">
+        <table data-testid="server-search-steps">
+          <thead>
+            <tr>
+              <th>Step</th>
+              <th>Target QPS</th>
+              <th>Achieved QPS</th>
+              <th>
+                p{summary.targetPercentile}
+                {bound !== null ? ` vs ${ms(bound)}` : ''}
+              </th>
+              <th>Result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {search.steps.map((step, i) => (
+              <tr key={i} data-testid={`server-search-step-${i}`} data-result={step.result}>
+                <td>{i + 1}</td>
+                <td>{num(step.targetQps, 3)}</td>
+                <td>{num(step.achievedQps, 1)}</td>
+                <td>
+                  {ms(step.percentileLatencyNs)} {step.latencyBoundSatisfied ? '≤' : '>'} bound
+                </td>
+                <td>
+                  <StatusBadge status={step.result} />
+                  {stepInvalidCauses(step).length > 0 && <span className="muted"> {stepInvalidCauses(step).join(', ')}</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
 export function ReportPage({ id }: { id: string }) {
   const [report, reload] = useAsync(() => apiJson<Report>(`/v1/reports/${id}`), [id]);
   const [certs] = useAsync(() => apiJson<{ items: { id: string; profileId: string; revokedAt: string | null }[] }>(`/v1/certificates?reportId=${id}`, { auth: false }), [id]);
@@ -177,6 +237,7 @@ export function ReportPage({ id }: { id: string }) {
             />
           </div>
           <LatencyCharts report={r} />
+          {r.summary.serverSearch && <ServerSearchSection search={r.summary.serverSearch} summary={r.summary} />}
           <h3>Power trace</h3>
           <PowerSection report={r} />
           <h3>Per-operator profile</h3>
