@@ -39,6 +39,32 @@ describe('Server entries of a suite run search their rate', () => {
     }
   }
 
+  // Independent of src/harness/stats: with h + 1 queries of which at most one is over the p-th percentile
+  // latency, the chance of that when the true overlatency rate is 1 - p is p^(h+1) + (h+1)(1-p)p^h (the
+  // binomial CDF at 1); an estimate at 99% confidence needs the least h that puts it below 0.01, and h + 1
+  // queries (LoadGen's early_stopping.cc with one overlatency query).
+  const earlyStoppingNeed = (percentile: number) => {
+    const p = percentile / 100;
+    for (let h = 1; ; h++) if (p ** (h + 1) + (h + 1) * (1 - p) * p ** h < 0.01) return h + 1;
+  };
+
+  it('no entry and no search step runs fewer queries than its percentile\'s early-stopping estimate needs', () => {
+    expect([earlyStoppingNeed(90), earlyStoppingNeed(99)]).toEqual([64, 662]);
+    for (const suite of suites) {
+      for (const reduced of [undefined, ...REDUCED_PRESETS]) {
+        for (const workload of suite.workloads) {
+          workload.scenarios.forEach(({ scenario }, i) => {
+            if (scenario === 'offline') return; // samples in one query: no early stopping
+            const spec = resolveSuiteSpec(entrySpec(workload, i, null, reduced));
+            const need = earlyStoppingNeed(spec.targetPercentile);
+            expect([workload.id, scenario, reduced, spec.minQueryCount >= need]).toEqual([workload.id, scenario, reduced, true]);
+            if (spec.serverSearch) expect(serverSearchStepSpec(spec, 10).minQueryCount).toBeGreaterThanOrEqual(need);
+          });
+        }
+      }
+    }
+  });
+
   it('a reduced search where every step fails stays within a few minutes, whatever the start rate', () => {
     // The all-fail sequence halves from the start rate; uncapped, a step at rate q takes about 662 / q s,
     // so each halving doubles it. Each step's schedule must end by the cap (the run issues nothing after
