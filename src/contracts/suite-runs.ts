@@ -119,6 +119,7 @@ const qualitySchema = z.strictObject({
 /** A Server entry's rate search in short: each step's rate, achieved QPS, percentile latency against the
  *  bound and verdict, the rate found and the rate the reported run used. */
 export const serverSearchOutcomeSchema = z.strictObject({
+  /** The latency bound the steps were judged against. */
   targetLatencyNs: z.number(),
   targetPercentile: z.number(),
   steps: z.array(z.strictObject({ targetQps: z.number(), achievedQps: z.number(), percentileLatencyNs: z.number(), result: z.enum(['VALID', 'INVALID']) })),

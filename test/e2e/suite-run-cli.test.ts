@@ -39,6 +39,8 @@ describe('npubench suite run', () => {
     expect(show.stdout).toMatch(/Does NOT conform to the suite:\n {2}- every scenario ran the smoke preset/);
     expect(show.stdout).toMatch(/image-classification: succeeded \(closed division\) quality top1-agreement 1 vs reference 1 \(100\.00%, target 99%\): meets target/);
     expect(show.stdout).toContain('ocr-direction: not run');
+    // The Server entry's rate was searched against the workload's 10 ms bound, and the summary says how.
+    expect(show.stdout).toMatch(/\n {4}rate searched against 10 ms: (found [\d.]+ QPS|no rate met the bound) \((converged|max-steps|qps-limit|no-passing-qps)\); reported at [\d.]+ QPS; steps [\d.]+ QPS [\d.]+ ms (VALID|INVALID)/);
     // The printed p90 of the single-stream entry is the stored report's.
     const reportId = finished.workloads[0]!.entries[0]!.reportId!;
     const summary = (await t.deps.db.report.findUniqueOrThrow({ where: { id: reportId } })).summary as { latency: { p90Ns: number } };

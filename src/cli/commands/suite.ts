@@ -53,6 +53,11 @@ export function formatSuiteReport(report: SuiteReport): string {
       const latency = f ? `p${f.latency.targetPercentile} ${(percentileNs(f) / 1e6).toFixed(3)} ms, ${f.latency.qps.toFixed(1)} QPS, ${f.latency.result}` : (s.error?.code ?? s.status);
       const energy = f?.power.measured ? `, ${f.power.energyPerQueryMj.toFixed(3)} mJ/query (${f.power.meterClass} meter)` : '';
       lines.push(`  ${s.scenario}: ${latency}${energy}`);
+      const search = s.serverSearch;
+      if (search) {
+        const steps = search.steps.map((st) => `${st.targetQps} QPS ${(st.percentileLatencyNs / 1e6).toFixed(1)} ms ${st.result}`).join(', ');
+        lines.push(`    rate searched against ${(search.targetLatencyNs / 1e6).toFixed(0)} ms: ${search.foundQps === null ? 'no rate met the bound' : `found ${search.foundQps} QPS`} (${search.stopReason}); reported at ${search.finalQps} QPS; steps ${steps}`);
+      }
     }
   }
   return lines.join('\n');

@@ -91,7 +91,7 @@ async function resubmitEntry(deps: SuiteRunDeps, deviceSlug: string, lost: Job, 
 }
 
 /** The stored summary's search and bound (the full summary was parsed with the report format on upload). */
-const storedSearchReader = z.object({ targetLatencyNs: z.number(), targetPercentile: z.number(), serverSearch: latencySummaryReportSchema.shape.serverSearch });
+const storedSearchReader = z.object({ targetPercentile: z.number(), server: z.object({ targetLatencyNs: z.number() }).nullable(), serverSearch: latencySummaryReportSchema.shape.serverSearch });
 
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
 
@@ -125,10 +125,11 @@ export function qualityOf(workload: SuiteWorkload, facts: RuleFacts | null, notM
  *  The stored summary was recomputed from the raw samples on upload (the search replayed with it). */
 function serverSearchOutcomeOf(summary: unknown): ServerSearchOutcome | undefined {
   const parsed = storedSearchReader.safeParse(summary);
-  if (!parsed.success || !parsed.data.serverSearch) return undefined;
-  const { serverSearch: search, targetLatencyNs, targetPercentile } = parsed.data;
+  if (!parsed.success || !parsed.data.serverSearch || !parsed.data.server) return undefined;
+  const { serverSearch: search, server, targetPercentile } = parsed.data;
   return {
-    targetLatencyNs,
+    // The bound (the summary's own targetLatencyNs is the latency measured at the target percentile).
+    targetLatencyNs: server.targetLatencyNs,
     targetPercentile,
     steps: search.steps.map((s) => ({ targetQps: s.targetQps, achievedQps: s.achievedQps, percentileLatencyNs: s.percentileLatencyNs, result: s.result })),
     foundQps: search.foundQps,
