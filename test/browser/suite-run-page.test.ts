@@ -88,6 +88,11 @@ async function checkGridDownload(page: Page, id: string, width: number, entries:
 describe('suite run page', { timeout: 1_500_000 }, () => {
   it('starts npubench-edge@1 from /suites and follows it to the signed report at 1280 px', async () => {
     const { page, problems } = await signedInPage(1280);
+    // The running page follows its jobs on the job event stream rather than polling.
+    const streams: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/v1/jobs/events') streams.push(r.headers()['accept'] ?? '');
+    });
     await page.goto(`${t.url}/suites`);
     await page.getByTestId('run-suite-link').first().click();
     await page.waitForURL(/\/vendor\/suite-runs\/new$/, WAIT);
@@ -101,6 +106,8 @@ describe('suite run page', { timeout: 1_500_000 }, () => {
     await page.getByTestId('suite-run-workload-slm-mmlu').waitFor(WAIT);
     expect(await page.locator('[data-testid^="suite-run-workload-"] progress').count()).toBe(4);
     await checkFinishedRun(page, 1280);
+    expect(streams.length).toBeGreaterThan(0);
+    expect(streams.every((accept) => accept === 'text/event-stream')).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   });

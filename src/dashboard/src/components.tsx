@@ -1,6 +1,6 @@
 // Shared building blocks: data loading with explicit loading / error / empty states (never a blank
 // screen), formatting, badges.
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from './api';
 import { Link } from './router';
 import { formatNsAsMs } from '../../contracts/durations';
@@ -10,9 +10,13 @@ export type Async<T> = { state: 'loading' } | { state: 'error'; error: ApiError 
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): [Async<T>, () => void] {
   const [value, setValue] = useState<Async<T>>({ state: 'loading' });
   const [tick, setTick] = useState(0);
+  const loadedTick = useRef(tick);
   useEffect(() => {
     let live = true;
-    setValue({ state: 'loading' });
+    // New deps show "loading"; a reload keeps what is shown until its answer arrives (a live page re-reads
+    // often, and should not flash).
+    if (loadedTick.current === tick) setValue({ state: 'loading' });
+    loadedTick.current = tick;
     load().then(
       (data) => live && setValue({ state: 'ready', data }),
       (err: unknown) => live && setValue({ state: 'error', error: err instanceof ApiError ? err : new ApiError(0, 'client', (err as Error).message) }),

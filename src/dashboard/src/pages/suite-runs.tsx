@@ -1,10 +1,13 @@
 // Suite runs in the dashboard: start one (a suite on a device, optionally the reduced preset) and follow it
 // with progress per workload and scenario; once finished, the signed suite report's verdicts per workload.
-// The page polls GET /v1/suite-runs/{id}: a run is several jobs, and reading it also advances it.
-import { useEffect, useState, type FormEvent } from 'react';
+// The page re-reads GET /v1/suite-runs/{id} whenever one of its jobs changes (the job event stream): a run is
+// several jobs, and reading it also advances it.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { apiFetch, apiJson, postJson, ApiError } from '../api';
 import { Loaded, PageTitle, StatusBadge, useAsync, date } from '../components';
 import { Link, navigate } from '../router';
+import { openEventStream } from '../sse';
+import type { JobStreamEvents } from '../../../contracts/jobs';
 import type { DeviceView } from '../../../contracts/devices';
 import type { SuiteList } from '../../../contracts/suites';
 import type { SuiteReport, SuiteRun } from '../../../contracts/suite-runs';
@@ -141,14 +144,40 @@ function ReportSummary({ id }: { id: string }) {
   );
 }
 
+/** While the run is RUNNING: re-read it on every change of one of its jobs (progress, phase, status), from the
+ *  job event stream, coalescing bursts. A resubmitted entry has a new job, which changes `jobIds` and so
+ *  reopens the stream with it; a slow re-read covers a stream that cannot connect. */
+function useLiveSuiteRun(jobIds: string | null, reload: () => void): void {
+  useEffect(() => {
+    if (jobIds === null) return;
+    const watched = new Set(jobIds.split(','));
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    const soon = () => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        reload();
+      }, 250);
+    };
+    const close = openEventStream<JobStreamEvents>('/v1/jobs/events', ['job'], {
+      onEvent: (message) => {
+        if (message.event === 'job' && watched.has(message.data.id)) soon();
+      },
+    });
+    const fallback = setInterval(reload, 15_000);
+    return () => {
+      close();
+      clearInterval(fallback);
+      if (pending) clearTimeout(pending);
+    };
+  }, [jobIds, reload]);
+}
+
 export function SuiteRunPage({ id }: { id: string }) {
   const [run, reload] = useAsync(() => apiJson<SuiteRun>(`/v1/suite-runs/${id}`), [id]);
-  const running = run.state === 'ready' && run.data.status === 'RUNNING';
-  useEffect(() => {
-    if (!running) return;
-    const timer = setTimeout(reload, 1_000);
-    return () => clearTimeout(timer);
-  }, [running, run, reload]);
+  // The jobs to watch, kept while a re-read is on its way so the stream stays open.
+  const watched = useRef<string | null>(null);
+  if (run.state === 'ready') watched.current = run.data.status === 'RUNNING' ? run.data.workloads.flatMap((w) => w.entries.map((e) => e.jobId)).join(',') : null;
+  useLiveSuiteRun(watched.current, reload);
   return (
     <section>
       <PageTitle sub="Each workload × scenario is one job on the device; a job lost with its agent is queued again, and finished ones are never rerun.">Suite run</PageTitle>
