@@ -80,7 +80,7 @@ export function formatReportSummary(report: { summary: unknown; environment: unk
 function searchRows(search: ServerSearchSummary | undefined): [string, string][] {
   if (!search) return [];
   return [
-    ['QPS search', `${search.foundQps === null ? 'no passing rate' : `found ${search.foundQps} QPS`} (${search.stopReason}, ${search.steps.length}/${search.maxSteps} steps, start ${search.startQps} from the ${search.startSource}); reported runs at ${search.finalQps} QPS`],
+    ['QPS search', `${search.foundQps === null ? 'no passing rate' : `found ${search.foundQps} QPS`} (${search.stopReason}, ${search.steps.length}/${search.maxSteps} steps, start ${search.startQps} from the ${search.startSource}); reported runs at ${search.finalQps} QPS${search.foundQps !== null && search.reportMarginPct ? ` (${search.reportMarginPct}% below)` : ''}`],
     ...search.steps.map((step, i): [string, string] => [`  step ${i + 1}`, `${step.targetQps} QPS: ${step.result}, achieved ${step.achievedQps.toFixed(1)}, p-latency ${ms(step.percentileLatencyNs)}${step.latencyBoundSatisfied ? '' : ' over the bound'}${step.earlyStoppingSatisfied ? '' : ', early stopping not met'}${step.qpsSatisfied ? '' : ', rate not sustained'}`]),
   ];
 }

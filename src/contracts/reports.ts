@@ -59,6 +59,8 @@ export const serverSearchViewSchema = z
       }),
     ),
     foundQps: z.number().nullable(),
+    /** The reported runs' rate below foundQps, in percent (absent: 0, from before the margin existed). */
+    reportMarginPct: z.number().optional(),
     finalQps: z.number(),
     stopReason: z.string(),
   })

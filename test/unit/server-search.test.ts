@@ -37,6 +37,20 @@ describe('planServerSearch', () => {
     const noisy = [{ targetQps: 100, passed: false }, { targetQps: 50, passed: true }, { targetQps: 75, passed: true }];
     expect(planServerSearch(100, noisy, PLAN)).toEqual({ next: 87.5 });
   });
+
+  it('reports the run reportMarginPct below the found rate, and only when a rate was found', () => {
+    const margin = { ...PLAN, reportMarginPct: 10 };
+    const close = [{ targetQps: 100, passed: true }, { targetQps: 104, passed: false }];
+    // 100 QPS found; the reported run at 100 × 0.9.
+    expect(planServerSearch(100, close, margin)).toEqual({ done: true, foundQps: 100, finalQps: 90, stopReason: 'converged' });
+    const passing = Array.from({ length: 6 }, (_, i) => ({ targetQps: 100 * 2 ** i, passed: true }));
+    expect(planServerSearch(100, passing, margin)).toEqual({ done: true, foundQps: 3200, finalQps: 2880, stopReason: 'max-steps' });
+    // Nothing found: the lowest rate tried, no margin taken off a rate that already failed.
+    const failing = Array.from({ length: 6 }, (_, i) => ({ targetQps: 100 / 2 ** i, passed: false }));
+    expect(planServerSearch(100, failing, margin)).toMatchObject({ foundQps: null, finalQps: 3.125 });
+    // The margin never changes which steps run.
+    expect(planServerSearch(100, [{ targetQps: 100, passed: true }, { targetQps: 200, passed: false }], margin)).toEqual({ next: 150 });
+  });
 });
 
 /** The percentile latency of a step, as LoadGen takes it (sorted[floor(n·p)] of end − scheduled), written here. */
@@ -87,7 +101,7 @@ describe('a searched Server run through runBenchmark (MLP fixture, onnxruntime)'
     warmupQueries: 8,
     targetLatencyMs: 25,
     dynamicDims: { batch: 1 },
-    serverSearch: { maxSteps: 5, probeQueries: 16, stepMinDurationMs: 0 },
+    serverSearch: { maxSteps: 5, probeQueries: 16, stepMinDurationMs: 0, reportMarginPct: 10 },
   });
 
   it('finds a rate by the invariants, reports a run at it, and refuses an edited record', async () => {
@@ -101,6 +115,10 @@ describe('a searched Server run through runBenchmark (MLP fixture, onnxruntime)'
     expect(search.startQps).toBeCloseTo(Math.round((1e9 / meanNs) * 1000) / 1000, 6);
     expect(search.steps[0]!.targetQps).toBe(search.startQps);
     checkInvariants(search, raw, 5, 25e6, 0.9);
+    // The reported run is 10 % below the found rate (to 1/1000 QPS), or at the lowest rate tried when none passed.
+    if (search.foundQps !== null) expect(raw.finalQps).toBe(Math.round(search.foundQps * 0.9 * 1000) / 1000);
+    else expect(raw.finalQps).toBe(Math.min(...raw.steps.map((st) => st.targetQps)));
+    expect(search.reportMarginPct).toBe(10);
     // The reported run is a full run at the final rate (the spec's 64 queries, not a step), its
     // summary as the raw samples give it; the spec in the report is the job's, search and all.
     expect(summary.spec).toEqual(spec);
@@ -119,6 +137,8 @@ describe('a searched Server run through runBenchmark (MLP fixture, onnxruntime)'
       return () => recomputeSummaryFromRawSamples(copy, spec);
     };
     expect(edited((r) => (r.serverSearch!.finalQps = r.serverSearch!.finalQps * 2))).toThrow(/final run is at|schedule|Invalid raw samples/);
+    // Claiming the run went at the found rate itself, without the margin the spec asks for.
+    if (search.foundQps !== null) expect(edited((r) => (r.serverSearch!.finalQps = search.foundQps!))).toThrow(/final run is at|schedule|Invalid raw samples/);
     expect(edited((r) => (r.serverSearch!.steps[0]!.targetQps += 1))).toThrow(/search chooses/);
     expect(edited((r) => r.serverSearch!.steps.pop())).toThrow(/would run|final run|search found/);
     expect(edited((r) => delete r.serverSearch)).toThrow(/asks for a Server QPS search/);

@@ -19,6 +19,9 @@ export const serverSearchSpecSchema = z.strictObject({
   /** Scheduled queries per step (default: what the target percentile's early-stopping estimate needs). */
   stepMinQueryCount: z.int().min(1).max(10_000_000).optional(),
   stepMinDurationMs: z.int().min(0).max(3_600_000).default(1000),
+  /** The reported run goes this many percent below the found rate: headroom against run-to-run noise, since a
+   *  rate found at the edge of the bound fails a rerun about half the time (MLPerf submitters leave it too). */
+  reportMarginPct: z.number().min(0).max(90).default(0),
   /** Cap on each step (default: the spec's maxDurationMs). A step it stops before the schedule ends is
    *  INVALID, so the search's time is bounded by maxSteps × this even when every step fails and the
    *  halved rates would otherwise make each step twice as long as the one before. */
@@ -33,7 +36,7 @@ export const serverSearchRawSchema = z.strictObject({
   probe: z.array(z.tuple([timeNs, timeNs])).min(1).optional(),
   /** Each step's rate and its [scheduledNs, startNs, endNs] queries, as a one-run Server run records them. */
   steps: z.array(z.strictObject({ targetQps: z.number().gt(0), queries: z.array(z.tuple([timeNs, timeNs, timeNs])).min(1) })).min(1),
-  /** The rate of the reported run: the highest passing step's, or the lowest tried when none passed. */
+  /** The rate of the reported run: the highest passing step's less reportMarginPct, or the lowest tried when none passed. */
   finalQps: z.number().gt(0),
 });
 export type ServerSearchRaw = z.output<typeof serverSearchRawSchema>;
@@ -58,6 +61,8 @@ export const serverSearchSummarySchema = z.strictObject({
   startQps: z.number(),
   startSource: z.enum(['spec', 'probe']),
   maxSteps: z.int(),
+  /** How far below the found rate the reported run went (absent in summaries from before the margin existed: 0). */
+  reportMarginPct: z.number().optional(),
   steps: z.array(serverSearchStepSummarySchema),
   /** The highest passing rate; null when no step passed (the reported run is then at finalQps and INVALID). */
   foundQps: z.number().nullable(),
@@ -80,7 +85,14 @@ export type SearchDecision = { next: number } | { done: true; foundQps: number |
 
 /** What the search does after `steps` (each rate with whether its run passed): double while every step
  *  passed, halve while every step failed, then bisect between the highest pass and the lowest fail above it. */
-export function planServerSearch(startQps: number, steps: readonly { targetQps: number; passed: boolean }[], spec: Pick<ServerSearchSpec, 'maxSteps' | 'tolerancePct'>): SearchDecision {
+export function planServerSearch(startQps: number, steps: readonly { targetQps: number; passed: boolean }[], spec: Pick<ServerSearchSpec, 'maxSteps' | 'tolerancePct'> & { reportMarginPct?: number | undefined }): SearchDecision {
+  const decision = planSteps(startQps, steps, spec);
+  const margin = spec.reportMarginPct ?? 0;
+  if ('next' in decision || decision.foundQps === null || margin === 0) return decision;
+  return { ...decision, finalQps: roundQps(decision.foundQps * (1 - margin / 100)) };
+}
+
+function planSteps(startQps: number, steps: readonly { targetQps: number; passed: boolean }[], spec: Pick<ServerSearchSpec, 'maxSteps' | 'tolerancePct'>): SearchDecision {
   if (steps.length === 0) return { next: roundQps(startQps) };
   const passes = steps.filter((s) => s.passed).map((s) => s.targetQps);
   const lo = passes.length > 0 ? Math.max(...passes) : null;
@@ -124,5 +136,5 @@ export function summarizeServerSearch(raw: ServerSearchRaw, spec: ServerSearchSp
   const outcome = planServerSearch(startQps, verdicts, spec);
   if ('next' in outcome) throw invalid(`the search stopped after ${raw.steps.length} steps; it would run ${outcome.next} QPS next`);
   if (raw.finalQps !== outcome.finalQps) throw invalid(`the final run is at ${raw.finalQps} QPS; the search found ${outcome.finalQps}`);
-  return { startQps, startSource: spec.startQps === undefined ? 'probe' : 'spec', maxSteps: spec.maxSteps, steps, foundQps: outcome.foundQps, finalQps: outcome.finalQps, stopReason: outcome.stopReason };
+  return { startQps, startSource: spec.startQps === undefined ? 'probe' : 'spec', maxSteps: spec.maxSteps, reportMarginPct: spec.reportMarginPct, steps, foundQps: outcome.foundQps, finalQps: outcome.finalQps, stopReason: outcome.stopReason };
 }

@@ -33,6 +33,10 @@ function qualityNotMeasured(dataset: SuiteDatasetRef | null): string | null {
   return dataset === null ? 'not measured: no evaluator reads this dataset format; the fidelity pass against the reference is reported' : null;
 }
 
+/** The reported run goes 10 % below the found rate: the found rate is within the search's 5 % tolerance of a
+ *  failing one, so a rerun right at it misses the bound about as often as it meets it. */
+const SUITE_REPORT_MARGIN_PCT = 10;
+
 /** How a Server entry finds its rate (#17 item 3): the highest Poisson rate whose run meets the workload's
  *  latency bound, searched from the serial probe's throughput. Steps keep the early-stopping minimum of
  *  queries (fewer could never pass at the workload's percentile); what the reduced presets shorten is the
@@ -40,8 +44,8 @@ function qualityNotMeasured(dataset: SuiteDatasetRef | null): string | null {
  *  (each halving doubles a step's length) still finishes well inside the agent's harness timeout, with an
  *  INVALID entry the suite report shows instead of a timed-out job. */
 export const SUITE_SERVER_SEARCH = {
-  catalog: { search: { maxSteps: 8, stepMaxDurationMs: 120_000 }, reportedMaxDurationMs: undefined },
-  reduced: { search: { maxSteps: 4, stepMinDurationMs: 0, stepMaxDurationMs: 30_000 }, reportedMaxDurationMs: 120_000 },
+  catalog: { search: { maxSteps: 8, stepMaxDurationMs: 120_000, reportMarginPct: SUITE_REPORT_MARGIN_PCT }, reportedMaxDurationMs: undefined },
+  reduced: { search: { maxSteps: 4, stepMinDurationMs: 0, stepMaxDurationMs: 30_000, reportMarginPct: SUITE_REPORT_MARGIN_PCT }, reportedMaxDurationMs: 120_000 },
 } as const;
 
 /** The suite spec of one entry: the catalog's settings (or the reduced preset), the reference's dims, on a

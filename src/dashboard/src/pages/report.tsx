@@ -133,7 +133,8 @@ function ServerSearchSection({ search, summary }: { search: ServerSearchView; su
       <p className="muted">
         Started at {num(search.startQps, 3, 'QPS')} ({search.startSource === 'probe' ? 'serial probe' : 'given'}); {search.steps.length} of at most {search.maxSteps} steps;{' '}
         {search.foundQps === null ? 'no step met the bound' : `highest passing rate ${num(search.foundQps, 3, 'QPS')}`} ({STOP_REASONS[search.stopReason] ?? search.stopReason}). The reported run
-        at {num(search.finalQps, 3, 'QPS')} is judged on its own: <StatusBadge status={summary.result} />
+        at {num(search.finalQps, 3, 'QPS')}
+        {search.foundQps !== null && search.reportMarginPct ? ` (${search.reportMarginPct} % below it, for headroom)` : ''} is judged on its own: <StatusBadge status={summary.result} />
       </p>
       <div className="table-wrap">
         <table data-testid="server-search-steps">
