@@ -8,7 +8,7 @@ import { captureEnvironment, type EnvironmentInfo } from './environment.js';
 import { createPerformanceSampleSet, runSeedsOf, sampleIndexStream } from './inputs/performance-samples.js';
 import { datasetSamplesOf } from './inputs/dataset-samples.js';
 import { RunnerProcessBackend } from './backends/runner-process.js';
-import type { PreparedFeeds } from './backends/backend.js';
+import type { PreparedFeeds, SampleAnswer } from './backends/backend.js';
 import { CACHING_CHECK_QUERIES, compareAnswers, outputSubset, pairDeviceTimes, runAccuracyPass, runCachingCheck, type AccuracyPass } from './compliance/run-compliance.js';
 import type { ComplianceRaw } from './compliance/compliance-format.js';
 import {
@@ -282,9 +282,10 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     rawSamples.sampleSet = { performanceSampleCount, ...seeds, source: sampleSource };
     if (backend instanceof RunnerProcessBackend) {
       let caching: ComplianceRaw['caching'] = null;
+      let answers: SampleAnswer[] = [];
       if (library) {
         const checkStart = process.hrtime.bigint();
-        caching = await runCachingCheck(library, performanceSampleCount, CACHING_CHECK_QUERIES);
+        ({ caching, answers } = await runCachingCheck(library, performanceSampleCount, CACHING_CHECK_QUERIES));
         complianceCostNs += Number(process.hrtime.bigint() - checkStart);
       }
       const serial = rawSamples.scenario === 'single-stream' || rawSamples.scenario === 'multi-stream';
@@ -295,7 +296,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
         outputsVerified: library !== undefined,
         deterministicOutputs: library?.deterministicOutputs ?? true,
         accuracyPass: accuracyPass?.record ?? null,
-        queryOutputs: library && accuracyPass ? compareAnswers(library.takeAnswers(), accuracyPass, library.deterministicOutputs) : null,
+        queryOutputs: library && accuracyPass ? compareAnswers([...answers, ...library.takeAnswers()], accuracyPass, library.deterministicOutputs) : null,
         caching,
         // Every scenario: device times are kept in issue order, beside their queries, also with several in flight.
         timing: pairDeviceTimes(hostNs, deviceNs, spec.samplesPerQuery, !serial),

@@ -46,6 +46,26 @@ describe('compliance verdicts', () => {
     expect(small.invalidReasons).toEqual([]);
   });
 
+  it('caching: pairs with a dropped answer are left out, so a runner that drops every eighth query is not caching', () => {
+    // What a loaded CI host recorded for the drop-queries runner: every 8th timed query dropped fell on the
+    // replays (an instant return), and the rest of the replays ran a little faster than fresh samples.
+    const fresh = Array.from({ length: 32 }, () => 4_000_000);
+    const droppedPairs = [7, 15, 23, 31];
+    let kept = 0;
+    const replayNs = fresh.map((_, i) => (droppedPairs.includes(i) ? 50_000 : kept++ < 22 ? 3_500_000 : 4_500_000));
+    // Counted with the drops: 26 wins of 32 (the sign test's bound) and a median gain of 0.5 ms, above 10 % of 4 ms.
+    expect(binomialTail(32, 26)).toBeLessThan(0.001);
+    expect(summarizeCompliance({ ...base, caching: { distinctNs: fresh, replayNs } }, 1e9).invalidReasons).toEqual(['compliance.caching_detected']);
+    // Without them: 22 wins of 28, which a fair coin reaches more often than once in a thousand.
+    expect(binomialTail(28, 22)).toBeGreaterThanOrEqual(0.001);
+    const summary = summarizeCompliance({ ...base, caching: { distinctNs: fresh, replayNs, droppedPairs } }, 1e9);
+    expect(summary.invalidReasons).toEqual([]);
+    expect(summary.checks.find((c) => c.check === 'caching')).toMatchObject({ outcome: 'passed', detail: expect.stringContaining('4 pairs with a dropped answer left out') });
+    // Every pair dropped: nothing to judge; a dropped pair that is not a pair: refused.
+    expect(summarizeCompliance({ ...base, caching: { distinctNs: fresh, replayNs, droppedPairs: fresh.map((_, i) => i) } }, 1e9).checks.find((c) => c.check === 'caching')?.outcome).toBe('not-run');
+    expect(summarizeCompliance({ ...base, caching: { distinctNs: fresh, replayNs, droppedPairs: [32] } }, 1e9).invalidReasons).toEqual(['compliance.caching_detected']);
+  });
+
   it('timing: a device time above the host time, or covering a twentieth of it, is implausible; a protocol gap is not', () => {
     const host = [5_000_000, 5_000_000, 5_000_000];
     const verdictOf = (deviceNs: number[]) => summarizeCompliance({ ...base, timing: { hostNs: host, deviceNs } }, 1e9).invalidReasons;

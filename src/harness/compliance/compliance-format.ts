@@ -74,7 +74,15 @@ export const complianceRawSchema = z.strictObject({
     })
     .nullable(),
   /** Host latencies of fresh distinct samples and of one fresh sample replayed, interleaved. */
-  caching: z.strictObject({ distinctNs: z.array(ns).min(1), replayNs: z.array(ns).min(1) }).nullable(),
+  caching: z
+    .strictObject({
+      distinctNs: z.array(ns).min(1),
+      replayNs: z.array(ns).min(1),
+      /** Pairs in which the runner answered nothing for one of the two queries: their times say nothing about
+       *  caching (a dropped query returns at once), and the drop itself is the query-outputs check's. */
+      droppedPairs: z.array(z.int().min(0)).optional(),
+    })
+    .nullable(),
   /** Runs with device times: per query, host latency and the device times of its samples; `concurrent`
    *  (Server, Offline) when queries overlapped, so only the upper bound applies. */
   timing: z.strictObject({ hostNs: z.array(ns).min(1), deviceNs: z.array(ns).min(1), concurrent: z.literal(true).optional() }).nullable(),
@@ -144,8 +152,13 @@ function queryOutputsCheck(outputs: NonNullable<ComplianceRaw['queryOutputs']>):
 
 /** Pairs (distinct i, replay i) ran back to back; the median of their differences cancels load bursts
  *  that would move either median alone by more than the threshold on a busy host. */
-function cachingCheck(caching: NonNullable<ComplianceRaw['caching']>): Check {
-  if (caching.distinctNs.length !== caching.replayNs.length) return verdict('caching', ['compliance.caching_detected'], 'the distinct and replayed queries do not pair');
+function cachingCheck(raw: NonNullable<ComplianceRaw['caching']>): Check {
+  if (raw.distinctNs.length !== raw.replayNs.length) return verdict('caching', ['compliance.caching_detected'], 'the distinct and replayed queries do not pair');
+  const dropped = new Set(raw.droppedPairs ?? []);
+  if ([...dropped].some((i) => i >= raw.replayNs.length)) return verdict('caching', ['compliance.caching_detected'], 'a dropped pair is not one of the pairs');
+  const caching = { distinctNs: raw.distinctNs.filter((_, i) => !dropped.has(i)), replayNs: raw.replayNs.filter((_, i) => !dropped.has(i)) };
+  const excluded = dropped.size === 0 ? '' : `; ${dropped.size} pairs with a dropped answer left out`;
+  if (caching.replayNs.length === 0) return notRun('caching', `every pair had a dropped answer${excluded}`);
   const distinct = median(caching.distinctNs);
   const pairedGain = median(caching.distinctNs.map((ns, i) => ns - (caching.replayNs[i] as number)));
   const pairs = caching.replayNs.length;
@@ -156,7 +169,7 @@ function cachingCheck(caching: NonNullable<ComplianceRaw['caching']>): Check {
   return verdict(
     'caching',
     cached ? ['compliance.caching_detected'] : [],
-    `${caching.replayNs.length} pairs of a fresh sample and one sample replayed: replay median ${us(median(caching.replayNs))}, fresh ${us(distinct)}, paired median gain ${us(pairedGain)} (${speedupPct.toFixed(1)}% faster; limit ${100 * CACHING_MAX_SPEEDUP}%); replay faster in ${replayWins} of ${pairs} pairs (cache needs ${winsNeeded})`,
+    `${caching.replayNs.length} pairs of a fresh sample and one sample replayed: replay median ${us(median(caching.replayNs))}, fresh ${us(distinct)}, paired median gain ${us(pairedGain)} (${speedupPct.toFixed(1)}% faster; limit ${100 * CACHING_MAX_SPEEDUP}%); replay faster in ${replayWins} of ${pairs} pairs (cache needs ${winsNeeded})${excluded}`,
   );
 }
 

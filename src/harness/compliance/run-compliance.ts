@@ -155,21 +155,33 @@ export function outputSubset(seed: number): () => boolean {
  * TEST04-like: fresh samples `firstFresh .. firstFresh + count - 1` once each, interleaved with sample
  * `firstFresh + count` replayed, host-timed. Interleaving gives both the same machine load.
  */
-export async function runCachingCheck(library: SampleLibrary, firstFresh: number, count: number): Promise<NonNullable<ComplianceRaw['caching']>> {
+export async function runCachingCheck(library: SampleLibrary, firstFresh: number, count: number): Promise<{ caching: NonNullable<ComplianceRaw['caching']>; answers: SampleAnswer[] }> {
   const replayIndex = firstFresh + count;
   const distinctNs: number[] = [];
   const replayNs: number[] = [];
+  const droppedPairs: number[] = [];
+  // Every answer goes back to the caller (the query-outputs check reads them all); each pair's are looked at
+  // here to leave out a pair with a dropped answer.
+  const answers = library.takeAnswers();
+  const answered = () => {
+    const taken = library.takeAnswers();
+    answers.push(...taken);
+    return taken.every((a) => a.digests !== null);
+  };
   // The replayed sample's first run would be a cache miss; it primes the comparison.
   await library.runSamples([replayIndex]);
+  answered();
   for (let i = 0; i < count; i++) {
     let start = process.hrtime.bigint();
     await library.runSamples([firstFresh + i]);
     distinctNs.push(Number(process.hrtime.bigint() - start));
+    const fresh = answered();
     start = process.hrtime.bigint();
     await library.runSamples([replayIndex]);
     replayNs.push(Number(process.hrtime.bigint() - start));
+    if (!answered() || !fresh) droppedPairs.push(i);
   }
-  return { distinctNs, replayNs };
+  return { caching: { distinctNs, replayNs, ...(droppedPairs.length > 0 && { droppedPairs }) }, answers };
 }
 
 /** Each query's host latency (issue to answer) beside the sum of its samples' device times; `concurrent`
