@@ -191,7 +191,8 @@ describe('a suite run on the CPU host', () => {
       });
       const passed = search.steps.filter((s) => s.result === 'VALID').map((s) => s.targetQps);
       expect(search.foundQps).toBe(passed.length ? Math.max(...passed) : null);
-      expect(search.finalQps).toBe(search.foundQps ?? Math.min(...search.steps.map((s) => s.targetQps)));
+      // The reported run goes 10 % below the found rate (to 1/1000 QPS); with no rate found, the lowest tried.
+      expect(search.finalQps).toBe(search.foundQps === null ? Math.min(...search.steps.map((s) => s.targetQps)) : Math.round(search.foundQps * 0.9 * 1000) / 1000);
       expect(raw.serverSearch.finalQps).toBe(search.finalQps);
       // The reported run is judged on its own: over the bound at p99 means INVALID, whatever the search found.
       const reported = raw.runs.flatMap((run) => run.queries.map(([scheduled, , end]) => end - scheduled)).sort((a, b) => a - b);
