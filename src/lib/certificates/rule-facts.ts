@@ -22,6 +22,19 @@ const runFactsSchema = z.strictObject({
   slowdownPct: z.number(),
 });
 
+/** What a meter window's facts say, for the latency run's power and the LLM run's energy alike. */
+const notMeasuredFacts = z.strictObject({ measured: z.literal(false), reason: z.string() });
+const meteredFacts = {
+  measured: z.literal(true),
+  result: z.enum(['VALID', 'INVALID']),
+  invalidReasons: z.array(z.string()),
+  meterKind: z.string(),
+  meterClass: z.string(),
+  /** What the meter states; null when it states none. */
+  uncertaintyPct: z.number().nullable(),
+  avgW: z.number(),
+};
+
 export const ruleFactsSchema = z.strictObject({
   format: z.literal(RULE_FACTS_FORMAT),
   latency: z.strictObject({
@@ -69,16 +82,9 @@ export const ruleFactsSchema = z.strictObject({
     })
     .nullable(),
   power: z.discriminatedUnion('measured', [
-    z.strictObject({ measured: z.literal(false), reason: z.string() }),
+    notMeasuredFacts,
     z.strictObject({
-      measured: z.literal(true),
-      result: z.enum(['VALID', 'INVALID']),
-      invalidReasons: z.array(z.string()),
-      meterKind: z.string(),
-      meterClass: z.string(),
-      /** What the meter states; null when it states none. */
-      uncertaintyPct: z.number().nullable(),
-      avgW: z.number(),
+      ...meteredFacts,
       energyJ: z.number(),
       energyPerQueryMj: z.number(),
       samplesPerJoule: z.number(),
@@ -97,15 +103,9 @@ export const ruleFactsSchema = z.strictObject({
        *  LLM power record (no meter configured, or a report from before it existed). */
       energy: z
         .discriminatedUnion('measured', [
-          z.strictObject({ measured: z.literal(false), reason: z.string() }),
+          notMeasuredFacts,
           z.strictObject({
-            measured: z.literal(true),
-            result: z.enum(['VALID', 'INVALID']),
-            invalidReasons: z.array(z.string()),
-            meterKind: z.string(),
-            meterClass: z.string(),
-            uncertaintyPct: z.number().nullable(),
-            avgW: z.number(),
+            ...meteredFacts,
             /** Energy per generated token, prefill included. */
             energyPerTokenMj: z.number(),
             /** Prefill energy per prompt token; null when too few meter samples fell inside the prefills. */
